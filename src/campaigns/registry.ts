@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CountryCode } from 'libphonenumber-js';
+import { normaliseNumber, extractDialString } from '../phone';
+import { CampaignSchema, type Campaign } from './schema';
+
+/** The campaigns port: what the call flow needs to know about campaigns. */
+export interface Campaigns {
+  resolve(rawDnis: string): CampaignLookup;
+  get(id: string): Campaign | undefined;
+  all(): readonly Campaign[];
+}
+
+export type CampaignLookup =
+  | { kind: 'found'; campaign: Campaign }
+  | { kind: 'inactive'; campaign: Campaign }
+  | { kind: 'unknown' };
+
+export class CampaignError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid campaigns:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/** Campaign files are *.json in the campaigns folder; the published JSON Schema is not one. */
+export function isCampaignFile(name: string): boolean {
+  return name.endsWith('.json') && !name.endsWith('.schema.json');
+}
+
+/**
+ * Reads and validates every campaign file. Any problem in any file is collected and
+ * thrown together (file name and field path each), so one start-up shows them all.
+ */
+export function loadCampaignFiles(dir: string): Campaign[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter(isCampaignFile).sort();
+  } catch (err) {
+    throw new CampaignError([`${dir}: cannot read the campaigns folder (${(err as Error).message})`]);
+  }
+  const problems: string[] = [];
+  const campaigns: Campaign[] = [];
+  for (const name of names) {
+    let json: unknown;
+    try {
+      json = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
+    } catch (err) {
+      problems.push(`${name}: not valid JSON (${(err as Error).message})`);
+      continue;
+    }
+    const parsed = CampaignSchema.safeParse(json);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        problems.push(`${name}: ${issue.path.join('.') || '(file)'}: ${issue.message}`);
+      }
+      continue;
+    }
+    campaigns.push(parsed.data);
+  }
+  if (problems.length) throw new CampaignError(problems);
+  return campaigns;
+}
+
+/**
+ * Campaigns held in memory and indexed by DNIS. A DNIS may belong to several campaigns
+ * as long as at most one of them is active.
+ */
+export class CampaignRegistry implements Campaigns {
+  private readonly byId = new Map<string, Campaign>();
+  private readonly byDnis = new Map<string, Campaign[]>();
+  private readonly countries: CountryCode[];
+
+  constructor(private readonly campaigns: readonly Campaign[]) {
+    const problems: string[] = [];
+    for (const c of campaigns) {
+      if (this.byId.has(c.id)) problems.push(`${c.id}: id is used by more than one campaign`);
+      this.byId.set(c.id, c);
+      for (const raw of c.dnis) {
+        const key = normaliseNumber(raw, c.country as CountryCode);
+        if (!key) {
+          problems.push(`${c.id}: dnis "${raw}" has no digits`);
+          continue;
+        }
+        const list = this.byDnis.get(key) ?? [];
+        if (!list.includes(c)) list.push(c);
+        this.byDnis.set(key, list);
+      }
+    }
+    for (const [key, list] of this.byDnis) {
+      const active = list.filter((c) => c.active);
+      if (active.length > 1) {
+        problems.push(`dnis ${key} belongs to more than one active campaign: ${active.map((c) => c.id).join(', ')}`);
+      }
+    }
+    if (problems.length) throw new CampaignError(problems);
+    this.countries = [...new Set(campaigns.map((c) => c.country as CountryCode))];
+  }
+
+  static fromDirectory(dir: string): CampaignRegistry {
+    return new CampaignRegistry(loadCampaignFiles(dir));
+  }
+
+  resolve(rawDnis: string): CampaignLookup {
+    const dial = extractDialString(rawDnis);
+    if (!dial) return { kind: 'unknown' };
+    // A number without a country code reads differently per country: try each one
+    // our campaigns use, then the bare digits (internal numbers, short codes).
+    const keys = dial.startsWith('+')
+      ? [normaliseNumber(dial, 'US'), dial.slice(1)]
+      : [...this.countries.map((country) => normaliseNumber(dial, country)), dial];
+    for (const key of keys) {
+      const list = this.byDnis.get(key);
+      if (!list) continue;
+      const active = list.find((c) => c.active);
+      return active ? { kind: 'found', campaign: active } : { kind: 'inactive', campaign: list[0] as Campaign };
+    }
+    return { kind: 'unknown' };
+  }
+
+  get(id: string): Campaign | undefined {
+    return this.byId.get(id);
+  }
+
+  all(): readonly Campaign[] {
+    return this.campaigns;
+  }
+}

@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import { isCountryCode } from '../phone';
+import { PROMPT_NAMES, PROMPT_PLACEHOLDERS, defaultPromptsFor, type PromptName } from './default-prompts';
+
+/** Values the interaction link template may use; each is URL-encoded when filled. */
+export const LINK_PLACEHOLDERS = ['callerId', 'mobile', 'dnis', 'callId', 'campaignId'] as const;
+export const MESSAGE_PLACEHOLDERS = ['link'] as const;
+
+const PLACEHOLDER = /\{([^{}]*)\}/g;
+
+export function placeholdersIn(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1] ?? '');
+}
+
+const httpUrl = z
+  .string()
+  .refine((v) => /^https?:\/\//i.test(v) && URL.canParse(v), 'must be an absolute http(s) URL');
+
+/** One piece of a prompt: plain text, or recorded audio with its text as the fallback. */
+const PromptPart = z.union([
+  z.string().min(1),
+  z.strictObject({
+    text: z.string().min(1).describe('Spoken by text-to-speech, and the fallback when the audio cannot be played'),
+    audio: httpUrl.optional().describe('Recorded prompt (WAV/MP3 URL the IVR platform can fetch)'),
+  }),
+]);
+const Prompt = z.union([PromptPart, z.array(PromptPart).min(1)]);
+export type PromptOverride = z.infer<typeof Prompt>;
+
+const promptShape = Object.fromEntries(PROMPT_NAMES.map((name) => [name, Prompt.optional()])) as Record<
+  PromptName,
+  z.ZodOptional<typeof Prompt>
+>;
+
+const dtmfKey = z.string().regex(/^[0-9*]$/, 'must be one DTMF key: 0-9 or *');
+
+const EndAction = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('hangup') }),
+  z.strictObject({ action: z.literal('exit') }),
+  z.strictObject({ action: z.literal('goto'), url: httpUrl }),
+]);
+export type EndAction = z.infer<typeof EndAction>;
+
+function textsOf(prompt: PromptOverride): string[] {
+  const parts = Array.isArray(prompt) ? prompt : [prompt];
+  return parts.map((p) => (typeof p === 'string' ? p : p.text));
+}
+
+export const CampaignSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Path to campaign.schema.json, for editors'),
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes (at most 63)')
+      .describe('Stable identifier, used in reports and links'),
+    name: z.string().min(1).max(200),
+    active: z.boolean().default(true).describe('An inactive campaign hands every call back at once'),
+    dnis: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe('Dialled numbers that select this campaign, in any common format (E.164, national, tel: URI)'),
+    message: z
+      .string()
+      .min(1)
+      .max(1600)
+      .refine((m) => m.includes('{link}'), 'must contain {link}')
+      .refine(
+        (m) => placeholdersIn(m).every((p) => (MESSAGE_PLACEHOLDERS as readonly string[]).includes(p)),
+        'may only use the placeholder {link}',
+      )
+      .describe('SMS text; {link} is replaced by the short link'),
+    link: z
+      .string()
+      .refine(
+        (l) => placeholdersIn(l).every((p) => (LINK_PLACEHOLDERS as readonly string[]).includes(p)),
+        `may only use the placeholders ${LINK_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+      )
+      .refine((l) => {
+        const sample = l.replace(PLACEHOLDER, 'x');
+        return /^https?:\/\//i.test(sample) && URL.canParse(sample);
+      }, 'must be an absolute http(s) URL once its placeholders are filled')
+      .describe('Interaction URL template: {callerId} {mobile} {dnis} {callId} {campaignId}, URL-encoded when filled'),
+    language: z
+      .string()
+      .default('en-US')
+      .refine((l) => {
+        try {
+          return Intl.getCanonicalLocales(l).length === 1;
+        } catch {
+          return false;
+        }
+      }, 'must be a BCP-47 language tag such as en-US')
+      .describe('BCP-47 language of the prompts (xml:lang of every document)'),
+    country: z
+      .string()
+      .default('US')
+      .transform((c) => c.toUpperCase())
+      .refine(isCountryCode, 'must be an ISO 3166-1 alpha-2 country code such as US')
+      .describe('Country used to read numbers given without a country code; texts go only to this country'),
+    prompts: z
+      .strictObject(promptShape)
+      .default({})
+      .describe('Prompt overrides: text, {text, audio}, or a list of such parts'),
+    keys: z
+      .strictObject({
+        accept: dtmfKey.default('1'),
+        decline: dtmfKey.default('2'),
+        confirm: dtmfKey.default('1'),
+        change: dtmfKey.default('2'),
+      })
+      .default({ accept: '1', decline: '2', confirm: '1', change: '2' })
+      .refine((k) => k.accept !== k.decline, { message: 'accept and decline must differ', path: ['decline'] })
+      .refine((k) => k.confirm !== k.change, { message: 'confirm and change must differ', path: ['change'] })
+      .describe('DTMF keys of the offer (accept/decline) and of the number confirmation (confirm/change)'),
+    maxNumberAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .default(3)
+      .describe('How many invalid numbers a caller may enter before the call is handed back'),
+    maxRetries: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .default(3)
+      .describe('No-input or no-match events at one question before the call is handed back'),
+    holdAudio: httpUrl.optional().describe('Audio played (fetchaudio) while the text is being sent'),
+    onSent: EndAction.default({ action: 'hangup' }).describe('How the call ends after the text is sent (goto mode)'),
+    onHandBack: EndAction.default({ action: 'exit' }).describe(
+      'How the call goes back to the IVR when not deflected (goto mode)',
+    ),
+  })
+  .superRefine((c, ctx) => {
+    const defaults = defaultPromptsFor(c.language);
+    for (const name of PROMPT_NAMES) {
+      const override = c.prompts[name];
+      if (!override) {
+        if (!defaults) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['prompts', name],
+            message: `is required: there are no default prompts for language ${c.language}`,
+          });
+        }
+        continue;
+      }
+      const allowed = PROMPT_PLACEHOLDERS[name];
+      const used = textsOf(override).flatMap(placeholdersIn);
+      const unknown = used.filter((p) => !allowed.includes(p));
+      if (unknown.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['prompts', name],
+          message: `unknown placeholder {${unknown[0]}}${allowed.length ? `; allowed: {${allowed.join('}, {')}}` : ''}`,
+        });
+      }
+    }
+  });
+
+export type Campaign = z.output<typeof CampaignSchema>;
+export type CampaignInput = z.input<typeof CampaignSchema>;
+
+/** The prompt a call hears: the campaign's override, else the language default. */
+export function promptFor(campaign: Campaign, name: PromptName): PromptOverride {
+  const override = campaign.prompts[name];
+  if (override) return override;
+  const defaults = defaultPromptsFor(campaign.language);
+  // The schema refuses campaigns that lack both, so this only guards against misuse.
+  if (!defaults) throw new Error(`campaign ${campaign.id} has no prompt ${name}`);
+  return defaults[name];
+}

@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Everything the server reads from its environment, parsed once at start-up.
+ * No other module reads process.env: they receive the parts of Config they need.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  /** Absolute base for links we hand out (short links), without a trailing slash. */
+  publicBaseUrl: string;
+  dataDir: string;
+  campaignsDir: string;
+  /** Undefined means the admin API is switched off (it answers 503). */
+  adminToken: string | undefined;
+  smsGateway: 'sandbox';
+  /** E.164 numbers the sandbox gateway refuses, so testers can walk the failure path. */
+  sandboxFailNumbers: string[];
+  callTtlMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {}
+
+// Blank values in a .env file ("ADMIN_TOKEN=") mean "not set", not "set to empty".
+const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
+const EnvSchema = z.object({
+  PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).default(3000)),
+  HOST: optionalText.pipe(z.string().default('0.0.0.0')),
+  PUBLIC_BASE_URL: optionalText.pipe(
+    z
+      .string()
+      .refine((v) => /^https?:\/\/[^/]+/i.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
+      .optional(),
+  ),
+  DATA_DIR: optionalText.pipe(z.string().default('./data')),
+  CAMPAIGNS_DIR: optionalText.pipe(z.string().default('./campaigns')),
+  ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  SMS_GATEWAY: optionalText.pipe(z.enum(['sandbox']).default('sandbox')),
+  SANDBOX_FAIL_NUMBERS: optionalText.pipe(
+    z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((n) => n.trim()).filter(Boolean))
+      .refine((list) => list.every((n) => /^\+[1-9]\d{6,14}$/.test(n)), 'must be a comma-separated list of E.164 numbers'),
+  ),
+  CALL_TTL_MINUTES: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(1440).default(60)),
+  LOG_LEVEL: optionalText.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+});
+
+/** Parses the environment; throws ConfigError with a one-line message naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    dataDir: path.resolve(cwd, e.DATA_DIR),
+    campaignsDir: path.resolve(cwd, e.CAMPAIGNS_DIR),
+    adminToken: e.ADMIN_TOKEN,
+    smsGateway: e.SMS_GATEWAY,
+    sandboxFailNumbers: e.SANDBOX_FAIL_NUMBERS,
+    callTtlMs: e.CALL_TTL_MINUTES * 60_000,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,155 @@
+import { promptFor, placeholdersIn, type Campaign, type PromptOverride } from '../campaigns/schema';
+import type { PromptName } from '../campaigns/default-prompts';
+import type { IntegrationMode } from '../store/port';
+import type { CallResult, EndPage, Ending, QuestionPage, RootPage, Speech, SpeechPart } from '../vxml/model';
+
+/**
+ * Pure builders of the pages of the call flow, from a campaign and where the call is.
+ * URLs are relative to /vxml/, where every document is served, so the server works
+ * behind a reverse proxy that mounts it under any path.
+ */
+
+const DEFAULT_LANGUAGE = 'en-US';
+/** Time the browser waits for our documents; the send step gets longer (vendor round trip). */
+const FETCH_TIMEOUT = '8s';
+const SEND_FETCH_TIMEOUT = '15s';
+const MAX_DIGITS = 15;
+const MIN_DIGITS = 7;
+
+export type Step = 'offer' | 'number' | 'confirm' | 'giveup';
+
+function stepUrl(step: Step, callId: string, mode: IntegrationMode, extra: Record<string, string> = {}): string {
+  return `${step}?${new URLSearchParams({ call: callId, mode, ...extra })}`;
+}
+
+export function rootUrl(campaignId: string | undefined, mode: IntegrationMode): string {
+  return `root.vxml?${new URLSearchParams(campaignId ? { campaign: campaignId, mode } : { mode })}`;
+}
+
+export interface CallContext {
+  campaign: Campaign;
+  callId: string;
+  mode: IntegrationMode;
+}
+
+/** Turns a prompt (text, {text, audio} or a list of them) into speech, filling placeholders. */
+export function speechOf(prompt: PromptOverride, values: Record<string, string> = {}): Speech {
+  const parts = Array.isArray(prompt) ? prompt : [prompt];
+  return parts.flatMap((part): SpeechPart[] => {
+    if (typeof part === 'string') return fillText(part, values);
+    const fallback = fillText(part.text, values);
+    return part.audio ? [{ kind: 'audio', src: part.audio, fallback }] : fallback;
+  });
+}
+
+/** Placeholders are always numbers here, spoken digit by digit. */
+function fillText(text: string, values: Record<string, string>): Speech {
+  const speech: Speech = [];
+  let rest = text;
+  for (const name of placeholdersIn(text)) {
+    const token = `{${name}}`;
+    const at = rest.indexOf(token);
+    if (at > 0) speech.push({ kind: 'text', text: rest.slice(0, at) });
+    speech.push({ kind: 'digits', digits: values[name] ?? '' });
+    rest = rest.slice(at + token.length);
+  }
+  if (rest) speech.push({ kind: 'text', text: rest });
+  return speech;
+}
+
+function say(campaign: Campaign, name: PromptName, values?: Record<string, string>): Speech {
+  return speechOf(promptFor(campaign, name), values);
+}
+
+export function rootPage(campaign: Campaign | undefined, mode: IntegrationMode): RootPage {
+  return {
+    kind: 'root',
+    lang: campaign?.language ?? DEFAULT_LANGUAGE,
+    fetchTimeout: FETCH_TIMEOUT,
+    onError: endingFor(campaign, mode, 'failed'),
+  };
+}
+
+function question(
+  ctx: CallContext,
+  step: Exclude<Step, 'giveup'>,
+  fields: Pick<QuestionPage, 'prompt' | 'answer'> & Partial<Pick<QuestionPage, 'preface' | 'submitFetch'>>,
+): QuestionPage {
+  const { campaign, callId, mode } = ctx;
+  return {
+    kind: 'question',
+    lang: campaign.language,
+    application: rootUrl(campaign.id, mode),
+    noInput: say(campaign, 'noInput'),
+    noMatch: say(campaign, 'noMatch'),
+    maxRetries: campaign.maxRetries,
+    submitUrl: stepUrl(step, callId, mode),
+    giveUpUrls: {
+      noInput: stepUrl('giveup', callId, mode, { reason: 'no-input' }),
+      noMatch: stepUrl('giveup', callId, mode, { reason: 'no-match' }),
+    },
+    ...fields,
+  };
+}
+
+export function offerPage(ctx: CallContext): QuestionPage {
+  const { keys } = ctx.campaign;
+  return question(ctx, 'offer', {
+    prompt: say(ctx.campaign, 'offer'),
+    answer: { kind: 'keys', keys: [keys.accept, keys.decline] },
+  });
+}
+
+/** Pressing "confirm" sends the text, so this submit may wait on the gateway. */
+function confirmQuestion(ctx: CallContext, prompt: Speech): QuestionPage {
+  const { keys, holdAudio } = ctx.campaign;
+  return question(ctx, 'confirm', {
+    prompt,
+    answer: { kind: 'keys', keys: [keys.confirm, keys.change] },
+    submitFetch: { timeout: SEND_FETCH_TIMEOUT, ...(holdAudio ? { audio: holdAudio } : {}) },
+  });
+}
+
+export function confirmAniPage(ctx: CallContext, lastFour: string): QuestionPage {
+  return confirmQuestion(ctx, say(ctx.campaign, 'confirmAni', { lastFour }));
+}
+
+export function readBackPage(ctx: CallContext, digits: string): QuestionPage {
+  return confirmQuestion(ctx, say(ctx.campaign, 'readBack', { number: digits }));
+}
+
+export function enterNumberPage(ctx: CallContext, afterInvalid: boolean): QuestionPage {
+  return question(ctx, 'number', {
+    ...(afterInvalid ? { preface: say(ctx.campaign, 'invalidNumber') } : {}),
+    prompt: say(ctx.campaign, 'enterNumber'),
+    answer: { kind: 'digits', minLength: MIN_DIGITS, maxLength: MAX_DIGITS },
+  });
+}
+
+/**
+ * The last page of a call. In subdialog mode every ending is a <return>; in goto mode
+ * a sent text ends as the campaign's onSent says, anything else as its onHandBack.
+ */
+export function endPage(
+  campaign: Campaign | undefined,
+  mode: IntegrationMode,
+  result: CallResult,
+  prompts: PromptName[] = [],
+): EndPage {
+  const prompt = campaign ? prompts.flatMap((name) => say(campaign, name)) : [];
+  return {
+    kind: 'end',
+    lang: campaign?.language ?? DEFAULT_LANGUAGE,
+    application: rootUrl(campaign?.id, mode),
+    ...(prompt.length ? { prompt } : {}),
+    result,
+    ending: endingFor(campaign, mode, result.status),
+  };
+}
+
+function endingFor(campaign: Campaign | undefined, mode: IntegrationMode, status: CallResult['status']): Ending {
+  if (mode === 'subdialog') return { kind: 'return' };
+  if (!campaign) return { kind: 'exit' };
+  const action = status === 'sent' ? campaign.onSent : campaign.onHandBack;
+  return action.action === 'goto' ? { kind: 'goto', url: action.url } : { kind: action.action };
+}

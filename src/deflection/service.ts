@@ -1,0 +1,348 @@
+import type { CountryCode } from 'libphonenumber-js';
+import type { Logger } from 'pino';
+import type { Campaigns } from '../campaigns/registry';
+import type { Campaign } from '../campaigns/schema';
+import { newCallId, newMessageId } from '../ids';
+import { checkMobile, extractDialString, maskNumber, normaliseNumber } from '../phone';
+import type { Shortener } from '../shortener/port';
+import type { SendOutcome, SmsGateway } from '../sms/port';
+import {
+  TERMINAL_STATES,
+  type CallRecord,
+  type CallState,
+  type CallUpdate,
+  type IntegrationMode,
+  type MessageRecord,
+  type NewEvent,
+  type Store,
+} from '../store/port';
+import type { CallResult, Page, RootPage } from '../vxml/model';
+import { fillLinkTemplate, renderMessage } from './message';
+import {
+  confirmAniPage,
+  endPage,
+  enterNumberPage,
+  offerPage,
+  readBackPage,
+  rootPage,
+  type CallContext,
+} from './pages';
+
+export interface DeflectionDeps {
+  campaigns: Campaigns;
+  store: Store;
+  gateway: SmsGateway;
+  shortener: Shortener;
+  callTtlMs: number;
+  log: Logger;
+  now?: () => Date;
+}
+
+/** A step of a call in progress. The mode hint is only used when the call is unknown. */
+export interface StepRequest {
+  callId: string;
+  answer: string;
+  modeHint: IntegrationMode;
+}
+
+export interface StartRequest {
+  dnis: string;
+  ani: string;
+  platformCallId: string;
+  mode: IntegrationMode;
+}
+
+/** What a step decided: the call's new state, the events to record, the page to serve. */
+interface Transition {
+  update: CallUpdate;
+  events: NewEvent[];
+  page: Page;
+}
+
+/** Reasons a call is handed back, as the IVR reads them in `reason`. */
+export type HandBackReason =
+  | 'missing-dnis'
+  | 'unknown-dnis'
+  | 'campaign-inactive'
+  | 'caller-declined'
+  | 'no-input'
+  | 'no-match'
+  | 'invalid-number'
+  | 'gateway-error'
+  | 'call-expired'
+  | 'campaign-removed'
+  | 'error';
+
+const NON_TERMINAL: CallState[] = ['offered', 'capturing', 'confirming'];
+
+/**
+ * The deflection call flow: decides, step by step, what the caller hears next. All I/O
+ * goes through the ports it is given; rendering is left to the HTTP layer.
+ *
+ * Each step is accepted only in its own states. Anything else (an IVR retrying a submit,
+ * a stale request) gets the page the call is on now, which is what makes every step
+ * idempotent: the same submit twice sends one text and answers the same document.
+ */
+export class DeflectionService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: DeflectionDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  root(campaignId: string | undefined, mode: IntegrationMode): RootPage {
+    return rootPage(campaignId ? this.deps.campaigns.get(campaignId) : undefined, mode);
+  }
+
+  async start(req: StartRequest): Promise<Page> {
+    const lookup = req.dnis ? this.deps.campaigns.resolve(req.dnis) : undefined;
+    const campaign = lookup && lookup.kind !== 'unknown' ? lookup.campaign : undefined;
+    const country = (campaign?.country ?? 'US') as CountryCode;
+    const at = this.now();
+    const call = {
+      id: newCallId(),
+      campaignId: campaign?.id ?? null,
+      mode: req.mode,
+      dnis: normaliseNumber(req.dnis, country),
+      ani: extractDialString(req.ani),
+      platformCallId: req.platformCallId,
+      createdAt: at.toISOString(),
+      expiresAt: new Date(at.getTime() + this.deps.callTtlMs).toISOString(),
+    };
+    const log = this.deps.log.child({ callId: call.id, campaignId: call.campaignId });
+
+    const reason: HandBackReason | undefined = !req.dnis
+      ? 'missing-dnis'
+      : lookup?.kind === 'unknown'
+        ? 'unknown-dnis'
+        : lookup?.kind === 'inactive'
+          ? 'campaign-inactive'
+          : undefined;
+    if (reason || !campaign) {
+      const result: CallResult = { status: 'unavailable', reason: reason ?? 'unknown-dnis', maskedNumber: '' };
+      const page = endPage(campaign, req.mode, result);
+      await this.deps.store.createCall({ ...call, state: 'handed-back', result, lastPage: page }, [
+        { type: 'started' },
+        { type: 'handed-back', detail: { reason: result.reason } },
+      ]);
+      log.info({ reason: result.reason }, 'call handed back at start');
+      return page;
+    }
+
+    const page = offerPage({ campaign, callId: call.id, mode: req.mode });
+    await this.deps.store.createCall({ ...call, state: 'offered', result: null, lastPage: page }, [
+      { type: 'started' },
+      { type: 'offered' },
+    ]);
+    log.info({ ani: call.ani ? maskNumber(call.ani) : '' }, 'offer made');
+    return page;
+  }
+
+  /** The caller's answer to the offer: accept or decline. */
+  offer(req: StepRequest): Promise<Page> {
+    const { answer } = req;
+    return this.step(req, ['offered'], async (call, ctx) => {
+      const { keys, country } = ctx.campaign;
+      if (answer === keys.decline) return this.handBack(ctx, 'declined', 'caller-declined', [{ type: 'declined' }]);
+      if (answer !== keys.accept) return undefined;
+      const ani = checkMobile(call.ani, country as CountryCode);
+      if (ani.ok) {
+        return {
+          update: { state: 'confirming', destination: ani.e164, destinationSource: 'ani' },
+          events: [{ type: 'accepted', detail: { aniUsable: true } }],
+          page: confirmAniPage(ctx, ani.lastFour),
+        };
+      }
+      return {
+        update: { state: 'capturing' },
+        events: [{ type: 'accepted', detail: { aniUsable: false, aniProblem: ani.reason } }],
+        page: enterNumberPage(ctx, false),
+      };
+    });
+  }
+
+  /** Digits the caller keyed in as the number to text. */
+  number(req: StepRequest): Promise<Page> {
+    const { answer } = req;
+    return this.step(req, ['capturing'], async (call, ctx) => {
+      const digits = answer.replace(/\D/g, '').slice(0, 20);
+      const check = checkMobile(digits, ctx.campaign.country as CountryCode);
+      if (check.ok) {
+        return {
+          update: { state: 'confirming', destination: check.e164, destinationSource: 'entered' },
+          events: [{ type: 'number-entered', detail: { number: maskNumber(check.e164) } }],
+          page: readBackPage(ctx, digits),
+        };
+      }
+      return this.invalidNumber(call, ctx, { type: 'number-invalid', detail: { problem: check.reason } });
+    });
+  }
+
+  /** Yes (send to the number read back) or change (enter another one). */
+  confirm(req: StepRequest): Promise<Page> {
+    const { answer } = req;
+    return this.step(req, ['confirming'], async (call, ctx) => {
+      const { keys } = ctx.campaign;
+      if (answer === keys.change) {
+        return { update: { state: 'capturing', destination: null, destinationSource: null }, events: [], page: enterNumberPage(ctx, false) };
+      }
+      if (answer !== keys.confirm || !call.destination) return undefined;
+      return this.send(call, ctx, call.destination);
+    });
+  }
+
+  /** The browser gave up on a question: no input or no match too many times. */
+  giveUp(req: StepRequest): Promise<Page> {
+    const why: HandBackReason = req.answer === 'no-input' ? 'no-input' : 'no-match';
+    return this.step(req, NON_TERMINAL, async (_call, ctx) => this.handBack(ctx, 'declined', why, []));
+  }
+
+  private async send(call: CallRecord, ctx: CallContext, to: string): Promise<Transition> {
+    const { store, gateway, shortener } = this.deps;
+    const { campaign } = ctx;
+    const confirmed: NewEvent = { type: 'number-confirmed', detail: { source: call.destinationSource ?? 'ani' } };
+    const at = this.now().toISOString();
+
+    const target = fillLinkTemplate(campaign.link, {
+      callerId: this.callerId(call, campaign) || to,
+      mobile: to,
+      dnis: call.dnis,
+      callId: call.platformCallId || call.id,
+      campaignId: campaign.id,
+    });
+    const link = await shortener.shorten(target, { callId: call.id, campaignId: campaign.id });
+    const { created, message } = await store.createMessage({
+      id: newMessageId(),
+      callId: call.id,
+      campaignId: campaign.id,
+      to,
+      body: renderMessage(campaign.message, link),
+      gateway: gateway.name,
+      createdAt: at,
+    });
+    // Another request for this call got there first: answer with what it achieved.
+    if (!created) return this.afterMessage(call, ctx, message, [confirmed]);
+
+    const outcome = await this.sendSafely(message);
+    const log = this.deps.log.child({ callId: call.id, campaignId: campaign.id, messageId: message.id });
+    if (outcome.outcome === 'accepted') {
+      const sent = await store.updateMessage(message.id, { status: 'sent', vendorMessageId: outcome.vendorMessageId }, at);
+      log.info({ to: maskNumber(to), gateway: gateway.name }, 'text sent');
+      return this.afterMessage(call, ctx, sent, [confirmed, { type: 'sms-sent', detail: { messageId: message.id } }]);
+    }
+    const failed = await store.updateMessage(
+      message.id,
+      { status: 'failed', errorCode: outcome.code, errorDetail: outcome.detail },
+      at,
+    );
+    log.warn({ to: maskNumber(to), gateway: gateway.name, code: outcome.code }, 'text not sent');
+    const event: NewEvent = { type: 'sms-failed', detail: { messageId: message.id, code: outcome.code } };
+    if (outcome.outcome === 'permanent' && outcome.invalidDestination) {
+      return this.invalidNumber(call, ctx, confirmed, event);
+    }
+    return this.afterMessage(call, ctx, failed, [confirmed, event]);
+  }
+
+  private afterMessage(call: CallRecord, ctx: CallContext, message: MessageRecord, events: NewEvent[]): Transition {
+    if (message.status === 'failed') return this.handBack(ctx, 'failed', 'gateway-error', events, ['failed'], call.destination);
+    const result: CallResult = { status: 'sent', reason: 'accepted', maskedNumber: maskNumber(message.to) };
+    return {
+      update: { state: 'sent', result },
+      events,
+      page: endPage(ctx.campaign, ctx.mode, result, ['sent']),
+    };
+  }
+
+  /** An unusable number: ask again while attempts remain, then hand the call back. */
+  private invalidNumber(call: CallRecord, ctx: CallContext, ...events: NewEvent[]): Transition {
+    const count = call.invalidNumberCount + 1;
+    if (count >= ctx.campaign.maxNumberAttempts) {
+      const transition = this.handBack(ctx, 'failed', 'invalid-number', events, ['invalidNumber', 'declined']);
+      return { ...transition, update: { ...transition.update, invalidNumberCount: count } };
+    }
+    return {
+      update: { state: 'capturing', destination: null, destinationSource: null, invalidNumberCount: count },
+      events,
+      page: enterNumberPage(ctx, true),
+    };
+  }
+
+  private handBack(
+    ctx: CallContext,
+    status: CallResult['status'],
+    reason: HandBackReason,
+    events: NewEvent[],
+    prompts: Parameters<typeof endPage>[3] = ['declined'],
+    destination: string | null = null,
+  ): Transition {
+    const result: CallResult = { status, reason, maskedNumber: destination ? maskNumber(destination) : '' };
+    return {
+      update: { state: status === 'failed' ? 'failed' : 'handed-back', result },
+      events: [...events, { type: 'handed-back', detail: { reason } }],
+      page: endPage(ctx.campaign, ctx.mode, result, prompts),
+    };
+  }
+
+  /** The caller's own number for the chat link: the ANI when it reads as a number. */
+  private callerId(call: CallRecord, campaign: Campaign): string {
+    return call.ani ? normaliseNumber(call.ani, campaign.country as CountryCode) : '';
+  }
+
+  private async sendSafely(message: MessageRecord): Promise<SendOutcome> {
+    try {
+      return await this.deps.gateway.send({ id: message.id, to: message.to, body: message.body });
+    } catch (err) {
+      return { outcome: 'retryable', code: 'gateway-exception', detail: (err as Error).message };
+    }
+  }
+
+  /**
+   * Loads the call, checks it may take this step, runs the step and stores the outcome.
+   * A step that returns undefined (an answer outside the grammar) re-serves the page.
+   */
+  private async step(
+    req: StepRequest,
+    accepts: CallState[],
+    run: (call: CallRecord, ctx: CallContext) => Promise<Transition | undefined>,
+  ): Promise<Page> {
+    const call = req.callId ? await this.deps.store.getCall(req.callId) : undefined;
+    if (!call) return this.unknownCall(req.modeHint);
+    // A finished call answers every later request with its last page (IVR retries).
+    if (TERMINAL_STATES.includes(call.state)) return call.lastPage ?? this.unknownCall(call.mode);
+
+    const at = this.now().toISOString();
+    const campaign = call.campaignId ? this.deps.campaigns.get(call.campaignId) : undefined;
+    const expired: HandBackReason | undefined = !campaign
+      ? 'campaign-removed'
+      : at > call.expiresAt
+        ? 'call-expired'
+        : undefined;
+    if (expired) {
+      const result: CallResult = { status: 'failed', reason: expired, maskedNumber: '' };
+      const page = endPage(campaign, call.mode, result, campaign ? ['failed'] : []);
+      await this.deps.store.updateCall(
+        call.id,
+        { state: 'failed', result, lastPage: page },
+        [{ type: 'handed-back', detail: { reason: expired } }],
+        at,
+      );
+      return page;
+    }
+    if (!campaign || !accepts.includes(call.state)) return call.lastPage ?? this.unknownCall(call.mode);
+
+    const transition = await run(call, { campaign, callId: call.id, mode: call.mode });
+    if (!transition) return call.lastPage ?? this.unknownCall(call.mode);
+    await this.deps.store.updateCall(call.id, { ...transition.update, lastPage: transition.page }, transition.events, at);
+    return transition.page;
+  }
+
+  /** Something went wrong on our side, or the request made no sense: hand back silently. */
+  errorPage(mode: IntegrationMode): Page {
+    return endPage(undefined, mode, { status: 'failed', reason: 'error', maskedNumber: '' });
+  }
+
+  /** No such call (expired and purged, or a made-up id): hand back without a word. */
+  unknownCall(mode: IntegrationMode): Page {
+    return endPage(undefined, mode, { status: 'failed', reason: 'call-expired', maskedNumber: '' });
+  }
+}

@@ -1,0 +1,53 @@
+import path from 'node:path';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import type { Logger } from 'pino';
+import type { DeflectionService } from '../deflection/service';
+import type { Store } from '../store/port';
+import { adminRoutes } from './admin-routes';
+import { ivrRoutes } from './ivr-routes';
+import { shortLinkRoutes } from './short-link-routes';
+
+export interface AppDeps {
+  service: DeflectionService;
+  store: Store;
+  adminToken: string | undefined;
+  log: Logger;
+  now?: () => Date;
+}
+
+const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.set('view engine', 'ejs');
+  app.set('views', TEMPLATES_DIR);
+
+  // Paths only: query strings carry callers' numbers, which never go into logs.
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      deps.log.debug({ method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
+    });
+    next();
+  });
+
+  app.use('/vxml', ivrRoutes(deps.service, deps.log));
+  app.use('/api', adminRoutes(deps.store, deps.adminToken));
+  app.use('/s', shortLinkRoutes(deps.store, deps.now));
+
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('Not found');
+  });
+  const internalError: ErrorRequestHandler = (err, req, res, _next) => {
+    const status = (err as { status?: number }).status ?? 500;
+    if (status >= 500) deps.log.error({ path: req.path, err }, 'request failed');
+    if (res.headersSent) return;
+    // Never a stack trace: the message for client errors, a plain sentence otherwise.
+    res.status(status).json({ error: status < 500 ? (err as Error).message : 'internal error' });
+  };
+  app.use(internalError);
+  return app;
+}

@@ -1,0 +1,68 @@
+import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
+import type { Logger } from 'pino';
+import type { DeflectionService, StepRequest } from '../deflection/service';
+import type { Page } from '../vxml/model';
+import { renderPage } from '../vxml/render';
+import { ivrParam, modeParam } from './ivr-params';
+
+const VXML_TYPE = 'application/voicexml+xml; charset=utf-8';
+
+function sendPage(res: Response, page: Page): void {
+  res.type(VXML_TYPE);
+  // The root document is the same for every call of a campaign: browsers may cache it
+  // (Express adds the ETag). Every other document belongs to one moment of one call.
+  res.set('Cache-Control', page.kind === 'root' ? 'public, max-age=300' : 'no-store');
+  res.status(200).send(renderPage(page));
+}
+
+function stepRequest(req: Request, answerParam: string): StepRequest {
+  return { callId: ivrParam(req, 'call'), answer: ivrParam(req, answerParam), modeHint: modeParam(req) };
+}
+
+/**
+ * The documents VoiceXML browsers fetch, all under /vxml/ so that the relative URLs in
+ * them resolve wherever the server is mounted. Whatever arrives, the answer is HTTP 200
+ * with a valid document: an HTTP error would be a dropped call.
+ */
+export function ivrRoutes(service: DeflectionService, log: Logger): Router {
+  const router = express.Router();
+  router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+
+  router.all('/root.vxml', (req, res) => {
+    const campaignId = ivrParam(req, 'campaign');
+    sendPage(res, service.root(campaignId || undefined, modeParam(req)));
+  });
+
+  router.all('/start', async (req, res) => {
+    const page = await service.start({
+      dnis: ivrParam(req, 'dnis'),
+      ani: ivrParam(req, 'ani'),
+      platformCallId: ivrParam(req, 'callid'),
+      mode: modeParam(req),
+    });
+    sendPage(res, page);
+  });
+
+  router.all('/offer', async (req, res) => sendPage(res, await service.offer(stepRequest(req, 'answer'))));
+  router.all('/number', async (req, res) => sendPage(res, await service.number(stepRequest(req, 'answer'))));
+  router.all('/confirm', async (req, res) => sendPage(res, await service.confirm(stepRequest(req, 'answer'))));
+  router.all('/giveup', async (req, res) => sendPage(res, await service.giveUp(stepRequest(req, 'reason'))));
+
+  // A wrong URL in an IVR's configuration still gets a document that ends politely.
+  router.use((req, res) => {
+    log.warn({ path: req.path }, 'unknown IVR document requested');
+    sendPage(res, service.errorPage(modeParam(req)));
+  });
+
+  const handBackOnError: ErrorRequestHandler = (err, req, res, _next) => {
+    const status = (err as { status?: number }).status;
+    // Client errors (a body that is too large or not form data) are the caller's IVR's
+    // problem, not ours: log them quietly. Anything else is a fault worth a stack trace.
+    if (status && status < 500) log.warn({ path: req.path, status, error: (err as Error).message }, 'bad IVR request');
+    else log.error({ path: req.path, err }, 'IVR request failed');
+    if (res.headersSent) return;
+    sendPage(res, service.errorPage(modeParam(req)));
+  };
+  router.use(handBackOnError);
+  return router;
+}

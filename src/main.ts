@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import { CampaignError } from './campaigns/registry';
+import { composeServer } from './compose';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './log';
+
+/** Start-up problems are one clear line on stderr and exit code 1, never a stack trace. */
+function fail(message: string): never {
+  process.stderr.write(`ivr-deflect: ${message}\n`);
+  process.exit(1);
+}
+
+function main(): void {
+  // A .env file beside the project, when present, fills what the environment lacks.
+  if (fs.existsSync('.env')) process.loadEnvFile('.env');
+
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+
+  let server;
+  try {
+    server = composeServer(config, log);
+  } catch (err) {
+    if (err instanceof CampaignError) fail(err.message);
+    fail(`cannot start: ${(err as Error).message}`);
+  }
+  const { app, campaigns, close } = server;
+
+  if (!config.adminToken) log.warn('ADMIN_TOKEN is not set: the admin API (/api) is disabled');
+  const http = app.listen(config.port, config.host);
+  http.on('error', (err) => fail(`cannot listen on ${config.host}:${config.port}: ${err.message}`));
+  http.on('listening', () => {
+    log.info(
+      {
+        port: config.port,
+        campaigns: campaigns.all().map((c) => c.id),
+        gateway: config.smsGateway,
+        dataDir: config.dataDir,
+      },
+      `ivr-deflect listening: point your IVR at ${config.publicBaseUrl}/vxml/start?dnis=...&ani=...&callid=...`,
+    );
+  });
+
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    http.close(() => {
+      void close().then(() => process.exit(0));
+    });
+    // Keep-alive connections from IVR platforms may not close on their own.
+    http.closeIdleConnections();
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main();

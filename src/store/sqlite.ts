@@ -1,0 +1,304 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type {
+  CallEvent,
+  CallRecord,
+  CallUpdate,
+  MessageRecord,
+  MessageUpdate,
+  NewCall,
+  NewEvent,
+  NewMessage,
+  ShortLink,
+  Store,
+} from './port';
+
+/**
+ * Migrations run in order at start; each runs once, recorded in schema_migrations.
+ * Never edit a shipped migration: add a new one.
+ */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE calls (
+     id TEXT PRIMARY KEY,
+     campaign_id TEXT,
+     mode TEXT NOT NULL,
+     dnis TEXT NOT NULL,
+     ani TEXT NOT NULL,
+     platform_call_id TEXT NOT NULL,
+     state TEXT NOT NULL,
+     destination TEXT,
+     destination_source TEXT,
+     invalid_number_count INTEGER NOT NULL DEFAULT 0,
+     result TEXT,
+     last_page TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL
+   );
+   CREATE INDEX calls_created_at ON calls (created_at);
+   CREATE TABLE call_events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     call_id TEXT NOT NULL,
+     campaign_id TEXT,
+     type TEXT NOT NULL,
+     detail TEXT,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX call_events_call ON call_events (call_id, id);
+   CREATE INDEX call_events_created_at ON call_events (created_at);
+   CREATE TABLE messages (
+     id TEXT PRIMARY KEY,
+     call_id TEXT NOT NULL,
+     campaign_id TEXT NOT NULL,
+     "to" TEXT NOT NULL,
+     body TEXT NOT NULL,
+     status TEXT NOT NULL,
+     gateway TEXT NOT NULL,
+     vendor_message_id TEXT,
+     error_code TEXT,
+     error_detail TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     UNIQUE (call_id, "to")
+   );
+   CREATE INDEX messages_created_at ON messages (created_at, id);
+   CREATE TABLE short_links (
+     code TEXT PRIMARY KEY,
+     target TEXT NOT NULL,
+     call_id TEXT,
+     campaign_id TEXT,
+     clicks INTEGER NOT NULL DEFAULT 0,
+     created_at TEXT NOT NULL
+   );`,
+];
+
+type Row = Record<string, unknown>;
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+
+  private constructor(file: string) {
+    this.db = new Database(file);
+    // WAL: readers never block the writer; NORMAL sync is durable across process crashes.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  /** Opens (creating the folder and file if needed) and migrates the store in dataDir. */
+  static open(dataDir: string): SqliteStore {
+    fs.mkdirSync(dataDir, { recursive: true });
+    return new SqliteStore(path.join(dataDir, 'ivr-deflect.db'));
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    const done = new Set(
+      (this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+    );
+    MIGRATIONS.forEach((sql, index) => {
+      const version = index + 1;
+      if (done.has(version)) return;
+      this.db.transaction(() => {
+        this.db.exec(sql);
+        this.db
+          .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+          .run(version, new Date().toISOString());
+      })();
+    });
+  }
+
+  async createCall(call: NewCall, events: NewEvent[]): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO calls (id, campaign_id, mode, dnis, ani, platform_call_id, state, result, last_page,
+                              created_at, updated_at, expires_at)
+           VALUES (@id, @campaignId, @mode, @dnis, @ani, @platformCallId, @state, @result, @lastPage,
+                   @createdAt, @createdAt, @expiresAt)`,
+        )
+        .run({ ...call, result: toJson(call.result), lastPage: toJson(call.lastPage) });
+      this.insertEvents(call.id, call.campaignId, events, call.createdAt);
+    })();
+  }
+
+  async getCall(id: string): Promise<CallRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM calls WHERE id = ?').get(id) as Row | undefined;
+    return row && toCall(row);
+  }
+
+  async updateCall(id: string, update: CallUpdate, events: NewEvent[], at: string): Promise<void> {
+    const columns: Record<keyof CallUpdate, string> = {
+      state: 'state',
+      destination: 'destination',
+      destinationSource: 'destination_source',
+      invalidNumberCount: 'invalid_number_count',
+      result: 'result',
+      lastPage: 'last_page',
+    };
+    const sets: string[] = ['updated_at = @updatedAt'];
+    const values: Row = { id, updatedAt: at };
+    for (const [key, value] of Object.entries(update) as [keyof CallUpdate, unknown][]) {
+      sets.push(`${columns[key]} = @${key}`);
+      values[key] = key === 'result' || key === 'lastPage' ? toJson(value) : value;
+    }
+    this.db.transaction(() => {
+      const row = this.db.prepare('SELECT campaign_id FROM calls WHERE id = ?').get(id) as Row | undefined;
+      if (!row) throw new Error(`no call ${id}`);
+      this.db.prepare(`UPDATE calls SET ${sets.join(', ')} WHERE id = @id`).run(values);
+      this.insertEvents(id, (row.campaign_id as string | null) ?? null, events, at);
+    })();
+  }
+
+  async listEvents(callId: string): Promise<CallEvent[]> {
+    const rows = this.db.prepare('SELECT * FROM call_events WHERE call_id = ? ORDER BY id').all(callId) as Row[];
+    return rows.map((r) => ({
+      id: r.id as number,
+      callId: r.call_id as string,
+      campaignId: (r.campaign_id as string | null) ?? null,
+      type: r.type as CallEvent['type'],
+      ...(r.detail ? { detail: JSON.parse(r.detail as string) } : {}),
+      createdAt: r.created_at as string,
+    }));
+  }
+
+  async createMessage(message: NewMessage): Promise<{ created: boolean; message: MessageRecord }> {
+    return this.db.transaction(() => {
+      const inserted = this.db
+        .prepare(
+          `INSERT INTO messages (id, call_id, campaign_id, "to", body, status, gateway, created_at, updated_at)
+           VALUES (@id, @callId, @campaignId, @to, @body, 'queued', @gateway, @createdAt, @createdAt)
+           ON CONFLICT (call_id, "to") DO NOTHING`,
+        )
+        .run(message);
+      const row = this.db
+        .prepare('SELECT * FROM messages WHERE call_id = ? AND "to" = ?')
+        .get(message.callId, message.to) as Row;
+      return { created: inserted.changes === 1, message: toMessage(row) };
+    })();
+  }
+
+  async updateMessage(id: string, update: MessageUpdate, at: string): Promise<MessageRecord> {
+    const row = this.db
+      .prepare(
+        `UPDATE messages SET
+           status = COALESCE(@status, status),
+           vendor_message_id = COALESCE(@vendorMessageId, vendor_message_id),
+           error_code = COALESCE(@errorCode, error_code),
+           error_detail = COALESCE(@errorDetail, error_detail),
+           updated_at = @at
+         WHERE id = @id RETURNING *`,
+      )
+      .get({
+        id,
+        at,
+        status: update.status ?? null,
+        vendorMessageId: update.vendorMessageId ?? null,
+        errorCode: update.errorCode ?? null,
+        errorDetail: update.errorDetail ?? null,
+      }) as Row | undefined;
+    if (!row) throw new Error(`no message ${id}`);
+    return toMessage(row);
+  }
+
+  async messagesForCall(callId: string): Promise<MessageRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM messages WHERE call_id = ? ORDER BY created_at, id').all(callId) as Row[];
+    return rows.map(toMessage);
+  }
+
+  async listMessages(query: { limit: number; before?: string }): Promise<MessageRecord[]> {
+    const rows = (
+      query.before
+        ? this.db
+            .prepare('SELECT * FROM messages WHERE created_at < ? ORDER BY created_at DESC, id DESC LIMIT ?')
+            .all(query.before, query.limit)
+        : this.db.prepare('SELECT * FROM messages ORDER BY created_at DESC, id DESC LIMIT ?').all(query.limit)
+    ) as Row[];
+    return rows.map(toMessage);
+  }
+
+  async createShortLink(link: Omit<ShortLink, 'clicks'>): Promise<boolean> {
+    const result = this.db
+      .prepare(
+        `INSERT INTO short_links (code, target, call_id, campaign_id, created_at)
+         VALUES (@code, @target, @callId, @campaignId, @createdAt) ON CONFLICT (code) DO NOTHING`,
+      )
+      .run(link);
+    return result.changes === 1;
+  }
+
+  async clickShortLink(code: string, at: string): Promise<ShortLink | undefined> {
+    return this.db.transaction(() => {
+      const row = this.db
+        .prepare('UPDATE short_links SET clicks = clicks + 1 WHERE code = ? RETURNING *')
+        .get(code) as Row | undefined;
+      if (!row) return undefined;
+      const link: ShortLink = {
+        code: row.code as string,
+        target: row.target as string,
+        callId: (row.call_id as string | null) ?? null,
+        campaignId: (row.campaign_id as string | null) ?? null,
+        clicks: row.clicks as number,
+        createdAt: row.created_at as string,
+      };
+      if (link.callId) {
+        this.insertEvents(link.callId, link.campaignId, [{ type: 'link-clicked', detail: { code } }], at);
+      }
+      return link;
+    })();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private insertEvents(callId: string, campaignId: string | null, events: NewEvent[], at: string): void {
+    const insert = this.db.prepare(
+      'INSERT INTO call_events (call_id, campaign_id, type, detail, created_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    for (const e of events) insert.run(callId, campaignId, e.type, e.detail ? JSON.stringify(e.detail) : null, at);
+  }
+}
+
+function toJson(value: unknown): string | null {
+  return value == null ? null : JSON.stringify(value);
+}
+
+function toCall(r: Row): CallRecord {
+  return {
+    id: r.id as string,
+    campaignId: (r.campaign_id as string | null) ?? null,
+    mode: r.mode as CallRecord['mode'],
+    dnis: r.dnis as string,
+    ani: r.ani as string,
+    platformCallId: r.platform_call_id as string,
+    state: r.state as CallRecord['state'],
+    destination: (r.destination as string | null) ?? null,
+    destinationSource: (r.destination_source as CallRecord['destinationSource']) ?? null,
+    invalidNumberCount: r.invalid_number_count as number,
+    result: r.result ? JSON.parse(r.result as string) : null,
+    lastPage: r.last_page ? JSON.parse(r.last_page as string) : null,
+    createdAt: r.created_at as string,
+    expiresAt: r.expires_at as string,
+  };
+}
+
+function toMessage(r: Row): MessageRecord {
+  return {
+    id: r.id as string,
+    callId: r.call_id as string,
+    campaignId: r.campaign_id as string,
+    to: r.to as string,
+    body: r.body as string,
+    status: r.status as MessageRecord['status'],
+    gateway: r.gateway as string,
+    vendorMessageId: (r.vendor_message_id as string | null) ?? null,
+    errorCode: (r.error_code as string | null) ?? null,
+    errorDetail: (r.error_detail as string | null) ?? null,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * The small dialog model the call flow speaks in. Pages say what the caller hears and
+ * what happens next; src/vxml/render.ts turns them into VoiceXML 2.1. Keeping the model
+ * this narrow is what lets every document we can produce be schema-checked in tests.
+ */
+
+export type SpeechPart =
+  | { kind: 'text'; text: string }
+  /** Spoken digit by digit (phone numbers, last four digits). */
+  | { kind: 'digits'; digits: string }
+  /** Recorded audio; the fallback is spoken when the audio cannot be fetched or played. */
+  | { kind: 'audio'; src: string; fallback: Speech };
+
+export type Speech = SpeechPart[];
+
+export type CallStatus = 'sent' | 'declined' | 'unavailable' | 'failed';
+
+/** What the IVR gets back: exit/disconnect/return namelist, or the return URL's query. */
+export interface CallResult {
+  status: CallStatus;
+  reason: string;
+  /** "+*******1234" once a destination is known, else empty. */
+  maskedNumber: string;
+}
+
+/** The variables every ending hands back, declared in the application root document. */
+export const RESULT_VARIABLES = ['status', 'reason', 'maskedNumber'] as const;
+
+export type Ending =
+  | { kind: 'hangup' }
+  | { kind: 'exit' }
+  /** Back to the IVR: the URL is fetched with GET and the result variables in its query. */
+  | { kind: 'goto'; url: string }
+  /** Subdialog mode: <return> with the result variables. */
+  | { kind: 'return' };
+
+export type Answer =
+  | { kind: 'keys'; keys: string[] }
+  | { kind: 'digits'; minLength: number; maxLength: number };
+
+export interface FetchHints {
+  /** VoiceXML time designation, e.g. "10s". */
+  timeout?: string;
+  /** Audio played while the browser waits (hold music instead of dead air). */
+  audio?: string;
+}
+
+/** Asks one question; the answer is submitted as the form field "answer". */
+export interface QuestionPage {
+  kind: 'question';
+  lang: string;
+  application: string;
+  /** Spoken once before the question, not on reprompts. */
+  preface?: Speech;
+  prompt: Speech;
+  answer: Answer;
+  noInput: Speech;
+  noMatch: Speech;
+  /** The event count at which the caller is given up on. */
+  maxRetries: number;
+  submitUrl: string;
+  submitFetch?: FetchHints;
+  giveUpUrls: { noInput: string; noMatch: string };
+}
+
+/** Says something (or nothing) and ends the dialog with a result. */
+export interface EndPage {
+  kind: 'end';
+  lang: string;
+  application: string;
+  prompt?: Speech;
+  result: CallResult;
+  ending: Ending;
+}
+
+/** The application root document: result variables, shared properties and catch handlers. */
+export interface RootPage {
+  kind: 'root';
+  lang: string;
+  fetchTimeout: string;
+  /** How an unexpected error (error.badfetch, error.semantic...) ends the call. */
+  onError: Ending;
+}
+
+export type Page = QuestionPage | EndPage | RootPage;
