@@ -136,7 +136,10 @@ export function endPage(
   result: CallResult,
   prompts: PromptName[] = [],
 ): EndPage {
-  const prompt = campaign ? prompts.flatMap((name) => say(campaign, name)) : [];
+  // Consecutive prompts get a space between them, or TTS reads "text.Please" as one word.
+  const prompt = campaign
+    ? prompts.flatMap((name, i): Speech => [...(i ? [{ kind: 'text' as const, text: ' ' }] : []), ...say(campaign, name)])
+    : [];
   return {
     kind: 'end',
     lang: campaign?.language ?? DEFAULT_LANGUAGE,

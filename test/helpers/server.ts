@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import type { CampaignInput } from '../../src/campaigns/schema';
+import { composeServer, type Server } from '../../src/compose';
+import { loadConfig } from '../../src/config';
+import type { SmsGateway } from '../../src/sms/port';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const PUBLIC_BASE_URL = 'https://t.example.test';
+export const EXAMPLE_CAMPAIGN_FILE = path.resolve(__dirname, '../../campaigns/example.json');
+
+/** A campaign like the shipped example, for tests to vary. */
+export function campaign(overrides: Partial<CampaignInput> = {}): CampaignInput {
+  return {
+    id: 'support',
+    name: 'Support chat',
+    dnis: ['+1 800 555 0100'],
+    message: 'Chat with us: {link}',
+    link: 'https://chat.example.com/start?customer={callerId}&mobile={mobile}&call={callId}&dnis={dnis}&c={campaignId}',
+    ...overrides,
+  };
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `ivr-deflect-${prefix}-`));
+}
+
+export function writeCampaigns(dir: string, campaigns: CampaignInput[]): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const c of campaigns) fs.writeFileSync(path.join(dir, `${c.id}.json`), JSON.stringify(c, null, 2));
+}
+
+export interface TestServer extends Server {
+  dataDir: string;
+  campaignsDir: string;
+}
+
+/**
+ * The real app on the real SQLite store in a fresh folder, configured through the same
+ * environment parsing as production.
+ */
+export function startTestServer(
+  options: {
+    campaigns?: CampaignInput[];
+    env?: Record<string, string>;
+    gateway?: SmsGateway;
+    now?: () => Date;
+    dataDir?: string;
+  } = {},
+): TestServer {
+  const root = tempDir('server');
+  const campaignsDir = path.join(root, 'campaigns');
+  writeCampaigns(campaignsDir, options.campaigns ?? [campaign()]);
+  const dataDir = options.dataDir ?? path.join(root, 'data');
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    CAMPAIGNS_DIR: campaignsDir,
+    ADMIN_TOKEN,
+    PUBLIC_BASE_URL,
+    ...options.env,
+  });
+  const server = composeServer(config, pino({ level: 'silent' }), { gateway: options.gateway, now: options.now });
+  return { ...server, dataDir, campaignsDir };
+}
