@@ -1,19 +1,24 @@
+import type { Server as HttpServer } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { CampaignRegistry, type Campaigns } from './campaigns/registry';
 import type { Config } from './config';
 import { DeflectionService } from './deflection/service';
 import { createApp } from './http/app';
+import { answerIvrParseErrors } from './http/client-errors';
 import { BuiltinShortener } from './shortener/builtin';
 import { createGateway } from './sms/create-gateway';
 import type { SmsGateway } from './sms/port';
 import { SqliteStore } from './store/sqlite';
+import { renderPage } from './vxml/render';
 import type { Store } from './store/port';
 
 export interface Server {
   app: Express;
   store: Store;
   campaigns: Campaigns;
+  /** Starts the HTTP server, answering even unparseable IVR requests with VoiceXML. */
+  listen(port: number, host?: string): HttpServer;
   close(): Promise<void>;
 }
 
@@ -39,5 +44,10 @@ export function composeServer(
     now,
   });
   const app = createApp({ service, store, adminToken: config.adminToken, log, now });
-  return { app, store, campaigns, close: () => store.close() };
+  const listen = (port: number, host?: string): HttpServer => {
+    const http = host ? app.listen(port, host) : app.listen(port);
+    answerIvrParseErrors(http, (mode) => renderPage(service.errorPage(mode)), log);
+    return http;
+  };
+  return { app, store, campaigns, listen, close: () => store.close() };
 }

@@ -30,10 +30,10 @@ function main(): void {
     if (err instanceof CampaignError) fail(err.message);
     fail(`cannot start: ${(err as Error).message}`);
   }
-  const { app, campaigns, close } = server;
+  const { campaigns, close } = server;
 
   if (!config.adminToken) log.warn('ADMIN_TOKEN is not set: the admin API (/api) is disabled');
-  const http = app.listen(config.port, config.host);
+  const http = server.listen(config.port, config.host);
   http.on('error', (err) => fail(`cannot listen on ${config.host}:${config.port}: ${err.message}`));
   http.on('listening', () => {
     log.info(

@@ -1,0 +1,40 @@
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { IntegrationMode } from '../store/port';
+
+/**
+ * Requests Node's HTTP parser rejects before Express sees them: a request line over the
+ * header size limit, bytes that are not valid in a URL. Node would answer 400 or 431,
+ * which a VoiceXML browser turns into a dropped call; for IVR paths we answer 200 with the
+ * hand-back document instead. Everything else keeps Node's plain error.
+ */
+export function answerIvrParseErrors(
+  server: Server,
+  handBackDocument: (mode: IntegrationMode) => string,
+  log: Logger,
+): void {
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const head = err.rawPacket?.toString('latin1', 0, 4096) ?? '';
+    if (!/^[A-Z]+ \S*\/vxml\//.test(head)) {
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    log.warn({ code: err.code }, 'unparseable IVR request answered with a hand-back document');
+    const body = Buffer.from(handBackDocument(/[?&]mode=subdialog\b/i.test(head) ? 'subdialog' : 'goto'));
+    socket.end(
+      Buffer.concat([
+        Buffer.from(
+          'HTTP/1.1 200 OK\r\nContent-Type: application/voicexml+xml; charset=utf-8\r\n' +
+            `Cache-Control: no-store\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`,
+        ),
+        body,
+      ]),
+    );
+  });
+}
