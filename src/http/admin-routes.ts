@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { MessageRecord, Store } from '../store/port';
 import { requireAdminToken } from './admin-auth';
+import { badRequestBody } from './validation';
 
 const MessagesQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -16,10 +17,7 @@ export function adminRoutes(store: Store, adminToken: string | undefined): Route
   router.get('/messages', async (req, res) => {
     const query = MessagesQuery.safeParse(req.query);
     if (!query.success) {
-      res.status(400).json({
-        error: `invalid query: ${query.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ')}`,
-        fields: query.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
-      });
+      res.status(400).json(badRequestBody('query', query.error));
       return;
     }
     const messages = await store.listMessages(query.data);
