@@ -249,6 +249,17 @@ describe('callers who do not take the offer', () => {
     expect(events.at(-1)).toMatchObject({ type: 'handed-back', detail: { reason: 'no-input' } });
   });
 
+  it('records a caller who hangs up in the middle of the dialog', async () => {
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: '' });
+    const callId = callIdOf(caller);
+    await caller.press('1');
+    await caller.hangUp();
+    expect(caller.ending().result).toEqual({ status: 'declined', reason: 'hung-up', maskedNumber: '' });
+    const events = await server.store.listEvents(callId);
+    expect(events.at(-1)).toMatchObject({ type: 'handed-back', detail: { reason: 'hung-up' } });
+  });
+
   it('hands back on the third no match while confirming the number', async () => {
     const caller = new IvrCaller(server.app);
     await caller.start({ dnis: DNIS, ani: MOBILE_ANI });

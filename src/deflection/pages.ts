@@ -87,6 +87,7 @@ function question(
     giveUpUrls: {
       noInput: stepUrl('giveup', callId, mode, { reason: 'no-input' }),
       noMatch: stepUrl('giveup', callId, mode, { reason: 'no-match' }),
+      hangUp: stepUrl('giveup', callId, mode, { reason: 'hung-up' }),
     },
     ...fields,
   };

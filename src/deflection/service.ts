@@ -67,6 +67,7 @@ export type HandBackReason =
   | 'caller-declined'
   | 'no-input'
   | 'no-match'
+  | 'hung-up'
   | 'invalid-number'
   | 'gateway-error'
   | 'call-expired'
@@ -191,9 +192,9 @@ export class DeflectionService {
     });
   }
 
-  /** The browser gave up on a question: no input or no match too many times. */
+  /** The browser gave up on a question (no input or no match too many times), or the caller hung up. */
   giveUp(req: StepRequest): Promise<Page> {
-    const why: HandBackReason = req.answer === 'no-input' ? 'no-input' : 'no-match';
+    const why: HandBackReason = req.answer === 'no-input' || req.answer === 'hung-up' ? req.answer : 'no-match';
     return this.step(req, NON_TERMINAL, async (_call, ctx) => this.handBack(ctx, 'declined', why, []));
   }
 

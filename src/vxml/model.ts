@@ -60,7 +60,8 @@ export interface QuestionPage {
   maxRetries: number;
   submitUrl: string;
   submitFetch?: FetchHints;
-  giveUpUrls: { noInput: string; noMatch: string };
+  /** Where the browser reports giving up, or the caller hanging up (recorded, not heard). */
+  giveUpUrls: { noInput: string; noMatch: string; hangUp: string };
 }
 
 /** Says something (or nothing) and ends the dialog with a result. */

@@ -64,6 +64,10 @@ function renderRoot(vxml: XMLBuilder, page: RootPage): void {
 
 function renderQuestion(vxml: XMLBuilder, page: QuestionPage): void {
   const form = vxml.ele('form', { id: 'ask' });
+  // After a hang-up the browser may still submit once: we record the abandoned call.
+  form
+    .ele('catch', { event: 'connection.disconnect.hangup' })
+    .ele('submit', { next: page.giveUpUrls.hangUp, method: 'post' });
   if (page.preface?.length) renderPrompt(form.ele('block'), page.preface);
 
   const field = form.ele('field', fieldAttributes(page.answer));

@@ -53,6 +53,14 @@ export class IvrCaller {
     return this.follow(submit, {});
   }
 
+  /** The caller hangs up; the browser reports it from the form's hang-up handler. */
+  async hangUp() {
+    const handler = this.elements('catch').find((c) => c.getAttribute('event') === 'connection.disconnect.hangup');
+    const submit = handler?.getElementsByTagName('submit')[0];
+    if (!submit) throw new Error(`no hang-up handler that submits in:\n${this.xml}`);
+    return this.follow(submit, {});
+  }
+
   /** Repeats the last request, as an IVR platform retrying a submit does. */
   private lastRequest?: { method: 'get' | 'post'; path: string; body?: string };
   async repeat() {
