@@ -27,7 +27,14 @@ export class ConfigError extends Error {}
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
 const EnvSchema = z.object({
-  PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).default(3000)),
+  PORT: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d{1,5}$/, 'must be a port number from 1 to 65535')
+      .transform(Number)
+      .refine((p) => p >= 1 && p <= 65535, 'must be a port number from 1 to 65535')
+      .default(3000),
+  ),
   HOST: optionalText.pipe(z.string().default('0.0.0.0')),
   PUBLIC_BASE_URL: optionalText.pipe(
     z
@@ -46,7 +53,14 @@ const EnvSchema = z.object({
       .transform((v) => v.split(',').map((n) => n.trim()).filter(Boolean))
       .refine((list) => list.every((n) => /^\+[1-9]\d{6,14}$/.test(n)), 'must be a comma-separated list of E.164 numbers'),
   ),
-  CALL_TTL_MINUTES: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(1440).default(60)),
+  CALL_TTL_MINUTES: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number of minutes from 1 to 1440')
+      .transform(Number)
+      .refine((m) => m >= 1 && m <= 1440, 'must be a whole number of minutes from 1 to 1440')
+      .default(60),
+  ),
   LOG_LEVEL: optionalText.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
 });
 

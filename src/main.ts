@@ -1,10 +1,14 @@
 import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { CampaignError } from './campaigns/registry';
 import { composeServer } from './compose';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
 
-/** Start-up problems are one clear line on stderr and exit code 1, never a stack trace. */
+/**
+ * Start-up problems go to stderr with exit code 1, never a stack trace: one line for a bad
+ * variable, one line per problem for invalid campaigns (all of them at once).
+ */
 function fail(message: string): never {
   process.stderr.write(`ivr-deflect: ${message}\n`);
   process.exit(1);
@@ -33,12 +37,15 @@ function main(): void {
   const { campaigns, close } = server;
 
   if (!config.adminToken) log.warn('ADMIN_TOKEN is not set: the admin API (/api) is disabled');
+  if (campaigns.all().length === 0) {
+    log.warn({ campaignsDir: config.campaignsDir }, 'no campaign files found: every call will be handed back');
+  }
   const http = server.listen(config.port, config.host);
   http.on('error', (err) => fail(`cannot listen on ${config.host}:${config.port}: ${err.message}`));
   http.on('listening', () => {
     log.info(
       {
-        port: config.port,
+        port: (http.address() as AddressInfo | null)?.port ?? config.port,
         campaigns: campaigns.all().map((c) => c.id),
         gateway: config.smsGateway,
         dataDir: config.dataDir,

@@ -77,6 +77,8 @@ type Row = Record<string, unknown>;
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  /** Prepared statements by SQL text: preparing costs as much as running a small insert. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(file: string) {
     this.db = new Database(file);
@@ -92,6 +94,15 @@ export class SqliteStore implements Store {
   static open(dataDir: string): SqliteStore {
     fs.mkdirSync(dataDir, { recursive: true });
     return new SqliteStore(path.join(dataDir, 'ivr-deflect.db'));
+  }
+
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
   }
 
   private migrate(): void {
@@ -113,8 +124,8 @@ export class SqliteStore implements Store {
 
   async createCall(call: NewCall, events: NewEvent[]): Promise<void> {
     this.db.transaction(() => {
-      this.db
-        .prepare(
+      this
+        .sql(
           `INSERT INTO calls (id, campaign_id, mode, dnis, ani, platform_call_id, state, result, last_page,
                               created_at, updated_at, expires_at)
            VALUES (@id, @campaignId, @mode, @dnis, @ani, @platformCallId, @state, @result, @lastPage,
@@ -126,7 +137,7 @@ export class SqliteStore implements Store {
   }
 
   async getCall(id: string): Promise<CallRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM calls WHERE id = ?').get(id) as Row | undefined;
+    const row = this.sql('SELECT * FROM calls WHERE id = ?').get(id) as Row | undefined;
     return row && toCall(row);
   }
 
@@ -146,15 +157,15 @@ export class SqliteStore implements Store {
       values[key] = key === 'result' || key === 'lastPage' ? toJson(value) : value;
     }
     this.db.transaction(() => {
-      const row = this.db.prepare('SELECT campaign_id FROM calls WHERE id = ?').get(id) as Row | undefined;
+      const row = this.sql('SELECT campaign_id FROM calls WHERE id = ?').get(id) as Row | undefined;
       if (!row) throw new Error(`no call ${id}`);
-      this.db.prepare(`UPDATE calls SET ${sets.join(', ')} WHERE id = @id`).run(values);
+      this.sql(`UPDATE calls SET ${sets.join(', ')} WHERE id = @id`).run(values);
       this.insertEvents(id, (row.campaign_id as string | null) ?? null, events, at);
     })();
   }
 
   async listEvents(callId: string): Promise<CallEvent[]> {
-    const rows = this.db.prepare('SELECT * FROM call_events WHERE call_id = ? ORDER BY id').all(callId) as Row[];
+    const rows = this.sql('SELECT * FROM call_events WHERE call_id = ? ORDER BY id').all(callId) as Row[];
     return rows.map((r) => ({
       id: r.id as number,
       callId: r.call_id as string,
@@ -167,23 +178,23 @@ export class SqliteStore implements Store {
 
   async createMessage(message: NewMessage): Promise<{ created: boolean; message: MessageRecord }> {
     return this.db.transaction(() => {
-      const inserted = this.db
-        .prepare(
+      const inserted = this
+        .sql(
           `INSERT INTO messages (id, call_id, campaign_id, "to", body, status, gateway, created_at, updated_at)
            VALUES (@id, @callId, @campaignId, @to, @body, 'queued', @gateway, @createdAt, @createdAt)
            ON CONFLICT (call_id, "to") DO NOTHING`,
         )
         .run(message);
-      const row = this.db
-        .prepare('SELECT * FROM messages WHERE call_id = ? AND "to" = ?')
+      const row = this
+        .sql('SELECT * FROM messages WHERE call_id = ? AND "to" = ?')
         .get(message.callId, message.to) as Row;
       return { created: inserted.changes === 1, message: toMessage(row) };
     })();
   }
 
   async updateMessage(id: string, update: MessageUpdate, at: string): Promise<MessageRecord> {
-    const row = this.db
-      .prepare(
+    const row = this
+      .sql(
         `UPDATE messages SET
            status = COALESCE(@status, status),
            vendor_message_id = COALESCE(@vendorMessageId, vendor_message_id),
@@ -205,24 +216,24 @@ export class SqliteStore implements Store {
   }
 
   async messagesForCall(callId: string): Promise<MessageRecord[]> {
-    const rows = this.db.prepare('SELECT * FROM messages WHERE call_id = ? ORDER BY created_at, id').all(callId) as Row[];
+    const rows = this.sql('SELECT * FROM messages WHERE call_id = ? ORDER BY created_at, id').all(callId) as Row[];
     return rows.map(toMessage);
   }
 
   async listMessages(query: { limit: number; before?: string }): Promise<MessageRecord[]> {
     const rows = (
       query.before
-        ? this.db
-            .prepare('SELECT * FROM messages WHERE created_at < ? ORDER BY created_at DESC, id DESC LIMIT ?')
+        ? this
+            .sql('SELECT * FROM messages WHERE created_at < ? ORDER BY created_at DESC, id DESC LIMIT ?')
             .all(query.before, query.limit)
-        : this.db.prepare('SELECT * FROM messages ORDER BY created_at DESC, id DESC LIMIT ?').all(query.limit)
+        : this.sql('SELECT * FROM messages ORDER BY created_at DESC, id DESC LIMIT ?').all(query.limit)
     ) as Row[];
     return rows.map(toMessage);
   }
 
   async createShortLink(link: Omit<ShortLink, 'clicks'>): Promise<boolean> {
-    const result = this.db
-      .prepare(
+    const result = this
+      .sql(
         `INSERT INTO short_links (code, target, call_id, campaign_id, created_at)
          VALUES (@code, @target, @callId, @campaignId, @createdAt) ON CONFLICT (code) DO NOTHING`,
       )
@@ -232,8 +243,8 @@ export class SqliteStore implements Store {
 
   async clickShortLink(code: string, at: string): Promise<ShortLink | undefined> {
     return this.db.transaction(() => {
-      const row = this.db
-        .prepare('UPDATE short_links SET clicks = clicks + 1 WHERE code = ? RETURNING *')
+      const row = this
+        .sql('UPDATE short_links SET clicks = clicks + 1 WHERE code = ? RETURNING *')
         .get(code) as Row | undefined;
       if (!row) return undefined;
       const link: ShortLink = {
@@ -256,7 +267,7 @@ export class SqliteStore implements Store {
   }
 
   private insertEvents(callId: string, campaignId: string | null, events: NewEvent[], at: string): void {
-    const insert = this.db.prepare(
+    const insert = this.sql(
       'INSERT INTO call_events (call_id, campaign_id, type, detail, created_at) VALUES (?, ?, ?, ?, ?)',
     );
     for (const e of events) insert.run(callId, campaignId, e.type, e.detail ? JSON.stringify(e.detail) : null, at);

@@ -1,0 +1,163 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+
+/**
+ * `npm run bench`: on loopback, in one run,
+ *  1. the start document (which creates a call in SQLite) against bare Express serving a
+ *     static string of the same size: requests per second, p50/p99, and the ratio;
+ *  2. whole deflections (start, accept, confirm with the sandbox gateway) at a fixed
+ *     concurrency: deflections per second, p99 of the submit that sends the text;
+ *  3. the server's peak RSS.
+ * Servers run as child processes so the load generator never shares their event loop.
+ * Absolute numbers drift on shared machines; the ratio to the baseline is what holds.
+ */
+
+const ROOT = path.resolve(__dirname, '../..');
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const DEFLECT_CONCURRENCY = Number(process.env.BENCH_DEFLECT_CONCURRENCY ?? 50);
+const START_QUERY = '/vxml/start?dnis=%2B18005550100&ani=%2B16175551234&callid=bench';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function spawnServer(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+function peakRssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+async function cannon(url: string) {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
+  return {
+    requestsPerSecond: Math.round(result.requests.average),
+    p50ms: result.latency.p50,
+    p99ms: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number) : 0;
+}
+
+/** Closed-loop callers: each walks start → offer → confirm, then calls again. */
+async function deflections(base: string) {
+  const submitMs: number[] = [];
+  const callMs: number[] = [];
+  let failures = 0;
+  const deadline = Date.now() + DURATION_S * 1000;
+  const nextUrl = (xml: string) => {
+    const next = /<filled>\s*<submit next="([^"]+)"/.exec(xml)?.[1];
+    if (!next) throw new Error('no submit in document');
+    return `${base}/vxml/${next.replace(/&amp;/g, '&')}`;
+  };
+  const post = async (url: string) =>
+    (await fetch(url, { method: 'POST', body: 'answer=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).text();
+
+  async function caller(n: number): Promise<void> {
+    let i = 0;
+    while (Date.now() < deadline) {
+      const began = performance.now();
+      try {
+        const offer = await (await fetch(`${base}${START_QUERY}-${n}-${i++}`)).text();
+        const confirm = await post(nextUrl(offer));
+        const sentAt = performance.now();
+        const result = await post(nextUrl(confirm));
+        const done = performance.now();
+        if (!result.includes("'sent'")) throw new Error('not sent');
+        submitMs.push(done - sentAt);
+        callMs.push(done - began);
+      } catch {
+        failures++;
+      }
+    }
+  }
+  const started = performance.now();
+  await Promise.all(Array.from({ length: DEFLECT_CONCURRENCY }, (_, n) => caller(n)));
+  const seconds = (performance.now() - started) / 1000;
+  submitMs.sort((a, b) => a - b);
+  callMs.sort((a, b) => a - b);
+  return {
+    deflectionsPerSecond: Math.round(callMs.length / seconds),
+    submitP50ms: Number(percentile(submitMs, 50).toFixed(1)),
+    submitP99ms: Number(percentile(submitMs, 99).toFixed(1)),
+    callP99ms: Number(percentile(callMs, 99).toFixed(1)),
+    failures,
+  };
+}
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ivr-deflect-bench-'));
+  const appPort = await freePort();
+  const app = spawnServer(['dist/main.js'], {
+    PORT: String(appPort),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    CAMPAIGNS_DIR: path.join(ROOT, 'campaigns'),
+    LOG_LEVEL: 'info',
+  });
+  const children: ChildProcess[] = [app];
+  try {
+    const appBase = `http://127.0.0.1:${appPort}`;
+    await waitFor(`${appBase}/vxml/root.vxml`);
+    const startBytes = Buffer.byteLength(await (await fetch(`${appBase}${START_QUERY}`)).text());
+
+    const basePort = await freePort();
+    const baseline = spawnServer(['--import', 'tsx', 'test/bench/baseline-server.ts'], {
+      PORT: String(basePort),
+      BODY_BYTES: String(startBytes),
+    });
+    children.push(baseline);
+    await waitFor(`http://127.0.0.1:${basePort}/vxml/start`);
+
+    const baselineResult = await cannon(`http://127.0.0.1:${basePort}${START_QUERY}`);
+    const startResult = await cannon(`${appBase}${START_QUERY}`);
+    const deflectResult = await deflections(appBase);
+    const results = {
+      machine: `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+      settings: { durationSeconds: DURATION_S, connections: CONNECTIONS, deflectConcurrency: DEFLECT_CONCURRENCY, startDocumentBytes: startBytes },
+      baseline: baselineResult,
+      startDocument: { ...startResult, ratioToBaseline: Number((startResult.requestsPerSecond / baselineResult.requestsPerSecond).toFixed(2)) },
+      deflections: deflectResult,
+      peakRssMb: peakRssMb(app.pid as number),
+    };
+    fs.mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
+    fs.writeFileSync(path.join(ROOT, 'test-artifacts/bench.json'), `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).message}\n`);
+  process.exit(1);
+});
