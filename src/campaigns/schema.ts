@@ -12,9 +12,18 @@ export function placeholdersIn(template: string): string[] {
   return [...template.matchAll(PLACEHOLDER)].map((m) => m[1] ?? '');
 }
 
+/**
+ * URLs that end up in VoiceXML attributes (audio, return URLs) must be valid xsd:anyURI
+ * as well as parseable: no spaces, no "[" or "]" outside an IPv6 host, "%" only as an
+ * escape. Browsers refuse documents that break this.
+ */
 const httpUrl = z
   .string()
-  .refine((v) => /^https?:\/\//i.test(v) && URL.canParse(v), 'must be an absolute http(s) URL');
+  .refine((v) => /^https?:\/\//i.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
+  .refine(
+    (v) => !/[\s<>"{}|\\^`[\]]|%(?![0-9A-Fa-f]{2})/.test(v.replace(/^https?:\/\/\[[0-9A-Fa-f:.]+\]/i, '')),
+    'must not contain spaces, brackets or a "%" that is not an escape (percent-encode them)',
+  );
 
 /** One piece of a prompt: plain text, or recorded audio with its text as the fallback. */
 const PromptPart = z.union([

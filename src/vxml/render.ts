@@ -16,10 +16,25 @@ const VXML_NS = 'http://www.w3.org/2001/vxml';
 const NAMELIST = RESULT_VARIABLES.join(' ');
 const ANSWER_FIELD = 'answer';
 
+/**
+ * xmlbuilder2 escapes "&" only when it does not already look like an entity, so a prompt
+ * saying "&nbsp;" would come out as an undefined entity. Escaping "&" first leaves the
+ * library exactly one level of escaping to do for everything else.
+ */
+function xmlText(value: string): string {
+  return value.replace(/&/g, '&amp;');
+}
+
+function child(parent: XMLBuilder, name: string, attributes: Record<string, string> = {}): XMLBuilder {
+  const escaped: Record<string, string> = {};
+  for (const [key, value] of Object.entries(attributes)) escaped[key] = xmlText(value);
+  return parent.ele(name, escaped);
+}
+
 /** Renders a page as a VoiceXML 2.1 document. Pure: same page, same bytes. */
 export function renderPage(page: Page): string {
-  const attrs: Record<string, string> = { version: '2.1', 'xml:lang': page.lang };
-  if (page.kind !== 'root') attrs.application = page.application;
+  const attrs: Record<string, string> = { version: '2.1', 'xml:lang': xmlText(page.lang) };
+  if (page.kind !== 'root') attrs.application = xmlText(page.application);
   const doc = create({ version: '1.0', encoding: 'UTF-8' });
   const vxml = doc.ele(VXML_NS, 'vxml', attrs);
   switch (page.kind) {
@@ -36,41 +51,51 @@ export function renderPage(page: Page): string {
   return doc.end({ prettyPrint: true });
 }
 
+const JS_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  "'": "\\'",
+  '\n': '\\n',
+  '\r': '\\r',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+};
+
 /** An ECMAScript string literal, for expr attributes (the XML builder escapes it again). */
 export function jsString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\r?\n/g, '\\n')}'`;
+  // \u2028 and \u2029 end a line in the ECMAScript 3 that VoiceXML 2.1 browsers run.
+  const escaped = value.replace(/[\\'\n\r\u2028\u2029]/g, (c) => JS_ESCAPES[c] ?? c);
+  return `'${escaped}'`;
 }
 
 function renderRoot(vxml: XMLBuilder, page: RootPage): void {
-  vxml.ele('var', { name: 'status', expr: jsString('failed') });
-  vxml.ele('var', { name: 'reason', expr: jsString('error') });
-  vxml.ele('var', { name: 'maskedNumber', expr: jsString('') });
+  child(vxml, 'var', { name: 'status', expr: jsString('failed') });
+  child(vxml, 'var', { name: 'reason', expr: jsString('error') });
+  child(vxml, 'var', { name: 'maskedNumber', expr: jsString('') });
   // We only ever listen for keys: speech recognition would mishear background noise.
-  vxml.ele('property', { name: 'inputmodes', value: 'dtmf' });
-  vxml.ele('property', { name: 'fetchtimeout', value: page.fetchTimeout });
+  child(vxml, 'property', { name: 'inputmodes', value: 'dtmf' });
+  child(vxml, 'property', { name: 'fetchtimeout', value: page.fetchTimeout });
 
   // Any error (a fetch that failed, a platform quirk) hands the call back instead of
   // leaving the caller in silence. A text already sent keeps its "sent" status.
-  const first = vxml.ele('catch', { event: 'error', count: '1' });
-  first.ele('log').txt('ivr-deflect: error, handing the call back: ').ele('value', { expr: '_event' });
-  const notSent = first.ele('if', { cond: `status != ${jsString('sent')}` });
-  notSent.ele('assign', { name: 'status', expr: jsString('failed') });
-  notSent.ele('assign', { name: 'reason', expr: jsString('error') });
+  const first = child(vxml, 'catch', { event: 'error', count: '1' });
+  child(child(first, 'log').txt('ivr-deflect: error, handing the call back: '), 'value', { expr: '_event' });
+  const notSent = child(first, 'if', { cond: `status != ${jsString('sent')}` });
+  child(notSent, 'assign', { name: 'status', expr: jsString('failed') });
+  child(notSent, 'assign', { name: 'reason', expr: jsString('error') });
   renderEnding(first, page.onError);
   // If the ending itself fails (a return URL that is down), stop trying to fetch anything.
-  const second = vxml.ele('catch', { event: 'error', count: '2' });
+  const second = child(vxml, 'catch', { event: 'error', count: '2' });
   renderEnding(second, page.onError.kind === 'return' ? page.onError : { kind: 'exit' });
 }
 
 function renderQuestion(vxml: XMLBuilder, page: QuestionPage): void {
-  const form = vxml.ele('form', { id: 'ask' });
+  const form = child(vxml, 'form', { id: 'ask' });
   // After a hang-up the browser may still submit once: we record the abandoned call.
-  form
-    .ele('catch', { event: 'connection.disconnect.hangup' })
-    .ele('submit', { next: page.giveUpUrls.hangUp, method: 'post' });
-  if (page.preface?.length) renderPrompt(form.ele('block'), page.preface);
+  const hangUp = child(form, 'catch', { event: 'connection.disconnect.hangup' });
+  child(hangUp, 'submit', { next: page.giveUpUrls.hangUp, method: 'post' });
+  if (page.preface?.length) renderPrompt(child(form, 'block'), page.preface);
 
-  const field = form.ele('field', fieldAttributes(page.answer));
+  const field = child(form, 'field', fieldAttributes(page.answer));
   renderAnswerGrammar(field, page.answer);
   renderPrompt(field, page.prompt);
 
@@ -81,17 +106,17 @@ function renderQuestion(vxml: XMLBuilder, page: QuestionPage): void {
     // count="1" handles every occurrence below maxRetries (VoiceXML picks the highest
     // count not above the counter), then the last one gives up.
     if (page.maxRetries > 1) {
-      const retry = field.ele(event, { count: '1' });
+      const retry = child(field, event, { count: '1' });
       renderPrompt(retry, speech);
-      retry.ele('reprompt');
+      child(retry, 'reprompt');
     }
-    field.ele(event, { count: String(page.maxRetries) }).ele('submit', { next: giveUp, method: 'post' });
+    child(child(field, event, { count: String(page.maxRetries) }), 'submit', { next: giveUp, method: 'post' });
   }
 
   const submit: Record<string, string> = { next: page.submitUrl, namelist: ANSWER_FIELD, method: 'post' };
   if (page.submitFetch?.timeout) submit.fetchtimeout = page.submitFetch.timeout;
   if (page.submitFetch?.audio) submit.fetchaudio = page.submitFetch.audio;
-  field.ele('filled').ele('submit', submit);
+  child(child(field, 'filled'), 'submit', submit);
 }
 
 function fieldAttributes(answer: Answer): Record<string, string> {
@@ -103,64 +128,64 @@ function fieldAttributes(answer: Answer): Record<string, string> {
 function renderAnswerGrammar(field: XMLBuilder, answer: Answer): void {
   if (answer.kind === 'digits') {
     // The builtin digits grammar from the field type; pound ends the entry.
-    field.ele('property', { name: 'termchar', value: '#' });
-    field.ele('property', { name: 'interdigittimeout', value: '5s' });
+    child(field, 'property', { name: 'termchar', value: '#' });
+    child(field, 'property', { name: 'interdigittimeout', value: '5s' });
     return;
   }
-  const grammar = field.ele('grammar', {
+  const grammar = child(field, 'grammar', {
     mode: 'dtmf',
     version: '1.0',
     root: ANSWER_FIELD,
     type: 'application/srgs+xml',
   });
-  const oneOf = grammar.ele('rule', { id: ANSWER_FIELD, scope: 'public' }).ele('one-of');
-  for (const key of answer.keys) oneOf.ele('item').txt(key);
+  const oneOf = child(child(grammar, 'rule', { id: ANSWER_FIELD, scope: 'public' }), 'one-of');
+  for (const key of answer.keys) child(oneOf, 'item').txt(xmlText(key));
 }
 
 function renderEnd(vxml: XMLBuilder, page: EndPage): void {
-  const block = vxml.ele('form', { id: 'end' }).ele('block');
+  const block = child(child(vxml, 'form', { id: 'end' }), 'block');
   if (page.prompt?.length) renderPrompt(block, page.prompt);
   assignResult(block, page.result);
   renderEnding(block, page.ending);
 }
 
 function assignResult(parent: XMLBuilder, result: CallResult): void {
-  for (const name of RESULT_VARIABLES) parent.ele('assign', { name, expr: jsString(result[name]) });
+  for (const name of RESULT_VARIABLES) child(parent, 'assign', { name, expr: jsString(result[name]) });
 }
 
 function renderEnding(parent: XMLBuilder, ending: Ending): void {
   switch (ending.kind) {
     case 'hangup':
-      parent.ele('disconnect', { namelist: NAMELIST });
+      child(parent, 'disconnect', { namelist: NAMELIST });
       break;
     case 'exit':
-      parent.ele('exit', { namelist: NAMELIST });
+      child(parent, 'exit', { namelist: NAMELIST });
       break;
     case 'return':
-      parent.ele('return', { namelist: NAMELIST });
+      child(parent, 'return', { namelist: NAMELIST });
       break;
     case 'goto':
-      parent.ele('submit', { next: ending.url, method: 'get', namelist: NAMELIST });
+      child(parent, 'submit', { next: ending.url, method: 'get', namelist: NAMELIST });
       break;
   }
 }
 
 function renderPrompt(parent: XMLBuilder, speech: Speech): void {
-  renderSpeech(parent.ele('prompt'), speech);
+  renderSpeech(child(parent, 'prompt'), speech);
 }
 
 function renderSpeech(parent: XMLBuilder, speech: Speech): void {
   for (const part of speech) {
     switch (part.kind) {
       case 'text':
-        parent.txt(part.text);
+        parent.txt(xmlText(part.text));
         break;
       case 'digits':
         // vxml:digits is the VoiceXML builtin say-as type: "1 2 3 4", not "one thousand...".
-        parent.ele('say-as', { 'interpret-as': 'vxml:digits' }).txt(part.digits);
+        child(parent, 'say-as', { 'interpret-as': 'vxml:digits' }).txt(xmlText(part.digits));
         break;
       case 'audio':
-        renderSpeech(parent.ele('audio', { src: part.src }), part.fallback);
+        renderSpeech(child(parent, 'audio', { src: part.src }), part.fallback);
         break;
     }
   }

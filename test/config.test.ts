@@ -1,0 +1,191 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../src/config';
+
+/**
+ * loadConfig is what an operator meets first: defaults that let `npm start` work out of
+ * the box, and a one-line error naming the variable when a value is wrong.
+ */
+
+const CWD = path.resolve('/srv/ivr-deflect');
+
+/** The error loadConfig throws for env; fails the test when it does not throw a ConfigError. */
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env, CWD);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig defaults', () => {
+  const config = loadConfig({}, CWD);
+
+  it('listens on port 3000 on every interface', () => {
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('0.0.0.0');
+  });
+
+  it('resolves the data and campaigns folders under the given working directory', () => {
+    expect(config.dataDir).toBe(path.join(CWD, 'data'));
+    expect(config.campaignsDir).toBe(path.join(CWD, 'campaigns'));
+  });
+
+  it('uses the sandbox SMS gateway, failing no numbers', () => {
+    expect(config.smsGateway).toBe('sandbox');
+    expect(config.sandboxFailNumbers).toEqual([]);
+  });
+
+  it('hands out links on http://localhost:PORT', () => {
+    expect(config.publicBaseUrl).toBe('http://localhost:3000');
+    expect(loadConfig({ PORT: '8080' }, CWD).publicBaseUrl).toBe('http://localhost:8080');
+  });
+
+  it('switches the admin API off, keeps calls for an hour and logs at info', () => {
+    expect(config.adminToken).toBeUndefined();
+    expect(config.callTtlMs).toBe(60 * 60_000);
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('ignores variables it does not know (the rest of the environment)', () => {
+    expect(loadConfig({ PATH: '/usr/bin', HOME: '/root', NODE_ENV: 'production' }, CWD)).toEqual(config);
+  });
+});
+
+describe('loadConfig with values set', () => {
+  it('reads every variable', () => {
+    const config = loadConfig(
+      {
+        PORT: '8443',
+        HOST: '127.0.0.1',
+        PUBLIC_BASE_URL: 'https://ivr.example.com/deflect',
+        DATA_DIR: '/var/lib/ivr',
+        CAMPAIGNS_DIR: 'conf/campaigns',
+        ADMIN_TOKEN: '0123456789abcdef',
+        SMS_GATEWAY: 'sandbox',
+        SANDBOX_FAIL_NUMBERS: '+16175550100',
+        CALL_TTL_MINUTES: '15',
+        LOG_LEVEL: 'debug',
+      },
+      CWD,
+    );
+    expect(config).toEqual({
+      port: 8443,
+      host: '127.0.0.1',
+      publicBaseUrl: 'https://ivr.example.com/deflect',
+      dataDir: path.resolve('/var/lib/ivr'),
+      campaignsDir: path.join(CWD, 'conf/campaigns'),
+      adminToken: '0123456789abcdef',
+      smsGateway: 'sandbox',
+      sandboxFailNumbers: ['+16175550100'],
+      callTtlMs: 15 * 60_000,
+      logLevel: 'debug',
+    });
+  });
+
+  it('strips trailing slashes from PUBLIC_BASE_URL', () => {
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://ivr.example.com/' }, CWD).publicBaseUrl).toBe(
+      'https://ivr.example.com',
+    );
+    expect(loadConfig({ PUBLIC_BASE_URL: 'http://ivr.example.com:8080/deflect///' }, CWD).publicBaseUrl).toBe(
+      'http://ivr.example.com:8080/deflect',
+    );
+  });
+
+  it('splits SANDBOX_FAIL_NUMBERS on commas, trimming spaces and empty entries', () => {
+    expect(loadConfig({ SANDBOX_FAIL_NUMBERS: ' +16175550100 , +447400123456,' }, CWD).sandboxFailNumbers).toEqual([
+      '+16175550100',
+      '+447400123456',
+    ]);
+  });
+
+  it('accepts the bounds of CALL_TTL_MINUTES (1 minute to a day) and of PORT', () => {
+    expect(loadConfig({ CALL_TTL_MINUTES: '1' }, CWD).callTtlMs).toBe(60_000);
+    expect(loadConfig({ CALL_TTL_MINUTES: '1440' }, CWD).callTtlMs).toBe(1440 * 60_000);
+    expect(loadConfig({ PORT: '65535' }, CWD).port).toBe(65535);
+  });
+
+  it('accepts an ADMIN_TOKEN of exactly 16 characters', () => {
+    expect(loadConfig({ ADMIN_TOKEN: 'x'.repeat(16) }, CWD).adminToken).toBe('x'.repeat(16));
+  });
+});
+
+describe('loadConfig blank values', () => {
+  it('treats every blank variable (a "NAME=" line in a .env file) as unset', () => {
+    const blank = Object.fromEntries(
+      [
+        'PORT',
+        'HOST',
+        'PUBLIC_BASE_URL',
+        'DATA_DIR',
+        'CAMPAIGNS_DIR',
+        'ADMIN_TOKEN',
+        'SMS_GATEWAY',
+        'SANDBOX_FAIL_NUMBERS',
+        'CALL_TTL_MINUTES',
+        'LOG_LEVEL',
+      ].map((name) => [name, '']),
+    );
+    expect(loadConfig(blank, CWD)).toEqual(loadConfig({}, CWD));
+  });
+
+  it('keeps the admin API off when ADMIN_TOKEN is blank (not "too short")', () => {
+    expect(loadConfig({ ADMIN_TOKEN: '' }, CWD).adminToken).toBeUndefined();
+  });
+
+  it('derives the public base URL from PORT when PUBLIC_BASE_URL is blank', () => {
+    expect(loadConfig({ PORT: '4000', PUBLIC_BASE_URL: '' }, CWD).publicBaseUrl).toBe('http://localhost:4000');
+  });
+
+  // Surprise reported to the session: z.coerce.number(' ') is 0, so PORT=" " is not
+  // treated as unset (3000) nor refused; the server would listen on a random port.
+  it.each([' ', '0', '0x1F90', '1e3', '8080.5'])('refuses PORT=%j instead of reading it as some other port', (port) => {
+    expect(() => loadConfig({ PORT: port })).toThrow(/PORT/);
+  });
+});
+
+describe('loadConfig refuses invalid values, naming the variable', () => {
+  const cases: Array<[string, string, string]> = [
+    ['PORT', 'abc', 'not a number'],
+    ['PORT', '70000', 'above 65535'],
+    ['PORT', '-1', 'negative'],
+    ['PORT', '80.5', 'not an integer'],
+    ['ADMIN_TOKEN', 'short-token', 'shorter than 16 characters'],
+    ['PUBLIC_BASE_URL', 'ftp://ivr.example.com', 'not http(s)'],
+    ['PUBLIC_BASE_URL', 'ivr.example.com', 'without a scheme'],
+    ['PUBLIC_BASE_URL', 'https://', 'without a host'],
+    ['SANDBOX_FAIL_NUMBERS', '+16175550100,6175550101', 'not E.164 (no +)'],
+    ['SANDBOX_FAIL_NUMBERS', '+1 617 555 0100', 'not E.164 (spaces)'],
+    ['CALL_TTL_MINUTES', '0', 'below 1'],
+    ['CALL_TTL_MINUTES', '1441', 'above a day'],
+    ['CALL_TTL_MINUTES', 'an hour', 'not a number'],
+    ['LOG_LEVEL', 'verbose', 'not a pino level'],
+    ['SMS_GATEWAY', 'twilio', 'not a known gateway'],
+  ];
+
+  it.each(cases)('%s=%j (%s)', (name, value) => {
+    const err = configError({ [name]: value });
+    expect(err.message).toMatch(new RegExp(`^Invalid configuration: ${name}: `));
+    // One line, and only the bad variable is named.
+    expect(err.message).not.toContain('\n');
+    for (const [other] of cases) if (other !== name) expect(err.message).not.toContain(other);
+  });
+
+  it('says what is wrong with ADMIN_TOKEN and PUBLIC_BASE_URL', () => {
+    expect(configError({ ADMIN_TOKEN: 'short' }).message).toContain('ADMIN_TOKEN: must be at least 16 characters');
+    expect(configError({ PUBLIC_BASE_URL: 'ftp://x.example.com' }).message).toContain(
+      'PUBLIC_BASE_URL: must be an absolute http(s) URL',
+    );
+    expect(configError({ SANDBOX_FAIL_NUMBERS: '12345' }).message).toContain(
+      'SANDBOX_FAIL_NUMBERS: must be a comma-separated list of E.164 numbers',
+    );
+  });
+
+  it('names every invalid variable at once', () => {
+    const err = configError({ PORT: 'abc', LOG_LEVEL: 'loud', CALL_TTL_MINUTES: '0' });
+    expect(err.message).toContain('PORT: ');
+    expect(err.message).toContain('LOG_LEVEL: ');
+    expect(err.message).toContain('CALL_TTL_MINUTES: ');
+  });
+});
