@@ -64,6 +64,9 @@ const EnvSchema = z.object({
   LOG_LEVEL: optionalText.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
 });
 
+/** Every environment variable the server reads. */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape) as readonly string[];
+
 /** Parses the environment; throws ConfigError with a one-line message naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
   const parsed = EnvSchema.safeParse(env);

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../src/config';
+import fs from 'node:fs';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../src/config';
 
 /**
  * loadConfig is what an operator meets first: defaults that let `npm start` work out of
@@ -113,20 +114,7 @@ describe('loadConfig with values set', () => {
 
 describe('loadConfig blank values', () => {
   it('treats every blank variable (a "NAME=" line in a .env file) as unset', () => {
-    const blank = Object.fromEntries(
-      [
-        'PORT',
-        'HOST',
-        'PUBLIC_BASE_URL',
-        'DATA_DIR',
-        'CAMPAIGNS_DIR',
-        'ADMIN_TOKEN',
-        'SMS_GATEWAY',
-        'SANDBOX_FAIL_NUMBERS',
-        'CALL_TTL_MINUTES',
-        'LOG_LEVEL',
-      ].map((name) => [name, '']),
-    );
+    const blank = Object.fromEntries(CONFIG_VARIABLES.map((name) => [name, '']));
     expect(loadConfig(blank, CWD)).toEqual(loadConfig({}, CWD));
   });
 
@@ -187,5 +175,15 @@ describe('loadConfig refuses invalid values, naming the variable', () => {
     expect(err.message).toContain('PORT: ');
     expect(err.message).toContain('LOG_LEVEL: ');
     expect(err.message).toContain('CALL_TTL_MINUTES: ');
+  });
+});
+
+describe('documentation of the configuration', () => {
+  const read = (file: string) => fs.readFileSync(path.resolve(__dirname, '..', file), 'utf8');
+
+  it.each(['.env.example', 'README.md'])('%s documents every variable the server reads', (file) => {
+    const text = read(file);
+    const missing = CONFIG_VARIABLES.filter((name) => !new RegExp(`\\b${name}\\b`).test(text));
+    expect(missing).toEqual([]);
   });
 });

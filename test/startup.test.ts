@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { create } from 'xmlbuilder2';
+import { CONFIG_VARIABLES } from '../src/config';
 
 jest.setTimeout(30_000);
 
@@ -25,19 +26,6 @@ const ADMIN_TOKEN = 'startup-test-admin-token-0123';
 const DNIS = '+18005550100';
 const ANI = '+16175551234';
 
-/** Every variable the server reads; none may leak in from the shell running the tests. */
-const APP_VARIABLES = [
-  'PORT',
-  'HOST',
-  'PUBLIC_BASE_URL',
-  'DATA_DIR',
-  'CAMPAIGNS_DIR',
-  'ADMIN_TOKEN',
-  'SMS_GATEWAY',
-  'SANDBOX_FAIL_NUMBERS',
-  'CALL_TTL_MINUTES',
-  'LOG_LEVEL',
-];
 
 // ---------------------------------------------------------------------------------------
 // Temporary folders and child processes, cleaned up after every test even when it fails.
@@ -72,7 +60,8 @@ class ServerProcess {
 
   constructor(env: Record<string, string>) {
     const inherited = { ...process.env };
-    for (const name of APP_VARIABLES) delete inherited[name];
+    // None of the server's variables may leak in from the shell running the tests.
+    for (const name of CONFIG_VARIABLES) delete inherited[name];
     // The working directory is a fresh folder, so a developer's .env in the project root
     // (which main.ts loads from the working directory) cannot change what is tested.
     this.child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN], {
