@@ -112,25 +112,19 @@ export class DeflectionService {
     };
     const log = this.deps.log.child({ callId: call.id, campaignId: call.campaignId });
 
-    const reason: HandBackReason | undefined = !req.dnis
-      ? 'missing-dnis'
-      : lookup?.kind === 'unknown'
-        ? 'unknown-dnis'
-        : lookup?.kind === 'inactive'
-          ? 'campaign-inactive'
-          : undefined;
-    if (reason || !campaign) {
-      const result: CallResult = { status: 'unavailable', reason: reason ?? 'unknown-dnis', maskedNumber: '' };
+    if (lookup?.kind !== 'found') {
+      const reason: HandBackReason = !lookup ? 'missing-dnis' : lookup.kind === 'unknown' ? 'unknown-dnis' : 'campaign-inactive';
+      const result: CallResult = { status: 'unavailable', reason, maskedNumber: '' };
       const page = endPage(campaign, req.mode, result);
       await this.deps.store.createCall({ ...call, state: 'handed-back', result, lastPage: page }, [
         { type: 'started' },
-        { type: 'handed-back', detail: { reason: result.reason } },
+        { type: 'handed-back', detail: { reason } },
       ]);
-      log.info({ reason: result.reason }, 'call handed back at start');
+      log.info({ reason }, 'call handed back at start');
       return page;
     }
 
-    const page = offerPage({ campaign, callId: call.id, mode: req.mode });
+    const page = offerPage({ campaign: lookup.campaign, callId: call.id, mode: req.mode });
     await this.deps.store.createCall({ ...call, state: 'offered', result: null, lastPage: page }, [
       { type: 'started' },
       { type: 'offered' },
