@@ -112,7 +112,6 @@ export interface Store {
    */
   createMessage(message: NewMessage): Promise<{ created: boolean; message: MessageRecord }>;
   updateMessage(id: string, update: MessageUpdate, at: string): Promise<MessageRecord>;
-  messagesForCall(callId: string): Promise<MessageRecord[]>;
   listMessages(query: { limit: number; before?: string }): Promise<MessageRecord[]>;
 
   /** False when the code is taken (the caller draws another). */

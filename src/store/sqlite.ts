@@ -215,11 +215,6 @@ export class SqliteStore implements Store {
     return toMessage(row);
   }
 
-  async messagesForCall(callId: string): Promise<MessageRecord[]> {
-    const rows = this.sql('SELECT * FROM messages WHERE call_id = ? ORDER BY created_at, id').all(callId) as Row[];
-    return rows.map(toMessage);
-  }
-
   async listMessages(query: { limit: number; before?: string }): Promise<MessageRecord[]> {
     const rows = (
       query.before
