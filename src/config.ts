@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { GATEWAY_NAMES, GatewayEnvShape, gatewaySettingsFrom, type GatewayName, type GatewaySettings } from './sms/gateway-config';
 
 /**
  * Everything the server reads from its environment, parsed once at start-up.
@@ -14,17 +15,48 @@ export interface Config {
   campaignsDir: string;
   /** Undefined means the admin API is switched off (it answers 503). */
   adminToken: string | undefined;
-  smsGateway: 'sandbox';
+  /** The gateway every campaign uses unless it names its own. */
+  smsGateway: GatewayName;
+  /** Where sends go while the primary keeps failing; undefined: no failover. */
+  smsFallbackGateway: GatewayName | undefined;
+  /** Credentials and endpoints of each configured vendor. */
+  gateways: GatewaySettings;
   /** E.164 numbers the sandbox gateway refuses, so testers can walk the failure path. */
   sandboxFailNumbers: string[];
+  outbox: OutboxSettings;
   callTtlMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export interface OutboxSettings {
+  /** One vendor request may take this long before it counts as a retryable failure. */
+  attemptTimeoutMs: number;
+  /** Attempts per message before it is recorded as failed. */
+  maxAttempts: number;
+  /** First retry delay; doubles each attempt, with jitter. */
+  retryBaseMs: number;
+  /** Vendor requests in flight at once, across all messages. */
+  concurrency: number;
+  /** How long the caller's submit waits for the first attempt before "your text is on its way". */
+  callerWaitMs: number;
 }
 
 export class ConfigError extends Error {}
 
 // Blank values in a .env file ("ADMIN_TOKEN=") mean "not set", not "set to empty".
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
+function wholeNumber(min: number, max: number, fallback: number) {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, message)
+      .transform(Number)
+      .refine((n) => n >= min && n <= max, message)
+      .default(fallback),
+  );
+}
 
 const EnvSchema = z.object({
   PORT: optionalText.pipe(
@@ -45,7 +77,15 @@ const EnvSchema = z.object({
   DATA_DIR: optionalText.pipe(z.string().default('./data')),
   CAMPAIGNS_DIR: optionalText.pipe(z.string().default('./campaigns')),
   ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
-  SMS_GATEWAY: optionalText.pipe(z.enum(['sandbox']).default('sandbox')),
+  SMS_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).default('sandbox')),
+  SMS_FALLBACK_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).optional()),
+  SMS_ATTEMPT_TIMEOUT_MS: wholeNumber(1000, 60_000, 10_000),
+  SMS_MAX_ATTEMPTS: wholeNumber(1, 50, 8),
+  SMS_RETRY_BASE_MS: wholeNumber(100, 600_000, 5_000),
+  SMS_CONCURRENCY: wholeNumber(1, 256, 16),
+  // The send submit's fetchtimeout is 15 s: the caller's wait must end well before it.
+  SMS_CALLER_WAIT_MS: wholeNumber(0, 10_000, 2_500),
+  ...GatewayEnvShape,
   SANDBOX_FAIL_NUMBERS: optionalText.pipe(
     z
       .string()
@@ -75,6 +115,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  const { settings: gateways, problems } = gatewaySettingsFrom(e);
+  const usable = (name: GatewayName): boolean => name === 'sandbox' || gateways[name] !== undefined;
+  if (!usable(e.SMS_GATEWAY)) problems.push(`SMS_GATEWAY: ${e.SMS_GATEWAY} is chosen but none of its variables are set`);
+  if (e.SMS_FALLBACK_GATEWAY && !usable(e.SMS_FALLBACK_GATEWAY)) {
+    problems.push(`SMS_FALLBACK_GATEWAY: ${e.SMS_FALLBACK_GATEWAY} is chosen but none of its variables are set`);
+  }
+  if (e.SMS_FALLBACK_GATEWAY && e.SMS_FALLBACK_GATEWAY === e.SMS_GATEWAY) {
+    problems.push('SMS_FALLBACK_GATEWAY: must differ from SMS_GATEWAY');
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -83,7 +133,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     campaignsDir: path.resolve(cwd, e.CAMPAIGNS_DIR),
     adminToken: e.ADMIN_TOKEN,
     smsGateway: e.SMS_GATEWAY,
+    smsFallbackGateway: e.SMS_FALLBACK_GATEWAY,
+    gateways,
     sandboxFailNumbers: e.SANDBOX_FAIL_NUMBERS,
+    outbox: {
+      attemptTimeoutMs: e.SMS_ATTEMPT_TIMEOUT_MS,
+      maxAttempts: e.SMS_MAX_ATTEMPTS,
+      retryBaseMs: e.SMS_RETRY_BASE_MS,
+      concurrency: e.SMS_CONCURRENCY,
+      callerWaitMs: e.SMS_CALLER_WAIT_MS,
+    },
     callTtlMs: e.CALL_TTL_MINUTES * 60_000,
     logLevel: e.LOG_LEVEL,
   };

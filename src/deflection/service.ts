@@ -232,7 +232,7 @@ export class DeflectionService {
     );
     log.warn({ to: maskNumber(to), gateway: gateway.name, code: outcome.code }, 'text not sent');
     const event: NewEvent = { type: 'sms-failed', detail: { messageId: message.id, code: outcome.code } };
-    if (outcome.outcome === 'permanent' && outcome.invalidDestination) {
+    if (outcome.outcome === 'permanent' && outcome.reason === 'invalid-number') {
       return this.invalidNumber(call, ctx, confirmed, event);
     }
     return this.afterMessage(call, ctx, failed, [confirmed, event]);
@@ -285,7 +285,7 @@ export class DeflectionService {
 
   private async sendSafely(message: MessageRecord): Promise<SendOutcome> {
     try {
-      return await this.deps.gateway.send({ id: message.id, to: message.to, body: message.body });
+      return await this.deps.gateway.send({ id: message.id, to: message.to, body: message.body }, AbortSignal.timeout(10_000));
     } catch (err) {
       return { outcome: 'retryable', code: 'gateway-exception', detail: (err as Error).message };
     }

@@ -7,5 +7,7 @@ export function createGateway(config: Pick<Config, 'smsGateway' | 'sandboxFailNu
   switch (config.smsGateway) {
     case 'sandbox':
       return new SandboxGateway(config.sandboxFailNumbers);
+    default:
+      throw new Error(`gateway ${config.smsGateway} is not wired yet`);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The SMS gateway port. Adapters (sandbox, and one module per vendor) translate the
- * vendor's answer into one of three outcomes; the call flow never sees vendor formats.
+ * vendor's answer into one of three outcomes, and the vendor's callbacks into receipts
+ * and inbound texts; nothing else in the server sees a vendor format.
  */
 export interface OutgoingSms {
   /** Our message id: adapters pass it to vendors that accept a client reference. */
@@ -10,15 +11,75 @@ export interface OutgoingSms {
   body: string;
 }
 
+/** Why a send can never succeed as it is. */
+export type PermanentReason =
+  /** The number does not exist or cannot take texts: the caller may give another. */
+  | 'invalid-number'
+  /** The recipient replied STOP (to us or the vendor): never text them again. */
+  | 'unsubscribed'
+  /** Refused by the vendor or a carrier (content, spam filter, blocked destination). */
+  | 'blocked'
+  /** Anything else the vendor says will never work (bad sender id, bad request). */
+  | 'rejected';
+
 export type SendOutcome =
-  | { outcome: 'accepted'; vendorMessageId: string }
-  /** Worth trying again later: throttling, a timeout, the vendor's 5xx. */
-  | { outcome: 'retryable'; code: string; detail: string }
-  /** Will never succeed as it is; invalidDestination lets the caller try another number. */
-  | { outcome: 'permanent'; code: string; detail: string; invalidDestination: boolean };
+  /** code: the vendor's own status or code when it gives one, kept for support cases. */
+  | { outcome: 'accepted'; vendorMessageId: string; code?: string }
+  /**
+   * Worth trying again later: a timeout, a network error, the vendor's 5xx, throttling.
+   * throttled marks a vendor saying "slow down" (HTTP 429 or its own equivalent);
+   * retryAfterMs is its Retry-After, when it gave one.
+   */
+  | { outcome: 'retryable'; code: string; detail: string; throttled?: boolean; retryAfterMs?: number }
+  | { outcome: 'permanent'; code: string; detail: string; reason: PermanentReason };
+
+/** Delivery states a receipt can report; a message's status only ever moves forward. */
+export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed';
+
+export interface DeliveryReceipt {
+  vendorMessageId: string;
+  status: DeliveryStatus;
+  /** The vendor's own status word and error code, kept as they came. */
+  vendorStatus: string;
+  errorCode?: string;
+}
+
+/** A text someone sent to one of our sender numbers (STOP, START, HELP, anything). */
+export interface InboundSms {
+  /** E.164 when the vendor gives a full number (most do, sometimes without the "+"). */
+  from: string;
+  to: string;
+  text: string;
+}
+
+/** A vendor's HTTP callback as it reached us. */
+export interface WebhookRequest {
+  /** The absolute URL the vendor called: PUBLIC_BASE_URL + path + query (signatures cover it). */
+  url: string;
+  method: string;
+  /** Lower-case names. */
+  headers: Record<string, string | undefined>;
+  /** The body exactly as received (signatures cover it); empty for GET. */
+  rawBody: string;
+  /** Query string and body fields (form or JSON object), merged; body wins. */
+  params: Record<string, unknown>;
+}
+
+/** The verdict on a callback: its content, or why it was refused (the HTTP status to answer). */
+export type WebhookVerdict<T> =
+  | { ok: true; value: T }
+  | { ok: false; status: 400 | 401 | 403; error: string };
 
 export interface SmsGateway {
-  /** Recorded on every message, e.g. "sandbox" or "twilio". */
+  /** Recorded on every message: "sandbox", "twilio", "vonage", ... */
   readonly name: string;
-  send(sms: OutgoingSms): Promise<SendOutcome>;
+  /**
+   * Sends one text. Never throws for vendor or network trouble: that is an outcome.
+   * The signal aborts the attempt when the dispatcher's per-attempt timeout passes.
+   */
+  send(sms: OutgoingSms, signal: AbortSignal): Promise<SendOutcome>;
+  /** Verifies and reads a delivery-status callback (vendors that send them). */
+  parseReceipt?(req: WebhookRequest): WebhookVerdict<DeliveryReceipt[]>;
+  /** Verifies and reads an inbound-text callback (vendors that send them). */
+  parseInbound?(req: WebhookRequest): WebhookVerdict<InboundSms>;
 }

@@ -14,13 +14,13 @@ export class SandboxGateway implements SmsGateway {
     this.failNumbers = new Set(failNumbers);
   }
 
-  async send(sms: OutgoingSms): Promise<SendOutcome> {
+  async send(sms: OutgoingSms, _signal?: AbortSignal): Promise<SendOutcome> {
     if (this.failNumbers.has(sms.to)) {
       return {
         outcome: 'permanent',
         code: 'sandbox-refused',
         detail: 'number is listed in SANDBOX_FAIL_NUMBERS',
-        invalidDestination: true,
+        reason: 'invalid-number',
       };
     }
     return { outcome: 'accepted', vendorMessageId: `sandbox-${sms.id}` };

@@ -1,0 +1,227 @@
+import { z } from 'zod';
+
+/**
+ * Vendor credentials and endpoints, from the environment only. A vendor counts as
+ * configured when any of its variables is set; then its required ones must all be.
+ * Base URLs default to the vendor's public API and are overridable (regions, tests).
+ */
+
+export const GATEWAY_NAMES = ['sandbox', 'twilio', 'vonage', 'clickatell', 'clickatell-http', 'voxeo', 'plivo', 'webhook'] as const;
+export type GatewayName = (typeof GATEWAY_NAMES)[number];
+
+export interface TwilioSettings {
+  accountSid: string;
+  authToken: string;
+  /** One of from / messagingServiceSid is set. */
+  from?: string;
+  messagingServiceSid?: string;
+  baseUrl: string;
+}
+export interface VonageSettings {
+  apiKey: string;
+  apiSecret: string;
+  from: string;
+  /** Verifies signed delivery receipts and inbound texts (Vonage "signature secret"). */
+  signatureSecret?: string;
+  baseUrl: string;
+}
+export interface ClickatellSettings {
+  apiKey: string;
+  from?: string;
+  /** HTTP Basic credentials Clickatell must present on its callbacks. */
+  callbackUser?: string;
+  callbackPassword?: string;
+  baseUrl: string;
+}
+export interface ClickatellHttpSettings {
+  user: string;
+  password: string;
+  apiId: string;
+  from?: string;
+  baseUrl: string;
+}
+export interface VoxeoSettings {
+  botKey: string;
+  user: string;
+  password: string;
+  from?: string;
+  /** The messaging endpoint itself (ends in /1.0/messaging). */
+  url: string;
+}
+export interface PlivoSettings {
+  authId: string;
+  authToken: string;
+  from: string;
+  baseUrl: string;
+}
+export interface WebhookSettings {
+  url: string;
+  /** Signs our requests and verifies the gateway's callbacks (HMAC-SHA256). */
+  secret: string;
+}
+
+export interface GatewaySettings {
+  twilio?: TwilioSettings;
+  vonage?: VonageSettings;
+  clickatell?: ClickatellSettings;
+  'clickatell-http'?: ClickatellHttpSettings;
+  voxeo?: VoxeoSettings;
+  plivo?: PlivoSettings;
+  webhook?: WebhookSettings;
+}
+
+const text = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const url = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z
+    .string()
+    .refine((v) => /^https?:\/\/[^/]+/i.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
+    .optional(),
+);
+
+/** Every vendor variable, merged into the server's environment schema. */
+export const GatewayEnvShape = {
+  TWILIO_ACCOUNT_SID: text,
+  TWILIO_AUTH_TOKEN: text,
+  TWILIO_FROM: text,
+  TWILIO_MESSAGING_SERVICE_SID: text,
+  TWILIO_BASE_URL: url,
+  VONAGE_API_KEY: text,
+  VONAGE_API_SECRET: text,
+  VONAGE_FROM: text,
+  VONAGE_SIGNATURE_SECRET: text,
+  VONAGE_BASE_URL: url,
+  CLICKATELL_API_KEY: text,
+  CLICKATELL_FROM: text,
+  CLICKATELL_CALLBACK_USER: text,
+  CLICKATELL_CALLBACK_PASSWORD: text,
+  CLICKATELL_BASE_URL: url,
+  CLICKATELL_HTTP_USER: text,
+  CLICKATELL_HTTP_PASSWORD: text,
+  CLICKATELL_HTTP_API_ID: text,
+  CLICKATELL_HTTP_FROM: text,
+  CLICKATELL_HTTP_BASE_URL: url,
+  VOXEO_BOTKEY: text,
+  VOXEO_USER: text,
+  VOXEO_PASSWORD: text,
+  VOXEO_FROM: text,
+  VOXEO_URL: url,
+  PLIVO_AUTH_ID: text,
+  PLIVO_AUTH_TOKEN: text,
+  PLIVO_FROM: text,
+  PLIVO_BASE_URL: url,
+  SMS_WEBHOOK_URL: url,
+  SMS_WEBHOOK_SECRET: text,
+};
+
+type GatewayEnv = { [K in keyof typeof GatewayEnvShape]?: string };
+
+const stripSlash = (u: string): string => u.replace(/\/+$/, '');
+
+/** Each vendor's variables: required ones, then how to build its settings. */
+const VENDORS: {
+  [K in keyof GatewaySettings]-?: {
+    prefix: string;
+    required: (keyof GatewayEnv)[];
+    build: (e: Required<GatewayEnv>) => NonNullable<GatewaySettings[K]>;
+  };
+} = {
+  twilio: {
+    prefix: 'TWILIO_',
+    required: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'],
+    build: (e) => ({
+      accountSid: e.TWILIO_ACCOUNT_SID,
+      authToken: e.TWILIO_AUTH_TOKEN,
+      ...(e.TWILIO_FROM ? { from: e.TWILIO_FROM } : {}),
+      ...(e.TWILIO_MESSAGING_SERVICE_SID ? { messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID } : {}),
+      baseUrl: stripSlash(e.TWILIO_BASE_URL ?? 'https://api.twilio.com'),
+    }),
+  },
+  vonage: {
+    prefix: 'VONAGE_',
+    required: ['VONAGE_API_KEY', 'VONAGE_API_SECRET', 'VONAGE_FROM'],
+    build: (e) => ({
+      apiKey: e.VONAGE_API_KEY,
+      apiSecret: e.VONAGE_API_SECRET,
+      from: e.VONAGE_FROM,
+      ...(e.VONAGE_SIGNATURE_SECRET ? { signatureSecret: e.VONAGE_SIGNATURE_SECRET } : {}),
+      baseUrl: stripSlash(e.VONAGE_BASE_URL ?? 'https://rest.nexmo.com'),
+    }),
+  },
+  clickatell: {
+    prefix: 'CLICKATELL_',
+    required: ['CLICKATELL_API_KEY'],
+    build: (e) => ({
+      apiKey: e.CLICKATELL_API_KEY,
+      ...(e.CLICKATELL_FROM ? { from: e.CLICKATELL_FROM } : {}),
+      ...(e.CLICKATELL_CALLBACK_USER ? { callbackUser: e.CLICKATELL_CALLBACK_USER } : {}),
+      ...(e.CLICKATELL_CALLBACK_PASSWORD ? { callbackPassword: e.CLICKATELL_CALLBACK_PASSWORD } : {}),
+      baseUrl: stripSlash(e.CLICKATELL_BASE_URL ?? 'https://platform.clickatell.com'),
+    }),
+  },
+  'clickatell-http': {
+    prefix: 'CLICKATELL_HTTP_',
+    required: ['CLICKATELL_HTTP_USER', 'CLICKATELL_HTTP_PASSWORD', 'CLICKATELL_HTTP_API_ID'],
+    build: (e) => ({
+      user: e.CLICKATELL_HTTP_USER,
+      password: e.CLICKATELL_HTTP_PASSWORD,
+      apiId: e.CLICKATELL_HTTP_API_ID,
+      ...(e.CLICKATELL_HTTP_FROM ? { from: e.CLICKATELL_HTTP_FROM } : {}),
+      baseUrl: stripSlash(e.CLICKATELL_HTTP_BASE_URL ?? 'https://api.clickatell.com'),
+    }),
+  },
+  voxeo: {
+    prefix: 'VOXEO_',
+    required: ['VOXEO_BOTKEY', 'VOXEO_USER', 'VOXEO_PASSWORD', 'VOXEO_URL'],
+    build: (e) => ({
+      botKey: e.VOXEO_BOTKEY,
+      user: e.VOXEO_USER,
+      password: e.VOXEO_PASSWORD,
+      ...(e.VOXEO_FROM ? { from: e.VOXEO_FROM } : {}),
+      url: e.VOXEO_URL,
+    }),
+  },
+  plivo: {
+    prefix: 'PLIVO_',
+    required: ['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN', 'PLIVO_FROM'],
+    build: (e) => ({
+      authId: e.PLIVO_AUTH_ID,
+      authToken: e.PLIVO_AUTH_TOKEN,
+      from: e.PLIVO_FROM,
+      baseUrl: stripSlash(e.PLIVO_BASE_URL ?? 'https://api.plivo.com'),
+    }),
+  },
+  webhook: {
+    prefix: 'SMS_WEBHOOK_',
+    required: ['SMS_WEBHOOK_URL', 'SMS_WEBHOOK_SECRET'],
+    build: (e) => ({ url: e.SMS_WEBHOOK_URL, secret: e.SMS_WEBHOOK_SECRET }),
+  },
+};
+
+/**
+ * Builds the settings of every vendor that has variables set. Returns the problems
+ * (one per missing variable) instead of throwing, so config.ts reports them all at once.
+ */
+export function gatewaySettingsFrom(env: GatewayEnv): { settings: GatewaySettings; problems: string[] } {
+  const settings: GatewaySettings = {};
+  const problems: string[] = [];
+  for (const [name, vendor] of Object.entries(VENDORS) as [keyof GatewaySettings, (typeof VENDORS)[keyof GatewaySettings]][]) {
+    // CLICKATELL_HTTP_* variables also start with CLICKATELL_: keep the two apart.
+    const mine = (Object.keys(GatewayEnvShape) as (keyof GatewayEnv)[]).filter(
+      (k) => k.startsWith(vendor.prefix) && !(name === 'clickatell' && k.startsWith('CLICKATELL_HTTP_')),
+    );
+    if (!mine.some((k) => env[k] !== undefined)) continue;
+    const missing = vendor.required
+      .filter((k) => env[k] === undefined)
+      .map((k) => `${k}: is required when ${name} is configured`);
+    if (name === 'twilio' && env.TWILIO_FROM === undefined && env.TWILIO_MESSAGING_SERVICE_SID === undefined) {
+      missing.push('TWILIO_FROM: set it or TWILIO_MESSAGING_SERVICE_SID when twilio is configured');
+    }
+    if (missing.length) {
+      problems.push(...missing);
+      continue;
+    }
+    (settings as Record<string, unknown>)[name] = vendor.build(env as Required<GatewayEnv>);
+  }
+  return { settings, problems };
+}
