@@ -1,0 +1,88 @@
+import type { VoxeoSettings } from './gateway-config';
+import type { OutgoingSms, SendOutcome, SmsGateway } from './port';
+import { basicAuth, callVendor, excerpt, formBody, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
+
+/**
+ * Voxeo (Aspect) Evolution's legacy messaging API: one form POST to .../1.0/messaging
+ * with HTTP Basic (the Evolution account) and the application's SMS botkey. It sends no
+ * delivery receipts, and inbound texts reach the Voxeo application, not us.
+ *
+ * What it answers is not documented anywhere we could find. The API grew out of IMified,
+ * whose clients read an XML body `<rsp stat="ok">` as success and any other stat as a
+ * failure (with an `<err msg="...">`). So: a 2xx whose body is an `<rsp>` with a stat
+ * other than "ok" is a refusal; any other 2xx is accepted, with the vendor's id when the
+ * body carries one (XML `<id>`, JSON `id` or `messageId`) and otherwise ours, prefixed.
+ */
+export class VoxeoGateway implements SmsGateway {
+  readonly name = 'voxeo';
+
+  constructor(private readonly settings: VoxeoSettings) {}
+
+  async send(sms: OutgoingSms, signal: AbortSignal): Promise<SendOutcome> {
+    const call = await callVendor({
+      method: 'POST',
+      url: this.settings.url,
+      headers: {
+        // Credentials in the header only: Voxeo's examples also show them in the URL,
+        // where they would end up in proxy and access logs.
+        Authorization: basicAuth(this.settings.user, this.settings.password),
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
+      body: formBody({
+        botkey: this.settings.botKey,
+        apimethod: 'send',
+        msg: sms.body,
+        // The destination. One Voxeo help page's example names it `userkey` (IMified's
+        // field for an IM user's key); Voxeo's other examples name it `user`, as does
+        // the field list we follow. Numbers go as country code and digits, no "+".
+        user: sms.to.replace(/^\+/, ''),
+        network: 'SMS',
+        from: this.settings.from,
+      }),
+      signal,
+    });
+    return call.ok ? outcomeOf(call.reply, sms) : call.outcome;
+  }
+}
+
+function outcomeOf(reply: VendorReply, sms: OutgoingSms): SendOutcome {
+  const detail = `Voxeo answered ${reply.status}: ${excerpt(reply.body)}`;
+  if (reply.status >= 200 && reply.status < 300) {
+    const stat = rspStat(reply.body);
+    if (stat !== undefined && stat !== 'ok') {
+      return { outcome: 'permanent', code: `voxeo-${stat || 'fail'}`, detail, reason: refusalReason(reply.body, sms.to) };
+    }
+    return { outcome: 'accepted', vendorMessageId: vendorIdOf(reply) ?? `voxeo-${sms.id}` };
+  }
+  if (reply.status === 400 && refusalReason(reply.body, sms.to) === 'invalid-number') {
+    return { outcome: 'permanent', code: 'http-400', detail, reason: 'invalid-number' };
+  }
+  return outcomeOfHttpStatus(reply, detail);
+}
+
+/** The stat attribute of an IMified-style `<rsp>` answer; undefined when the body is not one. */
+function rspStat(body: string): string | undefined {
+  return /<rsp\b[^>]*?\bstat\s*=\s*["']([^"']*)["']/i.exec(body)?.[1]?.toLowerCase();
+}
+
+function vendorIdOf(reply: VendorReply): string | undefined {
+  if (isRecord(reply.json)) {
+    const id = reply.json.id ?? reply.json.messageId;
+    if (typeof id === 'string' || typeof id === 'number') return String(id);
+  }
+  return /<id>\s*([^<\s]+)\s*<\/id>/i.exec(reply.body)?.[1];
+}
+
+/**
+ * A refusal that names the destination (its digits, or words like "number" or "user",
+ * Voxeo's name for the destination field) is about the number: the caller may give
+ * another. Anything else is a refusal of this message as sent.
+ */
+function refusalReason(body: string, to: string): 'invalid-number' | 'rejected' {
+  const namesNumber = body.includes(to.replace(/^\+/, '')) || /\b(?:number|phone|user(?:key)?|recipient|destination)\b/i.test(body);
+  return namesNumber ? 'invalid-number' : 'rejected';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

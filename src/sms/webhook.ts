@@ -1,0 +1,164 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { WebhookSettings } from './gateway-config';
+import type {
+  DeliveryReceipt,
+  DeliveryStatus,
+  InboundSms,
+  OutgoingSms,
+  PermanentReason,
+  SendOutcome,
+  SmsGateway,
+  WebhookRequest,
+  WebhookVerdict,
+} from './port';
+import { callVendor, excerpt, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
+
+/**
+ * A generic gateway for an in-house SMS service: we POST JSON `{id, to, body}`, and it
+ * POSTs delivery receipts `{id, status, errorCode?}` and inbound texts `{from, to, text}`
+ * back. Both directions are signed the Stripe/Slack way with the shared secret:
+ *
+ *   X-Signature-Timestamp: <unix seconds>
+ *   X-Signature: sha256=<lower-case hex HMAC-SHA256(secret, timestamp + "." + raw body)>
+ *
+ * Signing the timestamp with the body lets the receiver refuse a replayed old request.
+ */
+
+export const SIGNATURE_HEADER = 'X-Signature';
+export const TIMESTAMP_HEADER = 'X-Signature-Timestamp';
+
+/** How far a callback's timestamp may be from our clock (both ways: clocks drift). */
+export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
+
+export interface WebhookSignature {
+  /** Unix seconds, as sent in X-Signature-Timestamp. */
+  timestamp: string;
+  /** "sha256=<hex>", as sent in X-Signature. */
+  signature: string;
+}
+
+export function signWebhookBody(secret: string, rawBody: string, now: Date): WebhookSignature {
+  const timestamp = String(Math.floor(now.getTime() / 1000));
+  return { timestamp, signature: signatureOf(secret, timestamp, rawBody) };
+}
+
+function signatureOf(secret: string, timestamp: string, rawBody: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`, 'utf8').digest('hex')}`;
+}
+
+const PERMANENT_REASONS: readonly PermanentReason[] = ['invalid-number', 'unsubscribed', 'blocked', 'rejected'];
+const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['queued', 'sent', 'delivered', 'undelivered', 'failed'];
+
+export class WebhookGateway implements SmsGateway {
+  readonly name = 'webhook';
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly settings: WebhookSettings,
+    options: { now?: () => Date } = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async send(sms: OutgoingSms, signal: AbortSignal): Promise<SendOutcome> {
+    const body = JSON.stringify({ id: sms.id, to: sms.to, body: sms.body });
+    const { timestamp, signature } = signWebhookBody(this.settings.secret, body, this.now());
+    const call = await callVendor({
+      method: 'POST',
+      url: this.settings.url,
+      headers: { 'Content-Type': 'application/json', [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature },
+      body,
+      signal,
+    });
+    return call.ok ? outcomeOf(call.reply, sms) : call.outcome;
+  }
+
+  parseReceipt(req: WebhookRequest): WebhookVerdict<DeliveryReceipt[]> {
+    const payload = this.verifiedJson(req);
+    if (!payload.ok) return payload;
+    const { id, status, errorCode } = payload.value;
+    if (typeof id !== 'string' || id === '') return invalid('id must be a non-empty string');
+    if (!isOneOf(status, DELIVERY_STATUSES)) return invalid(`status must be one of ${DELIVERY_STATUSES.join(', ')}`);
+    if (errorCode !== undefined && errorCode !== null && typeof errorCode !== 'string' && typeof errorCode !== 'number') {
+      return invalid('errorCode must be a string or a number');
+    }
+    const receipt: DeliveryReceipt = {
+      vendorMessageId: id,
+      status,
+      vendorStatus: status,
+      ...(errorCode !== undefined && errorCode !== null ? { errorCode: String(errorCode) } : {}),
+    };
+    return { ok: true, value: [receipt] };
+  }
+
+  parseInbound(req: WebhookRequest): WebhookVerdict<InboundSms> {
+    const payload = this.verifiedJson(req);
+    if (!payload.ok) return payload;
+    const { from, to, text } = payload.value;
+    if (typeof from !== 'string' || from === '') return invalid('from must be a non-empty string');
+    if (typeof to !== 'string' || to === '') return invalid('to must be a non-empty string');
+    if (typeof text !== 'string') return invalid('text must be a string');
+    return { ok: true, value: { from, to, text } };
+  }
+
+  /**
+   * Checks the signature before reading anything, then parses the raw body: the signed
+   * bytes, not `params`, which merges in the unsigned query string.
+   */
+  private verifiedJson(req: WebhookRequest): WebhookVerdict<Record<string, unknown>> {
+    const refused = this.signatureProblem(req);
+    if (refused) return { ok: false, status: 401, error: refused };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(req.rawBody);
+    } catch {
+      return invalid('body must be JSON');
+    }
+    return isRecord(parsed) ? { ok: true, value: parsed } : invalid('body must be a JSON object');
+  }
+
+  private signatureProblem(req: WebhookRequest): string | undefined {
+    const timestamp = req.headers[TIMESTAMP_HEADER.toLowerCase()];
+    const signature = req.headers[SIGNATURE_HEADER.toLowerCase()];
+    if (!timestamp || !signature) return `missing ${TIMESTAMP_HEADER} or ${SIGNATURE_HEADER}`;
+    if (!/^\d{1,12}$/.test(timestamp)) return `${TIMESTAMP_HEADER} must be unix seconds`;
+    const skew = Math.abs(this.now().getTime() / 1000 - Number(timestamp));
+    if (skew > SIGNATURE_TOLERANCE_SECONDS) return `${TIMESTAMP_HEADER} is more than ${SIGNATURE_TOLERANCE_SECONDS} seconds away`;
+    const expected = Buffer.from(signatureOf(this.settings.secret, timestamp, req.rawBody), 'utf8');
+    const given = Buffer.from(signature, 'utf8');
+    // timingSafeEqual needs equal lengths; a length mismatch gives away nothing secret.
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return `${SIGNATURE_HEADER} does not match`;
+    return undefined;
+  }
+}
+
+/**
+ * 2xx: accepted (their id, or ours prefixed), unless the body is a rejection
+ * `{status: "rejected", reason, code?}`. Any other status means what HTTP says.
+ */
+function outcomeOf(reply: VendorReply, sms: OutgoingSms): SendOutcome {
+  const detail = `gateway answered ${reply.status}: ${excerpt(reply.body)}`;
+  if (reply.status < 200 || reply.status >= 300) return outcomeOfHttpStatus(reply, detail);
+  const answer = isRecord(reply.json) ? reply.json : {};
+  if (answer.status === 'rejected') {
+    // An unknown reason is still a refusal: 'rejected' is the catch-all that says so, and
+    // the code keeps the gateway's own word for it.
+    const reason = isOneOf(answer.reason, PERMANENT_REASONS) ? answer.reason : 'rejected';
+    const code = [answer.code, answer.reason].find((c) => typeof c === 'string' || typeof c === 'number');
+    return { outcome: 'permanent', code: code === undefined ? 'rejected' : String(code), detail, reason };
+  }
+  const vendorMessageId = typeof answer.id === 'string' && answer.id !== '' ? answer.id : `webhook-${sms.id}`;
+  return { outcome: 'accepted', vendorMessageId };
+}
+
+function invalid(error: string): { ok: false; status: 400; error: string } {
+  return { ok: false, status: 400, error };
+}
+
+function isOneOf<T extends string>(value: unknown, allowed: readonly T[]): value is T {
+  return typeof value === 'string' && (allowed as readonly string[]).includes(value);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
