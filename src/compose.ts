@@ -1,14 +1,17 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
-import { CampaignRegistry, type Campaigns } from './campaigns/registry';
+import { CampaignError, CampaignRegistry, type Campaigns } from './campaigns/registry';
+import type { Campaign } from './campaigns/schema';
 import type { Config } from './config';
 import { DeflectionService } from './deflection/service';
 import { createApp } from './http/app';
 import { answerIvrParseErrors } from './http/client-errors';
-import { BuiltinShortener } from './shortener/builtin';
-import { createGateway } from './sms/create-gateway';
+import { Dispatcher } from './outbox/dispatcher';
+import { BuiltinShortener, SHORT_CODE_LENGTH } from './shortener/builtin';
+import { createGateways } from './sms/create-gateway';
 import type { SmsGateway } from './sms/port';
+import { segmentsWithTypicalLink } from './sms/segments';
 import { SqliteStore } from './store/sqlite';
 import { renderPage } from './vxml/render';
 import type { Store } from './store/port';
@@ -17,37 +20,99 @@ export interface Server {
   app: Express;
   store: Store;
   campaigns: Campaigns;
+  dispatcher: Dispatcher;
   /** Starts the HTTP server, answering even unparseable IVR requests with VoiceXML. */
   listen(port: number, host?: string): HttpServer;
+  /** Stops the outbox (attempts in flight finish) and closes the store. */
   close(): Promise<void>;
+}
+
+export interface Overrides {
+  /** Replaces the default gateway (tests: a gateway that throws, or one with a counter). */
+  gateway?: SmsGateway;
+  /** Adds gateways by name, replacing configured ones. */
+  gateways?: SmsGateway[];
+  now?: () => Date;
+  random?: () => number;
+  /** How often the outbox polls for due messages (tests make it fast). */
+  outboxPollMs?: number;
 }
 
 /**
  * Wires the adapters to the ports: the one place that knows which implementations run.
- * Throws CampaignError for invalid campaigns (before the store is opened).
+ * Throws CampaignError for invalid campaigns (before the store is opened), including a
+ * campaign that names a gateway the environment does not configure.
  */
-export function composeServer(
-  config: Config,
-  log: Logger,
-  overrides: { gateway?: SmsGateway; now?: () => Date } = {},
-): Server {
+export function composeServer(config: Config, log: Logger, overrides: Overrides = {}): Server {
   const campaigns = CampaignRegistry.fromDirectory(config.campaignsDir);
+  const gateways: Map<string, SmsGateway> = createGateways(config);
+  for (const g of [...(overrides.gateways ?? []), ...(overrides.gateway ? [overrides.gateway] : [])]) gateways.set(g.name, g);
+  const defaultGateway = overrides.gateway?.name ?? config.smsGateway;
+  checkCampaignGateways(campaigns.all(), gateways);
+  warnAboutLongMessages(campaigns.all(), config.publicBaseUrl, log);
+
+  const routeFor = (campaign: Campaign) => {
+    const gateway = campaign.gateway ?? defaultGateway;
+    const fallback = campaign.fallbackGateway === 'none' ? undefined : (campaign.fallbackGateway ?? config.smsFallbackGateway);
+    return { gateway, fallbackGateway: fallback && fallback !== gateway ? fallback : null };
+  };
+
   const store = SqliteStore.open(config.dataDir);
   const now = overrides.now ?? (() => new Date());
+  const dispatcher = new Dispatcher({
+    store,
+    gateways,
+    settings: config.outbox,
+    log,
+    now,
+    ...(overrides.random ? { random: overrides.random } : {}),
+    ...(overrides.outboxPollMs ? { pollMs: overrides.outboxPollMs } : {}),
+  });
   const service = new DeflectionService({
     campaigns,
     store,
-    gateway: overrides.gateway ?? createGateway(config),
+    outbox: dispatcher,
+    routeFor,
     shortener: new BuiltinShortener(store, config.publicBaseUrl, now),
     callTtlMs: config.callTtlMs,
+    callerWaitMs: config.outbox.callerWaitMs,
     log,
     now,
   });
-  const app = createApp({ service, store, adminToken: config.adminToken, log, now });
+  const app = createApp({ service, store, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, log, now });
+  // Messages left queued by a previous run (a crash, a restart) go out now.
+  dispatcher.start();
   const listen = (port: number, host?: string): HttpServer => {
     const http = host ? app.listen(port, host) : app.listen(port);
     answerIvrParseErrors(http, (mode) => renderPage(service.errorPage(mode)), log);
     return http;
   };
-  return { app, store, campaigns, listen, close: () => store.close() };
+  const close = async (): Promise<void> => {
+    await dispatcher.stop();
+    await store.close();
+  };
+  return { app, store, campaigns, dispatcher, listen, close };
+}
+
+function checkCampaignGateways(campaigns: readonly Campaign[], gateways: ReadonlyMap<string, SmsGateway>): void {
+  const problems = campaigns.flatMap((c) =>
+    (['gateway', 'fallbackGateway'] as const)
+      .filter((field) => c[field] && c[field] !== 'none' && !gateways.has(c[field]))
+      .map((field) => `${c.id}: ${field}: ${c[field]} is not configured (set its variables in the environment)`),
+  );
+  if (problems.length) throw new CampaignError(problems);
+}
+
+/** A message that needs two segments costs twice, and some handsets show the parts apart. */
+function warnAboutLongMessages(campaigns: readonly Campaign[], publicBaseUrl: string, log: Logger): void {
+  const linkLength = `${publicBaseUrl}/s/`.length + SHORT_CODE_LENGTH;
+  for (const c of campaigns) {
+    const measured = segmentsWithTypicalLink(c.message, linkLength);
+    if (measured.segments > 1) {
+      log.warn(
+        { campaignId: c.id, segments: measured.segments, encoding: measured.encoding, characters: measured.characters },
+        'campaign message needs more than one SMS segment with its link',
+      );
+    }
+  }
 }

@@ -74,6 +74,7 @@ describe('a caller accepts and confirms the number they call from', () => {
       'offered',
       'accepted',
       'number-confirmed',
+      'sms-queued',
       'sms-sent',
       'link-clicked',
     ]);
@@ -193,15 +194,53 @@ describe('invalid numbers', () => {
   });
 });
 
-describe('a gateway that fails', () => {
-  it('apologises, hands the call back and keeps the failed message', async () => {
-    const broken: SmsGateway = {
-      name: 'broken',
-      send: async () => {
-        throw new Error('connect ECONNREFUSED');
+describe('a gateway that is down', () => {
+  it('tells the caller the text is on its way, and the outbox sends it once the gateway is back', async () => {
+    let up = false;
+    const flaky: SmsGateway = {
+      name: 'flaky',
+      send: async (sms) => {
+        if (!up) throw new Error('connect ECONNREFUSED');
+        return { outcome: 'accepted', vendorMessageId: `flaky-${sms.id}` };
       },
     };
-    const srv = startTestServer({ gateway: broken });
+    const srv = startTestServer({ gateway: flaky, env: { SMS_RETRY_BASE_MS: '100' } });
+    try {
+      const caller = new IvrCaller(srv.app);
+      await caller.start({ dnis: DNIS, ani: MOBILE_ANI });
+      await caller.press('1');
+      await caller.press('1');
+      expect(caller.prompts()).toBe('Your text is on its way. Goodbye.');
+      expect(caller.ending()).toEqual({
+        kind: 'disconnect',
+        result: { status: 'sent', reason: 'queued', maskedNumber: '+*******1234' },
+      });
+      const [queued] = await listMessages(srv);
+      expect(queued).toMatchObject({ status: 'queued', gateway: 'flaky' });
+      expect(queued?.error).toEqual({ code: 'gateway-exception', detail: 'connect ECONNREFUSED' });
+
+      up = true;
+      const deadline = Date.now() + 5_000;
+      let [message] = await listMessages(srv);
+      while (message?.status === 'queued' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        [message] = await listMessages(srv);
+      }
+      expect(message).toMatchObject({ status: 'sent', sentVia: 'flaky', error: null });
+      expect(message?.attempts).toBeGreaterThanOrEqual(2);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe('a gateway that refuses the text for good', () => {
+  it('apologises, hands the call back and keeps the failed message', async () => {
+    const refusing: SmsGateway = {
+      name: 'refusing',
+      send: async () => ({ outcome: 'permanent', code: 'blocked-by-carrier', detail: 'carrier filter', reason: 'blocked' }),
+    };
+    const srv = startTestServer({ gateway: refusing });
     try {
       const caller = new IvrCaller(srv.app);
       await caller.start({ dnis: DNIS, ani: MOBILE_ANI });
@@ -213,11 +252,29 @@ describe('a gateway that fails', () => {
         result: { status: 'failed', reason: 'gateway-error', maskedNumber: '+*******1234' },
       });
       const [message] = await listMessages(srv);
-      expect(message).toMatchObject({ status: 'failed', gateway: 'broken' });
-      expect(message?.error).toEqual({ code: 'gateway-exception', detail: 'connect ECONNREFUSED' });
+      expect(message).toMatchObject({ status: 'failed', gateway: 'refusing', attempts: 1 });
+      expect(message?.error).toEqual({ code: 'blocked-by-carrier', detail: 'carrier filter' });
     } finally {
       await srv.close();
     }
+  });
+});
+
+describe('a number that opted out', () => {
+  it('is never texted: the caller hears why and may give another number', async () => {
+    await server.store.suppress({ number: MOBILE_ANI, keyword: 'STOP', source: 'twilio', createdAt: new Date().toISOString() });
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: MOBILE_ANI });
+    const callId = callIdOf(caller);
+    await caller.press('1');
+    await caller.press('1');
+    expect(caller.prompts()).toBe('That number has asked us not to send it texts. Please enter your 10-digit mobile number, then press pound.');
+    expect(await listMessages()).toHaveLength(0);
+    await caller.press('6172539876');
+    await caller.press('1');
+    expect(caller.ending().result).toEqual({ status: 'sent', reason: 'accepted', maskedNumber: '+*******9876' });
+    expect((await listMessages()).map((m) => m.to)).toEqual(['+16172539876']);
+    expect(await eventsOf(callId)).toContain('number-opted-out');
   });
 });
 

@@ -79,7 +79,10 @@ describe('loadConfig with values set', () => {
       campaignsDir: path.join(CWD, 'conf/campaigns'),
       adminToken: '0123456789abcdef',
       smsGateway: 'sandbox',
+      smsFallbackGateway: undefined,
+      gateways: {},
       sandboxFailNumbers: ['+16175550100'],
+      outbox: { attemptTimeoutMs: 10_000, maxAttempts: 8, retryBaseMs: 5_000, concurrency: 16, callerWaitMs: 2_500 },
       callTtlMs: 15 * 60_000,
       logLevel: 'debug',
     });
@@ -109,6 +112,52 @@ describe('loadConfig with values set', () => {
 
   it('accepts an ADMIN_TOKEN of exactly 16 characters', () => {
     expect(loadConfig({ ADMIN_TOKEN: 'x'.repeat(16) }, CWD).adminToken).toBe('x'.repeat(16));
+  });
+});
+
+describe('SMS gateways', () => {
+  const twilio = { TWILIO_ACCOUNT_SID: 'AC0123', TWILIO_AUTH_TOKEN: 'secret-token', TWILIO_FROM: '+16175550000' };
+
+  it('configures a vendor from its variables, with its public API as the default base URL', () => {
+    const config = loadConfig({ ...twilio, SMS_GATEWAY: 'twilio' }, CWD);
+    expect(config.smsGateway).toBe('twilio');
+    expect(config.gateways).toEqual({
+      twilio: { accountSid: 'AC0123', authToken: 'secret-token', from: '+16175550000', baseUrl: 'https://api.twilio.com' },
+    });
+  });
+
+  it('takes a regional or test base URL, without its trailing slash', () => {
+    const config = loadConfig({ ...twilio, TWILIO_BASE_URL: 'http://127.0.0.1:4010/' }, CWD);
+    expect(config.gateways.twilio?.baseUrl).toBe('http://127.0.0.1:4010');
+  });
+
+  it('names each missing variable of a vendor that is half configured', () => {
+    const err = configError({ VONAGE_API_KEY: 'key' });
+    expect(err.message).toContain('VONAGE_API_SECRET: is required when vonage is configured');
+    expect(err.message).toContain('VONAGE_FROM: is required when vonage is configured');
+    expect(configError({ TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't' }).message).toContain(
+      'TWILIO_FROM: set it or TWILIO_MESSAGING_SERVICE_SID',
+    );
+  });
+
+  it('keeps the Clickatell Platform and legacy HTTP APIs apart', () => {
+    const config = loadConfig({ CLICKATELL_HTTP_USER: 'u', CLICKATELL_HTTP_PASSWORD: 'p', CLICKATELL_HTTP_API_ID: '1' }, CWD);
+    expect(Object.keys(config.gateways)).toEqual(['clickatell-http']);
+  });
+
+  it('refuses a chosen gateway or fallback that has no credentials, or a fallback equal to the gateway', () => {
+    expect(configError({ SMS_GATEWAY: 'plivo' }).message).toContain('SMS_GATEWAY: plivo is chosen but none of its variables are set');
+    expect(configError({ SMS_FALLBACK_GATEWAY: 'vonage' }).message).toContain('SMS_FALLBACK_GATEWAY: vonage is chosen');
+    expect(configError({ ...twilio, SMS_GATEWAY: 'twilio', SMS_FALLBACK_GATEWAY: 'twilio' }).message).toContain(
+      'SMS_FALLBACK_GATEWAY: must differ from SMS_GATEWAY',
+    );
+  });
+
+  it('reads the outbox settings and refuses out-of-range ones', () => {
+    const config = loadConfig({ SMS_CALLER_WAIT_MS: '0', SMS_CONCURRENCY: '4', SMS_MAX_ATTEMPTS: '1' }, CWD);
+    expect(config.outbox).toMatchObject({ callerWaitMs: 0, concurrency: 4, maxAttempts: 1 });
+    expect(configError({ SMS_CALLER_WAIT_MS: '20000' }).message).toContain('SMS_CALLER_WAIT_MS: must be a whole number from 0 to 10000');
+    expect(configError({ SMS_CONCURRENCY: '0' }).message).toContain('SMS_CONCURRENCY: ');
   });
 });
 

@@ -174,8 +174,9 @@ describe('every page kind renders as schema-valid VoiceXML 2.1', () => {
     ['confirm-ANI page with hold audio', confirmAniPage(ctx, '1234')],
     ['confirm-ANI page with audio and digits', confirmAniPage(withAudio, '1234')],
     ['read-back page', readBackPage(ctx, '6175551234')],
-    ['enter-number page', enterNumberPage(ctx, false)],
-    ['enter-number page after an invalid number', enterNumberPage(ctx, true)],
+    ['enter-number page', enterNumberPage(ctx)],
+    ['enter-number page after an invalid number', enterNumberPage(ctx, 'invalidNumber')],
+    ['enter-number page after an opted-out number', enterNumberPage(ctx, 'optedOut')],
     ...ENDINGS.map((ending): [string, Page] => [`end page ending in ${ending.kind}`, end({ ending })]),
     ...ENDINGS.map((ending): [string, Page] => [
       `end page without a prompt ending in ${ending.kind}`,

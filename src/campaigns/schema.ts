@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isCountryCode } from '../phone';
+import { GATEWAY_NAMES } from '../sms/gateway-config';
 import { PROMPT_NAMES, PROMPT_PLACEHOLDERS, defaultPromptsFor, type PromptName } from './default-prompts';
 
 /** Values the interaction link template may use; each is URL-encoded when filled. */
@@ -135,6 +136,14 @@ export const CampaignSchema = z
       .max(5)
       .default(3)
       .describe('No-input or no-match events at one question before the call is handed back'),
+    gateway: z
+      .enum(GATEWAY_NAMES)
+      .optional()
+      .describe('SMS gateway for this campaign (default: SMS_GATEWAY); its credentials come from the environment'),
+    fallbackGateway: z
+      .enum([...GATEWAY_NAMES, 'none'])
+      .optional()
+      .describe('Where texts go while the gateway keeps failing (default: SMS_FALLBACK_GATEWAY; "none" turns failover off)'),
     holdAudio: httpUrl.optional().describe('Audio played (fetchaudio) while the text is being sent'),
     onSent: EndAction.default({ action: 'hangup' }).describe('How the call ends after the text is sent (goto mode)'),
     onHandBack: EndAction.default({ action: 'exit' }).describe(

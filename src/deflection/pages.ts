@@ -119,9 +119,10 @@ export function readBackPage(ctx: CallContext, digits: string): QuestionPage {
   return confirmQuestion(ctx, say(ctx.campaign, 'readBack', { number: digits }));
 }
 
-export function enterNumberPage(ctx: CallContext, afterInvalid: boolean): QuestionPage {
+/** Asks for a number; after a refused one, the preface says why (not a mobile, or opted out). */
+export function enterNumberPage(ctx: CallContext, after?: 'invalidNumber' | 'optedOut'): QuestionPage {
   return question(ctx, 'number', {
-    ...(afterInvalid ? { preface: say(ctx.campaign, 'invalidNumber') } : {}),
+    ...(after ? { preface: say(ctx.campaign, after) } : {}),
     prompt: say(ctx.campaign, 'enterNumber'),
     answer: { kind: 'digits', minLength: MIN_DIGITS, maxLength: MAX_DIGITS },
   });

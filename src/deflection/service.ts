@@ -4,8 +4,9 @@ import type { Campaigns } from '../campaigns/registry';
 import type { Campaign } from '../campaigns/schema';
 import { newCallId, newMessageId } from '../ids';
 import { checkMobile, extractDialString, maskNumber, normaliseNumber } from '../phone';
+import type { FirstAttempt } from '../outbox/dispatcher';
 import type { Shortener } from '../shortener/port';
-import type { SendOutcome, SmsGateway } from '../sms/port';
+import { measureSms } from '../sms/segments';
 import {
   TERMINAL_STATES,
   type CallRecord,
@@ -31,9 +32,14 @@ import {
 export interface DeflectionDeps {
   campaigns: Campaigns;
   store: Store;
-  gateway: SmsGateway;
+  /** Takes the caller's first attempt at once (the rest is the outbox's business). */
+  outbox: { sendNow(messageId: string, waitMs: number): Promise<FirstAttempt> };
+  /** Which gateway, and which fallback, a campaign's texts go through. */
+  routeFor(campaign: Campaign): { gateway: string; fallbackGateway: string | null };
   shortener: Shortener;
   callTtlMs: number;
+  /** How long the send step waits for the first attempt before "your text is on its way". */
+  callerWaitMs: number;
   log: Logger;
   now?: () => Date;
 }
@@ -69,6 +75,7 @@ export type HandBackReason =
   | 'no-match'
   | 'hung-up'
   | 'invalid-number'
+  | 'opted-out'
   | 'gateway-error'
   | 'call-expired'
   | 'campaign-removed'
@@ -151,7 +158,7 @@ export class DeflectionService {
       return {
         update: { state: 'capturing' },
         events: [{ type: 'accepted', detail: { aniUsable: false, aniProblem: ani.reason } }],
-        page: enterNumberPage(ctx, false),
+        page: enterNumberPage(ctx),
       };
     });
   }
@@ -169,7 +176,7 @@ export class DeflectionService {
           page: readBackPage(ctx, digits),
         };
       }
-      return this.invalidNumber(call, ctx, { type: 'number-invalid', detail: { problem: check.reason } });
+      return this.refusedNumber(call, ctx, 'invalidNumber', { type: 'number-invalid', detail: { problem: check.reason } });
     });
   }
 
@@ -179,7 +186,7 @@ export class DeflectionService {
     return this.step(req, ['confirming'], async (call, ctx) => {
       const { keys } = ctx.campaign;
       if (answer === keys.change) {
-        return { update: { state: 'capturing', destination: null, destinationSource: null }, events: [], page: enterNumberPage(ctx, false) };
+        return { update: { state: 'capturing', destination: null, destinationSource: null }, events: [], page: enterNumberPage(ctx) };
       }
       if (answer !== keys.confirm || !call.destination) return undefined;
       return this.send(call, ctx, call.destination);
@@ -192,11 +199,19 @@ export class DeflectionService {
     return this.step(req, NON_TERMINAL, async (_call, ctx) => this.handBack(ctx, 'declined', why, []));
   }
 
+  /**
+   * Stores the text in the outbox, then waits a bounded time for its first attempt so
+   * the caller hears the truth: sent, refused (and why), or on its way.
+   */
   private async send(call: CallRecord, ctx: CallContext, to: string): Promise<Transition> {
-    const { store, gateway, shortener } = this.deps;
+    const { store, shortener, outbox } = this.deps;
     const { campaign } = ctx;
-    const confirmed: NewEvent = { type: 'number-confirmed', detail: { source: call.destinationSource ?? 'ani' } };
+    if (await store.isSuppressed(to)) {
+      return this.refusedNumber(call, ctx, 'optedOut', { type: 'number-opted-out', detail: { number: maskNumber(to) } });
+    }
+    // Recorded before the message, so the call's timeline reads in the order things happened.
     const at = this.now().toISOString();
+    await store.updateCall(call.id, {}, [{ type: 'number-confirmed', detail: { source: call.destinationSource ?? 'ani' } }], at);
 
     const target = fillLinkTemplate(campaign.link, {
       callerId: this.callerId(call, campaign) || to,
@@ -206,59 +221,62 @@ export class DeflectionService {
       campaignId: campaign.id,
     });
     const link = await shortener.shorten(target, { callId: call.id, campaignId: campaign.id });
+    const body = renderMessage(campaign.message, link);
+    const { segments, encoding } = measureSms(body);
     const { created, message } = await store.createMessage({
       id: newMessageId(),
       callId: call.id,
       campaignId: campaign.id,
       to,
-      body: renderMessage(campaign.message, link),
-      gateway: gateway.name,
+      body,
+      ...this.deps.routeFor(campaign),
+      segments,
+      encoding,
       createdAt: at,
     });
-    // Another request for this call got there first: answer with what it achieved.
-    if (!created) return this.afterMessage(call, ctx, message, [confirmed]);
+    // Another request for this call got there first: answer with what it achieved so far.
+    const attempt: FirstAttempt = created
+      ? await outbox.sendNow(message.id, this.deps.callerWaitMs)
+      : firstAttemptOf(message);
 
-    const outcome = await this.sendSafely(message);
-    const log = this.deps.log.child({ callId: call.id, campaignId: campaign.id, messageId: message.id });
-    if (outcome.outcome === 'accepted') {
-      const sent = await store.updateMessage(message.id, { status: 'sent', vendorMessageId: outcome.vendorMessageId }, at);
-      log.info({ to: maskNumber(to), gateway: gateway.name }, 'text sent');
-      return this.afterMessage(call, ctx, sent, [confirmed, { type: 'sms-sent', detail: { messageId: message.id } }]);
+    if (attempt.kind === 'refused' && attempt.reason === 'invalid-number') {
+      return this.refusedNumber(call, ctx, 'invalidNumber');
     }
-    const failed = await store.updateMessage(
-      message.id,
-      { status: 'failed', errorCode: outcome.code, errorDetail: outcome.detail },
-      at,
-    );
-    log.warn({ to: maskNumber(to), gateway: gateway.name, code: outcome.code }, 'text not sent');
-    const event: NewEvent = { type: 'sms-failed', detail: { messageId: message.id, code: outcome.code } };
-    if (outcome.outcome === 'permanent' && outcome.reason === 'invalid-number') {
-      return this.invalidNumber(call, ctx, confirmed, event);
+    if (attempt.kind === 'refused' && attempt.reason === 'unsubscribed') {
+      return this.refusedNumber(call, ctx, 'optedOut', { type: 'number-opted-out', detail: { number: maskNumber(to) } });
     }
-    return this.afterMessage(call, ctx, failed, [confirmed, event]);
-  }
-
-  private afterMessage(call: CallRecord, ctx: CallContext, message: MessageRecord, events: NewEvent[]): Transition {
-    if (message.status === 'failed') return this.handBack(ctx, 'failed', 'gateway-error', events, ['failed'], call.destination);
-    const result: CallResult = { status: 'sent', reason: 'accepted', maskedNumber: maskNumber(message.to) };
+    if (attempt.kind === 'refused') {
+      return this.handBack(ctx, 'failed', 'gateway-error', [], ['failed'], to);
+    }
+    const reason = attempt.kind === 'sent' ? 'accepted' : 'queued';
+    const result: CallResult = { status: 'sent', reason, maskedNumber: maskNumber(to) };
     return {
       update: { state: 'sent', result },
-      events,
-      page: endPage(ctx.campaign, ctx.mode, result, ['sent']),
+      events: [],
+      page: endPage(campaign, ctx.mode, result, [attempt.kind === 'sent' ? 'sent' : 'pending']),
     };
   }
 
-  /** An unusable number: ask again while attempts remain, then hand the call back. */
-  private invalidNumber(call: CallRecord, ctx: CallContext, ...events: NewEvent[]): Transition {
+  /**
+   * A number we cannot text (not a mobile, or opted out): say why and ask for another
+   * while attempts remain, then hand the call back.
+   */
+  private refusedNumber(
+    call: CallRecord,
+    ctx: CallContext,
+    why: 'invalidNumber' | 'optedOut',
+    ...events: NewEvent[]
+  ): Transition {
     const count = call.invalidNumberCount + 1;
     if (count >= ctx.campaign.maxNumberAttempts) {
-      const transition = this.handBack(ctx, 'failed', 'invalid-number', events, ['invalidNumber', 'declined']);
+      const reason: HandBackReason = why === 'optedOut' ? 'opted-out' : 'invalid-number';
+      const transition = this.handBack(ctx, 'failed', reason, events, [why, 'declined']);
       return { ...transition, update: { ...transition.update, invalidNumberCount: count } };
     }
     return {
       update: { state: 'capturing', destination: null, destinationSource: null, invalidNumberCount: count },
       events,
-      page: enterNumberPage(ctx, true),
+      page: enterNumberPage(ctx, why),
     };
   }
 
@@ -281,14 +299,6 @@ export class DeflectionService {
   /** The caller's own number for the chat link: the ANI when it reads as a number. */
   private callerId(call: CallRecord, campaign: Campaign): string {
     return call.ani ? normaliseNumber(call.ani, campaign.country as CountryCode) : '';
-  }
-
-  private async sendSafely(message: MessageRecord): Promise<SendOutcome> {
-    try {
-      return await this.deps.gateway.send({ id: message.id, to: message.to, body: message.body }, AbortSignal.timeout(10_000));
-    } catch (err) {
-      return { outcome: 'retryable', code: 'gateway-exception', detail: (err as Error).message };
-    }
   }
 
   /**
@@ -340,4 +350,12 @@ export class DeflectionService {
   unknownCall(mode: IntegrationMode): Page {
     return endPage(undefined, mode, { status: 'failed', reason: 'call-expired', maskedNumber: '' });
   }
+}
+
+/** What a message already in the store means for a repeated submit. */
+function firstAttemptOf(message: MessageRecord): FirstAttempt {
+  if (message.status === 'queued') return { kind: 'pending' };
+  if (message.status === 'failed' && message.errorCode === 'suppressed') return { kind: 'refused', reason: 'unsubscribed' };
+  if (message.status === 'failed') return { kind: 'refused', reason: 'rejected' };
+  return { kind: 'sent' };
 }

@@ -2,17 +2,21 @@ import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Logger } from 'pino';
 import type { DeflectionService } from '../deflection/service';
+import type { SmsGateway } from '../sms/port';
 import type { Store } from '../store/port';
 import { adminRoutes } from './admin-routes';
 import { ivrRoutes } from './ivr-routes';
 import { shortLinkRoutes } from './short-link-routes';
+import { webhookRoutes } from './webhook-routes';
 
 export interface AppDeps {
   service: DeflectionService;
   store: Store;
+  gateways: ReadonlyMap<string, SmsGateway>;
+  publicBaseUrl: string;
   adminToken: string | undefined;
   log: Logger;
-  now?: () => Date;
+  now: () => Date;
 }
 
 const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
@@ -37,6 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/vxml', ivrRoutes(deps.service, deps.log));
   app.use('/api', adminRoutes(deps.store, deps.adminToken));
   app.use('/s', shortLinkRoutes(deps.store, deps.now));
+  app.use('/webhooks', webhookRoutes(deps));
 
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found');

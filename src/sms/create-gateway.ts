@@ -1,13 +1,35 @@
 import type { Config } from '../config';
+import { ClickatellGateway } from './clickatell';
+import { ClickatellHttpGateway } from './clickatell-http';
+import type { GatewayName } from './gateway-config';
+import { PlivoGateway } from './plivo';
 import type { SmsGateway } from './port';
 import { SandboxGateway } from './sandbox';
+import { TwilioGateway } from './twilio';
+import { VonageGateway } from './vonage';
+import { VoxeoGateway } from './voxeo';
+import { WebhookGateway } from './webhook';
 
-/** Picks the configured gateway adapter (SMS_GATEWAY). */
-export function createGateway(config: Pick<Config, 'smsGateway' | 'sandboxFailNumbers'>): SmsGateway {
-  switch (config.smsGateway) {
-    case 'sandbox':
-      return new SandboxGateway(config.sandboxFailNumbers);
-    default:
-      throw new Error(`gateway ${config.smsGateway} is not wired yet`);
-  }
+/** Where each vendor posts its delivery receipts and inbound texts (see webhook-routes). */
+export function callbackUrls(publicBaseUrl: string, name: GatewayName): { statusUrl: string; inboundUrl: string } {
+  return { statusUrl: `${publicBaseUrl}/webhooks/${name}/status`, inboundUrl: `${publicBaseUrl}/webhooks/${name}/inbound` };
+}
+
+/**
+ * Builds an adapter for every gateway the environment configures, by name. The sandbox
+ * is always there: it costs nothing and testers rely on it.
+ */
+export function createGateways(
+  config: Pick<Config, 'gateways' | 'sandboxFailNumbers' | 'publicBaseUrl'>,
+): Map<GatewayName, SmsGateway> {
+  const { gateways: g, publicBaseUrl } = config;
+  const built = new Map<GatewayName, SmsGateway>([['sandbox', new SandboxGateway(config.sandboxFailNumbers)]]);
+  if (g.twilio) built.set('twilio', new TwilioGateway(g.twilio, callbackUrls(publicBaseUrl, 'twilio')));
+  if (g.vonage) built.set('vonage', new VonageGateway(g.vonage, callbackUrls(publicBaseUrl, 'vonage')));
+  if (g.clickatell) built.set('clickatell', new ClickatellGateway(g.clickatell));
+  if (g['clickatell-http']) built.set('clickatell-http', new ClickatellHttpGateway(g['clickatell-http']));
+  if (g.voxeo) built.set('voxeo', new VoxeoGateway(g.voxeo));
+  if (g.plivo) built.set('plivo', new PlivoGateway(g.plivo, callbackUrls(publicBaseUrl, 'plivo')));
+  if (g.webhook) built.set('webhook', new WebhookGateway(g.webhook));
+  return built;
 }

@@ -51,8 +51,11 @@ export const EVENT_TYPES = [
   'number-entered',
   'number-invalid',
   'number-confirmed',
+  'number-opted-out',
+  'sms-queued',
   'sms-sent',
   'sms-failed',
+  'sms-delivered',
   'link-clicked',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -69,7 +72,14 @@ export interface CallEvent extends NewEvent {
   createdAt: string;
 }
 
-export type MessageStatus = 'queued' | 'sent' | 'failed';
+/**
+ * queued: in our outbox (not yet accepted by a vendor); sent: a vendor accepted it;
+ * delivered / undelivered / failed: final. A status only moves forward (see STATUS_RANK).
+ */
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed';
+
+/** Receipts and attempts may only raise a message's rank: duplicates and stragglers change nothing. */
+export const STATUS_RANK: Record<MessageStatus, number> = { queued: 0, sent: 1, delivered: 2, undelivered: 2, failed: 2 };
 
 export interface MessageRecord {
   id: string;
@@ -78,17 +88,54 @@ export interface MessageRecord {
   to: string;
   body: string;
   status: MessageStatus;
+  /** The campaign's gateway when the message was created, and where failover goes. */
   gateway: string;
+  fallbackGateway: string | null;
+  /** The gateway of the latest attempt: the one whose receipts apply. */
+  sentVia: string | null;
   vendorMessageId: string | null;
+  /** The vendor's latest word on it (its own status name), from answers and receipts. */
+  vendorStatus: string | null;
   errorCode: string | null;
   errorDetail: string | null;
+  segments: number;
+  encoding: 'GSM-7' | 'UCS-2';
+  attempts: number;
+  /** When the outbox may next try it (queued messages only). */
+  nextAttemptAt: string | null;
+  /** A dispatcher holds it until then; after that anyone may (a crash mid-send). */
+  leaseUntil: string | null;
   createdAt: string;
   updatedAt: string;
 }
 
-export type NewMessage = Pick<MessageRecord, 'id' | 'callId' | 'campaignId' | 'to' | 'body' | 'gateway' | 'createdAt'>;
+export type NewMessage = Pick<
+  MessageRecord,
+  'id' | 'callId' | 'campaignId' | 'to' | 'body' | 'gateway' | 'fallbackGateway' | 'segments' | 'encoding' | 'createdAt'
+>;
 
-export type MessageUpdate = Partial<Pick<MessageRecord, 'status' | 'vendorMessageId' | 'errorCode' | 'errorDetail'>>;
+/** What one attempt ended with; it always releases the lease and counts the attempt. */
+export type AttemptRecord =
+  | { status: 'sent'; via: string; vendorMessageId: string; vendorStatus: string | null }
+  | { status: 'queued'; via: string | null; nextAttemptAt: string; errorCode: string; errorDetail: string; countsAsAttempt: boolean }
+  | { status: 'failed'; via: string | null; errorCode: string; errorDetail: string };
+
+export interface ReceiptUpdate {
+  gateway: string;
+  vendorMessageId: string;
+  status: MessageStatus;
+  vendorStatus: string;
+  errorCode?: string;
+}
+
+export interface Suppression {
+  number: string;
+  /** The word that opted the number out (STOP, UNSUBSCRIBE...) or the vendor's code. */
+  keyword: string;
+  /** Which gateway told us. */
+  source: string;
+  createdAt: string;
+}
 
 export interface ShortLink {
   code: string;
@@ -111,8 +158,27 @@ export interface Store {
    * way returns the stored one. This is what makes a repeated submit send nothing twice.
    */
   createMessage(message: NewMessage): Promise<{ created: boolean; message: MessageRecord }>;
-  updateMessage(id: string, update: MessageUpdate, at: string): Promise<MessageRecord>;
+  getMessage(id: string): Promise<MessageRecord | undefined>;
   listMessages(query: { limit: number; before?: string }): Promise<MessageRecord[]>;
+
+  /**
+   * The outbox. Claiming leases queued messages that are due and not leased (or whose
+   * lease ran out: their dispatcher died), so no two dispatchers send one message at once.
+   * claimMessage takes one given message (the caller's first attempt) on the same terms.
+   */
+  claimDueMessages(now: string, leaseUntil: string, limit: number): Promise<MessageRecord[]>;
+  claimMessage(id: string, now: string, leaseUntil: string): Promise<MessageRecord | undefined>;
+  /** Records an attempt's end and releases the lease; sms-sent / sms-failed events go to the call. */
+  recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord>;
+  /** Moves a message forward from a delivery receipt; undefined when no message matches. */
+  applyReceipt(receipt: ReceiptUpdate, at: string): Promise<{ message: MessageRecord; changed: boolean } | undefined>;
+  /** Queued messages and the creation time of the oldest (for health and metrics). */
+  outboxDepth(): Promise<{ queued: number; oldestCreatedAt: string | null }>;
+
+  /** The opt-out list: no campaign texts a suppressed number. */
+  suppress(entry: Suppression): Promise<void>;
+  unsuppress(number: string): Promise<boolean>;
+  isSuppressed(number: string): Promise<boolean>;
 
   /** False when the code is taken (the caller draws another). */
   createShortLink(link: Omit<ShortLink, 'clicks'>): Promise<boolean>;

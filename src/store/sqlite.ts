@@ -6,12 +6,14 @@ import type {
   CallRecord,
   CallUpdate,
   MessageRecord,
-  MessageUpdate,
+  AttemptRecord,
   NewCall,
   NewEvent,
   NewMessage,
+  ReceiptUpdate,
   ShortLink,
   Store,
+  Suppression,
 } from './port';
 
 /**
@@ -71,7 +73,30 @@ const MIGRATIONS: string[] = [
      clicks INTEGER NOT NULL DEFAULT 0,
      created_at TEXT NOT NULL
    );`,
+  // The outbox: attempts, schedule and lease per message; receipts; the opt-out list.
+  `ALTER TABLE messages ADD COLUMN fallback_gateway TEXT;
+   ALTER TABLE messages ADD COLUMN sent_via TEXT;
+   ALTER TABLE messages ADD COLUMN vendor_status TEXT;
+   ALTER TABLE messages ADD COLUMN segments INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE messages ADD COLUMN encoding TEXT NOT NULL DEFAULT 'GSM-7';
+   ALTER TABLE messages ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE messages ADD COLUMN next_attempt_at TEXT;
+   ALTER TABLE messages ADD COLUMN lease_until TEXT;
+   UPDATE messages SET next_attempt_at = created_at WHERE status = 'queued';
+   UPDATE messages SET sent_via = gateway WHERE status <> 'queued';
+   CREATE INDEX messages_due ON messages (next_attempt_at) WHERE status = 'queued';
+   CREATE INDEX messages_vendor_id ON messages (vendor_message_id);
+   CREATE TABLE suppressions (
+     number TEXT PRIMARY KEY,
+     keyword TEXT NOT NULL,
+     source TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );`,
 ];
+
+/** SQL for STATUS_RANK, so a receipt's forward-only rule is one atomic UPDATE. */
+const RANK_SQL = (column: string): string =>
+  `CASE ${column} WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 ELSE 2 END`;
 
 type Row = Record<string, unknown>;
 
@@ -180,39 +205,26 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => {
       const inserted = this
         .sql(
-          `INSERT INTO messages (id, call_id, campaign_id, "to", body, status, gateway, created_at, updated_at)
-           VALUES (@id, @callId, @campaignId, @to, @body, 'queued', @gateway, @createdAt, @createdAt)
+          `INSERT INTO messages (id, call_id, campaign_id, "to", body, status, gateway, fallback_gateway, segments,
+                                 encoding, next_attempt_at, created_at, updated_at)
+           VALUES (@id, @callId, @campaignId, @to, @body, 'queued', @gateway, @fallbackGateway, @segments,
+                   @encoding, @createdAt, @createdAt, @createdAt)
            ON CONFLICT (call_id, "to") DO NOTHING`,
         )
         .run(message);
       const row = this
         .sql('SELECT * FROM messages WHERE call_id = ? AND "to" = ?')
         .get(message.callId, message.to) as Row;
+      if (inserted.changes === 1) {
+        this.insertEvents(message.callId, message.campaignId, [{ type: 'sms-queued', detail: { messageId: message.id } }], message.createdAt);
+      }
       return { created: inserted.changes === 1, message: toMessage(row) };
     })();
   }
 
-  async updateMessage(id: string, update: MessageUpdate, at: string): Promise<MessageRecord> {
-    const row = this
-      .sql(
-        `UPDATE messages SET
-           status = COALESCE(@status, status),
-           vendor_message_id = COALESCE(@vendorMessageId, vendor_message_id),
-           error_code = COALESCE(@errorCode, error_code),
-           error_detail = COALESCE(@errorDetail, error_detail),
-           updated_at = @at
-         WHERE id = @id RETURNING *`,
-      )
-      .get({
-        id,
-        at,
-        status: update.status ?? null,
-        vendorMessageId: update.vendorMessageId ?? null,
-        errorCode: update.errorCode ?? null,
-        errorDetail: update.errorDetail ?? null,
-      }) as Row | undefined;
-    if (!row) throw new Error(`no message ${id}`);
-    return toMessage(row);
+  async getMessage(id: string): Promise<MessageRecord | undefined> {
+    const row = this.sql('SELECT * FROM messages WHERE id = ?').get(id) as Row | undefined;
+    return row && toMessage(row);
   }
 
   async listMessages(query: { limit: number; before?: string }): Promise<MessageRecord[]> {
@@ -224,6 +236,125 @@ export class SqliteStore implements Store {
         : this.sql('SELECT * FROM messages ORDER BY created_at DESC, id DESC LIMIT ?').all(query.limit)
     ) as Row[];
     return rows.map(toMessage);
+  }
+
+  async claimDueMessages(now: string, leaseUntil: string, limit: number): Promise<MessageRecord[]> {
+    const rows = this
+      .sql(
+        `UPDATE messages SET lease_until = @leaseUntil
+         WHERE id IN (
+           SELECT id FROM messages
+           WHERE status = 'queued' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now)
+           ORDER BY next_attempt_at LIMIT @limit)
+         RETURNING *`,
+      )
+      .all({ now, leaseUntil, limit }) as Row[];
+    return rows.map(toMessage).sort((a, b) => (a.nextAttemptAt ?? '').localeCompare(b.nextAttemptAt ?? ''));
+  }
+
+  async claimMessage(id: string, now: string, leaseUntil: string): Promise<MessageRecord | undefined> {
+    const row = this
+      .sql(
+        `UPDATE messages SET lease_until = @leaseUntil
+         WHERE id = @id AND status = 'queued' AND (lease_until IS NULL OR lease_until <= @now)
+         RETURNING *`,
+      )
+      .get({ id, now, leaseUntil }) as Row | undefined;
+    return row && toMessage(row);
+  }
+
+  async recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord> {
+    return this.db.transaction(() => {
+      const values = {
+        id,
+        at,
+        via: attempt.via,
+        counts: attempt.status === 'queued' && !attempt.countsAsAttempt ? 0 : 1,
+        vendorMessageId: attempt.status === 'sent' ? attempt.vendorMessageId : null,
+        vendorStatus: attempt.status === 'sent' ? attempt.vendorStatus : null,
+        nextAttemptAt: attempt.status === 'queued' ? attempt.nextAttemptAt : null,
+        errorCode: attempt.status === 'sent' ? null : attempt.errorCode,
+        errorDetail: attempt.status === 'sent' ? null : attempt.errorDetail,
+      };
+      // Only a queued message takes an attempt's result: a receipt may have moved it on.
+      const row = this
+        .sql(
+          `UPDATE messages SET
+             status = CASE WHEN status = 'queued' THEN @status ELSE status END,
+             sent_via = COALESCE(@via, sent_via),
+             vendor_message_id = COALESCE(@vendorMessageId, vendor_message_id),
+             vendor_status = COALESCE(@vendorStatus, vendor_status),
+             next_attempt_at = @nextAttemptAt,
+             error_code = @errorCode,
+             error_detail = @errorDetail,
+             attempts = attempts + @counts,
+             lease_until = NULL,
+             updated_at = @at
+           WHERE id = @id RETURNING *`,
+        )
+        .get({ ...values, status: attempt.status }) as Row | undefined;
+      if (!row) throw new Error(`no message ${id}`);
+      const message = toMessage(row);
+      if (attempt.status !== 'queued') {
+        const type = attempt.status === 'sent' ? 'sms-sent' : 'sms-failed';
+        const detail: Record<string, string> =
+          attempt.status === 'sent' ? { messageId: id, via: attempt.via } : { messageId: id, code: attempt.errorCode };
+        this.insertEvents(message.callId, message.campaignId, [{ type, detail }], at);
+      }
+      return message;
+    })();
+  }
+
+  async applyReceipt(receipt: ReceiptUpdate, at: string): Promise<{ message: MessageRecord; changed: boolean } | undefined> {
+    return this.db.transaction(() => {
+      const row = this
+        .sql(
+          `UPDATE messages SET status = @status, vendor_status = @vendorStatus,
+             error_code = COALESCE(@errorCode, error_code), updated_at = @at
+           WHERE sent_via = @gateway AND vendor_message_id = @vendorMessageId
+             AND ${RANK_SQL('status')} < ${RANK_SQL('@status')}
+           RETURNING *`,
+        )
+        .get({ ...receipt, errorCode: receipt.errorCode ?? null, at }) as Row | undefined;
+      if (row) {
+        const message = toMessage(row);
+        const type = message.status === 'delivered' ? 'sms-delivered' : message.status === 'sent' ? undefined : 'sms-failed';
+        if (type) {
+          this.insertEvents(message.callId, message.campaignId, [
+            { type, detail: { messageId: message.id, receipt: receipt.vendorStatus } },
+          ], at);
+        }
+        return { message, changed: true };
+      }
+      const existing = this
+        .sql('SELECT * FROM messages WHERE sent_via = ? AND vendor_message_id = ?')
+        .get(receipt.gateway, receipt.vendorMessageId) as Row | undefined;
+      return existing ? { message: toMessage(existing), changed: false } : undefined;
+    })();
+  }
+
+  async outboxDepth(): Promise<{ queued: number; oldestCreatedAt: string | null }> {
+    const row = this
+      .sql(`SELECT COUNT(*) AS queued, MIN(created_at) AS oldest FROM messages WHERE status = 'queued'`)
+      .get() as Row;
+    return { queued: row.queued as number, oldestCreatedAt: (row.oldest as string | null) ?? null };
+  }
+
+  async suppress(entry: Suppression): Promise<void> {
+    this
+      .sql(
+        `INSERT INTO suppressions (number, keyword, source, created_at) VALUES (@number, @keyword, @source, @createdAt)
+         ON CONFLICT (number) DO NOTHING`,
+      )
+      .run(entry);
+  }
+
+  async unsuppress(number: string): Promise<boolean> {
+    return this.sql('DELETE FROM suppressions WHERE number = ?').run(number).changes === 1;
+  }
+
+  async isSuppressed(number: string): Promise<boolean> {
+    return this.sql('SELECT 1 FROM suppressions WHERE number = ?').get(number) !== undefined;
   }
 
   async createShortLink(link: Omit<ShortLink, 'clicks'>): Promise<boolean> {
@@ -301,9 +432,17 @@ function toMessage(r: Row): MessageRecord {
     body: r.body as string,
     status: r.status as MessageRecord['status'],
     gateway: r.gateway as string,
+    fallbackGateway: (r.fallback_gateway as string | null) ?? null,
+    sentVia: (r.sent_via as string | null) ?? null,
     vendorMessageId: (r.vendor_message_id as string | null) ?? null,
+    vendorStatus: (r.vendor_status as string | null) ?? null,
     errorCode: (r.error_code as string | null) ?? null,
     errorDetail: (r.error_detail as string | null) ?? null,
+    segments: r.segments as number,
+    encoding: r.encoding as MessageRecord['encoding'],
+    attempts: r.attempts as number,
+    nextAttemptAt: (r.next_attempt_at as string | null) ?? null,
+    leaseUntil: (r.lease_until as string | null) ?? null,
     createdAt: r.created_at as string,
     updatedAt: r.updated_at as string,
   };

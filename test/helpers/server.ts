@@ -3,9 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import type { CampaignInput } from '../../src/campaigns/schema';
-import { composeServer, type Server } from '../../src/compose';
+import { composeServer, type Overrides, type Server } from '../../src/compose';
 import { loadConfig } from '../../src/config';
-import type { SmsGateway } from '../../src/sms/port';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const PUBLIC_BASE_URL = 'https://t.example.test';
@@ -45,10 +44,8 @@ export function startTestServer(
   options: {
     campaigns?: CampaignInput[];
     env?: Record<string, string>;
-    gateway?: SmsGateway;
-    now?: () => Date;
     dataDir?: string;
-  } = {},
+  } & Overrides = {},
 ): TestServer {
   const root = tempDir('server');
   const campaignsDir = path.join(root, 'campaigns');
@@ -61,6 +58,7 @@ export function startTestServer(
     PUBLIC_BASE_URL,
     ...options.env,
   });
-  const server = composeServer(config, pino({ level: 'silent' }), { gateway: options.gateway, now: options.now });
+  const { campaigns: _c, env: _e, dataDir: _d, ...overrides } = options;
+  const server = composeServer(config, pino({ level: 'silent' }), { outboxPollMs: 20, ...overrides });
   return { ...server, dataDir, campaignsDir };
 }

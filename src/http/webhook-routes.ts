@@ -1,0 +1,111 @@
+import express, { type Request, type Router } from 'express';
+import type { Logger } from 'pino';
+import { classifyInboundText } from '../sms/opt-out';
+import type { SmsGateway, WebhookRequest } from '../sms/port';
+import type { Store } from '../store/port';
+
+/**
+ * Vendor callbacks: delivery receipts (/webhooks/{gateway}/status) and inbound texts
+ * (/webhooks/{gateway}/inbound). Each adapter verifies its vendor's signature or
+ * credentials; a callback it cannot trust is refused and changes nothing.
+ */
+export function webhookRoutes(deps: {
+  gateways: ReadonlyMap<string, SmsGateway>;
+  store: Store;
+  publicBaseUrl: string;
+  log: Logger;
+  now: () => Date;
+}): Router {
+  const { gateways, store, log, now } = deps;
+  const router = express.Router();
+  // Signatures cover the exact bytes, so the body is kept as text whatever its type.
+  router.use(express.text({ type: () => true, limit: '64kb' }));
+
+  router.all('/:gateway/status', async (req, res) => {
+    const name = req.params.gateway as string;
+    const parse = gateways.get(name)?.parseReceipt;
+    if (!parse) {
+      res.status(404).json({ error: `no delivery receipts for gateway "${name}"` });
+      return;
+    }
+    const verdict = parse.call(gateways.get(name), toWebhookRequest(req, deps.publicBaseUrl));
+    if (!verdict.ok) {
+      log.warn({ gateway: name, status: verdict.status, error: verdict.error }, 'delivery receipt refused');
+      res.status(verdict.status).json({ error: verdict.error });
+      return;
+    }
+    const at = now().toISOString();
+    for (const receipt of verdict.value) {
+      const applied = await store.applyReceipt(
+        {
+          gateway: name,
+          vendorMessageId: receipt.vendorMessageId,
+          status: receipt.status,
+          vendorStatus: receipt.vendorStatus,
+          ...(receipt.errorCode ? { errorCode: receipt.errorCode } : {}),
+        },
+        at,
+      );
+      log.info(
+        { gateway: name, vendorMessageId: receipt.vendorMessageId, status: receipt.status, messageId: applied?.message.id, changed: applied?.changed ?? false },
+        applied ? 'delivery receipt' : 'delivery receipt for an unknown message',
+      );
+    }
+    res.status(204).end();
+  });
+
+  router.all('/:gateway/inbound', async (req, res) => {
+    const name = req.params.gateway as string;
+    const parse = gateways.get(name)?.parseInbound;
+    if (!parse) {
+      res.status(404).json({ error: `no inbound texts for gateway "${name}"` });
+      return;
+    }
+    const verdict = parse.call(gateways.get(name), toWebhookRequest(req, deps.publicBaseUrl));
+    if (!verdict.ok) {
+      log.warn({ gateway: name, status: verdict.status, error: verdict.error }, 'inbound text refused');
+      res.status(verdict.status).json({ error: verdict.error });
+      return;
+    }
+    const { from, text } = verdict.value;
+    const number = from.startsWith('+') ? from : `+${from.replace(/\D/g, '')}`;
+    const keyword = classifyInboundText(text);
+    if (keyword === 'stop') {
+      await store.suppress({ number, keyword: text.trim().toUpperCase().slice(0, 20), source: name, createdAt: now().toISOString() });
+    } else if (keyword === 'start') {
+      await store.unsuppress(number);
+    }
+    log.info({ gateway: name, keyword }, 'inbound text');
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+function toWebhookRequest(req: Request, publicBaseUrl: string): WebhookRequest {
+  const rawBody = typeof req.body === 'string' ? req.body : '';
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  return {
+    url: `${publicBaseUrl}${req.originalUrl}`,
+    method: req.method,
+    headers,
+    rawBody,
+    params: { ...(req.query as Record<string, unknown>), ...bodyParams(rawBody, headers['content-type']) },
+  };
+}
+
+/** Form and JSON bodies as fields; anything else has none. */
+function bodyParams(rawBody: string, contentType: string | undefined): Record<string, unknown> {
+  if (!rawBody) return {};
+  if (contentType?.includes('application/json')) {
+    try {
+      const parsed: unknown = JSON.parse(rawBody);
+      return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  }
+  if (contentType?.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(rawBody));
+  return {};
+}

@@ -1,0 +1,296 @@
+import type { Logger } from 'pino';
+import type { OutboxSettings } from '../config';
+import { maskNumber } from '../phone';
+import type { PermanentReason, SendOutcome, SmsGateway } from '../sms/port';
+import type { MessageRecord, Store } from '../store/port';
+import { retryDelayMs } from './backoff';
+import { GatewayHealth } from './gateway-health';
+import { Limiter } from './limiter';
+
+/** A message that has failed this many times on one gateway tries the other one next. */
+const FAILOVER_AFTER_ATTEMPTS = 2;
+/** How often the outbox looks for due messages when nothing wakes it sooner. */
+const DEFAULT_POLL_MS = 500;
+/** A lease outlives the attempt that holds it by this much (then another dispatcher may retry). */
+const LEASE_MARGIN_MS = 5_000;
+
+export interface DispatcherDeps {
+  store: Store;
+  /** Every gateway a message may name, by name. */
+  gateways: ReadonlyMap<string, SmsGateway>;
+  settings: OutboxSettings;
+  log: Logger;
+  now?: () => Date;
+  random?: () => number;
+  pollMs?: number;
+}
+
+/** How the caller's first attempt went, as far as the caller needs to know. */
+export type FirstAttempt =
+  | { kind: 'sent' }
+  /** Never going to be sent; reason says whether another number could help. */
+  | { kind: 'refused'; reason: PermanentReason }
+  /** Still in the outbox: it will be retried in the background. */
+  | { kind: 'pending' };
+
+type AttemptResult = FirstAttempt;
+
+/**
+ * The outbox dispatcher. Messages are already stored (status queued) before it sees
+ * them; it claims due ones with a lease, sends each through its gateway with a time
+ * limit, and records the result: sent, failed for good, or queued again with
+ * exponential backoff. A crash loses nothing: queued messages wait in the store, and a
+ * lease left by a dead process runs out so the message is claimed again.
+ */
+export class Dispatcher {
+  private readonly limiter: Limiter;
+  private readonly health = new Map<string, GatewayHealth>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly now: () => Date;
+  private readonly random: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private pollAgain = false;
+  private stopped = true;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.limiter = new Limiter(deps.settings.concurrency);
+    this.now = deps.now ?? (() => new Date());
+    this.random = deps.random ?? Math.random;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  /** Stops claiming work and waits for the attempts in flight (each bounded by its timeout). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Looks for due messages now rather than at the next tick. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.poll();
+  }
+
+  /**
+   * The caller's first attempt, ahead of background work. Resolves with its outcome, or
+   * with "pending" once waitMs has passed (the attempt carries on regardless).
+   */
+  async sendNow(messageId: string, waitMs: number): Promise<FirstAttempt> {
+    const message = await this.claim(() => this.deps.store.claimMessage(messageId, this.iso(), this.leaseUntil()));
+    if (!message) return { kind: 'pending' };
+    const attempt = this.track(this.limiter.run(() => this.attempt(message), true));
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<FirstAttempt>((resolve) => {
+      timer = setTimeout(() => resolve({ kind: 'pending' }), waitMs);
+    });
+    try {
+      return await Promise.race([attempt, waited]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async poll(): Promise<void> {
+    this.polling = true;
+    try {
+      do {
+        this.pollAgain = false;
+        const free = this.limiter.free;
+        if (free === 0 || this.stopped) break;
+        const due = await this.claim(() => this.deps.store.claimDueMessages(this.iso(), this.leaseUntil(), free));
+        for (const message of due ?? []) this.track(this.limiter.run(() => this.attempt(message)));
+        // A full batch means more may be waiting: go again as soon as slots free up.
+        if (due && due.length === free) this.pollAgain = true;
+        if (this.pollAgain) await Promise.race([...this.inFlight, sleep(50)]);
+      } while (this.pollAgain && !this.stopped);
+    } finally {
+      this.polling = false;
+      if (!this.stopped) {
+        this.timer = setTimeout(() => this.kick(), this.deps.pollMs ?? DEFAULT_POLL_MS);
+        this.timer.unref();
+      }
+    }
+  }
+
+  private async claim<T>(run: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await run();
+    } catch (err) {
+      this.deps.log.error({ err }, 'outbox: could not claim messages');
+      return undefined;
+    }
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work)).catch(() => undefined);
+    return work;
+  }
+
+  /** One try at one leased message; records whatever happened and never throws. */
+  private async attempt(message: MessageRecord): Promise<AttemptResult> {
+    const { store, log } = this.deps;
+    const messageLog = log.child({ callId: message.callId, messageId: message.id, to: maskNumber(message.to) });
+    try {
+      if (await store.isSuppressed(message.to)) {
+        await store.recordAttempt(
+          message.id,
+          { status: 'failed', via: null, errorCode: 'suppressed', errorDetail: 'the number has opted out of texts' },
+          this.iso(),
+        );
+        messageLog.info('text not sent: the number has opted out');
+        return { kind: 'refused', reason: 'unsubscribed' };
+      }
+
+      const name = this.chooseGateway(message);
+      const health = this.healthOf(name);
+      const pausedFor = health.pausedForMs(this.now().getTime());
+      if (pausedFor > 0) {
+        // The vendor asked us to slow down: wait it out without spending an attempt.
+        await store.recordAttempt(
+          message.id,
+          {
+            status: 'queued',
+            via: message.sentVia,
+            nextAttemptAt: new Date(this.now().getTime() + pausedFor).toISOString(),
+            errorCode: message.errorCode ?? 'paused',
+            errorDetail: message.errorDetail ?? `${name} asked us to slow down`,
+            countsAsAttempt: false,
+          },
+          this.iso(),
+        );
+        return { kind: 'pending' };
+      }
+
+      const started = performance.now();
+      const outcome = await this.sendWithTimeout(name, message);
+      health.record(outcome, this.now().getTime());
+      const ms = Math.round(performance.now() - started);
+      return await this.recordOutcome(message, name, outcome, messageLog.child({ gateway: name, ms }));
+    } catch (err) {
+      // The store failed: the lease runs out and the message is tried again later.
+      messageLog.error({ err }, 'outbox: attempt could not be recorded');
+      return { kind: 'pending' };
+    }
+  }
+
+  private async recordOutcome(
+    message: MessageRecord,
+    via: string,
+    outcome: SendOutcome,
+    log: Logger,
+  ): Promise<AttemptResult> {
+    const { store } = this.deps;
+    const at = this.iso();
+    if (outcome.outcome === 'accepted') {
+      await store.recordAttempt(
+        message.id,
+        { status: 'sent', via, vendorMessageId: outcome.vendorMessageId, vendorStatus: outcome.code ?? null },
+        at,
+      );
+      log.info({ attempt: message.attempts + 1 }, 'text accepted by the gateway');
+      return { kind: 'sent' };
+    }
+    if (outcome.outcome === 'permanent') {
+      if (outcome.reason === 'unsubscribed') {
+        await store.suppress({ number: message.to, keyword: outcome.code, source: via, createdAt: at });
+      }
+      await store.recordAttempt(message.id, { status: 'failed', via, errorCode: outcome.code, errorDetail: outcome.detail }, at);
+      log.warn({ code: outcome.code, reason: outcome.reason }, 'text refused by the gateway');
+      return { kind: 'refused', reason: outcome.reason };
+    }
+    const attempts = message.attempts + 1;
+    if (attempts >= this.deps.settings.maxAttempts) {
+      await store.recordAttempt(
+        message.id,
+        { status: 'failed', via, errorCode: outcome.code, errorDetail: `gave up after ${attempts} attempts: ${outcome.detail}` },
+        at,
+      );
+      log.error({ code: outcome.code, attempts }, 'text failed: out of attempts');
+      return { kind: 'refused', reason: 'rejected' };
+    }
+    const delay = Math.max(outcome.retryAfterMs ?? 0, retryDelayMs(attempts, this.deps.settings.retryBaseMs, this.random));
+    const nextAttemptAt = new Date(this.now().getTime() + delay).toISOString();
+    await store.recordAttempt(
+      message.id,
+      { status: 'queued', via, nextAttemptAt, errorCode: outcome.code, errorDetail: outcome.detail, countsAsAttempt: true },
+      at,
+    );
+    log.warn({ code: outcome.code, attempts, retryInMs: delay }, 'text not sent yet: will retry');
+    return { kind: 'pending' };
+  }
+
+  /** Adapters honour the abort signal; the race makes sure one that does not cannot hold a slot. */
+  private async sendWithTimeout(name: string, message: MessageRecord): Promise<SendOutcome> {
+    const gateway = this.deps.gateways.get(name);
+    if (!gateway) return { outcome: 'retryable', code: 'gateway-not-configured', detail: `no gateway named ${name}` };
+    const timeoutMs = this.deps.settings.attemptTimeoutMs;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<SendOutcome>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve({ outcome: 'retryable', code: 'timeout', detail: `no answer within ${timeoutMs} ms` });
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([
+        gateway.send({ id: message.id, to: message.to, body: message.body }, controller.signal),
+        timedOut,
+      ]);
+    } catch (err) {
+      return { outcome: 'retryable', code: 'gateway-exception', detail: (err as Error).message };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * The campaign's gateway, unless it has a fallback and either the primary's breaker is
+   * open or this message has already failed there FAILOVER_AFTER_ATTEMPTS times; from then
+   * on the message alternates, so an outage of either one alone never strands it.
+   */
+  private chooseGateway(message: MessageRecord): string {
+    const primary = message.gateway;
+    const fallback = message.fallbackGateway;
+    if (!fallback || !this.deps.gateways.has(fallback)) return primary;
+    const nowMs = this.now().getTime();
+    if (this.healthOf(primary).isOpen(nowMs) && !this.healthOf(fallback).isOpen(nowMs)) return fallback;
+    if (message.attempts < FAILOVER_AFTER_ATTEMPTS) return primary;
+    return message.sentVia === primary ? fallback : primary;
+  }
+
+  private healthOf(name: string): GatewayHealth {
+    let health = this.health.get(name);
+    if (!health) {
+      health = new GatewayHealth();
+      this.health.set(name, health);
+    }
+    return health;
+  }
+
+  private iso(): string {
+    return this.now().toISOString();
+  }
+
+  private leaseUntil(): string {
+    return new Date(this.now().getTime() + this.deps.settings.attemptTimeoutMs + LEASE_MARGIN_MS).toISOString();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
