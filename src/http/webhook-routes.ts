@@ -1,7 +1,8 @@
-import express, { type Request, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { classifyInboundText } from '../sms/opt-out';
-import type { SmsGateway, WebhookRequest } from '../sms/port';
+import { e164Of } from '../sms/callback-parsing';
+import type { DeliveryReceipt, InboundSms, SmsGateway, WebhookRequest, WebhookVerdict } from '../sms/port';
 import type { Store } from '../store/port';
 
 /**
@@ -21,24 +22,42 @@ export function webhookRoutes(deps: {
   // Signatures cover the exact bytes, so the body is kept as text whatever its type.
   router.use(express.text({ type: () => true, limit: '64kb' }));
 
-  router.all('/:gateway/status', async (req, res) => {
+  /**
+   * Runs the gateway's parser for this kind of callback; answers 404 (no such callback)
+   * or the parser's refusal itself, and returns undefined, when there is nothing to apply.
+   */
+  function verified<T>(
+    req: Request,
+    res: Response,
+    kind: 'receipt' | 'inbound',
+  ): { gateway: string; value: T } | undefined {
     const name = req.params.gateway as string;
-    const parse = gateways.get(name)?.parseReceipt;
-    if (!parse) {
-      res.status(404).json({ error: `no delivery receipts for gateway "${name}"` });
-      return;
+    const gateway = gateways.get(name);
+    const parse = (kind === 'receipt' ? gateway?.parseReceipt : gateway?.parseInbound) as
+      | ((req: WebhookRequest) => WebhookVerdict<T>)
+      | undefined;
+    if (!gateway || !parse) {
+      res.status(404).json({ error: `no ${kind === 'receipt' ? 'delivery receipts' : 'inbound texts'} for gateway "${name}"` });
+      return undefined;
     }
-    const verdict = parse.call(gateways.get(name), toWebhookRequest(req, deps.publicBaseUrl));
+    const verdict = parse.call(gateway, toWebhookRequest(req, deps.publicBaseUrl));
     if (!verdict.ok) {
-      log.warn({ gateway: name, status: verdict.status, error: verdict.error }, 'delivery receipt refused');
+      log.warn({ gateway: name, status: verdict.status, error: verdict.error }, `${kind} callback refused`);
       res.status(verdict.status).json({ error: verdict.error });
-      return;
+      return undefined;
     }
+    return { gateway: name, value: verdict.value };
+  }
+
+  router.all('/:gateway/status', async (req, res) => {
+    const receipts = verified<DeliveryReceipt[]>(req, res, 'receipt');
+    if (!receipts) return;
+    const { gateway } = receipts;
     const at = now().toISOString();
-    for (const receipt of verdict.value) {
+    for (const receipt of receipts.value) {
       const applied = await store.applyReceipt(
         {
-          gateway: name,
+          gateway,
           vendorMessageId: receipt.vendorMessageId,
           status: receipt.status,
           vendorStatus: receipt.vendorStatus,
@@ -47,7 +66,7 @@ export function webhookRoutes(deps: {
         at,
       );
       log.info(
-        { gateway: name, vendorMessageId: receipt.vendorMessageId, status: receipt.status, messageId: applied?.message.id, changed: applied?.changed ?? false },
+        { gateway, vendorMessageId: receipt.vendorMessageId, status: receipt.status, messageId: applied?.message.id, changed: applied?.changed ?? false },
         applied ? 'delivery receipt' : 'delivery receipt for an unknown message',
       );
     }
@@ -55,27 +74,17 @@ export function webhookRoutes(deps: {
   });
 
   router.all('/:gateway/inbound', async (req, res) => {
-    const name = req.params.gateway as string;
-    const parse = gateways.get(name)?.parseInbound;
-    if (!parse) {
-      res.status(404).json({ error: `no inbound texts for gateway "${name}"` });
-      return;
-    }
-    const verdict = parse.call(gateways.get(name), toWebhookRequest(req, deps.publicBaseUrl));
-    if (!verdict.ok) {
-      log.warn({ gateway: name, status: verdict.status, error: verdict.error }, 'inbound text refused');
-      res.status(verdict.status).json({ error: verdict.error });
-      return;
-    }
-    const { from, text } = verdict.value;
-    const number = from.startsWith('+') ? from : `+${from.replace(/\D/g, '')}`;
-    const keyword = classifyInboundText(text);
+    const inbound = verified<InboundSms>(req, res, 'inbound');
+    if (!inbound) return;
+    const { gateway, value: sms } = inbound;
+    const number = e164Of(sms.from.replace(/[^\d+]/g, ''));
+    const keyword = classifyInboundText(sms.text);
     if (keyword === 'stop') {
-      await store.suppress({ number, keyword: text.trim().toUpperCase().slice(0, 20), source: name, createdAt: now().toISOString() });
+      await store.suppress({ number, keyword: sms.text.trim().toUpperCase().slice(0, 20), source: gateway, createdAt: now().toISOString() });
     } else if (keyword === 'start') {
       await store.unsuppress(number);
     }
-    log.info({ gateway: name, keyword }, 'inbound text');
+    log.info({ gateway, keyword }, 'inbound text');
     res.status(204).end();
   });
 

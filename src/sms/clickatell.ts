@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ClickatellSettings } from './gateway-config';
 import type {
   DeliveryReceipt,
@@ -12,6 +11,7 @@ import type {
   WebhookVerdict,
 } from './port';
 import { callVendor, excerpt, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
+import { e164Of, invalid, isRecord, safeEqual, stringParam } from './callback-parsing';
 
 /**
  * Clickatell Platform (portal.clickatell.com accounts, the SMS REST integration): one JSON
@@ -84,10 +84,6 @@ export class ClickatellGateway implements SmsGateway {
     }
     return undefined;
   }
-}
-
-function e164Of(number: string): string {
-  return /^\d+$/.test(number) ? `+${number}` : number;
 }
 
 // --- Send outcomes ---------------------------------------------------------------------
@@ -212,21 +208,3 @@ function basicCredentialsOf(header: string | undefined): string | undefined {
   return match ? Buffer.from(match[1], 'base64').toString('utf8') : undefined;
 }
 
-/** Compares digests, so the buffers are always equal in length and nothing leaks the secret's length. */
-function safeEqual(expected: string, given: string): boolean {
-  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
-  return timingSafeEqual(digest(expected), digest(given));
-}
-
-function stringParam(req: WebhookRequest, name: string): string | undefined {
-  const value = req.params[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function invalid(error: string): { ok: false; status: 400; error: string } {
-  return { ok: false, status: 400, error };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { PlivoSettings } from './gateway-config';
 import type {
   DeliveryReceipt,
@@ -11,6 +11,7 @@ import type {
   WebhookVerdict,
 } from './port';
 import { basicAuth, callVendor, excerpt, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
+import { forbidden, invalid, isRecord, safeEqual, stringParam } from './callback-parsing';
 
 /**
  * Plivo's Message API: one JSON POST per text to /v1/Account/{auth_id}/Message/ with HTTP
@@ -43,7 +44,7 @@ export class PlivoGateway implements SmsGateway {
   }
 
   parseReceipt(req: WebhookRequest): WebhookVerdict<DeliveryReceipt[]> {
-    if (!isSignedByPlivo(req, this.settings.authToken)) return refused();
+    if (!isSignedByPlivo(req, this.settings.authToken)) return forbidden('Plivo signature is missing or does not match');
     const vendorMessageId = stringParam(req, 'MessageUUID');
     const vendorStatus = stringParam(req, 'Status');
     if (!vendorMessageId || !vendorStatus) return invalid('MessageUUID and Status are required');
@@ -55,7 +56,7 @@ export class PlivoGateway implements SmsGateway {
 
   /** Plivo gives numbers as country code and digits, without "+"; they are passed on as given. */
   parseInbound(req: WebhookRequest): WebhookVerdict<InboundSms> {
-    if (!isSignedByPlivo(req, this.settings.authToken)) return refused();
+    if (!isSignedByPlivo(req, this.settings.authToken)) return forbidden('Plivo signature is missing or does not match');
     const from = stringParam(req, 'From');
     const to = stringParam(req, 'To');
     const text = stringParam(req, 'Text');
@@ -166,26 +167,3 @@ function anyMatches(header: string, expected: string): boolean {
   return header.split(',').some((signature) => safeEqual(expected, signature.trim()));
 }
 
-/** Constant-time for equal lengths; a length mismatch says nothing about the secret. */
-function safeEqual(expected: string, given: string): boolean {
-  const a = Buffer.from(expected, 'utf8');
-  const b = Buffer.from(given, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function stringParam(req: WebhookRequest, name: string): string | undefined {
-  const value = req.params[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function refused(): { ok: false; status: 403; error: string } {
-  return { ok: false, status: 403, error: 'Plivo signature is missing or does not match' };
-}
-
-function invalid(error: string): { ok: false; status: 400; error: string } {
-  return { ok: false, status: 400, error };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

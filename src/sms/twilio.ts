@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { TwilioSettings } from './gateway-config';
 import type {
   DeliveryReceipt,
@@ -12,6 +12,7 @@ import type {
   WebhookVerdict,
 } from './port';
 import { basicAuth, callVendor, excerpt, formBody, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
+import { forbidden, invalid, isRecord, safeEqual, stringParam } from './callback-parsing';
 
 /**
  * Twilio Programmable Messaging (REST API 2010-04-01): one form POST per text to
@@ -45,7 +46,7 @@ export class TwilioGateway implements SmsGateway {
   }
 
   parseReceipt(req: WebhookRequest): WebhookVerdict<DeliveryReceipt[]> {
-    if (!isSignedByTwilio(req, this.settings.authToken)) return refused();
+    if (!isSignedByTwilio(req, this.settings.authToken)) return forbidden('X-Twilio-Signature is missing or does not match');
     const vendorMessageId = stringParam(req, 'MessageSid');
     const vendorStatus = stringParam(req, 'MessageStatus');
     if (!vendorMessageId || !vendorStatus) return invalid('MessageSid and MessageStatus are required');
@@ -56,7 +57,7 @@ export class TwilioGateway implements SmsGateway {
   }
 
   parseInbound(req: WebhookRequest): WebhookVerdict<InboundSms> {
-    if (!isSignedByTwilio(req, this.settings.authToken)) return refused();
+    if (!isSignedByTwilio(req, this.settings.authToken)) return forbidden('X-Twilio-Signature is missing or does not match');
     const from = stringParam(req, 'From');
     const to = stringParam(req, 'To');
     // An empty Body is a real (if odd) text; a missing one is not a Twilio inbound request.
@@ -179,26 +180,3 @@ function urlVariants(url: string): string[] {
   return [parsed.toString(), `${parsed.protocol}//${parsed.host}:${port}${parsed.pathname}${parsed.search}`];
 }
 
-function stringParam(req: WebhookRequest, name: string): string | undefined {
-  const value = req.params[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** Constant-time for equal lengths; a length mismatch says nothing about the secret. */
-function safeEqual(expected: string, given: string): boolean {
-  const a = Buffer.from(expected, 'utf8');
-  const b = Buffer.from(given, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function refused(): { ok: false; status: 403; error: string } {
-  return { ok: false, status: 403, error: 'X-Twilio-Signature is missing or does not match' };
-}
-
-function invalid(error: string): { ok: false; status: 400; error: string } {
-  return { ok: false, status: 400, error };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { SegmentedMessage } from 'sms-segments-calculator';
 import type { VonageSettings } from './gateway-config';
 import type {
@@ -13,6 +13,7 @@ import type {
   WebhookVerdict,
 } from './port';
 import { callVendor, excerpt, formBody, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
+import { e164Of, forbidden, invalid, isRecord, safeEqual, stringParam } from './callback-parsing';
 
 /**
  * Vonage (Nexmo) SMS API: one form POST per text to {base}/sms/json with the account's
@@ -112,10 +113,6 @@ const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** GSM 03.38 (basic and extension tables) is what Vonage's default type=text can carry. */
 function isGsm7(body: string): boolean {
   return new SegmentedMessage(body).encodingName === 'GSM-7';
-}
-
-function e164Of(number: string): string {
-  return /^\d+$/.test(number) ? `+${number}` : number;
 }
 
 // --- Send outcomes ---------------------------------------------------------------------
@@ -249,26 +246,3 @@ function isSignedByVonage(params: Record<string, string>, secret: string): boole
   return candidates.some((expected) => safeEqual(expected, sig.toLowerCase()));
 }
 
-function stringParam(req: WebhookRequest, name: string): string | undefined {
-  const value = req.params[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** Constant-time for equal lengths; a length mismatch says nothing about the secret. */
-function safeEqual(expected: string, given: string): boolean {
-  const a = Buffer.from(expected, 'utf8');
-  const b = Buffer.from(given, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function forbidden(error: string): { ok: false; status: 403; error: string } {
-  return { ok: false, status: 403, error };
-}
-
-function invalid(error: string): { ok: false; status: 400; error: string } {
-  return { ok: false, status: 400, error };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -1,6 +1,7 @@
 import type { VoxeoSettings } from './gateway-config';
 import type { OutgoingSms, SendOutcome, SmsGateway } from './port';
 import { basicAuth, callVendor, excerpt, formBody, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
+import { isRecord } from './callback-parsing';
 
 /**
  * Voxeo (Aspect) Evolution's legacy messaging API: one form POST to .../1.0/messaging
@@ -83,6 +84,3 @@ function refusalReason(body: string, to: string): 'invalid-number' | 'rejected' 
   return namesNumber ? 'invalid-number' : 'rejected';
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

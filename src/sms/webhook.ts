@@ -12,6 +12,7 @@ import type {
   WebhookVerdict,
 } from './port';
 import { callVendor, excerpt, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
+import { invalid, isRecord } from './callback-parsing';
 
 /**
  * A generic gateway for an in-house SMS service: we POST JSON `{id, to, body}`, and it
@@ -151,14 +152,7 @@ function outcomeOf(reply: VendorReply, sms: OutgoingSms): SendOutcome {
   return { outcome: 'accepted', vendorMessageId };
 }
 
-function invalid(error: string): { ok: false; status: 400; error: string } {
-  return { ok: false, status: 400, error };
-}
-
 function isOneOf<T extends string>(value: unknown, allowed: readonly T[]): value is T {
   return typeof value === 'string' && (allowed as readonly string[]).includes(value);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -1,0 +1,35 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { WebhookRequest } from './port';
+
+/** Small pieces every adapter needs to read and verify its vendor's callbacks. */
+
+export function stringParam(req: WebhookRequest, name: string): string | undefined {
+  const value = req.params[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Constant-time comparison of a secret or signature. Both sides are hashed first, so
+ * neither the time taken nor an early length check tells an attacker anything.
+ */
+export function safeEqual(expected: string, given: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(expected), digest(given));
+}
+
+export function forbidden(error: string): { ok: false; status: 403; error: string } {
+  return { ok: false, status: 403, error };
+}
+
+export function invalid(error: string): { ok: false; status: 400; error: string } {
+  return { ok: false, status: 400, error };
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Vendors give numbers as country code and digits; we keep E.164 with its "+". */
+export function e164Of(number: string): string {
+  return /^\d+$/.test(number) ? `+${number}` : number;
+}
