@@ -498,6 +498,34 @@ describe('call ids', () => {
   });
 });
 
+describe('hold audio while the text is sent', () => {
+  it('plays our own chime on the send step when the campaign has no hold audio', async () => {
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: MOBILE_ANI });
+    await caller.press('1');
+    expect(caller.xml).toContain('fetchaudio="audio/hold.wav"');
+    expect(caller.xml).toContain('fetchtimeout="15s"');
+
+    // Resolved against the document's URL, as a browser does: /vxml/audio/hold.wav.
+    const audio = await request(server.app).get('/vxml/audio/hold.wav').buffer(true).parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    });
+    expect(audio.status).toBe(200);
+    expect(audio.headers['content-type']).toBe('audio/wav');
+    const wav = audio.body as Buffer;
+    expect(wav.subarray(0, 4).toString('ascii')).toBe('RIFF');
+    expect(wav.subarray(8, 12).toString('ascii')).toBe('WAVE');
+    expect(wav.readUInt16LE(20)).toBe(1); // PCM
+    expect(wav.readUInt32LE(24)).toBe(8000); // 8 kHz: every telephony platform plays it
+    expect(wav.readUInt32LE(40)).toBe(wav.length - 44);
+    // Not silence: the caller must hear that the line is alive.
+    const samples = new Int16Array(wav.buffer.slice(wav.byteOffset + 44, wav.byteOffset + wav.length));
+    expect(Math.max(...samples.map(Math.abs))).toBeGreaterThan(3000);
+  });
+});
+
 describe('campaign endings and prompts', () => {
   it('uses the campaign prompts, audio, keys and return URL', async () => {
     const srv = startTestServer({

@@ -13,6 +13,8 @@ const DEFAULT_LANGUAGE = 'en-US';
 /** Time the browser waits for our documents; the send step gets longer (vendor round trip). */
 const FETCH_TIMEOUT = '8s';
 const SEND_FETCH_TIMEOUT = '15s';
+/** Served by ivr-routes; relative like every URL here, so it resolves under /vxml/. */
+export const DEFAULT_HOLD_AUDIO = 'audio/hold.wav';
 const MAX_DIGITS = 15;
 const MIN_DIGITS = 7;
 
@@ -101,13 +103,17 @@ export function offerPage(ctx: CallContext): QuestionPage {
   });
 }
 
-/** Pressing "confirm" sends the text, so this submit may wait on the gateway. */
+/**
+ * Pressing "confirm" sends the text, so this submit may wait on the gateway (up to
+ * SMS_CALLER_WAIT_MS, at most 10 s, well inside the fetch timeout): the caller hears
+ * hold audio meanwhile, the campaign's or our chime.
+ */
 function confirmQuestion(ctx: CallContext, prompt: Speech): QuestionPage {
   const { keys, holdAudio } = ctx.campaign;
   return question(ctx, 'confirm', {
     prompt,
     answer: { kind: 'keys', keys: [keys.confirm, keys.change] },
-    submitFetch: { timeout: SEND_FETCH_TIMEOUT, ...(holdAudio ? { audio: holdAudio } : {}) },
+    submitFetch: { timeout: SEND_FETCH_TIMEOUT, audio: holdAudio ?? DEFAULT_HOLD_AUDIO },
   });
 }
 

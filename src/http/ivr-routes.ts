@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { DeflectionService, StepRequest } from '../deflection/service';
+import { holdToneWav } from '../vxml/hold-tone';
 import type { Page } from '../vxml/model';
 import { renderPage } from '../vxml/render';
 import { ivrParam, modeParam } from './ivr-params';
@@ -27,6 +28,12 @@ function stepRequest(req: Request, answerParam: string): StepRequest {
 export function ivrRoutes(service: DeflectionService, log: Logger): Router {
   const router = express.Router();
   router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+
+  // The default hold audio of the send step (pages.ts DEFAULT_HOLD_AUDIO).
+  const holdTone = holdToneWav();
+  router.get('/audio/hold.wav', (_req, res) => {
+    res.type('audio/wav').set('Cache-Control', 'public, max-age=86400').send(holdTone);
+  });
 
   router.all('/root.vxml', (req, res) => {
     const campaignId = ivrParam(req, 'campaign');
