@@ -1,11 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { TwilioSettings } from '../../src/sms/gateway-config';
 import { TwilioGateway } from '../../src/sms/twilio';
 import { TWILIO_ACCOUNT, twilioMessagesPath } from '../fakes/twilio';
+import { describeIfSpec, startPrism, type PrismMock } from '../helpers/prism';
 
 /**
  * The adapter against Twilio's official OpenAPI spec, served by Prism as a validating
@@ -19,40 +16,23 @@ import { TWILIO_ACCOUNT, twilioMessagesPath } from '../fakes/twilio';
  */
 
 const SPEC = path.resolve(__dirname, '../../../shared/vendor-specs/twilio_api_v2010.json');
-// Run with this node: the .bin entry is a symlink to Prism's JS entry point.
-const PRISM = path.resolve(__dirname, '../../node_modules/.bin/prism');
 const STATUS_URL = 'https://ivr.example.com/webhooks/twilio/status';
 
-const specAvailable = existsSync(SPEC);
-if (!specAvailable) {
-  console.warn(`\n*** NOTICE: ${SPEC} not found: the Twilio contract test is SKIPPED in this run. ***\n`);
-}
-const describeContract = specAvailable ? describe : describe.skip;
+const describeContract = describeIfSpec(SPEC, 'the Twilio contract test');
 
 jest.setTimeout(60_000);
 
 describeContract('TwilioGateway against the official Twilio API spec (Prism)', () => {
-  let prism: ChildProcess;
+  let prism: PrismMock | undefined;
   let prismUrl: string;
-  let prismOutput = '';
 
   beforeAll(async () => {
-    const port = await freePort();
-    prism = spawn(process.execPath, [PRISM, 'mock', '-h', '127.0.0.1', '-p', String(port), '--errors', SPEC], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    prism.stdout?.on('data', (chunk: Buffer) => (prismOutput += chunk.toString()));
-    prism.stderr?.on('data', (chunk: Buffer) => (prismOutput += chunk.toString()));
-    prismUrl = `http://127.0.0.1:${port}`;
-    await waitUntilListening(port, prism, 50_000, () => prismOutput);
+    prism = await startPrism(SPEC, { args: ['--errors'], timeoutMs: 50_000 });
+    prismUrl = prism.url;
   }, 60_000);
 
   afterAll(async () => {
-    if (prism && prism.exitCode === null && prism.signalCode === null) {
-      const exited = once(prism, 'exit');
-      prism.kill('SIGTERM');
-      await exited;
-    }
+    await prism?.stop();
   });
 
   function gateway(overrides: Partial<TwilioSettings> = {}): TwilioGateway {
@@ -114,34 +94,3 @@ describeContract('TwilioGateway against the official Twilio API spec (Prism)', (
     });
   });
 });
-
-/** A port nothing listens on right now (Prism needs a number, not 0). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Polls until the port takes connections; fails early, with Prism's output, if it exits. */
-async function waitUntilListening(port: number, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`prism exited before listening:\n${output()}`);
-    if (await accepts(port)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`prism was not listening on ${port} after ${timeoutMs} ms:\n${output()}`);
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}

@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { OutgoingSms } from '../../src/sms/port';
 import { VonageGateway } from '../../src/sms/vonage';
 import { startFakeServer, type FakeServer, type Responder } from '../fakes/fake-server';
+import { describeIfSpec, startPrism, type PrismMock } from '../helpers/prism';
 
 /**
  * The adapter against Vonage's official OpenAPI spec, served by Prism as a validating
@@ -19,15 +17,9 @@ import { startFakeServer, type FakeServer, type Responder } from '../fakes/fake-
  */
 
 const SPEC = path.resolve(__dirname, '../../../shared/vendor-specs/vonage_sms.yml');
-// Run with this node: the .bin entry is a symlink to Prism's JS entry point.
-const PRISM = path.resolve(__dirname, '../../node_modules/.bin/prism');
 const SERVER_BASE_PATH = '/sms';
 
-const specAvailable = fs.existsSync(SPEC);
-if (!specAvailable) {
-  console.warn(`*** NOTICE: ${SPEC} not found: the Vonage contract test is SKIPPED, the adapter is NOT checked against the spec. ***`);
-}
-const describeContract = specAvailable ? describe : describe.skip;
+const describeContract = describeIfSpec(SPEC, 'the Vonage contract test');
 
 jest.setTimeout(60_000);
 
@@ -42,19 +34,17 @@ interface PrismReply {
 }
 
 describeContract('VonageGateway against the official Vonage SMS spec (Prism)', () => {
-  let prism: ChildProcess | undefined;
+  let prism: PrismMock | undefined;
   let proxy: FakeServer;
   let gateway: VonageGateway;
   const replies: PrismReply[] = [];
 
   beforeAll(async () => {
-    const port = await freePort();
     // No --errors: the spec's own example answer breaks its oneOf (it matches both the SMS
     // and the Error schema), which --errors would turn into an error answer. Request
     // violations are still refused with 422, and the tests check the violation header.
-    prism = spawn(process.execPath, [PRISM, 'mock', '-h', '127.0.0.1', '-p', String(port), SPEC], { stdio: ['ignore', 'pipe', 'pipe'] });
-    await untilListening(prism, port, 55_000);
-    proxy = await startFakeServer(forwardingTo(`http://127.0.0.1:${port}`, replies));
+    prism = await startPrism(SPEC, { timeoutMs: 55_000 });
+    proxy = await startFakeServer(forwardingTo(prism.url, replies));
     gateway = new VonageGateway({ ...settings, baseUrl: proxy.url }, { statusUrl: 'https://t.example.test/sms/vonage/status' });
   });
 
@@ -65,11 +55,7 @@ describeContract('VonageGateway against the official Vonage SMS spec (Prism)', (
 
   afterAll(async () => {
     await proxy?.close();
-    if (prism && prism.exitCode === null && prism.signalCode === null) {
-      const exited = new Promise((resolve) => prism?.once('exit', resolve));
-      prism.kill();
-      await exited;
-    }
+    await prism?.stop();
   });
 
   it.each([
@@ -124,37 +110,4 @@ function forwardingTo(prismUrl: string, replies: PrismReply[]): Responder {
 /** Prism lists what it found wrong (request or response) in an sl-violations header. */
 function violationsOf(header: string | null): PrismReply['violations'] {
   return header ? (JSON.parse(header) as PrismReply['violations']) : [];
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Polls until Prism accepts connections; fails with its output if it exits or takes too long. */
-async function untilListening(child: ChildProcess, port: number, timeoutMs: number): Promise<void> {
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`prism exited with ${child.exitCode}:\n${output}`);
-    if (await accepts(port)) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`prism did not listen on ${port} within ${timeoutMs} ms:\n${output}`);
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
