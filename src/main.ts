@@ -37,6 +37,12 @@ function main(): void {
   const { campaigns, close } = server;
 
   if (!config.adminToken) log.warn('ADMIN_TOKEN is not set: the admin API (/api) is disabled');
+  if (Object.keys(config.gateways).length > 0 && !process.env.PUBLIC_BASE_URL) {
+    log.warn(
+      { publicBaseUrl: config.publicBaseUrl },
+      'PUBLIC_BASE_URL is not set: short links and vendor callbacks (/webhooks/...) point at this machine, which phones and vendors cannot reach',
+    );
+  }
   if (campaigns.all().length === 0) {
     log.warn({ campaignsDir: config.campaignsDir }, 'no campaign files found: every call will be handed back');
   }
@@ -48,6 +54,8 @@ function main(): void {
         port: (http.address() as AddressInfo | null)?.port ?? config.port,
         campaigns: campaigns.all().map((c) => c.id),
         gateway: config.smsGateway,
+        fallbackGateway: config.smsFallbackGateway ?? null,
+        vendorsConfigured: Object.keys(config.gateways),
         dataDir: config.dataDir,
       },
       `ivr-deflect listening: point your IVR at ${config.publicBaseUrl}/vxml/start?dnis=...&ani=...&callid=...`,
