@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { CampaignInput } from '../../src/campaigns/schema';
 import { composeServer, type Overrides, type Server } from '../../src/compose';
 import { loadConfig } from '../../src/config';
@@ -45,6 +45,8 @@ export function startTestServer(
     campaigns?: CampaignInput[];
     env?: Record<string, string>;
     dataDir?: string;
+    /** Where the server logs (default: nowhere). */
+    log?: Logger;
   } & Overrides = {},
 ): TestServer {
   const root = tempDir('server');
@@ -58,7 +60,7 @@ export function startTestServer(
     PUBLIC_BASE_URL,
     ...options.env,
   });
-  const { campaigns: _c, env: _e, dataDir: _d, ...overrides } = options;
-  const server = composeServer(config, pino({ level: 'silent' }), { outboxPollMs: 20, ...overrides });
+  const { campaigns: _c, env: _e, dataDir: _d, log, ...overrides } = options;
+  const server = composeServer(config, log ?? pino({ level: 'silent' }), { outboxPollMs: 20, ...overrides });
   return { ...server, dataDir, campaignsDir };
 }

@@ -1,0 +1,559 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import request from 'supertest';
+import type { Express } from 'express';
+import type { GatewayName } from '../src/sms/gateway-config';
+import type { WebhookRequest } from '../src/sms/port';
+import { signWebhookBody } from '../src/sms/webhook';
+import { clickatellAccepted, bodyOf, clickatellStatusCallback, startFakeClickatell } from './fakes/clickatell';
+import { clickatellHttpId, fieldsOf, startFakeClickatellHttp } from './fakes/clickatell-http';
+import { json, type FakeReply, type RecordedRequest } from './fakes/fake-server';
+import { acceptPlivoMessage, signedPlivoRequest, plivoStatusFields, startFakePlivo } from './fakes/plivo';
+import { acceptTwilioMessage, signedTwilioRequest, startFakeTwilio, twilioStatusFields } from './fakes/twilio';
+import { formOf, startFakeVonage, vonageAccepted, vonageReceipt } from './fakes/vonage';
+import { startFakeVoxeo, voxeoOk } from './fakes/voxeo';
+import { startFakeWebhookGateway } from './fakes/webhook';
+import { IvrCaller } from './helpers/ivr-caller';
+import { ADMIN_TOKEN, PUBLIC_BASE_URL, campaign, startTestServer, type TestServer } from './helpers/server';
+
+/**
+ * Every vendor end to end: a whole call through the real app, the text through the real
+ * adapter to that vendor's fake on loopback, the message seen through /api/messages, and
+ * (for vendors that send them) a signed delivery receipt through the real webhook route.
+ * SMS_GATEWAY stays at its default (sandbox): the campaign's own `gateway` picks the
+ * vendor. Every log line is captured, every VoiceXML document kept, and none of them (nor
+ * the admin API) may contain a credential.
+ */
+
+const DNIS = '+18005550100';
+const ANI = '+16175551234';
+
+/** What the vendor's fake accepted: the send request and the message id it answered with. */
+interface Acceptance {
+  req: RecordedRequest;
+  id: string;
+}
+
+interface Started {
+  env: Record<string, string>;
+  /** Every request the fake received (accepted or not). */
+  requests: RecordedRequest[];
+  /** Requests that got past the fake's credential checks and were accepted. */
+  accepted: Acceptance[];
+  close(): Promise<void>;
+}
+
+interface Receipts {
+  /** A correctly signed/authenticated "delivered" receipt for the vendor's message id. */
+  delivered(vendorMessageId: string): WebhookRequest;
+  /** The same receipt, signed with the wrong secret. */
+  forged(vendorMessageId: string): WebhookRequest;
+}
+
+interface VendorCase {
+  name: Exclude<GatewayName, 'sandbox'>;
+  /** Must appear nowhere: VoiceXML, logs, admin API. */
+  secrets: string[];
+  /** Not secret by themselves (account ids, user names), but kept out of VoiceXML and logs. */
+  identifiers: string[];
+  start(): Promise<Started>;
+  /** The destination as the vendor's API takes it. */
+  expectedTo: string;
+  recipientOf(req: RecordedRequest): string | undefined;
+  /** Asserts the request carried the vendor's credentials the way the vendor expects them. */
+  expectCredentials(req: RecordedRequest): void;
+  receipts?: Receipts;
+}
+
+const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const hexId = (): string => randomBytes(16).toString('hex');
+const statusUrl = (name: string): string => `${PUBLIC_BASE_URL}/webhooks/${name}/status`;
+
+/** Records what the fake accepted, then answers as the fake would. */
+function recording(accepted: Acceptance[], answer: (req: RecordedRequest) => { reply: FakeReply; id: string | undefined }) {
+  return (req: RecordedRequest): FakeReply => {
+    const { reply, id } = answer(req);
+    if (id !== undefined && reply.status >= 200 && reply.status < 300) accepted.push({ req, id });
+    return reply;
+  };
+}
+
+function jsonOfReply(reply: FakeReply): Record<string, unknown> {
+  return JSON.parse(reply.body ?? '{}') as Record<string, unknown>;
+}
+
+// --- Twilio ----------------------------------------------------------------------------
+
+const TW = {
+  accountSid: 'ACtwAccountSid00000000000000000042',
+  authToken: 'tw-auth-token-SECRET-1234',
+  from: '+15005550006',
+};
+
+const twilio: VendorCase = {
+  name: 'twilio',
+  secrets: [TW.authToken, basic(TW.accountSid, TW.authToken)],
+  identifiers: [TW.accountSid],
+  async start() {
+    const accepted: Acceptance[] = [];
+    const fake = await startFakeTwilio(
+      TW,
+      recording(accepted, (req) => {
+        const reply = acceptTwilioMessage(req);
+        const sid = reply.status === 201 ? jsonOfReply(reply).sid : undefined;
+        return { reply, id: typeof sid === 'string' ? sid : undefined };
+      }),
+    );
+    return {
+      env: { TWILIO_ACCOUNT_SID: TW.accountSid, TWILIO_AUTH_TOKEN: TW.authToken, TWILIO_FROM: TW.from, TWILIO_BASE_URL: fake.url },
+      requests: fake.requests,
+      accepted,
+      close: () => fake.close(),
+    };
+  },
+  expectedTo: ANI,
+  recipientOf: (req) => new URLSearchParams(req.body).get('To') ?? undefined,
+  expectCredentials(req) {
+    expect(req.headers.authorization).toBe(basic(TW.accountSid, TW.authToken));
+    expect(req.path).toBe(`/2010-04-01/Accounts/${TW.accountSid}/Messages.json`);
+    const form = new URLSearchParams(req.body);
+    expect(form.get('From')).toBe(TW.from);
+    expect(form.get('StatusCallback')).toBe(statusUrl('twilio'));
+  },
+  receipts: {
+    delivered: (sid) =>
+      signedTwilioRequest(TW.authToken, statusUrl('twilio'), twilioStatusFields({ messageSid: sid, status: 'delivered', accountSid: TW.accountSid, to: ANI })),
+    forged: (sid) =>
+      signedTwilioRequest('not-the-auth-token-0000', statusUrl('twilio'), twilioStatusFields({ messageSid: sid, status: 'delivered', accountSid: TW.accountSid, to: ANI })),
+  },
+};
+
+// --- Vonage ----------------------------------------------------------------------------
+
+const VN = {
+  apiKey: 'vn-api-key-KEY-2345',
+  apiSecret: 'vn-api-secret-SECRET-2345',
+  signatureSecret: 'vn-signature-secret-SECRET-2345',
+  from: 'AcmeInc',
+};
+
+const vonage: VendorCase = {
+  name: 'vonage',
+  secrets: [VN.apiSecret, VN.signatureSecret, VN.apiKey],
+  identifiers: [],
+  async start() {
+    const accepted: Acceptance[] = [];
+    const fake = await startFakeVonage(
+      VN,
+      recording(accepted, (req) => {
+        const id = randomBytes(8).toString('hex').toUpperCase();
+        return { reply: vonageAccepted(formOf(req).get('to') ?? '', id), id };
+      }),
+    );
+    return {
+      env: {
+        VONAGE_API_KEY: VN.apiKey,
+        VONAGE_API_SECRET: VN.apiSecret,
+        VONAGE_FROM: VN.from,
+        VONAGE_SIGNATURE_SECRET: VN.signatureSecret,
+        VONAGE_BASE_URL: fake.url,
+      },
+      requests: fake.requests,
+      accepted,
+      close: () => fake.close(),
+    };
+  },
+  expectedTo: ANI.slice(1),
+  recipientOf: (req) => formOf(req).get('to') ?? undefined,
+  expectCredentials(req) {
+    const form = formOf(req);
+    expect(form.get('api_key')).toBe(VN.apiKey);
+    expect(form.get('api_secret')).toBe(VN.apiSecret);
+    // In the body, never the URL.
+    expect(req.url).toBe('/sms/json');
+    expect(form.get('from')).toBe(VN.from);
+    expect(form.get('callback')).toBe(statusUrl('vonage'));
+  },
+  receipts: {
+    delivered: (id) =>
+      vonageReceipt({ messageId: id, status: 'delivered', msisdn: ANI.slice(1), 'api-key': VN.apiKey }, { secret: VN.signatureSecret, url: statusUrl('vonage') }),
+    forged: (id) =>
+      vonageReceipt({ messageId: id, status: 'delivered', msisdn: ANI.slice(1), 'api-key': VN.apiKey }, { secret: 'not-the-signature-secret', url: statusUrl('vonage') }),
+  },
+};
+
+// --- Clickatell Platform ---------------------------------------------------------------
+
+const CK = {
+  apiKey: 'ck-api-key-SECRET-3456',
+  from: '+14155550100',
+  callbackUser: 'ck-callback-user-3456',
+  callbackPassword: 'ck-callback-password-SECRET-3456',
+};
+
+const clickatell: VendorCase = {
+  name: 'clickatell',
+  secrets: [CK.apiKey, CK.callbackPassword, basic(CK.callbackUser, CK.callbackPassword)],
+  identifiers: [CK.callbackUser],
+  async start() {
+    const accepted: Acceptance[] = [];
+    const fake = await startFakeClickatell(
+      CK.apiKey,
+      recording(accepted, (req) => {
+        const to = bodyOf(req)?.to;
+        const id = hexId();
+        return { reply: clickatellAccepted(Array.isArray(to) ? String(to[0]) : '', id), id };
+      }),
+    );
+    return {
+      env: {
+        CLICKATELL_API_KEY: CK.apiKey,
+        CLICKATELL_FROM: CK.from,
+        CLICKATELL_CALLBACK_USER: CK.callbackUser,
+        CLICKATELL_CALLBACK_PASSWORD: CK.callbackPassword,
+        CLICKATELL_BASE_URL: fake.url,
+      },
+      requests: fake.requests,
+      accepted,
+      close: () => fake.close(),
+    };
+  },
+  expectedTo: ANI.slice(1),
+  recipientOf: (req) => {
+    const to = bodyOf(req)?.to;
+    return Array.isArray(to) && to.length === 1 && typeof to[0] === 'string' ? to[0] : undefined;
+  },
+  expectCredentials(req) {
+    expect(req.headers.authorization).toBe(CK.apiKey);
+    expect(req.path).toBe('/messages');
+    expect(bodyOf(req)?.from).toBe(CK.from.slice(1));
+  },
+  receipts: {
+    delivered: (id) =>
+      clickatellStatusCallback(
+        { messageId: id, to: ANI.slice(1) },
+        { credentials: { user: CK.callbackUser, password: CK.callbackPassword }, url: statusUrl('clickatell') },
+      ),
+    forged: (id) =>
+      clickatellStatusCallback(
+        { messageId: id, to: ANI.slice(1) },
+        { credentials: { user: CK.callbackUser, password: 'not-the-callback-password' }, url: statusUrl('clickatell') },
+      ),
+  },
+};
+
+// --- Clickatell legacy HTTP ------------------------------------------------------------
+
+const CKH = {
+  user: 'ckh-user-4567',
+  password: 'ckh-password-SECRET-4567',
+  apiId: 'ckh-api-id-4567',
+  from: '+14155550111',
+};
+
+const clickatellHttp: VendorCase = {
+  name: 'clickatell-http',
+  secrets: [CKH.password],
+  identifiers: [CKH.user, CKH.apiId],
+  async start() {
+    const accepted: Acceptance[] = [];
+    const fake = await startFakeClickatellHttp(
+      CKH,
+      recording(accepted, () => {
+        const id = hexId();
+        return { reply: clickatellHttpId(id), id };
+      }),
+    );
+    return {
+      env: {
+        CLICKATELL_HTTP_USER: CKH.user,
+        CLICKATELL_HTTP_PASSWORD: CKH.password,
+        CLICKATELL_HTTP_API_ID: CKH.apiId,
+        CLICKATELL_HTTP_FROM: CKH.from,
+        CLICKATELL_HTTP_BASE_URL: fake.url,
+      },
+      requests: fake.requests,
+      accepted,
+      close: () => fake.close(),
+    };
+  },
+  expectedTo: ANI.slice(1),
+  recipientOf: (req) => fieldsOf(req).get('to') ?? undefined,
+  expectCredentials(req) {
+    const form = new URLSearchParams(req.body);
+    expect(form.get('user')).toBe(CKH.user);
+    expect(form.get('password')).toBe(CKH.password);
+    expect(form.get('api_id')).toBe(CKH.apiId);
+    // In the POST body, never the query string.
+    expect(req.method).toBe('POST');
+    expect(req.url).toBe('/http/sendmsg');
+    expect(form.get('from')).toBe(CKH.from.slice(1));
+  },
+};
+
+// --- Voxeo -----------------------------------------------------------------------------
+
+const VX = {
+  botKey: 'vx-botkey-SECRET-5678',
+  user: 'vx-user-5678',
+  password: 'vx-password-SECRET-5678',
+  from: '+14155550122',
+};
+
+const voxeo: VendorCase = {
+  name: 'voxeo',
+  secrets: [VX.botKey, VX.password, basic(VX.user, VX.password)],
+  identifiers: [VX.user],
+  async start() {
+    const accepted: Acceptance[] = [];
+    const fake = await startFakeVoxeo(
+      VX,
+      recording(accepted, () => {
+        const id = `vx${hexId()}`;
+        return { reply: voxeoOk(id), id };
+      }),
+    );
+    return {
+      env: { VOXEO_BOTKEY: VX.botKey, VOXEO_USER: VX.user, VOXEO_PASSWORD: VX.password, VOXEO_FROM: VX.from, VOXEO_URL: fake.endpoint },
+      requests: fake.requests,
+      accepted,
+      close: () => fake.close(),
+    };
+  },
+  expectedTo: ANI.slice(1),
+  recipientOf: (req) => new URLSearchParams(req.body).get('user') ?? undefined,
+  expectCredentials(req) {
+    expect(req.headers.authorization).toBe(basic(VX.user, VX.password));
+    expect(req.url).toBe('/1.0/messaging');
+    const form = new URLSearchParams(req.body);
+    // The fake does not check the botkey: the real API needs it to know the application.
+    expect(form.get('botkey')).toBe(VX.botKey);
+    expect(form.get('apimethod')).toBe('send');
+    expect(form.get('network')).toBe('SMS');
+  },
+};
+
+// --- Plivo -----------------------------------------------------------------------------
+
+const PL = {
+  authId: 'MAplivoAuthId00000042',
+  authToken: 'pl-auth-token-SECRET-6789',
+  from: '14155550199',
+};
+
+const plivo: VendorCase = {
+  name: 'plivo',
+  secrets: [PL.authToken, basic(PL.authId, PL.authToken)],
+  identifiers: [PL.authId],
+  async start() {
+    const accepted: Acceptance[] = [];
+    const fake = await startFakePlivo(
+      PL,
+      recording(accepted, (req) => {
+        const reply = acceptPlivoMessage(req);
+        const [uuid] = reply.status === 202 ? (jsonOfReply(reply).message_uuid as unknown[]) : [];
+        return { reply, id: typeof uuid === 'string' ? uuid : undefined };
+      }),
+    );
+    return {
+      env: { PLIVO_AUTH_ID: PL.authId, PLIVO_AUTH_TOKEN: PL.authToken, PLIVO_FROM: PL.from, PLIVO_BASE_URL: fake.url },
+      requests: fake.requests,
+      accepted,
+      close: () => fake.close(),
+    };
+  },
+  expectedTo: ANI.slice(1),
+  recipientOf: (req) => {
+    const dst = bodyOf(req)?.dst;
+    return typeof dst === 'string' ? dst : undefined;
+  },
+  expectCredentials(req) {
+    expect(req.headers.authorization).toBe(basic(PL.authId, PL.authToken));
+    expect(req.path).toBe(`/v1/Account/${PL.authId}/Message/`);
+    expect(bodyOf(req)).toMatchObject({ src: PL.from, url: statusUrl('plivo'), method: 'POST' });
+  },
+  receipts: {
+    delivered: (uuid) =>
+      signedPlivoRequest(PL.authToken, statusUrl('plivo'), plivoStatusFields({ messageUuid: uuid, status: 'delivered', from: PL.from, to: ANI.slice(1) })),
+    forged: (uuid) =>
+      signedPlivoRequest('not-the-plivo-auth-token', statusUrl('plivo'), plivoStatusFields({ messageUuid: uuid, status: 'delivered', from: PL.from, to: ANI.slice(1) })),
+  },
+};
+
+// --- In-house webhook gateway ----------------------------------------------------------
+
+const WH = { secret: 'wh-webhook-secret-SECRET-7890' };
+
+function signedWebhookReceipt(secret: string, id: string): WebhookRequest {
+  const payload = { id, status: 'delivered' };
+  const rawBody = JSON.stringify(payload);
+  const { timestamp, signature } = signWebhookBody(secret, rawBody, new Date());
+  return {
+    url: statusUrl('webhook'),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-signature-timestamp': timestamp, 'x-signature': signature },
+    rawBody,
+    params: payload,
+  };
+}
+
+const webhook: VendorCase = {
+  name: 'webhook',
+  secrets: [WH.secret],
+  identifiers: [],
+  async start() {
+    const accepted: Acceptance[] = [];
+    const fake = await startFakeWebhookGateway(WH.secret, (message, req) => {
+      // Only reached once the fake has checked our signature and timestamp.
+      const id = `gw-${message.id}`;
+      accepted.push({ req, id });
+      return json(200, { id });
+    });
+    return {
+      env: { SMS_WEBHOOK_URL: `${fake.url}/sms`, SMS_WEBHOOK_SECRET: WH.secret },
+      requests: fake.requests,
+      accepted,
+      close: () => fake.close(),
+    };
+  },
+  expectedTo: ANI,
+  recipientOf: (req) => {
+    const to = bodyOf(req)?.to;
+    return typeof to === 'string' ? to : undefined;
+  },
+  expectCredentials(req) {
+    expect(req.url).toBe('/sms');
+    expect(req.headers['x-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(req.headers['x-signature-timestamp']).toMatch(/^\d+$/);
+  },
+  receipts: {
+    delivered: (id) => signedWebhookReceipt(WH.secret, id),
+    forged: (id) => signedWebhookReceipt('not-the-webhook-secret', id),
+  },
+};
+
+const VENDORS: VendorCase[] = [twilio, vonage, clickatell, clickatellHttp, voxeo, plivo, webhook];
+
+// --- Helpers ---------------------------------------------------------------------------
+
+/** A vendor's callback (as the fakes build them) sent through real HTTP to the app. */
+function deliver(app: Express, callback: WebhookRequest) {
+  if (!callback.url.startsWith(`${PUBLIC_BASE_URL}/`)) throw new Error(`callback URL ${callback.url} is not under ${PUBLIC_BASE_URL}`);
+  const pathAndQuery = callback.url.slice(PUBLIC_BASE_URL.length);
+  const agent = request(app);
+  const method = callback.method.toUpperCase();
+  let req =
+    method === 'GET' ? agent.get(pathAndQuery) : method === 'POST' ? agent.post(pathAndQuery) : agent.put(pathAndQuery);
+  for (const [name, value] of Object.entries(callback.headers)) if (value !== undefined) req = req.set(name, value);
+  return callback.rawBody ? req.send(callback.rawBody) : req;
+}
+
+/** The places a credential could leak to, each with what was found there. */
+function leaksIn(places: Record<string, string[]>, values: string[]): string[] {
+  const found: string[] = [];
+  for (const [place, texts] of Object.entries(places)) {
+    texts.forEach((text, i) => {
+      for (const value of values) if (text.includes(value)) found.push(`${place}[${i}] contains "${value}"`);
+    });
+  }
+  return found;
+}
+
+// --- The test --------------------------------------------------------------------------
+
+describe.each(VENDORS)('gateway $name, end to end', (vendor) => {
+  let started: Started | undefined;
+  let server: TestServer | undefined;
+  let logText = '';
+
+  afterEach(async () => {
+    await server?.close();
+    await started?.close();
+    server = undefined;
+    started = undefined;
+  });
+
+  async function messagesJson(): Promise<{ text: string; messages: Array<Record<string, unknown>> }> {
+    const res = await request(server!.app).get('/api/messages').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+    expect(res.status).toBe(200);
+    return { text: res.text, messages: res.body.messages as Array<Record<string, unknown>> };
+  }
+
+  const title = vendor.receipts
+    ? 'texts the caller through the campaign\'s gateway, refuses a forged receipt, takes a signed one, and leaks no credential'
+    : 'texts the caller through the campaign\'s gateway (no receipts) and leaks no credential';
+  it(title, async () => {
+    logText = '';
+    const sink = new Writable({
+      write(chunk: Buffer | string, _encoding, callback) {
+        logText += chunk.toString();
+        callback();
+      },
+    });
+    const log = pino({ level: 'trace' }, sink);
+
+    started = await vendor.start();
+    // SMS_GATEWAY is left at its default: only the campaign names the vendor.
+    expect(started.env).not.toHaveProperty('SMS_GATEWAY');
+    server = startTestServer({ env: started.env, campaigns: [campaign({ gateway: vendor.name })], log });
+
+    // 1. A whole call.
+    const caller = new IvrCaller(server.app);
+    const documents: string[] = [];
+    await caller.start({ dnis: DNIS, ani: ANI });
+    documents.push(caller.xml, (await caller.fetchRoot()).xml);
+    await caller.press('1');
+    documents.push(caller.xml);
+    await caller.press('1');
+    documents.push(caller.xml);
+    // Nothing was served that the list above missed.
+    expect(caller.documents).toEqual([documents[0], documents[2], documents[3]]);
+    expect(caller.ending().result).toMatchObject({ status: 'sent', reason: 'accepted' });
+
+    // 2. Exactly one send, to the caller, with the vendor's credentials, accepted by the fake.
+    const sends = started.requests;
+    expect(sends).toHaveLength(1);
+    const [send] = sends;
+    expect(vendor.recipientOf(send!)).toBe(vendor.expectedTo);
+    vendor.expectCredentials(send!);
+    expect(started.accepted).toHaveLength(1);
+    expect(started.accepted[0]?.req).toBe(send);
+    const vendorMessageId = started.accepted[0]!.id;
+
+    // 3. The admin API: sent through this vendor under the fake's id.
+    const afterSend = await messagesJson();
+    expect(afterSend.messages).toHaveLength(1);
+    expect(afterSend.messages[0]).toMatchObject({ to: ANI, status: 'sent', gateway: vendor.name, sentVia: vendor.name, vendorMessageId });
+    const apiTexts = [afterSend.text];
+    const callbackAnswers: string[] = [];
+
+    // 4. Receipts: a forged one is refused and changes nothing; a signed one delivers.
+    if (vendor.receipts) {
+      const forged = await deliver(server.app, vendor.receipts.forged(vendorMessageId));
+      callbackAnswers.push(forged.text);
+      expect([401, 403]).toContain(forged.status);
+      const afterForged = await messagesJson();
+      apiTexts.push(afterForged.text);
+      expect(afterForged.messages[0]).toMatchObject({ status: 'sent', vendorMessageId });
+
+      const receipt = await deliver(server.app, vendor.receipts.delivered(vendorMessageId));
+      callbackAnswers.push(receipt.text);
+      expect(receipt.status >= 200 && receipt.status < 300 ? '2xx' : `${receipt.status} ${receipt.text}`).toBe('2xx');
+      const afterReceipt = await messagesJson();
+      apiTexts.push(afterReceipt.text);
+      expect(afterReceipt.messages[0]).toMatchObject({ status: 'delivered', sentVia: vendor.name, vendorMessageId });
+    }
+
+    // 5. No credential anywhere: VoiceXML, logs, admin API (and callback answers).
+    const logLines = logText.split('\n').filter(Boolean);
+    // The capture works: the send (and the refused receipt) were logged, at every level.
+    const entries = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(entries.some((e) => e.level === 20)).toBe(true);
+    expect(entries.some((e) => e.level === 30 && e.gateway === vendor.name)).toBe(true);
+    if (vendor.receipts) expect(entries.some((e) => e.level === 40 && e.gateway === vendor.name)).toBe(true);
+    const everything = [...vendor.secrets, ...vendor.identifiers];
+    expect(leaksIn({ 'VoiceXML document': documents, 'log line': logLines }, everything)).toEqual([]);
+    expect(leaksIn({ '/api/messages': apiTexts, 'webhook answer': callbackAnswers }, vendor.secrets)).toEqual([]);
+  });
+});
