@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import pino from 'pino';
+import { createLogger } from '../src/log';
 import request from 'supertest';
 import type { Express } from 'express';
 import type { GatewayName } from '../src/sms/gateway-config';
@@ -491,7 +491,7 @@ describe.each(VENDORS)('gateway $name, end to end', (vendor) => {
         callback();
       },
     });
-    const log = pino({ level: 'trace' }, sink);
+    const log = createLogger('trace', sink); // the production logger, redaction and all
 
     started = await vendor.start();
     // SMS_GATEWAY is left at its default: only the campaign names the vendor.
