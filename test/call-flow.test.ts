@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import request from 'supertest';
 import type { SmsGateway } from '../src/sms/port';
 import { IvrCaller } from './helpers/ivr-caller';
@@ -591,5 +593,45 @@ describe('short links', () => {
     await caller.press('1');
     const [message] = await listMessages();
     expect(message?.body).toMatch(new RegExp(`${PUBLIC_BASE_URL.replace(/\./g, '\\.')}/s/[0-9A-Za-z]{7,}$`));
+  });
+});
+
+describe('message length', () => {
+  it('stores the encoding and segment count, and warns at start-up about a campaign that needs two', async () => {
+    let logged = '';
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        logged += String(chunk);
+        done();
+      },
+    });
+    const long = `Thanks for calling Example Bank – tap the link to chat with an agent now: {link} ${'Reply STOP to opt out. '.repeat(3)}`;
+    const srv = startTestServer({ campaigns: [campaign({ message: long })], log: pino({ level: 'warn' }, sink) });
+    try {
+      const warning = logged.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)[0];
+      expect(warning).toMatchObject({
+        campaignId: 'support',
+        encoding: 'UCS-2', // the en dash
+        msg: 'campaign message needs more than one SMS segment with its link',
+      });
+      expect(warning?.segments).toBeGreaterThan(1);
+
+      const caller = new IvrCaller(srv.app);
+      await caller.start({ dnis: DNIS, ani: MOBILE_ANI });
+      await caller.press('1');
+      await caller.press('1');
+      const [message] = await listMessages(srv);
+      expect(message).toMatchObject({ encoding: 'UCS-2', segments: warning?.segments });
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('keeps a short plain message to one GSM-7 segment, without a warning', async () => {
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: MOBILE_ANI });
+    await caller.press('1');
+    await caller.press('1');
+    expect((await listMessages())[0]).toMatchObject({ encoding: 'GSM-7', segments: 1 });
   });
 });
