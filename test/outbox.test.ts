@@ -358,3 +358,20 @@ describe('leases', () => {
     await first.store.close();
   });
 });
+
+describe('lease renewal', () => {
+  it('extends a lease only for the dispatcher that still holds it', async () => {
+    const { store } = setUp([]);
+    try {
+      const { message } = await store.createMessage(newMessage());
+      const now = new Date();
+      const held = new Date(now.getTime() + 1_000).toISOString();
+      await store.claimMessage(message.id, now.toISOString(), held);
+      expect(await store.renewLease(message.id, held, new Date(now.getTime() + 5_000).toISOString())).toBe(true);
+      // The lease is no longer the one first taken: a stale holder cannot renew it.
+      expect(await store.renewLease(message.id, held, new Date(now.getTime() + 9_000).toISOString())).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+});

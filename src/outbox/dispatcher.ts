@@ -51,6 +51,7 @@ export class Dispatcher {
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private pollAgain = false;
+  private backlog = false;
   private stopped = true;
 
   constructor(private readonly deps: DispatcherDeps) {
@@ -89,9 +90,10 @@ export class Dispatcher {
    * with "pending" once waitMs has passed (the attempt carries on regardless).
    */
   async sendNow(messageId: string, waitMs: number): Promise<FirstAttempt> {
-    const message = await this.claim(() => this.deps.store.claimMessage(messageId, this.iso(), this.leaseUntil()));
+    const lease = this.leaseUntil();
+    const message = await this.claim(() => this.deps.store.claimMessage(messageId, this.iso(), lease));
     if (!message) return { kind: 'pending' };
-    const attempt = this.track(this.limiter.run(() => this.attempt(message), true));
+    const attempt = this.track(this.limiter.run(() => this.attempt(message, lease), true));
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<FirstAttempt>((resolve) => {
       timer = setTimeout(() => resolve({ kind: 'pending' }), waitMs);
@@ -103,22 +105,31 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Claims as many due messages as there are free slots. When that filled every slot
+   * there is a backlog: each finished attempt then looks for the next message at once,
+   * instead of leaving its slot idle until the next tick.
+   */
   private async poll(): Promise<void> {
     this.polling = true;
     try {
-      do {
-        this.pollAgain = false;
-        const free = this.limiter.free;
-        if (free === 0 || this.stopped) break;
-        const due = await this.claim(() => this.deps.store.claimDueMessages(this.iso(), this.leaseUntil(), free));
-        for (const message of due ?? []) this.track(this.limiter.run(() => this.attempt(message)));
-        // A full batch means more may be waiting: go again as soon as slots free up.
-        if (due && due.length === free) this.pollAgain = true;
-        if (this.pollAgain) await Promise.race([...this.inFlight, sleep(50)]);
-      } while (this.pollAgain && !this.stopped);
+      const free = this.limiter.free;
+      if (free > 0 && !this.stopped) {
+        const lease = this.leaseUntil();
+        const due = (await this.claim(() => this.deps.store.claimDueMessages(this.iso(), lease, free))) ?? [];
+        this.backlog = due.length === free;
+        for (const message of due) {
+          this.track(this.limiter.run(() => this.attempt(message, lease))).finally(() => {
+            if (this.backlog) this.kick();
+          });
+        }
+      }
     } finally {
       this.polling = false;
-      if (!this.stopped) {
+      if (this.pollAgain && !this.stopped) {
+        this.pollAgain = false;
+        this.kick();
+      } else if (!this.stopped && !this.timer) {
         this.timer = setTimeout(() => this.kick(), this.deps.pollMs ?? DEFAULT_POLL_MS);
         this.timer.unref();
       }
@@ -140,11 +151,19 @@ export class Dispatcher {
     return work;
   }
 
-  /** One try at one leased message; records whatever happened and never throws. */
-  private async attempt(message: MessageRecord): Promise<AttemptResult> {
+  /**
+   * One try at one leased message; records whatever happened and never throws. The
+   * lease is renewed first: the message may have waited for a slot, and if its lease ran
+   * out meanwhile another dispatcher may own it now (then this one leaves it alone).
+   */
+  private async attempt(message: MessageRecord, claimedLease: string): Promise<AttemptResult> {
     const { store, log } = this.deps;
     const messageLog = log.child({ callId: message.callId, messageId: message.id, to: maskNumber(message.to) });
     try {
+      if (!(await store.renewLease(message.id, claimedLease, this.leaseUntil()))) {
+        messageLog.warn('outbox: lease lost while waiting for a slot; another dispatcher has the message');
+        return { kind: 'pending' };
+      }
       if (await store.isSuppressed(message.to)) {
         await store.recordAttempt(
           message.id,
@@ -289,8 +308,4 @@ export class Dispatcher {
   private leaseUntil(): string {
     return new Date(this.now().getTime() + this.deps.settings.attemptTimeoutMs + LEASE_MARGIN_MS).toISOString();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

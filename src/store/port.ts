@@ -168,6 +168,11 @@ export interface Store {
    */
   claimDueMessages(now: string, leaseUntil: string, limit: number): Promise<MessageRecord[]>;
   claimMessage(id: string, now: string, leaseUntil: string): Promise<MessageRecord | undefined>;
+  /**
+   * Extends a lease only if it is still the one this dispatcher took (compare and swap):
+   * false means another dispatcher has claimed the message since.
+   */
+  renewLease(id: string, heldLease: string, leaseUntil: string): Promise<boolean>;
   /** Records an attempt's end and releases the lease; sms-sent / sms-failed events go to the call. */
   recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord>;
   /** Moves a message forward from a delivery receipt; undefined when no message matches. */

@@ -263,6 +263,13 @@ export class SqliteStore implements Store {
     return row && toMessage(row);
   }
 
+  async renewLease(id: string, heldLease: string, leaseUntil: string): Promise<boolean> {
+    const result = this
+      .sql(`UPDATE messages SET lease_until = ? WHERE id = ? AND status = 'queued' AND lease_until = ?`)
+      .run(leaseUntil, id, heldLease);
+    return result.changes === 1;
+  }
+
   async recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord> {
     return this.db.transaction(() => {
       const values = {
