@@ -209,9 +209,7 @@ export class DeflectionService {
     if (await store.isSuppressed(to)) {
       return this.refusedNumber(call, ctx, 'optedOut', { type: 'number-opted-out', detail: { number: maskNumber(to) } });
     }
-    // Recorded before the message, so the call's timeline reads in the order things happened.
     const at = this.now().toISOString();
-    await store.updateCall(call.id, {}, [{ type: 'number-confirmed', detail: { source: call.destinationSource ?? 'ani' } }], at);
 
     const target = fillLinkTemplate(campaign.link, {
       callerId: this.callerId(call, campaign) || to,
@@ -223,17 +221,21 @@ export class DeflectionService {
     const link = await shortener.shorten(target, { callId: call.id, campaignId: campaign.id });
     const body = renderMessage(campaign.message, link);
     const { segments, encoding } = measureSms(body);
-    const { created, message } = await store.createMessage({
-      id: newMessageId(),
-      callId: call.id,
-      campaignId: campaign.id,
-      to,
-      body,
-      ...this.deps.routeFor(campaign),
-      segments,
-      encoding,
-      createdAt: at,
-    });
+    const confirmed: NewEvent = { type: 'number-confirmed', detail: { source: call.destinationSource ?? 'ani' } };
+    const { created, message } = await store.createMessage(
+      {
+        id: newMessageId(),
+        callId: call.id,
+        campaignId: campaign.id,
+        to,
+        body,
+        ...this.deps.routeFor(campaign),
+        segments,
+        encoding,
+        createdAt: at,
+      },
+      [confirmed],
+    );
     // Another request for this call got there first: answer with what it achieved so far.
     const attempt: FirstAttempt = created
       ? await outbox.sendNow(message.id, this.deps.callerWaitMs)

@@ -152,15 +152,15 @@ export class Dispatcher {
   }
 
   /**
-   * One try at one leased message; records whatever happened and never throws. The
-   * lease is renewed first: the message may have waited for a slot, and if its lease ran
-   * out meanwhile another dispatcher may own it now (then this one leaves it alone).
+   * One try at one leased message; records whatever happened and never throws. A message
+   * that waited for a slot long enough to eat its lease's margin renews the lease first;
+   * if it ran out meanwhile another dispatcher may own it now (then this one leaves it alone).
    */
   private async attempt(message: MessageRecord, claimedLease: string): Promise<AttemptResult> {
     const { store, log } = this.deps;
     const messageLog = log.child({ callId: message.callId, messageId: message.id, to: maskNumber(message.to) });
     try {
-      if (!(await store.renewLease(message.id, claimedLease, this.leaseUntil()))) {
+      if (this.leaseTooShort(claimedLease) && !(await store.renewLease(message.id, claimedLease, this.leaseUntil()))) {
         messageLog.warn('outbox: lease lost while waiting for a slot; another dispatcher has the message');
         return { kind: 'pending' };
       }
@@ -303,6 +303,11 @@ export class Dispatcher {
 
   private iso(): string {
     return this.now().toISOString();
+  }
+
+  /** The lease taken at claim time still covers a whole attempt unless the wait for a slot ate its margin. */
+  private leaseTooShort(lease: string): boolean {
+    return this.now().getTime() + this.deps.settings.attemptTimeoutMs >= Date.parse(lease);
   }
 
   private leaseUntil(): string {

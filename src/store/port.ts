@@ -155,9 +155,9 @@ export interface Store {
 
   /**
    * Inserts the message unless this call already has one for the same number; either
-   * way returns the stored one. This is what makes a repeated submit send nothing twice.
+   * way returns the stored one. The call's events (then sms-queued) are recorded with it. This is what makes a repeated submit send nothing twice.
    */
-  createMessage(message: NewMessage): Promise<{ created: boolean; message: MessageRecord }>;
+  createMessage(message: NewMessage, events?: NewEvent[]): Promise<{ created: boolean; message: MessageRecord }>;
   getMessage(id: string): Promise<MessageRecord | undefined>;
   listMessages(query: { limit: number; before?: string }): Promise<MessageRecord[]>;
 

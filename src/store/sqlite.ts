@@ -201,7 +201,7 @@ export class SqliteStore implements Store {
     }));
   }
 
-  async createMessage(message: NewMessage): Promise<{ created: boolean; message: MessageRecord }> {
+  async createMessage(message: NewMessage, events: NewEvent[] = []): Promise<{ created: boolean; message: MessageRecord }> {
     return this.db.transaction(() => {
       const inserted = this
         .sql(
@@ -216,7 +216,12 @@ export class SqliteStore implements Store {
         .sql('SELECT * FROM messages WHERE call_id = ? AND "to" = ?')
         .get(message.callId, message.to) as Row;
       if (inserted.changes === 1) {
-        this.insertEvents(message.callId, message.campaignId, [{ type: 'sms-queued', detail: { messageId: message.id } }], message.createdAt);
+        this.insertEvents(
+          message.callId,
+          message.campaignId,
+          [...events, { type: 'sms-queued', detail: { messageId: message.id } }],
+          message.createdAt,
+        );
       }
       return { created: inserted.changes === 1, message: toMessage(row) };
     })();
