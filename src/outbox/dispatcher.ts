@@ -33,7 +33,6 @@ export type FirstAttempt =
   /** Still in the outbox: it will be retried in the background. */
   | { kind: 'pending' };
 
-type AttemptResult = FirstAttempt;
 
 /**
  * The outbox dispatcher. Messages are already stored (status queued) before it sees
@@ -156,7 +155,7 @@ export class Dispatcher {
    * that waited for a slot long enough to eat its lease's margin renews the lease first;
    * if it ran out meanwhile another dispatcher may own it now (then this one leaves it alone).
    */
-  private async attempt(message: MessageRecord, claimedLease: string): Promise<AttemptResult> {
+  private async attempt(message: MessageRecord, claimedLease: string): Promise<FirstAttempt> {
     const { store, log } = this.deps;
     const messageLog = log.child({ callId: message.callId, messageId: message.id, to: maskNumber(message.to) });
     try {
@@ -211,7 +210,7 @@ export class Dispatcher {
     via: string,
     outcome: SendOutcome,
     log: Logger,
-  ): Promise<AttemptResult> {
+  ): Promise<FirstAttempt> {
     const { store } = this.deps;
     const at = this.iso();
     if (outcome.outcome === 'accepted') {

@@ -10,9 +10,12 @@ import { VonageGateway } from './vonage';
 import { VoxeoGateway } from './voxeo';
 import { WebhookGateway } from './webhook';
 
-/** Where each vendor posts its delivery receipts and inbound texts (see webhook-routes). */
-export function callbackUrls(publicBaseUrl: string, name: GatewayName): { statusUrl: string; inboundUrl: string } {
-  return { statusUrl: `${publicBaseUrl}/webhooks/${name}/status`, inboundUrl: `${publicBaseUrl}/webhooks/${name}/inbound` };
+/**
+ * Where a vendor posts delivery receipts, for adapters that name it on each message
+ * (inbound texts go to /webhooks/{name}/inbound, set once in the vendor's console).
+ */
+function statusCallback(publicBaseUrl: string, name: GatewayName): { statusUrl: string } {
+  return { statusUrl: `${publicBaseUrl}/webhooks/${name}/status` };
 }
 
 /**
@@ -24,12 +27,12 @@ export function createGateways(
 ): Map<GatewayName, SmsGateway> {
   const { gateways: g, publicBaseUrl } = config;
   const built = new Map<GatewayName, SmsGateway>([['sandbox', new SandboxGateway(config.sandboxFailNumbers)]]);
-  if (g.twilio) built.set('twilio', new TwilioGateway(g.twilio, callbackUrls(publicBaseUrl, 'twilio')));
-  if (g.vonage) built.set('vonage', new VonageGateway(g.vonage, callbackUrls(publicBaseUrl, 'vonage')));
+  if (g.twilio) built.set('twilio', new TwilioGateway(g.twilio, statusCallback(publicBaseUrl, 'twilio')));
+  if (g.vonage) built.set('vonage', new VonageGateway(g.vonage, statusCallback(publicBaseUrl, 'vonage')));
   if (g.clickatell) built.set('clickatell', new ClickatellGateway(g.clickatell));
   if (g['clickatell-http']) built.set('clickatell-http', new ClickatellHttpGateway(g['clickatell-http']));
   if (g.voxeo) built.set('voxeo', new VoxeoGateway(g.voxeo));
-  if (g.plivo) built.set('plivo', new PlivoGateway(g.plivo, callbackUrls(publicBaseUrl, 'plivo')));
+  if (g.plivo) built.set('plivo', new PlivoGateway(g.plivo, statusCallback(publicBaseUrl, 'plivo')));
   if (g.webhook) built.set('webhook', new WebhookGateway(g.webhook));
   return built;
 }
