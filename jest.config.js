@@ -6,5 +6,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // SQLite files and fake servers are per test file; two workers fit the 2-core machines.
   maxWorkers: 2,
+  // Whole calls validate every document against the W3C schema (xmllint in wasm): on a
+  // busy shared CI machine a test of twenty calls can pass 5 s without anything being wrong.
+  testTimeout: 20_000,
   setupFiles: ['<rootDir>/test/helpers/schema-notice.ts'],
 };
