@@ -1,12 +1,18 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
+import { createAvailabilityCheck } from './availability/create';
+import type { AvailabilityCheck } from './availability/port';
 import { CampaignError, CampaignRegistry, type Campaigns } from './campaigns/registry';
 import type { Campaign } from './campaigns/schema';
 import type { Config } from './config';
+import { OfferRules } from './deflection/offer-rules';
 import { DeflectionService } from './deflection/service';
 import { createApp } from './http/app';
 import { answerIvrParseErrors } from './http/client-errors';
+import { CachedLineTypeLookup } from './lookup/cached';
+import type { LineTypeLookup } from './lookup/port';
+import { TwilioLineTypeLookup } from './lookup/twilio-lookup';
 import { Dispatcher } from './outbox/dispatcher';
 import { BuiltinShortener, SHORT_CODE_LENGTH } from './shortener/builtin';
 import { createGateways } from './sms/create-gateway';
@@ -49,6 +55,7 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
   for (const g of [...(overrides.gateways ?? []), ...(overrides.gateway ? [overrides.gateway] : [])]) gateways.set(g.name, g);
   const defaultGateway = overrides.gateway?.name ?? config.smsGateway;
   checkCampaignGateways(campaigns.all(), gateways);
+  const availabilityOf = availabilityChecks(campaigns.all(), config.campaignSecrets);
   warnAboutLongMessages(campaigns.all(), config.publicBaseUrl, log);
 
   const routeFor = (campaign: Campaign) => {
@@ -74,12 +81,15 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
     outbox: dispatcher,
     routeFor,
     shortener: new BuiltinShortener(store, config.publicBaseUrl, now),
+    offerRules: new OfferRules({ store, availabilityOf, now }),
+    ...(config.lineTypeLookup ? { lookup: lineTypeLookup(config.lineTypeLookup) } : {}),
     callTtlMs: config.callTtlMs,
     callerWaitMs: config.outbox.callerWaitMs,
     log,
     now,
+    ...(overrides.random ? { random: overrides.random } : {}),
   });
-  const app = createApp({ service, store, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, log, now });
+  const app = createApp({ service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, log, now });
   // Messages left queued by a previous run (a crash, a restart) go out now.
   dispatcher.start();
   const listen = (port: number, host?: string): HttpServer => {
@@ -92,6 +102,38 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
     await store.close();
   };
   return { app, store, campaigns, dispatcher, listen, close };
+}
+
+/**
+ * Each campaign's availability check, built once per campaign. Building them all now
+ * means a campaign naming an unset {secret:NAME} stops the start, not a call.
+ */
+function availabilityChecks(
+  campaigns: readonly Campaign[],
+  secrets: Config['campaignSecrets'],
+): (campaign: Campaign) => AvailabilityCheck | undefined {
+  const checks = new WeakMap<Campaign, AvailabilityCheck | undefined>();
+  const problems: string[] = [];
+  const build = (campaign: Campaign) => {
+    const check = createAvailabilityCheck(campaign.availability, secrets);
+    checks.set(campaign, check);
+    return check;
+  };
+  for (const c of campaigns) {
+    try {
+      build(c);
+    } catch (err) {
+      problems.push(`${c.id}: availability: ${(err as Error).message}`);
+    }
+  }
+  if (problems.length) throw new CampaignError(problems);
+  return (campaign) => (checks.has(campaign) ? checks.get(campaign) : build(campaign));
+}
+
+function lineTypeLookup(settings: NonNullable<Config['lineTypeLookup']>): LineTypeLookup {
+  const twilio = new TwilioLineTypeLookup(settings);
+  // 50,000 numbers is a few MB: a busy week of distinct callers.
+  return settings.cacheTtlMs > 0 ? new CachedLineTypeLookup(twilio, { ttlMs: settings.cacheTtlMs, maxEntries: 50_000 }) : twilio;
 }
 
 function checkCampaignGateways(campaigns: readonly Campaign[], gateways: ReadonlyMap<string, SmsGateway>): void {

@@ -25,6 +25,10 @@ export interface Config {
   sandboxFailNumbers: string[];
   outbox: OutboxSettings;
   callTtlMs: number;
+  /** Values for {secret:NAME} in campaign availability headers, from CAMPAIGN_SECRET_NAME. */
+  campaignSecrets: Readonly<Record<string, string>>;
+  /** The optional carrier line-type lookup; undefined: judge numbers by their digits alone. */
+  lineTypeLookup: LineTypeLookupSettings | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -41,7 +45,19 @@ export interface OutboxSettings {
   callerWaitMs: number;
 }
 
+export interface LineTypeLookupSettings {
+  provider: 'twilio';
+  accountSid: string;
+  authToken: string;
+  baseUrl: string;
+  timeoutMs: number;
+  /** How long a number's line type is remembered (carriers rarely change it). */
+  cacheTtlMs: number;
+}
+
 export class ConfigError extends Error {}
+
+const CAMPAIGN_SECRET = /^CAMPAIGN_SECRET_([A-Z0-9_]+)$/;
 
 // Blank values in a .env file ("ADMIN_TOKEN=") mean "not set", not "set to empty".
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
@@ -101,6 +117,17 @@ const EnvSchema = z.object({
       .refine((m) => m >= 1 && m <= 1440, 'must be a whole number of minutes from 1 to 1440')
       .default(60),
   ),
+  LINE_TYPE_LOOKUP: optionalText.pipe(z.enum(['none', 'twilio']).default('none')),
+  LOOKUP_TWILIO_ACCOUNT_SID: optionalText,
+  LOOKUP_TWILIO_AUTH_TOKEN: optionalText,
+  LOOKUP_TWILIO_BASE_URL: optionalText.pipe(
+    z
+      .string()
+      .refine((v) => /^https?:\/\/[^/]+/i.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
+      .default('https://lookups.twilio.com'),
+  ),
+  LOOKUP_TIMEOUT_MS: wholeNumber(100, 10_000, 1_500),
+  LOOKUP_CACHE_HOURS: wholeNumber(0, 8_760, 720),
   LOG_LEVEL: optionalText.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
 });
 
@@ -124,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   if (e.SMS_FALLBACK_GATEWAY && e.SMS_FALLBACK_GATEWAY === e.SMS_GATEWAY) {
     problems.push('SMS_FALLBACK_GATEWAY: must differ from SMS_GATEWAY');
   }
+  const lineTypeLookup = lookupSettingsFrom(e, problems);
   if (problems.length) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return {
     port: e.PORT,
@@ -144,6 +172,36 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       callerWaitMs: e.SMS_CALLER_WAIT_MS,
     },
     callTtlMs: e.CALL_TTL_MINUTES * 60_000,
+    campaignSecrets: campaignSecretsFrom(env),
+    lineTypeLookup,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** Twilio Lookup uses its own credentials, or the Twilio SMS ones when those are set. */
+function lookupSettingsFrom(e: z.output<typeof EnvSchema>, problems: string[]): LineTypeLookupSettings | undefined {
+  if (e.LINE_TYPE_LOOKUP === 'none') return undefined;
+  const accountSid = e.LOOKUP_TWILIO_ACCOUNT_SID ?? e.TWILIO_ACCOUNT_SID;
+  const authToken = e.LOOKUP_TWILIO_AUTH_TOKEN ?? e.TWILIO_AUTH_TOKEN;
+  if (!accountSid || !authToken) {
+    problems.push('LOOKUP_TWILIO_ACCOUNT_SID: LINE_TYPE_LOOKUP=twilio needs it and LOOKUP_TWILIO_AUTH_TOKEN (or the TWILIO_ ones)');
+    return undefined;
+  }
+  return {
+    provider: 'twilio',
+    accountSid,
+    authToken,
+    baseUrl: e.LOOKUP_TWILIO_BASE_URL.replace(/\/+$/, ''),
+    timeoutMs: e.LOOKUP_TIMEOUT_MS,
+    cacheTtlMs: e.LOOKUP_CACHE_HOURS * 3_600_000,
+  };
+}
+
+function campaignSecretsFrom(env: NodeJS.ProcessEnv): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const match = CAMPAIGN_SECRET.exec(name);
+    if (match?.[1] && value) secrets[match[1]] = value;
+  }
+  return secrets;
 }

@@ -38,16 +38,32 @@ export function normaliseNumber(raw: string, country: CountryCode): string {
 
 const WITHHELD = /^(anonymous|restricted|private|unknown|unavailable|withheld|blocked)$/i;
 
-export type MobileCheck =
-  | { ok: true; e164: string; lastFour: string }
-  | { ok: false; reason: 'absent' | 'withheld' | 'invalid' | 'wrong-country' | 'not-mobile' };
+export type NumberProblem =
+  | 'absent'
+  | 'withheld'
+  | 'invalid'
+  | 'short-code'
+  | 'wrong-country'
+  | 'toll-free'
+  | 'premium-rate'
+  | 'not-mobile';
+
+export type MobileCheck = { ok: true; e164: string; lastFour: string } | { ok: false; reason: NumberProblem };
 
 // Types that can plausibly receive a text. The US (and some others) cannot tell fixed from
 // mobile by number alone, so FIXED_LINE_OR_MOBILE is accepted; a line-type lookup refines it.
 const TEXTABLE_TYPES = new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE', 'PERSONAL_NUMBER', 'VOIP']);
+// Texts to these cost the sender (premium, shared cost) or go nowhere useful: the
+// numbers SMS pumping fraud types in.
+const PREMIUM_TYPES = new Set(['PREMIUM_RATE', 'SHARED_COST']);
+/** Short codes are 3 to 6 digits dialled without a country code. */
+const SHORT_CODE = /^\d{3,6}$/;
 
-/** Decides whether a number (ANI or typed digits) is one we may text for this campaign. */
-export function checkMobile(raw: string, country: CountryCode): MobileCheck {
+/**
+ * Decides whether a number (ANI or typed digits) is one we may text: read in the
+ * campaign's country when it has no country code, and only in the allowed countries.
+ */
+export function checkMobile(raw: string, country: CountryCode, allowed: readonly string[] = [country]): MobileCheck {
   const trimmed = raw.trim();
   if (!trimmed) return { ok: false, reason: 'absent' };
   const user = trimmed.replace(/^(tel|sips?):/i, '').split('@')[0] ?? '';
@@ -55,9 +71,11 @@ export function checkMobile(raw: string, country: CountryCode): MobileCheck {
   const dial = extractDialString(trimmed);
   if (!dial || /^0+$/.test(dial)) return { ok: false, reason: 'withheld' };
   const parsed = parsePhoneNumberFromString(dial, country);
-  if (!parsed || !parsed.isValid()) return { ok: false, reason: 'invalid' };
-  if (parsed.country !== country) return { ok: false, reason: 'wrong-country' };
+  if (!parsed || !parsed.isValid()) return { ok: false, reason: SHORT_CODE.test(dial) ? 'short-code' : 'invalid' };
+  if (!parsed.country || !allowed.includes(parsed.country)) return { ok: false, reason: 'wrong-country' };
   const type = parsed.getType();
+  if (type === 'TOLL_FREE') return { ok: false, reason: 'toll-free' };
+  if (type && PREMIUM_TYPES.has(type)) return { ok: false, reason: 'premium-rate' };
   if (!type || !TEXTABLE_TYPES.has(type)) return { ok: false, reason: 'not-mobile' };
   return { ok: true, e164: parsed.number, lastFour: parsed.number.slice(-4) };
 }

@@ -67,6 +67,13 @@ describe('loadConfig with values set', () => {
         SMS_GATEWAY: 'sandbox',
         SANDBOX_FAIL_NUMBERS: '+16175550100',
         CALL_TTL_MINUTES: '15',
+        LINE_TYPE_LOOKUP: 'twilio',
+        LOOKUP_TWILIO_ACCOUNT_SID: 'AC0123',
+        LOOKUP_TWILIO_AUTH_TOKEN: 'lookup-token',
+        LOOKUP_TWILIO_BASE_URL: 'http://127.0.0.1:4010/',
+        LOOKUP_TIMEOUT_MS: '800',
+        LOOKUP_CACHE_HOURS: '24',
+        CAMPAIGN_SECRET_ACME_TOKEN: 's3cret',
         LOG_LEVEL: 'debug',
       },
       CWD,
@@ -84,8 +91,37 @@ describe('loadConfig with values set', () => {
       sandboxFailNumbers: ['+16175550100'],
       outbox: { attemptTimeoutMs: 10_000, maxAttempts: 8, retryBaseMs: 5_000, concurrency: 16, callerWaitMs: 2_500 },
       callTtlMs: 15 * 60_000,
+      campaignSecrets: { ACME_TOKEN: 's3cret' },
+      lineTypeLookup: {
+        provider: 'twilio',
+        accountSid: 'AC0123',
+        authToken: 'lookup-token',
+        baseUrl: 'http://127.0.0.1:4010',
+        timeoutMs: 800,
+        cacheTtlMs: 24 * 3_600_000,
+      },
       logLevel: 'debug',
     });
+  });
+
+  it('uses the Twilio SMS credentials for the line-type lookup unless it has its own, and needs one or the other', () => {
+    const twilio = { TWILIO_ACCOUNT_SID: 'AC9', TWILIO_AUTH_TOKEN: 'sms-token', TWILIO_FROM: '+15005550006' };
+    expect(loadConfig({ ...twilio, LINE_TYPE_LOOKUP: 'twilio' }, CWD).lineTypeLookup).toEqual({
+      provider: 'twilio',
+      accountSid: 'AC9',
+      authToken: 'sms-token',
+      baseUrl: 'https://lookups.twilio.com',
+      timeoutMs: 1_500,
+      cacheTtlMs: 720 * 3_600_000,
+    });
+    expect(loadConfig({}, CWD).lineTypeLookup).toBeUndefined();
+    expect(() => loadConfig({ LINE_TYPE_LOOKUP: 'twilio' }, CWD)).toThrow(/LOOKUP_TWILIO_ACCOUNT_SID/);
+    expect(() => loadConfig({ LINE_TYPE_LOOKUP: 'numverify' }, CWD)).toThrow(/LINE_TYPE_LOOKUP/);
+  });
+
+  it('collects CAMPAIGN_SECRET_* variables by name, ignoring blank ones', () => {
+    const config = loadConfig({ CAMPAIGN_SECRET_A: 'x', CAMPAIGN_SECRET_LP_TOKEN: 'y', CAMPAIGN_SECRET_EMPTY: '', CAMPAIGN_SECRETS: 'z' }, CWD);
+    expect(config.campaignSecrets).toEqual({ A: 'x', LP_TOKEN: 'y' });
   });
 
   it('strips trailing slashes from PUBLIC_BASE_URL', () => {

@@ -66,8 +66,12 @@ describe('checkMobile', () => {
     },
   );
 
-  it.each(['123', '617555', '+1617555123456', '+0000'])('reports %j as invalid', (raw) => {
+  it.each(['1234567', '+1617555123456', '+0000', '6175551'])('reports %j as invalid', (raw) => {
     expect(checkMobile(raw, 'US')).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it.each(['123', '617555', '87654', '22395'])('reports %j (3 to 6 digits, no country code) as a short code', (raw) => {
+    expect(checkMobile(raw, 'US')).toEqual({ ok: false, reason: 'short-code' });
   });
 
   it('refuses a valid number of another country (a GB mobile for a US campaign)', () => {
@@ -75,14 +79,24 @@ describe('checkMobile', () => {
     expect(checkMobile('+16175551234', 'GB')).toEqual({ ok: false, reason: 'wrong-country' });
   });
 
+  it('accepts another country only when the campaign allows it, reading national numbers in its own', () => {
+    expect(checkMobile('+447400123456', 'US', ['US', 'GB'])).toEqual({ ok: true, e164: '+447400123456', lastFour: '3456' });
+    expect(checkMobile('6175551234', 'US', ['US', 'GB'])).toEqual({ ok: true, e164: '+16175551234', lastFour: '1234' });
+    // Canada shares +1 with the US but is a country of its own.
+    expect(checkMobile('+14165551234', 'US')).toEqual({ ok: false, reason: 'wrong-country' });
+    expect(checkMobile('+14165551234', 'US', ['US', 'CA'])).toMatchObject({ ok: true });
+  });
+
   it.each<[string, CountryCode, string]>([
-    ['+18005550100', 'US', 'US toll-free'],
-    ['+19005550100', 'US', 'US premium rate'],
-    ['+448001234567', 'GB', 'GB toll-free'],
-    ['+449098790000', 'GB', 'GB premium rate'],
-    ['+442079460000', 'GB', 'GB fixed line'],
-  ])('refuses %s (%s, %s) as not a mobile', (raw, country) => {
-    expect(checkMobile(raw, country)).toEqual({ ok: false, reason: 'not-mobile' });
+    ['+18005550100', 'US', 'toll-free'],
+    ['+18885550100', 'US', 'toll-free'],
+    ['+448001234567', 'GB', 'toll-free'],
+    ['+19005550100', 'US', 'premium-rate'],
+    ['+449098790000', 'GB', 'premium-rate'],
+    ['+448451234567', 'GB', 'premium-rate'],
+    ['+442079460000', 'GB', 'not-mobile'],
+  ])('refuses %s (%s) as %s', (raw, country, reason) => {
+    expect(checkMobile(raw, country)).toEqual({ ok: false, reason });
   });
 });
 

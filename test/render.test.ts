@@ -1,5 +1,5 @@
 import { create } from 'xmlbuilder2';
-import { CampaignSchema, type Campaign, type CampaignInput } from '../src/campaigns/schema';
+import { CampaignSchema, promptFor, type Campaign, type CampaignInput } from '../src/campaigns/schema';
 import { fillLinkTemplate, renderMessage } from '../src/deflection/message';
 import {
   confirmAniPage,
@@ -169,8 +169,12 @@ describe('every page kind renders as schema-valid VoiceXML 2.1', () => {
         submitFetch: { timeout: '15s', audio: 'https://audio.example.com/hold.wav' },
       }),
     ],
-    ['offer page', offerPage(ctx)],
-    ['offer page with audio', offerPage(withAudio)],
+    ['offer page', offerPage(ctx, promptFor(ctx.campaign, 'offer'))],
+    ['offer page with audio', offerPage(withAudio, promptFor(withAudio.campaign, 'offer'))],
+    [
+      'offer page of a variant with audio',
+      offerPage(ctx, [{ text: 'Skip the queue: press 1.', audio: 'https://audio.example.com/variant-b.wav' }, 'Or press 2.']),
+    ],
     ['confirm-ANI page with hold audio', confirmAniPage(ctx, '1234')],
     ['confirm-ANI page with audio and digits', confirmAniPage(withAudio, '1234')],
     ['read-back page', readBackPage(ctx, '6175551234')],
@@ -185,6 +189,10 @@ describe('every page kind renders as schema-valid VoiceXML 2.1', () => {
     ['end page from endPage, two prompts', endPage(ctx.campaign, 'goto', { status: 'failed', reason: 'gateway-error', maskedNumber: '' }, ['failed', 'declined'])],
     ['end page for an unknown campaign', endPage(undefined, 'subdialog', { status: 'unavailable', reason: 'unknown-dnis', maskedNumber: '' })],
     ['end page in Spanish', endPage(campaign({ language: 'es-US' }), 'goto', SENT, ['sent'])],
+    [
+      'end page after a limit',
+      endPage(ctx.campaign, 'subdialog', { status: 'failed', reason: 'limit-reached', maskedNumber: '+*******1234' }, ['limitReached']),
+    ],
   ];
 
   it.each(pages)('%s', async (_title, page) => {

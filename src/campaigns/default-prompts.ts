@@ -11,6 +11,7 @@ export const PROMPT_NAMES = [
   'readBack',
   'invalidNumber',
   'optedOut',
+  'limitReached',
   'sent',
   'pending',
   'failed',
@@ -29,6 +30,7 @@ export const PROMPT_PLACEHOLDERS: Record<PromptName, readonly string[]> = {
   readBack: ['number'],
   invalidNumber: [],
   optedOut: [],
+  limitReached: [],
   sent: [],
   pending: [],
   failed: [],
@@ -46,6 +48,8 @@ export const DEFAULT_PROMPTS: Record<string, Record<PromptName, string>> = {
     readBack: "You entered {number}. Press 1 if that's right, or 2 to enter it again.",
     invalidNumber: "Sorry, that isn't a mobile number we can text.",
     optedOut: 'That number has asked us not to send it texts.',
+    limitReached:
+      "We've already sent a text to this number recently, so we won't send another. Please use the link in that message, or stay on the line.",
     sent: "We've sent you a text. Goodbye.",
     pending: 'Your text is on its way. Goodbye.',
     failed: "Sorry, we couldn't send you a text right now. Please stay on the line.",
@@ -62,6 +66,8 @@ export const DEFAULT_PROMPTS: Record<string, Record<PromptName, string>> = {
     readBack: 'Usted marcó {number}. Oprima 1 si es correcto, o 2 para marcarlo de nuevo.',
     invalidNumber: 'Lo sentimos, ese no es un número de celular al que podamos enviar un texto.',
     optedOut: 'Ese número nos ha pedido que no le enviemos mensajes de texto.',
+    limitReached:
+      'Ya enviamos un mensaje de texto a este número hace poco, así que no enviaremos otro. Por favor, use el enlace de ese mensaje, o permanezca en la línea.',
     sent: 'Le hemos enviado un mensaje de texto. Adiós.',
     pending: 'Su mensaje de texto está en camino. Adiós.',
     failed: 'Lo sentimos, no pudimos enviarle un texto en este momento. Por favor, permanezca en la línea.',

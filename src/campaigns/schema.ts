@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { isCountryCode } from '../phone';
+import { AvailabilitySettings } from '../availability/settings';
+import { OpeningHoursSchema, isTimeZone } from '../availability/schedule';
 import { GATEWAY_NAMES } from '../sms/gateway-config';
 import { PROMPT_NAMES, PROMPT_PLACEHOLDERS, defaultPromptsFor, type PromptName } from './default-prompts';
 
@@ -56,6 +58,69 @@ function textsOf(prompt: PromptOverride): string[] {
   return parts.map((p) => (typeof p === 'string' ? p : p.text));
 }
 
+/** A prompt's wording as one line (consent evidence records what the caller heard). */
+export function promptText(prompt: PromptOverride): string {
+  return textsOf(prompt).join(' ');
+}
+
+const SmsText = z
+  .string()
+  .min(1)
+  .max(1600)
+  .refine((m) => m.includes('{link}'), 'must contain {link}')
+  .refine(
+    (m) => placeholdersIn(m).every((p) => (MESSAGE_PLACEHOLDERS as readonly string[]).includes(p)),
+    'may only use the placeholder {link}',
+  );
+
+const countryCode = z
+  .string()
+  .transform((c) => c.toUpperCase())
+  .refine(isCountryCode, 'must be an ISO 3166-1 alpha-2 country code such as US');
+
+/** "At most max texts within so many minutes." */
+const Window = z.strictObject({
+  max: z.number().int().min(1).max(1000),
+  withinMinutes: z.number().int().min(1).max(43200),
+});
+export type LimitWindow = z.infer<typeof Window>;
+
+const Limits = z
+  .strictObject({
+    perDestination: z
+      .array(Window)
+      .default([
+        { max: 1, withinMinutes: 10 },
+        { max: 3, withinMinutes: 1440 },
+      ])
+      .describe('Texts to one number, from any campaign ([] = no limit)'),
+    perCaller: z
+      .array(Window)
+      .default([{ max: 3, withinMinutes: 1440 }])
+      .describe('Texts for calls from one caller number (ANI), to any destination'),
+    dailyCap: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("Texts this campaign may send per day (midnight to midnight in the campaign's timeZone)"),
+  })
+  .default({
+    perDestination: [
+      { max: 1, withinMinutes: 10 },
+      { max: 3, withinMinutes: 1440 },
+    ],
+    perCaller: [{ max: 3, withinMinutes: 1440 }],
+  });
+
+const Variant = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be lowercase letters, digits and dashes (at most 32)'),
+  weight: z.number().int().min(0).max(1000).describe('Relative share of calls (0 pauses the variant)'),
+  offer: Prompt.optional().describe("This variant's offer prompt (default: the campaign's)"),
+  message: SmsText.optional().describe("This variant's SMS text (default: the campaign's)"),
+});
+export type Variant = z.infer<typeof Variant>;
+
 export const CampaignSchema = z
   .strictObject({
     $schema: z.string().optional().describe('Path to campaign.schema.json, for editors'),
@@ -69,16 +134,7 @@ export const CampaignSchema = z
       .array(z.string().min(1))
       .min(1)
       .describe('Dialled numbers that select this campaign, in any common format (E.164, national, tel: URI)'),
-    message: z
-      .string()
-      .min(1)
-      .max(1600)
-      .refine((m) => m.includes('{link}'), 'must contain {link}')
-      .refine(
-        (m) => placeholdersIn(m).every((p) => (MESSAGE_PLACEHOLDERS as readonly string[]).includes(p)),
-        'may only use the placeholder {link}',
-      )
-      .describe('SMS text; {link} is replaced by the short link'),
+    message: SmsText.describe('SMS text; {link} is replaced by the short link'),
     link: z
       .string()
       .refine(
@@ -101,12 +157,49 @@ export const CampaignSchema = z
         }
       }, 'must be a BCP-47 language tag such as en-US')
       .describe('BCP-47 language of the prompts (xml:lang of every document)'),
-    country: z
-      .string()
+    country: countryCode
       .default('US')
-      .transform((c) => c.toUpperCase())
-      .refine(isCountryCode, 'must be an ISO 3166-1 alpha-2 country code such as US')
-      .describe('Country used to read numbers given without a country code; texts go only to this country'),
+      .describe('Country used to read numbers given without a country code'),
+    allowedCountries: z
+      .array(countryCode)
+      .min(1)
+      .optional()
+      .describe('Countries whose numbers may be texted (default: only the campaign country)'),
+    ownNumbers: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "The brand's own numbers: a call presenting one (a forwarded call) is asked for a mobile number instead; the campaign's dnis count too",
+      ),
+    timeZone: z
+      .string()
+      .refine(isTimeZone, 'must be an IANA time zone such as America/New_York')
+      .optional()
+      .describe('IANA time zone of the opening hours and the daily cap (default UTC; required with hours)'),
+    hours: OpeningHoursSchema.optional().describe('Opening hours: outside them calls are handed back without an offer'),
+    availability: AvailabilitySettings.default({ kind: 'static' }).describe(
+      'Whether agents are there: static (always offer), liveperson (IVR Engagement API) or http (any JSON endpoint)',
+    ),
+    limits: Limits.describe('Caps on texts, checked atomically at the send step'),
+    linkTtlMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(43200)
+      .optional()
+      .describe('Short links stop working this long after the text (default: never; a chat URL with a validity bounds it too)'),
+    expiredLink: z
+      .strictObject({
+        message: z.string().min(1).max(500).optional().describe('Replaces the default text of the expired-link page'),
+        phone: z.string().min(1).max(40).optional().describe('A number to call, shown as a tap-to-call link'),
+        url: httpUrl.optional().describe('A page where the customer can reach you'),
+      })
+      .default({})
+      .describe('What the page of an expired link tells the customer'),
+    variants: z
+      .array(Variant)
+      .default([])
+      .describe('Weighted variants of the offer prompt and SMS text; the variant is recorded on each call'),
     prompts: z
       .strictObject(promptShape)
       .default({})
@@ -151,6 +244,22 @@ export const CampaignSchema = z
     ),
   })
   .superRefine((c, ctx) => {
+    if (c.hours && !c.timeZone) {
+      ctx.addIssue({ code: 'custom', path: ['timeZone'], message: 'is required when hours are set' });
+    }
+    const ids = c.variants.map((v) => v.id);
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['variants', i, 'id'], message: `"${id}" is used twice` });
+    });
+    if (c.variants.length && c.variants.every((v) => v.weight === 0)) {
+      ctx.addIssue({ code: 'custom', path: ['variants'], message: 'at least one variant needs a weight above 0' });
+    }
+    c.variants.forEach((v, i) => {
+      const unknown = v.offer ? textsOf(v.offer).flatMap(placeholdersIn) : [];
+      if (unknown.length) {
+        ctx.addIssue({ code: 'custom', path: ['variants', i, 'offer'], message: `unknown placeholder {${unknown[0]}}` });
+      }
+    });
     const defaults = defaultPromptsFor(c.language);
     for (const name of PROMPT_NAMES) {
       const override = c.prompts[name];

@@ -95,10 +95,11 @@ function question(
   };
 }
 
-export function offerPage(ctx: CallContext): QuestionPage {
+/** The offer, in the wording of the call's variant (or the campaign's own). */
+export function offerPage(ctx: CallContext, offer: PromptOverride): QuestionPage {
   const { keys } = ctx.campaign;
   return question(ctx, 'offer', {
-    prompt: say(ctx.campaign, 'offer'),
+    prompt: speechOf(offer),
     answer: { kind: 'keys', keys: [keys.accept, keys.decline] },
   });
 }

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Campaigns } from '../campaigns/registry';
 import type { Campaign } from '../campaigns/schema';
 import { newCallId, newMessageId } from '../ids';
-import { checkMobile, extractDialString, maskNumber, normaliseNumber } from '../phone';
+import type { LineTypeLookup } from '../lookup/port';
+import { extractDialString, maskNumber, normaliseNumber } from '../phone';
 import type { FirstAttempt } from '../outbox/dispatcher';
 import type { Shortener } from '../shortener/port';
 import { measureSms } from '../sms/segments';
@@ -14,11 +15,17 @@ import {
   type CallUpdate,
   type IntegrationMode,
   type MessageRecord,
+  type NewCall,
   type NewEvent,
+  type SendLimit,
   type Store,
 } from '../store/port';
 import type { CallResult, Page, RootPage } from '../vxml/model';
+import { startOfLocalDay } from './local-day';
 import { fillLinkTemplate, renderMessage } from './message';
+import { judgeNumber } from './number-policy';
+import type { OfferRules, SkipReason } from './offer-rules';
+import { messageTemplateOf, offerPromptOf, offerWording, pickVariant, variantOf, wordingVersion } from './variants';
 import {
   confirmAniPage,
   endPage,
@@ -37,11 +44,17 @@ export interface DeflectionDeps {
   /** Which gateway, and which fallback, a campaign's texts go through. */
   routeFor(campaign: Campaign): { gateway: string; fallbackGateway: string | null };
   shortener: Shortener;
+  /** Service switch, hours, daily cap, availability: whether a call gets the offer. */
+  offerRules: OfferRules;
+  /** Optional carrier line-type lookup that refines "is this a mobile?". */
+  lookup?: LineTypeLookup;
   callTtlMs: number;
   /** How long the send step waits for the first attempt before "your text is on its way". */
   callerWaitMs: number;
   log: Logger;
   now?: () => Date;
+  /** Draws offer variants; Math.random unless a test fixes it. */
+  random?: () => number;
 }
 
 /** A step of a call in progress. The mode hint is only used when the call is unknown. */
@@ -70,12 +83,14 @@ export type HandBackReason =
   | 'missing-dnis'
   | 'unknown-dnis'
   | 'campaign-inactive'
+  | SkipReason
   | 'caller-declined'
   | 'no-input'
   | 'no-match'
   | 'hung-up'
   | 'invalid-number'
   | 'opted-out'
+  | 'limit-reached'
   | 'gateway-error'
   | 'call-expired'
   | 'campaign-removed'
@@ -93,9 +108,11 @@ const NON_TERMINAL: CallState[] = ['offered', 'capturing', 'confirming'];
  */
 export class DeflectionService {
   private readonly now: () => Date;
+  private readonly random: () => number;
 
   constructor(private readonly deps: DeflectionDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.random = deps.random ?? Math.random;
   }
 
   root(campaignId: string | undefined, mode: IntegrationMode): RootPage {
@@ -121,22 +138,58 @@ export class DeflectionService {
 
     if (lookup?.kind !== 'found') {
       const reason: HandBackReason = !lookup ? 'missing-dnis' : lookup.kind === 'unknown' ? 'unknown-dnis' : 'campaign-inactive';
-      const result: CallResult = { status: 'unavailable', reason, maskedNumber: '' };
-      const page = endPage(campaign, req.mode, result);
-      await this.deps.store.createCall({ ...call, state: 'handed-back', result, lastPage: page }, [
-        { type: 'started' },
-        { type: 'handed-back', detail: { reason } },
-      ]);
-      log.info({ reason }, 'call handed back at start');
-      return page;
+      return this.notOffered(call, campaign, req.mode, reason, log);
     }
+    const decision = await this.deps.offerRules.decide(lookup.campaign, {
+      campaignId: lookup.campaign.id,
+      dnis: call.dnis,
+      ani: call.ani,
+      callId: call.id,
+    });
+    if (!decision.offer) return this.notOffered(call, campaign, req.mode, decision.reason, log, decision.detail);
 
-    const page = offerPage({ campaign: lookup.campaign, callId: call.id, mode: req.mode });
-    await this.deps.store.createCall({ ...call, state: 'offered', result: null, lastPage: page }, [
+    const variant = pickVariant(lookup.campaign, this.random);
+    const offerPrompt = offerPromptOf(lookup.campaign, variant);
+    const page = offerPage({ campaign: lookup.campaign, callId: call.id, mode: req.mode }, offerPrompt);
+    const offered: NewEvent = {
+      type: 'offered',
+      detail: { availability: decision.availability, ...(variant ? { variant: variant.id } : {}) },
+    };
+    await this.deps.store.createCall(
+      {
+        ...call,
+        state: 'offered',
+        variant: variant?.id ?? null,
+        offerText: offerWording(offerPrompt),
+        chatUrl: decision.chatUrl ?? null,
+        chatUrlExpiresAt: decision.chatUrlExpiresAt ?? null,
+        result: null,
+        lastPage: page,
+      },
+      [{ type: 'started' }, offered],
+    );
+    if (decision.detail) log.warn({ detail: decision.detail }, 'availability check failed; offering anyway');
+    log.info({ ani: call.ani ? maskNumber(call.ani) : '', variant: variant?.id }, 'offer made');
+    return page;
+  }
+
+  /** Hands a call back at start, silently, recording why it was not offered. */
+  private async notOffered(
+    call: Omit<NewCall, 'state' | 'result' | 'lastPage'>,
+    campaign: Campaign | undefined,
+    mode: IntegrationMode,
+    reason: HandBackReason,
+    log: Logger,
+    detail?: string,
+  ): Promise<Page> {
+    const result: CallResult = { status: 'unavailable', reason, maskedNumber: '' };
+    const page = endPage(campaign, mode, result);
+    await this.deps.store.createCall({ ...call, state: 'handed-back', result, lastPage: page }, [
       { type: 'started' },
-      { type: 'offered' },
+      { type: 'not-offered', detail: { reason, ...(detail ? { detail } : {}) } },
+      { type: 'handed-back', detail: { reason } },
     ]);
-    log.info({ ani: call.ani ? maskNumber(call.ani) : '' }, 'offer made');
+    log.info({ reason, ...(detail ? { detail } : {}) }, 'call handed back at start');
     return page;
   }
 
@@ -144,19 +197,22 @@ export class DeflectionService {
   offer(req: StepRequest): Promise<Page> {
     const { answer } = req;
     return this.step(req, ['offered'], async (call, ctx) => {
-      const { keys, country } = ctx.campaign;
+      const { keys } = ctx.campaign;
       if (answer === keys.decline) return this.handBack(ctx, 'declined', 'caller-declined', [{ type: 'declined' }]);
       if (answer !== keys.accept) return undefined;
-      const ani = checkMobile(call.ani, country as CountryCode);
+      const acceptedAt = this.now().toISOString();
+      // Withheld, toll-free, the brand's own number (a forwarded call), a landline: not
+      // "the number you're calling from", so the caller is asked for a mobile instead.
+      const ani = await judgeNumber(call.ani, ctx.campaign, this.deps.lookup);
       if (ani.ok) {
         return {
-          update: { state: 'confirming', destination: ani.e164, destinationSource: 'ani' },
+          update: { state: 'confirming', destination: ani.e164, destinationSource: 'ani', acceptedAt },
           events: [{ type: 'accepted', detail: { aniUsable: true } }],
           page: confirmAniPage(ctx, ani.lastFour),
         };
       }
       return {
-        update: { state: 'capturing' },
+        update: { state: 'capturing', acceptedAt },
         events: [{ type: 'accepted', detail: { aniUsable: false, aniProblem: ani.reason } }],
         page: enterNumberPage(ctx),
       };
@@ -168,7 +224,7 @@ export class DeflectionService {
     const { answer } = req;
     return this.step(req, ['capturing'], async (call, ctx) => {
       const digits = answer.replace(/\D/g, '').slice(0, 20);
-      const check = checkMobile(digits, ctx.campaign.country as CountryCode);
+      const check = await judgeNumber(digits, ctx.campaign, this.deps.lookup);
       if (check.ok) {
         return {
           update: { state: 'confirming', destination: check.e164, destinationSource: 'entered' },
@@ -209,37 +265,65 @@ export class DeflectionService {
     if (await store.isSuppressed(to)) {
       return this.refusedNumber(call, ctx, 'optedOut', { type: 'number-opted-out', detail: { number: maskNumber(to) } });
     }
-    const at = this.now().toISOString();
+    const now = this.now();
+    const at = now.toISOString();
+    const target = await this.linkTarget(call, campaign, to);
+    if (!target.ok) return this.handBack(ctx, 'unavailable', target.reason, [], ['failed']);
 
-    const target = fillLinkTemplate(campaign.link, {
-      callerId: this.callerId(call, campaign) || to,
-      mobile: to,
-      dnis: call.dnis,
-      callId: call.platformCallId || call.id,
+    const link = await shortener.shorten(target.url, {
+      callId: call.id,
       campaignId: campaign.id,
+      expiresAt: earliest(target.expiresAt, campaign.linkTtlMinutes ? new Date(now.getTime() + campaign.linkTtlMinutes * 60_000).toISOString() : null),
     });
-    const link = await shortener.shorten(target, { callId: call.id, campaignId: campaign.id });
-    const body = renderMessage(campaign.message, link);
+    const body = renderMessage(messageTemplateOf(campaign, variantOf(campaign, call.variant)), link);
     const { segments, encoding } = measureSms(body);
-    const confirmed: NewEvent = { type: 'number-confirmed', detail: { source: call.destinationSource ?? 'ani' } };
-    const { created, message } = await store.createMessage(
+    const source = call.destinationSource ?? 'ani';
+    const admission = await store.admitMessage(
       {
         id: newMessageId(),
         callId: call.id,
         campaignId: campaign.id,
         to,
+        caller: this.callerId(call, campaign),
         body,
         ...this.deps.routeFor(campaign),
         segments,
         encoding,
         createdAt: at,
       },
-      [confirmed],
+      {
+        limits: sendLimits(campaign, now),
+        consent: {
+          callId: call.id,
+          campaignId: campaign.id,
+          variant: call.variant,
+          dnis: call.dnis,
+          ani: call.ani,
+          destination: to,
+          destinationSource: source,
+          acceptKey: campaign.keys.accept,
+          confirmKey: campaign.keys.confirm,
+          offerText: call.offerText,
+          offerVersion: wordingVersion(call.offerText),
+          offeredAt: call.createdAt,
+          acceptedAt: call.acceptedAt,
+          confirmedAt: at,
+        },
+        events: [{ type: 'number-confirmed', detail: { source } }],
+      },
     );
+    if (admission.kind === 'limited') {
+      const { scope, name } = admission.limit;
+      const events: NewEvent[] = [{ type: 'limit-reached', detail: { scope, limit: name, number: maskNumber(to) } }];
+      return scope === 'campaign'
+        ? this.handBack(ctx, 'failed', 'campaign-cap', events, ['failed'], to)
+        : this.handBack(ctx, 'failed', 'limit-reached', events, ['limitReached'], to);
+    }
     // Another request for this call got there first: answer with what it achieved so far.
-    const attempt: FirstAttempt = created
-      ? await outbox.sendNow(message.id, this.deps.callerWaitMs)
-      : firstAttemptOf(message);
+    const attempt: FirstAttempt =
+      admission.kind === 'created'
+        ? await outbox.sendNow(admission.message.id, this.deps.callerWaitMs)
+        : firstAttemptOf(admission.message);
 
     if (attempt.kind === 'refused' && attempt.reason === 'invalid-number') {
       return this.refusedNumber(call, ctx, 'invalidNumber');
@@ -257,6 +341,39 @@ export class DeflectionService {
       events: [],
       page: endPage(campaign, ctx.mode, result, [attempt.kind === 'sent' ? 'sent' : 'pending']),
     };
+  }
+
+  /**
+   * Where the text's link leads: the one-time chat URL the availability check gave (a
+   * fresh one if it has run out while the caller was keying), else the campaign link.
+   */
+  private async linkTarget(
+    call: CallRecord,
+    campaign: Campaign,
+    to: string,
+  ): Promise<{ ok: true; url: string; expiresAt: string | null } | { ok: false; reason: SkipReason }> {
+    const campaignLink = () =>
+      fillLinkTemplate(campaign.link, {
+        callerId: this.callerId(call, campaign) || to,
+        mobile: to,
+        dnis: call.dnis,
+        callId: call.platformCallId || call.id,
+        campaignId: campaign.id,
+      });
+    if (!call.chatUrl) return { ok: true, url: campaignLink(), expiresAt: null };
+    if (!call.chatUrlExpiresAt || call.chatUrlExpiresAt > this.now().toISOString()) {
+      return { ok: true, url: call.chatUrl, expiresAt: call.chatUrlExpiresAt };
+    }
+    const fresh = await this.deps.offerRules.availability(campaign, {
+      campaignId: campaign.id,
+      dnis: call.dnis,
+      ani: call.ani,
+      callId: call.id,
+    });
+    if (!fresh.offer) return { ok: false, reason: fresh.reason };
+    return fresh.chatUrl
+      ? { ok: true, url: fresh.chatUrl, expiresAt: fresh.chatUrlExpiresAt ?? null }
+      : { ok: true, url: campaignLink(), expiresAt: null };
   }
 
   /**
@@ -352,6 +469,29 @@ export class DeflectionService {
   unknownCall(mode: IntegrationMode): Page {
     return endPage(undefined, mode, { status: 'failed', reason: 'call-expired', maskedNumber: '' });
   }
+}
+
+/** The campaign's caps as of now: rolling windows per number and caller, and its local day. */
+function sendLimits(campaign: Campaign, now: Date): SendLimit[] {
+  const windows = (scope: 'destination' | 'caller', list: Campaign['limits']['perDestination']): SendLimit[] =>
+    list.map((w) => ({
+      scope,
+      max: w.max,
+      since: new Date(now.getTime() - w.withinMinutes * 60_000).toISOString(),
+      name: `${w.max} per ${w.withinMinutes} min`,
+    }));
+  const { perDestination, perCaller, dailyCap } = campaign.limits;
+  const cap: SendLimit[] =
+    dailyCap === undefined
+      ? []
+      : [{ scope: 'campaign', max: dailyCap, since: startOfLocalDay(now, campaign.timeZone ?? 'UTC').toISOString(), name: 'daily cap' }];
+  return [...windows('destination', perDestination), ...windows('caller', perCaller), ...cap];
+}
+
+function earliest(a: string | null, b: string | null): string | null {
+  if (!a) return b;
+  if (!b) return a;
+  return a < b ? a : b;
 }
 
 /** What a message already in the store means for a repeated submit. */

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Logger } from 'pino';
+import type { Campaigns } from '../campaigns/registry';
 import type { DeflectionService } from '../deflection/service';
 import type { SmsGateway } from '../sms/port';
 import type { Store } from '../store/port';
@@ -12,6 +13,7 @@ import { webhookRoutes } from './webhook-routes';
 export interface AppDeps {
   service: DeflectionService;
   store: Store;
+  campaigns: Campaigns;
   gateways: ReadonlyMap<string, SmsGateway>;
   publicBaseUrl: string;
   adminToken: string | undefined;
@@ -39,8 +41,8 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use('/vxml', ivrRoutes(deps.service, deps.log));
-  app.use('/api', adminRoutes(deps.store, deps.adminToken));
-  app.use('/s', shortLinkRoutes(deps.store, deps.now));
+  app.use('/api', adminRoutes(deps.store, deps.adminToken, deps.log, deps.now));
+  app.use('/s', shortLinkRoutes(deps.store, deps.campaigns, deps.now));
   app.use('/webhooks', webhookRoutes(deps));
 
   app.use((_req, res) => {

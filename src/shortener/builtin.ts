@@ -14,7 +14,7 @@ export class BuiltinShortener implements Shortener {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async shorten(target: string, context: { callId: string; campaignId: string }): Promise<string> {
+  async shorten(target: string, context: { callId: string; campaignId: string; expiresAt: string | null }): Promise<string> {
     // A collision is astronomically unlikely; drawing again keeps it harmless anyway.
     for (let attempt = 0; attempt < 5; attempt++) {
       const code = randomBase62(SHORT_CODE_LENGTH);
@@ -23,6 +23,7 @@ export class BuiltinShortener implements Shortener {
         target,
         callId: context.callId,
         campaignId: context.campaignId,
+        expiresAt: context.expiresAt,
         createdAt: this.now().toISOString(),
       });
       if (created) return `${this.publicBaseUrl}/s/${code}`;

@@ -1,4 +1,5 @@
 /** The shortener port: turns a long interaction URL into the link that goes in the text. */
 export interface Shortener {
-  shorten(target: string, context: { callId: string; campaignId: string }): Promise<string>;
+  /** expiresAt (ISO time): after it the link shows an "expired" page instead of redirecting. */
+  shorten(target: string, context: { callId: string; campaignId: string; expiresAt: string | null }): Promise<string>;
 }

@@ -26,6 +26,17 @@ export interface CallRecord {
   destination: string | null;
   destinationSource: 'ani' | 'entered' | null;
   invalidNumberCount: number;
+  /** The offer variant the caller heard (null: the campaign has none), and its wording. */
+  variant: string | null;
+  offerText: string;
+  /** When the caller pressed the accept key (consent evidence). */
+  acceptedAt: string | null;
+  /**
+   * A one-time chat URL from the availability check (LivePerson's urlToChat), texted
+   * instead of the campaign link, and when it stops working.
+   */
+  chatUrl: string | null;
+  chatUrlExpiresAt: string | null;
   result: CallResult | null;
   /** The page last served: what a repeated or out-of-order request gets again. */
   lastPage: Page | null;
@@ -36,14 +47,27 @@ export interface CallRecord {
 export type NewCall = Pick<
   CallRecord,
   'id' | 'campaignId' | 'mode' | 'dnis' | 'ani' | 'platformCallId' | 'state' | 'result' | 'lastPage' | 'createdAt' | 'expiresAt'
->;
+> &
+  Partial<Pick<CallRecord, 'variant' | 'offerText' | 'chatUrl' | 'chatUrlExpiresAt'>>;
 
 export type CallUpdate = Partial<
-  Pick<CallRecord, 'state' | 'destination' | 'destinationSource' | 'invalidNumberCount' | 'result' | 'lastPage'>
+  Pick<
+    CallRecord,
+    | 'state'
+    | 'destination'
+    | 'destinationSource'
+    | 'invalidNumberCount'
+    | 'acceptedAt'
+    | 'chatUrl'
+    | 'chatUrlExpiresAt'
+    | 'result'
+    | 'lastPage'
+  >
 >;
 
 export const EVENT_TYPES = [
   'started',
+  'not-offered',
   'offered',
   'accepted',
   'declined',
@@ -52,11 +76,13 @@ export const EVENT_TYPES = [
   'number-invalid',
   'number-confirmed',
   'number-opted-out',
+  'limit-reached',
   'sms-queued',
   'sms-sent',
   'sms-failed',
   'sms-delivered',
   'link-clicked',
+  'link-expired',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -86,6 +112,8 @@ export interface MessageRecord {
   callId: string;
   campaignId: string;
   to: string;
+  /** The caller's number (E.164 when it reads as one; '' when withheld), for per-caller limits. */
+  caller: string;
   body: string;
   status: MessageStatus;
   /** The campaign's gateway when the message was created, and where failover goes. */
@@ -112,7 +140,46 @@ export interface MessageRecord {
 export type NewMessage = Pick<
   MessageRecord,
   'id' | 'callId' | 'campaignId' | 'to' | 'body' | 'gateway' | 'fallbackGateway' | 'segments' | 'encoding' | 'createdAt'
->;
+> &
+  Partial<Pick<MessageRecord, 'caller'>>;
+
+/**
+ * A cap on texts, checked and applied atomically with the message's insertion: at most
+ * `max` texts created since `since` (failed ones do not count) to this destination, for
+ * calls from this caller, or by this campaign.
+ */
+export interface SendLimit {
+  scope: 'destination' | 'caller' | 'campaign';
+  max: number;
+  since: string;
+  /** For the caller's ears and the reports: which rule this is ("10 minutes", "day"). */
+  name: string;
+}
+
+/** The evidence kept for each text: who agreed to what, when, and where it went. */
+export interface ConsentRecord {
+  messageId: string;
+  callId: string;
+  campaignId: string;
+  variant: string | null;
+  dnis: string;
+  ani: string;
+  destination: string;
+  destinationSource: 'ani' | 'entered';
+  /** The keys pressed: accept at the offer, confirm at the number. */
+  acceptKey: string;
+  confirmKey: string;
+  offerText: string;
+  /** Short hash of offerText: equal wording, equal version. */
+  offerVersion: string;
+  offeredAt: string;
+  acceptedAt: string | null;
+  confirmedAt: string;
+}
+
+export type Admission =
+  | { kind: 'created' | 'existing'; message: MessageRecord }
+  | { kind: 'limited'; limit: SendLimit };
 
 /** What one attempt ended with; it always releases the lease and counts the attempt. */
 export type AttemptRecord =
@@ -144,6 +211,15 @@ export interface ShortLink {
   campaignId: string | null;
   clicks: number;
   createdAt: string;
+  /** After this the link answers a friendly "expired" page instead of redirecting; null: never. */
+  expiresAt: string | null;
+}
+
+export interface ServiceSwitch {
+  enabled: boolean;
+  /** Who flipped it last and when (null: never flipped, on by default). */
+  changedBy: string | null;
+  changedAt: string | null;
 }
 
 export interface Store {
@@ -158,6 +234,19 @@ export interface Store {
    * way returns the stored one. The call's events (then sms-queued) are recorded with it. This is what makes a repeated submit send nothing twice.
    */
   createMessage(message: NewMessage, events?: NewEvent[]): Promise<{ created: boolean; message: MessageRecord }>;
+  /**
+   * The send step's insert: returns this call's message to this number if there is one;
+   * otherwise checks every limit and, when all allow it, stores the message, its consent
+   * record and the events, all in one transaction, so concurrent submits for one number
+   * cannot both pass a limit of one.
+   */
+  admitMessage(
+    message: NewMessage,
+    admission: { limits: SendLimit[]; consent: Omit<ConsentRecord, 'messageId'>; events: NewEvent[] },
+  ): Promise<Admission>;
+  /** Texts created since a time, failed ones excluded (the campaign's daily cap, before offering). */
+  countMessages(filter: { campaignId: string; since: string }): Promise<number>;
+  listConsent(query: { from: string; to: string; campaignId?: string; limit: number }): Promise<ConsentRecord[]>;
   getMessage(id: string): Promise<MessageRecord | undefined>;
   listMessages(query: { limit: number; before?: string }): Promise<MessageRecord[]>;
 
@@ -185,10 +274,17 @@ export interface Store {
   unsuppress(number: string): Promise<boolean>;
   isSuppressed(number: string): Promise<boolean>;
 
+  /** The global switch: off, no call is offered anything. */
+  getServiceSwitch(): Promise<ServiceSwitch>;
+  setServiceSwitch(enabled: boolean, changedBy: string, at: string): Promise<ServiceSwitch>;
+
   /** False when the code is taken (the caller draws another). */
   createShortLink(link: Omit<ShortLink, 'clicks'>): Promise<boolean>;
-  /** Counts the click and records a link-clicked event; undefined for an unknown code. */
-  clickShortLink(code: string, at: string): Promise<ShortLink | undefined>;
+  /**
+   * Counts the click and records a link-clicked event; an expired link counts no click
+   * and records link-expired instead. Undefined for an unknown code.
+   */
+  clickShortLink(code: string, at: string): Promise<(ShortLink & { expired: boolean }) | undefined>;
 
   close(): Promise<void>;
 }

@@ -11,7 +11,11 @@ import type {
   NewEvent,
   NewMessage,
   ReceiptUpdate,
+  SendLimit,
+  ServiceSwitch,
   ShortLink,
+  Admission,
+  ConsentRecord,
   Store,
   Suppression,
 } from './port';
@@ -92,7 +96,52 @@ const MIGRATIONS: string[] = [
      source TEXT NOT NULL,
      created_at TEXT NOT NULL
    );`,
+  // Offer rules: variants and consent evidence, one-time chat URLs, limits, expiring
+  // links, the global service switch.
+  `ALTER TABLE calls ADD COLUMN variant TEXT;
+   ALTER TABLE calls ADD COLUMN offer_text TEXT NOT NULL DEFAULT '';
+   ALTER TABLE calls ADD COLUMN accepted_at TEXT;
+   ALTER TABLE calls ADD COLUMN chat_url TEXT;
+   ALTER TABLE calls ADD COLUMN chat_url_expires_at TEXT;
+   ALTER TABLE messages ADD COLUMN caller TEXT NOT NULL DEFAULT '';
+   CREATE INDEX messages_to_created ON messages ("to", created_at);
+   CREATE INDEX messages_caller_created ON messages (caller, created_at) WHERE caller <> '';
+   CREATE INDEX messages_campaign_created ON messages (campaign_id, created_at);
+   ALTER TABLE short_links ADD COLUMN expires_at TEXT;
+   CREATE TABLE consent (
+     message_id TEXT PRIMARY KEY,
+     call_id TEXT NOT NULL,
+     campaign_id TEXT NOT NULL,
+     variant TEXT,
+     dnis TEXT NOT NULL,
+     ani TEXT NOT NULL,
+     destination TEXT NOT NULL,
+     destination_source TEXT NOT NULL,
+     accept_key TEXT NOT NULL,
+     confirm_key TEXT NOT NULL,
+     offer_text TEXT NOT NULL,
+     offer_version TEXT NOT NULL,
+     offered_at TEXT NOT NULL,
+     accepted_at TEXT,
+     confirmed_at TEXT NOT NULL
+   );
+   CREATE INDEX consent_confirmed_at ON consent (confirmed_at);
+   CREATE TABLE settings (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL,
+     changed_by TEXT,
+     changed_at TEXT NOT NULL
+   );`,
 ];
+
+/** Which column each limit scope counts by. */
+const LIMIT_COLUMN: Record<SendLimit['scope'], string> = {
+  destination: '"to"',
+  caller: 'caller',
+  campaign: 'campaign_id',
+};
+
+const SERVICE_SWITCH_KEY = 'service.enabled';
 
 /** SQL for STATUS_RANK, so a receipt's forward-only rule is one atomic UPDATE. */
 const RANK_SQL = (column: string): string =>
@@ -151,12 +200,20 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       this
         .sql(
-          `INSERT INTO calls (id, campaign_id, mode, dnis, ani, platform_call_id, state, result, last_page,
-                              created_at, updated_at, expires_at)
-           VALUES (@id, @campaignId, @mode, @dnis, @ani, @platformCallId, @state, @result, @lastPage,
-                   @createdAt, @createdAt, @expiresAt)`,
+          `INSERT INTO calls (id, campaign_id, mode, dnis, ani, platform_call_id, state, variant, offer_text,
+                              chat_url, chat_url_expires_at, result, last_page, created_at, updated_at, expires_at)
+           VALUES (@id, @campaignId, @mode, @dnis, @ani, @platformCallId, @state, @variant, @offerText,
+                   @chatUrl, @chatUrlExpiresAt, @result, @lastPage, @createdAt, @createdAt, @expiresAt)`,
         )
-        .run({ ...call, result: toJson(call.result), lastPage: toJson(call.lastPage) });
+        .run({
+          variant: null,
+          offerText: '',
+          chatUrl: null,
+          chatUrlExpiresAt: null,
+          ...call,
+          result: toJson(call.result),
+          lastPage: toJson(call.lastPage),
+        });
       this.insertEvents(call.id, call.campaignId, events, call.createdAt);
     })();
   }
@@ -172,6 +229,9 @@ export class SqliteStore implements Store {
       destination: 'destination',
       destinationSource: 'destination_source',
       invalidNumberCount: 'invalid_number_count',
+      acceptedAt: 'accepted_at',
+      chatUrl: 'chat_url',
+      chatUrlExpiresAt: 'chat_url_expires_at',
       result: 'result',
       lastPage: 'last_page',
     };
@@ -203,28 +263,85 @@ export class SqliteStore implements Store {
 
   async createMessage(message: NewMessage, events: NewEvent[] = []): Promise<{ created: boolean; message: MessageRecord }> {
     return this.db.transaction(() => {
-      const inserted = this
-        .sql(
-          `INSERT INTO messages (id, call_id, campaign_id, "to", body, status, gateway, fallback_gateway, segments,
-                                 encoding, next_attempt_at, created_at, updated_at)
-           VALUES (@id, @callId, @campaignId, @to, @body, 'queued', @gateway, @fallbackGateway, @segments,
-                   @encoding, @createdAt, @createdAt, @createdAt)
-           ON CONFLICT (call_id, "to") DO NOTHING`,
-        )
-        .run(message);
-      const row = this
-        .sql('SELECT * FROM messages WHERE call_id = ? AND "to" = ?')
-        .get(message.callId, message.to) as Row;
-      if (inserted.changes === 1) {
-        this.insertEvents(
-          message.callId,
-          message.campaignId,
-          [...events, { type: 'sms-queued', detail: { messageId: message.id } }],
-          message.createdAt,
-        );
-      }
-      return { created: inserted.changes === 1, message: toMessage(row) };
+      const existing = this.messageOfCall(message.callId, message.to);
+      if (existing) return { created: false, message: existing };
+      return { created: true, message: this.insertMessage(message, events) };
     })();
+  }
+
+  async admitMessage(
+    message: NewMessage,
+    admission: { limits: SendLimit[]; consent: Omit<ConsentRecord, 'messageId'>; events: NewEvent[] },
+  ): Promise<Admission> {
+    // better-sqlite3 runs the transaction synchronously: no other request's count or
+    // insert can come between this count and this insert, so a limit of one holds.
+    return this.db.transaction((): Admission => {
+      const existing = this.messageOfCall(message.callId, message.to);
+      if (existing) return { kind: 'existing', message: existing };
+      for (const limit of admission.limits) {
+        const key = limit.scope === 'destination' ? message.to : limit.scope === 'caller' ? (message.caller ?? '') : message.campaignId;
+        if (!key) continue;
+        if (this.countSince(limit.scope, key, limit.since) >= limit.max) return { kind: 'limited', limit };
+      }
+      const stored = this.insertMessage(message, admission.events);
+      this
+        .sql(
+          `INSERT INTO consent (message_id, call_id, campaign_id, variant, dnis, ani, destination, destination_source,
+                                accept_key, confirm_key, offer_text, offer_version, offered_at, accepted_at, confirmed_at)
+           VALUES (@messageId, @callId, @campaignId, @variant, @dnis, @ani, @destination, @destinationSource,
+                   @acceptKey, @confirmKey, @offerText, @offerVersion, @offeredAt, @acceptedAt, @confirmedAt)`,
+        )
+        .run({ ...admission.consent, messageId: stored.id });
+      return { kind: 'created', message: stored };
+    })();
+  }
+
+  async countMessages(filter: { campaignId: string; since: string }): Promise<number> {
+    return this.countSince('campaign', filter.campaignId, filter.since);
+  }
+
+  async listConsent(query: { from: string; to: string; campaignId?: string; limit: number }): Promise<ConsentRecord[]> {
+    const rows = this
+      .sql(
+        `SELECT * FROM consent WHERE confirmed_at >= @from AND confirmed_at < @to
+           AND (@campaignId IS NULL OR campaign_id = @campaignId)
+         ORDER BY confirmed_at, message_id LIMIT @limit`,
+      )
+      .all({ ...query, campaignId: query.campaignId ?? null }) as Row[];
+    return rows.map(toConsent);
+  }
+
+  private countSince(scope: SendLimit['scope'], key: string, since: string): number {
+    const column = LIMIT_COLUMN[scope];
+    const row = this
+      .sql(`SELECT COUNT(*) AS n FROM messages WHERE ${column} = ? AND created_at >= ? AND status <> 'failed'`)
+      .get(key, since) as Row;
+    return row.n as number;
+  }
+
+  private messageOfCall(callId: string, to: string): MessageRecord | undefined {
+    const row = this.sql('SELECT * FROM messages WHERE call_id = ? AND "to" = ?').get(callId, to) as Row | undefined;
+    return row && toMessage(row);
+  }
+
+  /** Inside a transaction: the message, then the call's events and sms-queued. */
+  private insertMessage(message: NewMessage, events: NewEvent[]): MessageRecord {
+    const row = this
+      .sql(
+        `INSERT INTO messages (id, call_id, campaign_id, "to", caller, body, status, gateway, fallback_gateway, segments,
+                               encoding, next_attempt_at, created_at, updated_at)
+         VALUES (@id, @callId, @campaignId, @to, @caller, @body, 'queued', @gateway, @fallbackGateway, @segments,
+                 @encoding, @createdAt, @createdAt, @createdAt)
+         RETURNING *`,
+      )
+      .get({ caller: '', ...message }) as Row;
+    this.insertEvents(
+      message.callId,
+      message.campaignId,
+      [...events, { type: 'sms-queued', detail: { messageId: message.id } }],
+      message.createdAt,
+    );
+    return toMessage(row);
   }
 
   async getMessage(id: string): Promise<MessageRecord | undefined> {
@@ -369,32 +486,49 @@ export class SqliteStore implements Store {
     return this.sql('SELECT 1 FROM suppressions WHERE number = ?').get(number) !== undefined;
   }
 
+  async getServiceSwitch(): Promise<ServiceSwitch> {
+    const row = this.sql('SELECT * FROM settings WHERE key = ?').get(SERVICE_SWITCH_KEY) as Row | undefined;
+    if (!row) return { enabled: true, changedBy: null, changedAt: null };
+    return {
+      enabled: row.value === 'true',
+      changedBy: (row.changed_by as string | null) ?? null,
+      changedAt: row.changed_at as string,
+    };
+  }
+
+  async setServiceSwitch(enabled: boolean, changedBy: string, at: string): Promise<ServiceSwitch> {
+    this
+      .sql(
+        `INSERT INTO settings (key, value, changed_by, changed_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, changed_by = excluded.changed_by,
+           changed_at = excluded.changed_at`,
+      )
+      .run(SERVICE_SWITCH_KEY, String(enabled), changedBy, at);
+    return { enabled, changedBy, changedAt: at };
+  }
+
   async createShortLink(link: Omit<ShortLink, 'clicks'>): Promise<boolean> {
     const result = this
       .sql(
-        `INSERT INTO short_links (code, target, call_id, campaign_id, created_at)
-         VALUES (@code, @target, @callId, @campaignId, @createdAt) ON CONFLICT (code) DO NOTHING`,
+        `INSERT INTO short_links (code, target, call_id, campaign_id, created_at, expires_at)
+         VALUES (@code, @target, @callId, @campaignId, @createdAt, @expiresAt) ON CONFLICT (code) DO NOTHING`,
       )
       .run(link);
     return result.changes === 1;
   }
 
-  async clickShortLink(code: string, at: string): Promise<ShortLink | undefined> {
+  async clickShortLink(code: string, at: string): Promise<(ShortLink & { expired: boolean }) | undefined> {
     return this.db.transaction(() => {
-      const row = this
-        .sql('UPDATE short_links SET clicks = clicks + 1 WHERE code = ? RETURNING *')
-        .get(code) as Row | undefined;
-      if (!row) return undefined;
-      const link: ShortLink = {
-        code: row.code as string,
-        target: row.target as string,
-        callId: (row.call_id as string | null) ?? null,
-        campaignId: (row.campaign_id as string | null) ?? null,
-        clicks: row.clicks as number,
-        createdAt: row.created_at as string,
-      };
+      const found = this.sql('SELECT * FROM short_links WHERE code = ?').get(code) as Row | undefined;
+      if (!found) return undefined;
+      const expired = found.expires_at != null && (found.expires_at as string) <= at;
+      const row = expired
+        ? found
+        : (this.sql('UPDATE short_links SET clicks = clicks + 1 WHERE code = ? RETURNING *').get(code) as Row);
+      const link = { ...toShortLink(row), expired };
       if (link.callId) {
-        this.insertEvents(link.callId, link.campaignId, [{ type: 'link-clicked', detail: { code } }], at);
+        const type = expired ? 'link-expired' : 'link-clicked';
+        this.insertEvents(link.callId, link.campaignId, [{ type, detail: { code } }], at);
       }
       return link;
     })();
@@ -428,6 +562,11 @@ function toCall(r: Row): CallRecord {
     destination: (r.destination as string | null) ?? null,
     destinationSource: (r.destination_source as CallRecord['destinationSource']) ?? null,
     invalidNumberCount: r.invalid_number_count as number,
+    variant: (r.variant as string | null) ?? null,
+    offerText: r.offer_text as string,
+    acceptedAt: (r.accepted_at as string | null) ?? null,
+    chatUrl: (r.chat_url as string | null) ?? null,
+    chatUrlExpiresAt: (r.chat_url_expires_at as string | null) ?? null,
     result: r.result ? JSON.parse(r.result as string) : null,
     lastPage: r.last_page ? JSON.parse(r.last_page as string) : null,
     createdAt: r.created_at as string,
@@ -441,6 +580,7 @@ function toMessage(r: Row): MessageRecord {
     callId: r.call_id as string,
     campaignId: r.campaign_id as string,
     to: r.to as string,
+    caller: r.caller as string,
     body: r.body as string,
     status: r.status as MessageRecord['status'],
     gateway: r.gateway as string,
@@ -457,5 +597,37 @@ function toMessage(r: Row): MessageRecord {
     leaseUntil: (r.lease_until as string | null) ?? null,
     createdAt: r.created_at as string,
     updatedAt: r.updated_at as string,
+  };
+}
+
+function toShortLink(r: Row): ShortLink {
+  return {
+    code: r.code as string,
+    target: r.target as string,
+    callId: (r.call_id as string | null) ?? null,
+    campaignId: (r.campaign_id as string | null) ?? null,
+    clicks: r.clicks as number,
+    createdAt: r.created_at as string,
+    expiresAt: (r.expires_at as string | null) ?? null,
+  };
+}
+
+function toConsent(r: Row): ConsentRecord {
+  return {
+    messageId: r.message_id as string,
+    callId: r.call_id as string,
+    campaignId: r.campaign_id as string,
+    variant: (r.variant as string | null) ?? null,
+    dnis: r.dnis as string,
+    ani: r.ani as string,
+    destination: r.destination as string,
+    destinationSource: r.destination_source as ConsentRecord['destinationSource'],
+    acceptKey: r.accept_key as string,
+    confirmKey: r.confirm_key as string,
+    offerText: r.offer_text as string,
+    offerVersion: r.offer_version as string,
+    offeredAt: r.offered_at as string,
+    acceptedAt: (r.accepted_at as string | null) ?? null,
+    confirmedAt: r.confirmed_at as string,
   };
 }

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/**
+ * How a campaign asks whether to offer (campaign.availability). Opening hours are a
+ * separate setting (campaign.hours) that applies with any of these.
+ *
+ * Header values may name secrets as {secret:NAME}: the value comes from the environment
+ * variable CAMPAIGN_SECRET_NAME, so tokens never sit in campaign files.
+ */
+
+/** Shared with the adapters, which hold chat URLs from answers to the same rule as configured ones. */
+export function isAbsoluteHttpUrl(value: unknown): value is string {
+  return typeof value === 'string' && /^https?:\/\//i.test(value) && URL.canParse(value);
+}
+
+const absoluteHttpUrl = z.string().refine(isAbsoluteHttpUrl, 'must be an absolute http(s) URL');
+
+const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name');
+const headers = z
+  .record(headerName, z.string().max(4096).refine((v) => !/[\r\n]/.test(v), 'must not contain line breaks'))
+  .default({});
+
+/** Settings every remote check shares. */
+const remoteCommon = {
+  timeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(10000)
+    .default(1500)
+    .describe('How long the check may take before it counts as failed'),
+  onError: z
+    .enum(['offer', 'hand-back'])
+    .default('hand-back')
+    .describe('What a failed or timed-out check means: offer anyway (with the campaign link), or hand the call back'),
+  cacheSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(300)
+    .default(5)
+    .describe('How long an answer may be reused for other calls (one-time chat URLs never are)'),
+  maxWaitSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Do not offer when the expected wait for an agent is longer than this'),
+  headers: headers.describe('Extra request headers; {secret:NAME} reads the env variable CAMPAIGN_SECRET_NAME'),
+};
+
+export const StaticAvailability = z.strictObject({ kind: z.literal('static') });
+
+export const LivePersonAvailability = z
+  .strictObject({
+    kind: z.literal('liveperson'),
+    accountId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a LivePerson account id'),
+    domain: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name such as va.v.liveperson.net')
+      .optional()
+      .describe("The account's host for the engagement API (LivePerson's domain API names it)"),
+    baseUrl: absoluteHttpUrl.optional().describe('Replaces https://{domain} (a proxy, or a test server)'),
+    consumerSections: z.array(z.string().min(1)).default([]).describe('Sections the engagement is routed by'),
+    engagementAttributes: z.array(z.record(z.string(), z.unknown())).default([]),
+    ...remoteCommon,
+  })
+  .refine((s) => s.domain || s.baseUrl, { message: 'needs domain (or baseUrl)', path: ['domain'] });
+
+/** Where in a JSON answer to find a value: dotted path, array indexes as numbers ("data.queues.0.open"). */
+const jsonPath = z.string().regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, 'must be a dotted path such as data.available');
+
+export const HttpAvailability = z.strictObject({
+  kind: z.literal('http'),
+  url: absoluteHttpUrl,
+  method: z.enum(['GET', 'POST']).default('GET'),
+  body: z.unknown().optional().describe('JSON body for POST'),
+  availablePath: jsonPath.describe('Where the answer says whether to offer'),
+  availableEquals: z
+    .union([z.string(), z.number(), z.boolean()])
+    .optional()
+    .describe('The value that means available (default: any truthy value)'),
+  urlPath: jsonPath.optional().describe('Where the answer gives a chat URL to text instead of the campaign link (one-time)'),
+  validForSecondsPath: jsonPath.optional(),
+  waitSecondsPath: jsonPath.optional().describe('Where the answer gives the expected wait, for maxWaitSeconds'),
+  ...remoteCommon,
+});
+
+export const AvailabilitySettings = z.union([StaticAvailability, LivePersonAvailability, HttpAvailability]);
+
+export type LivePersonSettings = z.output<typeof LivePersonAvailability>;
+export type HttpAvailabilitySettings = z.output<typeof HttpAvailability>;
+export type AvailabilitySettings = z.output<typeof AvailabilitySettings>;
+export type RemoteAvailabilitySettings = LivePersonSettings | HttpAvailabilitySettings;
