@@ -477,7 +477,8 @@ function sendLimits(campaign: Campaign, now: Date): SendLimit[] {
     list.map((w) => ({
       scope,
       max: w.max,
-      since: new Date(now.getTime() - w.withinMinutes * 60_000).toISOString(),
+      // A text exactly one window ago no longer counts: "1 per 10 minutes" allows one at minute 10.
+      since: new Date(now.getTime() - w.withinMinutes * 60_000 + 1).toISOString(),
       name: `${w.max} per ${w.withinMinutes} min`,
     }));
   const { perDestination, perCaller, dailyCap } = campaign.limits;

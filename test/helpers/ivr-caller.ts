@@ -28,7 +28,8 @@ export class IvrCaller {
   xml = '';
   readonly documents: string[] = [];
 
-  constructor(private readonly app: Express) {}
+  /** The app itself, or the base URL of a listening server (real sockets, real concurrency). */
+  constructor(private readonly app: Express | string) {}
 
   async start(params: Record<string, string>, options: { method?: 'get' | 'post'; mode?: 'subdialog' } = {}) {
     const query = new URLSearchParams(options.mode ? { ...params, mode: options.mode } : params);
