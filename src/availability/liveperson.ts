@@ -1,5 +1,5 @@
 import { excerpt, type VendorReply } from '../sms/vendor-http';
-import { askWithin, failed, seconds } from './http-check';
+import { askWithin, failed, seconds } from './remote';
 import type { AvailabilityAnswer, AvailabilityCheck, AvailabilityRequest } from './port';
 import { redact, resolveHeaders, type Secrets } from './secrets';
 import { isAbsoluteHttpUrl, type LivePersonSettings } from './settings';

@@ -1,4 +1,5 @@
-import { HttpAvailability, valueAt } from '../../src/availability/http-check';
+import { HttpAvailability } from '../../src/availability/http-check';
+import { valueAt } from '../../src/availability/remote';
 import type { AvailabilityAnswer, AvailabilityRequest } from '../../src/availability/port';
 import { HttpAvailability as HttpSchema } from '../../src/availability/settings';
 import { json, startFakeServer, type FakeServer } from '../fakes/fake-server';

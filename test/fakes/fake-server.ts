@@ -41,7 +41,7 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-export async function startFakeServer(responder: Responder): Promise<FakeServer> {
+export async function startFakeServer(responder: Responder, port = 0): Promise<FakeServer> {
   let current = responder;
   const requests: RecordedRequest[] = [];
   const sockets = new Set<import('node:net').Socket>();
@@ -76,10 +76,10 @@ export async function startFakeServer(responder: Responder): Promise<FakeServer>
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     requests,
     respond: (r) => {
       current = r;

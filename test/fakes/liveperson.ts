@@ -17,7 +17,11 @@ export function engagementPath(accountId: string): string {
   return `/api/account/${accountId}/external/engagement`;
 }
 
-export async function startFakeLivePerson(accountId = LP_ACCOUNT_ID, responder: Responder = () => lpAvailable()): Promise<FakeLivePerson> {
+export async function startFakeLivePerson(
+  accountId = LP_ACCOUNT_ID,
+  responder: Responder = () => lpAvailable(),
+  port = 0,
+): Promise<FakeLivePerson> {
   let current = responder;
   const path = engagementPath(accountId);
   const server = await startFakeServer((req) => {
@@ -25,7 +29,7 @@ export async function startFakeLivePerson(accountId = LP_ACCOUNT_ID, responder: 
       return lpError(404, `No resource for ${req.method} ${req.url}`, 404);
     }
     return current(req);
-  });
+  }, port);
   return {
     ...server,
     engagementPath: path,
