@@ -274,7 +274,10 @@ describe('LivePerson IVR Engagement API', () => {
     const srv = start([liveperson({ onError: 'offer' })]);
     const caller = await callFrom(srv, MOBILE);
     expect(caller.isQuestion()).toBe(true);
-    expect((await eventsOf(srv, callIdOf(caller)))[1]?.detail).toEqual({ availability: 'error' });
+    expect((await eventsOf(srv, callIdOf(caller)))[1]?.detail).toEqual({
+      availability: 'error',
+      availabilityError: 'LivePerson answered HTTP 500: Internal error (internalCode 1003)',
+    });
     await acceptAndConfirm(caller);
     const [message] = await messagesOf(srv);
     const target = (await request(srv.app).get(`/s/${shortCodeIn(message?.body ?? '')}`)).headers.location;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wallClock } from '../time-zone';
 
 /**
  * Opening hours (campaign.hours): a pure rule evaluated on the local wall clock of the
@@ -101,26 +102,6 @@ export const OpeningHoursSchema = z
 
 export type OpeningHours = z.output<typeof OpeningHoursSchema>;
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    // h23: with hour12:false some ICU versions print midnight as "24".
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
 interface LocalTime {
   /** YYYY-MM-DD */
   date: string;
@@ -128,10 +109,9 @@ interface LocalTime {
 }
 
 function localTime(timeZone: string, at: Date): LocalTime {
-  const parts: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {};
-  for (const part of formatterFor(timeZone).formatToParts(at)) parts[part.type] = part.value;
-  const date = `${parts.year!.padStart(4, '0')}-${parts.month}-${parts.day}`;
-  return { date, minutes: Number(parts.hour) * 60 + Number(parts.minute) };
+  const w = wallClock(at, timeZone);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return { date: `${String(w.year).padStart(4, '0')}-${two(w.month)}-${two(w.day)}`, minutes: w.hour * 60 + w.minute };
 }
 
 // Calendar arithmetic on the local date itself, so no time zone can shift it.
@@ -151,7 +131,7 @@ function rangesFor(hours: OpeningHours, date: string): Minutes[] {
 
 /**
  * Whether the service is open at `at`, on the wall clock of `timeZone` (which must be
- * valid: see isTimeZone; an unknown zone throws a RangeError). A closure covers exactly
+ * valid: see isTimeZone in src/time-zone.ts; an unknown zone throws a RangeError). A closure covers exactly
  * its own local date, so an overnight range starting on a closed date still has its tail
  * after midnight.
  */
@@ -163,15 +143,4 @@ export function isOpen(hours: OpeningHours, timeZone: string, at: Date): boolean
   );
   if (today) return true;
   return rangesFor(hours, dayBefore(date)).some(({ start, end }) => end <= start && minutes < end);
-}
-
-export function isTimeZone(name: string): boolean {
-  // Newer ICU also takes UTC offsets ("+05:30"): not IANA names, and they never follow DST.
-  if (/^[+-]/.test(name)) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
 }

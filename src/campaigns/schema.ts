@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { isCountryCode } from '../phone';
 import { AvailabilitySettings } from '../availability/settings';
-import { OpeningHoursSchema, isTimeZone } from '../availability/schedule';
+import { OpeningHoursSchema } from '../availability/schedule';
+import { isTimeZone } from '../time-zone';
 import { GATEWAY_NAMES } from '../sms/gateway-config';
 import { PROMPT_NAMES, PROMPT_PLACEHOLDERS, defaultPromptsFor, type PromptName } from './default-prompts';
 

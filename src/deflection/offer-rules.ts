@@ -2,7 +2,7 @@ import { isOpen } from '../availability/schedule';
 import type { AvailabilityCheck, AvailabilityRequest } from '../availability/port';
 import type { Campaign } from '../campaigns/schema';
 import type { Store } from '../store/port';
-import { startOfLocalDay } from './local-day';
+import { startOfLocalDay } from '../time-zone';
 
 /**
  * Whether a call gets the offer at all: the service is on, the campaign is within its

@@ -21,7 +21,7 @@ import {
   type Store,
 } from '../store/port';
 import type { CallResult, Page, RootPage } from '../vxml/model';
-import { startOfLocalDay } from './local-day';
+import { startOfLocalDay } from '../time-zone';
 import { fillLinkTemplate, renderMessage } from './message';
 import { judgeNumber } from './number-policy';
 import type { OfferRules, SkipReason } from './offer-rules';
@@ -153,7 +153,12 @@ export class DeflectionService {
     const page = offerPage({ campaign: lookup.campaign, callId: call.id, mode: req.mode }, offerPrompt);
     const offered: NewEvent = {
       type: 'offered',
-      detail: { availability: decision.availability, ...(variant ? { variant: variant.id } : {}) },
+      detail: {
+        availability: decision.availability,
+        ...(variant ? { variant: variant.id } : {}),
+        // Offered although the check failed (onError "offer"): keep why, for the reports.
+        ...(decision.detail ? { availabilityError: decision.detail } : {}),
+      },
     };
     await this.deps.store.createCall(
       {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { OpeningHoursSchema, isOpen, isTimeZone, type OpeningHours } from '../../src/availability/schedule';
+import { OpeningHoursSchema, isOpen, type OpeningHours } from '../../src/availability/schedule';
+import { isTimeZone } from '../../src/time-zone';
 
 /**
  * Instants are written as local wall-clock time with the offset in force at that moment

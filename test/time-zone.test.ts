@@ -1,4 +1,4 @@
-import { startOfLocalDay } from '../../src/deflection/local-day';
+import { startOfLocalDay } from '../src/time-zone';
 
 describe("startOfLocalDay: where a campaign's daily cap starts counting", () => {
   it.each([
