@@ -91,4 +91,3 @@ export const AvailabilitySettings = z.union([StaticAvailability, LivePersonAvail
 export type LivePersonSettings = z.output<typeof LivePersonAvailability>;
 export type HttpAvailabilitySettings = z.output<typeof HttpAvailability>;
 export type AvailabilitySettings = z.output<typeof AvailabilitySettings>;
-export type RemoteAvailabilitySettings = LivePersonSettings | HttpAvailabilitySettings;

@@ -84,7 +84,6 @@ const Window = z.strictObject({
   max: z.number().int().min(1).max(1000),
   withinMinutes: z.number().int().min(1).max(43200),
 });
-export type LimitWindow = z.infer<typeof Window>;
 
 const Limits = z
   .strictObject({

@@ -1,7 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { Logger } from 'pino';
 import type { Campaigns } from '../campaigns/registry';
-import type { Campaign } from '../campaigns/schema';
+import { promptText, type Campaign } from '../campaigns/schema';
 import { newCallId, newMessageId } from '../ids';
 import type { LineTypeLookup } from '../lookup/port';
 import { extractDialString, maskNumber, normaliseNumber } from '../phone';
@@ -25,7 +25,7 @@ import { startOfLocalDay } from '../time-zone';
 import { fillLinkTemplate, renderMessage } from './message';
 import { judgeNumber } from './number-policy';
 import type { OfferRules, SkipReason } from './offer-rules';
-import { messageTemplateOf, offerPromptOf, offerWording, pickVariant, variantOf, wordingVersion } from './variants';
+import { messageTemplateOf, offerPromptOf, pickVariant, variantOf, wordingVersion } from './variants';
 import {
   confirmAniPage,
   endPage,
@@ -165,7 +165,8 @@ export class DeflectionService {
         ...call,
         state: 'offered',
         variant: variant?.id ?? null,
-        offerText: offerWording(offerPrompt),
+        // The wording as consent evidence: what this caller heard, whatever the campaign says later.
+        offerText: promptText(offerPrompt),
         chatUrl: decision.chatUrl ?? null,
         chatUrlExpiresAt: decision.chatUrlExpiresAt ?? null,
         result: null,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { promptFor, promptText, type Campaign, type PromptOverride, type Variant } from '../campaigns/schema';
+import { promptFor, type Campaign, type PromptOverride, type Variant } from '../campaigns/schema';
 
 /**
  * Weighted variants of the offer and the SMS text (A/B tests). A call draws one at start;
@@ -30,11 +30,6 @@ export function offerPromptOf(campaign: Campaign, variant: Variant | undefined):
 
 export function messageTemplateOf(campaign: Campaign, variant: Variant | undefined): string {
   return variant?.message ?? campaign.message;
-}
-
-/** The offer wording as consent evidence, and a short version id for it. */
-export function offerWording(prompt: PromptOverride): string {
-  return promptText(prompt);
 }
 
 /** Equal wording, equal version: reports and consent exports group by it. */

@@ -30,10 +30,11 @@ const TEXTS: Record<string, ExpiredTexts> = {
 
 export interface ExpiredPageView extends ExpiredTexts {
   lang: string;
-  phone?: string;
+  /** null when the campaign gives none (the template tests them). */
+  phone: string | null;
   /** tel: URI of phone, digits and a leading + only. */
-  phoneHref?: string;
-  url?: string;
+  phoneHref: string | null;
+  url: string | null;
 }
 
 export function expiredPageView(campaign: Campaign | undefined): ExpiredPageView {
@@ -45,8 +46,8 @@ export function expiredPageView(campaign: Campaign | undefined): ExpiredPageView
     ...texts,
     lang,
     ...(contact.message ? { message: contact.message } : {}),
-    ...(contact.phone ? { phone: contact.phone } : {}),
-    ...(digits ? { phoneHref: `tel:${digits}` } : {}),
-    ...(contact.url ? { url: contact.url } : {}),
+    phone: contact.phone ?? null,
+    phoneHref: digits ? `tel:${digits}` : null,
+    url: contact.url ?? null,
   };
 }

@@ -20,7 +20,7 @@ export function shortLinkRoutes(store: Store, campaigns: Campaigns, now: () => D
     }
     if (link.expired) {
       const campaign = link.campaignId ? campaigns.get(link.campaignId) : undefined;
-      res.status(410).render('link-expired', { phone: undefined, url: undefined, ...expiredPageView(campaign) });
+      res.status(410).render('link-expired', expiredPageView(campaign));
       return;
     }
     res.redirect(302, link.target);
