@@ -3,7 +3,8 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { createAvailabilityCheck } from './availability/create';
 import type { AvailabilityCheck } from './availability/port';
-import { CampaignError, CampaignRegistry, type Campaigns } from './campaigns/registry';
+import type { CampaignCatalog } from './campaigns/catalog';
+import { FileCampaignCatalog } from './campaigns/file-catalog';
 import type { Campaign } from './campaigns/schema';
 import type { Config } from './config';
 import { OfferRules } from './deflection/offer-rules';
@@ -25,11 +26,11 @@ import type { Store } from './store/port';
 export interface Server {
   app: Express;
   store: Store;
-  campaigns: Campaigns;
+  campaigns: CampaignCatalog;
   dispatcher: Dispatcher;
   /** Starts the HTTP server, answering even unparseable IVR requests with VoiceXML. */
   listen(port: number, host?: string): HttpServer;
-  /** Stops the outbox (attempts in flight finish) and closes the store. */
+  /** Stops watching campaigns/ and the outbox (attempts in flight finish), then closes the store. */
   close(): Promise<void>;
 }
 
@@ -50,13 +51,19 @@ export interface Overrides {
  * campaign that names a gateway the environment does not configure.
  */
 export function composeServer(config: Config, log: Logger, overrides: Overrides = {}): Server {
-  const campaigns = CampaignRegistry.fromDirectory(config.campaignsDir);
   const gateways: Map<string, SmsGateway> = createGateways(config);
   for (const g of [...(overrides.gateways ?? []), ...(overrides.gateway ? [overrides.gateway] : [])]) gateways.set(g.name, g);
   const defaultGateway = overrides.gateway?.name ?? config.smsGateway;
-  checkCampaignGateways(campaigns.all(), gateways);
-  const availabilityOf = availabilityChecks(campaigns.all(), config.campaignSecrets);
+  const availability = new AvailabilityChecks(config.campaignSecrets);
+  // Campaigns are checked against the environment when they load and whenever they change:
+  // a campaign whose gateway or secret is missing never reaches a caller.
+  const campaigns = FileCampaignCatalog.open({
+    dir: config.campaignsDir,
+    check: (c) => [...gatewayProblems(c, gateways), ...availability.problems(c)],
+    log,
+  });
   warnAboutLongMessages(campaigns.all(), config.publicBaseUrl, log);
+  const availabilityOf = (c: Campaign) => availability.of(c);
 
   const routeFor = (campaign: Campaign) => {
     const gateway = campaign.gateway ?? defaultGateway;
@@ -89,7 +96,7 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
     now,
     ...(overrides.random ? { random: overrides.random } : {}),
   });
-  const app = createApp({ service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, log, now });
+  const app = createApp({ service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, console: config.console, log, now });
   // Messages left queued by a previous run (a crash, a restart) go out now.
   dispatcher.start();
   const listen = (port: number, host?: string): HttpServer => {
@@ -98,6 +105,7 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
     return http;
   };
   const close = async (): Promise<void> => {
+    campaigns.close();
     await dispatcher.stop();
     await store.close();
   };
@@ -105,29 +113,27 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
 }
 
 /**
- * Each campaign's availability check, built once per campaign. Building them all now
- * means a campaign naming an unset {secret:NAME} stops the start, not a call.
+ * Each campaign's availability check, built once per campaign version when the campaign
+ * is checked, so a campaign naming an unset {secret:NAME} is refused before any call.
  */
-function availabilityChecks(
-  campaigns: readonly Campaign[],
-  secrets: Config['campaignSecrets'],
-): (campaign: Campaign) => AvailabilityCheck | undefined {
-  const checks = new WeakMap<Campaign, AvailabilityCheck | undefined>();
-  const problems: string[] = [];
-  const build = (campaign: Campaign) => {
-    const check = createAvailabilityCheck(campaign.availability, secrets);
-    checks.set(campaign, check);
-    return check;
-  };
-  for (const c of campaigns) {
+class AvailabilityChecks {
+  private readonly checks = new WeakMap<Campaign, AvailabilityCheck | undefined>();
+
+  constructor(private readonly secrets: Config['campaignSecrets']) {}
+
+  problems(campaign: Campaign): string[] {
     try {
-      build(c);
+      this.of(campaign);
+      return [];
     } catch (err) {
-      problems.push(`${c.id}: availability: ${(err as Error).message}`);
+      return [`availability: ${(err as Error).message}`];
     }
   }
-  if (problems.length) throw new CampaignError(problems);
-  return (campaign) => (checks.has(campaign) ? checks.get(campaign) : build(campaign));
+
+  of(campaign: Campaign): AvailabilityCheck | undefined {
+    if (!this.checks.has(campaign)) this.checks.set(campaign, createAvailabilityCheck(campaign.availability, this.secrets));
+    return this.checks.get(campaign);
+  }
 }
 
 function lineTypeLookup(settings: NonNullable<Config['lineTypeLookup']>): LineTypeLookup {
@@ -136,13 +142,10 @@ function lineTypeLookup(settings: NonNullable<Config['lineTypeLookup']>): LineTy
   return settings.cacheTtlMs > 0 ? new CachedLineTypeLookup(twilio, { ttlMs: settings.cacheTtlMs, maxEntries: 50_000 }) : twilio;
 }
 
-function checkCampaignGateways(campaigns: readonly Campaign[], gateways: ReadonlyMap<string, SmsGateway>): void {
-  const problems = campaigns.flatMap((c) =>
-    (['gateway', 'fallbackGateway'] as const)
-      .filter((field) => c[field] && c[field] !== 'none' && !gateways.has(c[field]))
-      .map((field) => `${c.id}: ${field}: ${c[field]} is not configured (set its variables in the environment)`),
-  );
-  if (problems.length) throw new CampaignError(problems);
+function gatewayProblems(campaign: Campaign, gateways: ReadonlyMap<string, SmsGateway>): string[] {
+  return (['gateway', 'fallbackGateway'] as const)
+    .filter((field) => campaign[field] && campaign[field] !== 'none' && !gateways.has(campaign[field]))
+    .map((field) => `${field}: ${campaign[field]} is not configured (set its variables in the environment)`);
 }
 
 /** A message that needs two segments costs twice, and some handsets show the parts apart. */

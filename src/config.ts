@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parsePasswordHash, type PasswordHash } from './console/password';
 import { GATEWAY_NAMES, GatewayEnvShape, gatewaySettingsFrom, type GatewayName, type GatewaySettings } from './sms/gateway-config';
 
 /**
@@ -15,6 +16,8 @@ export interface Config {
   campaignsDir: string;
   /** Undefined means the admin API is switched off (it answers 503). */
   adminToken: string | undefined;
+  /** The admin console at /admin. */
+  console: ConsoleSettings;
   /** The gateway every campaign uses unless it names its own. */
   smsGateway: GatewayName;
   /** Where sends go while the primary keeps failing; undefined: no failover. */
@@ -43,6 +46,15 @@ export interface OutboxSettings {
   concurrency: number;
   /** How long the caller's submit waits for the first attempt before "your text is on its way". */
   callerWaitMs: number;
+}
+
+export interface ConsoleSettings {
+  /** The one console user name. */
+  user: string;
+  /** Undefined means the console is switched off (its pages say how to turn it on). */
+  passwordHash: PasswordHash | undefined;
+  /** How long a sign-in lasts. */
+  sessionMs: number;
 }
 
 export interface LineTypeLookupSettings {
@@ -93,6 +105,27 @@ const EnvSchema = z.object({
   DATA_DIR: optionalText.pipe(z.string().default('./data')),
   CAMPAIGNS_DIR: optionalText.pipe(z.string().default('./campaigns')),
   ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  ADMIN_USER: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[\w.@-]{1,64}$/, 'must be 1 to 64 letters, digits or . _ @ -')
+      .default('admin'),
+  ),
+  // Parsed now, so a pasted hash that lost a character stops the start, not every sign-in.
+  ADMIN_PASSWORD_HASH: optionalText.pipe(
+    z
+      .string()
+      .transform((v, ctx) => {
+        try {
+          return parsePasswordHash(v);
+        } catch (err) {
+          ctx.addIssue((err as Error).message);
+          return z.NEVER;
+        }
+      })
+      .optional(),
+  ),
+  SESSION_HOURS: wholeNumber(1, 168, 8),
   SMS_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).default('sandbox')),
   SMS_FALLBACK_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).optional()),
   SMS_ATTEMPT_TIMEOUT_MS: wholeNumber(1000, 60_000, 10_000),
@@ -160,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     dataDir: path.resolve(cwd, e.DATA_DIR),
     campaignsDir: path.resolve(cwd, e.CAMPAIGNS_DIR),
     adminToken: e.ADMIN_TOKEN,
+    console: { user: e.ADMIN_USER, passwordHash: e.ADMIN_PASSWORD_HASH, sessionMs: e.SESSION_HOURS * 3_600_000 },
     smsGateway: e.SMS_GATEWAY,
     smsFallbackGateway: e.SMS_FALLBACK_GATEWAY,
     gateways,

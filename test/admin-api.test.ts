@@ -1,3 +1,4 @@
+import pino from 'pino';
 import request from 'supertest';
 import { IvrCaller } from './helpers/ivr-caller';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from './helpers/server';
@@ -51,7 +52,9 @@ describe('GET /api/messages', () => {
       expect(res.status).toBe(200);
       expect(res.headers['cache-control']).toBe('no-store');
       const messages = res.body.messages as Array<Record<string, unknown>>;
-      expect(messages.map((m) => m.to)).toEqual(['+16172531234', '+16175551234']);
+      // Masked unless whole numbers are asked for with a reason.
+      expect(messages.map((m) => m.to)).toEqual(['+*******1234', '+*******1234']);
+      expect(JSON.stringify(res.body)).not.toContain('6172531234');
       for (const m of messages) {
         expect(Object.keys(m)).toEqual(
           expect.arrayContaining(['id', 'to', 'body', 'status', 'campaignId', 'callId', 'createdAt']),
@@ -61,7 +64,7 @@ describe('GET /api/messages', () => {
       }
       const page = await request(srv.app)
         .get('/api/messages')
-        .query({ limit: 1, before: messages[0]?.createdAt as string })
+        .query({ limit: 1, before: messages[0]?.createdAt as string, reveal: 'true', reason: 'paging check' })
         .set('Authorization', `Bearer ${ADMIN_TOKEN}`);
       expect((page.body.messages as Array<{ to: string }>).map((m) => m.to)).toEqual(['+16175551234']);
     } finally {
@@ -75,6 +78,12 @@ describe('GET /api/messages', () => {
     ['limit=100000', 'limit'],
     ['before=yesterday', 'before'],
     ['sort=asc', 'sort'],
+    ['reveal=true', 'reason'],
+    ['reveal=true&reason=x', 'reason'],
+    ['status=lost', 'status'],
+    ['number=1', 'number'],
+    ['number=%2B1abc', 'number'],
+    ['since=tomorrow', 'since'],
   ])('answers %s with 400 naming the field', async (query, field) => {
     const res = await request(server.app).get(`/api/messages?${query}`).set('Authorization', `Bearer ${ADMIN_TOKEN}`);
     expect(res.status).toBe(400);
@@ -88,5 +97,59 @@ describe('GET /api/messages', () => {
     const res = await request(server.app).get('/api/nothing').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
     expect(res.status).toBe(404);
     expect(res.body.error).toBeTruthy();
+  });
+});
+
+describe('GET /api/messages filters and reveal', () => {
+  it('filters by status, campaign and number (whole or last digits), and logs who revealed numbers why', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const srv = startTestServer({ log, env: { SANDBOX_FAIL_NUMBERS: '+16175550000' } });
+    try {
+      await deflect(srv, '+16175551234', 'ok');
+      await deflect(srv, '+16175550000', 'refused');
+      const get = (query: Record<string, string>) =>
+        request(srv.app).get('/api/messages').query(query).set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+      const failed = await get({ status: 'failed' });
+      expect(failed.body.messages.map((m: { to: string }) => m.to)).toEqual(['+*******0000']);
+      expect((await get({ number: '1234' })).body.messages).toHaveLength(1);
+      expect((await get({ number: '+16175551234' })).body.messages).toHaveLength(1);
+      expect((await get({ number: '9999' })).body.messages).toHaveLength(0);
+      expect((await get({ campaign: 'other' })).body.messages).toHaveLength(0);
+      const revealed = await get({ reveal: 'true', reason: 'customer complaint 4711' });
+      expect(revealed.body.revealed).toBe(true);
+      expect(revealed.body.messages.map((m: { to: string }) => m.to).sort()).toEqual(['+16175550000', '+16175551234']);
+      const audit = lines.map((l) => JSON.parse(l)).find((l) => l.reason === 'customer complaint 4711');
+      expect(audit).toMatchObject({ level: 40, by: 'admin-api' });
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe('call events', () => {
+  it('shows one call with its events, numbers masked, and pages events by time', async () => {
+    await deflect(server, '+16175551234', 'evt');
+    const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+    const all = await request(server.app).get('/api/events').query({ from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' }).set(auth);
+    expect(all.status).toBe(200);
+    const types = all.body.events.map((e: { type: string }) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['started', 'offered', 'accepted', 'number-confirmed', 'sms-queued', 'sms-sent']));
+    const callId = all.body.events[0].callId as string;
+    const call = await request(server.app).get(`/api/calls/${callId}`).set(auth);
+    expect(call.body.call).toMatchObject({ id: callId, campaignId: 'support', ani: '+*******1234', destination: '+*******1234' });
+    expect(call.body.events.map((e: { type: string }) => e.type)).toEqual(types);
+
+    const page1 = await request(server.app).get('/api/events').query({ from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z', limit: 2 }).set(auth);
+    expect(page1.body.events).toHaveLength(2);
+    const page2 = await request(server.app)
+      .get('/api/events')
+      .query({ from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z', limit: 100, afterId: page1.body.nextAfterId })
+      .set(auth);
+    expect([...page1.body.events, ...page2.body.events].map((e: { id: number }) => e.id)).toEqual(all.body.events.map((e: { id: number }) => e.id));
+    expect(page2.body.nextAfterId).toBeNull();
+    expect((await request(server.app).get('/api/calls/nope').set(auth)).status).toBe(404);
+    const onlySent = await request(server.app).get('/api/events').query({ from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z', type: 'sms-sent' }).set(auth);
+    expect(onlySent.body.events.map((e: { type: string }) => e.type)).toEqual(['sms-sent']);
   });
 });

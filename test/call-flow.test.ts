@@ -15,7 +15,7 @@ beforeEach(() => {
 afterEach(() => server.close());
 
 async function listMessages(srv: TestServer = server) {
-  const res = await request(srv.app).get('/api/messages').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+  const res = await request(srv.app).get('/api/messages?reveal=true&reason=test+assertions').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
   expect(res.status).toBe(200);
   return res.body.messages as Array<Record<string, string>>;
 }

@@ -77,7 +77,7 @@ async function acceptAndConfirm(caller: IvrCaller): Promise<void> {
 }
 
 async function messagesOf(srv: TestServer) {
-  const res = await admin(srv).get('/api/messages?limit=500');
+  const res = await admin(srv).get('/api/messages?limit=500&reveal=true&reason=test+assertions');
   expect(res.status).toBe(200);
   return res.body.messages as Array<{ to: string; body: string; callId: string; status: string }>;
 }
@@ -344,7 +344,7 @@ describe('any JSON availability endpoint', () => {
           availability: { kind: 'http', url: endpoint.url, availablePath: 'ok', headers: { 'X-Key': '{secret:MISSING}' } },
         } as Partial<CampaignInput>),
       ]),
-    ).toThrow(/support: availability: secret MISSING is not set \(CAMPAIGN_SECRET_MISSING\)/);
+    ).toThrow(/support\.json: availability: secret MISSING is not set \(CAMPAIGN_SECRET_MISSING\)/);
   });
 });
 

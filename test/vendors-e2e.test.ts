@@ -475,7 +475,7 @@ describe.each(VENDORS)('gateway $name, end to end', (vendor) => {
   });
 
   async function messagesJson(): Promise<{ text: string; messages: Array<Record<string, unknown>> }> {
-    const res = await request(server!.app).get('/api/messages').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+    const res = await request(server!.app).get('/api/messages?reveal=true&reason=test+assertions').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
     expect(res.status).toBe(200);
     return { text: res.text, messages: res.body.messages as Array<Record<string, unknown>> };
   }

@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 async function messages() {
-  const res = await request(server.app).get('/api/messages').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+  const res = await request(server.app).get('/api/messages?reveal=true&reason=test+assertions').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
   return res.body.messages as Array<Record<string, unknown>>;
 }
 

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Logger } from 'pino';
-import type { Campaigns } from '../campaigns/registry';
+import type { CampaignCatalog } from '../campaigns/catalog';
+import type { ConsoleSettings } from '../config';
+import { consoleRoutes } from '../console/routes';
 import type { DeflectionService } from '../deflection/service';
 import type { SmsGateway } from '../sms/port';
 import type { Store } from '../store/port';
@@ -13,10 +15,11 @@ import { webhookRoutes } from './webhook-routes';
 export interface AppDeps {
   service: DeflectionService;
   store: Store;
-  campaigns: Campaigns;
+  campaigns: CampaignCatalog;
   gateways: ReadonlyMap<string, SmsGateway>;
   publicBaseUrl: string;
   adminToken: string | undefined;
+  console: ConsoleSettings;
   log: Logger;
   now: () => Date;
 }
@@ -41,7 +44,8 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use('/vxml', ivrRoutes(deps.service, deps.log));
-  app.use('/api', adminRoutes(deps.store, deps.adminToken, deps.log, deps.now));
+  app.use('/api', adminRoutes({ store: deps.store, catalog: deps.campaigns, adminToken: deps.adminToken, log: deps.log, now: deps.now }));
+  app.use('/admin', consoleRoutes({ store: deps.store, catalog: deps.campaigns, gatewayNames: [...deps.gateways.keys()], config: deps.console, publicBaseUrl: deps.publicBaseUrl, log: deps.log, now: deps.now }));
   app.use('/s', shortLinkRoutes(deps.store, deps.campaigns, deps.now));
   app.use('/webhooks', webhookRoutes(deps));
 

@@ -222,12 +222,80 @@ export interface ServiceSwitch {
   changedAt: string | null;
 }
 
+/** Filters of the admin messages search; all optional but the page size. */
+export interface MessageQuery {
+  limit: number;
+  /** Only messages created before this time (paging: the last createdAt of the previous page). */
+  before?: string;
+  /** Created at or after this time. */
+  since?: string;
+  status?: MessageStatus;
+  campaignId?: string;
+  callId?: string;
+  /** A whole E.164 number, or its last digits (2 to 6 of them) to match the end. */
+  number?: string;
+}
+
+export interface EventQuery {
+  from: string;
+  to: string;
+  type?: EventType;
+  campaignId?: string;
+  /** Paging: only events with a larger id. */
+  afterId?: number;
+  limit: number;
+}
+
+/** A signed-in console user; the cookie holds a random token, the store only its hash. */
+export interface AdminSession {
+  /** SHA-256 of the cookie's token (hex): a stolen database gives no usable cookie. */
+  id: string;
+  user: string;
+  /** Sent with every form and checked against this (CSRF). */
+  csrfToken: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/**
+ * One row of the funnel: what happened to the calls that started in one 15-minute UTC
+ * slot, for one campaign and DNIS. Reports regroup slots by local day or hour in any
+ * time zone (every zone's offset is a whole number of quarter hours).
+ */
+export interface FunnelSlot {
+  /** Start of the slot, ISO 8601 UTC ("2026-11-21T09:15:00.000Z"). */
+  slot: string;
+  campaignId: string | null;
+  dnis: string;
+  calls: number;
+  offered: number;
+  /** Calls not offered, by the reason recorded on their not-offered event. */
+  notOffered: Record<string, number>;
+  accepted: number;
+  declined: number;
+  textsSent: number;
+  textsDelivered: number;
+  textsFailed: number;
+  linksClicked: number;
+}
+
+export interface FunnelQuery {
+  /** Calls started at or after `from` and before `to` (ISO 8601 UTC). */
+  from: string;
+  to: string;
+  campaignId?: string;
+}
+
 export interface Store {
   createCall(call: NewCall, events: NewEvent[]): Promise<void>;
   getCall(id: string): Promise<CallRecord | undefined>;
   /** Applies the change and records its events in one transaction. */
   updateCall(id: string, update: CallUpdate, events: NewEvent[], at: string): Promise<void>;
   listEvents(callId: string): Promise<CallEvent[]>;
+  /** Events of every call in a time range, oldest first, paged by id. */
+  searchEvents(query: EventQuery): Promise<CallEvent[]>;
+  /** The deflection funnel's raw counts, by 15-minute slot, campaign and DNIS. */
+  funnelSlots(query: FunnelQuery): Promise<FunnelSlot[]>;
 
   /**
    * Inserts the message unless this call already has one for the same number; either
@@ -248,7 +316,8 @@ export interface Store {
   countMessages(filter: { campaignId: string; since: string }): Promise<number>;
   listConsent(query: { from: string; to: string; campaignId?: string; limit: number }): Promise<ConsentRecord[]>;
   getMessage(id: string): Promise<MessageRecord | undefined>;
-  listMessages(query: { limit: number; before?: string }): Promise<MessageRecord[]>;
+  /** Newest first. */
+  listMessages(query: MessageQuery): Promise<MessageRecord[]>;
 
   /**
    * The outbox. Claiming leases queued messages that are due and not leased (or whose
@@ -285,6 +354,12 @@ export interface Store {
    * and records link-expired instead. Undefined for an unknown code.
    */
   clickShortLink(code: string, at: string): Promise<(ShortLink & { expired: boolean }) | undefined>;
+
+  /** Console sign-in sessions; expired ones are never returned. */
+  createSession(session: AdminSession): Promise<void>;
+  getSession(id: string, now: string): Promise<AdminSession | undefined>;
+  deleteSession(id: string): Promise<void>;
+  deleteExpiredSessions(now: string): Promise<number>;
 
   close(): Promise<void>;
 }

@@ -18,6 +18,11 @@ import type {
   ConsentRecord,
   Store,
   Suppression,
+  AdminSession,
+  EventQuery,
+  FunnelQuery,
+  FunnelSlot,
+  MessageQuery,
 } from './port';
 
 /**
@@ -132,6 +137,18 @@ const MIGRATIONS: string[] = [
      changed_by TEXT,
      changed_at TEXT NOT NULL
    );`,
+  // The admin console: sign-in sessions; messages by status. (The funnel report reads
+  // events by call through call_events_call: an extra (call_id, type) index, covering
+  // the event type, measured no faster over a month of 3 million calls.)
+  `CREATE TABLE admin_sessions (
+     id TEXT PRIMARY KEY,
+     user TEXT NOT NULL,
+     csrf_token TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL
+   );
+   CREATE INDEX admin_sessions_expires ON admin_sessions (expires_at);
+   CREATE INDEX messages_status_created ON messages (status, created_at);`,
 ];
 
 /** Which column each limit scope counts by. */
@@ -251,14 +268,22 @@ export class SqliteStore implements Store {
 
   async listEvents(callId: string): Promise<CallEvent[]> {
     const rows = this.sql('SELECT * FROM call_events WHERE call_id = ? ORDER BY id').all(callId) as Row[];
-    return rows.map((r) => ({
-      id: r.id as number,
-      callId: r.call_id as string,
-      campaignId: (r.campaign_id as string | null) ?? null,
-      type: r.type as CallEvent['type'],
-      ...(r.detail ? { detail: JSON.parse(r.detail as string) } : {}),
-      createdAt: r.created_at as string,
-    }));
+    return rows.map(toEvent);
+  }
+
+  async searchEvents(query: EventQuery): Promise<CallEvent[]> {
+    const where = ['created_at >= ?', 'created_at < ?', 'id > ?'];
+    const args: unknown[] = [query.from, query.to, query.afterId ?? 0];
+    if (query.type) {
+      where.push('type = ?');
+      args.push(query.type);
+    }
+    if (query.campaignId) {
+      where.push('campaign_id = ?');
+      args.push(query.campaignId);
+    }
+    const sql = `SELECT * FROM call_events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
+    return (this.sql(sql).all(...args, query.limit) as Row[]).map(toEvent);
   }
 
   async createMessage(message: NewMessage, events: NewEvent[] = []): Promise<{ created: boolean; message: MessageRecord }> {
@@ -349,15 +374,25 @@ export class SqliteStore implements Store {
     return row && toMessage(row);
   }
 
-  async listMessages(query: { limit: number; before?: string }): Promise<MessageRecord[]> {
-    const rows = (
-      query.before
-        ? this
-            .sql('SELECT * FROM messages WHERE created_at < ? ORDER BY created_at DESC, id DESC LIMIT ?')
-            .all(query.before, query.limit)
-        : this.sql('SELECT * FROM messages ORDER BY created_at DESC, id DESC LIMIT ?').all(query.limit)
-    ) as Row[];
-    return rows.map(toMessage);
+  async listMessages(query: MessageQuery): Promise<MessageRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const filter = (sql: string, value: unknown) => {
+      where.push(sql);
+      args.push(value);
+    };
+    if (query.before) filter('created_at < ?', query.before);
+    if (query.since) filter('created_at >= ?', query.since);
+    if (query.status) filter('status = ?', query.status);
+    if (query.campaignId) filter('campaign_id = ?', query.campaignId);
+    if (query.callId) filter('call_id = ?', query.callId);
+    if (query.number) {
+      // A whole number matches exactly; a few digits match the end ("the one ending 1234").
+      if (query.number.startsWith('+')) filter('"to" = ?', query.number);
+      else filter('"to" LIKE ?', `%${query.number}`);
+    }
+    const sql = `SELECT * FROM messages ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return (this.sql(sql).all(...args, query.limit) as Row[]).map(toMessage);
   }
 
   async claimDueMessages(now: string, leaseUntil: string, limit: number): Promise<MessageRecord[]> {
@@ -534,6 +569,123 @@ export class SqliteStore implements Store {
     })();
   }
 
+  async createSession(session: AdminSession): Promise<void> {
+    this.sql('INSERT INTO admin_sessions (id, user, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(
+      session.id,
+      session.user,
+      session.csrfToken,
+      session.createdAt,
+      session.expiresAt,
+    );
+  }
+
+  async getSession(id: string, now: string): Promise<AdminSession | undefined> {
+    const r = this.sql('SELECT * FROM admin_sessions WHERE id = ? AND expires_at > ?').get(id, now) as Row | undefined;
+    return (
+      r && {
+        id: r.id as string,
+        user: r.user as string,
+        csrfToken: r.csrf_token as string,
+        createdAt: r.created_at as string,
+        expiresAt: r.expires_at as string,
+      }
+    );
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    this.sql('DELETE FROM admin_sessions WHERE id = ?').run(id);
+  }
+
+  async deleteExpiredSessions(now: string): Promise<number> {
+    return this.sql('DELETE FROM admin_sessions WHERE expires_at <= ?').run(now).changes;
+  }
+
+  async funnelSlots(query: FunnelQuery): Promise<FunnelSlot[]> {
+    // The counts in one pass: the calls of the range, in created_at index order, each
+    // joined to its events through call_events (call_id, id). The inner GROUP BY
+    // (created_at, rowid) follows that index order, so each call's flags are folded as
+    // its rows stream by, without sorting the join; only the per-call rows are sorted,
+    // for the outer grouping. A call counts once per step however many such events it
+    // has (two clicks are one clicked call). Slots are cut from the text of created_at,
+    // which is always toISOString()'s "YYYY-MM-DDTHH:MM:SS.sssZ".
+    const sql = `
+      SELECT substr(created_at, 1, 14) || printf('%02d', CAST(substr(created_at, 15, 2) AS INTEGER) / 15 * 15) || ':00.000Z' AS slot,
+             campaign_id, dnis, reason,
+             COUNT(*) AS calls, SUM(offered) AS offered, SUM(accepted) AS accepted, SUM(declined) AS declined,
+             SUM(texts_sent) AS texts_sent, SUM(texts_delivered) AS texts_delivered, SUM(texts_failed) AS texts_failed,
+             SUM(links_clicked) AS links_clicked
+      FROM (
+        -- IS, not =: a call without such events (NULLs from the LEFT JOIN) gets 0, not NULL.
+        SELECT c.created_at, c.campaign_id, c.dnis,
+               MAX(e.type IS 'offered') AS offered,
+               MAX(e.type IS 'accepted') AS accepted,
+               MAX(e.type IS 'declined') AS declined,
+               MAX(e.type IS 'sms-sent') AS texts_sent,
+               MAX(e.type IS 'sms-delivered') AS texts_delivered,
+               MAX(e.type IS 'sms-failed') AS texts_failed,
+               MAX(e.type IS 'link-clicked') AS links_clicked,
+               -- A not-offered event always names its reason; 'unknown' keeps such a call counted if one did not.
+               MAX(CASE WHEN e.type = 'not-offered' THEN COALESCE(json_extract(e.detail, '$.reason'), 'unknown') END) AS reason
+        FROM calls c
+        -- Only the funnel's own event types reach the aggregates: fewer rows to fold (about 8% faster).
+        LEFT JOIN call_events e ON e.call_id = c.id AND e.type IN
+          ('offered', 'not-offered', 'accepted', 'declined', 'sms-sent', 'sms-delivered', 'sms-failed', 'link-clicked')
+        WHERE c.created_at >= @from AND c.created_at < @to AND (@campaignId IS NULL OR c.campaign_id = @campaignId)
+        GROUP BY c.created_at, c.rowid
+      )
+      GROUP BY slot, campaign_id, dnis, reason
+      ORDER BY slot, campaign_id, dnis, reason`;
+    const statement = this.sql(sql);
+    const slots: FunnelSlot[] = [];
+    let last: FunnelSlot | undefined;
+    // better-sqlite3 runs queries synchronously: a month at once would stall every IVR
+    // request for seconds. An hour of calls at a time, yielding in between, keeps each
+    // pause to milliseconds. Edges after the first are whole hours, so no slot is split
+    // between two queries.
+    const end = Date.parse(query.to);
+    for (let start = Date.parse(query.from); start < end; ) {
+      const next = Math.min(end, Math.floor(start / 3_600_000) * 3_600_000 + 3_600_000);
+      const rows = statement.all({
+        from: new Date(start).toISOString(),
+        to: new Date(next).toISOString(),
+        campaignId: query.campaignId ?? null,
+      }) as Row[];
+      start = next;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      // One row per slot, campaign, DNIS and not-offered reason (in that order): fold the reasons in.
+      for (const r of rows) {
+        const campaignId = (r.campaign_id as string | null) ?? null;
+        if (!last || last.slot !== r.slot || last.campaignId !== campaignId || last.dnis !== r.dnis) {
+          last = {
+            slot: r.slot as string,
+            campaignId,
+            dnis: r.dnis as string,
+            calls: 0,
+            offered: 0,
+            notOffered: {},
+            accepted: 0,
+            declined: 0,
+            textsSent: 0,
+            textsDelivered: 0,
+            textsFailed: 0,
+            linksClicked: 0,
+          };
+          slots.push(last);
+        }
+        last.calls += r.calls as number;
+        last.offered += r.offered as number;
+        last.accepted += r.accepted as number;
+        last.declined += r.declined as number;
+        last.textsSent += r.texts_sent as number;
+        last.textsDelivered += r.texts_delivered as number;
+        last.textsFailed += r.texts_failed as number;
+        last.linksClicked += r.links_clicked as number;
+        if (r.reason != null) last.notOffered[r.reason as string] = r.calls as number;
+      }
+    }
+    return slots;
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
@@ -571,6 +723,17 @@ function toCall(r: Row): CallRecord {
     lastPage: r.last_page ? JSON.parse(r.last_page as string) : null,
     createdAt: r.created_at as string,
     expiresAt: r.expires_at as string,
+  };
+}
+
+function toEvent(r: Row): CallEvent {
+  return {
+    id: r.id as number,
+    callId: r.call_id as string,
+    campaignId: (r.campaign_id as string | null) ?? null,
+    type: r.type as CallEvent['type'],
+    ...(r.detail ? { detail: JSON.parse(r.detail as string) } : {}),
+    createdAt: r.created_at as string,
   };
 }
 

@@ -23,6 +23,12 @@ export interface PrismOptions {
   args?: string[];
   /** How long to wait for Prism to listen before failing; 50 s unless told. */
   timeoutMs?: number;
+  /**
+   * `mock` (default) answers from the spec; `proxy` forwards to `upstream` and checks the
+   * real answers against the spec, reporting breaches in the sl-violations header.
+   */
+  command?: 'mock' | 'proxy';
+  upstream?: string;
 }
 
 export interface PrismMock {
@@ -36,14 +42,15 @@ export interface PrismMock {
 }
 
 /**
- * Starts `prism mock <spec>` on a free port and resolves once it takes connections. Fails
+ * Starts `prism mock <spec>` (or `prism proxy <spec> <upstream>`) on a free port and resolves once it takes connections. Fails
  * early, with Prism's output, if it exits first, and after `timeoutMs` if it never listens;
  * either way the process is gone when the promise rejects.
  */
 export async function startPrism(spec: string, options: PrismOptions = {}): Promise<PrismMock> {
-  const { args = [], timeoutMs = 50_000 } = options;
+  const { args = [], timeoutMs = 50_000, command = 'mock', upstream } = options;
   const port = await freePort();
-  const child = spawn(process.execPath, [PRISM, 'mock', '-h', HOST, '-p', String(port), ...args, spec], {
+  const target = command === 'proxy' && upstream ? [upstream] : [];
+  const child = spawn(process.execPath, [PRISM, command, '-h', HOST, '-p', String(port), ...args, spec, ...target], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -198,9 +198,10 @@ export interface MessageView {
   attempts: number;
 }
 
-/** The newest messages (up to `limit`, the API allows 500), newest first. */
+/** The newest messages (up to `limit`, the API allows 500), newest first, numbers unmasked. */
 export async function listMessages(baseUrl: string, adminToken: string, limit?: number): Promise<MessageView[]> {
-  const query = limit === undefined ? '' : `?limit=${limit}`;
+  // Whole numbers, which the API only shows with a reason.
+  const query = `?reveal=true&reason=test+assertions${limit === undefined ? '' : `&limit=${limit}`}`;
   const res = await fetch(`${baseUrl}/api/messages${query}`, { headers: { Authorization: `Bearer ${adminToken}` } });
   expect(res.status).toBe(200);
   return ((await res.json()) as { messages: MessageView[] }).messages;

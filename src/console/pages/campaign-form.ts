@@ -1,0 +1,119 @@
+import type { FieldError } from '../../http/validation';
+
+/**
+ * The campaign form: the fields most campaigns change are form fields; everything else
+ * (prompts, hours, availability, limits, variants...) is edited as JSON in "advanced".
+ * The form is turned into the same document a campaign file holds and validated by the
+ * catalog, so the console can never accept what the API or a file would refuse.
+ */
+
+/** The fields the form shows one by one, in the order they are written to the file. */
+export const FORM_FIELDS = ['id', 'name', 'active', 'dnis', 'message', 'link', 'language', 'country', 'timeZone', 'linkTtlMinutes', 'gateway'] as const;
+type FormField = (typeof FORM_FIELDS)[number];
+
+export type CampaignForm = Record<Exclude<FormField, 'active'>, string> & {
+  active: boolean;
+  /** The rest of the document as JSON text. */
+  advanced: string;
+  /** The version the form was opened on (If-Match), empty for a new campaign. */
+  version: string;
+};
+
+const text = (body: Record<string, unknown>, name: string): string => {
+  const value = body[name];
+  return typeof value === 'string' ? value : '';
+};
+
+/** The form as submitted (or blank with sensible defaults); an edit's id comes from the URL. */
+export function campaignForm(body: unknown = undefined, id?: string): CampaignForm {
+  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const blank = body === undefined;
+  return {
+    id: id ?? text(b, 'id').trim(),
+    name: text(b, 'name'),
+    active: blank ? true : b.active === 'on' || b.active === 'true',
+    dnis: text(b, 'dnis'),
+    message: blank ? 'Chat with us: {link} Reply STOP to opt out.' : text(b, 'message'),
+    link: text(b, 'link'),
+    language: blank ? 'en-US' : text(b, 'language'),
+    country: blank ? 'US' : text(b, 'country'),
+    timeZone: text(b, 'timeZone'),
+    linkTtlMinutes: text(b, 'linkTtlMinutes'),
+    gateway: text(b, 'gateway'),
+    advanced: blank ? '{}' : text(b, 'advanced'),
+    version: text(b, 'version'),
+  };
+}
+
+/** The form for a campaign as its file holds it. */
+export function formFromDocument(document: Record<string, unknown>, version = ''): CampaignForm {
+  const { $schema: _schema, ...rest } = document;
+  const advanced: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(rest)) {
+    if (!(FORM_FIELDS as readonly string[]).includes(key)) advanced[key] = value;
+  }
+  const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+  return {
+    id: str(rest.id),
+    name: str(rest.name),
+    active: rest.active !== false,
+    dnis: Array.isArray(rest.dnis) ? rest.dnis.map(String).join('\n') : '',
+    message: str(rest.message),
+    link: str(rest.link),
+    language: str(rest.language),
+    country: str(rest.country),
+    timeZone: str(rest.timeZone),
+    linkTtlMinutes: str(rest.linkTtlMinutes),
+    gateway: str(rest.gateway),
+    advanced: JSON.stringify(advanced, null, 2),
+    version,
+  };
+}
+
+export type BuiltDocument = { kind: 'built'; document: Record<string, unknown> } | { kind: 'invalid'; fields: FieldError[] };
+
+/**
+ * The campaign document from the form. Only what the form itself can tell is checked
+ * here (the advanced JSON parses, the minutes are a number); the campaign rules are the
+ * catalog's. Empty optional fields are left out, so the defaults apply.
+ */
+export function documentFromForm(form: CampaignForm, previous?: Record<string, unknown>): BuiltDocument {
+  let advanced: unknown;
+  try {
+    advanced = JSON.parse(form.advanced.trim() || '{}');
+  } catch (err) {
+    return { kind: 'invalid', fields: [{ field: 'advanced', message: `is not valid JSON (${(err as Error).message})` }] };
+  }
+  if (!advanced || typeof advanced !== 'object' || Array.isArray(advanced)) {
+    return { kind: 'invalid', fields: [{ field: 'advanced', message: 'must be a JSON object: { ... }' }] };
+  }
+  const shown = Object.keys(advanced).filter((key) => (FORM_FIELDS as readonly string[]).includes(key));
+  if (shown.length) {
+    return { kind: 'invalid', fields: [{ field: 'advanced', message: `set ${shown.join(', ')} in the form above, not here` }] };
+  }
+  const minutes = form.linkTtlMinutes.trim();
+  if (minutes && !/^\d+$/.test(minutes)) {
+    return { kind: 'invalid', fields: [{ field: 'linkTtlMinutes', message: 'must be a whole number of minutes' }] };
+  }
+  const optional = (value: string) => (value.trim() ? value.trim() : undefined);
+  const document: Record<string, unknown> = {
+    ...(typeof previous?.$schema === 'string' ? { $schema: previous.$schema } : {}),
+    id: form.id,
+    name: form.name.trim(),
+    active: form.active,
+    dnis: form.dnis
+      .split(/[\n,]/)
+      .map((d) => d.trim())
+      .filter(Boolean),
+    message: form.message,
+    link: form.link.trim(),
+    language: optional(form.language),
+    country: optional(form.country)?.toUpperCase(),
+    timeZone: optional(form.timeZone),
+    linkTtlMinutes: minutes ? Number(minutes) : undefined,
+    gateway: optional(form.gateway),
+    ...(advanced as Record<string, unknown>),
+  };
+  for (const key of Object.keys(document)) if (document[key] === undefined) delete document[key];
+  return { kind: 'built', document };
+}

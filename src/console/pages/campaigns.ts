@@ -1,0 +1,143 @@
+import type { Request, Response, Router } from 'express';
+import type { CampaignEntry, SaveResult } from '../../campaigns/catalog';
+import { CampaignIdParam } from '../../http/admin/schemas';
+import type { FieldError } from '../../http/validation';
+import type { ConsoleDeps } from '../routes';
+import { PageError, render } from '../render';
+import { currentSession } from '../session';
+import { previewSms } from '../sms-preview';
+import { campaignForm, documentFromForm, FORM_FIELDS, formFromDocument, type CampaignForm } from './campaign-form';
+
+/**
+ * Campaigns in the console: the list with on/off switches, and one form for creating and
+ * editing. Changes go through the same catalog as the API, so they are validated, written
+ * to campaigns/ atomically and in service from the next call.
+ */
+export function campaignPages(router: Router, deps: ConsoleDeps): void {
+  const { catalog, log } = deps;
+
+  router.get('/campaigns', (req, res) => {
+    const saved = typeof req.query.saved === 'string' ? catalog.entry(req.query.saved) : undefined;
+    render(res, 'campaigns', {
+      title: 'Campaigns',
+      nav: 'campaigns',
+      campaigns: catalog.entries().sort((a, b) => a.campaign.name.localeCompare(b.campaign.name)),
+      fileProblems: catalog.fileProblems(),
+      saved: saved?.campaign.name ?? null,
+    });
+  });
+
+  router.get('/campaigns/new', (_req, res) => {
+    showForm(res, deps, { mode: 'new', form: campaignForm(), errors: [] });
+  });
+
+  router.post('/campaigns/new', async (req, res) => {
+    const form = campaignForm(req.body);
+    const built = documentFromForm(form);
+    if (built.kind === 'invalid') return showForm(res, deps, { mode: 'new', form, errors: built.fields, status: 400 });
+    const result = await catalog.create(built.document);
+    afterSave(res, deps, result, { mode: 'new', form });
+  });
+
+  router.get('/campaigns/:id', (req, res) => {
+    const entry = entryOf(req, deps);
+    showForm(res, deps, { mode: 'edit', form: formFromDocument(entry.document, entry.version), errors: [], entry });
+  });
+
+  router.post('/campaigns/:id', async (req, res) => {
+    const entry = entryOf(req, deps);
+    const form = campaignForm(req.body, entry.id);
+    const built = documentFromForm(form, entry.document);
+    if (built.kind === 'invalid') return showForm(res, deps, { mode: 'edit', form, errors: built.fields, entry, status: 400 });
+    const result = await catalog.update(entry.id, built.document, { ifMatch: form.version });
+    afterSave(res, deps, result, { mode: 'edit', form, entry });
+  });
+
+  // The list's switches; If-Match keeps a stale list from undoing someone else's change.
+  for (const [action, active] of [['activate', true], ['deactivate', false]] as const) {
+    router.post(`/campaigns/:id/${action}`, async (req, res) => {
+      const entry = entryOf(req, deps);
+      const result = await catalog.setActive(entry.id, active, { ifMatch: String(req.body?.version ?? '') });
+      if (result.kind !== 'saved') throw new PageError(409, refusal(result));
+      log.info({ user: currentSession(res).user, campaignId: entry.id, active }, 'campaign switched in the console');
+      res.redirect(303, '/admin/campaigns');
+    });
+  }
+
+  router.post('/campaigns/:id/delete', async (req, res) => {
+    const entry = entryOf(req, deps);
+    if (req.body?.confirm !== entry.id) {
+      throw new PageError(400, `To delete, type the campaign id "${entry.id}" in the confirmation box.`);
+    }
+    const result = await catalog.remove(entry.id, { ifMatch: String(req.body?.version ?? '') });
+    if (result.kind !== 'saved') throw new PageError(409, refusal(result));
+    log.warn({ user: currentSession(res).user, campaignId: entry.id }, 'campaign deleted in the console');
+    res.redirect(303, '/admin/campaigns');
+  });
+
+  // The live SMS preview: the form's script posts the message as it is typed.
+  router.post('/campaigns-preview', (req, res) => {
+    const message = typeof req.body?.message === 'string' ? req.body.message.slice(0, 5_000) : '';
+    res.json(previewSms(message, deps.publicBaseUrl));
+  });
+}
+
+interface FormView {
+  mode: 'new' | 'edit';
+  form: CampaignForm;
+  errors: FieldError[];
+  entry?: CampaignEntry;
+  status?: number;
+}
+
+function showForm(res: Response, deps: ConsoleDeps, view: FormView): void {
+  const known = new Set<string>(FORM_FIELDS);
+  // Errors of fields the form shows go beside them; the rest beside the advanced settings.
+  const errorsByField: Record<string, string[]> = {};
+  for (const e of view.errors) {
+    const head = e.field.split('.')[0] ?? '';
+    const key = known.has(head) ? head : 'advanced';
+    const text = key === 'advanced' && e.field && e.field !== 'advanced' ? `${e.field}: ${e.message}` : e.message;
+    (errorsByField[key] ??= []).push(text);
+  }
+  render(res, 'campaign-form', {
+    title: view.mode === 'new' ? 'New campaign' : `Edit ${view.entry?.campaign.name ?? ''}`,
+    nav: 'campaigns',
+    status: view.status,
+    mode: view.mode,
+    form: view.form,
+    entry: view.entry ?? null,
+    errors: errorsByField,
+    errorCount: view.errors.length,
+    gateways: deps.gatewayNames,
+    preview: previewSms(view.form.message, deps.publicBaseUrl),
+  });
+}
+
+function afterSave(res: Response, deps: ConsoleDeps, result: SaveResult, view: Omit<FormView, 'errors'>): void {
+  if (result.kind === 'saved') {
+    deps.log.info({ user: currentSession(res).user, campaignId: result.entry.id, action: view.mode === 'new' ? 'create' : 'update' }, 'campaign saved in the console');
+    res.redirect(303, `/admin/campaigns?saved=${encodeURIComponent(result.entry.id)}`);
+    return;
+  }
+  const errors: FieldError[] =
+    result.kind === 'invalid'
+      ? result.fields
+      : [{ field: result.kind === 'conflict' && !result.currentVersion ? 'id' : '', message: refusal(result) }];
+  showForm(res, deps, { ...view, errors, status: result.kind === 'invalid' ? 400 : 409 });
+}
+
+function refusal(result: Exclude<SaveResult, { kind: 'saved' }>): string {
+  if (result.kind === 'not-found') return 'This campaign no longer exists.';
+  if (result.kind === 'invalid') return result.fields.map((f) => `${f.field}: ${f.message}`).join('; ');
+  return result.currentVersion
+    ? 'Someone changed this campaign since you opened it. Reload it to see their change, then make yours again.'
+    : result.message;
+}
+
+function entryOf(req: Request, deps: ConsoleDeps): CampaignEntry {
+  const id = CampaignIdParam.safeParse(req.params.id);
+  const entry = id.success ? deps.catalog.entry(id.data) : undefined;
+  if (!entry) throw new PageError(404, 'There is no campaign with this id. It may have been deleted.');
+  return entry;
+}

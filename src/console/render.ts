@@ -1,0 +1,88 @@
+import { STATUS_CODES } from 'node:http';
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { assetUrl } from './assets';
+import { optionalSession } from './session';
+
+/**
+ * How console pages are drawn: every page is a template under templates/console/ that
+ * includes layout/header and layout/footer, and is rendered through render(), which hands
+ * the layout what it needs (who is signed in, the CSRF token for its forms, the nav).
+ */
+
+export type NavItem = 'campaigns' | 'messages' | 'reports' | 'service';
+
+export const NAV: ReadonlyArray<{ id: NavItem; label: string; href: string }> = [
+  { id: 'campaigns', label: 'Campaigns', href: '/admin/campaigns' },
+  { id: 'messages', label: 'Messages', href: '/admin/messages' },
+  { id: 'reports', label: 'Reports', href: '/admin/reports' },
+  { id: 'service', label: 'Service', href: '/admin/service' },
+];
+
+export interface PageLocals {
+  /** The page's heading and the first part of the window title. */
+  title: string;
+  /** The nav entry to highlight; none for pages outside the nav. */
+  nav?: NavItem;
+  /** HTTP status; 200 unless given. */
+  status?: number;
+  /** Only for forms shown signed out (sign-in); signed in, the session's token is used. */
+  csrfToken?: string;
+  [name: string]: unknown;
+}
+
+/** "2026-11-21 10:00:05 UTC"; console.js shows it in the browser's own zone. */
+export function formatTime(iso: string): string {
+  return `${iso.slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** Renders templates/console/<view>.ejs with the layout's locals; never cached by browsers or proxies. */
+export function render(res: Response, view: string, locals: PageLocals): void {
+  const { status, ...rest } = locals;
+  const session = optionalSession(res);
+  res.set('Cache-Control', 'no-store');
+  if (status) res.status(status);
+  // The layout's own locals come last: a page's data can never pass for the signed-in user.
+  res.render(`console/${view}`, {
+    nav: null,
+    ...rest,
+    user: session?.user ?? null,
+    csrfToken: session?.csrfToken ?? locals.csrfToken ?? '',
+    navItems: NAV,
+    asset: assetUrl,
+    formatTime,
+  });
+}
+
+/** Thrown (or passed to next) to answer with the console's error page. */
+export class PageError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The console's errors as pages: a PageError says what is wrong; other client errors (a
+ * body over 64 KB) give their status; anything else is logged and shown as one sentence.
+ */
+export function consoleErrors(log: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const status = (err as { status?: number }).status ?? 500;
+    if (status >= 500) log.error({ path: req.path, err }, 'console request failed');
+    // Only our own messages are shown: others (fs, body parsers) may name server paths.
+    const message =
+      err instanceof PageError
+        ? err.message
+        : status < 500
+          ? `The request could not be handled: ${STATUS_CODES[status] ?? status}.`
+          : 'Something went wrong on our side. It has been logged; please try again.';
+    render(res, 'error', { title: STATUS_CODES[status] ?? 'Error', status, message });
+  };
+}

@@ -1,0 +1,67 @@
+import express, { type RequestHandler, type Router } from 'express';
+import type { Logger } from 'pino';
+import type { ConsoleSettings } from '../config';
+import type { CampaignCatalog } from '../campaigns/catalog';
+import type { Store } from '../store/port';
+import { serveAssets } from './assets';
+import { requireCsrf } from './csrf';
+import { campaignPages } from './pages/campaigns';
+import { messagesPages } from './pages/messages';
+import { servicePages } from './pages/service';
+import type { PasswordHash } from './password';
+import { consoleErrors, render } from './render';
+import { requireSignIn } from './session';
+import { HOME, signInPages } from './sign-in';
+
+export interface ConsoleDeps {
+  store: Store;
+  catalog: CampaignCatalog;
+  /** Gateways the environment configures: the choices of a campaign's gateway. */
+  gatewayNames: readonly string[];
+  config: ConsoleSettings;
+  /** An https address makes the cookies Secure, also behind a TLS proxy without `trust proxy`. */
+  publicBaseUrl: string;
+  log: Logger;
+  now: () => Date;
+}
+
+/**
+ * A group of console pages: it adds its routes to the console router, where every request
+ * is already signed in (res.locals.session) and every POST has passed the CSRF check.
+ */
+export type ConsolePages = (router: Router, deps: ConsoleDeps) => void;
+
+/** Every page group, in no particular order: add new ones here. */
+const PAGES: readonly ConsolePages[] = [campaignPages, servicePages, messagesPages];
+
+// Pages hold phone numbers and switches: never cached, framed or named in a Referer elsewhere.
+const pageHeaders: RequestHandler = (_req, res, next) => {
+  res.set({
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'same-origin',
+  });
+  next();
+};
+
+/** The admin console, to mount at /admin. Without a password hash it only says how to switch it on. */
+export function consoleRoutes(deps: ConsoleDeps): Router {
+  const router = express.Router();
+  router.use('/assets', serveAssets());
+  router.use(pageHeaders);
+  const hash = deps.config.passwordHash;
+  router.use(hash ? consolePages(deps, hash) : (_req, res) => render(res, 'disabled', { title: 'The console is switched off', status: 503 }));
+  router.use(consoleErrors(deps.log));
+  return router;
+}
+
+function consolePages(deps: ConsoleDeps, passwordHash: PasswordHash): Router {
+  const router = express.Router();
+  router.use(express.urlencoded({ extended: false, limit: '64kb' }), express.json({ limit: '64kb' }));
+  signInPages(router, deps, passwordHash);
+  router.use(requireSignIn(deps), requireCsrf);
+  router.get('/', (_req, res) => res.redirect(HOME));
+  for (const addPages of PAGES) addPages(router, deps);
+  return router;
+}

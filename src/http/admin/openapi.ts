@@ -1,0 +1,256 @@
+import { z } from 'zod';
+import { campaignJsonSchema } from '../../campaigns/json-schema';
+import { FunnelQuery, FunnelSvgQuery } from '../../reports/funnel-query';
+import {
+  CallWithEventsView,
+  CampaignDetailView,
+  CampaignListView,
+  ConsentListView,
+  ConsentQuery,
+  ErrorView,
+  EventsQuery,
+  EventsView,
+  FunnelReportView,
+  MessagesQuery,
+  MessagesView,
+  ServiceSwitchBody,
+  ServiceSwitchView,
+} from './schemas';
+
+/**
+ * The admin API as OpenAPI 3.1, generated from the zod schemas the routes parse with.
+ * A test walks the router and checks every route is here (and nothing else), and sends
+ * real requests through a validating proxy of this document.
+ */
+
+type Json = Record<string, unknown>;
+
+export interface Operation {
+  method: 'get' | 'post' | 'put' | 'delete';
+  /** OpenAPI path under /api, with {param} placeholders. */
+  path: string;
+  summary: string;
+  tag: string;
+  query?: z.ZodType;
+  body?: { schema: Json; description: string };
+  /** Status → description and (for JSON answers) the zod schema; `media` for other types. */
+  responses: Record<number, { description: string; schema?: z.ZodType | Json; media?: string; headers?: Json }>;
+  /** Campaign changes take If-Match. */
+  ifMatch?: boolean;
+}
+
+const CAMPAIGN_REF = { $ref: '#/components/schemas/Campaign' };
+const ETAG = { ETag: { description: 'the version of the campaign in service', schema: { type: 'string' } } };
+
+const bad = { description: 'invalid input: error names each failing field', schema: ErrorView };
+const notFound = { description: 'no such campaign', schema: ErrorView };
+const stale = { description: 'If-Match names an older version; ETag has the current one', schema: ErrorView };
+const campaignSaved = (description: string) => ({ description, schema: CampaignDetailView, headers: ETAG });
+
+export const OPERATIONS: readonly Operation[] = [
+  {
+    method: 'get',
+    path: '/campaigns',
+    tag: 'campaigns',
+    summary: 'Every campaign in service, and campaign files that are not (with why)',
+    responses: { 200: { description: 'campaigns', schema: CampaignListView } },
+  },
+  {
+    method: 'post',
+    path: '/campaigns',
+    tag: 'campaigns',
+    summary: 'Create a campaign: written to campaigns/<id>.json and in service from the next call',
+    body: { schema: CAMPAIGN_REF, description: 'the campaign, in the campaign file format' },
+    responses: {
+      201: campaignSaved('created'),
+      400: bad,
+      409: { description: 'a campaign with this id exists', schema: ErrorView },
+    },
+  },
+  {
+    method: 'get',
+    path: '/campaigns/{id}',
+    tag: 'campaigns',
+    summary: 'One campaign as written in its file, with its version (ETag)',
+    responses: { 200: campaignSaved('the campaign'), 404: notFound },
+  },
+  {
+    method: 'put',
+    path: '/campaigns/{id}',
+    tag: 'campaigns',
+    summary: 'Replace a campaign (the id cannot change)',
+    body: { schema: CAMPAIGN_REF, description: 'the whole campaign, in the campaign file format' },
+    ifMatch: true,
+    responses: { 200: campaignSaved('saved'), 400: bad, 404: notFound, 412: stale },
+  },
+  {
+    method: 'delete',
+    path: '/campaigns/{id}',
+    tag: 'campaigns',
+    summary: 'Delete a campaign and its file; its calls hand back from the next call',
+    ifMatch: true,
+    responses: { 204: { description: 'deleted' }, 404: notFound, 412: stale },
+  },
+  ...(['activate', 'deactivate'] as const).map(
+    (action): Operation => ({
+      method: 'post',
+      path: `/campaigns/{id}/${action}`,
+      tag: 'campaigns',
+      summary: action === 'activate' ? 'Switch a campaign on' : 'Switch a campaign off: its calls are handed back',
+      ifMatch: true,
+      responses: { 200: campaignSaved('saved'), 400: bad, 404: notFound, 412: stale },
+    }),
+  ),
+  {
+    method: 'get',
+    path: '/service',
+    tag: 'service',
+    summary: 'The global service switch',
+    responses: { 200: { description: 'the switch', schema: ServiceSwitchView } },
+  },
+  {
+    method: 'put',
+    path: '/service',
+    tag: 'service',
+    summary: 'Switch the service on or off for every campaign, from the next call',
+    body: { schema: z.toJSONSchema(ServiceSwitchBody, { io: 'input' }) as Json, description: 'the new state' },
+    responses: { 200: { description: 'the switch', schema: ServiceSwitchView }, 400: bad },
+  },
+  {
+    method: 'get',
+    path: '/messages',
+    tag: 'records',
+    summary: 'Texts, newest first, with filters; numbers masked unless reveal=true with a reason (logged)',
+    query: MessagesQuery,
+    responses: { 200: { description: 'messages', schema: MessagesView }, 400: bad },
+  },
+  {
+    method: 'get',
+    path: '/consent',
+    tag: 'records',
+    summary: 'Consent evidence, one row per text (JSON, or CSV with format=csv)',
+    query: ConsentQuery,
+    responses: {
+      200: { description: 'consent records', schema: ConsentListView, media: 'text/csv' },
+      400: bad,
+    },
+  },
+  {
+    method: 'get',
+    path: '/events',
+    tag: 'records',
+    summary: 'Call events in a time range, oldest first, paged by id',
+    query: EventsQuery,
+    responses: { 200: { description: 'events', schema: EventsView }, 400: bad },
+  },
+  {
+    method: 'get',
+    path: '/calls/{id}',
+    tag: 'records',
+    summary: 'One call and all its events (numbers masked)',
+    responses: { 200: { description: 'the call', schema: CallWithEventsView }, 404: { description: 'no such call', schema: ErrorView } },
+  },
+  {
+    method: 'get',
+    path: '/reports/funnel',
+    tag: 'reports',
+    summary: 'The deflection funnel for a range of local days, by day, hour, campaign or DNIS (JSON, or CSV with format=csv)',
+    query: FunnelQuery,
+    responses: { 200: { description: 'the report', schema: FunnelReportView, media: 'text/csv' }, 400: bad },
+  },
+  {
+    method: 'get',
+    path: '/reports/funnel.svg',
+    tag: 'reports',
+    summary: 'The funnel (chart=funnel) or its rows over time (chart=series) as an SVG chart',
+    query: FunnelSvgQuery,
+    responses: { 200: { description: 'the chart', media: 'image/svg+xml' }, 400: bad },
+  },
+];
+
+const jsonSchemaOf = (schema: z.ZodType | Json, io: 'input' | 'output'): Json =>
+  schema instanceof z.ZodType ? (z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json) : schema;
+
+/** Query parameters from a zod object schema: one OpenAPI parameter per property. */
+function queryParameters(schema: z.ZodType): Json[] {
+  const json = jsonSchemaOf(schema, 'input') as { properties?: Record<string, Json>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => {
+    const { description, ...rest } = property;
+    return {
+      name,
+      in: 'query',
+      required: json.required?.includes(name) ?? false,
+      ...(description ? { description } : {}),
+      schema: rest,
+    };
+  });
+}
+
+function operationObject(op: Operation): Json {
+  const parameters: Json[] = [];
+  if (op.path.includes('{id}')) parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'string' } });
+  if (op.ifMatch) {
+    parameters.push({
+      name: 'If-Match',
+      in: 'header',
+      required: false,
+      description: 'the ETag you read: the change is refused (412) if someone changed the campaign since',
+      schema: { type: 'string' },
+    });
+  }
+  if (op.query) parameters.push(...queryParameters(op.query));
+  const responses = Object.fromEntries(
+    Object.entries(op.responses).map(([status, r]) => {
+      const content: Json = {};
+      if (r.schema) content['application/json'] = { schema: stripDialect(jsonSchemaOf(r.schema, 'output')) };
+      if (r.media) content[r.media] = { schema: { type: 'string' } };
+      return [
+        status,
+        {
+          description: r.description,
+          ...(Object.keys(content).length ? { content } : {}),
+          ...(r.headers ? { headers: r.headers } : {}),
+        },
+      ];
+    }),
+  );
+  return {
+    summary: op.summary,
+    tags: [op.tag],
+    ...(parameters.length ? { parameters } : {}),
+    ...(op.body
+      ? { requestBody: { required: true, description: op.body.description, content: { 'application/json': { schema: stripDialect(op.body.schema) } } } }
+      : {}),
+    responses: { ...responses, 401: { description: 'missing or wrong bearer token' } },
+  };
+}
+
+/** Schemas inside an OpenAPI 3.1 document take the document's dialect: no $schema of their own. */
+function stripDialect(schema: Json): Json {
+  const { $schema: _dialect, ...rest } = schema;
+  return rest;
+}
+
+export function adminOpenApi(operations: readonly Operation[] = OPERATIONS): Json {
+  const paths: Record<string, Json> = {};
+  for (const op of operations) {
+    paths[op.path] = { ...(paths[op.path] ?? {}), [op.method]: operationObject(op) };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'ivr-deflect admin API',
+      version: '1',
+      description:
+        'Campaigns, the service switch, texts, consent evidence, call events and reports. Every route needs `Authorization: Bearer <ADMIN_TOKEN>`.',
+    },
+    servers: [{ url: '/api' }],
+    security: [{ bearer: [] }],
+    tags: [{ name: 'campaigns' }, { name: 'service' }, { name: 'records' }, { name: 'reports' }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: { Campaign: stripDialect(campaignJsonSchema()) },
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import { funnelChartSvg, seriesChartSvg } from '../reports/chart-svg';
+import { funnelCsv, type FunnelReport } from '../reports/funnel';
+import { FunnelQuery, FunnelSvgQuery, loadFunnelReport, type Range } from '../reports/funnel-query';
+import type { Store } from '../store/port';
+import { badRequestBody } from './validation';
+
+/**
+ * Reports (mounted under /api, behind the admin token): the deflection funnel as JSON,
+ * CSV or an SVG chart, by local day or hour in any time zone, by campaign or by DNIS.
+ */
+export function reportRoutes(store: Store, now: () => Date): Router {
+  const router = express.Router();
+
+  /** The report for a parsed query; undefined when the query was refused (400 already sent). */
+  async function funnelFor<T extends Range>(
+    req: Request,
+    res: Response,
+    schema: z.ZodType<T>,
+  ): Promise<{ query: T; report: FunnelReport } | undefined> {
+    // Figures change with every call; a report of today is stale within seconds.
+    res.set('Cache-Control', 'no-store');
+    const parsed = schema.safeParse(req.query);
+    if (!parsed.success) {
+      res.status(400).json(badRequestBody('query', parsed.error));
+      return undefined;
+    }
+    return { query: parsed.data, report: await loadFunnelReport(store, parsed.data) };
+  }
+
+  router.get('/reports/funnel', async (req, res) => {
+    const found = await funnelFor(req, res, FunnelQuery);
+    if (!found) return;
+    const { query, report } = found;
+    if (query.format === 'csv') {
+      res
+        .type('text/csv; charset=utf-8')
+        .attachment(`funnel-${query.from.slice(0, 10)}-${query.to.slice(0, 10)}.csv`)
+        .send(funnelCsv(report));
+      return;
+    }
+    res.json({ ...report, generatedAt: now().toISOString() });
+  });
+
+  router.get('/reports/funnel.svg', async (req, res) => {
+    const found = await funnelFor(req, res, FunnelSvgQuery);
+    if (!found) return;
+    const { query, report } = found;
+    res
+      .type('image/svg+xml; charset=utf-8')
+      // Opened on its own the chart is a document of ours: nothing in it may run or load.
+      .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
+      .set('X-Content-Type-Options', 'nosniff')
+      .send(query.chart === 'series' ? seriesChartSvg(report) : funnelChartSvg(report));
+  });
+
+  return router;
+}
