@@ -7,6 +7,7 @@ import { serveAssets } from './assets';
 import { requireCsrf } from './csrf';
 import { campaignPages } from './pages/campaigns';
 import { messagesPages } from './pages/messages';
+import { reportPages } from './pages/reports';
 import { servicePages } from './pages/service';
 import type { PasswordHash } from './password';
 import { consoleErrors, render } from './render';
@@ -32,7 +33,7 @@ export interface ConsoleDeps {
 export type ConsolePages = (router: Router, deps: ConsoleDeps) => void;
 
 /** Every page group, in no particular order: add new ones here. */
-const PAGES: readonly ConsolePages[] = [campaignPages, servicePages, messagesPages];
+const PAGES: readonly ConsolePages[] = [campaignPages, servicePages, messagesPages, reportPages];
 
 // Pages hold phone numbers and switches: never cached, framed or named in a Referer elsewhere.
 const pageHeaders: RequestHandler = (_req, res, next) => {

@@ -1,0 +1,105 @@
+import type { Response, Router } from 'express';
+import { z } from 'zod';
+import { fieldErrors } from '../../http/validation';
+import { funnelChartSvg, seriesChartSvg } from '../../reports/chart-svg';
+import { FUNNEL_GROUPINGS, funnelCsv, type FunnelReport } from '../../reports/funnel';
+import { FunnelFields, loadFunnelReport, withRange } from '../../reports/funnel-query';
+import { wallClock } from '../../time-zone';
+import type { ConsoleDeps } from '../routes';
+import { render } from '../render';
+
+/** The console asks the same question as GET /api/reports/funnel; blank fields take defaults. */
+const ReportForm = z.object(FunnelFields).transform(withRange);
+type ReportForm = Record<'from' | 'to' | 'timeZone' | 'by' | 'campaign', string>;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The reports page: the deflection funnel for a range of local days, as figures, an SVG
+ * funnel, the rows over time and a table, with a CSV of the same report.
+ */
+export function reportPages(router: Router, deps: ConsoleDeps): void {
+  router.get('/reports', async (req, res) => {
+    const form = formFrom(req.query, deps);
+    const parsed = ReportForm.safeParse(withoutBlanks(form));
+    if (!parsed.success) {
+      showPage(res, deps, form, undefined, errorsOf(parsed.error));
+      return;
+    }
+    showPage(res, deps, form, await loadFunnelReport(deps.store, parsed.data), {});
+  });
+
+  router.get('/reports.csv', async (req, res) => {
+    const form = formFrom(req.query, deps);
+    const parsed = ReportForm.safeParse(withoutBlanks(form));
+    if (!parsed.success) {
+      showPage(res, deps, form, undefined, errorsOf(parsed.error));
+      return;
+    }
+    const report = await loadFunnelReport(deps.store, parsed.data);
+    res.type('text/csv; charset=utf-8').attachment(`funnel-${form.from}-${form.to}.csv`).send(funnelCsv(report));
+  });
+}
+
+/** The form as asked, with defaults: the last 7 local days in the first campaign's zone. */
+function formFrom(query: Record<string, unknown>, deps: ConsoleDeps): ReportForm {
+  const value = (name: string): string => (typeof query[name] === 'string' ? (query[name] as string).trim() : '');
+  const timeZone = value('timeZone') || deps.catalog.all().find((c) => c.timeZone)?.timeZone || 'UTC';
+  const today = localDate(deps.now(), timeZone);
+  return {
+    from: value('from') || shiftDate(today, -6),
+    to: value('to') || today,
+    timeZone,
+    by: value('by') || 'day',
+    campaign: value('campaign'),
+  };
+}
+
+function withoutBlanks(form: ReportForm): Record<string, string> {
+  return Object.fromEntries(Object.entries(form).filter(([, v]) => v !== ''));
+}
+
+function errorsOf(error: z.ZodError): Record<string, string> {
+  return Object.fromEntries(fieldErrors(error).map((e) => [e.field.split('.')[0] ?? '', e.message]));
+}
+
+function localDate(at: Date, timeZone: string): string {
+  const w = (() => {
+    try {
+      return wallClock(at, timeZone);
+    } catch {
+      return wallClock(at, 'UTC');
+    }
+  })();
+  return `${w.year}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`;
+}
+
+function shiftDate(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+function showPage(res: Response, deps: ConsoleDeps, form: ReportForm, report: FunnelReport | undefined, errors: Record<string, string>): void {
+  const today = localDate(deps.now(), form.timeZone);
+  const link = (from: string, to: string) =>
+    `/admin/reports?${new URLSearchParams({ ...form, from, to }).toString()}`;
+  render(res, 'reports', {
+    title: 'Reports',
+    nav: 'reports',
+    status: report ? 200 : 400,
+    form,
+    errors,
+    groupings: FUNNEL_GROUPINGS,
+    campaigns: deps.catalog.entries().map((e) => ({ id: e.id, name: e.campaign.name })),
+    presets: [
+      { label: 'Today', href: link(today, today) },
+      { label: 'Last 7 days', href: link(shiftDate(today, -6), today) },
+      { label: 'Last 30 days', href: link(shiftDate(today, -29), today) },
+    ],
+    csvHref: `/admin/reports.csv?${new URLSearchParams(form).toString()}`,
+    report: report ?? null,
+    // Our own renderer escapes every text it draws: safe to place in the page as markup.
+    funnelSvg: report ? funnelChartSvg(report) : '',
+    seriesSvg: report && report.rows.length ? seriesChartSvg(report) : '',
+    percent: (rate: number | null) => (rate === null ? '–' : `${(rate * 100).toFixed(1)}%`),
+  });
+}

@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/**
+ * Browser tests drive Debian's Chromium (the `chromium` package; .ci/run installs it)
+ * through playwright-core. Where no Chromium is installed the tests are skipped with a
+ * notice that cannot be missed, never passed silently.
+ */
+
+const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+  (p): p is string => Boolean(p),
+);
+export const chromiumPath = CANDIDATES.find((p) => fs.existsSync(p));
+
+export function describeIfChromium(name: string): jest.Describe {
+  if (chromiumPath) return describe;
+  process.stderr.write(
+    `\n*** NOTICE: no Chromium found (${CANDIDATES.join(', ')}): the browser tests "${name}" are SKIPPED. ` +
+      'Install it with `apt-get install -y chromium` or set CHROMIUM_PATH. ***\n\n',
+  );
+  return describe.skip;
+}
+
+export async function launchChromium(): Promise<Browser> {
+  if (!chromiumPath) throw new Error('no Chromium');
+  // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+  return chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+}
+
+/** Screenshots go to test-artifacts/screenshots/, kept by CI for people to look at. */
+export const SCREENSHOT_DIR = path.resolve(__dirname, '../../test-artifacts/screenshots');
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
