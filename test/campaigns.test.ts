@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROMPT_NAMES } from '../src/campaigns/default-prompts';
 import { campaignJsonSchemaText } from '../src/campaigns/json-schema';
-import { CampaignError, CampaignRegistry, loadCampaignFiles } from '../src/campaigns/registry';
+import pino from 'pino';
+import { FileCampaignCatalog } from '../src/campaigns/file-catalog';
+import { CampaignError, CampaignRegistry } from '../src/campaigns/registry';
 import { CampaignSchema, type Campaign, type CampaignInput } from '../src/campaigns/schema';
 
 /**
@@ -41,7 +43,13 @@ function folder(files: Record<string, unknown>): string {
   return dir;
 }
 
-/** The problems loadCampaignFiles reports for dir; fails the test when it loads. */
+/** The campaigns of a folder as the server loads them at start-up (no environment checks). */
+function loadCampaignFiles(dir: string) {
+  const catalog = FileCampaignCatalog.open({ dir, check: () => [], log: pino({ level: 'silent' }), watch: false });
+  return catalog.all();
+}
+
+/** The problems loading dir reports; fails the test when it loads. */
 function problemsOf(dir: string): string[] {
   try {
     loadCampaignFiles(dir);
@@ -73,7 +81,7 @@ describe('the shipped example', () => {
   });
 
   it('is found by its DNIS in E.164', () => {
-    const lookup = CampaignRegistry.fromDirectory(CAMPAIGNS_DIR).resolve('+18005550100');
+    const lookup = new CampaignRegistry(loadCampaignFiles(CAMPAIGNS_DIR)).resolve('+18005550100');
     expect(lookup.kind).toBe('found');
     expect(lookup.kind !== 'unknown' && lookup.campaign.id).toBe('example-support');
   });

@@ -371,7 +371,7 @@ function settle(next: Map<string, FileState>, candidates: readonly FileState[]):
   }
 }
 
-/** The file names of the folder's campaign files, in the order loadCampaignFiles reads them. */
+/** The file names of the folder's campaign files, in name order. */
 function listCampaignFiles(dir: string): string[] {
   try {
     return fs.readdirSync(dir).filter(isCampaignFile).sort();
@@ -381,7 +381,7 @@ function listCampaignFiles(dir: string): string[] {
 }
 
 /**
- * One file's campaign, or its problems worded as loadCampaignFiles words them (file name,
+ * One file's campaign, or its problems worded for people (file name,
  * field path, message), with the environment's check added.
  */
 function parseCampaignFile(file: string, bytes: Buffer, check: CampaignCheck): Good | string[] {

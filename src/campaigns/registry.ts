@@ -1,8 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { CountryCode } from 'libphonenumber-js';
 import { normaliseNumber, extractDialString } from '../phone';
-import { CampaignSchema, type Campaign } from './schema';
+import type { Campaign } from './schema';
 
 /** The campaigns port: what the call flow needs to know about campaigns. */
 export interface Campaigns {
@@ -25,40 +23,6 @@ export class CampaignError extends Error {
 /** Campaign files are *.json in the campaigns folder; the published JSON Schema is not one. */
 export function isCampaignFile(name: string): boolean {
   return name.endsWith('.json') && !name.endsWith('.schema.json');
-}
-
-/**
- * Reads and validates every campaign file. Any problem in any file is collected and
- * thrown together (file name and field path each), so one start-up shows them all.
- */
-export function loadCampaignFiles(dir: string): Campaign[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir).filter(isCampaignFile).sort();
-  } catch (err) {
-    throw new CampaignError([`${dir}: cannot read the campaigns folder (${(err as Error).message})`]);
-  }
-  const problems: string[] = [];
-  const campaigns: Campaign[] = [];
-  for (const name of names) {
-    let json: unknown;
-    try {
-      json = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
-    } catch (err) {
-      problems.push(`${name}: not valid JSON (${(err as Error).message})`);
-      continue;
-    }
-    const parsed = CampaignSchema.safeParse(json);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        problems.push(`${name}: ${issue.path.join('.') || '(file)'}: ${issue.message}`);
-      }
-      continue;
-    }
-    campaigns.push(parsed.data);
-  }
-  if (problems.length) throw new CampaignError(problems);
-  return campaigns;
 }
 
 /**
@@ -94,10 +58,6 @@ export class CampaignRegistry implements Campaigns {
     }
     if (problems.length) throw new CampaignError(problems);
     this.countries = [...new Set(campaigns.map((c) => c.country as CountryCode))];
-  }
-
-  static fromDirectory(dir: string): CampaignRegistry {
-    return new CampaignRegistry(loadCampaignFiles(dir));
   }
 
   resolve(rawDnis: string): CampaignLookup {

@@ -1,5 +1,5 @@
 import { toCsv } from '../http/csv';
-import type { FunnelSlot } from '../store/port';
+import { emptyFunnelCounts, type FunnelCounts, type FunnelSlot } from '../store/port';
 import { startOfLocalDay, wallClock, type WallClock } from '../time-zone';
 
 /**
@@ -17,18 +17,6 @@ export const MAX_RANGE_DAYS: Record<FunnelGrouping, number> = { hour: 31, day: 3
 /** The key of calls without a campaign (unknown DNIS) or without a DNIS: never a campaign id or a number. */
 export const NONE_KEY = '(none)';
 
-export interface FunnelCounts {
-  calls: number;
-  offered: number;
-  /** Calls not offered, by reason; every row lists every reason of the report, in name order. */
-  notOffered: Record<string, number>;
-  accepted: number;
-  declined: number;
-  textsSent: number;
-  textsDelivered: number;
-  textsFailed: number;
-  linksClicked: number;
-}
 
 /** Shares between 0 and 1, rounded to 4 decimals; null when the denominator is 0. */
 export interface FunnelRates {
@@ -101,7 +89,7 @@ export function buildFunnelReport(slots: readonly FunnelSlot[], options: FunnelR
   const bucketOf = (place: Place): Bucket => {
     let bucket = buckets.get(place.id);
     if (!bucket) {
-      bucket = { ...place, counts: emptyCounts() };
+      bucket = { ...place, counts: emptyFunnelCounts() };
       buckets.set(place.id, bucket);
     }
     return bucket;
@@ -116,7 +104,7 @@ export function buildFunnelReport(slots: readonly FunnelSlot[], options: FunnelR
     for (let t = from; t < to; t += step) bucketOf(placeAt(t));
     if (to > from) bucketOf(placeAt(to - 1));
   }
-  const total = emptyCounts();
+  const total = emptyFunnelCounts();
   for (const slot of slots) {
     const key = by === 'campaign' ? (slot.campaignId ?? NONE_KEY) : by === 'dnis' ? slot.dnis || NONE_KEY : undefined;
     const place = placeAt ? placeAt(Date.parse(slot.slot)) : { id: key ?? '', key: key ?? '', start: null, order: key ?? '' };
@@ -250,19 +238,6 @@ function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
 
-function emptyCounts(): FunnelCounts {
-  return {
-    calls: 0,
-    offered: 0,
-    notOffered: {},
-    accepted: 0,
-    declined: 0,
-    textsSent: 0,
-    textsDelivered: 0,
-    textsFailed: 0,
-    linksClicked: 0,
-  };
-}
 
 function addCounts(into: FunnelCounts, slot: FunnelSlot): void {
   for (const field of COUNT_FIELDS) into[field] += slot[field];

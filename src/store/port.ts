@@ -262,11 +262,15 @@ export interface AdminSession {
  * slot, for one campaign and DNIS. Reports regroup slots by local day or hour in any
  * time zone (every zone's offset is a whole number of quarter hours).
  */
-export interface FunnelSlot {
+export interface FunnelSlot extends FunnelCounts {
   /** Start of the slot, ISO 8601 UTC ("2026-11-21T09:15:00.000Z"). */
   slot: string;
   campaignId: string | null;
   dnis: string;
+}
+
+/** Calls that reached each step of the deflection funnel (each call counted once per step). */
+export interface FunnelCounts {
   calls: number;
   offered: number;
   /** Calls not offered, by the reason recorded on their not-offered event. */
@@ -277,6 +281,10 @@ export interface FunnelSlot {
   textsDelivered: number;
   textsFailed: number;
   linksClicked: number;
+}
+
+export function emptyFunnelCounts(): FunnelCounts {
+  return { calls: 0, offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0 };
 }
 
 export interface FunnelQuery {

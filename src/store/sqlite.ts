@@ -24,6 +24,7 @@ import type {
   FunnelSlot,
   MessageQuery,
 } from './port';
+import { emptyFunnelCounts } from './port';
 
 /**
  * Migrations run in order at start; each runs once, recorded in schema_migrations.
@@ -660,15 +661,7 @@ export class SqliteStore implements Store {
             slot: r.slot as string,
             campaignId,
             dnis: r.dnis as string,
-            calls: 0,
-            offered: 0,
-            notOffered: {},
-            accepted: 0,
-            declined: 0,
-            textsSent: 0,
-            textsDelivered: 0,
-            textsFailed: 0,
-            linksClicked: 0,
+            ...emptyFunnelCounts(),
           };
           slots.push(last);
         }
