@@ -22,8 +22,10 @@ export interface AdminDeps {
 export function adminRoutes(deps: AdminDeps): Router {
   const { store, log, now } = deps;
   const router = express.Router();
-  const openApi = JSON.stringify(adminOpenApi());
+  // Built on first request: generating it costs more than the rest of start-up's routing.
+  let openApi: string | undefined;
   router.get('/openapi.json', (_req, res) => {
+    openApi ??= JSON.stringify(adminOpenApi());
     res.type('application/json').send(openApi);
   });
 
