@@ -8,7 +8,7 @@ import { recordRoutes } from './admin/record-routes';
 import { ServiceSwitchBody } from './admin/schemas';
 import { requireAdminToken } from './admin-auth';
 import { reportRoutes } from './report-routes';
-import { badRequestBody } from './validation';
+import { parseOr400 } from './validation';
 
 export interface AdminDeps {
   store: Store;
@@ -41,12 +41,9 @@ export function adminRoutes(deps: AdminDeps): Router {
     res.set('Cache-Control', 'no-store').json(await store.getServiceSwitch());
   });
   router.put('/service', async (req, res) => {
-    const body = ServiceSwitchBody.safeParse(req.body);
-    if (!body.success) {
-      res.status(400).json(badRequestBody('body', body.error));
-      return;
-    }
-    const result = await store.setServiceSwitch(body.data.enabled, 'admin-api', now().toISOString());
+    const body = parseOr400(ServiceSwitchBody, req.body, 'body', res);
+    if (!body) return;
+    const result = await store.setServiceSwitch(body.enabled, 'admin-api', now().toISOString());
     log.warn({ enabled: result.enabled }, 'service switched by the admin API');
     res.json(result);
   });

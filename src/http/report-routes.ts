@@ -4,7 +4,7 @@ import { funnelChartSvg, seriesChartSvg } from '../reports/chart-svg';
 import { funnelCsv, type FunnelReport } from '../reports/funnel';
 import { FunnelQuery, FunnelSvgQuery, loadFunnelReport, type Range } from '../reports/funnel-query';
 import type { Store } from '../store/port';
-import { badRequestBody } from './validation';
+import { parseOr400 } from './validation';
 
 /**
  * Reports (mounted under /api, behind the admin token): the deflection funnel as JSON,
@@ -21,12 +21,8 @@ export function reportRoutes(store: Store, now: () => Date): Router {
   ): Promise<{ query: T; report: FunnelReport } | undefined> {
     // Figures change with every call; a report of today is stale within seconds.
     res.set('Cache-Control', 'no-store');
-    const parsed = schema.safeParse(req.query);
-    if (!parsed.success) {
-      res.status(400).json(badRequestBody('query', parsed.error));
-      return undefined;
-    }
-    return { query: parsed.data, report: await loadFunnelReport(store, parsed.data) };
+    const query = parseOr400(schema, req.query, 'query', res);
+    return query && { query, report: await loadFunnelReport(store, query) };
   }
 
   router.get('/reports/funnel', async (req, res) => {

@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import type { z } from 'zod';
 
 export interface FieldError {
@@ -23,4 +24,12 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
 export function badRequestBody(what: string, error: z.ZodError): { error: string; fields: FieldError[] } {
   const fields = fieldErrors(error);
   return { error: `invalid ${what}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, fields };
+}
+
+/** Parses a query or body; on failure answers 400 naming the fields and returns undefined. */
+export function parseOr400<T>(schema: z.ZodType<T>, input: unknown, what: 'query' | 'body', res: Response): T | undefined {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  res.status(400).json(badRequestBody(what, parsed.error));
+  return undefined;
 }

@@ -222,6 +222,9 @@ export interface ServiceSwitch {
   changedAt: string | null;
 }
 
+/** What MessageQuery.number accepts: a whole E.164 number, or its last 2 to 6 digits. */
+export const NUMBER_FILTER = /^(\+[1-9]\d{6,14}|\d{2,6})$/;
+
 /** Filters of the admin messages search; all optional but the page size. */
 export interface MessageQuery {
   limit: number;

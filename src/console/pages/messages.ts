@@ -2,7 +2,7 @@ import type { Response, Router } from 'express';
 import { z } from 'zod';
 import { fieldErrors } from '../../http/validation';
 import { maskNumber } from '../../phone';
-import { STATUS_RANK, type MessageQuery, type MessageRecord, type MessageStatus } from '../../store/port';
+import { NUMBER_FILTER, STATUS_RANK, type MessageQuery, type MessageRecord, type MessageStatus } from '../../store/port';
 import type { ConsoleDeps } from '../routes';
 import { render } from '../render';
 import { currentSession } from '../session';
@@ -20,7 +20,7 @@ const Filters = z.object({
     z
       .string()
       .transform((v) => v.replace(/[\s().-]/g, ''))
-      .pipe(z.string().regex(/^(\+[1-9]\d{6,14}|\d{2,6})$/, 'must be a whole number with + and country code, or its last 2 to 6 digits')),
+      .pipe(z.string().regex(NUMBER_FILTER, 'must be a whole number with + and country code, or its last 2 to 6 digits')),
   ),
   from: blankIsUnset(z.iso.date('must be a date (YYYY-MM-DD)')),
   before: blankIsUnset(z.iso.datetime('must be a time from an "Older" link')),

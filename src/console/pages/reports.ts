@@ -19,24 +19,24 @@ const DAY_MS = 86_400_000;
  * funnel, the rows over time and a table, with a CSV of the same report.
  */
 export function reportPages(router: Router, deps: ConsoleDeps): void {
-  router.get('/reports', async (req, res) => {
-    const form = formFrom(req.query, deps);
+  /** The report the form asks for; undefined when the form was refused (the page with its errors is sent). */
+  async function reportFor(query: Record<string, unknown>, res: Response): Promise<{ form: ReportForm; report: FunnelReport } | undefined> {
+    const form = formFrom(query, deps);
     const parsed = ReportForm.safeParse(withoutBlanks(form));
-    if (!parsed.success) {
-      showPage(res, deps, form, undefined, errorsOf(parsed.error));
-      return;
-    }
-    showPage(res, deps, form, await loadFunnelReport(deps.store, parsed.data), {});
+    if (parsed.success) return { form, report: await loadFunnelReport(deps.store, parsed.data) };
+    showPage(res, deps, form, undefined, errorsOf(parsed.error));
+    return undefined;
+  }
+
+  router.get('/reports', async (req, res) => {
+    const found = await reportFor(req.query, res);
+    if (found) showPage(res, deps, found.form, found.report, {});
   });
 
   router.get('/reports.csv', async (req, res) => {
-    const form = formFrom(req.query, deps);
-    const parsed = ReportForm.safeParse(withoutBlanks(form));
-    if (!parsed.success) {
-      showPage(res, deps, form, undefined, errorsOf(parsed.error));
-      return;
-    }
-    const report = await loadFunnelReport(deps.store, parsed.data);
+    const found = await reportFor(req.query, res);
+    if (!found) return;
+    const { form, report } = found;
     res.type('text/csv; charset=utf-8').attachment(`funnel-${form.from}-${form.to}.csv`).send(funnelCsv(report));
   });
 }

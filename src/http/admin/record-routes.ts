@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { maskNumber } from '../../phone';
 import type { CallEvent, CallRecord, ConsentRecord, MessageRecord, Store } from '../../store/port';
 import { toCsv } from '../csv';
-import { badRequestBody } from '../validation';
+import { parseOr400 } from '../validation';
 import { ConsentQuery, EventsQuery, MessagesQuery } from './schemas';
 
 /**
@@ -15,12 +15,8 @@ export function recordRoutes(store: Store, log: Logger): Router {
   const router = express.Router();
 
   router.get('/messages', async (req, res) => {
-    const query = MessagesQuery.safeParse(req.query);
-    if (!query.success) {
-      res.status(400).json(badRequestBody('query', query.error));
-      return;
-    }
-    const q = query.data;
+    const q = parseOr400(MessagesQuery, req.query, 'query', res);
+    if (!q) return;
     const reveal = q.reveal === 'true';
     if (reveal) log.warn({ reason: q.reason, by: 'admin-api' }, 'messages listed with whole numbers');
     const messages = await store.listMessages({
@@ -36,12 +32,8 @@ export function recordRoutes(store: Store, log: Logger): Router {
   });
 
   router.get('/consent', async (req, res) => {
-    const query = ConsentQuery.safeParse(req.query);
-    if (!query.success) {
-      res.status(400).json(badRequestBody('query', query.error));
-      return;
-    }
-    const q = query.data;
+    const q = parseOr400(ConsentQuery, req.query, 'query', res);
+    if (!q) return;
     const reveal = q.reveal === 'true';
     if (reveal) log.warn({ reason: q.reason, from: q.from, to: q.to, campaign: q.campaign }, 'consent export with whole numbers');
     const records = await store.listConsent({
@@ -64,12 +56,8 @@ export function recordRoutes(store: Store, log: Logger): Router {
   });
 
   router.get('/events', async (req, res) => {
-    const query = EventsQuery.safeParse(req.query);
-    if (!query.success) {
-      res.status(400).json(badRequestBody('query', query.error));
-      return;
-    }
-    const q = query.data;
+    const q = parseOr400(EventsQuery, req.query, 'query', res);
+    if (!q) return;
     const events = await store.searchEvents({
       from: new Date(q.from).toISOString(),
       to: new Date(q.to).toISOString(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_TYPES } from '../../store/port';
+import { EVENT_TYPES, NUMBER_FILTER } from '../../store/port';
 
 /**
  * What the admin API accepts and answers, as zod schemas: the routes parse with them and
@@ -27,7 +27,7 @@ export const MessagesQuery = z
     callId: z.string().min(1).max(128).optional(),
     number: z
       .string()
-      .regex(/^(\+[1-9]\d{6,14}|\d{2,6})$/, 'must be a whole E.164 number or its last 2 to 6 digits')
+      .regex(NUMBER_FILTER, 'must be a whole E.164 number or its last 2 to 6 digits')
       .optional()
       .describe('the destination: a whole E.164 number, or its last digits'),
     ...RevealFields,
