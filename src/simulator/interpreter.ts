@@ -1,0 +1,910 @@
+import { elements, parseXml, textContent, type VxmlElement, type VxmlNode } from './dom';
+import { dialogName, documentBase, findDialog, parseTime, readDocument, splitTarget, type VxmlDocument } from './documents';
+import { defaultAction, selectCatch, VxmlEvent } from './events';
+import { CallFetcher, type FetchRequest } from './fetcher';
+import { dtmfGrammars, matchInput, type ActiveGrammar } from './listening';
+import { Sandbox, type ScopeChain, type ScopeObject } from './scope';
+import { CallEnded, Returned, Transition, type PreparedDocument, type TransitionTarget } from './signals';
+import { collapse, speak, spoken, type Enumerated } from './speech';
+import type { CallerInput, CallOutcome, EndReason, SimulationOptions, TranscriptEntry } from './types';
+
+const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
+const DEFAULT_SCRIPT_TIMEOUT_MS = 250;
+const DEFAULT_MAX_STEPS = 2_000;
+/** Events raised while handling events: a handler that rethrows forever ends the call. */
+const MAX_EVENT_CHAIN = 25;
+const MAX_SUBDIALOG_DEPTH = 20;
+const NORMAL_ENDINGS: ReadonlySet<EndReason> = new Set(['exit', 'disconnect', 'document-end', 'hangup', 'return']);
+
+const INPUT_ITEMS = new Set(['field', 'record', 'transfer', 'object', 'subdialog']);
+const FORM_ITEMS = new Set([...INPUT_ITEMS, 'block', 'initial']);
+
+/** The application a document belongs to: its root document and the application scope. */
+interface Application {
+  /** The root document's URL, or the document's own when it names no root. */
+  url: string;
+  root?: VxmlDocument;
+  scope: ScopeObject;
+}
+
+/** One execution context: the top-level call, or a subdialog running inside it. */
+interface Execution {
+  app: Application;
+  doc: VxmlDocument;
+  docScope: ScopeObject;
+  depth: number;
+}
+
+interface FormItem {
+  el: VxmlElement;
+  /** The form item variable: the name attribute, or an internal name for unnamed items. */
+  name: string;
+}
+
+/** The state of one dialog while the FIA runs it (reset each time the dialog is entered). */
+interface DialogState {
+  exec: Execution;
+  dialog: VxmlElement;
+  scope: ScopeObject;
+  items: FormItem[];
+  promptCounts: Map<string, number>;
+  eventCounts: Map<string, Map<string, number>>;
+  nextItem?: string;
+  /** The item being collected: events raised now are counted and caught for it. */
+  current?: FormItem;
+  /** Set by <reprompt> (or a default handler) while an event is being handled. */
+  reprompt: boolean;
+}
+
+/** What executable content runs in: its document and, inside a dialog, the dialog's state. */
+interface Where {
+  doc: VxmlDocument;
+  state?: DialogState;
+}
+
+/** Where an event is being handled: the elements whose catches apply and the scope chain. */
+interface EventPlace {
+  doc: VxmlDocument;
+  scopes: VxmlElement[];
+  chain: ScopeChain;
+  counters: Map<string, number>;
+  state?: DialogState;
+}
+
+/**
+ * A VoiceXML 2.1 browser for one call: fetches documents, runs the Form Interpretation
+ * Algorithm (VoiceXML 2.0 appendix C) over forms and menus, and takes the caller's
+ * inputs from options.inputs. Everything the caller would hear or the platform would do
+ * is written to the transcript.
+ */
+export class Interpreter {
+  private readonly sandbox: Sandbox;
+  private readonly fetcher: CallFetcher;
+  private readonly transcript: TranscriptEntry[] = [];
+  private readonly documents: string[] = [];
+  private readonly session: ScopeObject;
+  private readonly rootCache = new Map<string, VxmlDocument>();
+  private promptQueue: string[] = [];
+  private steps = 0;
+  private hungUp = false;
+  private disconnected?: Record<string, unknown>;
+
+  constructor(private readonly options: SimulationOptions) {
+    this.sandbox = new Sandbox(options.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS);
+    this.fetcher = new CallFetcher((entry) => this.record(entry));
+    this.session = this.sandbox.newScope({ connection: this.sandbox.toRealm(connectionInfo(options)) });
+  }
+
+  async run(): Promise<CallOutcome> {
+    let ending: CallEnded;
+    try {
+      const { url, fragment } = splitTarget(this.options.url, this.options.url);
+      const startMethod = this.options.startMethod ?? 'GET';
+      const start = await this.prepare({ url: url ?? this.options.url, method: startMethod, timeoutMs: this.fetchTimeout() }, undefined, fragment);
+      const returned = await this.runExecution(start, undefined, undefined, 0);
+      ending = returned.result.event
+        ? new CallEnded('error', { event: returned.result.event, message: returned.result.message })
+        : new CallEnded('return', { values: returned.result.values });
+    } catch (err) {
+      if (err instanceof CallEnded) ending = err;
+      else if (err instanceof VxmlEvent) ending = new CallEnded('error', { event: err.event, message: err.message });
+      else throw err;
+    }
+    this.flushPrompts();
+    const { reason, details } = ending;
+    this.record({ kind: 'end', reason, ...details });
+    return { reason, normal: NORMAL_ENDINGS.has(reason), ...details, transcript: this.transcript, documents: this.documents };
+  }
+
+  // ---------------------------------------------------------------- documents
+
+  /** Fetches a document and, when it belongs to another application, its root document. */
+  private async prepare(request: FetchRequest, current: Application | undefined, fragment?: string): Promise<PreparedDocument> {
+    const doc = await this.fetchDocument(request);
+    if (!findDialog(doc, fragment)) throw new VxmlEvent('error.badfetch', `${doc.url} has no dialog${fragment ? ` "${fragment}"` : ''}`);
+    if (!doc.applicationUrl || doc.applicationUrl === current?.url) return { doc, fragment };
+    let root = this.rootCache.get(doc.applicationUrl);
+    if (!root) {
+      root = await this.fetchDocument({ url: doc.applicationUrl, method: 'GET', timeoutMs: this.fetchTimeout(undefined, doc) });
+      this.rootCache.set(doc.applicationUrl, root);
+    }
+    return { doc, root, fragment };
+  }
+
+  private async fetchDocument(request: FetchRequest): Promise<VxmlDocument> {
+    const result = await this.fetcher.fetch(request);
+    this.documents.push(result.url);
+    if (this.options.validate) {
+      const errors = await this.options.validate(result.text);
+      if (errors.length) this.record({ kind: 'invalid', url: result.url, errors });
+    }
+    return readDocument(result.url, result.text);
+  }
+
+  /** Runs an execution context from its first document to <return> (or the call's end). */
+  private async runExecution(start: PreparedDocument, inherited: Application | undefined, params: Map<string, unknown> | undefined, depth: number): Promise<Returned> {
+    let dialog = findDialog(start.doc, start.fragment);
+    if (!dialog) throw new VxmlEvent('error.badfetch', `${start.doc.url} has no dialog${start.fragment ? ` "${start.fragment}"` : ''}`);
+    let exec = await this.enterDocument(start, inherited, depth);
+    try {
+      for (;;) {
+        const next = await this.runDialog(exec, dialog, params);
+        params = undefined;
+        if (next.kind === 'dialog') {
+          dialog = next.dialog;
+        } else {
+          exec = await this.enterDocument(next.prepared, exec.app, depth);
+          dialog = findDialog(exec.doc, next.prepared.fragment) as VxmlElement;
+        }
+      }
+    } catch (err) {
+      if (err instanceof Returned) return err;
+      throw err;
+    }
+  }
+
+  /** Initialises the application scope (for a new application) and the document scope. */
+  private async enterDocument(prepared: PreparedDocument, current: Application | undefined, depth: number): Promise<Execution> {
+    const { doc } = prepared;
+    const appUrl = doc.applicationUrl ?? doc.url;
+    let app = current;
+    if (!app || app.url !== appUrl) {
+      app = { url: appUrl, root: prepared.root, scope: this.sandbox.newScope() };
+      if (app.root) await this.initialiseVariables(app.root, [this.session, app.scope], [app.root.root]);
+    }
+    // The root document visited as a page shares the application scope as its document scope.
+    const docScope = app.root?.url === doc.url ? app.scope : this.sandbox.newScope();
+    const exec: Execution = { app, doc, docScope, depth };
+    if (docScope !== app.scope) {
+      await this.initialiseVariables(doc, [this.session, app.scope, docScope], [doc.root, ...(app.root ? [app.root.root] : [])]);
+    }
+    return exec;
+  }
+
+  /** The document-level <var> and <script> elements, in document order. */
+  private async initialiseVariables(doc: VxmlDocument, chain: ScopeChain, catchScopes: VxmlElement[]): Promise<void> {
+    const place: EventPlace = { doc, scopes: catchScopes, chain, counters: new Map() };
+    for (const el of elements(doc.root, 'var', 'script')) {
+      await this.guarded(place, () => this.execute([el], chain, { doc }));
+    }
+  }
+
+  /** Runs fn; an event it raises is handled at place (a transition from the handler propagates). */
+  private async guarded(place: EventPlace, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (!(err instanceof VxmlEvent)) throw err;
+      await this.handleEvent(err, place, 0);
+    }
+  }
+
+  // ---------------------------------------------------------------- dialogs
+
+  private async runDialog(
+    exec: Execution,
+    dialog: VxmlElement,
+    params: Map<string, unknown> | undefined,
+  ): Promise<{ kind: 'dialog'; dialog: VxmlElement } | { kind: 'document'; prepared: PreparedDocument }> {
+    const state: DialogState = {
+      exec,
+      dialog,
+      scope: this.sandbox.newScope(),
+      items: dialog.name === 'menu' ? [{ el: dialog, name: '_menu' }] : formItems(dialog),
+      promptCounts: new Map(),
+      eventCounts: new Map(),
+      reprompt: false,
+    };
+    let playPrompts = true;
+    let pending: (() => Promise<void>) | undefined = () => this.initialiseDialog(state, params);
+    for (;;) {
+      if (!pending) {
+        const skipPrompts = !playPrompts;
+        pending = async () => {
+          const item = this.selectItem(state);
+          if (!item) throw new CallEnded('document-end');
+          await this.collect(state, item, skipPrompts);
+        };
+      }
+      this.step();
+      const work: () => Promise<void> = pending;
+      pending = undefined;
+      playPrompts = true;
+      try {
+        await work();
+      } catch (err) {
+        const outcome = await this.afterInterruption(err, state);
+        if (outcome.kind === 'leave') return outcome.to;
+        pending = outcome.next;
+        playPrompts = outcome.playPrompts;
+      }
+    }
+  }
+
+  /**
+   * What the FIA does after an event or a transition interrupted the current step: handle
+   * the event (possibly raising another), move to an item, or leave the dialog.
+   */
+  private async afterInterruption(
+    err: unknown,
+    state: DialogState,
+    chain = 0,
+  ): Promise<
+    | { kind: 'leave'; to: { kind: 'dialog'; dialog: VxmlElement } | { kind: 'document'; prepared: PreparedDocument } }
+    | { kind: 'continue'; next?: () => Promise<void>; playPrompts: boolean }
+  > {
+    if (chain > MAX_EVENT_CHAIN) throw new CallEnded('aborted', { message: 'events kept raising events: the call was stopped' });
+    try {
+      if (err instanceof VxmlEvent) {
+        state.reprompt = false;
+        await this.handleEvent(err, this.placeOf(state, state.current), chain);
+        return { kind: 'continue', playPrompts: state.reprompt };
+      }
+      if (err instanceof Transition) return await this.transition(err.target, state);
+      throw err;
+    } catch (next) {
+      if (next instanceof VxmlEvent || next instanceof Transition) return this.afterInterruption(next, state, chain + 1);
+      throw next;
+    }
+  }
+
+  private async transition(target: TransitionTarget, state: DialogState): ReturnType<Interpreter['afterInterruption']> {
+    switch (target.kind) {
+      case 'item':
+        if (!state.items.some((i) => i.name === target.name)) throw new VxmlEvent('error.badfetch', `no form item "${target.name}" in this dialog`);
+        state.nextItem = target.name;
+        return { kind: 'continue', playPrompts: true };
+      case 'dialog': {
+        const dialog = findDialog(state.exec.doc, target.id);
+        if (!dialog) throw new VxmlEvent('error.badfetch', `no dialog "${target.id}" in ${state.exec.doc.url}`);
+        this.flushPrompts();
+        return { kind: 'leave', to: { kind: 'dialog', dialog } };
+      }
+      case 'document': {
+        this.flushPrompts();
+        const prepared = await this.prepare(target.request, state.exec.app, target.fragment);
+        return { kind: 'leave', to: { kind: 'document', prepared } };
+      }
+    }
+  }
+
+  /** Dialog-scope variables and scripts, then form item variables, in document order. */
+  private async initialiseDialog(state: DialogState, params: Map<string, unknown> | undefined): Promise<void> {
+    const chain = this.dialogChain(state);
+    const unused = new Set(params?.keys() ?? []);
+    for (const el of elements(state.dialog)) {
+      if (el.name === 'var' && params?.has(el.attrs.name ?? '')) {
+        // A subdialog's <param> replaces the initial value of the <var> of the same name.
+        this.sandbox.declare(el.attrs.name ?? '', params.get(el.attrs.name ?? ''), chain);
+        unused.delete(el.attrs.name ?? '');
+      } else if (el.name === 'var' || el.name === 'script') {
+        await this.execute([el], chain, { doc: state.exec.doc, state });
+      } else if (FORM_ITEMS.has(el.name)) {
+        const item = state.items.find((i) => i.el === el) as FormItem;
+        const initial = el.attrs.expr !== undefined ? this.sandbox.evaluate(el.attrs.expr, chain) : undefined;
+        this.sandbox.declare(item.name, initial, chain);
+      }
+    }
+    if (unused.size) throw new VxmlEvent('error.semantic', `<param> ${[...unused].join(', ')} matches no <var> of the subdialog`);
+  }
+
+  private dialogChain(state: DialogState): ScopeChain {
+    return [this.session, state.exec.app.scope, state.exec.docScope, state.scope];
+  }
+
+  /** The FIA's select phase: a <goto nextitem> target, else the first item to visit. */
+  private selectItem(state: DialogState): FormItem | undefined {
+    if (state.nextItem) {
+      const name = state.nextItem;
+      state.nextItem = undefined;
+      return state.items.find((i) => i.name === name);
+    }
+    if (state.dialog.name === 'menu') return state.items[0];
+    const chain = this.dialogChain(state);
+    return state.items.find((item) => state.scope[item.name] === undefined && this.sandbox.condition(item.el.attrs.cond, chain));
+  }
+
+  private placeOf(state: DialogState, item: FormItem | undefined): EventPlace {
+    const { exec } = state;
+    const scopes = [...(item && item.el !== state.dialog ? [item.el] : []), state.dialog, exec.doc.root];
+    if (exec.app.root && exec.app.root.url !== exec.doc.url) scopes.push(exec.app.root.root);
+    const key = item?.name ?? '';
+    let counters = state.eventCounts.get(key);
+    if (!counters) state.eventCounts.set(key, (counters = new Map()));
+    return { doc: exec.doc, scopes, chain: this.dialogChain(state), counters, state };
+  }
+
+  // ---------------------------------------------------------------- collect and process
+
+  /** The FIA's collect and process phases for one form item. */
+  private async collect(state: DialogState, item: FormItem, skipPrompts: boolean): Promise<void> {
+    state.current = item;
+    const chain = this.dialogChain(state);
+    switch (item.el.name) {
+      case 'block':
+        state.scope[item.name] = true;
+        await this.execute(item.el.children, [...chain, this.sandbox.newScope()], { doc: state.exec.doc, state });
+        return;
+      case 'field':
+      case 'initial':
+      case 'menu':
+        if (!skipPrompts) this.queueItemPrompts(state, item);
+        return this.listenAndFill(state, item);
+      case 'subdialog':
+        return this.runSubdialog(state, item);
+      case 'transfer':
+        return this.transfer(state, item);
+      default:
+        // <record> and <object> need audio or platform objects a text simulator cannot give.
+        throw new VxmlEvent(`error.unsupported.${item.el.name}`, `<${item.el.name}> is not supported by the simulator`);
+    }
+  }
+
+  /** Prompt selection (§4.1.6): the prompts whose cond holds with the highest count not above the counter. */
+  private queueItemPrompts(state: DialogState, item: FormItem): void {
+    const counter = state.promptCounts.get(item.name) ?? 1;
+    state.promptCounts.set(item.name, counter + 1);
+    const chain = this.dialogChain(state);
+    const prompts = elements(item.el, 'prompt')
+      .filter((p) => this.sandbox.condition(p.attrs.cond, chain))
+      .map((p) => ({ p, count: Math.max(1, Number.parseInt(p.attrs.count ?? '1', 10) || 1) }))
+      .filter((c) => c.count <= counter);
+    const best = Math.max(0, ...prompts.map((c) => c.count));
+    for (const { p } of prompts.filter((c) => c.count === best)) {
+      this.queuePrompt(p.children, [...chain, this.sandbox.newScope()], this.enumeration(item));
+    }
+  }
+
+  private async listenAndFill(state: DialogState, item: FormItem): Promise<void> {
+    const chain = this.dialogChain(state);
+    const grammars = await this.activeGrammars(state, item);
+    const input = await this.listen(state, item, grammars);
+    if (input.kind === 'noinput') throw new VxmlEvent('noinput');
+    if (input.kind === 'help') throw new VxmlEvent('help');
+    if (input.kind === 'hangup') {
+      this.hungUp = true;
+      throw new VxmlEvent('connection.disconnect.hangup', 'the caller hung up');
+    }
+    const termchar = this.property('termchar', state, item) ?? '#';
+    const found = matchInput(input.keys, grammars, termchar);
+    if (!found) throw new VxmlEvent('nomatch');
+    const { match, grammar } = found;
+    const result = this.sandbox.toRealm({
+      utterance: match.utterance,
+      inputmode: 'dtmf',
+      interpretation: match.interpretation,
+      confidence: 1,
+    }) as Record<string, unknown>;
+    const lastresult = this.sandbox.toRealm([result]) as Record<string, unknown>;
+    Object.assign(lastresult, result);
+    state.exec.app.scope.lastresult$ = lastresult;
+
+    if (grammar.choice) {
+      this.record({ kind: 'recognition', item: item.name, utterance: match.utterance, interpretation: match.interpretation });
+      return this.chooseMenuChoice(grammar.choice, chain, state);
+    }
+    const filled = grammar.level === 'form' ? this.fillSlots(state, match.interpretation) : [this.fillItem(state, item, match.interpretation)];
+    if (filled.length === 0) throw new VxmlEvent('nomatch');
+    for (const name of filled) {
+      state.scope[`${name}$`] = this.sandbox.toRealm({ ...result, interpretation: state.scope[name] });
+      this.record({ kind: 'recognition', item: name, utterance: match.utterance, interpretation: state.scope[name] });
+    }
+    if (item.el.name === 'initial') state.scope[item.name] = true;
+    await this.runFilled(state, new Set(filled));
+  }
+
+  /** A field's own grammar: the slot property of an object interpretation, else all of it. */
+  private fillItem(state: DialogState, item: FormItem, interpretation: unknown): string {
+    const slot = item.el.attrs.slot ?? item.name;
+    const value = isObject(interpretation) && slot in interpretation ? interpretation[slot] : interpretation;
+    state.scope[item.name] = this.sandbox.toRealm(value);
+    return item.name;
+  }
+
+  /** A form-level grammar fills every field whose slot its interpretation names (mixed initiative). */
+  private fillSlots(state: DialogState, interpretation: unknown): string[] {
+    if (!isObject(interpretation)) return [];
+    const filled: string[] = [];
+    for (const item of state.items) {
+      if (item.el.name !== 'field') continue;
+      const slot = item.el.attrs.slot ?? item.name;
+      if (slot in interpretation) {
+        state.scope[item.name] = this.sandbox.toRealm(interpretation[slot]);
+        filled.push(item.name);
+      }
+    }
+    return filled;
+  }
+
+  /**
+   * The process phase: every <filled> in document order, field-level ones for fields just
+   * filled, form-level ones by mode (all: every named item filled and one of them just
+   * now; any: one of them just now) and namelist (default: every input item).
+   */
+  private async runFilled(state: DialogState, justFilled: ReadonlySet<string>): Promise<void> {
+    const inputNames = state.items.filter((i) => INPUT_ITEMS.has(i.el.name)).map((i) => i.name);
+    for (const el of elements(state.dialog)) {
+      const actions: VxmlElement[] = [];
+      if (el.name === 'filled') {
+        const names = el.attrs.namelist ? el.attrs.namelist.split(/\s+/).filter(Boolean) : inputNames;
+        const any = names.some((n) => justFilled.has(n));
+        const ready = el.attrs.mode === 'any' ? any : any && names.every((n) => state.scope[n] !== undefined);
+        if (ready) actions.push(el);
+      } else if (INPUT_ITEMS.has(el.name)) {
+        const item = state.items.find((i) => i.el === el);
+        if (item && justFilled.has(item.name)) actions.push(...elements(el, 'filled'));
+      }
+      for (const filled of actions) {
+        await this.execute(filled.children, [...this.dialogChain(state), this.sandbox.newScope()], { doc: state.exec.doc, state });
+      }
+    }
+  }
+
+  private async listen(state: DialogState, item: FormItem, grammars: readonly ActiveGrammar[]): Promise<CallerInput & { kind: string }> {
+    this.flushPrompts();
+    if (this.disconnected) throw new CallEnded('disconnect', { values: this.disconnected });
+    if (this.hungUp) throw new CallEnded('hangup');
+    const request = {
+      dialog: dialogName(state.exec.doc, state.dialog),
+      item: item.name,
+      expecting: grammars.map((g) => g.grammar.describe()),
+    };
+    this.record({ kind: 'listen', request });
+    const input = await this.options.inputs(request);
+    if (!input) throw new CallEnded('input-exhausted', { message: `no more input while listening in ${request.dialog}/${request.item}` });
+    this.record({ kind: 'input', input });
+    return input;
+  }
+
+  /** Grammars active while collecting this item: its own, then the form's unless the item is modal. */
+  private async activeGrammars(state: DialogState, item: FormItem): Promise<ActiveGrammar[]> {
+    const chain = this.dialogChain(state);
+    const base = documentBase(state.exec.doc.url, state.exec.doc.root);
+    const load = (url: string) => this.fetchGrammar(url, state);
+    if (item.el.name === 'menu') return dtmfGrammars.forMenu(item.el, chain, this.sandbox, base, load);
+    const own = item.el.name === 'initial' ? [] : await dtmfGrammars.forField(item.el, chain, this.sandbox, base, load);
+    const modal = item.el.attrs.modal === 'true';
+    const form = modal ? [] : await dtmfGrammars.forForm(state.dialog, chain, this.sandbox, base, load);
+    return [...own, ...form];
+  }
+
+  private async fetchGrammar(url: string, state: DialogState): Promise<VxmlElement> {
+    const result = await this.fetcher.fetch({ url, method: 'GET', timeoutMs: this.fetchTimeout(state) });
+    try {
+      return parseXml(result.text);
+    } catch (err) {
+      throw new VxmlEvent('error.badfetch.grammar', `${url}: ${(err as Error).message}`);
+    }
+  }
+
+  private chooseMenuChoice(choice: VxmlElement, chain: ScopeChain, state: DialogState): never {
+    const scope = [...chain];
+    if (choice.attrs.event || choice.attrs.eventexpr) {
+      const event = choice.attrs.event ?? spoken(this.sandbox.evaluate(choice.attrs.eventexpr as string, scope));
+      const message = choice.attrs.message ?? (choice.attrs.messageexpr ? spoken(this.sandbox.evaluate(choice.attrs.messageexpr, scope)) : undefined);
+      throw new VxmlEvent(event, message);
+    }
+    const next = choice.attrs.next ?? spoken(this.sandbox.evaluate(choice.attrs.expr ?? 'undefined', scope));
+    throw new Transition(this.target(next, state.exec.doc, 'GET', [], undefined, this.fetchTimeout(state)));
+  }
+
+  /** What <enumerate> lists: a menu's choices or a field's options. */
+  private enumeration(item: FormItem): Enumerated[] {
+    if (item.el.name === 'menu') {
+      return dtmfGrammars.menuChoices(item.el).map(({ choice, dtmf }) => ({ prompt: textContent(choice), dtmf }));
+    }
+    return elements(item.el, 'option').map((o) => ({ prompt: textContent(o), dtmf: o.attrs.dtmf ?? '' }));
+  }
+
+  // ---------------------------------------------------------------- subdialog and transfer
+
+  private async runSubdialog(state: DialogState, item: FormItem): Promise<void> {
+    if (state.exec.depth >= MAX_SUBDIALOG_DEPTH) throw new VxmlEvent('error.semantic', 'subdialogs nested too deeply');
+    const chain = this.dialogChain(state);
+    const el = item.el;
+    const src = el.attrs.src ?? spoken(this.sandbox.evaluate(el.attrs.srcexpr ?? 'undefined', chain));
+    const params = new Map<string, unknown>();
+    for (const param of elements(el, 'param')) {
+      params.set(param.attrs.name ?? '', param.attrs.expr !== undefined ? this.sandbox.evaluate(param.attrs.expr, chain) : param.attrs.value);
+    }
+    const fields = this.namelistFields(el.attrs.namelist, chain, undefined);
+    const target = this.target(src, state.exec.doc, method(el.attrs.method), fields, el.attrs.enctype, this.fetchTimeout(state, state.exec.doc, el));
+    this.flushPrompts();
+    // A local subdialog ("#id") starts a new execution context on a fresh copy of this document.
+    const prepared =
+      target.kind === 'document'
+        ? await this.prepare(target.request, state.exec.app, target.fragment)
+        : { doc: state.exec.doc, root: state.exec.app.root, fragment: target.kind === 'dialog' ? target.id : undefined };
+    const returned = await this.runExecution(prepared, state.exec.app, params, state.exec.depth + 1);
+    if (returned.result.event) throw new VxmlEvent(returned.result.event, returned.result.message);
+    state.scope[item.name] = this.sandbox.toRealm(returned.result.values ?? {});
+    await this.runFilled(state, new Set([item.name]));
+  }
+
+  /**
+   * <transfer>: nobody answers in a simulation. A blind transfer leaves the browser
+   * (connection.disconnect.transfer, as §2.3.7 says); a bridged or consultation transfer
+   * reports that the far end hung up, so the dialog continues as it would after the call.
+   */
+  private async transfer(state: DialogState, item: FormItem): Promise<void> {
+    const chain = this.dialogChain(state);
+    const dest = item.el.attrs.dest ?? spoken(this.sandbox.evaluate(item.el.attrs.destexpr ?? "''", chain));
+    this.flushPrompts();
+    this.record({ kind: 'log', label: 'transfer', text: `transfer to ${dest}` });
+    const blind = item.el.attrs.type === 'blind' || (item.el.attrs.type === undefined && item.el.attrs.bridge !== 'true');
+    if (blind) throw new VxmlEvent('connection.disconnect.transfer', `transferred to ${dest}`);
+    state.scope[item.name] = 'far_end_disconnect';
+    state.scope[`${item.name}$`] = this.sandbox.toRealm({ duration: 0 });
+    await this.runFilled(state, new Set([item.name]));
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /**
+   * Throws the event at a place: counts it, selects a catch (§5.2.4) and runs it in a new
+   * anonymous scope with _event and _message, or applies the platform default (§5.2.5).
+   */
+  private async handleEvent(event: VxmlEvent, place: EventPlace, chain: number): Promise<void> {
+    if (chain > MAX_EVENT_CHAIN) throw new CallEnded('aborted', { message: 'events kept raising events: the call was stopped' });
+    this.record({ kind: 'event', name: event.event, ...(event.message !== event.event ? { message: event.message } : {}) });
+    const counter = (place.counters.get(event.event) ?? 0) + 1;
+    place.counters.set(event.event, counter);
+    const handler = selectCatch(place.scopes, event.event, counter, (cond) => this.sandbox.condition(cond, place.chain));
+    if (handler) {
+      const scope = this.sandbox.newScope({ _event: event.event, _message: event.message === event.event ? undefined : event.message });
+      await this.execute(handler.children, [...place.chain, scope], { doc: place.doc, state: place.state });
+      return;
+    }
+    switch (defaultAction(event.event)) {
+      case 'reprompt':
+        if (place.state) place.state.reprompt = true;
+        return;
+      case 'continue':
+        return;
+      case 'exit-hangup':
+        throw this.disconnected ? new CallEnded('disconnect', { values: this.disconnected }) : new CallEnded('hangup');
+      case 'exit-disconnect':
+        throw new CallEnded('disconnect', { values: this.disconnected, event: event.event, message: event.message });
+      case 'exit-error':
+        throw new CallEnded('error', { event: event.event, message: event.message });
+    }
+  }
+
+  // ---------------------------------------------------------------- executable content
+
+  /** Runs executable content (block, filled, catch, if branches) in the given chain. */
+  private async execute(nodes: readonly VxmlNode[], chain: ScopeChain, where: Where): Promise<void> {
+    for (const node of nodes) {
+      if (node.kind === 'text') {
+        // Bare text in executable content is an implicit prompt.
+        if (node.text.trim()) this.queuePrompt([node], chain);
+        continue;
+      }
+      await this.executeElement(node, chain, where);
+    }
+  }
+
+  private async executeElement(el: VxmlElement, chain: ScopeChain, where: Where): Promise<void> {
+    const { attrs } = el;
+    const { doc } = where;
+    const evaluate = (expr: string) => this.sandbox.evaluate(expr, chain);
+    switch (el.name) {
+      case 'var':
+        this.sandbox.declare(attrs.name ?? '', attrs.expr !== undefined ? evaluate(attrs.expr) : undefined, chain);
+        return;
+      case 'assign':
+        this.sandbox.assign(attrs.name ?? '', evaluate(attrs.expr ?? 'undefined'), chain);
+        return;
+      case 'script': {
+        const code = attrs.src || attrs.srcexpr ? await this.fetchScript(el, chain, where) : rawText(el);
+        if (code) this.sandbox.runScript(code, chain);
+        return;
+      }
+      case 'if':
+        return this.executeIf(el, chain, where);
+      case 'prompt':
+        if (this.sandbox.condition(attrs.cond, chain)) this.queuePrompt(el.children, chain);
+        return;
+      case 'audio':
+      case 'value':
+      case 'enumerate':
+      case 'say-as':
+      case 'break':
+      case 'emphasis':
+      case 'prosody':
+      case 'sub':
+      case 'mark':
+        this.queuePrompt([el], chain);
+        return;
+      case 'foreach': {
+        const array = evaluate(attrs.array ?? '[]');
+        for (const item of Array.isArray(array) ? array : []) {
+          const scope = this.sandbox.newScope({ [attrs.item ?? '_item']: item });
+          await this.execute(el.children, [...chain, scope], where);
+        }
+        return;
+      }
+      case 'log': {
+        const text = collapse(`${attrs.expr ? spoken(evaluate(attrs.expr)) : ''} ${this.speakText(el.children, chain)}`);
+        this.record({ kind: 'log', ...(attrs.label ? { label: attrs.label } : {}), text });
+        return;
+      }
+      case 'clear':
+        return this.clear(attrs.namelist, chain, where);
+      case 'reprompt':
+        if (where.state) where.state.reprompt = true;
+        return;
+      case 'throw': {
+        const event = attrs.event ?? spoken(evaluate(attrs.eventexpr ?? "''"));
+        const message = attrs.message ?? (attrs.messageexpr ? spoken(evaluate(attrs.messageexpr)) : undefined);
+        throw new VxmlEvent(event, message);
+      }
+      case 'goto': {
+        if (attrs.nextitem || attrs.expritem) {
+          throw new Transition({ kind: 'item', name: attrs.nextitem ?? spoken(evaluate(attrs.expritem as string)) });
+        }
+        const next = attrs.next ?? spoken(evaluate(attrs.expr ?? "''"));
+        throw new Transition(this.target(next, doc, 'GET', [], undefined, this.fetchTimeout(where.state, doc, el)));
+      }
+      case 'submit': {
+        const next = attrs.next ?? spoken(evaluate(attrs.expr ?? "''"));
+        const fields = this.namelistFields(attrs.namelist, chain, where.state);
+        throw new Transition(this.target(next, doc, method(attrs.method), fields, attrs.enctype, this.fetchTimeout(where.state, doc, el)));
+      }
+      case 'exit':
+        throw new CallEnded('exit', { values: this.endValues(attrs.namelist, attrs.expr, chain) });
+      case 'disconnect':
+        // §5.3.11: the browser hangs up and throws connection.disconnect.hangup, so the
+        // document can still clean up (submit, log) before the interpreter exits.
+        this.flushPrompts();
+        this.disconnected = this.endValues(attrs.namelist, undefined, chain) ?? {};
+        throw new VxmlEvent('connection.disconnect.hangup', 'the document disconnected the call');
+      case 'return': {
+        if (attrs.event || attrs.eventexpr) {
+          const event = attrs.event ?? spoken(evaluate(attrs.eventexpr as string));
+          const message = attrs.message ?? (attrs.messageexpr ? spoken(evaluate(attrs.messageexpr)) : undefined);
+          throw new Returned({ event, message });
+        }
+        this.flushPrompts();
+        throw new Returned({ values: this.endValues(attrs.namelist, undefined, chain) ?? {} });
+      }
+      case 'data':
+        throw new VxmlEvent('error.unsupported.data', '<data> is not supported by the simulator');
+      default:
+        // Elements that only make sense elsewhere (grammar, property in a block...) are ignored.
+        return;
+    }
+  }
+
+  /** <if> with <elseif/> and <else/> markers: the children up to the next marker form a branch. */
+  private async executeIf(el: VxmlElement, chain: ScopeChain, where: Where): Promise<void> {
+    let taking = this.sandbox.condition(el.attrs.cond ?? 'false', chain);
+    let done = false;
+    const branch: VxmlNode[] = [];
+    for (const node of el.children) {
+      if (node.kind === 'element' && (node.name === 'elseif' || node.name === 'else')) {
+        if (taking) done = true;
+        taking = !done && (node.name === 'else' || this.sandbox.condition(node.attrs.cond ?? 'false', chain));
+        continue;
+      }
+      if (taking && !done) branch.push(node);
+    }
+    await this.execute(branch, chain, where);
+  }
+
+  private async fetchScript(el: VxmlElement, chain: ScopeChain, where: Where): Promise<string> {
+    const src = el.attrs.src ?? spoken(this.sandbox.evaluate(el.attrs.srcexpr as string, chain));
+    const url = new URL(src, documentBase(where.doc.url, where.doc.root)).toString();
+    const result = await this.fetcher.fetch({ url, method: 'GET', timeoutMs: this.fetchTimeout(where.state, where.doc, el) });
+    return result.text;
+  }
+
+  /** <clear>: the named variables (default: every form item) become undefined, their counters reset. */
+  private clear(namelist: string | undefined, chain: ScopeChain, where: Where): void {
+    const state = where.state;
+    const names = namelist ? namelist.split(/\s+/).filter(Boolean) : (state?.items.map((i) => i.name) ?? []);
+    for (const name of names) {
+      const item = state?.items.find((i) => i.name === name);
+      if (item && state) {
+        state.scope[name] = undefined;
+        state.promptCounts.delete(name);
+        state.eventCounts.delete(name);
+      } else {
+        this.sandbox.assign(name, undefined, chain);
+      }
+    }
+  }
+
+  /** A <goto>/<submit>/<choice> URI as a transition: within this document or to another one. */
+  private target(
+    uri: string,
+    doc: VxmlDocument | undefined,
+    httpMethod: 'GET' | 'POST',
+    fields: [string, string][],
+    enctype: string | undefined,
+    timeoutMs: number,
+  ): TransitionTarget {
+    if (!uri) throw new VxmlEvent('error.badfetch', 'a transition with an empty URI');
+    const base = doc ? documentBase(doc.url, doc.root) : this.options.url;
+    let split: { url?: string; fragment?: string };
+    try {
+      split = splitTarget(uri, base);
+    } catch {
+      throw new VxmlEvent('error.badfetch', `"${uri}" is not a URI`);
+    }
+    if (!split.url) return { kind: 'dialog', id: split.fragment ?? '' };
+    return {
+      kind: 'document',
+      fragment: split.fragment,
+      request: {
+        url: split.url,
+        method: httpMethod,
+        fields,
+        enctype: enctype === 'multipart/form-data' ? 'multipart/form-data' : 'application/x-www-form-urlencoded',
+        timeoutMs,
+      },
+    };
+  }
+
+  /**
+   * A namelist's variables as form fields. An object is sent as one field per property
+   * ("slot.prop"), as platforms do for objects (§5.3.8); without a namelist, <submit>
+   * sends every input item of the current form.
+   */
+  private namelistFields(namelist: string | undefined, chain: ScopeChain, state: DialogState | undefined): [string, string][] {
+    const names = namelist
+      ? namelist.split(/\s+/).filter(Boolean)
+      : (state?.items.filter((i) => INPUT_ITEMS.has(i.el.name)).map((i) => i.name) ?? []);
+    const fields: [string, string][] = [];
+    for (const name of names) {
+      const value = this.sandbox.evaluate(name, chain);
+      if (isObject(value) && !Array.isArray(value)) {
+        for (const [key, inner] of Object.entries(value)) fields.push([`${name}.${key}`, spoken(inner)]);
+      } else {
+        fields.push([name, spoken(value)]);
+      }
+    }
+    return fields;
+  }
+
+  /** What <exit>/<disconnect>/<return> hand back: the namelist's variables, or expr's value. */
+  private endValues(namelist: string | undefined, expr: string | undefined, chain: ScopeChain): Record<string, unknown> | undefined {
+    if (namelist) {
+      const values: Record<string, unknown> = {};
+      for (const name of namelist.split(/\s+/).filter(Boolean)) values[name] = plain(this.sandbox.evaluate(name, chain));
+      return values;
+    }
+    if (expr) return { expr: plain(this.sandbox.evaluate(expr, chain)) };
+    return undefined;
+  }
+
+  /** fetchtimeout: the element's attribute, else the property in scope, else the default. */
+  private fetchTimeout(state?: DialogState, doc?: VxmlDocument, el?: VxmlElement): number {
+    const fallback = this.options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+    const fromAttribute = parseTime(el?.attrs.fetchtimeout);
+    if (fromAttribute !== undefined) return fromAttribute;
+    const property = state ? this.property('fetchtimeout', state, state.current) : doc ? propertyIn(doc.root, 'fetchtimeout') : undefined;
+    return parseTime(property) ?? fallback;
+  }
+
+  /** A <property> in scope: the item's, the dialog's, the document's, the application root's. */
+  private property(name: string, state: DialogState, item: FormItem | undefined): string | undefined {
+    const holders = [item?.el, state.dialog, state.exec.doc.root, state.exec.app.root?.root];
+    for (const holder of holders) {
+      const value = holder ? propertyIn(holder, name) : undefined;
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- prompts and transcript
+
+  private queuePrompt(nodes: readonly VxmlNode[], chain: ScopeChain, enumerated?: readonly Enumerated[]): void {
+    const text = this.speakText(nodes, chain, enumerated);
+    if (text) this.promptQueue.push(text);
+  }
+
+  private speakText(nodes: readonly VxmlNode[], chain: ScopeChain, enumerated?: readonly Enumerated[]): string {
+    let current = chain;
+    return collapse(
+      speak(nodes, {
+        evaluate: (expr) => this.sandbox.evaluate(expr, current),
+        withVariables: (variables, body) => {
+          const outer = current;
+          current = [...outer, this.sandbox.newScope(variables)];
+          try {
+            return body();
+          } finally {
+            current = outer;
+          }
+        },
+        enumerated,
+      }),
+    );
+  }
+
+  /** Queued prompts play when the browser waits: to listen, to fetch, or at the end. */
+  private flushPrompts(): void {
+    // Nobody hears what is queued after the line dropped; the documents still run.
+    if (!this.hungUp && !this.disconnected) for (const text of this.promptQueue) this.record({ kind: 'prompt', text });
+    this.promptQueue = [];
+  }
+
+  private record(entry: TranscriptEntry): void {
+    this.transcript.push(entry);
+    this.options.onEntry?.(entry);
+  }
+
+  private step(): void {
+    if (++this.steps > (this.options.maxSteps ?? DEFAULT_MAX_STEPS)) {
+      throw new CallEnded('aborted', { message: `more than ${this.options.maxSteps ?? DEFAULT_MAX_STEPS} steps: the documents loop` });
+    }
+  }
+}
+
+/** Form items in document order, unnamed ones given internal variable names. */
+function formItems(form: VxmlElement): FormItem[] {
+  return elements(form)
+    .filter((el) => FORM_ITEMS.has(el.name))
+    .map((el) => ({ el, name: el.attrs.name ?? `_${el.name}${el.order}` }));
+}
+
+function propertyIn(holder: VxmlElement, name: string): string | undefined {
+  return elements(holder, 'property').find((p) => p.attrs.name === name)?.attrs.value;
+}
+
+/** session.connection (VoiceXML 2.0 §5.1.4): local is the number dialled, remote the caller. */
+function connectionInfo(options: SimulationOptions): Record<string, unknown> {
+  const uri = (number: string | undefined) => (number ? (/^[a-z]+:/i.test(number) ? number : `tel:${number}`) : undefined);
+  return {
+    local: { uri: uri(options.dnis) },
+    remote: { uri: uri(options.ani) },
+    protocol: { name: 'sip', version: '2.0', sip: { callid: options.callId } },
+    redirect: [],
+    originator: 'remote',
+    callid: options.callId,
+  };
+}
+
+function method(value: string | undefined): 'GET' | 'POST' {
+  return value?.toLowerCase() === 'post' ? 'POST' : 'GET';
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Values handed back to the caller of the simulator: plain data, not the sandbox's objects. */
+function plain(value: unknown): unknown {
+  if (!isObject(value)) return value;
+  try {
+    return JSON.parse(JSON.stringify(value)) as unknown;
+  } catch {
+    return String(value);
+  }
+}
+
+/** A script's code exactly as written (CDATA and text), line breaks kept. */
+function rawText(el: VxmlElement): string {
+  return el.children.map((c) => (c.kind === 'text' ? c.text : '')).join('');
+}
