@@ -19,6 +19,7 @@ import { BuiltinShortener, SHORT_CODE_LENGTH } from './shortener/builtin';
 import { createGateways } from './sms/create-gateway';
 import type { SmsGateway } from './sms/port';
 import { segmentsWithTypicalLink } from './sms/segments';
+import { LiveCalls } from './simulator/live-calls';
 import { SqliteStore } from './store/sqlite';
 import { renderPage } from './vxml/render';
 import type { Store } from './store/port';
@@ -96,7 +97,8 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
     now,
     ...(overrides.random ? { random: overrides.random } : {}),
   });
-  const app = createApp({ service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, console: config.console, log, now });
+  const liveCalls = new LiveCalls();
+  const app = createApp({ service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, console: config.console, liveCalls, log, now });
   // Messages left queued by a previous run (a crash, a restart) go out now.
   dispatcher.start();
   const listen = (port: number, host?: string): HttpServer => {
@@ -105,6 +107,8 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
     return http;
   };
   const close = async (): Promise<void> => {
+    // Simulated calls fetch from this server: end them while it still answers.
+    await liveCalls.close();
     campaigns.close();
     await dispatcher.stop();
     await store.close();

@@ -2,6 +2,7 @@ import express, { type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { ConsoleSettings } from '../config';
 import type { CampaignCatalog } from '../campaigns/catalog';
+import type { LiveCalls } from '../simulator/live-calls';
 import type { Store } from '../store/port';
 import { serveAssets } from './assets';
 import { requireCsrf } from './csrf';
@@ -9,6 +10,7 @@ import { campaignPages } from './pages/campaigns';
 import { messagesPages } from './pages/messages';
 import { reportPages } from './pages/reports';
 import { servicePages } from './pages/service';
+import { simulatorPages } from './pages/simulator';
 import type { PasswordHash } from './password';
 import { consoleErrors, render } from './render';
 import { requireSignIn } from './session';
@@ -22,6 +24,8 @@ export interface ConsoleDeps {
   config: ConsoleSettings;
   /** An https address makes the cookies Secure, also behind a TLS proxy without `trust proxy`. */
   publicBaseUrl: string;
+  /** Interactive simulated calls of the simulator page. */
+  liveCalls: LiveCalls;
   log: Logger;
   now: () => Date;
 }
@@ -33,7 +37,7 @@ export interface ConsoleDeps {
 export type ConsolePages = (router: Router, deps: ConsoleDeps) => void;
 
 /** Every page group, in no particular order: add new ones here. */
-const PAGES: readonly ConsolePages[] = [campaignPages, servicePages, messagesPages, reportPages];
+const PAGES: readonly ConsolePages[] = [campaignPages, servicePages, messagesPages, reportPages, simulatorPages];
 
 // Pages hold phone numbers and switches: never cached, framed or named in a Referer elsewhere.
 const pageHeaders: RequestHandler = (_req, res, next) => {

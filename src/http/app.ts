@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { CampaignCatalog } from '../campaigns/catalog';
 import type { ConsoleSettings } from '../config';
 import { consoleRoutes } from '../console/routes';
+import type { LiveCalls } from '../simulator/live-calls';
 import type { DeflectionService } from '../deflection/service';
 import type { SmsGateway } from '../sms/port';
 import type { Store } from '../store/port';
@@ -20,6 +21,8 @@ export interface AppDeps {
   publicBaseUrl: string;
   adminToken: string | undefined;
   console: ConsoleSettings;
+  /** The console's interactive simulated calls (ended at shutdown by compose). */
+  liveCalls: LiveCalls;
   log: Logger;
   now: () => Date;
 }
@@ -45,7 +48,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/vxml', ivrRoutes(deps.service, deps.log));
   app.use('/api', adminRoutes({ store: deps.store, catalog: deps.campaigns, adminToken: deps.adminToken, log: deps.log, now: deps.now }));
-  app.use('/admin', consoleRoutes({ store: deps.store, catalog: deps.campaigns, gatewayNames: [...deps.gateways.keys()], config: deps.console, publicBaseUrl: deps.publicBaseUrl, log: deps.log, now: deps.now }));
+  app.use('/admin', consoleRoutes({ store: deps.store, catalog: deps.campaigns, gatewayNames: [...deps.gateways.keys()], config: deps.console, publicBaseUrl: deps.publicBaseUrl, liveCalls: deps.liveCalls, log: deps.log, now: deps.now }));
   app.use('/s', shortLinkRoutes(deps.store, deps.campaigns, deps.now));
   app.use('/webhooks', webhookRoutes(deps));
 
