@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { validateXML } from 'xmllint-wasm';
+
+/**
+ * Validation against the W3C VoiceXML 2.1 schema (the simulator's --validate, and the
+ * tests). The schema is W3C's, not ours: it sits beside the checkout (../shared) in CI
+ * and in the team's workspace and is never copied into the project, so a user's clone
+ * may not have it. Then validating is refused with a message saying where to get it.
+ */
+
+/** The project root: src/simulator/ is two levels down (also when run from dist/). */
+const PROJECT_ROOT = path.resolve(__dirname, '../..');
+export const DEFAULT_SCHEMA_DIR = path.resolve(PROJECT_ROOT, '../shared/vxml21-schema');
+
+/** Where the schema is looked for: an explicit folder (--schema-dir), then VXML_SCHEMA_DIR, then ../shared. */
+export function schemaDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(explicit ?? env.VXML_SCHEMA_DIR ?? DEFAULT_SCHEMA_DIR);
+}
+
+export function schemaPresent(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'vxml.xsd'));
+}
+
+export class SchemaMissingError extends Error {
+  constructor(readonly dir: string) {
+    super(
+      `the W3C VoiceXML 2.1 schema is not in ${dir} (no vxml.xsd there).\n` +
+        'Get it from https://www.w3.org/TR/voicexml21/: vxml.xsd and the .xsd files it includes ' +
+        '(vxml-datatypes, vxml-attribs, vxml-grammar-extension, vxml-grammar-restriction, ' +
+        'vxml-synthesis-extension, vxml-synthesis-restriction, grammar-core, synthesis-core), and ' +
+        'https://www.w3.org/2001/xml.xsd saved beside them, with every schemaLocation that names xml.xsd ' +
+        'changed to the local "xml.xsd" so validation needs no network. Put them in one folder and pass ' +
+        '--schema-dir <folder> or set VXML_SCHEMA_DIR.',
+    );
+    this.name = 'SchemaMissingError';
+  }
+}
+
+/** Schema errors of one document; empty when it is valid. */
+export type VxmlValidator = (xml: string) => Promise<string[]>;
+
+type XmlFile = { fileName: string; contents: string };
+
+/**
+ * A validator for the schema in `dir`. Throws SchemaMissingError at once when the folder
+ * has no vxml.xsd, so a run never starts believing it validates. The files are read once.
+ */
+export function createVxmlValidator(dir: string): VxmlValidator {
+  if (!schemaPresent(dir)) throw new SchemaMissingError(dir);
+  const read = (fileName: string): XmlFile => ({ fileName, contents: fs.readFileSync(path.join(dir, fileName), 'utf8') });
+  const schema = read('vxml.xsd');
+  // xmllint-wasm has no file system: every file vxml.xsd includes or imports is preloaded.
+  const preload = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.xsd') && f !== 'vxml.xsd')
+    .map(read);
+  return async (xml) => {
+    const result = await validateXML({ xml: [{ fileName: 'document.vxml', contents: xml }], schema: [schema], preload });
+    return result.valid ? [] : result.errors.map((e) => e.rawMessage ?? e.message);
+  };
+}
