@@ -35,25 +35,40 @@ export function eventMatches(caught: string, thrown: string): boolean {
 }
 
 /**
+ * §5.2.2: an event increments the counters of its full name and of every prefix, so
+ * "error.badfetch.http.404" counts for catches of "error.badfetch" and "error" too ("" is
+ * the catch-all's).
+ */
+export function countEvent(counters: Map<string, number>, event: string): void {
+  const parts = event.split('.');
+  for (let i = 0; i <= parts.length; i++) {
+    const prefix = parts.slice(0, i).join('.');
+    counters.set(prefix, (counters.get(prefix) ?? 0) + 1);
+  }
+}
+
+/**
  * The catch selection algorithm (§5.2.4): the handlers of every scope, innermost scope
- * first and then document order, that catch the event and whose cond holds; the "correct
- * count" is the highest count not above the event's counter among all of them, across
- * scopes; the first handler with that count wins.
+ * first and then document order, that catch the event and whose cond holds; each is
+ * measured against the counter of the name it catches by; the "correct count" is the
+ * highest count not above that counter among all of them, across scopes; the first
+ * handler with that count wins.
  */
 export function selectCatch(
   scopes: readonly VxmlElement[],
   event: string,
-  counter: number,
+  counters: ReadonlyMap<string, number>,
   holds: (cond: string | undefined) => boolean,
 ): VxmlElement | undefined {
+  const counterOf = (name: string) => counters.get(name.endsWith('.') ? name.slice(0, -1) : name) ?? 0;
   const candidates = scopes
     .flatMap(catchesIn)
-    .filter((handler) => {
+    .map((handler) => {
       const names = caughtEvents(handler);
-      return (names.length === 0 || names.some((name) => eventMatches(name, event))) && holds(handler.attrs.cond);
+      const matching = names.length === 0 ? [''] : names.filter((name) => eventMatches(name, event));
+      return { handler, matching, count: Math.max(1, Number.parseInt(handler.attrs.count ?? '1', 10) || 1) };
     })
-    .map((handler) => ({ handler, count: Math.max(1, Number.parseInt(handler.attrs.count ?? '1', 10) || 1) }))
-    .filter((c) => c.count <= counter);
+    .filter((c) => c.matching.length > 0 && c.count <= Math.max(...c.matching.map(counterOf)) && holds(c.handler.attrs.cond));
   if (candidates.length === 0) return undefined;
   const best = Math.max(...candidates.map((c) => c.count));
   return candidates.find((c) => c.count === best)?.handler;

@@ -39,6 +39,7 @@ export class CallFetcher {
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const started = performance.now();
       const { target, body, contentType } = encode(url, method, fields, request.enctype);
+      const cookie = await this.jar.getCookieString(target);
       let response;
       try {
         response = await axios.request<string>({
@@ -47,7 +48,7 @@ export class CallFetcher {
           data: body,
           headers: {
             ...(contentType ? { 'content-type': contentType } : {}),
-            cookie: await this.jar.getCookieString(target),
+            ...(cookie ? { cookie } : {}),
             accept: 'application/voicexml+xml, application/srgs+xml, text/xml, application/xml, */*;q=0.5',
             'user-agent': 'ivr-deflect-simulator/1 (VoiceXML 2.1)',
           },

@@ -1,6 +1,6 @@
 import { elements, parseXml, textContent, type VxmlElement, type VxmlNode } from './dom';
 import { dialogName, documentBase, findDialog, parseTime, readDocument, splitTarget, type VxmlDocument } from './documents';
-import { defaultAction, selectCatch, VxmlEvent } from './events';
+import { countEvent, defaultAction, selectCatch, VxmlEvent } from './events';
 import { CallFetcher, type FetchRequest } from './fetcher';
 import { dtmfGrammars, matchInput, type ActiveGrammar } from './listening';
 import { Sandbox, type ScopeChain, type ScopeObject } from './scope';
@@ -380,7 +380,15 @@ export class Interpreter {
     const grammars = await this.activeGrammars(state, item);
     const input = await this.listen(state, item, grammars);
     if (input.kind === 'noinput') throw new VxmlEvent('noinput');
-    if (input.kind === 'help') throw new VxmlEvent('help');
+    if (input.kind === 'help') {
+      // "Help" is spoken: a browser listening for keys only (inputmodes="dtmf") hears silence.
+      const modes = this.property('inputmodes', state, item);
+      if (modes !== undefined && !modes.split(/\s+/).includes('voice')) {
+        this.record({ kind: 'log', label: 'simulator', text: 'a spoken "help" is not heard: inputmodes is "dtmf", so it counts as silence' });
+        throw new VxmlEvent('noinput');
+      }
+      throw new VxmlEvent('help');
+    }
     if (input.kind === 'hangup') {
       this.hungUp = true;
       throw new VxmlEvent('connection.disconnect.hangup', 'the caller hung up');
@@ -567,9 +575,8 @@ export class Interpreter {
   private async handleEvent(event: VxmlEvent, place: EventPlace, chain: number): Promise<void> {
     if (chain > MAX_EVENT_CHAIN) throw new CallEnded('aborted', { message: 'events kept raising events: the call was stopped' });
     this.record({ kind: 'event', name: event.event, ...(event.message !== event.event ? { message: event.message } : {}) });
-    const counter = (place.counters.get(event.event) ?? 0) + 1;
-    place.counters.set(event.event, counter);
-    const handler = selectCatch(place.scopes, event.event, counter, (cond) => this.sandbox.condition(cond, place.chain));
+    countEvent(place.counters, event.event);
+    const handler = selectCatch(place.scopes, event.event, place.counters, (cond) => this.sandbox.condition(cond, place.chain));
     if (handler) {
       const scope = this.sandbox.newScope({ _event: event.event, _message: event.message === event.event ? undefined : event.message });
       await this.execute(handler.children, [...place.chain, scope], { doc: place.doc, state: place.state });
