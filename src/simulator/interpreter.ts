@@ -353,6 +353,7 @@ export class Interpreter {
       case 'subdialog':
         return this.runSubdialog(state, item);
       case 'transfer':
+        if (!skipPrompts) this.queueItemPrompts(state, item);
         return this.transfer(state, item);
       default:
         // <record> and <object> need audio or platform objects a text simulator cannot give.
@@ -407,9 +408,9 @@ export class Interpreter {
     Object.assign(lastresult, result);
     state.exec.app.scope.lastresult$ = lastresult;
 
-    if (grammar.choice) {
-      this.record({ kind: 'recognition', item: item.name, utterance: match.utterance, interpretation: match.interpretation });
-      return this.chooseMenuChoice(grammar.choice, chain, state);
+    if (grammar.jump) {
+      this.record({ kind: 'recognition', item: grammar.level === 'link' ? 'link' : item.name, utterance: match.utterance, interpretation: match.interpretation });
+      return this.jump(grammar.jump, chain, state);
     }
     const filled = grammar.level === 'form' ? this.fillSlots(state, match.interpretation) : [this.fillItem(state, item, match.interpretation)];
     if (filled.length === 0) throw new VxmlEvent('nomatch');
@@ -484,16 +485,29 @@ export class Interpreter {
     return input;
   }
 
-  /** Grammars active while collecting this item: its own, then the form's unless the item is modal. */
+  /**
+   * Grammars active while collecting this item, in order of precedence (§3.1.4): the
+   * item's grammars and links, then unless the item is modal the form's grammars and
+   * links, the document's links and the application root's links.
+   */
   private async activeGrammars(state: DialogState, item: FormItem): Promise<ActiveGrammar[]> {
     const chain = this.dialogChain(state);
     const base = documentBase(state.exec.doc.url, state.exec.doc.root);
     const load = (url: string) => this.fetchGrammar(url, state);
-    if (item.el.name === 'menu') return dtmfGrammars.forMenu(item.el, chain, this.sandbox, base, load);
-    const own = item.el.name === 'initial' ? [] : await dtmfGrammars.forField(item.el, chain, this.sandbox, base, load);
-    const modal = item.el.attrs.modal === 'true';
-    const form = modal ? [] : await dtmfGrammars.forForm(state.dialog, chain, this.sandbox, base, load);
-    return [...own, ...form];
+    const links = (holder: VxmlElement | undefined) => (holder ? dtmfGrammars.forLinks(holder, chain, this.sandbox, base, load) : []);
+    const active: ActiveGrammar[] = [];
+    if (item.el.name === 'menu') active.push(...(await dtmfGrammars.forMenu(item.el, chain, this.sandbox, base, load)));
+    else {
+      if (item.el.name !== 'initial') active.push(...(await dtmfGrammars.forField(item.el, chain, this.sandbox, base, load)));
+      active.push(...(await links(item.el)));
+      if (item.el.attrs.modal === 'true') return active;
+      active.push(...(await dtmfGrammars.forForm(state.dialog, chain, this.sandbox, base, load)));
+    }
+    const root = state.exec.app.root;
+    for (const holder of [item.el === state.dialog ? undefined : state.dialog, state.exec.doc.root, root && root.url !== state.exec.doc.url ? root.root : undefined]) {
+      active.push(...(await links(holder)));
+    }
+    return active;
   }
 
   private async fetchGrammar(url: string, state: DialogState): Promise<VxmlElement> {
@@ -505,7 +519,8 @@ export class Interpreter {
     }
   }
 
-  private chooseMenuChoice(choice: VxmlElement, chain: ScopeChain, state: DialogState): never {
+  /** A matched <choice> or <link>: throw its event, or go to its next/expr. */
+  private jump(choice: VxmlElement, chain: ScopeChain, state: DialogState): never {
     const scope = [...chain];
     if (choice.attrs.event || choice.attrs.eventexpr) {
       const event = choice.attrs.event ?? spoken(this.sandbox.evaluate(choice.attrs.eventexpr as string, scope));

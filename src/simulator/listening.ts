@@ -14,9 +14,12 @@ import { spoken } from './speech';
 /** A grammar the browser listens with, and what a match on it means. */
 export interface ActiveGrammar {
   grammar: DtmfGrammar;
-  /** field: fills the item being collected; form: fills fields by slot; menu: picks `choice`. */
-  level: 'field' | 'form' | 'menu';
-  choice?: VxmlElement;
+  /**
+   * field: fills the item being collected; form: fills fields by slot; menu and link: go
+   * where `jump` (a <choice> or <link>) says, by next/expr or event/eventexpr.
+   */
+  level: 'field' | 'form' | 'menu' | 'link';
+  jump?: VxmlElement;
 }
 
 /** Fetches and parses an external grammar document (error.badfetch on failure). */
@@ -103,10 +106,20 @@ export const dtmfGrammars = {
   async forMenu(menu: VxmlElement, chain: ScopeChain, sandbox: Sandbox, base: string, load: GrammarLoader): Promise<ActiveGrammar[]> {
     const active: ActiveGrammar[] = [];
     for (const { choice, dtmf } of menuChoices(menu)) {
-      if (dtmf) active.push({ grammar: guard(() => sequenceGrammar(dtmf, textContent(choice))), level: 'menu', choice });
+      if (dtmf) active.push({ grammar: guard(() => sequenceGrammar(dtmf, textContent(choice))), level: 'menu', jump: choice });
       for (const grammar of await grammarChildren(choice, chain, sandbox, base, load)) {
-        active.push({ grammar, level: 'menu', choice });
+        active.push({ grammar, level: 'menu', jump: choice });
       }
+    }
+    return active;
+  },
+
+  /** The <link>s declared in an element (field, form, menu, document): their dtmf and grammars. */
+  async forLinks(holder: VxmlElement, chain: ScopeChain, sandbox: Sandbox, base: string, load: GrammarLoader): Promise<ActiveGrammar[]> {
+    const active: ActiveGrammar[] = [];
+    for (const link of elements(holder, 'link')) {
+      if (link.attrs.dtmf) active.push({ grammar: guard(() => sequenceGrammar(link.attrs.dtmf as string, link.attrs.dtmf)), level: 'link', jump: link });
+      for (const grammar of await grammarChildren(link, chain, sandbox, base, load)) active.push({ grammar, level: 'link', jump: link });
     }
     return active;
   },
