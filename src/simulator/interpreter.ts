@@ -1,12 +1,15 @@
-import { elements, parseXml, textContent, type VxmlElement, type VxmlNode } from './dom';
-import { dialogName, documentBase, findDialog, parseTime, readDocument, splitTarget, type VxmlDocument } from './documents';
+import { elements, parseXml, textContent, type VxmlElement } from './dom';
+import { CallChannel } from './channel';
+import { FORM_ITEMS, formItems, INPUT_ITEMS, propertyInScope, type Application, type DialogState, type Execution, type FormItem } from './dialog-state';
+import { dialogName, documentBase, findDialog, readDocument, splitTarget, type VxmlDocument } from './documents';
 import { countEvent, defaultAction, selectCatch, VxmlEvent } from './events';
+import { ExecutableContent, isObject, method } from './executable';
 import { CallFetcher, type FetchRequest } from './fetcher';
 import { dtmfGrammars, matchInput, type ActiveGrammar } from './listening';
 import { Sandbox, type ScopeChain, type ScopeObject } from './scope';
 import { CallEnded, Returned, Transition, type PreparedDocument, type TransitionTarget } from './signals';
-import { collapse, speak, spoken, type Enumerated } from './speech';
-import type { CallerInput, CallOutcome, EndReason, SimulationOptions, TranscriptEntry } from './types';
+import { spoken, type Enumerated } from './speech';
+import type { CallerInput, CallOutcome, EndReason, SimulationOptions } from './types';
 
 const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
 const DEFAULT_SCRIPT_TIMEOUT_MS = 250;
@@ -15,52 +18,6 @@ const DEFAULT_MAX_STEPS = 2_000;
 const MAX_EVENT_CHAIN = 25;
 const MAX_SUBDIALOG_DEPTH = 20;
 const NORMAL_ENDINGS: ReadonlySet<EndReason> = new Set(['exit', 'disconnect', 'document-end', 'hangup', 'return']);
-
-const INPUT_ITEMS = new Set(['field', 'record', 'transfer', 'object', 'subdialog']);
-const FORM_ITEMS = new Set([...INPUT_ITEMS, 'block', 'initial']);
-
-/** The application a document belongs to: its root document and the application scope. */
-interface Application {
-  /** The root document's URL, or the document's own when it names no root. */
-  url: string;
-  root?: VxmlDocument;
-  scope: ScopeObject;
-}
-
-/** One execution context: the top-level call, or a subdialog running inside it. */
-interface Execution {
-  app: Application;
-  doc: VxmlDocument;
-  docScope: ScopeObject;
-  depth: number;
-}
-
-interface FormItem {
-  el: VxmlElement;
-  /** The form item variable: the name attribute, or an internal name for unnamed items. */
-  name: string;
-}
-
-/** The state of one dialog while the FIA runs it (reset each time the dialog is entered). */
-interface DialogState {
-  exec: Execution;
-  dialog: VxmlElement;
-  scope: ScopeObject;
-  items: FormItem[];
-  promptCounts: Map<string, number>;
-  eventCounts: Map<string, Map<string, number>>;
-  nextItem?: string;
-  /** The item being collected: events raised now are counted and caught for it. */
-  current?: FormItem;
-  /** Set by <reprompt> (or a default handler) while an event is being handled. */
-  reprompt: boolean;
-}
-
-/** What executable content runs in: its document and, inside a dialog, the dialog's state. */
-interface Where {
-  doc: VxmlDocument;
-  state?: DialogState;
-}
 
 /** Where an event is being handled: the elements whose catches apply and the scope chain. */
 interface EventPlace {
@@ -79,19 +36,19 @@ interface EventPlace {
  */
 export class Interpreter {
   private readonly sandbox: Sandbox;
+  private readonly channel: CallChannel;
   private readonly fetcher: CallFetcher;
-  private readonly transcript: TranscriptEntry[] = [];
+  private readonly content: ExecutableContent;
   private readonly documents: string[] = [];
   private readonly session: ScopeObject;
   private readonly rootCache = new Map<string, VxmlDocument>();
-  private promptQueue: string[] = [];
   private steps = 0;
-  private hungUp = false;
-  private disconnected?: Record<string, unknown>;
 
   constructor(private readonly options: SimulationOptions) {
     this.sandbox = new Sandbox(options.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS);
-    this.fetcher = new CallFetcher((entry) => this.record(entry));
+    this.channel = new CallChannel(this.sandbox, options.onEntry);
+    this.fetcher = new CallFetcher((entry) => this.channel.record(entry));
+    this.content = new ExecutableContent(this.sandbox, this.channel, this.fetcher, options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS);
     this.session = this.sandbox.newScope({ connection: this.sandbox.toRealm(connectionInfo(options)) });
   }
 
@@ -100,7 +57,7 @@ export class Interpreter {
     try {
       const { url, fragment } = splitTarget(this.options.url, this.options.url);
       const startMethod = this.options.startMethod ?? 'GET';
-      const start = await this.prepare({ url: url ?? this.options.url, method: startMethod, timeoutMs: this.fetchTimeout() }, undefined, fragment);
+      const start = await this.prepare({ url: url ?? this.options.url, method: startMethod, timeoutMs: this.options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS }, undefined, fragment);
       const returned = await this.runExecution(start, undefined, undefined, 0);
       ending = returned.result.event
         ? new CallEnded('error', { event: returned.result.event, message: returned.result.message })
@@ -110,10 +67,10 @@ export class Interpreter {
       else if (err instanceof VxmlEvent) ending = new CallEnded('error', { event: err.event, message: err.message });
       else throw err;
     }
-    this.flushPrompts();
+    this.channel.flushPrompts();
     const { reason, details } = ending;
-    this.record({ kind: 'end', reason, ...details });
-    return { reason, normal: NORMAL_ENDINGS.has(reason), ...details, transcript: this.transcript, documents: this.documents };
+    this.channel.record({ kind: 'end', reason, ...details });
+    return { reason, normal: NORMAL_ENDINGS.has(reason), ...details, transcript: this.channel.transcript, documents: this.documents };
   }
 
   // ---------------------------------------------------------------- documents
@@ -125,7 +82,7 @@ export class Interpreter {
     if (!doc.applicationUrl || doc.applicationUrl === current?.url) return { doc, fragment };
     let root = this.rootCache.get(doc.applicationUrl);
     if (!root) {
-      root = await this.fetchDocument({ url: doc.applicationUrl, method: 'GET', timeoutMs: this.fetchTimeout(undefined, doc) });
+      root = await this.fetchDocument({ url: doc.applicationUrl, method: 'GET', timeoutMs: this.content.fetchTimeout({ doc }) });
       this.rootCache.set(doc.applicationUrl, root);
     }
     return { doc, root, fragment };
@@ -136,7 +93,7 @@ export class Interpreter {
     this.documents.push(result.url);
     if (this.options.validate) {
       const errors = await this.options.validate(result.text);
-      if (errors.length) this.record({ kind: 'invalid', url: result.url, errors });
+      if (errors.length) this.channel.record({ kind: 'invalid', url: result.url, errors });
     }
     return readDocument(result.url, result.text);
   }
@@ -185,7 +142,7 @@ export class Interpreter {
   private async initialiseVariables(doc: VxmlDocument, chain: ScopeChain, catchScopes: VxmlElement[]): Promise<void> {
     const place: EventPlace = { doc, scopes: catchScopes, chain, counters: new Map() };
     for (const el of elements(doc.root, 'var', 'script')) {
-      await this.guarded(place, () => this.execute([el], chain, { doc }));
+      await this.guarded(place, () => this.content.execute([el], chain, { doc }));
     }
   }
 
@@ -277,11 +234,11 @@ export class Interpreter {
       case 'dialog': {
         const dialog = findDialog(state.exec.doc, target.id);
         if (!dialog) throw new VxmlEvent('error.badfetch', `no dialog "${target.id}" in ${state.exec.doc.url}`);
-        this.flushPrompts();
+        this.channel.flushPrompts();
         return { kind: 'leave', to: { kind: 'dialog', dialog } };
       }
       case 'document': {
-        this.flushPrompts();
+        this.channel.flushPrompts();
         const prepared = await this.prepare(target.request, state.exec.app, target.fragment);
         return { kind: 'leave', to: { kind: 'document', prepared } };
       }
@@ -298,7 +255,7 @@ export class Interpreter {
         this.sandbox.declare(el.attrs.name ?? '', params.get(el.attrs.name ?? ''), chain);
         unused.delete(el.attrs.name ?? '');
       } else if (el.name === 'var' || el.name === 'script') {
-        await this.execute([el], chain, { doc: state.exec.doc, state });
+        await this.content.execute([el], chain, { doc: state.exec.doc, state });
       } else if (FORM_ITEMS.has(el.name)) {
         const item = state.items.find((i) => i.el === el) as FormItem;
         const initial = el.attrs.expr !== undefined ? this.sandbox.evaluate(el.attrs.expr, chain) : undefined;
@@ -343,7 +300,7 @@ export class Interpreter {
     switch (item.el.name) {
       case 'block':
         state.scope[item.name] = true;
-        await this.execute(item.el.children, [...chain, this.sandbox.newScope()], { doc: state.exec.doc, state });
+        await this.content.execute(item.el.children, [...chain, this.sandbox.newScope()], { doc: state.exec.doc, state });
         return;
       case 'field':
       case 'initial':
@@ -372,7 +329,7 @@ export class Interpreter {
       .filter((c) => c.count <= counter);
     const best = Math.max(0, ...prompts.map((c) => c.count));
     for (const { p } of prompts.filter((c) => c.count === best)) {
-      this.queuePrompt(p.children, [...chain, this.sandbox.newScope()], this.enumeration(item));
+      this.channel.queuePrompt(p.children, [...chain, this.sandbox.newScope()], this.enumeration(item));
     }
   }
 
@@ -383,18 +340,18 @@ export class Interpreter {
     if (input.kind === 'noinput') throw new VxmlEvent('noinput');
     if (input.kind === 'help') {
       // "Help" is spoken: a browser listening for keys only (inputmodes="dtmf") hears silence.
-      const modes = this.property('inputmodes', state, item);
+      const modes = propertyInScope('inputmodes', { doc: state.exec.doc, state }, item);
       if (modes !== undefined && !modes.split(/\s+/).includes('voice')) {
-        this.record({ kind: 'log', label: 'simulator', text: 'a spoken "help" is not heard: inputmodes is "dtmf", so it counts as silence' });
+        this.channel.record({ kind: 'log', label: 'simulator', text: 'a spoken "help" is not heard: inputmodes is "dtmf", so it counts as silence' });
         throw new VxmlEvent('noinput');
       }
       throw new VxmlEvent('help');
     }
     if (input.kind === 'hangup') {
-      this.hungUp = true;
+      this.channel.hungUp = true;
       throw new VxmlEvent('connection.disconnect.hangup', 'the caller hung up');
     }
-    const termchar = this.property('termchar', state, item) ?? '#';
+    const termchar = propertyInScope('termchar', { doc: state.exec.doc, state }, item) ?? '#';
     const found = matchInput(input.keys, grammars, termchar);
     if (!found) throw new VxmlEvent('nomatch');
     const { match, grammar } = found;
@@ -409,14 +366,14 @@ export class Interpreter {
     state.exec.app.scope.lastresult$ = lastresult;
 
     if (grammar.jump) {
-      this.record({ kind: 'recognition', item: grammar.level === 'link' ? 'link' : item.name, utterance: match.utterance, interpretation: match.interpretation });
+      this.channel.record({ kind: 'recognition', item: grammar.level === 'link' ? 'link' : item.name, utterance: match.utterance, interpretation: match.interpretation });
       return this.jump(grammar.jump, chain, state);
     }
     const filled = grammar.level === 'form' ? this.fillSlots(state, match.interpretation) : [this.fillItem(state, item, match.interpretation)];
     if (filled.length === 0) throw new VxmlEvent('nomatch');
     for (const name of filled) {
       state.scope[`${name}$`] = this.sandbox.toRealm({ ...result, interpretation: state.scope[name] });
-      this.record({ kind: 'recognition', item: name, utterance: match.utterance, interpretation: state.scope[name] });
+      this.channel.record({ kind: 'recognition', item: name, utterance: match.utterance, interpretation: state.scope[name] });
     }
     if (item.el.name === 'initial') state.scope[item.name] = true;
     await this.runFilled(state, new Set(filled));
@@ -464,24 +421,24 @@ export class Interpreter {
         if (item && justFilled.has(item.name)) actions.push(...elements(el, 'filled'));
       }
       for (const filled of actions) {
-        await this.execute(filled.children, [...this.dialogChain(state), this.sandbox.newScope()], { doc: state.exec.doc, state });
+        await this.content.execute(filled.children, [...this.dialogChain(state), this.sandbox.newScope()], { doc: state.exec.doc, state });
       }
     }
   }
 
   private async listen(state: DialogState, item: FormItem, grammars: readonly ActiveGrammar[]): Promise<CallerInput & { kind: string }> {
-    this.flushPrompts();
-    if (this.disconnected) throw new CallEnded('disconnect', { values: this.disconnected });
-    if (this.hungUp) throw new CallEnded('hangup');
+    this.channel.flushPrompts();
+    if (this.channel.disconnected) throw new CallEnded('disconnect', { values: this.channel.disconnected });
+    if (this.channel.hungUp) throw new CallEnded('hangup');
     const request = {
       dialog: dialogName(state.exec.doc, state.dialog),
       item: item.name,
       expecting: grammars.map((g) => g.grammar.describe()),
     };
-    this.record({ kind: 'listen', request });
+    this.channel.record({ kind: 'listen', request });
     const input = await this.options.inputs(request);
     if (!input) throw new CallEnded('input-exhausted', { message: `no more input while listening in ${request.dialog}/${request.item}` });
-    this.record({ kind: 'input', input });
+    this.channel.record({ kind: 'input', input });
     return input;
   }
 
@@ -511,7 +468,7 @@ export class Interpreter {
   }
 
   private async fetchGrammar(url: string, state: DialogState): Promise<VxmlElement> {
-    const result = await this.fetcher.fetch({ url, method: 'GET', timeoutMs: this.fetchTimeout(state) });
+    const result = await this.fetcher.fetch({ url, method: 'GET', timeoutMs: this.content.fetchTimeout({ doc: state.exec.doc, state }) });
     try {
       return parseXml(result.text);
     } catch (err) {
@@ -528,7 +485,7 @@ export class Interpreter {
       throw new VxmlEvent(event, message);
     }
     const next = choice.attrs.next ?? spoken(this.sandbox.evaluate(choice.attrs.expr ?? 'undefined', scope));
-    throw new Transition(this.target(next, state.exec.doc, 'GET', [], undefined, this.fetchTimeout(state)));
+    throw new Transition(this.content.target(next, state.exec.doc, 'GET', [], undefined, this.content.fetchTimeout({ doc: state.exec.doc, state })));
   }
 
   /** What <enumerate> lists: a menu's choices or a field's options. */
@@ -550,9 +507,9 @@ export class Interpreter {
     for (const param of elements(el, 'param')) {
       params.set(param.attrs.name ?? '', param.attrs.expr !== undefined ? this.sandbox.evaluate(param.attrs.expr, chain) : param.attrs.value);
     }
-    const fields = this.namelistFields(el.attrs.namelist, chain, undefined);
-    const target = this.target(src, state.exec.doc, method(el.attrs.method), fields, el.attrs.enctype, this.fetchTimeout(state, state.exec.doc, el));
-    this.flushPrompts();
+    const fields = this.content.namelistFields(el.attrs.namelist, chain, undefined);
+    const target = this.content.target(src, state.exec.doc, method(el.attrs.method), fields, el.attrs.enctype, this.content.fetchTimeout({ doc: state.exec.doc, state }, el));
+    this.channel.flushPrompts();
     // A local subdialog ("#id") starts a new execution context on a fresh copy of this document.
     const prepared =
       target.kind === 'document'
@@ -572,8 +529,8 @@ export class Interpreter {
   private async transfer(state: DialogState, item: FormItem): Promise<void> {
     const chain = this.dialogChain(state);
     const dest = item.el.attrs.dest ?? spoken(this.sandbox.evaluate(item.el.attrs.destexpr ?? "''", chain));
-    this.flushPrompts();
-    this.record({ kind: 'log', label: 'transfer', text: `transfer to ${dest}` });
+    this.channel.flushPrompts();
+    this.channel.record({ kind: 'log', label: 'transfer', text: `transfer to ${dest}` });
     const blind = item.el.attrs.type === 'blind' || (item.el.attrs.type === undefined && item.el.attrs.bridge !== 'true');
     if (blind) throw new VxmlEvent('connection.disconnect.transfer', `transferred to ${dest}`);
     state.scope[item.name] = 'far_end_disconnect';
@@ -589,12 +546,12 @@ export class Interpreter {
    */
   private async handleEvent(event: VxmlEvent, place: EventPlace, chain: number): Promise<void> {
     if (chain > MAX_EVENT_CHAIN) throw new CallEnded('aborted', { message: 'events kept raising events: the call was stopped' });
-    this.record({ kind: 'event', name: event.event, ...(event.message !== event.event ? { message: event.message } : {}) });
+    this.channel.record({ kind: 'event', name: event.event, ...(event.message !== event.event ? { message: event.message } : {}) });
     countEvent(place.counters, event.event);
     const handler = selectCatch(place.scopes, event.event, place.counters, (cond) => this.sandbox.condition(cond, place.chain));
     if (handler) {
       const scope = this.sandbox.newScope({ _event: event.event, _message: event.message === event.event ? undefined : event.message });
-      await this.execute(handler.children, [...place.chain, scope], { doc: place.doc, state: place.state });
+      await this.content.execute(handler.children, [...place.chain, scope], { doc: place.doc, state: place.state });
       return;
     }
     switch (defaultAction(event.event)) {
@@ -604,277 +561,12 @@ export class Interpreter {
       case 'continue':
         return;
       case 'exit-hangup':
-        throw this.disconnected ? new CallEnded('disconnect', { values: this.disconnected }) : new CallEnded('hangup');
+        throw this.channel.disconnected ? new CallEnded('disconnect', { values: this.channel.disconnected }) : new CallEnded('hangup');
       case 'exit-disconnect':
-        throw new CallEnded('disconnect', { values: this.disconnected, event: event.event, message: event.message });
+        throw new CallEnded('disconnect', { values: this.channel.disconnected, event: event.event, message: event.message });
       case 'exit-error':
         throw new CallEnded('error', { event: event.event, message: event.message });
     }
-  }
-
-  // ---------------------------------------------------------------- executable content
-
-  /** Runs executable content (block, filled, catch, if branches) in the given chain. */
-  private async execute(nodes: readonly VxmlNode[], chain: ScopeChain, where: Where): Promise<void> {
-    for (const node of nodes) {
-      if (node.kind === 'text') {
-        // Bare text in executable content is an implicit prompt.
-        if (node.text.trim()) this.queuePrompt([node], chain);
-        continue;
-      }
-      await this.executeElement(node, chain, where);
-    }
-  }
-
-  private async executeElement(el: VxmlElement, chain: ScopeChain, where: Where): Promise<void> {
-    const { attrs } = el;
-    const { doc } = where;
-    const evaluate = (expr: string) => this.sandbox.evaluate(expr, chain);
-    switch (el.name) {
-      case 'var':
-        this.sandbox.declare(attrs.name ?? '', attrs.expr !== undefined ? evaluate(attrs.expr) : undefined, chain);
-        return;
-      case 'assign':
-        this.sandbox.assign(attrs.name ?? '', evaluate(attrs.expr ?? 'undefined'), chain);
-        return;
-      case 'script': {
-        const code = attrs.src || attrs.srcexpr ? await this.fetchScript(el, chain, where) : rawText(el);
-        if (code) this.sandbox.runScript(code, chain);
-        return;
-      }
-      case 'if':
-        return this.executeIf(el, chain, where);
-      case 'prompt':
-        if (this.sandbox.condition(attrs.cond, chain)) this.queuePrompt(el.children, chain);
-        return;
-      case 'audio':
-      case 'value':
-      case 'enumerate':
-      case 'say-as':
-      case 'break':
-      case 'emphasis':
-      case 'prosody':
-      case 'sub':
-      case 'mark':
-        this.queuePrompt([el], chain);
-        return;
-      case 'foreach': {
-        const array = evaluate(attrs.array ?? '[]');
-        for (const item of Array.isArray(array) ? array : []) {
-          const scope = this.sandbox.newScope({ [attrs.item ?? '_item']: item });
-          await this.execute(el.children, [...chain, scope], where);
-        }
-        return;
-      }
-      case 'log': {
-        const text = collapse(`${attrs.expr ? spoken(evaluate(attrs.expr)) : ''} ${this.speakText(el.children, chain)}`);
-        this.record({ kind: 'log', ...(attrs.label ? { label: attrs.label } : {}), text });
-        return;
-      }
-      case 'clear':
-        return this.clear(attrs.namelist, chain, where);
-      case 'reprompt':
-        if (where.state) where.state.reprompt = true;
-        return;
-      case 'throw': {
-        const event = attrs.event ?? spoken(evaluate(attrs.eventexpr ?? "''"));
-        const message = attrs.message ?? (attrs.messageexpr ? spoken(evaluate(attrs.messageexpr)) : undefined);
-        throw new VxmlEvent(event, message);
-      }
-      case 'goto': {
-        if (attrs.nextitem || attrs.expritem) {
-          throw new Transition({ kind: 'item', name: attrs.nextitem ?? spoken(evaluate(attrs.expritem as string)) });
-        }
-        const next = attrs.next ?? spoken(evaluate(attrs.expr ?? "''"));
-        throw new Transition(this.target(next, doc, 'GET', [], undefined, this.fetchTimeout(where.state, doc, el)));
-      }
-      case 'submit': {
-        const next = attrs.next ?? spoken(evaluate(attrs.expr ?? "''"));
-        const fields = this.namelistFields(attrs.namelist, chain, where.state);
-        throw new Transition(this.target(next, doc, method(attrs.method), fields, attrs.enctype, this.fetchTimeout(where.state, doc, el)));
-      }
-      case 'exit':
-        throw new CallEnded('exit', { values: this.endValues(attrs.namelist, attrs.expr, chain) });
-      case 'disconnect':
-        // §5.3.11: the browser hangs up and throws connection.disconnect.hangup, so the
-        // document can still clean up (submit, log) before the interpreter exits.
-        this.flushPrompts();
-        this.disconnected = this.endValues(attrs.namelist, undefined, chain) ?? {};
-        throw new VxmlEvent('connection.disconnect.hangup', 'the document disconnected the call');
-      case 'return': {
-        if (attrs.event || attrs.eventexpr) {
-          const event = attrs.event ?? spoken(evaluate(attrs.eventexpr as string));
-          const message = attrs.message ?? (attrs.messageexpr ? spoken(evaluate(attrs.messageexpr)) : undefined);
-          throw new Returned({ event, message });
-        }
-        this.flushPrompts();
-        throw new Returned({ values: this.endValues(attrs.namelist, undefined, chain) ?? {} });
-      }
-      case 'data':
-        throw new VxmlEvent('error.unsupported.data', '<data> is not supported by the simulator');
-      default:
-        // Elements that only make sense elsewhere (grammar, property in a block...) are ignored.
-        return;
-    }
-  }
-
-  /** <if> with <elseif/> and <else/> markers: the children up to the next marker form a branch. */
-  private async executeIf(el: VxmlElement, chain: ScopeChain, where: Where): Promise<void> {
-    let taking = this.sandbox.condition(el.attrs.cond ?? 'false', chain);
-    let done = false;
-    const branch: VxmlNode[] = [];
-    for (const node of el.children) {
-      if (node.kind === 'element' && (node.name === 'elseif' || node.name === 'else')) {
-        if (taking) done = true;
-        taking = !done && (node.name === 'else' || this.sandbox.condition(node.attrs.cond ?? 'false', chain));
-        continue;
-      }
-      if (taking && !done) branch.push(node);
-    }
-    await this.execute(branch, chain, where);
-  }
-
-  private async fetchScript(el: VxmlElement, chain: ScopeChain, where: Where): Promise<string> {
-    const src = el.attrs.src ?? spoken(this.sandbox.evaluate(el.attrs.srcexpr as string, chain));
-    const url = new URL(src, documentBase(where.doc.url, where.doc.root)).toString();
-    const result = await this.fetcher.fetch({ url, method: 'GET', timeoutMs: this.fetchTimeout(where.state, where.doc, el) });
-    return result.text;
-  }
-
-  /** <clear>: the named variables (default: every form item) become undefined, their counters reset. */
-  private clear(namelist: string | undefined, chain: ScopeChain, where: Where): void {
-    const state = where.state;
-    const names = namelist ? namelist.split(/\s+/).filter(Boolean) : (state?.items.map((i) => i.name) ?? []);
-    for (const name of names) {
-      const item = state?.items.find((i) => i.name === name);
-      if (item && state) {
-        state.scope[name] = undefined;
-        state.promptCounts.delete(name);
-        state.eventCounts.delete(name);
-      } else {
-        this.sandbox.assign(name, undefined, chain);
-      }
-    }
-  }
-
-  /** A <goto>/<submit>/<choice> URI as a transition: within this document or to another one. */
-  private target(
-    uri: string,
-    doc: VxmlDocument | undefined,
-    httpMethod: 'GET' | 'POST',
-    fields: [string, string][],
-    enctype: string | undefined,
-    timeoutMs: number,
-  ): TransitionTarget {
-    if (!uri) throw new VxmlEvent('error.badfetch', 'a transition with an empty URI');
-    const base = doc ? documentBase(doc.url, doc.root) : this.options.url;
-    let split: { url?: string; fragment?: string };
-    try {
-      split = splitTarget(uri, base);
-    } catch {
-      throw new VxmlEvent('error.badfetch', `"${uri}" is not a URI`);
-    }
-    if (!split.url) return { kind: 'dialog', id: split.fragment ?? '' };
-    return {
-      kind: 'document',
-      fragment: split.fragment,
-      request: {
-        url: split.url,
-        method: httpMethod,
-        fields,
-        enctype: enctype === 'multipart/form-data' ? 'multipart/form-data' : 'application/x-www-form-urlencoded',
-        timeoutMs,
-      },
-    };
-  }
-
-  /**
-   * A namelist's variables as form fields. An object is sent as one field per property
-   * ("slot.prop"), as platforms do for objects (§5.3.8); without a namelist, <submit>
-   * sends every input item of the current form.
-   */
-  private namelistFields(namelist: string | undefined, chain: ScopeChain, state: DialogState | undefined): [string, string][] {
-    const names = namelist
-      ? namelist.split(/\s+/).filter(Boolean)
-      : (state?.items.filter((i) => INPUT_ITEMS.has(i.el.name)).map((i) => i.name) ?? []);
-    const fields: [string, string][] = [];
-    for (const name of names) {
-      const value = this.sandbox.evaluate(name, chain);
-      if (isObject(value) && !Array.isArray(value)) {
-        for (const [key, inner] of Object.entries(value)) fields.push([`${name}.${key}`, spoken(inner)]);
-      } else {
-        fields.push([name, spoken(value)]);
-      }
-    }
-    return fields;
-  }
-
-  /** What <exit>/<disconnect>/<return> hand back: the namelist's variables, or expr's value. */
-  private endValues(namelist: string | undefined, expr: string | undefined, chain: ScopeChain): Record<string, unknown> | undefined {
-    if (namelist) {
-      const values: Record<string, unknown> = {};
-      for (const name of namelist.split(/\s+/).filter(Boolean)) values[name] = plain(this.sandbox.evaluate(name, chain));
-      return values;
-    }
-    if (expr) return { expr: plain(this.sandbox.evaluate(expr, chain)) };
-    return undefined;
-  }
-
-  /** fetchtimeout: the element's attribute, else the property in scope, else the default. */
-  private fetchTimeout(state?: DialogState, doc?: VxmlDocument, el?: VxmlElement): number {
-    const fallback = this.options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
-    const fromAttribute = parseTime(el?.attrs.fetchtimeout);
-    if (fromAttribute !== undefined) return fromAttribute;
-    const property = state ? this.property('fetchtimeout', state, state.current) : doc ? propertyIn(doc.root, 'fetchtimeout') : undefined;
-    return parseTime(property) ?? fallback;
-  }
-
-  /** A <property> in scope: the item's, the dialog's, the document's, the application root's. */
-  private property(name: string, state: DialogState, item: FormItem | undefined): string | undefined {
-    const holders = [item?.el, state.dialog, state.exec.doc.root, state.exec.app.root?.root];
-    for (const holder of holders) {
-      const value = holder ? propertyIn(holder, name) : undefined;
-      if (value !== undefined) return value;
-    }
-    return undefined;
-  }
-
-  // ---------------------------------------------------------------- prompts and transcript
-
-  private queuePrompt(nodes: readonly VxmlNode[], chain: ScopeChain, enumerated?: readonly Enumerated[]): void {
-    const text = this.speakText(nodes, chain, enumerated);
-    if (text) this.promptQueue.push(text);
-  }
-
-  private speakText(nodes: readonly VxmlNode[], chain: ScopeChain, enumerated?: readonly Enumerated[]): string {
-    let current = chain;
-    return collapse(
-      speak(nodes, {
-        evaluate: (expr) => this.sandbox.evaluate(expr, current),
-        withVariables: (variables, body) => {
-          const outer = current;
-          current = [...outer, this.sandbox.newScope(variables)];
-          try {
-            return body();
-          } finally {
-            current = outer;
-          }
-        },
-        enumerated,
-      }),
-    );
-  }
-
-  /** Queued prompts play when the browser waits: to listen, to fetch, or at the end. */
-  private flushPrompts(): void {
-    // Nobody hears what is queued after the line dropped; the documents still run.
-    if (!this.hungUp && !this.disconnected) for (const text of this.promptQueue) this.record({ kind: 'prompt', text });
-    this.promptQueue = [];
-  }
-
-  private record(entry: TranscriptEntry): void {
-    this.transcript.push(entry);
-    this.options.onEntry?.(entry);
   }
 
   private step(): void {
@@ -882,17 +574,6 @@ export class Interpreter {
       throw new CallEnded('aborted', { message: `more than ${this.options.maxSteps ?? DEFAULT_MAX_STEPS} steps: the documents loop` });
     }
   }
-}
-
-/** Form items in document order, unnamed ones given internal variable names. */
-function formItems(form: VxmlElement): FormItem[] {
-  return elements(form)
-    .filter((el) => FORM_ITEMS.has(el.name))
-    .map((el) => ({ el, name: el.attrs.name ?? `_${el.name}${el.order}` }));
-}
-
-function propertyIn(holder: VxmlElement, name: string): string | undefined {
-  return elements(holder, 'property').find((p) => p.attrs.name === name)?.attrs.value;
 }
 
 /** session.connection (VoiceXML 2.0 §5.1.4): local is the number dialled, remote the caller. */
@@ -906,27 +587,4 @@ function connectionInfo(options: SimulationOptions): Record<string, unknown> {
     originator: 'remote',
     callid: options.callId,
   };
-}
-
-function method(value: string | undefined): 'GET' | 'POST' {
-  return value?.toLowerCase() === 'post' ? 'POST' : 'GET';
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
-
-/** Values handed back to the caller of the simulator: plain data, not the sandbox's objects. */
-function plain(value: unknown): unknown {
-  if (!isObject(value)) return value;
-  try {
-    return JSON.parse(JSON.stringify(value)) as unknown;
-  } catch {
-    return String(value);
-  }
-}
-
-/** A script's code exactly as written (CDATA and text), line breaks kept. */
-function rawText(el: VxmlElement): string {
-  return el.children.map((c) => (c.kind === 'text' ? c.text : '')).join('');
 }
