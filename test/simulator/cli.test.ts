@@ -1,37 +1,18 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { pathToFileURL } from 'node:url';
 import { parseCliArgs } from '../../src/simulator/cli';
 import { lineInputs } from '../../src/simulator/terminal-input';
 import { entryText, outcomeText } from '../../src/simulator/transcript-text';
 import type { CallOutcome, InputRequest, TranscriptEntry } from '../../src/simulator/types';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server';
+import { runScript, type ScriptRun } from '../helpers/run-script';
 import { SCHEMA_DIR, schemaAvailable } from '../helpers/vxml-schema';
 
 const CLI = path.resolve(__dirname, '../../src/simulator/cli.ts');
 const FIXTURES = path.resolve(__dirname, 'fixtures/cli');
-// tsx's loader in this Node process's child: one process, and an absolute URL works from any cwd.
-const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI as a user would; `stdin` is piped in (and closed), else stdin is empty. */
-function simulate(args: string[], stdin = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+function simulate(args: string[], stdin = ''): Promise<ScriptRun> {
+  return runScript(CLI, args, stdin);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,18 +1,16 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { CampaignInput } from '../../src/campaigns/schema';
 import { DEFAULT_SCENARIOS, resultText, runScenarioFiles, scenarioFiles, type ScenarioResult } from '../../src/simulator/run-scenarios';
 import { judge, parseScenarios, startOf, type Scenario } from '../../src/simulator/scenario';
 import type { CallOutcome, TranscriptEntry } from '../../src/simulator/types';
 import { ADMIN_TOKEN, EXAMPLE_CAMPAIGN_FILE, PUBLIC_BASE_URL, startTestServer, type TestServer } from '../helpers/server';
+import { runScript } from '../helpers/run-script';
 import { schemaAvailable, vxmlSchemaErrors } from '../helpers/vxml-schema';
 
 const RUNNER = path.resolve(__dirname, '../../src/simulator/run-scenarios.ts');
-const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 
 // ---------------------------------------------------------------------------------------
 // Reading scenario files.
@@ -281,17 +279,7 @@ describe('the shipped scenarios against the real server', () => {
   }, 180_000);
 
   describe('npm run scenarios', () => {
-    function runner(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-      return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', TSX_LOADER, RUNNER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-        child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-        child.once('error', reject);
-        child.once('close', (code) => resolve({ code, stdout, stderr }));
-      });
-    }
+    const runner = (args: string[]) => runScript(RUNNER, args);
 
     it('prints PASS per scenario and exits 0 when all pass', async () => {
       const file = path.join(DEFAULT_SCENARIOS, 'decline.json');
