@@ -31,8 +31,11 @@ export interface Server {
   dispatcher: Dispatcher;
   /** Starts the HTTP server, answering even unparseable IVR requests with VoiceXML. */
   listen(port: number, host?: string): HttpServer;
-  /** Stops watching campaigns/ and the outbox (attempts in flight finish), then closes the store. */
-  close(): Promise<void>;
+  /**
+   * Ends simulated calls, stops watching campaigns/ and the outbox (attempts in flight
+   * finish; those still running after graceMs are handed back), then closes the store.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface Overrides {
@@ -106,11 +109,11 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
     answerIvrParseErrors(http, (mode) => renderPage(service.errorPage(mode)), log);
     return http;
   };
-  const close = async (): Promise<void> => {
+  const close = async (graceMs?: number): Promise<void> => {
     // Simulated calls fetch from this server: end them while it still answers.
     await liveCalls.close();
     campaigns.close();
-    await dispatcher.stop();
+    await dispatcher.stop(graceMs);
     await store.close();
   };
   return { app, store, campaigns, dispatcher, listen, close };

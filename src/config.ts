@@ -33,6 +33,8 @@ export interface Config {
   /** The optional carrier line-type lookup; undefined: judge numbers by their digits alone. */
   lineTypeLookup: LineTypeLookupSettings | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How long SIGTERM waits for requests and sends in flight before closing anyway. */
+  shutdownGraceMs: number;
 }
 
 export interface OutboxSettings {
@@ -162,6 +164,7 @@ const EnvSchema = z.object({
   LOOKUP_TIMEOUT_MS: wholeNumber(100, 10_000, 1_500),
   LOOKUP_CACHE_HOURS: wholeNumber(0, 8_760, 720),
   LOG_LEVEL: optionalText.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  SHUTDOWN_GRACE_MS: wholeNumber(0, 120_000, 10_000),
 });
 
 /** Every environment variable the server reads. */
@@ -209,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     campaignSecrets: campaignSecretsFrom(env),
     lineTypeLookup,
     logLevel: e.LOG_LEVEL,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }
 

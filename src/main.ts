@@ -4,6 +4,7 @@ import { CampaignError } from './campaigns/registry';
 import { composeServer } from './compose';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
+import { shutDownGracefully } from './shutdown';
 
 /**
  * Start-up problems go to stderr with exit code 1, never a stack trace: one line for a bad
@@ -34,7 +35,7 @@ function main(): void {
     if (err instanceof CampaignError) fail(err.message);
     fail(`cannot start: ${(err as Error).message}`);
   }
-  const { campaigns, close } = server;
+  const { campaigns } = server;
 
   if (!config.adminToken) log.warn('ADMIN_TOKEN is not set: the admin API (/api) is disabled');
   if (!config.console.passwordHash) log.warn('ADMIN_PASSWORD_HASH is not set: the admin console (/admin) is disabled');
@@ -64,13 +65,20 @@ function main(): void {
   });
 
   const shutdown = (signal: string) => {
-    log.info({ signal }, 'shutting down');
-    http.close(() => {
-      void close().then(() => process.exit(0));
-    });
-    // Keep-alive connections from IVR platforms may not close on their own.
-    http.closeIdleConnections();
-    setTimeout(() => process.exit(0), 10_000).unref();
+    log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing the requests and sends in flight');
+    // A last resort if something hangs past the grace period: exit, leaving the outbox's
+    // leases to run out (nothing is lost, a text may be sent twice).
+    setTimeout(() => {
+      log.error('shutdown did not finish in time: exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 5_000).unref();
+    shutDownGracefully(http, server, config.shutdownGraceMs, log).then(
+      () => process.exit(0),
+      (err: Error) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

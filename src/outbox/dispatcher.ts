@@ -11,6 +11,8 @@ import { Limiter } from './limiter';
 const FAILOVER_AFTER_ATTEMPTS = 2;
 /** How often the outbox looks for due messages when nothing wakes it sooner. */
 const DEFAULT_POLL_MS = 500;
+/** The outcome code of an attempt aborted because the server is shutting down. */
+const HANDED_BACK = 'shutdown';
 /** A lease outlives the attempt that holds it by this much (then another dispatcher may retry). */
 const LEASE_MARGIN_MS = 5_000;
 
@@ -45,6 +47,8 @@ export class Dispatcher {
   private readonly limiter: Limiter;
   private readonly health = new Map<string, GatewayHealth>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Aborted when stop() runs out of patience: attempts in flight give their message back. */
+  private readonly handBack = new AbortController();
   private readonly now: () => Date;
   private readonly random: () => number;
   private timer: NodeJS.Timeout | undefined;
@@ -64,12 +68,23 @@ export class Dispatcher {
     this.kick();
   }
 
-  /** Stops claiming work and waits for the attempts in flight (each bounded by its timeout). */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming work and waits for the attempts in flight (each bounded by its
+   * timeout). Attempts still running after graceMs are handed back: their requests are
+   * aborted and recorded as retryable, which releases the lease, so the next instance (or
+   * this one after a restart) tries them again at once rather than after the lease.
+   */
+  async stop(graceMs = Number.POSITIVE_INFINITY): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+    let grace: NodeJS.Timeout | undefined;
+    if (Number.isFinite(graceMs)) grace = setTimeout(() => this.handBack.abort(), graceMs);
+    try {
+      while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+    } finally {
+      clearTimeout(grace);
+    }
   }
 
   /** Looks for due messages now rather than at the next tick. */
@@ -230,6 +245,16 @@ export class Dispatcher {
       log.warn({ code: outcome.code, reason: outcome.reason }, 'text refused by the gateway');
       return { kind: 'refused', reason: outcome.reason };
     }
+    if (outcome.code === HANDED_BACK) {
+      // Not the gateway's failure: due again at once, and it does not use up an attempt.
+      await store.recordAttempt(
+        message.id,
+        { status: 'queued', via, nextAttemptAt: at, errorCode: outcome.code, errorDetail: outcome.detail, countsAsAttempt: false },
+        at,
+      );
+      log.info('text handed back at shutdown: the next dispatcher sends it');
+      return { kind: 'pending' };
+    }
     const attempts = message.attempts + 1;
     if (attempts >= this.deps.settings.maxAttempts) {
       await store.recordAttempt(
@@ -264,15 +289,27 @@ export class Dispatcher {
         resolve({ outcome: 'retryable', code: 'timeout', detail: `no answer within ${timeoutMs} ms` });
       }, timeoutMs);
     });
+    const handBack = this.handBack.signal;
+    let onHandBack: (() => void) | undefined;
+    const handedBack = new Promise<SendOutcome>((resolve) => {
+      onHandBack = () => {
+        controller.abort();
+        resolve({ outcome: 'retryable', code: HANDED_BACK, detail: 'the server shut down during the attempt: handed back' });
+      };
+      if (handBack.aborted) onHandBack();
+      else handBack.addEventListener('abort', onHandBack, { once: true });
+    });
     try {
       return await Promise.race([
         gateway.send({ id: message.id, to: message.to, body: message.body }, controller.signal),
         timedOut,
+        handedBack,
       ]);
     } catch (err) {
       return { outcome: 'retryable', code: 'gateway-exception', detail: (err as Error).message };
     } finally {
       clearTimeout(timer);
+      if (onHandBack) handBack.removeEventListener('abort', onHandBack);
     }
   }
 
