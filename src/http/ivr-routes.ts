@@ -3,17 +3,19 @@ import type { Logger } from 'pino';
 import type { DeflectionService, StepRequest } from '../deflection/service';
 import { holdToneWav } from '../vxml/hold-tone';
 import type { Page } from '../vxml/model';
-import { renderPage } from '../vxml/render';
+import { PageRenderer } from '../vxml/render-cache';
 import { ivrParam, modeParam } from './ivr-params';
 
 const VXML_TYPE = 'application/voicexml+xml; charset=utf-8';
+
+const renderer = new PageRenderer();
 
 function sendPage(res: Response, page: Page): void {
   res.type(VXML_TYPE);
   // The root document is the same for every call of a campaign: browsers may cache it
   // (Express adds the ETag). Every other document belongs to one moment of one call.
   res.set('Cache-Control', page.kind === 'root' ? 'public, max-age=300' : 'no-store');
-  res.status(200).send(renderPage(page));
+  res.status(200).send(renderer.render(page));
 }
 
 function stepRequest(req: Request, answerParam: string): StepRequest {
