@@ -10,7 +10,8 @@ import autocannon from 'autocannon';
  *  1. the start document (which creates a call in SQLite) against bare Express serving a
  *     static string of the same size: requests per second, p50/p99, and the ratio;
  *  2. whole deflections (start, accept, confirm with the sandbox gateway) at a fixed
- *     concurrency: deflections per second, p99 of the submit that sends the text;
+ *     concurrency: deflections per second, p99 of the submit that sends the text, both
+ *     at saturation (no pause between requests) and paced like callers (think time);
  *  3. the server's peak RSS.
  * Servers run as child processes so the load generator never shares their event loop.
  * Absolute numbers drift on shared machines; the ratio to the baseline is what holds.
@@ -20,6 +21,10 @@ const ROOT = path.resolve(__dirname, '../..');
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const DEFLECT_CONCURRENCY = Number(process.env.BENCH_DEFLECT_CONCURRENCY ?? 50);
+/** Mean pause between a caller's requests in the paced run: a prompt heard, a key pressed. */
+const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 1_500);
+/** Paced calls are slow by nature: a longer run gives the p99 enough calls to mean something. */
+const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 30);
 const START_QUERY = '/vxml/start?dnis=%2B18005550100&ani=%2B16175551234&callid=bench';
 
 /**
@@ -77,12 +82,17 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number) : 0;
 }
 
-/** Closed-loop callers: each walks start → offer → confirm, then calls again. */
-async function deflections(base: string) {
+/**
+ * Closed-loop callers: each walks start → offer → confirm, then calls again. With
+ * thinkMs 0 this is saturation (every caller always has a request waiting); with a think
+ * time it is concurrent calls paced like people, who listen to a prompt and press a key
+ * between requests.
+ */
+async function deflections(base: string, concurrency: number, thinkMs: number, firstCall: number, durationS: number) {
   const submitMs: number[] = [];
   const callMs: number[] = [];
   let failures = 0;
-  const deadline = Date.now() + DURATION_S * 1000;
+  const deadline = Date.now() + durationS * 1000;
   const nextUrl = (xml: string) => {
     const next = /<filled>\s*<submit next="([^"]+)"/.exec(xml)?.[1];
     if (!next) throw new Error('no submit in document');
@@ -91,13 +101,18 @@ async function deflections(base: string) {
   const post = async (url: string) =>
     (await fetch(url, { method: 'POST', body: 'answer=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).text();
 
-  let calls = 0;
+  const think = () => (thinkMs ? new Promise((resolve) => setTimeout(resolve, thinkMs * (0.5 + Math.random()))) : undefined);
+  let calls = firstCall;
   async function caller(): Promise<void> {
+    // Paced callers start spread over one think time, as calls arrive in life.
+    if (thinkMs) await new Promise((resolve) => setTimeout(resolve, Math.random() * thinkMs));
     while (Date.now() < deadline) {
       const began = performance.now();
       try {
         const offer = await (await fetch(`${base}${deflectionQuery(calls++)}`)).text();
+        await think();
         const confirm = await post(nextUrl(offer));
+        await think();
         const sentAt = performance.now();
         const result = await post(nextUrl(confirm));
         const done = performance.now();
@@ -110,12 +125,14 @@ async function deflections(base: string) {
     }
   }
   const started = performance.now();
-  await Promise.all(Array.from({ length: DEFLECT_CONCURRENCY }, () => caller()));
+  await Promise.all(Array.from({ length: concurrency }, () => caller()));
   const seconds = (performance.now() - started) / 1000;
   submitMs.sort((a, b) => a - b);
   callMs.sort((a, b) => a - b);
   return {
-    deflectionsPerSecond: Math.round(callMs.length / seconds),
+    concurrency,
+    thinkMs,
+    deflectionsPerSecond: Number((callMs.length / seconds).toFixed(1)),
     submitP50ms: Number(percentile(submitMs, 50).toFixed(1)),
     submitP99ms: Number(percentile(submitMs, 99).toFixed(1)),
     callP99ms: Number(percentile(callMs, 99).toFixed(1)),
@@ -149,13 +166,16 @@ async function main(): Promise<void> {
 
     const baselineResult = await cannon(`http://127.0.0.1:${basePort}${START_QUERY}`);
     const startResult = await cannon(`${appBase}${START_QUERY}`);
-    const deflectResult = await deflections(appBase);
+    const deflectResult = await deflections(appBase, DEFLECT_CONCURRENCY, 0, 0, DURATION_S);
+    // Numbers of their own again (the limits allow one text per number per 10 minutes).
+    const pacedResult = await deflections(appBase, DEFLECT_CONCURRENCY, THINK_MS, 500_000, PACED_SECONDS);
     const results = {
       machine: `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
       settings: { durationSeconds: DURATION_S, connections: CONNECTIONS, deflectConcurrency: DEFLECT_CONCURRENCY, startDocumentBytes: startBytes },
       baseline: baselineResult,
       startDocument: { ...startResult, ratioToBaseline: Number((startResult.requestsPerSecond / baselineResult.requestsPerSecond).toFixed(2)) },
       deflections: deflectResult,
+      pacedCalls: pacedResult,
       peakRssMb: peakRssMb(app.pid as number),
     };
     fs.mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
