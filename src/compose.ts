@@ -14,6 +14,8 @@ import { answerIvrParseErrors } from './http/client-errors';
 import { CachedLineTypeLookup } from './lookup/cached';
 import type { LineTypeLookup } from './lookup/port';
 import { TwilioLineTypeLookup } from './lookup/twilio-lookup';
+import { Readiness } from './observability/health-routes';
+import { Metrics } from './observability/metrics';
 import { Dispatcher } from './outbox/dispatcher';
 import { BuiltinShortener, SHORT_CODE_LENGTH } from './shortener/builtin';
 import { createGateways } from './sms/create-gateway';
@@ -29,6 +31,8 @@ export interface Server {
   store: Store;
   campaigns: CampaignCatalog;
   dispatcher: Dispatcher;
+  /** What /readyz answers; drain() when shutdown begins, so load balancers stop sending calls. */
+  readiness: Readiness;
   /** Starts the HTTP server, answering even unparseable IVR requests with VoiceXML. */
   listen(port: number, host?: string): HttpServer;
   /**
@@ -75,14 +79,17 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
     return { gateway, fallbackGateway: fallback && fallback !== gateway ? fallback : null };
   };
 
-  const store = SqliteStore.open(config.dataDir);
+  const metrics = new Metrics();
+  const store = SqliteStore.open(config.dataDir, metrics.funnel.recorded);
   const now = overrides.now ?? (() => new Date());
+  metrics.watchOutbox(store, now);
   const dispatcher = new Dispatcher({
     store,
     gateways,
     settings: config.outbox,
     log,
     now,
+    metrics: metrics.gateways,
     ...(overrides.random ? { random: overrides.random } : {}),
     ...(overrides.outboxPollMs ? { pollMs: overrides.outboxPollMs } : {}),
   });
@@ -101,7 +108,8 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
     ...(overrides.random ? { random: overrides.random } : {}),
   });
   const liveCalls = new LiveCalls();
-  const app = createApp({ service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, console: config.console, liveCalls, log, now });
+  const readiness = new Readiness({ store, campaigns, gateways, defaultGateway });
+  const app = createApp({ service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, console: config.console, security: config.security, liveCalls, log, now, metrics, metricsToken: config.metricsToken, readiness });
   // Messages left queued by a previous run (a crash, a restart) go out now.
   dispatcher.start();
   const listen = (port: number, host?: string): HttpServer => {
@@ -116,7 +124,7 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
     await dispatcher.stop(graceMs);
     await store.close();
   };
-  return { app, store, campaigns, dispatcher, listen, close };
+  return { app, store, campaigns, dispatcher, readiness, listen, close };
 }
 
 /**

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parsePasswordHash, type PasswordHash } from './console/password';
 import { GATEWAY_NAMES, GatewayEnvShape, gatewaySettingsFrom, type GatewayName, type GatewaySettings } from './sms/gateway-config';
+import { SecurityEnvShape, securitySettingsFrom, type SecuritySettings } from './http/security/settings';
 
 /**
  * Everything the server reads from its environment, parsed once at start-up.
@@ -33,6 +34,10 @@ export interface Config {
   /** The optional carrier line-type lookup; undefined: judge numbers by their digits alone. */
   lineTypeLookup: LineTypeLookupSettings | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Bearer token GET /metrics asks for; undefined: /metrics is open. */
+  metricsToken: string | undefined;
+  /** Proxies to trust, who may fetch the IVR documents, short-link rate limit. */
+  security: SecuritySettings;
   /** How long SIGTERM waits for requests and sends in flight before closing anyway. */
   shutdownGraceMs: number;
 }
@@ -57,6 +62,8 @@ export interface ConsoleSettings {
   passwordHash: PasswordHash | undefined;
   /** How long a sign-in lasts. */
   sessionMs: number;
+  /** Failed sign-ins allowed per 15 minutes per client address and user name. */
+  maxFailedSignIns: number;
 }
 
 export interface LineTypeLookupSettings {
@@ -128,6 +135,8 @@ const EnvSchema = z.object({
       .optional(),
   ),
   SESSION_HOURS: wholeNumber(1, 168, 8),
+  SIGN_IN_MAX_FAILURES: wholeNumber(1, 1000, 10),
+  ...SecurityEnvShape,
   SMS_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).default('sandbox')),
   SMS_FALLBACK_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).optional()),
   SMS_ATTEMPT_TIMEOUT_MS: wholeNumber(1000, 60_000, 10_000),
@@ -164,6 +173,7 @@ const EnvSchema = z.object({
   LOOKUP_TIMEOUT_MS: wholeNumber(100, 10_000, 1_500),
   LOOKUP_CACHE_HOURS: wholeNumber(0, 8_760, 720),
   LOG_LEVEL: optionalText.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   SHUTDOWN_GRACE_MS: wholeNumber(0, 120_000, 10_000),
 });
 
@@ -196,7 +206,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     dataDir: path.resolve(cwd, e.DATA_DIR),
     campaignsDir: path.resolve(cwd, e.CAMPAIGNS_DIR),
     adminToken: e.ADMIN_TOKEN,
-    console: { user: e.ADMIN_USER, passwordHash: e.ADMIN_PASSWORD_HASH, sessionMs: e.SESSION_HOURS * 3_600_000 },
+    console: {
+      user: e.ADMIN_USER,
+      passwordHash: e.ADMIN_PASSWORD_HASH,
+      sessionMs: e.SESSION_HOURS * 3_600_000,
+      maxFailedSignIns: e.SIGN_IN_MAX_FAILURES,
+    },
     smsGateway: e.SMS_GATEWAY,
     smsFallbackGateway: e.SMS_FALLBACK_GATEWAY,
     gateways,
@@ -212,6 +227,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     campaignSecrets: campaignSecretsFrom(env),
     lineTypeLookup,
     logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN,
+    security: securitySettingsFrom(e),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

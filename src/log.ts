@@ -1,16 +1,20 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
+import { currentCallFields } from './observability/call-context';
 
 /**
- * JSON logs on stdout. Phone numbers are masked where they are logged (maskNumber);
- * redaction is the safety net for anything that carries credentials.
+ * JSON logs on stdout. Every line written while working for a call (its IVR requests,
+ * its texts' attempts) carries callId, and platformCallId when the IVR sent one: one
+ * filter finds a call's whole story. Phone numbers are masked where they are logged
+ * (maskNumber); redaction is the safety net for anything that carries credentials.
  */
 export function createLogger(level: Config['logLevel'], destination?: pino.DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     level,
     base: { service: 'ivr-deflect' },
+    mixin: currentCallFields,
     redact: {
-      paths: ['authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'adminToken'],
+      paths: ['authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'adminToken', 'metricsToken'],
       censor: '[redacted]',
     },
   };

@@ -72,7 +72,8 @@ function main(): void {
       log.error('shutdown did not finish in time: exiting');
       process.exit(1);
     }, config.shutdownGraceMs + 5_000).unref();
-    shutDownGracefully(http, server, config.shutdownGraceMs, log).then(
+    const closable = { drain: () => server.readiness.drain(), close: server.close };
+    shutDownGracefully(http, closable, config.shutdownGraceMs, log).then(
       () => process.exit(0),
       (err: Error) => {
         log.error({ err }, 'shutdown failed');

@@ -67,6 +67,12 @@ describe('loadConfig with values set', () => {
         ADMIN_USER: 'ops',
         ADMIN_PASSWORD_HASH: `scrypt$16384$8$1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(32, 2).toString('base64')}`,
         SESSION_HOURS: '12',
+        SIGN_IN_MAX_FAILURES: '5',
+        TRUST_PROXY: '10.0.0.0/8, loopback',
+        IVR_ALLOWED_CIDRS: '192.0.2.0/24,2001:db8::/32, 198.51.100.7',
+        IVR_SHARED_SECRET: 'ivr-shared-secret-0123',
+        IVR_SECRET_PARAM: 'token',
+        SHORT_LINK_RATE_LIMIT: '0',
         SMS_GATEWAY: 'sandbox',
         SANDBOX_FAIL_NUMBERS: '+16175550100',
         CALL_TTL_MINUTES: '15',
@@ -78,6 +84,8 @@ describe('loadConfig with values set', () => {
         LOOKUP_CACHE_HOURS: '24',
         CAMPAIGN_SECRET_ACME_TOKEN: 's3cret',
         LOG_LEVEL: 'debug',
+        METRICS_TOKEN: 'metrics-token-0123456789',
+        SHUTDOWN_GRACE_MS: '2500',
       },
       CWD,
     );
@@ -92,6 +100,7 @@ describe('loadConfig with values set', () => {
         user: 'ops',
         passwordHash: { N: 16384, r: 8, p: 1, salt: Buffer.alloc(16, 1), key: Buffer.alloc(32, 2) },
         sessionMs: 12 * 3_600_000,
+        maxFailedSignIns: 5,
       },
       smsGateway: 'sandbox',
       smsFallbackGateway: undefined,
@@ -109,6 +118,21 @@ describe('loadConfig with values set', () => {
         cacheTtlMs: 24 * 3_600_000,
       },
       logLevel: 'debug',
+      shutdownGraceMs: 2500,
+      metricsToken: 'metrics-token-0123456789',
+      security: {
+        trustProxy: ['10.0.0.0/8', 'loopback'],
+        ivrAccess: {
+          allowedCidrs: [
+            { address: '192.0.2.0', prefix: 24, family: 'ipv4' },
+            { address: '2001:db8::', prefix: 32, family: 'ipv6' },
+            { address: '198.51.100.7', prefix: 32, family: 'ipv4' },
+          ],
+          sharedSecret: 'ivr-shared-secret-0123',
+          secretParam: 'token',
+        },
+        shortLinkRateLimit: 0,
+      },
     });
   });
 

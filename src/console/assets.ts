@@ -29,6 +29,5 @@ export function serveAssets(): RequestHandler {
     immutable: true,
     // An unknown asset is a 404 here, not a trip through the sign-in page.
     fallthrough: false,
-    setHeaders: (res) => res.set('X-Content-Type-Options', 'nosniff'),
   });
 }

@@ -4,6 +4,7 @@ import type { ConsoleSettings } from '../config';
 import type { CampaignCatalog } from '../campaigns/catalog';
 import type { LiveCalls } from '../simulator/live-calls';
 import type { Store } from '../store/port';
+import { consolePageHeaders } from '../http/security/html-headers';
 import { serveAssets } from './assets';
 import { requireCsrf } from './csrf';
 import { campaignPages } from './pages/campaigns';
@@ -26,6 +27,8 @@ export interface ConsoleDeps {
   publicBaseUrl: string;
   /** Interactive simulated calls of the simulator page. */
   liveCalls: LiveCalls;
+  /** Lets those calls past IVR_ALLOWED_CIDRS and IVR_SHARED_SECRET (http/security/ivr-access.ts). */
+  simulatorKey: string;
   log: Logger;
   now: () => Date;
 }
@@ -39,22 +42,19 @@ export type ConsolePages = (router: Router, deps: ConsoleDeps) => void;
 /** Every page group, in no particular order: add new ones here. */
 const PAGES: readonly ConsolePages[] = [campaignPages, servicePages, messagesPages, reportPages, simulatorPages];
 
-// Pages hold phone numbers and switches: never cached, framed or named in a Referer elsewhere.
-const pageHeaders: RequestHandler = (_req, res, next) => {
-  res.set({
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    'Referrer-Policy': 'same-origin',
-  });
+// Pages hold phone numbers and switches: never cached (not even a redirect to them).
+const noStore: RequestHandler = (_req, res, next) => {
+  res.set('Cache-Control', 'no-store');
   next();
 };
 
 /** The admin console, to mount at /admin. Without a password hash it only says how to switch it on. */
 export function consoleRoutes(deps: ConsoleDeps): Router {
   const router = express.Router();
+  // Not framed, no Referer to other sites, nothing inline may run (html-headers.ts).
+  router.use(consolePageHeaders({ https: /^https:/i.test(deps.publicBaseUrl) }));
   router.use('/assets', serveAssets());
-  router.use(pageHeaders);
+  router.use(noStore);
   const hash = deps.config.passwordHash;
   router.use(hash ? consolePages(deps, hash) : (_req, res) => render(res, 'disabled', { title: 'The console is switched off', status: 503 }));
   router.use(consoleErrors(deps.log));
@@ -63,6 +63,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
 
 function consolePages(deps: ConsoleDeps, passwordHash: PasswordHash): Router {
   const router = express.Router();
+  // A campaign form is a few KB; 64 KB (and body-parser's 1000 fields) bounds the rest.
   router.use(express.urlencoded({ extended: false, limit: '64kb' }), express.json({ limit: '64kb' }));
   signInPages(router, deps, passwordHash);
   router.use(requireSignIn(deps), requireCsrf);

@@ -1,14 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
+import { clientAddress, limitRequests } from '../http/security/rate-limits';
 import { requireCsrf, requireSignInFormToken, signInFormToken } from './csrf';
 import { unmatchableHash, verifyPassword, type PasswordHash } from './password';
-import { render } from './render';
+import { formatTime, render } from './render';
 import type { ConsoleDeps } from './routes';
 import { endSession, findSession, requireSignIn, startSession } from './session';
 
 /** Where a sign-in goes when it was not sent from a page. */
 export const HOME = '/admin/campaigns';
+
+/** SIGN_IN_MAX_FAILURES counts failed sign-ins over this long. */
+const FAILURE_WINDOW_MS = 15 * 60_000;
 
 const SignInForm = z.object({
   user: z.string().trim().max(200).default(''),
@@ -56,6 +60,26 @@ export function signInPages(router: Router, deps: ConsoleDeps, passwordHash: Pas
   const showForm = (req: Request, res: Response, form: { typedUser: string; next: string; error?: string; status?: number }) =>
     render(res, 'sign-in', { title: 'Sign in', csrfToken: signInFormToken(deps, req, res), error: null, ...form });
 
+  // Counted per address and user name, so a guesser elsewhere cannot lock the admin out;
+  // only failures count. Past the limit even the right password waits for the window.
+  const limitFailures = limitRequests({
+    name: 'console sign-in',
+    windowMs: FAILURE_WINDOW_MS,
+    limit: deps.config.maxFailedSignIns,
+    key: (req) => `${clientAddress(req)} ${typedUserName(req)}`,
+    failuresOnly: true,
+    refuse: (_req, res, retryAfterSeconds) => {
+      const minutes = Math.ceil(retryAfterSeconds / 60);
+      const at = formatTime(new Date(Date.now() + retryAfterSeconds * 1000).toISOString());
+      render(res, 'error', {
+        title: 'Too many sign-in attempts',
+        status: 429,
+        message: `Too many failed sign-ins for this user name from your address. Try again in ${minutes} minute${minutes === 1 ? '' : 's'} (after ${at}).`,
+      });
+    },
+    log: deps.log,
+  });
+
   router.get('/sign-in', async (req, res) => {
     const next = safeNext(req.query.next);
     if (await findSession(deps, req)) {
@@ -65,7 +89,7 @@ export function signInPages(router: Router, deps: ConsoleDeps, passwordHash: Pas
     showForm(req, res, { typedUser: '', next });
   });
 
-  router.post('/sign-in', requireSignInFormToken(deps), async (req, res) => {
+  router.post('/sign-in', limitFailures, requireSignInFormToken(deps), async (req, res) => {
     const parsed = SignInForm.safeParse(req.body ?? {});
     const form = parsed.success ? parsed.data : { user: '', password: '', next: undefined };
     const next = safeNext(form.next);
@@ -88,4 +112,10 @@ export function signInPages(router: Router, deps: ConsoleDeps, passwordHash: Pas
     deps.log.info({ user: account.user }, 'console sign-out');
     res.redirect(303, '/admin/sign-in');
   });
+}
+
+/** The user name as typed (the form's field, trimmed as SignInForm trims it). */
+function typedUserName(req: Request): string {
+  const user = (req.body as Record<string, unknown> | undefined)?.user;
+  return typeof user === 'string' ? user.trim().slice(0, 200) : '';
 }

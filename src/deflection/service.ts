@@ -4,6 +4,7 @@ import type { Campaigns } from '../campaigns/registry';
 import { promptText, type Campaign } from '../campaigns/schema';
 import { newCallId, newMessageId } from '../ids';
 import type { LineTypeLookup } from '../lookup/port';
+import { bindCall } from '../observability/call-context';
 import { extractDialString, maskNumber, normaliseNumber } from '../phone';
 import type { FirstAttempt } from '../outbox/dispatcher';
 import type { Shortener } from '../shortener/port';
@@ -134,7 +135,9 @@ export class DeflectionService {
       createdAt: at.toISOString(),
       expiresAt: new Date(at.getTime() + this.deps.callTtlMs).toISOString(),
     };
-    const log = this.deps.log.child({ callId: call.id, campaignId: call.campaignId });
+    // From here on every line logged for this request carries the call id (call-context).
+    bindCall(call.id, call.platformCallId);
+    const log = this.deps.log.child({ campaignId: call.campaignId });
 
     if (lookup?.kind !== 'found') {
       const reason: HandBackReason = !lookup ? 'missing-dnis' : lookup.kind === 'unknown' ? 'unknown-dnis' : 'campaign-inactive';
@@ -437,6 +440,7 @@ export class DeflectionService {
   ): Promise<Page> {
     const call = req.callId ? await this.deps.store.getCall(req.callId) : undefined;
     if (!call) return this.unknownCall(req.modeHint);
+    bindCall(call.id, call.platformCallId);
     // A finished call answers every later request with its last page (IVR retries).
     if (TERMINAL_STATES.includes(call.state)) return call.lastPage ?? this.unknownCall(call.mode);
 

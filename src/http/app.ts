@@ -1,11 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Logger } from 'pino';
 import type { CampaignCatalog } from '../campaigns/catalog';
 import type { ConsoleSettings } from '../config';
+import type { SecuritySettings } from './security/settings';
 import { consoleRoutes } from '../console/routes';
 import type { LiveCalls } from '../simulator/live-calls';
 import type { DeflectionService } from '../deflection/service';
+import { callContext } from '../observability/call-context';
+import { healthRoutes, type Readiness } from '../observability/health-routes';
+import type { Metrics } from '../observability/metrics';
+import { metricsRoutes } from '../observability/metrics-routes';
 import type { SmsGateway } from '../sms/port';
 import type { Store } from '../store/port';
 import { adminRoutes } from './admin-routes';
@@ -21,10 +27,15 @@ export interface AppDeps {
   publicBaseUrl: string;
   adminToken: string | undefined;
   console: ConsoleSettings;
+  security: SecuritySettings;
   /** The console's interactive simulated calls (ended at shutdown by compose). */
   liveCalls: LiveCalls;
   log: Logger;
   now: () => Date;
+  metrics: Metrics;
+  /** When set, GET /metrics asks for it as a bearer token. */
+  metricsToken: string | undefined;
+  readiness: Readiness;
 }
 
 const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
@@ -33,23 +44,34 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // req.ip is the client's address only behind the proxies named here (TRUST_PROXY).
+  app.set('trust proxy', deps.security.trustProxy);
   app.set('view engine', 'ejs');
   app.set('views', TEMPLATES_DIR);
+
+  // First, so the lines logged for a call carry its id and every request is timed.
+  app.use(callContext);
+  app.use(deps.metrics.requests);
 
   // Paths only: query strings carry callers' numbers, which never go into logs.
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      deps.log.debug({ method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
+      deps.log.debug({ method: req.method, path: req.baseUrl + req.path, status: res.statusCode, ms }, 'request');
     });
     next();
   });
 
-  app.use('/vxml', ivrRoutes(deps.service, deps.log));
+  app.use(healthRoutes(deps.readiness));
+  app.use(metricsRoutes(deps.metrics, deps.metricsToken));
+  // The console's simulated calls fetch /vxml/ with this key, past the IVR access checks;
+  // it never leaves this process.
+  const simulatorKey = randomBytes(32).toString('base64url');
+  app.use('/vxml', ivrRoutes(deps.service, deps.log, deps.security.ivrAccess, simulatorKey));
   app.use('/api', adminRoutes({ store: deps.store, catalog: deps.campaigns, adminToken: deps.adminToken, log: deps.log, now: deps.now }));
-  app.use('/admin', consoleRoutes({ store: deps.store, catalog: deps.campaigns, gatewayNames: [...deps.gateways.keys()], config: deps.console, publicBaseUrl: deps.publicBaseUrl, liveCalls: deps.liveCalls, log: deps.log, now: deps.now }));
-  app.use('/s', shortLinkRoutes(deps.store, deps.campaigns, deps.now));
+  app.use('/admin', consoleRoutes({ store: deps.store, catalog: deps.campaigns, gatewayNames: [...deps.gateways.keys()], config: deps.console, publicBaseUrl: deps.publicBaseUrl, liveCalls: deps.liveCalls, simulatorKey, log: deps.log, now: deps.now }));
+  app.use('/s', shortLinkRoutes({ ...deps, rateLimit: deps.security.shortLinkRateLimit }));
   app.use('/webhooks', webhookRoutes(deps));
 
   app.use((_req, res) => {

@@ -5,17 +5,19 @@ import { holdToneWav } from '../vxml/hold-tone';
 import type { Page } from '../vxml/model';
 import { PageRenderer } from '../vxml/render-cache';
 import { ivrParam, modeParam } from './ivr-params';
+import { allowedSources, requireSharedSecret, type IvrAccess } from './security/ivr-access';
+import type { IvrAccessSettings } from './security/settings';
 
 const VXML_TYPE = 'application/voicexml+xml; charset=utf-8';
 
 const renderer = new PageRenderer();
 
-function sendPage(res: Response, page: Page): void {
+function sendPage(res: Response, page: Page, status = 200): void {
   res.type(VXML_TYPE);
   // The root document is the same for every call of a campaign: browsers may cache it
   // (Express adds the ETag). Every other document belongs to one moment of one call.
   res.set('Cache-Control', page.kind === 'root' ? 'public, max-age=300' : 'no-store');
-  res.status(200).send(renderer.render(page));
+  res.status(status).send(renderer.render(page));
 }
 
 function stepRequest(req: Request, answerParam: string): StepRequest {
@@ -25,10 +27,18 @@ function stepRequest(req: Request, answerParam: string): StepRequest {
 /**
  * The documents VoiceXML browsers fetch, all under /vxml/ so that the relative URLs in
  * them resolve wherever the server is mounted. Whatever arrives, the answer is HTTP 200
- * with a valid document: an HTTP error would be a dropped call.
+ * with a valid document: an HTTP error would be a dropped call. The one exception is a
+ * request refused by IVR_ALLOWED_CIDRS or IVR_SHARED_SECRET: 403, so the platform's logs
+ * say why, still with a document that hands the call back.
  */
-export function ivrRoutes(service: DeflectionService, log: Logger): Router {
+export function ivrRoutes(service: DeflectionService, log: Logger, settings: IvrAccessSettings, simulatorKey: string): Router {
   const router = express.Router();
+  const refuse = (req: Request, res: Response) => sendPage(res, service.errorPage(modeParam(req)), 403);
+  const access: IvrAccess = { settings, simulatorKey, refuse, log };
+  // Before the body is read: a refused address costs nothing more.
+  router.use(allowedSources(access));
+  // Platforms send a few short values: 16 KB and 50 fields is plenty, and a request past
+  // either gets the hand-back document (handBackOnError).
   router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
 
   // The default hold audio of the send step (pages.ts DEFAULT_HOLD_AUDIO).
@@ -42,7 +52,7 @@ export function ivrRoutes(service: DeflectionService, log: Logger): Router {
     sendPage(res, service.root(campaignId || undefined, modeParam(req)));
   });
 
-  router.all('/start', async (req, res) => {
+  router.all('/start', requireSharedSecret(access), async (req, res) => {
     const page = await service.start({
       dnis: ivrParam(req, 'dnis'),
       ani: ivrParam(req, 'ani'),

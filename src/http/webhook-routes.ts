@@ -65,8 +65,16 @@ export function webhookRoutes(deps: {
         },
         at,
       );
+      // One callback may carry receipts for several calls: each line names its own.
       log.info(
-        { gateway, vendorMessageId: receipt.vendorMessageId, status: receipt.status, messageId: applied?.message.id, changed: applied?.changed ?? false },
+        {
+          callId: applied?.message.callId,
+          gateway,
+          vendorMessageId: receipt.vendorMessageId,
+          status: receipt.status,
+          messageId: applied?.message.id,
+          changed: applied?.changed ?? false,
+        },
         applied ? 'delivery receipt' : 'delivery receipt for an unknown message',
       );
     }

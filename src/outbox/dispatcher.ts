@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { OutboxSettings } from '../config';
+import { runForCall } from '../observability/call-context';
+import type { GatewayMetrics } from '../observability/port';
 import { maskNumber } from '../phone';
 import type { PermanentReason, SendOutcome, SmsGateway } from '../sms/port';
 import type { MessageRecord, Store } from '../store/port';
@@ -25,6 +27,8 @@ export interface DispatcherDeps {
   now?: () => Date;
   random?: () => number;
   pollMs?: number;
+  /** Times each vendor request by gateway and outcome. */
+  metrics?: GatewayMetrics;
 }
 
 /** How the caller's first attempt went, as far as the caller needs to know. */
@@ -107,7 +111,7 @@ export class Dispatcher {
     const lease = this.leaseUntil();
     const message = await this.claim(() => this.deps.store.claimMessage(messageId, this.iso(), lease));
     if (!message) return { kind: 'pending' };
-    const attempt = this.track(this.limiter.run(() => this.attempt(message, lease), true));
+    const attempt = this.track(this.limiter.run(() => runForCall(message.callId, () => this.attempt(message, lease)), true));
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<FirstAttempt>((resolve) => {
       timer = setTimeout(() => resolve({ kind: 'pending' }), waitMs);
@@ -133,7 +137,7 @@ export class Dispatcher {
         const due = (await this.claim(() => this.deps.store.claimDueMessages(this.iso(), lease, free))) ?? [];
         this.backlog = due.length === free;
         for (const message of due) {
-          this.track(this.limiter.run(() => this.attempt(message, lease))).finally(() => {
+          this.track(this.limiter.run(() => runForCall(message.callId, () => this.attempt(message, lease)))).finally(() => {
             if (this.backlog) this.kick();
           });
         }
@@ -172,7 +176,7 @@ export class Dispatcher {
    */
   private async attempt(message: MessageRecord, claimedLease: string): Promise<FirstAttempt> {
     const { store, log } = this.deps;
-    const messageLog = log.child({ callId: message.callId, messageId: message.id, to: maskNumber(message.to) });
+    const messageLog = log.child({ messageId: message.id, to: maskNumber(message.to) });
     try {
       if (this.leaseTooShort(claimedLease) && !(await store.renewLease(message.id, claimedLease, this.leaseUntil()))) {
         messageLog.warn('outbox: lease lost while waiting for a slot; another dispatcher has the message');
@@ -211,7 +215,10 @@ export class Dispatcher {
       const started = performance.now();
       const outcome = await this.sendWithTimeout(name, message);
       health.record(outcome, this.now().getTime());
-      const ms = Math.round(performance.now() - started);
+      const elapsedMs = performance.now() - started;
+      const ms = Math.round(elapsedMs);
+      // A request cut short by shutdown says nothing about the vendor.
+      if (outcome.code !== HANDED_BACK) this.deps.metrics?.requestEnded(name, outcome, elapsedMs / 1000);
       return await this.recordOutcome(message, name, outcome, messageLog.child({ gateway: name, ms }));
     } catch (err) {
       // The store failed: the lease runs out and the message is tried again later.

@@ -31,7 +31,11 @@ const MAX_BYTES = 5 * 1024 * 1024;
 export class CallFetcher {
   private readonly jar = new CookieJar();
 
-  constructor(private readonly record: (entry: TranscriptEntry) => void) {}
+  /** ownHeaders go with every request to their origin, and to no other. */
+  constructor(
+    private readonly record: (entry: TranscriptEntry) => void,
+    private readonly ownHeaders?: { origin: string; headers: Readonly<Record<string, string>> },
+  ) {}
 
   async fetch(request: FetchRequest): Promise<FetchResult> {
     let { url, method } = request;
@@ -49,6 +53,7 @@ export class CallFetcher {
           headers: {
             ...(contentType ? { 'content-type': contentType } : {}),
             ...(cookie ? { cookie } : {}),
+            ...(this.ownHeaders && new URL(target).origin === this.ownHeaders.origin ? this.ownHeaders.headers : {}),
             accept: 'application/voicexml+xml, application/srgs+xml, text/xml, application/xml, */*;q=0.5',
             'user-agent': 'ivr-deflect-simulator/1 (VoiceXML 2.1)',
           },

@@ -12,7 +12,7 @@ import { spoken, type Enumerated } from './speech';
 import type { CallerInput, CallOutcome, EndReason, SimulationOptions } from './types';
 
 const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
-const DEFAULT_SCRIPT_TIMEOUT_MS = 250;
+const DEFAULT_SCRIPT_TIMEOUT_MS = 1_000;
 const DEFAULT_MAX_STEPS = 2_000;
 /** Events raised while handling events: a handler that rethrows forever ends the call. */
 const MAX_EVENT_CHAIN = 25;
@@ -47,7 +47,7 @@ export class Interpreter {
   constructor(private readonly options: SimulationOptions) {
     this.sandbox = new Sandbox(options.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS);
     this.channel = new CallChannel(this.sandbox, options.onEntry);
-    this.fetcher = new CallFetcher((entry) => this.channel.record(entry));
+    this.fetcher = new CallFetcher((entry) => this.channel.record(entry), startOriginHeaders(options));
     this.content = new ExecutableContent(this.sandbox, this.channel, this.fetcher, options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS);
     this.session = this.sandbox.newScope({ connection: this.sandbox.toRealm(connectionInfo(options)) });
   }
@@ -587,4 +587,10 @@ function connectionInfo(options: SimulationOptions): Record<string, unknown> {
     originator: 'remote',
     callid: options.callId,
   };
+}
+
+/** options.headers, for the start URL's origin (an unparseable start URL fails its own fetch). */
+function startOriginHeaders(options: SimulationOptions): ConstructorParameters<typeof CallFetcher>[1] {
+  if (!options.headers || !URL.canParse(options.url)) return undefined;
+  return { origin: new URL(options.url).origin, headers: options.headers };
 }

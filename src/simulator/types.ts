@@ -85,6 +85,11 @@ export interface SimulationOptions {
   dnis?: string;
   ani?: string;
   callId?: string;
+  /**
+   * Extra request headers (an access key), sent only to the start URL's origin: the
+   * documents may send the call on to other hosts, which must not get them.
+   */
+  headers?: Readonly<Record<string, string>>;
   inputs: InputSource;
   /** Called for every transcript entry as it happens (interactive front ends). */
   onEntry?: (entry: TranscriptEntry) => void;

@@ -4,6 +4,7 @@ import { ClickatellHttpGateway } from './clickatell-http';
 import type { GatewayName } from './gateway-config';
 import { PlivoGateway } from './plivo';
 import type { SmsGateway } from './port';
+import { gatewaySecrets, withSecretsRedacted } from './redacting-gateway';
 import { SandboxGateway } from './sandbox';
 import { TwilioGateway } from './twilio';
 import { VonageGateway } from './vonage';
@@ -20,7 +21,8 @@ function statusCallback(publicBaseUrl: string, name: GatewayName): { statusUrl: 
 
 /**
  * Builds an adapter for every gateway the environment configures, by name. The sandbox
- * is always there: it costs nothing and testers rely on it.
+ * is always there: it costs nothing and testers rely on it. No vendor's refusal carries
+ * a credential into logs or pages (redacting-gateway.ts).
  */
 export function createGateways(
   config: Pick<Config, 'gateways' | 'sandboxFailNumbers' | 'publicBaseUrl'>,
@@ -34,5 +36,7 @@ export function createGateways(
   if (g.voxeo) built.set('voxeo', new VoxeoGateway(g.voxeo));
   if (g.plivo) built.set('plivo', new PlivoGateway(g.plivo, statusCallback(publicBaseUrl, 'plivo')));
   if (g.webhook) built.set('webhook', new WebhookGateway(g.webhook));
+  const secrets = gatewaySecrets(g);
+  for (const [name, gateway] of built) built.set(name, withSecretsRedacted(gateway, secrets));
   return built;
 }

@@ -99,6 +99,13 @@ export interface CallEvent extends NewEvent {
 }
 
 /**
+ * Told about the call events a write recorded, once it has committed (never for one
+ * rolled back). Every event of every call passes through it: the funnel metrics count
+ * them here, so they agree with the reports, which count the same events.
+ */
+export type EventObserver = (events: readonly Omit<CallEvent, 'id'>[]) => void;
+
+/**
  * queued: in our outbox (not yet accepted by a vendor); sent: a vendor accepted it;
  * delivered / undelivered / failed: final. A status only moves forward (see STATUS_RANK).
  */

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type {
   CallEvent,
   CallRecord,
+  EventObserver,
   CallUpdate,
   MessageRecord,
   AttemptRecord,
@@ -171,8 +172,13 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   /** Prepared statements by SQL text: preparing costs as much as running a small insert. */
   private readonly statements = new Map<string, Database.Statement>();
+  /** The events the write in progress has inserted, announced to the observer when it commits. */
+  private uncommitted: Omit<CallEvent, 'id'>[] = [];
 
-  private constructor(file: string) {
+  private constructor(
+    file: string,
+    private readonly observer?: EventObserver,
+  ) {
     this.db = new Database(file);
     // WAL: readers never block the writer; NORMAL sync is durable across process crashes.
     this.db.pragma('journal_mode = WAL');
@@ -182,10 +188,24 @@ export class SqliteStore implements Store {
     this.migrate();
   }
 
-  /** Opens (creating the folder and file if needed) and migrates the store in dataDir. */
-  static open(dataDir: string): SqliteStore {
+  /**
+   * Opens (creating the folder and file if needed) and migrates the store in dataDir.
+   * The observer hears of every call event recorded from then on.
+   */
+  static open(dataDir: string, observer?: EventObserver): SqliteStore {
     fs.mkdirSync(dataDir, { recursive: true });
-    return new SqliteStore(path.join(dataDir, 'ivr-deflect.db'));
+    return new SqliteStore(path.join(dataDir, 'ivr-deflect.db'), observer);
+  }
+
+  /** Runs work in one transaction; the call events it recorded are announced once it has committed. */
+  private write<T>(work: () => T): T {
+    try {
+      const result = this.db.transaction(work)();
+      if (this.observer && this.uncommitted.length) this.observer(this.uncommitted);
+      return result;
+    } finally {
+      this.uncommitted = [];
+    }
   }
 
   private sql(text: string): Database.Statement {
@@ -215,7 +235,7 @@ export class SqliteStore implements Store {
   }
 
   async createCall(call: NewCall, events: NewEvent[]): Promise<void> {
-    this.db.transaction(() => {
+    this.write(() => {
       this
         .sql(
           `INSERT INTO calls (id, campaign_id, mode, dnis, ani, platform_call_id, state, variant, offer_text,
@@ -233,7 +253,7 @@ export class SqliteStore implements Store {
           lastPage: toJson(call.lastPage),
         });
       this.insertEvents(call.id, call.campaignId, events, call.createdAt);
-    })();
+    });
   }
 
   async getCall(id: string): Promise<CallRecord | undefined> {
@@ -259,12 +279,12 @@ export class SqliteStore implements Store {
       sets.push(`${columns[key]} = @${key}`);
       values[key] = key === 'result' || key === 'lastPage' ? toJson(value) : value;
     }
-    this.db.transaction(() => {
+    this.write(() => {
       const row = this.sql('SELECT campaign_id FROM calls WHERE id = ?').get(id) as Row | undefined;
       if (!row) throw new Error(`no call ${id}`);
       this.sql(`UPDATE calls SET ${sets.join(', ')} WHERE id = @id`).run(values);
       this.insertEvents(id, (row.campaign_id as string | null) ?? null, events, at);
-    })();
+    });
   }
 
   async listEvents(callId: string): Promise<CallEvent[]> {
@@ -288,11 +308,11 @@ export class SqliteStore implements Store {
   }
 
   async createMessage(message: NewMessage, events: NewEvent[] = []): Promise<{ created: boolean; message: MessageRecord }> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const existing = this.messageOfCall(message.callId, message.to);
       if (existing) return { created: false, message: existing };
       return { created: true, message: this.insertMessage(message, events) };
-    })();
+    });
   }
 
   async admitMessage(
@@ -301,7 +321,7 @@ export class SqliteStore implements Store {
   ): Promise<Admission> {
     // better-sqlite3 runs the transaction synchronously: no other request's count or
     // insert can come between this count and this insert, so a limit of one holds.
-    return this.db.transaction((): Admission => {
+    return this.write((): Admission => {
       const existing = this.messageOfCall(message.callId, message.to);
       if (existing) return { kind: 'existing', message: existing };
       for (const limit of admission.limits) {
@@ -319,7 +339,7 @@ export class SqliteStore implements Store {
         )
         .run({ ...admission.consent, messageId: stored.id });
       return { kind: 'created', message: stored };
-    })();
+    });
   }
 
   async countMessages(filter: { campaignId: string; since: string }): Promise<number> {
@@ -429,7 +449,7 @@ export class SqliteStore implements Store {
   }
 
   async recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const values = {
         id,
         at,
@@ -467,11 +487,11 @@ export class SqliteStore implements Store {
         this.insertEvents(message.callId, message.campaignId, [{ type, detail }], at);
       }
       return message;
-    })();
+    });
   }
 
   async applyReceipt(receipt: ReceiptUpdate, at: string): Promise<{ message: MessageRecord; changed: boolean } | undefined> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const row = this
         .sql(
           `UPDATE messages SET status = @status, vendor_status = @vendorStatus,
@@ -495,7 +515,7 @@ export class SqliteStore implements Store {
         .sql('SELECT * FROM messages WHERE sent_via = ? AND vendor_message_id = ?')
         .get(receipt.gateway, receipt.vendorMessageId) as Row | undefined;
       return existing ? { message: toMessage(existing), changed: false } : undefined;
-    })();
+    });
   }
 
   async outboxDepth(): Promise<{ queued: number; oldestCreatedAt: string | null }> {
@@ -554,7 +574,7 @@ export class SqliteStore implements Store {
   }
 
   async clickShortLink(code: string, at: string): Promise<(ShortLink & { expired: boolean }) | undefined> {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const found = this.sql('SELECT * FROM short_links WHERE code = ?').get(code) as Row | undefined;
       if (!found) return undefined;
       const expired = found.expires_at != null && (found.expires_at as string) <= at;
@@ -567,7 +587,7 @@ export class SqliteStore implements Store {
         this.insertEvents(link.callId, link.campaignId, [{ type, detail: { code } }], at);
       }
       return link;
-    })();
+    });
   }
 
   async createSession(session: AdminSession): Promise<void> {
@@ -687,7 +707,10 @@ export class SqliteStore implements Store {
     const insert = this.sql(
       'INSERT INTO call_events (call_id, campaign_id, type, detail, created_at) VALUES (?, ?, ?, ?, ?)',
     );
-    for (const e of events) insert.run(callId, campaignId, e.type, e.detail ? JSON.stringify(e.detail) : null, at);
+    for (const e of events) {
+      insert.run(callId, campaignId, e.type, e.detail ? JSON.stringify(e.detail) : null, at);
+      if (this.observer) this.uncommitted.push({ ...e, callId, campaignId, createdAt: at });
+    }
   }
 }
 

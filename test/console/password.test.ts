@@ -80,8 +80,8 @@ describe('parsePasswordHash refuses damaged or unsafe lines, saying why', () => 
 });
 
 describe('console configuration', () => {
-  it('is off by default, for user admin, with 8-hour sessions', () => {
-    expect(loadConfig({}).console).toEqual({ user: 'admin', passwordHash: undefined, sessionMs: 8 * 3_600_000 });
+  it('is off by default, for user admin, with 8-hour sessions and 10 failed sign-ins per 15 minutes', () => {
+    expect(loadConfig({}).console).toEqual({ user: 'admin', passwordHash: undefined, sessionMs: 8 * 3_600_000, maxFailedSignIns: 10 });
   });
 
   it('parses ADMIN_PASSWORD_HASH at start-up and reads ADMIN_USER and SESSION_HOURS', async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { SIMULATOR_HEADER } from '../../http/security/ivr-access';
 import { parseOr400 } from '../../http/validation';
 import { extractDialString, maskNumber } from '../../phone';
 import { parseInput } from '../../simulator/inputs';
@@ -63,7 +64,7 @@ const ANI_PRESETS = [
 /** A number must have at least this many digits to count as one the tester typed. */
 const MIN_NUMBER_DIGITS = 7;
 
-export function simulatorPages(router: Router, { store, catalog, log, liveCalls: calls }: ConsoleDeps): void {
+export function simulatorPages(router: Router, { store, catalog, log, liveCalls: calls, simulatorKey }: ConsoleDeps): void {
   router.get('/simulator', (_req, res) => {
     const dnisChoices = catalog
       .entries()
@@ -79,7 +80,8 @@ export function simulatorPages(router: Router, { store, catalog, log, liveCalls:
     // The platform call id our server records and passes on to the chat link as {callId}.
     const callId = `sim-${randomBytes(6).toString('hex')}`;
     const url = `${ownServer(req)}/vxml/start?${new URLSearchParams({ dnis: body.dnis, ani: body.ani, callid: callId })}`;
-    const step = await answerErrors(res, () => calls.start({ url, dnis: body.dnis, ani: body.ani, callId }));
+    const headers = { [SIMULATOR_HEADER]: simulatorKey };
+    const step = await answerErrors(res, () => calls.start({ url, dnis: body.dnis, ani: body.ani, callId, headers }));
     if (!step) return;
     log.info({ user: currentSession(res).user, id: step.id, callId }, 'console: simulated call started');
     res.status(201).json(await stepJson(step, store, log));

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { parseCidr, type Cidr } from './cidr';
+
+/**
+ * Who may fetch the IVR documents, which proxies' X-Forwarded-For to believe, and how
+ * often a client may follow short links: the environment variables and their parsing
+ * (spread into the config's schema, like the gateways').
+ */
+
+export interface SecuritySettings {
+  /**
+   * Express's `trust proxy`: false (the socket's address is the client), a number of
+   * proxy hops, or the proxies' addresses (CIDRs or loopback / linklocal / uniquelocal).
+   */
+  trustProxy: false | number | string[];
+  ivrAccess: IvrAccessSettings;
+  /** Short-link requests per minute per client address; 0 means no limit. */
+  shortLinkRateLimit: number;
+}
+
+export interface IvrAccessSettings {
+  /** Networks the VoiceXML platform fetches from; empty means any address. */
+  allowedCidrs: Cidr[];
+  /** The value /vxml/start must carry; undefined means none is asked for. */
+  sharedSecret: string | undefined;
+  /** The query or form parameter that carries it (the X-IVR-Secret header also does). */
+  secretParam: string;
+}
+
+/** Parameters the IVR documents read: the secret's parameter must not be one of them. */
+const IVR_PARAMETERS = ['dnis', 'ani', 'callid', 'mode', 'call', 'answer', 'reason', 'campaign'];
+const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const commaList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+export const SecurityEnvShape = {
+  TRUST_PROXY: optionalText.pipe(
+    z
+      .string()
+      .default('false')
+      .transform((v, ctx): SecuritySettings['trustProxy'] => {
+        const value = v.trim().toLowerCase();
+        if (value === 'false' || value === '0') return false;
+        if (/^\d{1,2}$/.test(value)) return Number(value);
+        const entries = commaList(value);
+        // `true` believes whatever X-Forwarded-For a client sends: anyone could claim an
+        // allowed address or dodge a rate limit.
+        const valid = entries.length > 0 && entries.every((e) => TRUST_PROXY_NAMES.includes(e) || parseCidr(e));
+        if (valid) return entries;
+        ctx.addIssue('must be false, a number of proxies, or the proxies\' addresses (CIDRs, loopback, linklocal, uniquelocal); not true');
+        return z.NEVER;
+      }),
+  ),
+  IVR_ALLOWED_CIDRS: optionalText.pipe(
+    z
+      .string()
+      .default('')
+      .transform((v, ctx) => {
+        const cidrs = commaList(v).map(parseCidr);
+        if (cidrs.every((c): c is Cidr => c !== undefined)) return cidrs;
+        ctx.addIssue('must be a comma-separated list of IPv4 or IPv6 addresses or networks (10.20.0.0/16, 2001:db8::/32)');
+        return z.NEVER;
+      }),
+  ),
+  // It sits in the IVR's start URL: URL-safe characters need no encoding there.
+  IVR_SHARED_SECRET: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._~-]{16,256}$/, 'must be 16 to 256 letters, digits or . _ ~ -')
+      .optional(),
+  ),
+  IVR_SECRET_PARAM: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'must be a parameter name: a letter, then letters, digits or _ . -')
+      .refine((v) => !IVR_PARAMETERS.includes(v.toLowerCase()), `must not be one of the IVR's parameters (${IVR_PARAMETERS.join(', ')})`)
+      .default('key'),
+  ),
+  SHORT_LINK_RATE_LIMIT: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number from 0 to 100000')
+      .transform(Number)
+      .refine((n) => n <= 100_000, 'must be a whole number from 0 to 100000')
+      .default(120),
+  ),
+};
+
+type SecurityEnv = z.output<z.ZodObject<typeof SecurityEnvShape>>;
+
+export function securitySettingsFrom(e: SecurityEnv): SecuritySettings {
+  return {
+    trustProxy: e.TRUST_PROXY,
+    ivrAccess: { allowedCidrs: e.IVR_ALLOWED_CIDRS, sharedSecret: e.IVR_SHARED_SECRET, secretParam: e.IVR_SECRET_PARAM },
+    shortLinkRateLimit: e.SHORT_LINK_RATE_LIMIT,
+  };
+}

@@ -1,0 +1,83 @@
+import { Counter, type Registry } from 'prom-client';
+import type { CallEvent } from '../store/port';
+
+/**
+ * The deflection funnel as counters, one per step, labelled by campaign ("none" for calls
+ * to an unknown number). They count the call events the funnel report counts, as the
+ * store records them (recorded is its EventObserver), so a dashboard and the console's
+ * report tell the same story.
+ */
+export class FunnelMetrics {
+  private readonly started: Counter<'campaign'>;
+  private readonly offered: Counter<'campaign'>;
+  private readonly notOffered: Counter<'campaign' | 'reason'>;
+  private readonly accepted: Counter<'campaign'>;
+  private readonly declined: Counter<'campaign'>;
+  private readonly handedBack: Counter<'campaign' | 'reason'>;
+  private readonly texts: Counter<'campaign' | 'status'>;
+  private readonly linksClicked: Counter<'campaign'>;
+  private readonly linksExpired: Counter<'campaign'>;
+
+  constructor(registry: Registry) {
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new Counter<L>({ name: `ivr_deflect_${name}`, help, labelNames, registers: [registry] });
+    this.started = counter('calls_started_total', 'Calls that reached /vxml/start', ['campaign']);
+    this.offered = counter('calls_offered_total', 'Calls that heard the offer', ['campaign']);
+    this.notOffered = counter('calls_not_offered_total', 'Calls handed back at start without an offer, by reason', ['campaign', 'reason']);
+    this.accepted = counter('offers_accepted_total', 'Callers who pressed the accept key', ['campaign']);
+    this.declined = counter('offers_declined_total', 'Callers who pressed the decline key', ['campaign']);
+    this.handedBack = counter(
+      'calls_handed_back_total',
+      'Calls that ended without a text (handed back to the IVR), by reason: the not-offered reasons, caller-declined, no-input, limit-reached, gateway-error...',
+      ['campaign', 'reason'],
+    );
+    this.texts = counter('texts_total', 'Texts that reached a status: sent (a vendor accepted it), delivered, failed', ['campaign', 'status']);
+    this.linksClicked = counter('links_clicked_total', 'Short links opened', ['campaign']);
+    this.linksExpired = counter('links_expired_total', 'Short links opened after they had expired', ['campaign']);
+  }
+
+  /** The store's EventObserver: each event counts at its step. */
+  readonly recorded = (events: readonly Omit<CallEvent, 'id'>[]): void => {
+    for (const event of events) {
+      const campaign = event.campaignId ?? 'none';
+      const reason = String(event.detail?.reason ?? 'unknown');
+      switch (event.type) {
+        case 'started':
+          this.started.inc({ campaign });
+          break;
+        case 'offered':
+          this.offered.inc({ campaign });
+          break;
+        case 'not-offered':
+          this.notOffered.inc({ campaign, reason });
+          break;
+        case 'accepted':
+          this.accepted.inc({ campaign });
+          break;
+        case 'declined':
+          this.declined.inc({ campaign });
+          break;
+        case 'handed-back':
+          this.handedBack.inc({ campaign, reason });
+          break;
+        case 'sms-sent':
+          this.texts.inc({ campaign, status: 'sent' });
+          break;
+        case 'sms-delivered':
+          this.texts.inc({ campaign, status: 'delivered' });
+          break;
+        case 'sms-failed':
+          this.texts.inc({ campaign, status: 'failed' });
+          break;
+        case 'link-clicked':
+          this.linksClicked.inc({ campaign });
+          break;
+        case 'link-expired':
+          this.linksExpired.inc({ campaign });
+          break;
+        default:
+        // The steps inside the send (number entered, confirmed, queued...) are the reports' detail.
+      }
+    }
+  };
+}

@@ -1,0 +1,77 @@
+import express, { type Router } from 'express';
+import type { Campaigns } from '../campaigns/registry';
+import type { Store } from '../store/port';
+
+type Check = { status: 'ok'; [detail: string]: unknown } | { status: 'failed'; error: string };
+
+export interface ReadinessDeps {
+  store: Store;
+  campaigns: Campaigns;
+  gateways: ReadonlyMap<string, unknown>;
+  /** The gateway texts go through unless a campaign names its own. */
+  defaultGateway: string;
+}
+
+/**
+ * Whether this instance should get traffic: its store answers, it has campaigns to offer,
+ * and its default gateway is configured. Once shutdown has begun it says "draining", so
+ * a load balancer sends new calls elsewhere while the calls in progress finish here.
+ */
+export class Readiness {
+  private draining = false;
+
+  constructor(private readonly deps: ReadinessDeps) {}
+
+  /** From now on /readyz answers 503 draining (called when SIGTERM arrives). */
+  drain(): void {
+    this.draining = true;
+  }
+
+  async check(): Promise<{ ready: boolean; body: Record<string, unknown> }> {
+    if (this.draining) return { ready: false, body: { status: 'draining' } };
+    const checks: Record<string, Check> = {
+      store: await this.store(),
+      campaigns: this.campaigns(),
+      gateway: this.gateway(),
+    };
+    const ready = Object.values(checks).every((c) => c.status === 'ok');
+    return { ready, body: { status: ready ? 'ok' : 'failed', checks } };
+  }
+
+  private async store(): Promise<Check> {
+    try {
+      // A real read of the main table: an open file is not enough (disk gone, closed handle).
+      await this.deps.store.outboxDepth();
+      return { status: 'ok' };
+    } catch (err) {
+      return { status: 'failed', error: (err as Error).message };
+    }
+  }
+
+  /** Without a campaign every call is handed back: nothing for this instance to do. */
+  private campaigns(): Check {
+    const count = this.deps.campaigns.all().length;
+    return count > 0 ? { status: 'ok', count } : { status: 'failed', error: 'no campaigns loaded' };
+  }
+
+  private gateway(): Check {
+    const name = this.deps.defaultGateway;
+    return this.deps.gateways.has(name) ? { status: 'ok', name } : { status: 'failed', error: `gateway ${name} is not configured` };
+  }
+}
+
+/**
+ * /healthz: the process is alive (it answered). /readyz: it should get traffic, with each
+ * check named, 503 when one fails or the server is draining. Neither is cached.
+ */
+export function healthRoutes(readiness: Readiness): Router {
+  const router = express.Router();
+  router.get('/healthz', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const { ready, body } = await readiness.check();
+    res.set('Cache-Control', 'no-store').status(ready ? 200 : 503).json(body);
+  });
+  return router;
+}
