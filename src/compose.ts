@@ -114,6 +114,11 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
   dispatcher.start();
   const listen = (port: number, host?: string): HttpServer => {
     const http = host ? app.listen(port, host) : app.listen(port);
+    // A platform gives up on a document after its fetchtimeout (seconds): a request still
+    // arriving after 30 s (a stalled or hostile client) only holds a connection. Node's
+    // defaults are 300 s for the request and 60 s for its headers.
+    http.requestTimeout = 30_000;
+    http.headersTimeout = 20_000;
     answerIvrParseErrors(http, (mode) => renderPage(service.errorPage(mode)), log);
     return http;
   };

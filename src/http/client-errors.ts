@@ -4,6 +4,13 @@ import type { Logger } from 'pino';
 import type { IntegrationMode } from '../store/port';
 
 /**
+ * The start of a request line for an IVR path, whatever Node's parser made of the rest:
+ * any token as the method ("get" and "G3T" are parse errors too) and /vxml/ in any case,
+ * as Express routes it.
+ */
+const IVR_REQUEST_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ \S*\/vxml\//i;
+
+/**
  * Requests Node's HTTP parser rejects before Express sees them: a request line over the
  * header size limit, bytes that are not valid in a URL. Node would answer 400 or 431,
  * which a VoiceXML browser turns into a dropped call; for IVR paths we answer 200 with the
@@ -20,7 +27,7 @@ export function answerIvrParseErrors(
       return;
     }
     const head = err.rawPacket?.toString('latin1', 0, 4096) ?? '';
-    if (!/^[A-Z]+ \S*\/vxml\//.test(head)) {
+    if (!IVR_REQUEST_LINE.test(head)) {
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
