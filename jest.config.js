@@ -4,6 +4,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The fault and load tests take minutes and load the machine: `npm run test:faults`.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
   // SQLite files and fake servers are per test file; two workers fit the 2-core machines.
   maxWorkers: 2,
   // Whole calls validate every document against the W3C schema (xmllint in wasm): on a

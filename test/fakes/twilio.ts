@@ -29,7 +29,12 @@ export function twilioMessagesPath(accountSid: string): string {
   return `/2010-04-01/Accounts/${accountSid}/Messages.json`;
 }
 
-export async function startFakeTwilio(account: TwilioAccount = TWILIO_ACCOUNT, responder: Responder = acceptTwilioMessage): Promise<FakeTwilio> {
+/** `port` 0 picks a free one; a given port lets a test bring a "crashed" Twilio back where it was. */
+export async function startFakeTwilio(
+  account: TwilioAccount = TWILIO_ACCOUNT,
+  responder: Responder = acceptTwilioMessage,
+  port = 0,
+): Promise<FakeTwilio> {
   let current = responder;
   const expectedAuth = `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}`;
   const messagesPath = twilioMessagesPath(account.accountSid);
@@ -39,7 +44,7 @@ export async function startFakeTwilio(account: TwilioAccount = TWILIO_ACCOUNT, r
       return twilioError(404, 20404, `The requested resource ${req.path} was not found`);
     }
     return current(req);
-  });
+  }, port);
   return {
     ...server,
     messagesPath,

@@ -1,0 +1,148 @@
+/**
+ * 500 calls at once against one server process, each walked by the project's VoiceXML
+ * browser (src/simulator) as a platform would: the application root document, every
+ * prompt, grammar, <filled> and <submit>, with the documents' own fetchtimeouts. The
+ * callers take mixed paths: accept and confirm, decline, a withheld caller ID and a typed
+ * number, changing the number, silence until the call is handed back, and subdialog mode.
+ * Every call must end the way its path ends when it is the only call, and the server must
+ * have sent exactly the texts those calls asked for.
+ */
+import { simulateCall } from '../../src/simulator/simulate';
+import { scriptedInputs, parseInput } from '../../src/simulator/inputs';
+import type { CallOutcome, EndReason } from '../../src/simulator/types';
+import { cleanUpProcesses } from '../helpers/server-process';
+import { DNIS, callerNumber, envNumber, errorLogLines, latency, messages, startServer } from './support';
+
+const CALLS = envNumber('FAULTS_CONCURRENT_CALLS', 500);
+
+interface Path {
+  name: string;
+  ani(i: number): string;
+  inputs(i: number): string[];
+  subdialog?: boolean;
+  ending: EndReason;
+  values: Record<string, string>;
+  /** The number texted, when the path sends one. */
+  texted?(i: number): string;
+}
+
+/** The number a caller keys in: ten digits and pound, as the prompt asks. */
+const typed = (i: number) => `${callerNumber(1, i).slice(2)}#`;
+
+/** Ten paths, taken in turn: four in ten accept and confirm, the rest one each. */
+const PATHS: Path[] = [
+  ...Array.from({ length: 4 }, (): Path => ({
+    name: 'accept, confirm the caller ID',
+    ani: (i) => callerNumber(0, i),
+    inputs: () => ['1', '1'],
+    ending: 'disconnect',
+    values: { status: 'sent', reason: 'accepted' },
+    texted: (i) => callerNumber(0, i),
+  })),
+  ...Array.from({ length: 2 }, (): Path => ({
+    name: 'decline',
+    ani: (i) => callerNumber(0, i),
+    inputs: () => ['2'],
+    ending: 'exit',
+    values: { status: 'declined', reason: 'caller-declined' },
+  })),
+  {
+    name: 'withheld caller ID, type a number',
+    ani: () => 'anonymous',
+    inputs: (i) => ['1', typed(i), '1'],
+    ending: 'disconnect',
+    values: { status: 'sent', reason: 'accepted' },
+    texted: (i) => callerNumber(1, i),
+  },
+  {
+    name: 'accept, change the number, type one',
+    ani: (i) => callerNumber(0, i),
+    inputs: (i) => ['1', '2', typed(i), '1'],
+    ending: 'disconnect',
+    values: { status: 'sent', reason: 'accepted' },
+    texted: (i) => callerNumber(1, i),
+  },
+  {
+    name: 'silence three times at the offer',
+    ani: (i) => callerNumber(0, i),
+    inputs: () => ['noinput', 'noinput', 'noinput'],
+    ending: 'exit',
+    values: { status: 'declined', reason: 'no-input' },
+  },
+  {
+    name: 'subdialog: accept, confirm',
+    ani: (i) => callerNumber(0, i),
+    inputs: () => ['1', '1'],
+    subdialog: true,
+    ending: 'return',
+    values: { status: 'sent', reason: 'accepted' },
+    texted: (i) => callerNumber(0, i),
+  },
+];
+
+afterAll(cleanUpProcesses);
+
+it(`completes ${CALLS} concurrent simulated calls on mixed paths, each ending as it should`, async () => {
+  const server = await startServer();
+
+  const calls = Array.from({ length: CALLS }, (_, i) => ({ i, path: PATHS[i % PATHS.length] as Path }));
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const results = await Promise.all(
+    calls.map(async ({ i, path }) => {
+      const ani = path.ani(i);
+      const query = new URLSearchParams({ dnis: DNIS, ani, callid: `concurrent-${i}`, ...(path.subdialog ? { mode: 'subdialog' } : {}) });
+      const began = performance.now();
+      const outcome = await simulateCall({
+        url: `${server.baseUrl}/vxml/start?${query}`,
+        dnis: DNIS,
+        ani,
+        callId: `concurrent-${i}`,
+        inputs: scriptedInputs(path.inputs(i).map(parseInput)),
+      });
+      return { i, path, outcome, ms: performance.now() - began };
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  // The 500 browsers share this process: when it is busy all along, the latencies below are
+  // mostly theirs (ECMAScript contexts, XML parsing), not the server's.
+  const cpu = process.cpuUsage(cpuBefore);
+  const browserCpuSeconds = (cpu.user + cpu.system) / 1e6;
+
+  const wrong = results.filter(({ path, outcome }) => !endsAs(outcome, path));
+  const fetchMs = results.flatMap(({ outcome }) => outcome.transcript.flatMap((e) => (e.kind === 'fetch' ? [e.ms] : [])));
+  const fetchErrors = results.flatMap(({ outcome }) => outcome.transcript.filter((e) => e.kind === 'fetch' && (e.error || e.status !== 200)));
+  const expectedTexts = results.flatMap(({ i, path }) => (path.texted ? [path.texted(i)] : []));
+  // One page of the admin API (at most 500) holds them all up to about 700 calls.
+  if (expectedTexts.length > 500) throw new Error('FAULTS_CONCURRENT_CALLS: at most 700, so that the texts fit one page');
+  const sent = await messages(server.baseUrl, { status: 'sent' });
+
+  console.log(
+    [
+      `concurrent calls: ${CALLS} at once in ${seconds.toFixed(1)} s (${(CALLS / seconds).toFixed(0)} calls/s, ${(fetchMs.length / seconds).toFixed(0)} fetches/s)`,
+      `  whole call ${latency(results.map((r) => r.ms))}; each fetch ${latency(fetchMs)} (${fetchMs.length} fetches, ${fetchErrors.length} failed)`,
+      `  the simulated browsers used ${browserCpuSeconds.toFixed(1)} s of CPU in those ${seconds.toFixed(1)} s`,
+      ...[...new Set(PATHS.map((p) => p.name))].map((name) => {
+        const mine = results.filter((r) => r.path.name === name);
+        return `  ${name}: ${mine.length} calls, ${mine.filter((r) => endsAs(r.outcome, r.path)).length} ended as expected`;
+      }),
+      `  texts: ${sent.length} sent, ${expectedTexts.length} expected`,
+    ].join('\n'),
+  );
+
+  expect(wrong.slice(0, 3).map(({ i, path, outcome }) => `#${i} ${path.name}: ${describe(outcome)}`)).toEqual([]);
+  expect(fetchErrors).toEqual([]);
+  expect(new Set(sent.map((m) => m.to))).toEqual(new Set(expectedTexts));
+  expect(sent).toHaveLength(expectedTexts.length);
+  expect(errorLogLines(server.process)).toEqual([]);
+});
+
+function endsAs(outcome: CallOutcome, path: Path): boolean {
+  return outcome.reason === path.ending && Object.entries(path.values).every(([name, value]) => outcome.values?.[name] === value);
+}
+
+/** How a call ended, and its last steps: enough to see where it went wrong. */
+function describe(outcome: CallOutcome): string {
+  const tail = outcome.transcript.slice(-8).map((e) => JSON.stringify(e));
+  return `ended ${outcome.reason} ${JSON.stringify(outcome.values ?? {})} ${outcome.event ?? ''} ${outcome.message ?? ''}\n${tail.join('\n')}`;
+}
