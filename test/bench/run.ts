@@ -143,7 +143,9 @@ async function deflections(base: string, concurrency: number, thinkMs: number, f
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ivr-deflect-bench-'));
   const appPort = await freePort();
-  const app = spawnServer(['dist/main.js'], {
+  // As `npm start` runs it: V8's --optimize-for-size keeps the heap small (peak RSS about
+  // 125 MB under this load instead of 230) for about a tenth of the start document's throughput.
+  const app = spawnServer(['--optimize-for-size', 'dist/main.js'], {
     PORT: String(appPort),
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
