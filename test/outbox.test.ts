@@ -125,6 +125,30 @@ describe('retries', () => {
     }
   });
 
+  it('sends the texts waiting out their backoff as soon as the gateway answers again after an outage', async () => {
+    let down = true;
+    const gateway = new ScriptedGateway('primary', (sms) => (down ? serverError : accepted(sms)));
+    // Backoff far longer than the test: only the recovery can bring the retries forward.
+    const { store, dispatcher } = setUp([gateway], { retryBaseMs: 30_000, maxAttempts: 10 });
+    const waiting = await Promise.all([1, 2, 3].map(async () => (await store.createMessage(newMessage())).message));
+    dispatcher.start();
+    try {
+      // Each failed once (BREAKER_THRESHOLD in a row: an outage) and waits ~30 s for its retry.
+      await waitFor(async () => (await Promise.all(waiting.map((m) => store.getMessage(m.id)))).every((m) => m?.attempts === 1));
+      expect(waiting).toHaveLength(BREAKER_THRESHOLD);
+      down = false;
+      const recoveredAt = Date.now();
+      const { message: fresh } = await store.createMessage(newMessage());
+      dispatcher.kick();
+      for (const m of [fresh, ...waiting]) expect(await settled(store, m.id)).toMatchObject({ status: 'sent' });
+      expect(Date.now() - recoveredAt).toBeLessThan(3_000);
+      expect(gateway.sent.filter((s) => s.sms.id === waiting[0]?.id)).toHaveLength(2);
+    } finally {
+      await dispatcher.stop();
+      await store.close();
+    }
+  });
+
   it('gives up after the attempt limit and keeps the last error', async () => {
     const gateway = new ScriptedGateway('primary', () => serverError);
     const { store, dispatcher } = setUp([gateway], { maxAttempts: 3 });

@@ -214,17 +214,30 @@ export class Dispatcher {
 
       const started = performance.now();
       const outcome = await this.sendWithTimeout(name, message);
-      health.record(outcome, this.now().getTime());
+      const recovered = health.record(outcome, this.now().getTime());
       const elapsedMs = performance.now() - started;
       const ms = Math.round(elapsedMs);
       // A request cut short by shutdown says nothing about the vendor.
       if (outcome.code !== HANDED_BACK) this.deps.metrics?.requestEnded(name, outcome, elapsedMs / 1000);
-      return await this.recordOutcome(message, name, outcome, messageLog.child({ gateway: name, ms }));
+      const result = await this.recordOutcome(message, name, outcome, messageLog.child({ gateway: name, ms }));
+      if (recovered) await this.retryQueuedNow(name);
+      return result;
     } catch (err) {
       // The store failed: the lease runs out and the message is tried again later.
       messageLog.error({ err }, 'outbox: attempt could not be recorded');
       return { kind: 'pending' };
     }
+  }
+
+  /**
+   * A gateway answers again after an outage: texts waiting out their backoff on it are due
+   * now, rather than minutes after it came back (the backoff has grown through the outage).
+   */
+  private async retryQueuedNow(gateway: string): Promise<void> {
+    const count = await this.deps.store.retryQueuedNow(gateway, this.iso());
+    if (count === 0) return;
+    this.deps.log.info({ gateway, count }, 'gateway answers again: texts waiting for a retry are due now');
+    this.kick();
   }
 
   private async recordOutcome(

@@ -21,22 +21,25 @@ export class GatewayHealth {
   private pausedUntil = 0;
   private throttlesInARow = 0;
 
-  record(outcome: SendOutcome, nowMs: number): void {
+  /** Learns from one answer; true when it ends an outage (a run of failures that opened the breaker). */
+  record(outcome: SendOutcome, nowMs: number): boolean {
     if (outcome.outcome !== 'retryable') {
       // Accepted, or refused for reasons of the message itself: the gateway works.
+      const recovered = this.consecutiveFailures >= BREAKER_THRESHOLD;
       this.consecutiveFailures = 0;
       this.throttlesInARow = 0;
-      return;
+      return recovered;
     }
     if (outcome.throttled) {
       this.throttlesInARow += 1;
       const pause =
         outcome.retryAfterMs ?? Math.min(MAX_THROTTLE_PAUSE_MS, THROTTLE_PAUSE_MS * 2 ** (this.throttlesInARow - 1));
       this.pausedUntil = Math.max(this.pausedUntil, nowMs + pause);
-      return;
+      return false;
     }
     this.consecutiveFailures += 1;
     if (this.consecutiveFailures >= BREAKER_THRESHOLD) this.openUntil = nowMs + BREAKER_COOLDOWN_MS;
+    return false;
   }
 
   isOpen(nowMs: number): boolean {

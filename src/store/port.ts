@@ -355,6 +355,8 @@ export interface Store {
   applyReceipt(receipt: ReceiptUpdate, at: string): Promise<{ message: MessageRecord; changed: boolean } | undefined>;
   /** Queued messages and the creation time of the oldest (for health and metrics). */
   outboxDepth(): Promise<{ queued: number; oldestCreatedAt: string | null }>;
+  /** Queued messages of this gateway (or with it as fallback) waiting for a later retry become due at `at`; returns how many. */
+  retryQueuedNow(gateway: string, at: string): Promise<number>;
 
   /** The opt-out list: no campaign texts a suppressed number. */
   suppress(entry: Suppression): Promise<void>;

@@ -518,6 +518,13 @@ export class SqliteStore implements Store {
     });
   }
 
+  async retryQueuedNow(gateway: string, at: string): Promise<number> {
+    return this.sql(
+      `UPDATE messages SET next_attempt_at = @at
+        WHERE status = 'queued' AND next_attempt_at > @at AND (gateway = @gateway OR fallback_gateway = @gateway)`,
+    ).run({ gateway, at }).changes;
+  }
+
   async outboxDepth(): Promise<{ queued: number; oldestCreatedAt: string | null }> {
     const row = this
       .sql(`SELECT COUNT(*) AS queued, MIN(created_at) AS oldest FROM messages WHERE status = 'queued'`)
