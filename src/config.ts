@@ -14,6 +14,8 @@ export interface Config {
   /** Absolute base for links we hand out (short links), without a trailing slash. */
   publicBaseUrl: string;
   dataDir: string;
+  /** PostgreSQL, shared by several instances; undefined: the embedded SQLite file in dataDir. */
+  databaseUrl: string | undefined;
   campaignsDir: string;
   /** Undefined means the admin API is switched off (it answers 503). */
   adminToken: string | undefined;
@@ -112,6 +114,12 @@ const EnvSchema = z.object({
       .optional(),
   ),
   DATA_DIR: optionalText.pipe(z.string().default('./data')),
+  DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .refine((v) => /^postgres(ql)?:\/\/./i.test(v) && URL.canParse(v), 'must be a postgres:// URL')
+      .optional(),
+  ),
   CAMPAIGNS_DIR: optionalText.pipe(z.string().default('./campaigns')),
   ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   ADMIN_USER: optionalText.pipe(
@@ -204,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     host: e.HOST,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     dataDir: path.resolve(cwd, e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
     campaignsDir: path.resolve(cwd, e.CAMPAIGNS_DIR),
     adminToken: e.ADMIN_TOKEN,
     console: {
