@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { fieldErrors, type FieldError } from '../http/validation';
 import { removeFileDurably, writeFileAtomic } from './atomic-write';
+import { invalid, prepareDocument, registryOf, versionOf, type Good, type Invalid, type Prepared } from './catalog-documents';
 import type { CampaignCatalog, CampaignCheck, CampaignEntry, ChangeOptions, FileProblem, SaveResult } from './catalog';
 import { CampaignError, CampaignRegistry, isCampaignFile, type CampaignLookup } from './registry';
 import { CampaignSchema, type Campaign } from './schema';
@@ -20,12 +19,6 @@ export interface FileCampaignCatalogOptions {
   debounceMs?: number;
 }
 
-/** A version of a campaign file that passed every check. */
-interface Good {
-  document: Record<string, unknown>;
-  campaign: Campaign;
-  version: string;
-}
 
 /** What the catalog knows about one file of the folder. */
 interface FileState {
@@ -42,14 +35,6 @@ interface FileState {
 
 type Files = ReadonlyMap<string, FileState>;
 
-/** A document ready to be written: the exact file text and what it holds. */
-interface Prepared {
-  kind: 'prepared';
-  text: string;
-  good: Good;
-}
-
-type Invalid = Extract<SaveResult, { kind: 'invalid' }>;
 type Action = 'created' | 'updated' | 'activated' | 'deactivated' | 'removed' | 'added';
 
 /**
@@ -206,21 +191,8 @@ export class FileCampaignCatalog implements CampaignCatalog {
     return undefined;
   }
 
-  /**
-   * Validates a document as the text that will be written: what goes into service is
-   * exactly what the file says (a value JSON cannot hold is dropped before, not after).
-   */
   private prepare(document: unknown, keepId?: string): Prepared | Invalid {
-    const text = fileText(document);
-    const json: unknown = JSON.parse(text);
-    const parsed = CampaignSchema.safeParse(json);
-    if (!parsed.success) return invalid(fieldErrors(parsed.error));
-    if (keepId !== undefined && parsed.data.id !== keepId) {
-      return invalid([{ field: 'id', message: `must stay ${keepId}: a campaign's id cannot change` }]);
-    }
-    const problems = this.check(parsed.data);
-    if (problems.length) return invalid(problems.map(checkProblemField));
-    return { kind: 'prepared', text, good: { document: json as Record<string, unknown>, campaign: parsed.data, version: versionOf(text) } };
+    return prepareDocument(document, this.check, keepId);
   }
 
   /** Writes a prepared version to file and puts it in service, unless it clashes with the other campaigns. */
@@ -400,27 +372,6 @@ function parseCampaignFile(file: string, bytes: Buffer, check: CampaignCheck): G
   return { document: json as Record<string, unknown>, campaign: parsed.data, version: versionOf(bytes) };
 }
 
-const CAMPAIGN_FIELDS = new Set(Object.keys(CampaignSchema.shape));
-
-/**
- * Checks word problems as "field: message" when they are about one field ("gateway: twilio
- * is not configured"); a client is pointed at that field, else at the campaign as a whole.
- */
-function checkProblemField(problem: string): FieldError {
-  const [, field, message] = /^([\w$]+): (.+)$/s.exec(problem) ?? [];
-  return field && message && CAMPAIGN_FIELDS.has(field) ? { field, message } : { field: '', message: problem };
-}
-
-/** The registry of these campaigns, or the rules they break together. */
-function registryOf(campaigns: Campaign[]): CampaignRegistry | string[] {
-  try {
-    return new CampaignRegistry(campaigns);
-  } catch (err) {
-    if (err instanceof CampaignError) return err.problems;
-    throw err;
-  }
-}
-
 function inFileOrder(files: Files): FileState[] {
   return [...files.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
@@ -439,19 +390,4 @@ function entryOf(state: FileState, good: Good): CampaignEntry {
     version: good.version,
     problems: [...state.problems],
   };
-}
-
-/** Files are written as people write them: 2-space indent, a newline at the end. */
-function fileText(document: unknown): string {
-  // JSON.stringify gives undefined for undefined and functions; that is the JSON null.
-  return `${JSON.stringify(document, null, 2) ?? 'null'}\n`;
-}
-
-/** The ETag of a file: the first 16 hex digits of the SHA-256 of its bytes. */
-function versionOf(content: Buffer | string): string {
-  return createHash('sha256').update(content).digest('hex').slice(0, 16);
-}
-
-function invalid(fields: FieldError[]): Invalid {
-  return { kind: 'invalid', fields };
 }
