@@ -121,6 +121,7 @@ export class DeflectionService {
   }
 
   async start(req: StartRequest): Promise<Page> {
+    await this.deps.campaigns.sync?.();
     const lookup = req.dnis ? this.deps.campaigns.resolve(req.dnis) : undefined;
     const campaign = lookup && lookup.kind !== 'unknown' ? lookup.campaign : undefined;
     const country = (campaign?.country ?? 'US') as CountryCode;

@@ -1,0 +1,262 @@
+import type { Pool, PoolClient } from 'pg';
+import type { Logger } from 'pino';
+import type { CampaignCatalog, CampaignCheck, CampaignEntry, ChangeOptions, FileProblem, SaveResult } from './catalog';
+import { invalid, prepareDocument, registryOf, type Good, type Prepared } from './catalog-documents';
+import { CampaignRegistry, type CampaignLookup } from './registry';
+import { CampaignSchema, type Campaign } from './schema';
+
+export interface PgCampaignCatalogOptions {
+  pool: Pool;
+  /** Checks that need this instance's environment (its gateways, its secrets). */
+  check: CampaignCheck;
+  log: Logger;
+}
+
+/** A stored campaign that does not pass this instance's checks (say, a gateway it lacks). */
+interface Refused {
+  id: string;
+  problems: string[];
+}
+
+type Action = 'created' | 'updated' | 'activated' | 'deactivated' | 'removed';
+
+/** Serialises catalog changes across instances, and guards the table's creation. */
+const CATALOG_LOCK = 0x1d_ca_7a_10;
+
+/**
+ * The campaigns in PostgreSQL, shared by every instance. Each instance keeps the read side
+ * (resolve, get, all) in memory as a CampaignRegistry, replaced as a whole, and before
+ * each call (sync) compares the catalog's revision with one small query: a change made
+ * through any instance is in service on every instance from its next call on.
+ *
+ * Changes are validated as in the folder catalog, then made in one transaction holding
+ * an advisory lock (so two instances cannot put clashing numbers in service at once),
+ * checked against the stored campaigns rather than this instance's copy, and If-Match is
+ * compared with the stored version.
+ */
+export class PgCampaignCatalog implements CampaignCatalog {
+  private registry = new CampaignRegistry([]);
+  private goods = new Map<string, Good>();
+  private refused: Refused[] = [];
+  private revision = -1;
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly check: CampaignCheck,
+    private readonly log: Logger,
+  ) {}
+
+  static async open(options: PgCampaignCatalogOptions): Promise<PgCampaignCatalog> {
+    const catalog = new PgCampaignCatalog(options.pool, options.check, options.log);
+    await catalog.transaction(async (client) => {
+      await client.query(`CREATE TABLE IF NOT EXISTS campaigns (
+        id TEXT PRIMARY KEY,
+        document TEXT NOT NULL,
+        version TEXT NOT NULL,
+        updated_at TEXT NOT NULL)`);
+      await client.query('CREATE TABLE IF NOT EXISTS campaign_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision BIGINT NOT NULL)');
+      await client.query('INSERT INTO campaign_revision (id, revision) VALUES (1, 0) ON CONFLICT (id) DO NOTHING');
+    });
+    await catalog.sync();
+    options.log.info({ campaigns: catalog.all().map((c) => c.id) }, 'campaigns loaded from PostgreSQL');
+    return catalog;
+  }
+
+  /** Loads the stored campaigns again when another instance (or this one) changed them. */
+  async sync(): Promise<void> {
+    const { rows } = await this.pool.query<{ revision: string }>('SELECT revision FROM campaign_revision WHERE id = 1');
+    const revision = Number(rows[0]?.revision ?? 0);
+    if (revision !== this.revision) await this.load();
+  }
+
+  resolve(rawDnis: string): CampaignLookup {
+    return this.registry.resolve(rawDnis);
+  }
+
+  get(id: string): Campaign | undefined {
+    return this.registry.get(id);
+  }
+
+  all(): readonly Campaign[] {
+    return this.registry.all();
+  }
+
+  entries(): CampaignEntry[] {
+    return [...this.goods.values()].sort(byId).map(entryOf);
+  }
+
+  entry(id: string): CampaignEntry | undefined {
+    const good = this.goods.get(id);
+    return good && entryOf(good);
+  }
+
+  /** Stored campaigns this instance cannot serve, as "files" named after the database row. */
+  fileProblems(): FileProblem[] {
+    return this.refused.map((r) => ({ file: `(database) ${r.id}`, problems: [...r.problems] }));
+  }
+
+  create(document: unknown): Promise<SaveResult> {
+    const prepared = prepareDocument(document, this.check);
+    if (prepared.kind === 'invalid') return Promise.resolve(prepared);
+    const { id } = prepared.good.campaign;
+    return this.change(id, {}, false, async (stored) => {
+      if (stored.has(id)) return { kind: 'conflict', message: `a campaign with id ${id} already exists` };
+      return { write: prepared, action: 'created', clashField: 'dnis' };
+    });
+  }
+
+  update(id: string, document: unknown, options: ChangeOptions = {}): Promise<SaveResult> {
+    const prepared = prepareDocument(document, this.check, id);
+    if (prepared.kind === 'invalid') return Promise.resolve(prepared);
+    return this.change(id, options, true, async () => ({ write: prepared, action: 'updated', clashField: 'dnis' }));
+  }
+
+  setActive(id: string, active: boolean, options: ChangeOptions = {}): Promise<SaveResult> {
+    return this.change(id, options, true, async (_stored, current) => {
+      // Only "active" changes: the rest stays as its author wrote it.
+      const prepared = prepareDocument({ ...(current as Good).document, active }, this.check, id);
+      if (prepared.kind === 'invalid') return prepared;
+      return { write: prepared, action: active ? 'activated' : 'deactivated', clashField: 'active' };
+    });
+  }
+
+  remove(id: string, options: ChangeOptions = {}): Promise<SaveResult> {
+    return this.change(id, options, true, async () => ({ action: 'removed' }));
+  }
+
+  reload(): void {
+    void this.load().catch((err: unknown) => this.log.error({ err }, 'cannot read the campaigns from PostgreSQL; the campaigns in service stay'));
+  }
+
+  /** The pool belongs to the store: nothing of the catalog's own to close. */
+  close(): void {}
+
+  /**
+   * One change, in one transaction under the catalog lock: `decide` sees the stored
+   * campaigns (and the one named by id), and says what to write; clashes are checked
+   * against what is stored, so a change through another instance is never overwritten.
+   */
+  private async change(
+    id: string,
+    options: ChangeOptions,
+    mustExist: boolean,
+    decide: (
+      stored: Map<string, Good>,
+      current: Good | undefined,
+    ) => Promise<SaveResult | { write?: Prepared; action: Action; clashField?: 'dnis' | 'active' }>,
+  ): Promise<SaveResult> {
+    const result = await this.transaction(async (client) => {
+      const stored = await storedGoods(client);
+      const current = stored.get(id);
+      if (!current && mustExist) return { kind: 'not-found' } as SaveResult;
+      if (current && options.ifMatch !== undefined && options.ifMatch !== current.version) {
+        return {
+          kind: 'conflict',
+          message: `campaign ${id} has changed: the version in service is ${current.version}, not ${options.ifMatch}`,
+          currentVersion: current.version,
+        } as SaveResult;
+      }
+      const decision = await decide(stored, current);
+      if ('kind' in decision) return decision;
+      const now = new Date().toISOString();
+      if (decision.write) {
+        const next = new Map(stored).set(id, decision.write.good);
+        const registry = registryOf([...next.values()].sort(byId).map((g) => g.campaign));
+        if (Array.isArray(registry)) return invalid(registry.map((message) => ({ field: decision.clashField ?? 'dnis', message })));
+        await client.query(
+          `INSERT INTO campaigns (id, document, version, updated_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at`,
+          [id, decision.write.text, decision.write.good.version, now],
+        );
+      } else {
+        await client.query('DELETE FROM campaigns WHERE id = $1', [id]);
+      }
+      await client.query('UPDATE campaign_revision SET revision = revision + 1 WHERE id = 1');
+      this.log.info({ campaign: id, action: decision.action, source: 'catalog' }, `campaign ${decision.action}`);
+      return { kind: 'saved', entry: entryOf(decision.write?.good ?? (current as Good)) } as SaveResult;
+    });
+    if (result.kind === 'saved') await this.load();
+    return result;
+  }
+
+  /** Reads every stored campaign and puts those this instance can serve in service. */
+  private async load(): Promise<void> {
+    const { revision, goods, refused } = await this.transaction(async (client) => {
+      const { rows } = await client.query<{ revision: string }>('SELECT revision FROM campaign_revision WHERE id = 1');
+      const stored = await client.query<{ id: string; document: string; version: string }>('SELECT id, document, version FROM campaigns ORDER BY id');
+      const loaded = new Map<string, Good>();
+      const problems: Refused[] = [];
+      for (const row of stored.rows) {
+        const prepared = prepareStored(row, this.check);
+        if ('problems' in prepared) problems.push({ id: row.id, problems: prepared.problems });
+        else loaded.set(row.id, prepared);
+      }
+      return { revision: Number(rows[0]?.revision ?? 0), goods: loaded, refused: problems };
+    });
+    const registry = registryOf([...goods.values()].sort(byId).map((g) => g.campaign));
+    // Stored campaigns were checked together when they were saved; a clash here can only
+    // come from this instance refusing one of them, which cannot add a clash.
+    if (Array.isArray(registry)) throw new Error(`stored campaigns clash: ${registry.join('; ')}`);
+    for (const r of refused) if (!this.refused.some((old) => old.id === r.id)) this.log.error({ campaign: r.id, problems: r.problems }, 'stored campaign cannot be served by this instance');
+    this.goods = goods;
+    this.refused = refused;
+    this.registry = registry;
+    this.revision = revision;
+  }
+
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [CATALOG_LOCK]);
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/** The stored campaigns as validated versions (without this instance's checks: they were checked when saved). */
+async function storedGoods(client: PoolClient): Promise<Map<string, Good>> {
+  const { rows } = await client.query<{ id: string; document: string; version: string }>('SELECT id, document, version FROM campaigns ORDER BY id');
+  const goods = new Map<string, Good>();
+  for (const row of rows) {
+    const prepared = prepareStored(row, () => []);
+    if (!('problems' in prepared)) goods.set(row.id, prepared);
+  }
+  return goods;
+}
+
+function prepareStored(row: { id: string; document: string; version: string }, check: CampaignCheck): Good | { problems: string[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(row.document);
+  } catch (err) {
+    return { problems: [`not valid JSON (${(err as Error).message})`] };
+  }
+  const parsed = CampaignSchema.safeParse(json);
+  if (!parsed.success) return { problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(campaign)'}: ${i.message}`) };
+  const problems = check(parsed.data);
+  if (problems.length) return { problems };
+  return { document: json as Record<string, unknown>, campaign: parsed.data, version: row.version };
+}
+
+function byId(a: Good, b: Good): number {
+  return a.campaign.id < b.campaign.id ? -1 : a.campaign.id > b.campaign.id ? 1 : 0;
+}
+
+function entryOf(good: Good): CampaignEntry {
+  return {
+    id: good.campaign.id,
+    file: `(database) ${good.campaign.id}`,
+    document: structuredClone(good.document),
+    campaign: good.campaign,
+    version: good.version,
+    problems: [],
+  };
+}

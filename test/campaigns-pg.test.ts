@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
+import pino from 'pino';
+import { PgCampaignCatalog } from '../src/campaigns/pg-catalog';
+import { campaign } from './helpers/server';
+
+/**
+ * Campaigns in PostgreSQL, as several instances see them: two catalogs with pools of
+ * their own on one schema stand for two instances. Skipped, with a notice, when no
+ * PostgreSQL is reachable at TEST_DATABASE_URL.
+ */
+const URL = process.env.TEST_DATABASE_URL ?? 'postgres://ivr_deflect:ivr_deflect@127.0.0.1:5432/ivr_deflect_test';
+const log = pino({ level: 'silent' });
+
+let available = false;
+const schema = `campaigns_${randomBytes(4).toString('hex')}`;
+const pools: Pool[] = [];
+
+function instancePool(): Pool {
+  const pool = new Pool({ connectionString: URL, max: 4, options: `-c search_path=${schema}` });
+  pools.push(pool);
+  return pool;
+}
+
+beforeAll(async () => {
+  const admin = new Pool({ connectionString: URL, max: 1, connectionTimeoutMillis: 2_000 });
+  try {
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    available = true;
+  } catch (err) {
+    process.stderr.write(`\n*** NOTICE: PostgreSQL not reachable at TEST_DATABASE_URL (${(err as Error).message}): the PostgreSQL campaign tests are skipped. ***\n\n`);
+  } finally {
+    await admin.end();
+  }
+});
+
+afterAll(async () => {
+  if (available) {
+    const admin = new Pool({ connectionString: URL, max: 1 });
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  }
+  await Promise.all(pools.map((p) => p.end()));
+});
+
+async function twoInstances(): Promise<[PgCampaignCatalog, PgCampaignCatalog]> {
+  const open = () => PgCampaignCatalog.open({ pool: instancePool(), check: () => [], log });
+  // Both start at once: the tables are created once, under the catalog's lock.
+  return Promise.all([open(), open()]);
+}
+
+const it_ = (name: string, fn: () => Promise<void>) =>
+  it(name, async () => {
+    if (!available) return; // the notice above says why
+    await fn();
+  });
+
+describe('campaigns in PostgreSQL, seen by two instances', () => {
+  it_('a campaign created through one instance is served by the other from its next call', async () => {
+    const [a, b] = await twoInstances();
+    const created = await a.create(campaign({ id: 'shared', dnis: ['+1 800 555 0101'] }));
+    expect(created.kind).toBe('saved');
+    expect(b.resolve('+18005550101').kind).toBe('unknown'); // before its next call
+    await b.sync(); // what the call flow does at every start
+    expect(b.resolve('+18005550101')).toMatchObject({ kind: 'found', campaign: { id: 'shared' } });
+    expect(b.entry('shared')?.version).toBe(a.entry('shared')?.version);
+  });
+
+  it_('a change with an old version is refused, whichever instance makes it', async () => {
+    const [a, b] = await twoInstances();
+    await a.create(campaign({ id: 'versioned', dnis: ['+1 800 555 0102'] }));
+    await b.sync();
+    const old = b.entry('versioned')?.version as string;
+    const first = await a.setActive('versioned', false, { ifMatch: old });
+    expect(first.kind).toBe('saved');
+    // b has not synced: its copy is stale, but the stored version decides.
+    const second = await b.update('versioned', campaign({ id: 'versioned', dnis: ['+1 800 555 0102'], name: 'Renamed' }), { ifMatch: old });
+    expect(second).toMatchObject({ kind: 'conflict' });
+    await b.sync();
+    expect(b.resolve('+18005550102').kind).toBe('inactive');
+  });
+
+  it_('two instances claiming one number at the same moment: exactly one wins', async () => {
+    const [a, b] = await twoInstances();
+    const results = await Promise.all([
+      a.create(campaign({ id: 'first-claim', dnis: ['+1 800 555 0103'] })),
+      b.create(campaign({ id: 'second-claim', dnis: ['+1 800 555 0103'] })),
+    ]);
+    expect(results.map((r) => r.kind).sort()).toEqual(['invalid', 'saved']);
+    await Promise.all([a.sync(), b.sync()]);
+    expect(a.resolve('+18005550103')).toEqual(b.resolve('+18005550103'));
+  });
+
+  it_('a removal through one instance takes the campaign out of service on the other', async () => {
+    const [a, b] = await twoInstances();
+    await a.create(campaign({ id: 'temporary', dnis: ['+1 800 555 0104'] }));
+    await b.sync();
+    expect(b.get('temporary')).toBeDefined();
+    expect((await b.remove('temporary')).kind).toBe('saved');
+    await a.sync();
+    expect(a.get('temporary')).toBeUndefined();
+    expect(await a.remove('temporary')).toEqual({ kind: 'not-found' });
+  });
+
+  it_("a stored campaign this instance cannot serve is listed with its problems, not served", async () => {
+    const pool = instancePool();
+    const permissive = await PgCampaignCatalog.open({ pool, check: () => [], log });
+    await permissive.create(campaign({ id: 'needs-twilio', dnis: ['+1 800 555 0105'] }));
+    const strict = await PgCampaignCatalog.open({ pool: instancePool(), check: (c) => (c.id === 'needs-twilio' ? ['gateway: twilio is not configured'] : []), log });
+    expect(strict.get('needs-twilio')).toBeUndefined();
+    expect(strict.fileProblems()).toEqual([{ file: '(database) needs-twilio', problems: ['gateway: twilio is not configured'] }]);
+  });
+});
