@@ -2,46 +2,32 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import pino from 'pino';
 import { PgCampaignCatalog } from '../src/campaigns/pg-catalog';
+import { describePostgres, TEST_DATABASE_URL } from './helpers/postgres';
 import { campaign } from './helpers/server';
 
 /**
  * Campaigns in PostgreSQL, as several instances see them: two catalogs with pools of
  * their own on one schema stand for two instances. Skipped, with a notice, when no
- * PostgreSQL is reachable at TEST_DATABASE_URL.
+ * PostgreSQL is reachable at TEST_DATABASE_URL (test/helpers/postgres.ts).
  */
-const URL = process.env.TEST_DATABASE_URL ?? 'postgres://ivr_deflect:ivr_deflect@127.0.0.1:5432/ivr_deflect_test';
 const log = pino({ level: 'silent' });
-
-let available = false;
 const schema = `campaigns_${randomBytes(4).toString('hex')}`;
 const pools: Pool[] = [];
 
 function instancePool(): Pool {
-  const pool = new Pool({ connectionString: URL, max: 4, options: `-c search_path=${schema}` });
+  const pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 4, options: `-c search_path=${schema}` });
   pools.push(pool);
   return pool;
 }
 
-beforeAll(async () => {
-  const admin = new Pool({ connectionString: URL, max: 1, connectionTimeoutMillis: 2_000 });
+async function admin(sql: string): Promise<void> {
+  const client = new Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
   try {
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    available = true;
-  } catch (err) {
-    process.stderr.write(`\n*** NOTICE: PostgreSQL not reachable at TEST_DATABASE_URL (${(err as Error).message}): the PostgreSQL campaign tests are skipped. ***\n\n`);
+    await client.query(sql);
   } finally {
-    await admin.end();
+    await client.end();
   }
-});
-
-afterAll(async () => {
-  if (available) {
-    const admin = new Pool({ connectionString: URL, max: 1 });
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin.end();
-  }
-  await Promise.all(pools.map((p) => p.end()));
-});
+}
 
 async function twoInstances(): Promise<[PgCampaignCatalog, PgCampaignCatalog]> {
   const open = () => PgCampaignCatalog.open({ pool: instancePool(), check: () => [], log });
@@ -49,14 +35,14 @@ async function twoInstances(): Promise<[PgCampaignCatalog, PgCampaignCatalog]> {
   return Promise.all([open(), open()]);
 }
 
-const it_ = (name: string, fn: () => Promise<void>) =>
-  it(name, async () => {
-    if (!available) return; // the notice above says why
-    await fn();
+describePostgres('campaigns in PostgreSQL, seen by two instances', () => {
+  beforeAll(() => admin(`CREATE SCHEMA ${schema}`));
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.end()));
+    await admin(`DROP SCHEMA ${schema} CASCADE`);
   });
 
-describe('campaigns in PostgreSQL, seen by two instances', () => {
-  it_('a campaign created through one instance is served by the other from its next call', async () => {
+  it('a campaign created through one instance is served by the other from its next call', async () => {
     const [a, b] = await twoInstances();
     const created = await a.create(campaign({ id: 'shared', dnis: ['+1 800 555 0101'] }));
     expect(created.kind).toBe('saved');
@@ -66,7 +52,7 @@ describe('campaigns in PostgreSQL, seen by two instances', () => {
     expect(b.entry('shared')?.version).toBe(a.entry('shared')?.version);
   });
 
-  it_('a change with an old version is refused, whichever instance makes it', async () => {
+  it('a change with an old version is refused, whichever instance makes it', async () => {
     const [a, b] = await twoInstances();
     await a.create(campaign({ id: 'versioned', dnis: ['+1 800 555 0102'] }));
     await b.sync();
@@ -80,7 +66,7 @@ describe('campaigns in PostgreSQL, seen by two instances', () => {
     expect(b.resolve('+18005550102').kind).toBe('inactive');
   });
 
-  it_('two instances claiming one number at the same moment: exactly one wins', async () => {
+  it('two instances claiming one number at the same moment: exactly one wins', async () => {
     const [a, b] = await twoInstances();
     const results = await Promise.all([
       a.create(campaign({ id: 'first-claim', dnis: ['+1 800 555 0103'] })),
@@ -91,7 +77,7 @@ describe('campaigns in PostgreSQL, seen by two instances', () => {
     expect(a.resolve('+18005550103')).toEqual(b.resolve('+18005550103'));
   });
 
-  it_('a removal through one instance takes the campaign out of service on the other', async () => {
+  it('a removal through one instance takes the campaign out of service on the other', async () => {
     const [a, b] = await twoInstances();
     await a.create(campaign({ id: 'temporary', dnis: ['+1 800 555 0104'] }));
     await b.sync();
@@ -102,7 +88,7 @@ describe('campaigns in PostgreSQL, seen by two instances', () => {
     expect(await a.remove('temporary')).toEqual({ kind: 'not-found' });
   });
 
-  it_("a stored campaign this instance cannot serve is listed with its problems, not served", async () => {
+  it("a stored campaign this instance cannot serve is listed with its problems, not served", async () => {
     const pool = instancePool();
     const permissive = await PgCampaignCatalog.open({ pool, check: () => [], log });
     await permissive.create(campaign({ id: 'needs-twilio', dnis: ['+1 800 555 0105'] }));
