@@ -1,10 +1,12 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Express } from 'express';
+import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { createAvailabilityCheck } from './availability/create';
 import type { AvailabilityCheck } from './availability/port';
-import type { CampaignCatalog } from './campaigns/catalog';
+import type { CampaignCatalog, CampaignCheck } from './campaigns/catalog';
 import { FileCampaignCatalog } from './campaigns/file-catalog';
+import { PgCampaignCatalog } from './campaigns/pg-catalog';
 import type { Campaign } from './campaigns/schema';
 import type { Config } from './config';
 import { OfferRules } from './deflection/offer-rules';
@@ -22,6 +24,7 @@ import { createGateways } from './sms/create-gateway';
 import type { SmsGateway } from './sms/port';
 import { segmentsWithTypicalLink } from './sms/segments';
 import { LiveCalls } from './simulator/live-calls';
+import { PgStore } from './store/postgres';
 import { SqliteStore } from './store/sqlite';
 import { renderPage } from './vxml/render';
 import type { Store } from './store/port';
@@ -53,23 +56,80 @@ export interface Overrides {
   outboxPollMs?: number;
 }
 
-/**
- * Wires the adapters to the ports: the one place that knows which implementations run.
- * Throws CampaignError for invalid campaigns (before the store is opened), including a
- * campaign that names a gateway the environment does not configure.
- */
-export function composeServer(config: Config, log: Logger, overrides: Overrides = {}): Server {
+/** What the storage choice needs from the environment, and the call flow needs of it. */
+interface Environment {
+  gateways: Map<string, SmsGateway>;
+  defaultGateway: string;
+  availability: AvailabilityChecks;
+  /** Campaigns are checked against the environment when they load and whenever they change. */
+  check: CampaignCheck;
+  metrics: Metrics;
+}
+
+function environment(config: Config, overrides: Overrides): Environment {
   const gateways: Map<string, SmsGateway> = createGateways(config);
   for (const g of [...(overrides.gateways ?? []), ...(overrides.gateway ? [overrides.gateway] : [])]) gateways.set(g.name, g);
-  const defaultGateway = overrides.gateway?.name ?? config.smsGateway;
   const availability = new AvailabilityChecks(config.campaignSecrets);
-  // Campaigns are checked against the environment when they load and whenever they change:
-  // a campaign whose gateway or secret is missing never reaches a caller.
-  const campaigns = FileCampaignCatalog.open({
-    dir: config.campaignsDir,
+  return {
+    gateways,
+    defaultGateway: overrides.gateway?.name ?? config.smsGateway,
+    availability,
+    // A campaign whose gateway or secret is missing never reaches a caller.
     check: (c) => [...gatewayProblems(c, gateways), ...availability.problems(c)],
-    log,
-  });
+    metrics: new Metrics(),
+  };
+}
+
+/** The checks a campaign must pass in this environment (its gateways configured, its secrets set). */
+export function campaignCheck(config: Config): CampaignCheck {
+  return environment(config, {}).check;
+}
+
+/**
+ * The embedded default: SQLite in DATA_DIR and the campaigns folder. Throws CampaignError
+ * for invalid campaigns (before the store is opened), including a campaign that names a
+ * gateway the environment does not configure.
+ */
+export function composeServer(config: Config, log: Logger, overrides: Overrides = {}): Server {
+  const env = environment(config, overrides);
+  const campaigns = FileCampaignCatalog.open({ dir: config.campaignsDir, check: env.check, log });
+  const store = SqliteStore.open(config.dataDir, env.metrics.funnel.recorded);
+  return wire(config, log, overrides, env, { store, campaigns, close: async () => undefined });
+}
+
+/**
+ * Several instances on one PostgreSQL (DATABASE_URL): the store and the campaigns live
+ * there, so any instance can serve any step of any call. Migrations run under an advisory
+ * lock, so instances may start together.
+ */
+export async function composeSharedServer(config: Config, log: Logger, overrides: Overrides = {}): Promise<Server> {
+  const url = config.databaseUrl;
+  if (!url) throw new Error('composeSharedServer needs DATABASE_URL');
+  const env = environment(config, overrides);
+  const onConnectionError = (err: Error) => log.warn({ err: err.message }, 'a PostgreSQL connection failed; the pool opens another');
+  const store = await PgStore.open({ url, observer: env.metrics.funnel.recorded, onConnectionError });
+  // The catalog's own small pool: one revision check per call start, and its rare writes.
+  const catalogPool = new Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 10_000 });
+  catalogPool.on('error', onConnectionError);
+  try {
+    const campaigns = await PgCampaignCatalog.open({ pool: catalogPool, check: env.check, log });
+    return wire(config, log, overrides, env, { store, campaigns, close: () => catalogPool.end() });
+  } catch (err) {
+    await Promise.all([store.close(), catalogPool.end()]);
+    throw err;
+  }
+}
+
+/** Wires the adapters to the ports: the one place that knows which implementations run. */
+function wire(
+  config: Config,
+  log: Logger,
+  overrides: Overrides,
+  env: Environment,
+  storage: { store: Store; campaigns: CampaignCatalog; close(): Promise<void> },
+): Server {
+  const { gateways, defaultGateway, availability, metrics } = env;
+  const { store, campaigns } = storage;
   warnAboutLongMessages(campaigns.all(), config.publicBaseUrl, log);
   const availabilityOf = (c: Campaign) => availability.of(c);
 
@@ -79,8 +139,6 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
     return { gateway, fallbackGateway: fallback && fallback !== gateway ? fallback : null };
   };
 
-  const metrics = new Metrics();
-  const store = SqliteStore.open(config.dataDir, metrics.funnel.recorded);
   const now = overrides.now ?? (() => new Date());
   metrics.watchOutbox(store, now);
   const dispatcher = new Dispatcher({
@@ -128,6 +186,7 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
     campaigns.close();
     await dispatcher.stop(graceMs);
     await store.close();
+    await storage.close();
   };
   return { app, store, campaigns, dispatcher, readiness, listen, close };
 }

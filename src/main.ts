@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { CampaignError } from './campaigns/registry';
-import { composeServer } from './compose';
+import { composeServer, composeSharedServer } from './compose';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
 import { shutDownGracefully } from './shutdown';
@@ -15,7 +15,7 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   // A .env file beside the project, when present, fills what the environment lacks.
   if (fs.existsSync('.env')) process.loadEnvFile('.env');
 
@@ -30,7 +30,8 @@ function main(): void {
 
   let server;
   try {
-    server = composeServer(config, log);
+    // DATABASE_URL: several instances share PostgreSQL; else the embedded SQLite file.
+    server = config.databaseUrl ? await composeSharedServer(config, log) : composeServer(config, log);
   } catch (err) {
     if (err instanceof CampaignError) fail(err.message);
     fail(`cannot start: ${(err as Error).message}`);
@@ -58,7 +59,7 @@ function main(): void {
         gateway: config.smsGateway,
         fallbackGateway: config.smsFallbackGateway ?? null,
         vendorsConfigured: Object.keys(config.gateways),
-        dataDir: config.dataDir,
+        store: config.databaseUrl ? "postgresql" : `sqlite in ${config.dataDir}`,
       },
       `ivr-deflect listening: point your IVR at ${config.publicBaseUrl}/vxml/start?dnis=...&ani=...&callid=...`,
     );
@@ -85,4 +86,4 @@ function main(): void {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-main();
+void main();

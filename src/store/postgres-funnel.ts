@@ -1,0 +1,68 @@
+import type { Pool } from 'pg';
+import { emptyFunnelCounts, type FunnelQuery, type FunnelSlot } from './port';
+import type { Row } from './postgres-rows';
+
+/**
+ * The funnel's raw counts, as the SQLite store gives them (see funnelSlots there): the
+ * calls of the range, each joined to its funnel events and folded to one row of flags
+ * (a call counts once per step however many such events it has), then counted by
+ * 15-minute slot, campaign, DNIS and not-offered reason.
+ *
+ * One query for the whole range: SQLite cuts it into hours because its queries block the
+ * event loop; here the database works while Node serves requests.
+ *
+ * Slots are cut from the text of created_at, always toISOString()'s
+ * "YYYY-MM-DDTHH:MM:SS.sssZ". NULLS FIRST and the C collation give SQLite's order, which
+ * decides the order of the slots and of the reasons in notOffered.
+ */
+const FUNNEL_SQL = `
+  SELECT slot, campaign_id, dnis, reason,
+         COUNT(*)::int AS calls, SUM(offered)::int AS offered, SUM(accepted)::int AS accepted,
+         SUM(declined)::int AS declined, SUM(texts_sent)::int AS texts_sent,
+         SUM(texts_delivered)::int AS texts_delivered, SUM(texts_failed)::int AS texts_failed,
+         SUM(links_clicked)::int AS links_clicked
+  FROM (
+    SELECT substr(c.created_at, 1, 14) || lpad((substr(c.created_at, 15, 2)::int / 15 * 15)::text, 2, '0') || ':00.000Z' AS slot,
+           c.campaign_id, c.dnis,
+           -- ELSE 0: a call without such events (NULLs from the LEFT JOIN) gets 0, not NULL.
+           MAX(CASE WHEN e.type = 'offered' THEN 1 ELSE 0 END) AS offered,
+           MAX(CASE WHEN e.type = 'accepted' THEN 1 ELSE 0 END) AS accepted,
+           MAX(CASE WHEN e.type = 'declined' THEN 1 ELSE 0 END) AS declined,
+           MAX(CASE WHEN e.type = 'sms-sent' THEN 1 ELSE 0 END) AS texts_sent,
+           MAX(CASE WHEN e.type = 'sms-delivered' THEN 1 ELSE 0 END) AS texts_delivered,
+           MAX(CASE WHEN e.type = 'sms-failed' THEN 1 ELSE 0 END) AS texts_failed,
+           MAX(CASE WHEN e.type = 'link-clicked' THEN 1 ELSE 0 END) AS links_clicked,
+           -- A not-offered event always names its reason; 'unknown' keeps such a call counted if one did not.
+           MAX(CASE WHEN e.type = 'not-offered' THEN COALESCE(e.detail::json ->> 'reason', 'unknown') END) COLLATE "C" AS reason
+    FROM calls c
+    LEFT JOIN call_events e ON e.call_id = c.id AND e.type IN
+      ('offered', 'not-offered', 'accepted', 'declined', 'sms-sent', 'sms-delivered', 'sms-failed', 'link-clicked')
+    WHERE c.created_at >= $1 AND c.created_at < $2 AND ($3::text IS NULL OR c.campaign_id = $3)
+    GROUP BY c.id
+  ) per_call
+  GROUP BY slot, campaign_id, dnis, reason
+  ORDER BY slot, campaign_id NULLS FIRST, dnis, reason NULLS FIRST`;
+
+export async function funnelSlots(pool: Pool, query: FunnelQuery): Promise<FunnelSlot[]> {
+  const { rows } = await pool.query<Row>(FUNNEL_SQL, [query.from, query.to, query.campaignId ?? null]);
+  const slots: FunnelSlot[] = [];
+  let last: FunnelSlot | undefined;
+  // One row per slot, campaign, DNIS and not-offered reason (in that order): fold the reasons in.
+  for (const r of rows) {
+    const campaignId = (r.campaign_id as string | null) ?? null;
+    if (!last || last.slot !== r.slot || last.campaignId !== campaignId || last.dnis !== r.dnis) {
+      last = { slot: r.slot as string, campaignId, dnis: r.dnis as string, ...emptyFunnelCounts() };
+      slots.push(last);
+    }
+    last.calls += r.calls as number;
+    last.offered += r.offered as number;
+    last.accepted += r.accepted as number;
+    last.declined += r.declined as number;
+    last.textsSent += r.texts_sent as number;
+    last.textsDelivered += r.texts_delivered as number;
+    last.textsFailed += r.texts_failed as number;
+    last.linksClicked += r.links_clicked as number;
+    if (r.reason != null) last.notOffered[r.reason as string] = r.calls as number;
+  }
+  return slots;
+}

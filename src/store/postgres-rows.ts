@@ -1,0 +1,118 @@
+import type { AdminSession, CallEvent, CallRecord, ConsentRecord, MessageRecord, ShortLink } from './port';
+
+/**
+ * PostgreSQL rows to the port's records. The columns are those of the SQLite store, so
+ * these read like its mappers; the differences are pg's: bigint arrives as a string
+ * (the event id), and JSON is kept as the text it was written as (not jsonb, which
+ * reorders keys), so what comes back is byte for byte what SQLite gives.
+ */
+
+export type Row = Record<string, unknown>;
+
+export function toJson(value: unknown): string | null {
+  return value == null ? null : JSON.stringify(value);
+}
+
+export function toCall(r: Row): CallRecord {
+  return {
+    id: r.id as string,
+    campaignId: (r.campaign_id as string | null) ?? null,
+    mode: r.mode as CallRecord['mode'],
+    dnis: r.dnis as string,
+    ani: r.ani as string,
+    platformCallId: r.platform_call_id as string,
+    state: r.state as CallRecord['state'],
+    destination: (r.destination as string | null) ?? null,
+    destinationSource: (r.destination_source as CallRecord['destinationSource']) ?? null,
+    invalidNumberCount: r.invalid_number_count as number,
+    variant: (r.variant as string | null) ?? null,
+    offerText: r.offer_text as string,
+    acceptedAt: (r.accepted_at as string | null) ?? null,
+    chatUrl: (r.chat_url as string | null) ?? null,
+    chatUrlExpiresAt: (r.chat_url_expires_at as string | null) ?? null,
+    result: r.result ? JSON.parse(r.result as string) : null,
+    lastPage: r.last_page ? JSON.parse(r.last_page as string) : null,
+    createdAt: r.created_at as string,
+    expiresAt: r.expires_at as string,
+  };
+}
+
+export function toEvent(r: Row): CallEvent {
+  return {
+    // bigint: pg hands it over as a string; ids stay far below 2^53.
+    id: Number(r.id),
+    callId: r.call_id as string,
+    campaignId: (r.campaign_id as string | null) ?? null,
+    type: r.type as CallEvent['type'],
+    ...(r.detail ? { detail: JSON.parse(r.detail as string) } : {}),
+    createdAt: r.created_at as string,
+  };
+}
+
+export function toMessage(r: Row): MessageRecord {
+  return {
+    id: r.id as string,
+    callId: r.call_id as string,
+    campaignId: r.campaign_id as string,
+    to: r.to as string,
+    caller: r.caller as string,
+    body: r.body as string,
+    status: r.status as MessageRecord['status'],
+    gateway: r.gateway as string,
+    fallbackGateway: (r.fallback_gateway as string | null) ?? null,
+    sentVia: (r.sent_via as string | null) ?? null,
+    vendorMessageId: (r.vendor_message_id as string | null) ?? null,
+    vendorStatus: (r.vendor_status as string | null) ?? null,
+    errorCode: (r.error_code as string | null) ?? null,
+    errorDetail: (r.error_detail as string | null) ?? null,
+    segments: r.segments as number,
+    encoding: r.encoding as MessageRecord['encoding'],
+    attempts: r.attempts as number,
+    nextAttemptAt: (r.next_attempt_at as string | null) ?? null,
+    leaseUntil: (r.lease_until as string | null) ?? null,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
+}
+
+export function toShortLink(r: Row): ShortLink {
+  return {
+    code: r.code as string,
+    target: r.target as string,
+    callId: (r.call_id as string | null) ?? null,
+    campaignId: (r.campaign_id as string | null) ?? null,
+    clicks: r.clicks as number,
+    createdAt: r.created_at as string,
+    expiresAt: (r.expires_at as string | null) ?? null,
+  };
+}
+
+export function toConsent(r: Row): ConsentRecord {
+  return {
+    messageId: r.message_id as string,
+    callId: r.call_id as string,
+    campaignId: r.campaign_id as string,
+    variant: (r.variant as string | null) ?? null,
+    dnis: r.dnis as string,
+    ani: r.ani as string,
+    destination: r.destination as string,
+    destinationSource: r.destination_source as ConsentRecord['destinationSource'],
+    acceptKey: r.accept_key as string,
+    confirmKey: r.confirm_key as string,
+    offerText: r.offer_text as string,
+    offerVersion: r.offer_version as string,
+    offeredAt: r.offered_at as string,
+    acceptedAt: (r.accepted_at as string | null) ?? null,
+    confirmedAt: r.confirmed_at as string,
+  };
+}
+
+export function toSession(r: Row): AdminSession {
+  return {
+    id: r.id as string,
+    user: r.user as string,
+    csrfToken: r.csrf_token as string,
+    createdAt: r.created_at as string,
+    expiresAt: r.expires_at as string,
+  };
+}

@@ -1,0 +1,183 @@
+import type { Pool, PoolClient } from 'pg';
+import { transaction } from './postgres-transaction';
+
+/**
+ * The PostgreSQL schema, migrated at start. Each migration runs once, recorded in
+ * schema_migrations. Never edit a shipped migration: add a new one.
+ *
+ * The tables are the SQLite store's (src/store/sqlite.ts, after its four migrations), so
+ * both stores answer the port byte for byte alike:
+ * - times are ISO-8601 UTC text, as the port speaks them: they sort and compare as text;
+ * - every text column is COLLATE "C" (byte order, like SQLite's BINARY), so ordering and
+ *   ranges do not depend on the database's locale (in en_US, "+1" and "1" sort together);
+ * - JSON is text, not jsonb, which would reorder the keys of what comes back;
+ * - call_events.id is an identity (SQLite's AUTOINCREMENT: never reused).
+ */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE calls (
+     id text COLLATE "C" PRIMARY KEY,
+     campaign_id text COLLATE "C",
+     mode text COLLATE "C" NOT NULL,
+     dnis text COLLATE "C" NOT NULL,
+     ani text COLLATE "C" NOT NULL,
+     platform_call_id text COLLATE "C" NOT NULL,
+     state text COLLATE "C" NOT NULL,
+     destination text COLLATE "C",
+     destination_source text COLLATE "C",
+     invalid_number_count integer NOT NULL DEFAULT 0,
+     variant text COLLATE "C",
+     offer_text text COLLATE "C" NOT NULL DEFAULT '',
+     accepted_at text COLLATE "C",
+     chat_url text COLLATE "C",
+     chat_url_expires_at text COLLATE "C",
+     result text COLLATE "C",
+     last_page text COLLATE "C",
+     created_at text COLLATE "C" NOT NULL,
+     updated_at text COLLATE "C" NOT NULL,
+     expires_at text COLLATE "C" NOT NULL
+   );
+   CREATE INDEX calls_created_at ON calls (created_at);
+
+   CREATE TABLE call_events (
+     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     call_id text COLLATE "C" NOT NULL,
+     campaign_id text COLLATE "C",
+     type text COLLATE "C" NOT NULL,
+     detail text COLLATE "C",
+     created_at text COLLATE "C" NOT NULL
+   );
+   CREATE INDEX call_events_call ON call_events (call_id, id);
+   CREATE INDEX call_events_created_at ON call_events (created_at);
+
+   CREATE TABLE messages (
+     id text COLLATE "C" PRIMARY KEY,
+     call_id text COLLATE "C" NOT NULL,
+     campaign_id text COLLATE "C" NOT NULL,
+     "to" text COLLATE "C" NOT NULL,
+     caller text COLLATE "C" NOT NULL DEFAULT '',
+     body text COLLATE "C" NOT NULL,
+     status text COLLATE "C" NOT NULL,
+     gateway text COLLATE "C" NOT NULL,
+     fallback_gateway text COLLATE "C",
+     sent_via text COLLATE "C",
+     vendor_message_id text COLLATE "C",
+     vendor_status text COLLATE "C",
+     error_code text COLLATE "C",
+     error_detail text COLLATE "C",
+     segments integer NOT NULL DEFAULT 1,
+     encoding text COLLATE "C" NOT NULL DEFAULT 'GSM-7',
+     attempts integer NOT NULL DEFAULT 0,
+     next_attempt_at text COLLATE "C",
+     lease_until text COLLATE "C",
+     created_at text COLLATE "C" NOT NULL,
+     updated_at text COLLATE "C" NOT NULL,
+     UNIQUE (call_id, "to")
+   );
+   CREATE INDEX messages_created_at ON messages (created_at, id);
+   CREATE INDEX messages_due ON messages (next_attempt_at) WHERE status = 'queued';
+   CREATE INDEX messages_vendor_id ON messages (vendor_message_id);
+   CREATE INDEX messages_to_created ON messages ("to", created_at);
+   CREATE INDEX messages_caller_created ON messages (caller, created_at) WHERE caller <> '';
+   CREATE INDEX messages_campaign_created ON messages (campaign_id, created_at);
+   CREATE INDEX messages_status_created ON messages (status, created_at);
+
+   CREATE TABLE consent (
+     message_id text COLLATE "C" PRIMARY KEY,
+     call_id text COLLATE "C" NOT NULL,
+     campaign_id text COLLATE "C" NOT NULL,
+     variant text COLLATE "C",
+     dnis text COLLATE "C" NOT NULL,
+     ani text COLLATE "C" NOT NULL,
+     destination text COLLATE "C" NOT NULL,
+     destination_source text COLLATE "C" NOT NULL,
+     accept_key text COLLATE "C" NOT NULL,
+     confirm_key text COLLATE "C" NOT NULL,
+     offer_text text COLLATE "C" NOT NULL,
+     offer_version text COLLATE "C" NOT NULL,
+     offered_at text COLLATE "C" NOT NULL,
+     accepted_at text COLLATE "C",
+     confirmed_at text COLLATE "C" NOT NULL
+   );
+   CREATE INDEX consent_confirmed_at ON consent (confirmed_at);
+
+   CREATE TABLE suppressions (
+     number text COLLATE "C" PRIMARY KEY,
+     keyword text COLLATE "C" NOT NULL,
+     source text COLLATE "C" NOT NULL,
+     created_at text COLLATE "C" NOT NULL
+   );
+
+   CREATE TABLE short_links (
+     code text COLLATE "C" PRIMARY KEY,
+     target text COLLATE "C" NOT NULL,
+     call_id text COLLATE "C",
+     campaign_id text COLLATE "C",
+     clicks integer NOT NULL DEFAULT 0,
+     created_at text COLLATE "C" NOT NULL,
+     expires_at text COLLATE "C"
+   );
+
+   CREATE TABLE settings (
+     key text COLLATE "C" PRIMARY KEY,
+     value text COLLATE "C" NOT NULL,
+     changed_by text COLLATE "C",
+     changed_at text COLLATE "C" NOT NULL
+   );
+
+   CREATE TABLE admin_sessions (
+     id text COLLATE "C" PRIMARY KEY,
+     "user" text COLLATE "C" NOT NULL,
+     csrf_token text COLLATE "C" NOT NULL,
+     created_at text COLLATE "C" NOT NULL,
+     expires_at text COLLATE "C" NOT NULL
+   );
+   CREATE INDEX admin_sessions_expires ON admin_sessions (expires_at);`,
+];
+
+/** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function checkSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new Error(`PostgreSQL schema name "${schema}" must be lower-case letters, digits and _ (at most 63, not starting with a digit)`);
+  }
+  return schema;
+}
+
+/**
+ * Brings the schema up to date. Instances starting at once all get here: the advisory
+ * lock (held until the transaction ends) lets one of them migrate while the others wait,
+ * and they then find every migration recorded. Even CREATE ... IF NOT EXISTS needs it:
+ * two at once can both decide to create and one fails on a duplicate key.
+ * The whole run is one transaction (PostgreSQL's DDL is transactional), so a failed
+ * migration leaves nothing half done.
+ */
+export async function migrate(pool: Pool, schema: string | undefined): Promise<void> {
+  await transaction(pool, async (client) => {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('ivr-deflect migrations'))`);
+    if (schema) await createSchema(client, schema);
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at text NOT NULL)');
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const done = new Set(rows.map((r) => r.version));
+    for (const [index, sql] of MIGRATIONS.entries()) {
+      const version = index + 1;
+      if (done.has(version)) continue;
+      await client.query(sql);
+      await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [version, new Date().toISOString()]);
+    }
+  });
+}
+
+/**
+ * Creates the store's schema when it is missing; the pool's search_path already names it,
+ * so the migrations' tables land in it. Not CREATE SCHEMA IF NOT EXISTS: PostgreSQL asks
+ * for the right to create schemas in the database before it looks whether this one
+ * exists, and a role given only a schema its DBA made does not have that right.
+ */
+async function createSchema(client: PoolClient, schema: string): Promise<void> {
+  const { rowCount } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  if (!rowCount) await client.query(`CREATE SCHEMA ${checkSchemaName(schema)}`);
+}
+
+/** How many migrations this version of the code knows (tests check each ran once). */
+export const MIGRATION_COUNT = MIGRATIONS.length;

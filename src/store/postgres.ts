@@ -1,0 +1,570 @@
+import { Pool, type PoolClient } from 'pg';
+import type {
+  AdminSession,
+  Admission,
+  AttemptRecord,
+  CallEvent,
+  CallRecord,
+  CallUpdate,
+  ConsentRecord,
+  EventObserver,
+  EventQuery,
+  FunnelQuery,
+  FunnelSlot,
+  MessageQuery,
+  MessageRecord,
+  NewCall,
+  NewEvent,
+  NewMessage,
+  ReceiptUpdate,
+  SendLimit,
+  ServiceSwitch,
+  ShortLink,
+  Store,
+  Suppression,
+} from './port';
+import { limitKey, lockAdmission } from './postgres-admission';
+import { funnelSlots } from './postgres-funnel';
+import { toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './postgres-rows';
+import { checkSchemaName, migrate } from './postgres-schema';
+import { transaction } from './postgres-transaction';
+
+/**
+ * The store on PostgreSQL, for several instances sharing one database. It answers the
+ * port exactly as SqliteStore does (same tables, same text); what differs is how it stays
+ * correct when other processes write at the same time:
+ * - the outbox claims with FOR UPDATE SKIP LOCKED, so two dispatchers never take one
+ *   message, and a lease that runs out hands a dead instance's messages to the others;
+ * - admissions lock the numbers they count (postgres-admission.ts), so limits hold;
+ * - single-row changes (leases, receipts, attempts, clicks) are one conditional UPDATE,
+ *   which PostgreSQL re-checks against the latest row when another transaction changed it.
+ */
+
+export interface PgStoreOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** Tables live in this schema (created if missing); default: the role's search_path. */
+  schema?: string;
+  /** Hears of every call event recorded from then on, once its transaction has committed. */
+  observer?: EventObserver;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /**
+   * An idle pooled connection failed (the database restarted, a failover): the pool drops
+   * it and opens another when needed. Without a listener pg would crash the process.
+   */
+  onConnectionError?: (error: Error) => void;
+}
+
+/** Which column each limit scope counts by. */
+const LIMIT_COLUMN: Record<SendLimit['scope'], string> = {
+  destination: '"to"',
+  caller: 'caller',
+  campaign: 'campaign_id',
+};
+
+const CALL_COLUMNS: Record<keyof CallUpdate, string> = {
+  state: 'state',
+  destination: 'destination',
+  destinationSource: 'destination_source',
+  invalidNumberCount: 'invalid_number_count',
+  acceptedAt: 'accepted_at',
+  chatUrl: 'chat_url',
+  chatUrlExpiresAt: 'chat_url_expires_at',
+  result: 'result',
+  lastPage: 'last_page',
+};
+
+const SERVICE_SWITCH_KEY = 'service.enabled';
+
+/** SQL for STATUS_RANK, so a receipt's forward-only rule is one atomic UPDATE. */
+const RANK_SQL = (expression: string): string => `CASE ${expression} WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 ELSE 2 END`;
+
+/** A write in progress: its connection, and the call events to announce once it commits. */
+interface Tx {
+  client: PoolClient;
+  recorded: Omit<CallEvent, 'id'>[];
+}
+
+export class PgStore implements Store {
+  private closed = false;
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly observer?: EventObserver,
+  ) {}
+
+  /** Connects, migrates (safely while other instances do the same) and returns the store. */
+  static async open(options: PgStoreOptions): Promise<PgStore> {
+    const pool = new Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      // Every connection of the pool works in the schema: set at connect, before any query.
+      ...(options.schema ? { options: `-c search_path=${checkSchemaName(options.schema)}` } : {}),
+      // How long a request waits for a connection, new or a free one of the pool: a
+      // database out of reach, or a pool used up, fails it instead of queueing it forever.
+      connectionTimeoutMillis: 10_000,
+      fallback_application_name: 'ivr-deflect',
+    });
+    pool.on('error', (error) => options.onConnectionError?.(error));
+    try {
+      await migrate(pool, options.schema);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PgStore(pool, options.observer);
+  }
+
+  /** Runs work in one transaction; the call events it recorded are announced once it has committed. */
+  private async write<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const recorded: Omit<CallEvent, 'id'>[] = [];
+    const result = await transaction(this.pool, (client) => work({ client, recorded }));
+    if (this.observer && recorded.length) this.observer(recorded);
+    return result;
+  }
+
+  private async rows(sql: string, values: unknown[] = [], client: Pool | PoolClient = this.pool): Promise<Row[]> {
+    return (await client.query<Row>(sql, values)).rows;
+  }
+
+  async createCall(call: NewCall, events: NewEvent[]): Promise<void> {
+    await this.write(async (tx) => {
+      await tx.client.query(
+        `INSERT INTO calls (id, campaign_id, mode, dnis, ani, platform_call_id, state, variant, offer_text,
+                            chat_url, chat_url_expires_at, result, last_page, created_at, updated_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)`,
+        [
+          call.id,
+          call.campaignId,
+          call.mode,
+          call.dnis,
+          call.ani,
+          call.platformCallId,
+          call.state,
+          call.variant ?? null,
+          call.offerText ?? '',
+          call.chatUrl ?? null,
+          call.chatUrlExpiresAt ?? null,
+          toJson(call.result),
+          toJson(call.lastPage),
+          call.createdAt,
+          call.expiresAt,
+        ],
+      );
+      await this.insertEvents(tx, call.id, call.campaignId, events, call.createdAt);
+    });
+  }
+
+  async getCall(id: string): Promise<CallRecord | undefined> {
+    const [row] = await this.rows('SELECT * FROM calls WHERE id = $1', [id]);
+    return row && toCall(row);
+  }
+
+  async updateCall(id: string, update: CallUpdate, events: NewEvent[], at: string): Promise<void> {
+    const sets = ['updated_at = $2'];
+    const values: unknown[] = [id, at];
+    for (const [key, value] of Object.entries(update) as [keyof CallUpdate, unknown][]) {
+      values.push(key === 'result' || key === 'lastPage' ? toJson(value) : value);
+      sets.push(`${CALL_COLUMNS[key]} = $${values.length}`);
+    }
+    await this.write(async (tx) => {
+      const [row] = await this.rows(`UPDATE calls SET ${sets.join(', ')} WHERE id = $1 RETURNING campaign_id`, values, tx.client);
+      if (!row) throw new Error(`no call ${id}`);
+      await this.insertEvents(tx, id, (row.campaign_id as string | null) ?? null, events, at);
+    });
+  }
+
+  async listEvents(callId: string): Promise<CallEvent[]> {
+    return (await this.rows('SELECT * FROM call_events WHERE call_id = $1 ORDER BY id', [callId])).map(toEvent);
+  }
+
+  async searchEvents(query: EventQuery): Promise<CallEvent[]> {
+    const where = ['created_at >= $1', 'created_at < $2', 'id > $3'];
+    const values: unknown[] = [query.from, query.to, query.afterId ?? 0];
+    if (query.type) {
+      values.push(query.type);
+      where.push(`type = $${values.length}`);
+    }
+    if (query.campaignId) {
+      values.push(query.campaignId);
+      where.push(`campaign_id = $${values.length}`);
+    }
+    values.push(query.limit);
+    const sql = `SELECT * FROM call_events WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${values.length}`;
+    return (await this.rows(sql, values)).map(toEvent);
+  }
+
+  async funnelSlots(query: FunnelQuery): Promise<FunnelSlot[]> {
+    return funnelSlots(this.pool, query);
+  }
+
+  async createMessage(message: NewMessage, events: NewEvent[] = []): Promise<{ created: boolean; message: MessageRecord }> {
+    return this.write(async (tx) => {
+      const inserted = await this.insertMessage(tx, message, events);
+      if (inserted) return { created: true, message: inserted };
+      return { created: false, message: await this.existingMessage(tx.client, message) };
+    });
+  }
+
+  async admitMessage(
+    message: NewMessage,
+    admission: { limits: SendLimit[]; consent: Omit<ConsentRecord, 'messageId'>; events: NewEvent[] },
+  ): Promise<Admission> {
+    return this.write(async (tx): Promise<Admission> => {
+      // First the locks (see postgres-admission.ts), then every read: they must see what
+      // the admission that held the locks before this one committed.
+      await lockAdmission(tx.client, message, admission.limits);
+      const [found] = await this.rows('SELECT * FROM messages WHERE call_id = $1 AND "to" = $2', [message.callId, message.to], tx.client);
+      if (found) return { kind: 'existing', message: toMessage(found) };
+      for (const limit of admission.limits) {
+        const key = limitKey(limit.scope, message);
+        if (!key) continue;
+        if ((await this.countSince(limit.scope, key, limit.since, tx.client)) >= limit.max) return { kind: 'limited', limit };
+      }
+      const stored = await this.insertMessage(tx, message, admission.events);
+      // Only a createMessage for this call and number (which takes no lock) can have come
+      // in between; its message is the one this submit gets, as in SQLite.
+      if (!stored) return { kind: 'existing', message: await this.existingMessage(tx.client, message) };
+      const c = admission.consent;
+      await tx.client.query(
+        `INSERT INTO consent (message_id, call_id, campaign_id, variant, dnis, ani, destination, destination_source,
+                              accept_key, confirm_key, offer_text, offer_version, offered_at, accepted_at, confirmed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+        [
+          stored.id,
+          c.callId,
+          c.campaignId,
+          c.variant,
+          c.dnis,
+          c.ani,
+          c.destination,
+          c.destinationSource,
+          c.acceptKey,
+          c.confirmKey,
+          c.offerText,
+          c.offerVersion,
+          c.offeredAt,
+          c.acceptedAt,
+          c.confirmedAt,
+        ],
+      );
+      return { kind: 'created', message: stored };
+    });
+  }
+
+  async countMessages(filter: { campaignId: string; since: string }): Promise<number> {
+    return this.countSince('campaign', filter.campaignId, filter.since);
+  }
+
+  async listConsent(query: { from: string; to: string; campaignId?: string; limit: number }): Promise<ConsentRecord[]> {
+    const rows = await this.rows(
+      `SELECT * FROM consent WHERE confirmed_at >= $1 AND confirmed_at < $2 AND ($3::text IS NULL OR campaign_id = $3)
+       ORDER BY confirmed_at, message_id LIMIT $4`,
+      [query.from, query.to, query.campaignId ?? null, query.limit],
+    );
+    return rows.map(toConsent);
+  }
+
+  private async countSince(scope: SendLimit['scope'], key: string, since: string, client: Pool | PoolClient = this.pool): Promise<number> {
+    const [row] = await this.rows(
+      `SELECT COUNT(*)::int AS n FROM messages WHERE ${LIMIT_COLUMN[scope]} = $1 AND created_at >= $2 AND status <> 'failed'`,
+      [key, since],
+      client,
+    );
+    return row!.n as number;
+  }
+
+  /**
+   * Inside a transaction: the message, then the call's events and sms-queued; undefined
+   * (nothing inserted, no events) when the call already has a message to this number. The
+   * unique key decides, not an earlier SELECT: a concurrent insert for the same call and
+   * number from another instance waits on it and then finds the first one's.
+   */
+  private async insertMessage(tx: Tx, message: NewMessage, events: NewEvent[]): Promise<MessageRecord | undefined> {
+    const [row] = await this.rows(
+      `INSERT INTO messages (id, call_id, campaign_id, "to", caller, body, status, gateway, fallback_gateway, segments,
+                             encoding, next_attempt_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, $11, $11, $11)
+       ON CONFLICT (call_id, "to") DO NOTHING
+       RETURNING *`,
+      [
+        message.id,
+        message.callId,
+        message.campaignId,
+        message.to,
+        message.caller ?? '',
+        message.body,
+        message.gateway,
+        message.fallbackGateway,
+        message.segments,
+        message.encoding,
+        message.createdAt,
+      ],
+      tx.client,
+    );
+    if (!row) return undefined;
+    await this.insertEvents(
+      tx,
+      message.callId,
+      message.campaignId,
+      [...events, { type: 'sms-queued', detail: { messageId: message.id } }],
+      message.createdAt,
+    );
+    return toMessage(row);
+  }
+
+  /** The call's message to this number, after an insert found it there. */
+  private async existingMessage(client: PoolClient, message: NewMessage): Promise<MessageRecord> {
+    const [row] = await this.rows('SELECT * FROM messages WHERE call_id = $1 AND "to" = $2', [message.callId, message.to], client);
+    return toMessage(row!);
+  }
+
+  async getMessage(id: string): Promise<MessageRecord | undefined> {
+    const [row] = await this.rows('SELECT * FROM messages WHERE id = $1', [id]);
+    return row && toMessage(row);
+  }
+
+  async listMessages(query: MessageQuery): Promise<MessageRecord[]> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    const filter = (condition: (param: string) => string, value: unknown) => {
+      values.push(value);
+      where.push(condition(`$${values.length}`));
+    };
+    if (query.before) filter((p) => `created_at < ${p}`, query.before);
+    if (query.since) filter((p) => `created_at >= ${p}`, query.since);
+    if (query.status) filter((p) => `status = ${p}`, query.status);
+    if (query.campaignId) filter((p) => `campaign_id = ${p}`, query.campaignId);
+    if (query.callId) filter((p) => `call_id = ${p}`, query.callId);
+    if (query.number) {
+      // A whole number matches exactly; a few digits match the end ("the one ending 1234").
+      if (query.number.startsWith('+')) filter((p) => `"to" = ${p}`, query.number);
+      else filter((p) => `"to" LIKE ${p}`, `%${query.number}`);
+    }
+    values.push(query.limit);
+    const sql = `SELECT * FROM messages ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY created_at DESC, id DESC LIMIT $${values.length}`;
+    return (await this.rows(sql, values)).map(toMessage);
+  }
+
+  async claimDueMessages(now: string, leaseUntil: string, limit: number): Promise<MessageRecord[]> {
+    // SKIP LOCKED: a message another dispatcher is claiming this instant is passed over,
+    // not waited for. One it claimed a moment ago is re-checked against its new lease
+    // (READ COMMITTED re-reads a row changed under the lock) and drops out.
+    // MATERIALIZED: the claimed ids are chosen once, whatever plan the UPDATE gets.
+    const rows = await this.rows(
+      `WITH due AS MATERIALIZED (
+         SELECT id FROM messages
+         WHERE status = 'queued' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
+         ORDER BY next_attempt_at LIMIT $3
+         FOR UPDATE SKIP LOCKED)
+       UPDATE messages m SET lease_until = $2 FROM due WHERE m.id = due.id
+       RETURNING m.*`,
+      [now, leaseUntil, limit],
+    );
+    return rows.map(toMessage).sort((a, b) => (a.nextAttemptAt ?? '').localeCompare(b.nextAttemptAt ?? ''));
+  }
+
+  async claimMessage(id: string, now: string, leaseUntil: string): Promise<MessageRecord | undefined> {
+    const [row] = await this.rows(
+      `UPDATE messages SET lease_until = $3
+       WHERE id = $1 AND status = 'queued' AND (lease_until IS NULL OR lease_until <= $2)
+       RETURNING *`,
+      [id, now, leaseUntil],
+    );
+    return row && toMessage(row);
+  }
+
+  async renewLease(id: string, heldLease: string, leaseUntil: string): Promise<boolean> {
+    const result = await this.pool.query(`UPDATE messages SET lease_until = $1 WHERE id = $2 AND status = 'queued' AND lease_until = $3`, [
+      leaseUntil,
+      id,
+      heldLease,
+    ]);
+    return result.rowCount === 1;
+  }
+
+  async recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord> {
+    return this.write(async (tx) => {
+      // Only a queued message takes an attempt's result: a receipt may have moved it on.
+      const [row] = await this.rows(
+        `UPDATE messages SET
+           status = CASE WHEN status = 'queued' THEN $3 ELSE status END,
+           sent_via = COALESCE($4, sent_via),
+           vendor_message_id = COALESCE($5, vendor_message_id),
+           vendor_status = COALESCE($6, vendor_status),
+           next_attempt_at = $7,
+           error_code = $8,
+           error_detail = $9,
+           attempts = attempts + $10,
+           lease_until = NULL,
+           updated_at = $2
+         WHERE id = $1 RETURNING *`,
+        [
+          id,
+          at,
+          attempt.status,
+          attempt.via,
+          attempt.status === 'sent' ? attempt.vendorMessageId : null,
+          attempt.status === 'sent' ? attempt.vendorStatus : null,
+          attempt.status === 'queued' ? attempt.nextAttemptAt : null,
+          attempt.status === 'sent' ? null : attempt.errorCode,
+          attempt.status === 'sent' ? null : attempt.errorDetail,
+          attempt.status === 'queued' && !attempt.countsAsAttempt ? 0 : 1,
+        ],
+        tx.client,
+      );
+      if (!row) throw new Error(`no message ${id}`);
+      const message = toMessage(row);
+      if (attempt.status !== 'queued') {
+        const type = attempt.status === 'sent' ? 'sms-sent' : 'sms-failed';
+        const detail: Record<string, string> =
+          attempt.status === 'sent' ? { messageId: id, via: attempt.via } : { messageId: id, code: attempt.errorCode };
+        await this.insertEvents(tx, message.callId, message.campaignId, [{ type, detail }], at);
+      }
+      return message;
+    });
+  }
+
+  async applyReceipt(receipt: ReceiptUpdate, at: string): Promise<{ message: MessageRecord; changed: boolean } | undefined> {
+    return this.write(async (tx) => {
+      const [row] = await this.rows(
+        `UPDATE messages SET status = $3, vendor_status = $4, error_code = COALESCE($5, error_code), updated_at = $6
+         WHERE sent_via = $1 AND vendor_message_id = $2 AND ${RANK_SQL('status')} < ${RANK_SQL('$3::text')}
+         RETURNING *`,
+        [receipt.gateway, receipt.vendorMessageId, receipt.status, receipt.vendorStatus, receipt.errorCode ?? null, at],
+        tx.client,
+      );
+      if (row) {
+        const message = toMessage(row);
+        const type = message.status === 'delivered' ? 'sms-delivered' : message.status === 'sent' ? undefined : 'sms-failed';
+        if (type) {
+          const detail = { messageId: message.id, receipt: receipt.vendorStatus };
+          await this.insertEvents(tx, message.callId, message.campaignId, [{ type, detail }], at);
+        }
+        return { message, changed: true };
+      }
+      const [existing] = await this.rows(
+        'SELECT * FROM messages WHERE sent_via = $1 AND vendor_message_id = $2',
+        [receipt.gateway, receipt.vendorMessageId],
+        tx.client,
+      );
+      return existing ? { message: toMessage(existing), changed: false } : undefined;
+    });
+  }
+
+  async retryQueuedNow(gateway: string, at: string): Promise<number> {
+    const result = await this.pool.query(
+      `UPDATE messages SET next_attempt_at = $2
+       WHERE status = 'queued' AND next_attempt_at > $2 AND (gateway = $1 OR fallback_gateway = $1)`,
+      [gateway, at],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  async outboxDepth(): Promise<{ queued: number; oldestCreatedAt: string | null }> {
+    const [row] = await this.rows(`SELECT COUNT(*)::int AS queued, MIN(created_at) AS oldest FROM messages WHERE status = 'queued'`);
+    return { queued: row!.queued as number, oldestCreatedAt: (row!.oldest as string | null) ?? null };
+  }
+
+  async suppress(entry: Suppression): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO suppressions (number, keyword, source, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (number) DO NOTHING`,
+      [entry.number, entry.keyword, entry.source, entry.createdAt],
+    );
+  }
+
+  async unsuppress(number: string): Promise<boolean> {
+    return (await this.pool.query('DELETE FROM suppressions WHERE number = $1', [number])).rowCount === 1;
+  }
+
+  async isSuppressed(number: string): Promise<boolean> {
+    return (await this.rows('SELECT 1 FROM suppressions WHERE number = $1', [number])).length > 0;
+  }
+
+  async getServiceSwitch(): Promise<ServiceSwitch> {
+    const [row] = await this.rows('SELECT * FROM settings WHERE key = $1', [SERVICE_SWITCH_KEY]);
+    if (!row) return { enabled: true, changedBy: null, changedAt: null };
+    return { enabled: row.value === 'true', changedBy: (row.changed_by as string | null) ?? null, changedAt: row.changed_at as string };
+  }
+
+  async setServiceSwitch(enabled: boolean, changedBy: string, at: string): Promise<ServiceSwitch> {
+    await this.pool.query(
+      `INSERT INTO settings (key, value, changed_by, changed_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, changed_by = excluded.changed_by, changed_at = excluded.changed_at`,
+      [SERVICE_SWITCH_KEY, String(enabled), changedBy, at],
+    );
+    return { enabled, changedBy, changedAt: at };
+  }
+
+  async createShortLink(link: Omit<ShortLink, 'clicks'>): Promise<boolean> {
+    const result = await this.pool.query(
+      `INSERT INTO short_links (code, target, call_id, campaign_id, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO NOTHING`,
+      [link.code, link.target, link.callId, link.campaignId, link.createdAt, link.expiresAt],
+    );
+    return result.rowCount === 1;
+  }
+
+  async clickShortLink(code: string, at: string): Promise<(ShortLink & { expired: boolean }) | undefined> {
+    return this.write(async (tx) => {
+      // Count the click only while the link lives; nothing counted means expired, or unknown.
+      const [clicked] = await this.rows(
+        'UPDATE short_links SET clicks = clicks + 1 WHERE code = $1 AND (expires_at IS NULL OR expires_at > $2) RETURNING *',
+        [code, at],
+        tx.client,
+      );
+      const row = clicked ?? (await this.rows('SELECT * FROM short_links WHERE code = $1', [code], tx.client))[0];
+      if (!row) return undefined;
+      const link = { ...toShortLink(row), expired: !clicked };
+      if (link.callId) {
+        const type = clicked ? 'link-clicked' : 'link-expired';
+        await this.insertEvents(tx, link.callId, link.campaignId, [{ type, detail: { code } }], at);
+      }
+      return link;
+    });
+  }
+
+  async createSession(session: AdminSession): Promise<void> {
+    await this.pool.query('INSERT INTO admin_sessions (id, "user", csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+      session.id,
+      session.user,
+      session.csrfToken,
+      session.createdAt,
+      session.expiresAt,
+    ]);
+  }
+
+  async getSession(id: string, now: string): Promise<AdminSession | undefined> {
+    const [row] = await this.rows('SELECT * FROM admin_sessions WHERE id = $1 AND expires_at > $2', [id, now]);
+    return row && toSession(row);
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM admin_sessions WHERE id = $1', [id]);
+  }
+
+  async deleteExpiredSessions(now: string): Promise<number> {
+    return (await this.pool.query('DELETE FROM admin_sessions WHERE expires_at <= $1', [now])).rowCount ?? 0;
+  }
+
+  async close(): Promise<void> {
+    // pg throws when a pool is ended twice; SqliteStore.close may be called again too.
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  /** The events in the order given (so their ids are too), remembered for the observer. */
+  private async insertEvents(tx: Tx, callId: string, campaignId: string | null, events: NewEvent[], at: string): Promise<void> {
+    if (!events.length) return;
+    await tx.client.query(
+      `INSERT INTO call_events (call_id, campaign_id, type, detail, created_at)
+       SELECT $1, $2, e.type, e.detail, $5
+       FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS e(type, detail, n) ORDER BY e.n`,
+      [callId, campaignId, events.map((e) => e.type), events.map((e) => (e.detail ? JSON.stringify(e.detail) : null)), at],
+    );
+    if (this.observer) tx.recorded.push(...events.map((e) => ({ ...e, callId, campaignId, createdAt: at })));
+  }
+}
