@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { Client } from 'pg';
 
 /**
  * `npm run bench`: on loopback, in one run,
@@ -25,6 +26,7 @@ const DEFLECT_CONCURRENCY = Number(process.env.BENCH_DEFLECT_CONCURRENCY ?? 50);
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 1_500);
 /** Paced calls are slow by nature: a longer run gives the p99 enough calls to mean something. */
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 30);
+const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const START_QUERY = '/vxml/start?dnis=%2B18005550100&ani=%2B16175551234&callid=bench';
 
 /**
@@ -88,15 +90,19 @@ function percentile(sorted: number[], p: number): number {
  * time it is concurrent calls paced like people, who listen to a prompt and press a key
  * between requests.
  */
-async function deflections(base: string, concurrency: number, thinkMs: number, firstCall: number, durationS: number) {
+async function deflections(target: string | readonly string[], concurrency: number, thinkMs: number, firstCall: number, durationS: number) {
+  // Several instances: every request goes to the next one, as a load balancer without affinity.
+  const bases = typeof target === 'string' ? [target] : target;
+  let turn = 0;
+  const next = () => bases[turn++ % bases.length] as string;
   const submitMs: number[] = [];
   const callMs: number[] = [];
   let failures = 0;
   const deadline = Date.now() + durationS * 1000;
   const nextUrl = (xml: string) => {
-    const next = /<filled>\s*<submit next="([^"]+)"/.exec(xml)?.[1];
-    if (!next) throw new Error('no submit in document');
-    return `${base}/vxml/${next.replace(/&amp;/g, '&')}`;
+    const submit = /<filled>\s*<submit next="([^"]+)"/.exec(xml)?.[1];
+    if (!submit) throw new Error('no submit in document');
+    return `${next()}/vxml/${submit.replace(/&amp;/g, '&')}`;
   };
   const post = async (url: string) =>
     (await fetch(url, { method: 'POST', body: 'answer=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).text();
@@ -109,7 +115,7 @@ async function deflections(base: string, concurrency: number, thinkMs: number, f
     while (Date.now() < deadline) {
       const began = performance.now();
       try {
-        const offer = await (await fetch(`${base}${deflectionQuery(calls++)}`)).text();
+        const offer = await (await fetch(`${next()}${deflectionQuery(calls++)}`)).text();
         await think();
         const confirm = await post(nextUrl(offer));
         await think();
@@ -138,6 +144,62 @@ async function deflections(base: string, concurrency: number, thinkMs: number, f
     callP99ms: Number(percentile(callMs, 99).toFixed(1)),
     failures,
   };
+}
+
+/**
+ * Whole deflections on PostgreSQL (BENCH_DATABASE_URL, else TEST_DATABASE_URL when it
+ * answers): one instance, then three on the same database with every request sent to the
+ * next instance. Each run gets a fresh database. Skipped, with a line saying so, without
+ * PostgreSQL.
+ */
+async function sharedInstances(children: ChildProcess[]) {
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://ivr_deflect:ivr_deflect@127.0.0.1:5432/ivr_deflect_test';
+  const admin = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 3_000 });
+  try {
+    await admin.connect();
+  } catch {
+    process.stderr.write('bench: no PostgreSQL at BENCH_DATABASE_URL/TEST_DATABASE_URL: the instances comparison is skipped\n');
+    return undefined;
+  }
+  const results: Record<string, unknown> = {};
+  try {
+    for (const count of [1, 3]) {
+      const database = `ivr_deflect_bench_${count}_${process.pid}`;
+      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+      await admin.query(`CREATE DATABASE ${database}`);
+      const url = new URL(adminUrl);
+      url.pathname = `/${database}`;
+      const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+      const instances = ports.map((port) =>
+        spawnServer(['--optimize-for-size', 'dist/main.js'], {
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          DATABASE_URL: url.toString(),
+          CAMPAIGNS_DIR: path.join(ROOT, 'campaigns'),
+          ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+          LOG_LEVEL: 'warn',
+        }),
+      );
+      children.push(...instances);
+      const bases = ports.map((port) => `http://127.0.0.1:${port}`);
+      await Promise.all(bases.map((base) => waitFor(`${base}/healthz`)));
+      // The example campaign, through the admin API of the first instance: all serve it from their next call.
+      const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'campaigns/example.json'), 'utf8')) as unknown;
+      const created = await fetch(`${bases[0]}/api/campaigns`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(example),
+      });
+      if (!created.ok) throw new Error(`could not create the campaign: ${created.status} ${await created.text()}`);
+      results[`instances${count}`] = await deflections(bases, DEFLECT_CONCURRENCY, 0, 1_000_000 * count, DURATION_S);
+      for (const instance of instances) instance.kill('SIGTERM');
+      await Promise.all(instances.map((instance) => new Promise((resolve) => (instance.exitCode === null ? instance.once('exit', resolve) : resolve(undefined)))));
+      await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+    }
+  } finally {
+    await admin.end();
+  }
+  return results;
 }
 
 async function main(): Promise<void> {
@@ -171,6 +233,9 @@ async function main(): Promise<void> {
     const deflectResult = await deflections(appBase, DEFLECT_CONCURRENCY, 0, 0, DURATION_S);
     // Numbers of their own again (the limits allow one text per number per 10 minutes).
     const pacedResult = await deflections(appBase, DEFLECT_CONCURRENCY, THINK_MS, 500_000, PACED_SECONDS);
+    const peakRss = peakRssMb(app.pid as number);
+    app.kill('SIGTERM');
+    const sharedResult = await sharedInstances(children);
     const results = {
       machine: `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
       settings: { durationSeconds: DURATION_S, connections: CONNECTIONS, deflectConcurrency: DEFLECT_CONCURRENCY, startDocumentBytes: startBytes },
@@ -178,7 +243,8 @@ async function main(): Promise<void> {
       startDocument: { ...startResult, ratioToBaseline: Number((startResult.requestsPerSecond / baselineResult.requestsPerSecond).toFixed(2)) },
       deflections: deflectResult,
       pacedCalls: pacedResult,
-      peakRssMb: peakRssMb(app.pid as number),
+      peakRssMb: peakRss,
+      ...(sharedResult ? { postgres: sharedResult } : {}),
     };
     fs.mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
     fs.writeFileSync(path.join(ROOT, 'test-artifacts/bench.json'), `${JSON.stringify(results, null, 2)}\n`);
