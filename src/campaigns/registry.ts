@@ -5,8 +5,9 @@ import type { Campaign } from './schema';
 /** The campaigns port: what the call flow needs to know about campaigns. */
 export interface Campaigns {
   /**
-   * Brings the campaigns up to date before a call starts, where other instances may have
-   * changed them (the PostgreSQL catalog); absent where this process sees every change.
+   * Brings the campaigns up to date where other instances may have changed them (the
+   * PostgreSQL catalog; the app calls it before each request); absent where this process
+   * sees every change.
    */
   sync?(): Promise<void>;
   resolve(rawDnis: string): CampaignLookup;

@@ -121,7 +121,6 @@ export class DeflectionService {
   }
 
   async start(req: StartRequest): Promise<Page> {
-    await this.deps.campaigns.sync?.();
     const lookup = req.dnis ? this.deps.campaigns.resolve(req.dnis) : undefined;
     const campaign = lookup && lookup.kind !== 'unknown' ? lookup.campaign : undefined;
     const country = (campaign?.country ?? 'US') as CountryCode;
@@ -300,6 +299,9 @@ export class DeflectionService {
         segments,
         encoding,
         createdAt: at,
+        // This request sends it while the caller waits; other instances' background
+        // dispatch may take it only after that wait (or if this instance dies meanwhile).
+        dueAt: new Date(now.getTime() + this.deps.callerWaitMs).toISOString(),
       },
       {
         limits: sendLimits(campaign, now),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { CampaignCatalog } from '../campaigns/catalog';
 import type { ConsoleSettings } from '../config';
@@ -40,6 +40,27 @@ export interface AppDeps {
 
 const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
 
+/**
+ * One small query per request on PostgreSQL (nothing on the file catalog). When the
+ * database does not answer, the campaigns in memory serve: a call is better served by the
+ * version of a minute ago than handed back.
+ */
+function syncCampaigns(campaigns: AppDeps['campaigns'], log: Logger): RequestHandler {
+  return (_req, _res, next) => {
+    if (!campaigns.sync) {
+      next();
+      return;
+    }
+    campaigns.sync().then(
+      () => next(),
+      (err: Error) => {
+        log.warn({ err: err.message }, 'could not check the campaigns for changes; serving the ones in memory');
+        next();
+      },
+    );
+  };
+}
+
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -63,6 +84,9 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
+  // Campaigns other instances may have changed (PostgreSQL) are brought up to date before
+  // every request that reads them: any step of a call, readiness, the admin API and console.
+  app.use(syncCampaigns(deps.campaigns, deps.log));
   app.use(healthRoutes(deps.readiness));
   app.use(metricsRoutes(deps.metrics, deps.metricsToken));
   // The console's simulated calls fetch /vxml/ with this key, past the IVR access checks;

@@ -148,7 +148,14 @@ export type NewMessage = Pick<
   MessageRecord,
   'id' | 'callId' | 'campaignId' | 'to' | 'body' | 'gateway' | 'fallbackGateway' | 'segments' | 'encoding' | 'createdAt'
 > &
-  Partial<Pick<MessageRecord, 'caller'>>;
+  Partial<Pick<MessageRecord, 'caller'>> & {
+    /**
+     * When background dispatch (of any instance) may take it; default createdAt. A caller
+     * waiting for the first attempt sets it to the end of the wait: the instance that
+     * admitted the message claims it first (claimMessage does not wait for it).
+     */
+    dueAt?: string;
+  };
 
 /**
  * A cap on texts, checked and applied atomically with the message's insertion: at most

@@ -285,7 +285,7 @@ export class PgStore implements Store {
     const [row] = await this.rows(
       `INSERT INTO messages (id, call_id, campaign_id, "to", caller, body, status, gateway, fallback_gateway, segments,
                              encoding, next_attempt_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, $11, $11, $11)
+       VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, $12, $11, $11)
        ON CONFLICT (call_id, "to") DO NOTHING
        RETURNING *`,
       [
@@ -300,6 +300,7 @@ export class PgStore implements Store {
         message.segments,
         message.encoding,
         message.createdAt,
+        message.dueAt ?? message.createdAt,
       ],
       tx.client,
     );

@@ -377,10 +377,10 @@ export class SqliteStore implements Store {
         `INSERT INTO messages (id, call_id, campaign_id, "to", caller, body, status, gateway, fallback_gateway, segments,
                                encoding, next_attempt_at, created_at, updated_at)
          VALUES (@id, @callId, @campaignId, @to, @caller, @body, 'queued', @gateway, @fallbackGateway, @segments,
-                 @encoding, @createdAt, @createdAt, @createdAt)
+                 @encoding, @dueAt, @createdAt, @createdAt)
          RETURNING *`,
       )
-      .get({ caller: '', ...message }) as Row;
+      .get({ caller: '', ...message, dueAt: message.dueAt ?? message.createdAt }) as Row;
     this.insertEvents(
       message.callId,
       message.campaignId,
