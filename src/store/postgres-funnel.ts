@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { emptyFunnelCounts, type FunnelQuery, type FunnelSlot } from './port';
-import type { Row } from './postgres-rows';
+import type { FunnelQuery, FunnelSlot } from './port';
+import { foldFunnelRows, type Row } from './rows';
 
 /**
  * The funnel's raw counts, as the SQLite store gives them (see funnelSlots there): the
@@ -46,23 +46,6 @@ const FUNNEL_SQL = `
 export async function funnelSlots(pool: Pool, query: FunnelQuery): Promise<FunnelSlot[]> {
   const { rows } = await pool.query<Row>(FUNNEL_SQL, [query.from, query.to, query.campaignId ?? null]);
   const slots: FunnelSlot[] = [];
-  let last: FunnelSlot | undefined;
-  // One row per slot, campaign, DNIS and not-offered reason (in that order): fold the reasons in.
-  for (const r of rows) {
-    const campaignId = (r.campaign_id as string | null) ?? null;
-    if (!last || last.slot !== r.slot || last.campaignId !== campaignId || last.dnis !== r.dnis) {
-      last = { slot: r.slot as string, campaignId, dnis: r.dnis as string, ...emptyFunnelCounts() };
-      slots.push(last);
-    }
-    last.calls += r.calls as number;
-    last.offered += r.offered as number;
-    last.accepted += r.accepted as number;
-    last.declined += r.declined as number;
-    last.textsSent += r.texts_sent as number;
-    last.textsDelivered += r.texts_delivered as number;
-    last.textsFailed += r.texts_failed as number;
-    last.linksClicked += r.links_clicked as number;
-    if (r.reason != null) last.notOffered[r.reason as string] = r.calls as number;
-  }
+  foldFunnelRows(rows, slots);
   return slots;
 }

@@ -25,7 +25,7 @@ import type {
 } from './port';
 import { limitKey, lockAdmission } from './postgres-admission';
 import { funnelSlots } from './postgres-funnel';
-import { toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './postgres-rows';
+import { CALL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
 import { checkSchemaName, migrate } from './postgres-schema';
 import { transaction } from './postgres-transaction';
 
@@ -63,17 +63,6 @@ const LIMIT_COLUMN: Record<SendLimit['scope'], string> = {
   campaign: 'campaign_id',
 };
 
-const CALL_COLUMNS: Record<keyof CallUpdate, string> = {
-  state: 'state',
-  destination: 'destination',
-  destinationSource: 'destination_source',
-  invalidNumberCount: 'invalid_number_count',
-  acceptedAt: 'accepted_at',
-  chatUrl: 'chat_url',
-  chatUrlExpiresAt: 'chat_url_expires_at',
-  result: 'result',
-  lastPage: 'last_page',
-};
 
 const SERVICE_SWITCH_KEY = 'service.enabled';
 

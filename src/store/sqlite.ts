@@ -25,7 +25,7 @@ import type {
   FunnelSlot,
   MessageQuery,
 } from './port';
-import { emptyFunnelCounts } from './port';
+import { CALL_COLUMNS, foldFunnelRows, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
 
 /**
  * Migrations run in order at start; each runs once, recorded in schema_migrations.
@@ -166,7 +166,6 @@ const SERVICE_SWITCH_KEY = 'service.enabled';
 const RANK_SQL = (column: string): string =>
   `CASE ${column} WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 ELSE 2 END`;
 
-type Row = Record<string, unknown>;
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -262,17 +261,7 @@ export class SqliteStore implements Store {
   }
 
   async updateCall(id: string, update: CallUpdate, events: NewEvent[], at: string): Promise<void> {
-    const columns: Record<keyof CallUpdate, string> = {
-      state: 'state',
-      destination: 'destination',
-      destinationSource: 'destination_source',
-      invalidNumberCount: 'invalid_number_count',
-      acceptedAt: 'accepted_at',
-      chatUrl: 'chat_url',
-      chatUrlExpiresAt: 'chat_url_expires_at',
-      result: 'result',
-      lastPage: 'last_page',
-    };
+    const columns = CALL_COLUMNS;
     const sets: string[] = ['updated_at = @updatedAt'];
     const values: Row = { id, updatedAt: at };
     for (const [key, value] of Object.entries(update) as [keyof CallUpdate, unknown][]) {
@@ -609,15 +598,7 @@ export class SqliteStore implements Store {
 
   async getSession(id: string, now: string): Promise<AdminSession | undefined> {
     const r = this.sql('SELECT * FROM admin_sessions WHERE id = ? AND expires_at > ?').get(id, now) as Row | undefined;
-    return (
-      r && {
-        id: r.id as string,
-        user: r.user as string,
-        csrfToken: r.csrf_token as string,
-        createdAt: r.created_at as string,
-        expiresAt: r.expires_at as string,
-      }
-    );
+    return r && toSession(r);
   }
 
   async deleteSession(id: string): Promise<void> {
@@ -665,7 +646,6 @@ export class SqliteStore implements Store {
       ORDER BY slot, campaign_id, dnis, reason`;
     const statement = this.sql(sql);
     const slots: FunnelSlot[] = [];
-    let last: FunnelSlot | undefined;
     // better-sqlite3 runs queries synchronously: a month at once would stall every IVR
     // request for seconds. An hour of calls at a time, yielding in between, keeps each
     // pause to milliseconds. Edges after the first are whole hours, so no slot is split
@@ -680,28 +660,7 @@ export class SqliteStore implements Store {
       }) as Row[];
       start = next;
       await new Promise<void>((resolve) => setImmediate(resolve));
-      // One row per slot, campaign, DNIS and not-offered reason (in that order): fold the reasons in.
-      for (const r of rows) {
-        const campaignId = (r.campaign_id as string | null) ?? null;
-        if (!last || last.slot !== r.slot || last.campaignId !== campaignId || last.dnis !== r.dnis) {
-          last = {
-            slot: r.slot as string,
-            campaignId,
-            dnis: r.dnis as string,
-            ...emptyFunnelCounts(),
-          };
-          slots.push(last);
-        }
-        last.calls += r.calls as number;
-        last.offered += r.offered as number;
-        last.accepted += r.accepted as number;
-        last.declined += r.declined as number;
-        last.textsSent += r.texts_sent as number;
-        last.textsDelivered += r.texts_delivered as number;
-        last.textsFailed += r.texts_failed as number;
-        last.linksClicked += r.links_clicked as number;
-        if (r.reason != null) last.notOffered[r.reason as string] = r.calls as number;
-      }
+      foldFunnelRows(rows, slots);
     }
     return slots;
   }
@@ -721,99 +680,3 @@ export class SqliteStore implements Store {
   }
 }
 
-function toJson(value: unknown): string | null {
-  return value == null ? null : JSON.stringify(value);
-}
-
-function toCall(r: Row): CallRecord {
-  return {
-    id: r.id as string,
-    campaignId: (r.campaign_id as string | null) ?? null,
-    mode: r.mode as CallRecord['mode'],
-    dnis: r.dnis as string,
-    ani: r.ani as string,
-    platformCallId: r.platform_call_id as string,
-    state: r.state as CallRecord['state'],
-    destination: (r.destination as string | null) ?? null,
-    destinationSource: (r.destination_source as CallRecord['destinationSource']) ?? null,
-    invalidNumberCount: r.invalid_number_count as number,
-    variant: (r.variant as string | null) ?? null,
-    offerText: r.offer_text as string,
-    acceptedAt: (r.accepted_at as string | null) ?? null,
-    chatUrl: (r.chat_url as string | null) ?? null,
-    chatUrlExpiresAt: (r.chat_url_expires_at as string | null) ?? null,
-    result: r.result ? JSON.parse(r.result as string) : null,
-    lastPage: r.last_page ? JSON.parse(r.last_page as string) : null,
-    createdAt: r.created_at as string,
-    expiresAt: r.expires_at as string,
-  };
-}
-
-function toEvent(r: Row): CallEvent {
-  return {
-    id: r.id as number,
-    callId: r.call_id as string,
-    campaignId: (r.campaign_id as string | null) ?? null,
-    type: r.type as CallEvent['type'],
-    ...(r.detail ? { detail: JSON.parse(r.detail as string) } : {}),
-    createdAt: r.created_at as string,
-  };
-}
-
-function toMessage(r: Row): MessageRecord {
-  return {
-    id: r.id as string,
-    callId: r.call_id as string,
-    campaignId: r.campaign_id as string,
-    to: r.to as string,
-    caller: r.caller as string,
-    body: r.body as string,
-    status: r.status as MessageRecord['status'],
-    gateway: r.gateway as string,
-    fallbackGateway: (r.fallback_gateway as string | null) ?? null,
-    sentVia: (r.sent_via as string | null) ?? null,
-    vendorMessageId: (r.vendor_message_id as string | null) ?? null,
-    vendorStatus: (r.vendor_status as string | null) ?? null,
-    errorCode: (r.error_code as string | null) ?? null,
-    errorDetail: (r.error_detail as string | null) ?? null,
-    segments: r.segments as number,
-    encoding: r.encoding as MessageRecord['encoding'],
-    attempts: r.attempts as number,
-    nextAttemptAt: (r.next_attempt_at as string | null) ?? null,
-    leaseUntil: (r.lease_until as string | null) ?? null,
-    createdAt: r.created_at as string,
-    updatedAt: r.updated_at as string,
-  };
-}
-
-function toShortLink(r: Row): ShortLink {
-  return {
-    code: r.code as string,
-    target: r.target as string,
-    callId: (r.call_id as string | null) ?? null,
-    campaignId: (r.campaign_id as string | null) ?? null,
-    clicks: r.clicks as number,
-    createdAt: r.created_at as string,
-    expiresAt: (r.expires_at as string | null) ?? null,
-  };
-}
-
-function toConsent(r: Row): ConsentRecord {
-  return {
-    messageId: r.message_id as string,
-    callId: r.call_id as string,
-    campaignId: r.campaign_id as string,
-    variant: (r.variant as string | null) ?? null,
-    dnis: r.dnis as string,
-    ani: r.ani as string,
-    destination: r.destination as string,
-    destinationSource: r.destination_source as ConsentRecord['destinationSource'],
-    acceptKey: r.accept_key as string,
-    confirmKey: r.confirm_key as string,
-    offerText: r.offer_text as string,
-    offerVersion: r.offer_version as string,
-    offeredAt: r.offered_at as string,
-    acceptedAt: (r.accepted_at as string | null) ?? null,
-    confirmedAt: r.confirmed_at as string,
-  };
-}

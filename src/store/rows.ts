@@ -1,10 +1,10 @@
-import type { AdminSession, CallEvent, CallRecord, ConsentRecord, MessageRecord, ShortLink } from './port';
+import { emptyFunnelCounts, type AdminSession, type CallEvent, type CallRecord, type CallUpdate, type ConsentRecord, type FunnelSlot, type MessageRecord, type ShortLink } from './port';
 
 /**
- * PostgreSQL rows to the port's records. The columns are those of the SQLite store, so
- * these read like its mappers; the differences are pg's: bigint arrives as a string
- * (the event id), and JSON is kept as the text it was written as (not jsonb, which
- * reorders keys), so what comes back is byte for byte what SQLite gives.
+ * Both stores' rows to the port's records: SQLite and PostgreSQL have the same columns, and
+ * JSON is kept as the text it was written as (not jsonb, which reorders keys), so what
+ * comes back is byte for byte the same from either. pg hands a bigint (the event id) over
+ * as a string; Number() reads both.
  */
 
 export type Row = Record<string, unknown>;
@@ -115,4 +115,42 @@ export function toSession(r: Row): AdminSession {
     createdAt: r.created_at as string,
     expiresAt: r.expires_at as string,
   };
+}
+
+/** The calls column of each field an update may change. */
+export const CALL_COLUMNS: Record<keyof CallUpdate, string> = {
+  state: 'state',
+  destination: 'destination',
+  destinationSource: 'destination_source',
+  invalidNumberCount: 'invalid_number_count',
+  acceptedAt: 'accepted_at',
+  chatUrl: 'chat_url',
+  chatUrlExpiresAt: 'chat_url_expires_at',
+  result: 'result',
+  lastPage: 'last_page',
+};
+
+/**
+ * Folds funnel rows (one per slot, campaign, DNIS and not-offered reason, in that order)
+ * into slots, appending to `slots` and continuing from its last slot: the SQLite store
+ * reads an hour at a time.
+ */
+export function foldFunnelRows(rows: readonly Row[], slots: FunnelSlot[]): void {
+  let last = slots[slots.length - 1];
+  for (const r of rows) {
+    const campaignId = (r.campaign_id as string | null) ?? null;
+    if (!last || last.slot !== r.slot || last.campaignId !== campaignId || last.dnis !== r.dnis) {
+      last = { slot: r.slot as string, campaignId, dnis: r.dnis as string, ...emptyFunnelCounts() };
+      slots.push(last);
+    }
+    last.calls += Number(r.calls);
+    last.offered += Number(r.offered);
+    last.accepted += Number(r.accepted);
+    last.declined += Number(r.declined);
+    last.textsSent += Number(r.texts_sent);
+    last.textsDelivered += Number(r.texts_delivered);
+    last.textsFailed += Number(r.texts_failed);
+    last.linksClicked += Number(r.links_clicked);
+    if (r.reason != null) last.notOffered[r.reason as string] = Number(r.calls);
+  }
 }
