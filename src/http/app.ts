@@ -86,7 +86,8 @@ export function createApp(deps: AppDeps): Express {
 
   // Campaigns other instances may have changed (PostgreSQL) are brought up to date before
   // every request that reads them: any step of a call, readiness, the admin API and console.
-  app.use(syncCampaigns(deps.campaigns, deps.log));
+  // Not /healthz or /metrics: a database outage must not make the process look dead.
+  app.use(['/vxml', '/api', '/admin', '/readyz'], syncCampaigns(deps.campaigns, deps.log));
   app.use(healthRoutes(deps.readiness));
   app.use(metricsRoutes(deps.metrics, deps.metricsToken));
   // The console's simulated calls fetch /vxml/ with this key, past the IVR access checks;
