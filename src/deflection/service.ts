@@ -457,20 +457,24 @@ export class DeflectionService {
     if (expired) {
       const result: CallResult = { status: 'failed', reason: expired, maskedNumber: '' };
       const page = endPage(campaign, call.mode, result, campaign ? ['failed'] : []);
-      await this.deps.store.updateCall(
+      const applied = await this.deps.store.updateCall(
         call.id,
         { state: 'failed', result, lastPage: page },
         [{ type: 'handed-back', detail: { reason: expired } }],
         at,
+        call.state,
       );
-      return page;
+      return applied ? page : ((await this.deps.store.getCall(call.id))?.lastPage ?? page);
     }
     if (!campaign || !accepts.includes(call.state)) return call.lastPage ?? this.unknownCall(call.mode);
 
     const transition = await run(call, { campaign, callId: call.id, mode: call.mode });
     if (!transition) return call.lastPage ?? this.unknownCall(call.mode);
-    await this.deps.store.updateCall(call.id, { ...transition.update, lastPage: transition.page }, transition.events, at);
-    return transition.page;
+    const applied = await this.deps.store.updateCall(call.id, { ...transition.update, lastPage: transition.page }, transition.events, at, call.state);
+    if (applied) return transition.page;
+    // Another request for this step (a retry, maybe on another instance) got there first:
+    // answer with the page it left, as for any repeated step.
+    return (await this.deps.store.getCall(call.id))?.lastPage ?? this.unknownCall(call.mode);
   }
 
   /** Something went wrong on our side, or the request made no sense: hand back silently. */

@@ -315,7 +315,12 @@ export interface Store {
   createCall(call: NewCall, events: NewEvent[]): Promise<void>;
   getCall(id: string): Promise<CallRecord | undefined>;
   /** Applies the change and records its events in one transaction. */
-  updateCall(id: string, update: CallUpdate, events: NewEvent[], at: string): Promise<void>;
+  /**
+   * Applies the update and records the events. With expectedState, only while the call is
+   * still in that state (compare-and-set): false, and nothing written, when another request
+   * (a platform's retry on another instance) moved it on first. Throws for an unknown call.
+   */
+  updateCall(id: string, update: CallUpdate, events: NewEvent[], at: string, expectedState?: CallState): Promise<boolean>;
   listEvents(callId: string): Promise<CallEvent[]>;
   /** Events of every call in a time range, oldest first, paged by id. */
   searchEvents(query: EventQuery): Promise<CallEvent[]>;

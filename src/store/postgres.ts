@@ -1,5 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import type {
+  CallState,
   AdminSession,
   Admission,
   AttemptRecord,
@@ -150,17 +151,24 @@ export class PgStore implements Store {
     return row && toCall(row);
   }
 
-  async updateCall(id: string, update: CallUpdate, events: NewEvent[], at: string): Promise<void> {
+  async updateCall(id: string, update: CallUpdate, events: NewEvent[], at: string, expectedState?: CallState): Promise<boolean> {
     const sets = ['updated_at = $2'];
     const values: unknown[] = [id, at];
     for (const [key, value] of Object.entries(update) as [keyof CallUpdate, unknown][]) {
       values.push(key === 'result' || key === 'lastPage' ? toJson(value) : value);
       sets.push(`${CALL_COLUMNS[key]} = $${values.length}`);
     }
-    await this.write(async (tx) => {
-      const [row] = await this.rows(`UPDATE calls SET ${sets.join(', ')} WHERE id = $1 RETURNING campaign_id`, values, tx.client);
-      if (!row) throw new Error(`no call ${id}`);
+    // The state test is in the UPDATE itself: of two concurrent requests for one step, the
+    // second waits on the first's row lock and then finds the state moved on.
+    const guard = expectedState === undefined ? '' : ` AND state = $${values.push(expectedState)}`;
+    return this.write(async (tx) => {
+      const [row] = await this.rows(`UPDATE calls SET ${sets.join(', ')} WHERE id = $1${guard} RETURNING campaign_id`, values, tx.client);
+      if (!row) {
+        if (expectedState !== undefined && (await this.rows('SELECT 1 FROM calls WHERE id = $1', [id], tx.client)).length) return false;
+        throw new Error(`no call ${id}`);
+      }
       await this.insertEvents(tx, id, (row.campaign_id as string | null) ?? null, events, at);
+      return true;
     });
   }
 

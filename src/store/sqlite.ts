@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type {
+  CallState,
   CallEvent,
   CallRecord,
   EventObserver,
@@ -260,7 +261,7 @@ export class SqliteStore implements Store {
     return row && toCall(row);
   }
 
-  async updateCall(id: string, update: CallUpdate, events: NewEvent[], at: string): Promise<void> {
+  async updateCall(id: string, update: CallUpdate, events: NewEvent[], at: string, expectedState?: CallState): Promise<boolean> {
     const columns = CALL_COLUMNS;
     const sets: string[] = ['updated_at = @updatedAt'];
     const values: Row = { id, updatedAt: at };
@@ -268,11 +269,13 @@ export class SqliteStore implements Store {
       sets.push(`${columns[key]} = @${key}`);
       values[key] = key === 'result' || key === 'lastPage' ? toJson(value) : value;
     }
-    this.write(() => {
-      const row = this.sql('SELECT campaign_id FROM calls WHERE id = ?').get(id) as Row | undefined;
+    return this.write(() => {
+      const row = this.sql('SELECT campaign_id, state FROM calls WHERE id = ?').get(id) as Row | undefined;
       if (!row) throw new Error(`no call ${id}`);
+      if (expectedState !== undefined && row.state !== expectedState) return false;
       this.sql(`UPDATE calls SET ${sets.join(', ')} WHERE id = @id`).run(values);
       this.insertEvents(id, (row.campaign_id as string | null) ?? null, events, at);
+      return true;
     });
   }
 

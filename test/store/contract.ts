@@ -284,6 +284,25 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         });
       });
 
+      it('applies an update with an expected state only while the call is in it (compare-and-set)', async () => {
+        await store.createCall(newCall('c1'), [{ type: 'started' }]);
+        expect(await store.updateCall('c1', { state: 'capturing' }, [{ type: 'accepted' }], sec(2), 'offered')).toBe(true);
+        // A second request for the same step, after the first moved the call on: nothing is written.
+        expect(await store.updateCall('c1', { state: 'handed-back' }, [{ type: 'declined' }], sec(3), 'offered')).toBe(false);
+        expect(await store.getCall('c1')).toMatchObject({ state: 'capturing' });
+        expect((await store.listEvents('c1')).map((e) => e.type)).toEqual(['started', 'accepted']);
+        await expect(store.updateCall('nobody', { state: 'sent' }, [], sec(4), 'offered')).rejects.toHaveProperty('message');
+      });
+
+      it('lets exactly one of several concurrent updates from one state through', async () => {
+        await store.createCall(newCall('c1'), [{ type: 'started' }]);
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => store.updateCall('c1', { state: 'capturing' }, [{ type: 'accepted', detail: { n: i } }], sec(2), 'offered')),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect((await store.listEvents('c1')).filter((e) => e.type === 'accepted')).toHaveLength(1);
+      });
+
       it('refuses to update a call it does not hold, recording none of the events', async () => {
         await expect(store.updateCall('nobody', { state: 'sent' }, [{ type: 'accepted' }], sec(1))).rejects.toHaveProperty('message');
         expect(await store.getCall('nobody')).toBeUndefined();
