@@ -42,6 +42,7 @@ export class Interpreter {
   private readonly documents: string[] = [];
   private readonly session: ScopeObject;
   private readonly rootCache = new Map<string, VxmlDocument>();
+  private readonly grammarCache = new Map<string, VxmlElement>();
   private steps = 0;
 
   constructor(private readonly options: SimulationOptions) {
@@ -467,13 +468,19 @@ export class Interpreter {
     return active;
   }
 
+  /** An external grammar, fetched once per call (browsers cache grammars; the field asks at every listen). */
   private async fetchGrammar(url: string, state: DialogState): Promise<VxmlElement> {
+    const cached = this.grammarCache.get(url);
+    if (cached) return cached;
     const result = await this.fetcher.fetch({ url, method: 'GET', timeoutMs: this.content.fetchTimeout({ doc: state.exec.doc, state }) });
+    let grammar: VxmlElement;
     try {
-      return parseXml(result.text);
+      grammar = parseXml(result.text);
     } catch (err) {
       throw new VxmlEvent('error.badfetch.grammar', `${url}: ${(err as Error).message}`);
     }
+    this.grammarCache.set(url, grammar);
+    return grammar;
   }
 
   /** A matched <choice> or <link>: throw its event, or go to its next/expr. */

@@ -120,6 +120,14 @@ describe('inline SRGS DTMF grammars', () => {
     expect(speech(o)).toBe('Yes or no? Answer no.');
     expect(requests.map(pathOf)).toContain('/grammar/yesno.grxml');
   });
+
+  // Browsers cache grammars: listening again (here after a nomatch) does not fetch it again.
+  test('an external grammar is fetched once per call, however often the field listens', async () => {
+    const { result: o, requests } = await requestsDuring(server, () => call(server, '/grammar/external.vxml', ['9', '2']));
+    expect(o.transcript.filter((e) => e.kind === 'event' && e.name === 'nomatch')).toHaveLength(1);
+    expect(speech(o)).toContain('Answer no.');
+    expect(requests.map(pathOf).filter((p) => p === '/grammar/yesno.grxml')).toHaveLength(1);
+  });
 });
 
 describe('termchar (6.3.3)', () => {
