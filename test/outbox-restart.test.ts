@@ -7,19 +7,17 @@
  * answered was not a send, so trying that message again after the restart is not a
  * duplicate. Accepting one message id twice would be.
  */
-import path from 'node:path';
 import { json, type FakeReply } from './fakes/fake-server';
 import { startFakeWebhookGateway, type FakeWebhookGateway } from './fakes/webhook';
 import {
   ServerProcess,
   cleanUpProcesses,
-  exampleCampaignsDir,
+  localServerEnv,
   filledSubmit,
   freePort,
   getDocument,
   listMessages,
   press,
-  tempDir,
   waitUntilAnswering,
   type MessageView,
 } from './helpers/server-process';
@@ -88,13 +86,7 @@ it('a SIGKILL with vendor requests in flight loses no text and sends none twice'
 
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const env = {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_BASE_URL: baseUrl,
-    ADMIN_TOKEN,
-    DATA_DIR: path.join(tempDir('data'), 'data'),
-    CAMPAIGNS_DIR: exampleCampaignsDir(),
+  const env = localServerEnv(port, ADMIN_TOKEN, {
     SMS_GATEWAY: 'webhook',
     SMS_WEBHOOK_URL: `${fake.url}/messages`,
     SMS_WEBHOOK_SECRET: WEBHOOK_SECRET,
@@ -102,7 +94,7 @@ it('a SIGKILL with vendor requests in flight loses no text and sends none twice'
     SMS_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS),
     SMS_RETRY_BASE_MS: '200',
     SMS_CONCURRENCY: '8',
-  };
+  });
 
   // ---- Phase 1: 40 callers, in small concurrent batches, while the gateway goes quiet.
   const first = new ServerProcess(env);

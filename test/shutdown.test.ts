@@ -4,19 +4,17 @@
  * process exits 0. A text handed back is sent by the next start, once.
  */
 import net from 'node:net';
-import path from 'node:path';
 import { json, type FakeReply } from './fakes/fake-server';
 import { startFakeWebhookGateway, type FakeWebhookGateway } from './fakes/webhook';
 import {
   ServerProcess,
   cleanUpProcesses,
-  exampleCampaignsDir,
+  localServerEnv,
   filledSubmit,
   freePort,
   getDocument,
   listMessages,
   press,
-  tempDir,
   waitUntilAnswering,
 } from './helpers/server-process';
 
@@ -35,21 +33,15 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function serverEnv(port: number, dataDir: string, campaignsDir: string, extra: Record<string, string>): Record<string, string> {
-  const baseUrl = `http://127.0.0.1:${port}`;
-  return {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_BASE_URL: baseUrl,
-    ADMIN_TOKEN,
-    DATA_DIR: dataDir,
-    CAMPAIGNS_DIR: campaignsDir,
+/** A server texting through the fake webhook gateway; `extra` sets its timings. */
+function serverEnv(port: number, extra: Record<string, string>): Record<string, string> {
+  return localServerEnv(port, ADMIN_TOKEN, {
     SMS_GATEWAY: 'webhook',
     SMS_WEBHOOK_URL: `${gateway?.url}/messages`,
     SMS_WEBHOOK_SECRET: WEBHOOK_SECRET,
     SMS_RETRY_BASE_MS: '200',
     ...extra,
-  };
+  });
 }
 
 /** Start and accept: returns where the caller's "1, that number" goes. */
@@ -82,7 +74,7 @@ it('SIGTERM lets the caller waiting on the gateway hear "sent", refuses new conn
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const server = new ServerProcess(
-    serverEnv(port, path.join(tempDir('data'), 'data'), exampleCampaignsDir(), { SMS_CALLER_WAIT_MS: '5000', SHUTDOWN_GRACE_MS: '8000' }),
+    serverEnv(port, { SMS_CALLER_WAIT_MS: '5000', SHUTDOWN_GRACE_MS: '8000' }),
   );
   await waitUntilAnswering(server, baseUrl);
   const confirmSubmit = await upToConfirm(baseUrl, '+16175553001');
@@ -107,13 +99,12 @@ it('a send still hanging at the deadline is handed back, and the next start send
     accepted.set(message.id, (accepted.get(message.id) ?? 0) + 1);
     return json(200, { id: `gw-${message.id}` });
   });
-  const dataDir = path.join(tempDir('data'), 'data');
-  const campaignsDir = exampleCampaignsDir();
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   // The attempt's own timeout is far away: only the shutdown deadline can end it.
   const settings = { SMS_CALLER_WAIT_MS: '300', SMS_ATTEMPT_TIMEOUT_MS: '60000', SHUTDOWN_GRACE_MS: '1500' };
-  const first = new ServerProcess(serverEnv(port, dataDir, campaignsDir, settings));
+  const env = serverEnv(port, settings);
+  const first = new ServerProcess(env);
   await waitUntilAnswering(first, baseUrl);
   const confirmSubmit = await upToConfirm(baseUrl, '+16175553002');
   expect(await press(confirmSubmit, '1')).toContain('Your text is on its way.');
@@ -126,7 +117,8 @@ it('a send still hanging at the deadline is handed back, and the next start send
   expect(first.stdout).toContain('handed back at shutdown');
 
   hanging = false;
-  const second = new ServerProcess(serverEnv(port, dataDir, campaignsDir, settings));
+  // The same data folder: the restart finds the text it handed back.
+  const second = new ServerProcess(env);
   await waitUntilAnswering(second, baseUrl);
   const deadline = Date.now() + 15_000;
   let messages = await listMessages(baseUrl, ADMIN_TOKEN);

@@ -3,8 +3,7 @@
  * random source, the real server as a child process, whole deflections over real HTTP,
  * the admin API's view of the outbox, and small statistics for the printed figures.
  */
-import path from 'node:path';
-import { ServerProcess, exampleCampaignsDir, freePort, tempDir, waitUntilAnswering } from '../helpers/server-process';
+import { ServerProcess, freePort, localServerEnv, waitUntilAnswering } from '../helpers/server-process';
 
 export const ADMIN_TOKEN = 'faults-admin-token-0123456789';
 /** The example campaign's number. */
@@ -77,17 +76,8 @@ export interface RunningServer {
 export async function startServer(extra: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const env = {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_BASE_URL: baseUrl,
-    ADMIN_TOKEN,
-    DATA_DIR: path.join(tempDir('faults-data'), 'data'),
-    CAMPAIGNS_DIR: exampleCampaignsDir(),
-    // Info lines for thousands of calls are noise here; warnings and errors are read.
-    LOG_LEVEL: 'warn',
-    ...extra,
-  };
+  // Info lines for thousands of calls are noise here; warnings and errors are read.
+  const env = localServerEnv(port, ADMIN_TOKEN, { LOG_LEVEL: 'warn', ...extra });
   return { process: await launch(env, baseUrl), baseUrl, env };
 }
 

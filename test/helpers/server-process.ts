@@ -143,6 +143,24 @@ export function exampleCampaignsDir(): string {
   return dir;
 }
 
+/**
+ * The variables of a server on `port` as the process tests run it: loopback, the public
+ * URL its own, the admin API on, a fresh data folder and a copy of the example campaign.
+ * The result can start the process again on the same data (a restart after a crash);
+ * `extra` adds or overrides variables (the gateway, outbox timings).
+ */
+export function localServerEnv(port: number, adminToken: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    ADMIN_TOKEN: adminToken,
+    DATA_DIR: path.join(tempDir('data'), 'data'),
+    CAMPAIGNS_DIR: exampleCampaignsDir(),
+    ...extra,
+  };
+}
+
 // ---------------------------------------------------------------------------------------
 // Walking a call over HTTP, the way a VoiceXML browser does.
 
