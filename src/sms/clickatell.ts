@@ -10,7 +10,7 @@ import type {
   WebhookRequest,
   WebhookVerdict,
 } from './port';
-import { callVendor, excerpt, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
+import { callVendor, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
 import { e164Of, invalid, isRecord, safeEqual, stringParam } from './callback-parsing';
 
 /**
@@ -94,7 +94,7 @@ function outcomeOf(reply: VendorReply): SendOutcome {
   if (success && message?.accepted === true && typeof message.apiMessageId === 'string' && message.apiMessageId) {
     return { outcome: 'accepted', vendorMessageId: message.apiMessageId };
   }
-  const detail = `Clickatell answered ${reply.status}: ${excerpt(reply.body)}`;
+  const detail = `Clickatell answered ${reply.status}: ${reply.body}`;
   // Throttling and outages: the status (and Retry-After) says all there is to say.
   if (reply.status === 429 || reply.status >= 500) return outcomeOfHttpStatus(reply, detail);
   const error = clickatellErrorOf(message?.error) ?? clickatellErrorOf(isRecord(reply.json) ? reply.json.error : undefined);

@@ -69,8 +69,8 @@ export class PlivoGateway implements SmsGateway {
 
 function outcomeOf(reply: VendorReply, dst: string): SendOutcome {
   if (reply.status >= 200 && reply.status < 300) return acceptedOf(reply, dst);
-  const error = isRecord(reply.json) && typeof reply.json.error === 'string' ? reply.json.error : excerpt(reply.body);
-  const detail = `Plivo answered ${reply.status}: ${excerpt(error)}`;
+  const error = isRecord(reply.json) && typeof reply.json.error === 'string' ? reply.json.error : reply.body;
+  const detail = `Plivo answered ${reply.status}: ${error}`;
   if (reply.status === 400 && namesInvalidDestination(error)) {
     return { outcome: 'permanent', code: 'http-400', detail, reason: 'invalid-number' };
   }
@@ -87,7 +87,7 @@ function acceptedOf(reply: VendorReply, dst: string): SendOutcome {
   const answer = isRecord(reply.json) ? reply.json : {};
   const [uuid] = listOf(answer.message_uuid);
   if (typeof uuid === 'string' && uuid !== '') return { outcome: 'accepted', vendorMessageId: uuid };
-  const detail = `Plivo answered ${reply.status} without a message uuid: ${excerpt(reply.body)}`;
+  const detail = `Plivo answered ${reply.status} without a message uuid: ${reply.body}`;
   if (listOf(answer.invalid_number).map(String).includes(dst)) {
     return { outcome: 'permanent', code: 'plivo-invalid-number', detail, reason: 'invalid-number' };
   }

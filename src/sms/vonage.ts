@@ -148,17 +148,17 @@ const VERDICT_OF: ReadonlyMap<string, Verdict> = new Map<string, Verdict>([
 ]);
 
 function outcomeOf(reply: VendorReply): SendOutcome {
-  if (reply.status !== 200) return outcomeOfHttpStatus(reply, `Vonage answered ${reply.status}: ${excerpt(reply.body)}`);
+  if (reply.status !== 200) return outcomeOfHttpStatus(reply, `Vonage answered ${reply.status}: ${reply.body}`);
   const parts = partsOf(reply.json);
   if (!parts) {
-    return { outcome: 'retryable', code: 'malformed-reply', detail: `Vonage answered 200 without messages[]: ${excerpt(reply.body)}` };
+    return { outcome: 'retryable', code: 'malformed-reply', detail: `Vonage answered 200 without messages[]: ${reply.body}` };
   }
   // Every part must have gone: a text missing a part may have lost its link.
   const failed = parts.find((part) => part.status !== '0');
   if (failed) return outcomeOfPart(failed);
   const [first] = parts;
   if (!first.messageId) {
-    return { outcome: 'retryable', code: 'malformed-reply', detail: `Vonage accepted the text without a message-id: ${excerpt(reply.body)}` };
+    return { outcome: 'retryable', code: 'malformed-reply', detail: `Vonage accepted the text without a message-id: ${reply.body}` };
   }
   // A long text has one id per part; receipts for the first part are the ones we match.
   return { outcome: 'accepted', vendorMessageId: first.messageId, code: 'vonage-0' };

@@ -11,7 +11,7 @@ import type {
   WebhookRequest,
   WebhookVerdict,
 } from './port';
-import { callVendor, excerpt, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
+import { callVendor, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
 import { invalid, isRecord } from './callback-parsing';
 
 /**
@@ -138,7 +138,7 @@ export class WebhookGateway implements SmsGateway {
  * `{status: "rejected", reason, code?}`. Any other status means what HTTP says.
  */
 function outcomeOf(reply: VendorReply, sms: OutgoingSms): SendOutcome {
-  const detail = `gateway answered ${reply.status}: ${excerpt(reply.body)}`;
+  const detail = `gateway answered ${reply.status}: ${reply.body}`;
   if (reply.status < 200 || reply.status >= 300) return outcomeOfHttpStatus(reply, detail);
   const answer = isRecord(reply.json) ? reply.json : {};
   if (answer.status === 'rejected') {
