@@ -11,7 +11,7 @@ import type {
   WebhookVerdict,
 } from './port';
 import { callVendor, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
-import { e164Of, invalid, isRecord, safeEqual, stringParam } from './callback-parsing';
+import { e164Of, invalid, isoTime, isRecord, safeEqual, stringParam } from './callback-parsing';
 
 /**
  * Clickatell Platform (portal.clickatell.com accounts, the SMS REST integration): one JSON
@@ -69,7 +69,11 @@ export class ClickatellGateway implements SmsGateway {
     const to = stringParam(req, 'toNumber');
     const text = stringParam(req, 'text');
     if (!from || !to || text === undefined) return invalid('fromNumber, toNumber and text are required');
-    return { ok: true, value: { from: e164Of(from), to: e164Of(to), text } };
+    const messageId = stringParam(req, 'messageId');
+    // timestamp is milliseconds since the epoch.
+    const timestamp = stringParam(req, 'timestamp');
+    const sentAt = timestamp && /^\d+$/.test(timestamp) ? isoTime(new Date(Number(timestamp)).toISOString()) : undefined;
+    return { ok: true, value: { from: e164Of(from), to: e164Of(to), text, ...(messageId ? { vendorMessageId: messageId } : {}), ...(sentAt ? { sentAt } : {}) } };
   }
 
   /** Anyone can post to a callback URL: without credentials configured to check, nothing is trusted. */

@@ -61,7 +61,9 @@ export class PlivoGateway implements SmsGateway {
     const to = stringParam(req, 'To');
     const text = stringParam(req, 'Text');
     if (!from || !to || text === undefined) return invalid('From, To and Text are required');
-    return { ok: true, value: { from, to, text } };
+    // Plivo's inbound request carries no time: MessageUUID is what tells a replay apart.
+    const uuid = stringParam(req, 'MessageUUID');
+    return { ok: true, value: { from, to, text, ...(uuid ? { vendorMessageId: uuid } : {}) } };
   }
 }
 

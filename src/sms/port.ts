@@ -54,6 +54,10 @@ export interface InboundSms {
   from: string;
   to: string;
   text: string;
+  /** The vendor's id for this text (Twilio MessageSid, Plivo MessageUUID, Vonage messageId...): a replay carries the same one. */
+  vendorMessageId?: string;
+  /** When the vendor says it was sent or received (ISO 8601), for vendors that say. */
+  sentAt?: string;
 }
 
 /** A vendor's HTTP callback as it reached us. */

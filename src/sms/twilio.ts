@@ -63,7 +63,9 @@ export class TwilioGateway implements SmsGateway {
     // An empty Body is a real (if odd) text; a missing one is not a Twilio inbound request.
     const text = stringParam(req, 'Body');
     if (!from || !to || text === undefined) return invalid('From, To and Body are required');
-    return { ok: true, value: { from, to, text } };
+    // Twilio's inbound request carries no time: MessageSid is what tells a replay apart.
+    const sid = stringParam(req, 'MessageSid');
+    return { ok: true, value: { from, to, text, ...(sid ? { vendorMessageId: sid } : {}) } };
   }
 }
 

@@ -13,7 +13,7 @@ import type {
   WebhookVerdict,
 } from './port';
 import { callVendor, excerpt, formBody, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
-import { e164Of, forbidden, invalid, isRecord, safeEqual, stringParam } from './callback-parsing';
+import { e164Of, forbidden, invalid, isoTime, isRecord, safeEqual, stringParam } from './callback-parsing';
 
 /**
  * Vonage (Nexmo) SMS API: one form POST per text to {base}/sms/json with the account's
@@ -84,7 +84,10 @@ export class VonageGateway implements SmsGateway {
     // An empty text is a real (if odd) text; a missing one is not a Vonage inbound request.
     const text = stringParam(req, 'text');
     if (!msisdn || !to || text === undefined) return invalid('msisdn, to and text are required');
-    return { ok: true, value: { from: e164Of(msisdn), to: e164Of(to), text } };
+    const messageId = stringParam(req, 'messageId');
+    // message-timestamp is UTC, "2020-01-01 12:00:00".
+    const sentAt = isoTime(stringParam(req, 'message-timestamp')?.replace(' ', 'T').concat('Z'));
+    return { ok: true, value: { from: e164Of(msisdn), to: e164Of(to), text, ...(messageId ? { vendorMessageId: messageId } : {}), ...(sentAt ? { sentAt } : {}) } };
   }
 
   /**

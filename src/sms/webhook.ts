@@ -12,7 +12,7 @@ import type {
   WebhookVerdict,
 } from './port';
 import { callVendor, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
-import { invalid, isRecord } from './callback-parsing';
+import { invalid, isoTime, isRecord } from './callback-parsing';
 
 /**
  * A generic gateway for an in-house SMS service: we POST JSON `{id, to, body}`, and it
@@ -99,7 +99,11 @@ export class WebhookGateway implements SmsGateway {
     if (typeof from !== 'string' || from === '') return invalid('from must be a non-empty string');
     if (typeof to !== 'string' || to === '') return invalid('to must be a non-empty string');
     if (typeof text !== 'string') return invalid('text must be a string');
-    return { ok: true, value: { from, to, text } };
+    const { id, sentAt } = payload.value;
+    return {
+      ok: true,
+      value: { from, to, text, ...(typeof id === 'string' && id ? { vendorMessageId: id } : {}), ...(typeof sentAt === 'string' && isoTime(sentAt) ? { sentAt: isoTime(sentAt)! } : {}) },
+    };
   }
 
   /**
