@@ -70,9 +70,10 @@ export class ClickatellGateway implements SmsGateway {
     const text = stringParam(req, 'text');
     if (!from || !to || text === undefined) return invalid('fromNumber, toNumber and text are required');
     const messageId = stringParam(req, 'messageId');
-    // timestamp is milliseconds since the epoch.
-    const timestamp = stringParam(req, 'timestamp');
-    const sentAt = timestamp && /^\d+$/.test(timestamp) ? isoTime(new Date(Number(timestamp)).toISOString()) : undefined;
+    // timestamp: milliseconds since the epoch (or an ISO time).
+    const raw = req.params.timestamp;
+    const timestamp = typeof raw === 'number' ? String(raw) : stringParam(req, 'timestamp');
+    const sentAt = timestamp && /^\d+$/.test(timestamp) ? isoTime(new Date(Number(timestamp)).toISOString()) : isoTime(timestamp);
     return { ok: true, value: { from: e164Of(from), to: e164Of(to), text, ...(messageId ? { vendorMessageId: messageId } : {}), ...(sentAt ? { sentAt } : {}) } };
   }
 
