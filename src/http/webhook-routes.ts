@@ -3,13 +3,20 @@ import type { Logger } from 'pino';
 import { classifyInboundText } from '../sms/opt-out';
 import { e164Of } from '../sms/callback-parsing';
 import type { DeliveryReceipt, InboundSms, SmsGateway, WebhookRequest, WebhookVerdict } from '../sms/port';
-import type { Store } from '../store/port';
+import type { OptOutVerdict, Store } from '../store/port';
 
 /**
  * Vendor callbacks: delivery receipts (/webhooks/{gateway}/status) and inbound texts
  * (/webhooks/{gateway}/inbound). Each adapter verifies its vendor's signature or
  * credentials; a callback it cannot trust is refused and changes nothing.
  */
+/**
+ * How long an inbound text's vendor id is kept to recognise a replay of it. Twilio and
+ * Plivo send no time with an inbound text, so their id is the only defence, and only
+ * within this window: a START replayed later than this is taken as a new one.
+ */
+export const INBOUND_ID_RETENTION_MS = 400 * 24 * 60 * 60 * 1000;
+
 export function webhookRoutes(deps: {
   gateways: ReadonlyMap<string, SmsGateway>;
   store: Store;
@@ -87,12 +94,24 @@ export function webhookRoutes(deps: {
     const { gateway, value: sms } = inbound;
     const number = e164Of(sms.from.replace(/[^\d+]/g, ''));
     const keyword = classifyInboundText(sms.text);
-    if (keyword === 'stop') {
-      await store.suppress({ number, keyword: sms.text.trim().toUpperCase().slice(0, 20), source: gateway, createdAt: now().toISOString() });
-    } else if (keyword === 'start') {
-      await store.unsuppress(number);
+    let verdict: OptOutVerdict | undefined;
+    if (keyword === 'stop' || keyword === 'start') {
+      const received = now();
+      const receivedAt = received.toISOString();
+      verdict = await store.applyOptOutChange({
+        number,
+        change: keyword,
+        keyword: sms.text.trim().toUpperCase().slice(0, 20),
+        source: gateway,
+        ...(sms.vendorMessageId ? { vendorMessageId: sms.vendorMessageId.slice(0, 100) } : {}),
+        // A vendor's time ahead of ours (a skewed clock) must not outrank every later change.
+        at: sms.sentAt && sms.sentAt < receivedAt ? sms.sentAt : receivedAt,
+        receivedAt,
+        forgetIdsBefore: new Date(received.getTime() - INBOUND_ID_RETENTION_MS).toISOString(),
+      });
     }
-    log.info({ gateway, keyword }, 'inbound text');
+    // A replay is answered like the original (2xx), so the vendor does not retry it.
+    log.info({ gateway, keyword, ...(verdict ? { optOut: verdict } : {}) }, 'inbound text');
     res.status(204).end();
   });
 

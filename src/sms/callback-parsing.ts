@@ -33,3 +33,10 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 export function e164Of(number: string): string {
   return /^\d+$/.test(number) ? `+${number}` : number;
 }
+
+/** An ISO 8601 time as toISOString writes it, or undefined when the vendor's value is not a time. */
+export function isoTime(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : new Date(at).toISOString();
+}

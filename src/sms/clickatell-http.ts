@@ -2,7 +2,7 @@ import { SegmentedMessage } from 'sms-segments-calculator';
 import { outcomeOfClickatellError } from './clickatell';
 import type { ClickatellHttpSettings } from './gateway-config';
 import type { OutgoingSms, SendOutcome, SmsGateway } from './port';
-import { callVendor, excerpt, formBody, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
+import { callVendor, formBody, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
 
 /**
  * Clickatell's legacy HTTP API (Developers' Central accounts): a form POST to
@@ -51,7 +51,7 @@ function textFields(body: string): Record<string, string | undefined> {
 }
 
 function outcomeOf(reply: VendorReply): SendOutcome {
-  const detail = `Clickatell answered ${reply.status}: ${excerpt(reply.body)}`;
+  const detail = `Clickatell answered ${reply.status}: ${reply.body}`;
   if (reply.status !== 200) return outcomeOfHttpStatus(reply, detail);
   const id = /^\s*ID:\s*(\S+)/.exec(reply.body)?.[1];
   if (id) return { outcome: 'accepted', vendorMessageId: id };

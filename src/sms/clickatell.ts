@@ -10,8 +10,8 @@ import type {
   WebhookRequest,
   WebhookVerdict,
 } from './port';
-import { callVendor, excerpt, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
-import { e164Of, invalid, isRecord, safeEqual, stringParam } from './callback-parsing';
+import { callVendor, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
+import { e164Of, invalid, isoTime, isRecord, safeEqual, stringParam } from './callback-parsing';
 
 /**
  * Clickatell Platform (portal.clickatell.com accounts, the SMS REST integration): one JSON
@@ -69,7 +69,12 @@ export class ClickatellGateway implements SmsGateway {
     const to = stringParam(req, 'toNumber');
     const text = stringParam(req, 'text');
     if (!from || !to || text === undefined) return invalid('fromNumber, toNumber and text are required');
-    return { ok: true, value: { from: e164Of(from), to: e164Of(to), text } };
+    const messageId = stringParam(req, 'messageId');
+    // timestamp: milliseconds since the epoch (or an ISO time).
+    const raw = req.params.timestamp;
+    const timestamp = typeof raw === 'number' ? String(raw) : stringParam(req, 'timestamp');
+    const sentAt = timestamp && /^\d+$/.test(timestamp) ? isoTime(new Date(Number(timestamp)).toISOString()) : isoTime(timestamp);
+    return { ok: true, value: { from: e164Of(from), to: e164Of(to), text, ...(messageId ? { vendorMessageId: messageId } : {}), ...(sentAt ? { sentAt } : {}) } };
   }
 
   /** Anyone can post to a callback URL: without credentials configured to check, nothing is trusted. */
@@ -94,7 +99,7 @@ function outcomeOf(reply: VendorReply): SendOutcome {
   if (success && message?.accepted === true && typeof message.apiMessageId === 'string' && message.apiMessageId) {
     return { outcome: 'accepted', vendorMessageId: message.apiMessageId };
   }
-  const detail = `Clickatell answered ${reply.status}: ${excerpt(reply.body)}`;
+  const detail = `Clickatell answered ${reply.status}: ${reply.body}`;
   // Throttling and outages: the status (and Retry-After) says all there is to say.
   if (reply.status === 429 || reply.status >= 500) return outcomeOfHttpStatus(reply, detail);
   const error = clickatellErrorOf(message?.error) ?? clickatellErrorOf(isRecord(reply.json) ? reply.json.error : undefined);

@@ -4,7 +4,7 @@ import { ClickatellHttpGateway } from './clickatell-http';
 import type { GatewayName } from './gateway-config';
 import { PlivoGateway } from './plivo';
 import type { SmsGateway } from './port';
-import { gatewaySecrets, withSecretsRedacted } from './redacting-gateway';
+import { gatewaySecrets, withSafeRefusalDetails } from './redacting-gateway';
 import { SandboxGateway } from './sandbox';
 import { TwilioGateway } from './twilio';
 import { VonageGateway } from './vonage';
@@ -22,7 +22,7 @@ function statusCallback(publicBaseUrl: string, name: GatewayName): { statusUrl: 
 /**
  * Builds an adapter for every gateway the environment configures, by name. The sandbox
  * is always there: it costs nothing and testers rely on it. No vendor's refusal carries
- * a credential into logs or pages (redacting-gateway.ts).
+ * a credential or a whole phone number into logs or pages (redacting-gateway.ts).
  */
 export function createGateways(
   config: Pick<Config, 'gateways' | 'sandboxFailNumbers' | 'publicBaseUrl'>,
@@ -37,6 +37,6 @@ export function createGateways(
   if (g.plivo) built.set('plivo', new PlivoGateway(g.plivo, statusCallback(publicBaseUrl, 'plivo')));
   if (g.webhook) built.set('webhook', new WebhookGateway(g.webhook));
   const secrets = gatewaySecrets(g);
-  for (const [name, gateway] of built) built.set(name, withSecretsRedacted(gateway, secrets));
+  for (const [name, gateway] of built) built.set(name, withSafeRefusalDetails(gateway, secrets));
   return built;
 }

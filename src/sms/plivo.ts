@@ -61,7 +61,9 @@ export class PlivoGateway implements SmsGateway {
     const to = stringParam(req, 'To');
     const text = stringParam(req, 'Text');
     if (!from || !to || text === undefined) return invalid('From, To and Text are required');
-    return { ok: true, value: { from, to, text } };
+    // Plivo's inbound request carries no time: MessageUUID is what tells a replay apart.
+    const uuid = stringParam(req, 'MessageUUID');
+    return { ok: true, value: { from, to, text, ...(uuid ? { vendorMessageId: uuid } : {}) } };
   }
 }
 
@@ -69,8 +71,8 @@ export class PlivoGateway implements SmsGateway {
 
 function outcomeOf(reply: VendorReply, dst: string): SendOutcome {
   if (reply.status >= 200 && reply.status < 300) return acceptedOf(reply, dst);
-  const error = isRecord(reply.json) && typeof reply.json.error === 'string' ? reply.json.error : excerpt(reply.body);
-  const detail = `Plivo answered ${reply.status}: ${excerpt(error)}`;
+  const error = isRecord(reply.json) && typeof reply.json.error === 'string' ? reply.json.error : reply.body;
+  const detail = `Plivo answered ${reply.status}: ${error}`;
   if (reply.status === 400 && namesInvalidDestination(error)) {
     return { outcome: 'permanent', code: 'http-400', detail, reason: 'invalid-number' };
   }
@@ -87,7 +89,7 @@ function acceptedOf(reply: VendorReply, dst: string): SendOutcome {
   const answer = isRecord(reply.json) ? reply.json : {};
   const [uuid] = listOf(answer.message_uuid);
   if (typeof uuid === 'string' && uuid !== '') return { outcome: 'accepted', vendorMessageId: uuid };
-  const detail = `Plivo answered ${reply.status} without a message uuid: ${excerpt(reply.body)}`;
+  const detail = `Plivo answered ${reply.status} without a message uuid: ${reply.body}`;
   if (listOf(answer.invalid_number).map(String).includes(dst)) {
     return { outcome: 'permanent', code: 'plivo-invalid-number', detail, reason: 'invalid-number' };
   }

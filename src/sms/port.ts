@@ -22,6 +22,10 @@ export type PermanentReason =
   /** Anything else the vendor says will never work (bad sender id, bad request). */
   | 'rejected';
 
+/**
+ * detail quotes the vendor's answer whole; redacting-gateway.ts takes credentials and
+ * numbers out of it and cuts it short before anyone logs or stores it.
+ */
 export type SendOutcome =
   /** code: the vendor's own status or code when it gives one, kept for support cases. */
   | { outcome: 'accepted'; vendorMessageId: string; code?: string }
@@ -50,6 +54,10 @@ export interface InboundSms {
   from: string;
   to: string;
   text: string;
+  /** The vendor's id for this text (Twilio MessageSid, Plivo MessageUUID, Vonage messageId...): a replay carries the same one. */
+  vendorMessageId?: string;
+  /** When the vendor says it was sent or received (ISO 8601), for vendors that say. */
+  sentAt?: string;
 }
 
 /** A vendor's HTTP callback as it reached us. */

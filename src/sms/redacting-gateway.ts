@@ -1,37 +1,69 @@
-import { redact } from '../availability/secrets';
 import type { GatewaySettings } from './gateway-config';
+import { maskNumbersIn } from './numbers-in-text';
 import type { SendOutcome, SmsGateway } from './port';
+import { basicForms, secretForms, secretRedactor } from './secret-forms';
 
 /**
  * A refused send's detail quotes the vendor's answer, and is logged, stored on the message
  * and shown in the admin API and console. A vendor or proxy that echoes our request back
- * in its error ("bad credentials: api_secret=...") would carry our credentials there; this
- * takes every one of them out first, as they were sent: raw, URL-encoded, or as HTTP Basic.
+ * in its error ("bad credentials: api_secret=...") would carry our credentials there, and
+ * most vendors quote the number they refused. Adapters hand over the vendor's answer
+ * whole; this takes out every credential in every form it travels in, masks every phone
+ * number, and only then cuts the text to one short line, so no secret or number can
+ * straddle the cut and leave its first part behind.
  */
 
-const basic = (user: string, password: string): string => Buffer.from(`${user}:${password}`).toString('base64');
+/** How much of a cleaned refusal is kept: enough for support to read the vendor's words. */
+export const MAX_DETAIL_LENGTH = 200;
 
-/** The credentials each configured vendor is given, in every form they travel in. */
-export function gatewaySecrets(g: GatewaySettings): string[] {
-  const values = [
-    ...(g.twilio ? [g.twilio.authToken, basic(g.twilio.accountSid, g.twilio.authToken)] : []),
-    ...(g.vonage ? [g.vonage.apiSecret, g.vonage.signatureSecret] : []),
-    ...(g.clickatell ? [g.clickatell.apiKey, g.clickatell.callbackPassword] : []),
-    ...(g['clickatell-http'] ? [g['clickatell-http'].password] : []),
-    ...(g.voxeo ? [g.voxeo.botKey, g.voxeo.password, basic(g.voxeo.user, g.voxeo.password)] : []),
-    ...(g.plivo ? [g.plivo.authToken, basic(g.plivo.authId, g.plivo.authToken)] : []),
-    ...(g.webhook ? [g.webhook.secret] : []),
-  ].filter((v): v is string => Boolean(v));
-  return [...new Set(values.flatMap((v) => [v, encodeURIComponent(v)]))];
+/**
+ * Every credential variable of each configured vendor: the secrets, and the account ids
+ * and user names beside them (CLICKATELL_HTTP_API_ID, TWILIO_ACCOUNT_SID...), which are
+ * half of a credential and tell an attacker which account to aim at.
+ */
+function credentialValues(g: GatewaySettings): { values: (string | undefined)[]; basic: [string, string | undefined][] } {
+  return {
+    values: [
+      ...(g.twilio ? [g.twilio.accountSid, g.twilio.authToken] : []),
+      ...(g.vonage ? [g.vonage.apiKey, g.vonage.apiSecret, g.vonage.signatureSecret] : []),
+      ...(g.clickatell ? [g.clickatell.apiKey, g.clickatell.callbackUser, g.clickatell.callbackPassword] : []),
+      ...(g['clickatell-http'] ? [g['clickatell-http'].user, g['clickatell-http'].password, g['clickatell-http'].apiId] : []),
+      ...(g.voxeo ? [g.voxeo.botKey, g.voxeo.user, g.voxeo.password] : []),
+      ...(g.plivo ? [g.plivo.authId, g.plivo.authToken] : []),
+      ...(g.webhook ? [g.webhook.secret] : []),
+    ],
+    basic: [
+      ...(g.twilio ? [[g.twilio.accountSid, g.twilio.authToken] as [string, string]] : []),
+      ...(g.clickatell?.callbackUser ? [[g.clickatell.callbackUser, g.clickatell.callbackPassword] as [string, string | undefined]] : []),
+      ...(g.voxeo ? [[g.voxeo.user, g.voxeo.password] as [string, string]] : []),
+      ...(g.plivo ? [[g.plivo.authId, g.plivo.authToken] as [string, string]] : []),
+    ],
+  };
 }
 
-/** The gateway, with every secret taken out of the details of its refusals. */
-export function withSecretsRedacted(gateway: SmsGateway, secrets: readonly string[]): SmsGateway {
-  const clean = (outcome: SendOutcome): SendOutcome =>
-    outcome.outcome === 'accepted' ? outcome : { ...outcome, detail: redact(outcome.detail, secrets) };
+/** The forms of every credential the configured vendors are given. */
+export function gatewaySecrets(g: GatewaySettings): string[] {
+  const { values, basic } = credentialValues(g);
+  return [
+    ...values.filter((v): v is string => Boolean(v)).flatMap(secretForms),
+    ...basic.flatMap(([user, password]) => (password ? basicForms(user, password) : [])),
+  ];
+}
+
+/** Whitespace collapsed to single spaces, cut to MAX_DETAIL_LENGTH. */
+function oneShortLine(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > MAX_DETAIL_LENGTH ? `${line.slice(0, MAX_DETAIL_LENGTH)}…` : line;
+}
+
+/** The gateway, with its refusals' details free of credentials and numbers, and short. */
+export function withSafeRefusalDetails(gateway: SmsGateway, secrets: readonly string[]): SmsGateway {
+  const redact = secretRedactor(secrets);
+  const clean = (outcome: SendOutcome, to: string): SendOutcome =>
+    outcome.outcome === 'accepted' ? outcome : { ...outcome, detail: oneShortLine(maskNumbersIn(redact(outcome.detail), to)) };
   return {
     name: gateway.name,
-    send: async (sms, signal) => clean(await gateway.send(sms, signal)),
+    send: async (sms, signal) => clean(await gateway.send(sms, signal), sms.to),
     ...(gateway.parseReceipt ? { parseReceipt: gateway.parseReceipt.bind(gateway) } : {}),
     ...(gateway.parseInbound ? { parseInbound: gateway.parseInbound.bind(gateway) } : {}),
   };

@@ -63,7 +63,9 @@ export class TwilioGateway implements SmsGateway {
     // An empty Body is a real (if odd) text; a missing one is not a Twilio inbound request.
     const text = stringParam(req, 'Body');
     if (!from || !to || text === undefined) return invalid('From, To and Body are required');
-    return { ok: true, value: { from, to, text } };
+    // Twilio's inbound request carries no time: MessageSid is what tells a replay apart.
+    const sid = stringParam(req, 'MessageSid');
+    return { ok: true, value: { from, to, text, ...(sid ? { vendorMessageId: sid } : {}) } };
   }
 }
 
@@ -97,9 +99,9 @@ const AUTHENTICATION_FAILED = 20003;
 function outcomeOf(reply: VendorReply): SendOutcome {
   if (reply.status >= 200 && reply.status < 300) return acceptedOf(reply);
   const error = twilioErrorOf(reply.json);
-  if (!error) return outcomeOfHttpStatus(reply, `Twilio answered ${reply.status}: ${excerpt(reply.body)}`);
+  if (!error) return outcomeOfHttpStatus(reply, `Twilio answered ${reply.status}: ${reply.body}`);
   const code = `twilio-${error.code}`;
-  const detail = `Twilio answered ${reply.status}: ${error.code} ${excerpt(error.message)}`;
+  const detail = `Twilio answered ${reply.status}: ${error.code} ${error.message}`;
   const reason = PERMANENT_CODES.get(error.code);
   if (reason) return { outcome: 'permanent', code, detail, reason };
   if (error.code === AUTHENTICATION_FAILED) return { outcome: 'retryable', code, detail };
@@ -115,7 +117,7 @@ function outcomeOf(reply: VendorReply): SendOutcome {
 function acceptedOf(reply: VendorReply): SendOutcome {
   const message = isRecord(reply.json) ? reply.json : {};
   if (typeof message.sid !== 'string' || message.sid === '') {
-    return { outcome: 'retryable', code: 'malformed-reply', detail: `Twilio answered ${reply.status} without a message sid: ${excerpt(reply.body)}` };
+    return { outcome: 'retryable', code: 'malformed-reply', detail: `Twilio answered ${reply.status} without a message sid: ${reply.body}` };
   }
   const status = typeof message.status === 'string' ? { code: message.status } : {};
   return { outcome: 'accepted', vendorMessageId: message.sid, ...status };

@@ -95,7 +95,11 @@ function retryAfterMsOf(header: string | undefined, now = Date.now()): number | 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** A short, single-line excerpt of a vendor body for error details (never credentials: bodies are answers). */
+/**
+ * A short, single-line excerpt of what a vendor sent (a callback field). Not for a send's
+ * refusal: adapters pass the vendor's answer whole, and redacting-gateway.ts takes the
+ * secrets and numbers out before it cuts (cut first, a secret across the cut would leak).
+ */
 export function excerpt(body: string, max = 200): string {
   const line = body.replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max)}…` : line;

@@ -13,7 +13,7 @@ import type {
   WebhookVerdict,
 } from './port';
 import { callVendor, excerpt, formBody, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
-import { e164Of, forbidden, invalid, isRecord, safeEqual, stringParam } from './callback-parsing';
+import { e164Of, forbidden, invalid, isoTime, isRecord, safeEqual, stringParam } from './callback-parsing';
 
 /**
  * Vonage (Nexmo) SMS API: one form POST per text to {base}/sms/json with the account's
@@ -84,7 +84,10 @@ export class VonageGateway implements SmsGateway {
     // An empty text is a real (if odd) text; a missing one is not a Vonage inbound request.
     const text = stringParam(req, 'text');
     if (!msisdn || !to || text === undefined) return invalid('msisdn, to and text are required');
-    return { ok: true, value: { from: e164Of(msisdn), to: e164Of(to), text } };
+    const messageId = stringParam(req, 'messageId');
+    // message-timestamp is UTC, "2020-01-01 12:00:00".
+    const sentAt = isoTime(stringParam(req, 'message-timestamp')?.replace(' ', 'T').concat('Z'));
+    return { ok: true, value: { from: e164Of(msisdn), to: e164Of(to), text, ...(messageId ? { vendorMessageId: messageId } : {}), ...(sentAt ? { sentAt } : {}) } };
   }
 
   /**
@@ -148,17 +151,17 @@ const VERDICT_OF: ReadonlyMap<string, Verdict> = new Map<string, Verdict>([
 ]);
 
 function outcomeOf(reply: VendorReply): SendOutcome {
-  if (reply.status !== 200) return outcomeOfHttpStatus(reply, `Vonage answered ${reply.status}: ${excerpt(reply.body)}`);
+  if (reply.status !== 200) return outcomeOfHttpStatus(reply, `Vonage answered ${reply.status}: ${reply.body}`);
   const parts = partsOf(reply.json);
   if (!parts) {
-    return { outcome: 'retryable', code: 'malformed-reply', detail: `Vonage answered 200 without messages[]: ${excerpt(reply.body)}` };
+    return { outcome: 'retryable', code: 'malformed-reply', detail: `Vonage answered 200 without messages[]: ${reply.body}` };
   }
   // Every part must have gone: a text missing a part may have lost its link.
   const failed = parts.find((part) => part.status !== '0');
   if (failed) return outcomeOfPart(failed);
   const [first] = parts;
   if (!first.messageId) {
-    return { outcome: 'retryable', code: 'malformed-reply', detail: `Vonage accepted the text without a message-id: ${excerpt(reply.body)}` };
+    return { outcome: 'retryable', code: 'malformed-reply', detail: `Vonage accepted the text without a message-id: ${reply.body}` };
   }
   // A long text has one id per part; receipts for the first part are the ones we match.
   return { outcome: 'accepted', vendorMessageId: first.messageId, code: 'vonage-0' };

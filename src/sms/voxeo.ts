@@ -1,6 +1,6 @@
 import type { VoxeoSettings } from './gateway-config';
 import type { OutgoingSms, SendOutcome, SmsGateway } from './port';
-import { basicAuth, callVendor, excerpt, formBody, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
+import { basicAuth, callVendor, formBody, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
 import { isRecord } from './callback-parsing';
 
 /**
@@ -47,7 +47,7 @@ export class VoxeoGateway implements SmsGateway {
 }
 
 function outcomeOf(reply: VendorReply, sms: OutgoingSms): SendOutcome {
-  const detail = `Voxeo answered ${reply.status}: ${excerpt(reply.body)}`;
+  const detail = `Voxeo answered ${reply.status}: ${reply.body}`;
   if (reply.status >= 200 && reply.status < 300) {
     const stat = rspStat(reply.body);
     if (stat !== undefined && stat !== 'ok') {

@@ -11,8 +11,8 @@ import type {
   WebhookRequest,
   WebhookVerdict,
 } from './port';
-import { callVendor, excerpt, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
-import { invalid, isRecord } from './callback-parsing';
+import { callVendor, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
+import { invalid, isoTime, isRecord } from './callback-parsing';
 
 /**
  * A generic gateway for an in-house SMS service: we POST JSON `{id, to, body}`, and it
@@ -99,7 +99,11 @@ export class WebhookGateway implements SmsGateway {
     if (typeof from !== 'string' || from === '') return invalid('from must be a non-empty string');
     if (typeof to !== 'string' || to === '') return invalid('to must be a non-empty string');
     if (typeof text !== 'string') return invalid('text must be a string');
-    return { ok: true, value: { from, to, text } };
+    const { id, sentAt } = payload.value;
+    return {
+      ok: true,
+      value: { from, to, text, ...(typeof id === 'string' && id ? { vendorMessageId: id } : {}), ...(typeof sentAt === 'string' && isoTime(sentAt) ? { sentAt: isoTime(sentAt)! } : {}) },
+    };
   }
 
   /**
@@ -138,7 +142,7 @@ export class WebhookGateway implements SmsGateway {
  * `{status: "rejected", reason, code?}`. Any other status means what HTTP says.
  */
 function outcomeOf(reply: VendorReply, sms: OutgoingSms): SendOutcome {
-  const detail = `gateway answered ${reply.status}: ${excerpt(reply.body)}`;
+  const detail = `gateway answered ${reply.status}: ${reply.body}`;
   if (reply.status < 200 || reply.status >= 300) return outcomeOfHttpStatus(reply, detail);
   const answer = isRecord(reply.json) ? reply.json : {};
   if (answer.status === 'rejected') {

@@ -218,6 +218,30 @@ export interface Suppression {
   createdAt: string;
 }
 
+/**
+ * A STOP or START someone texted us. Signed callbacks can be captured and replayed: the
+ * vendor's id makes a replay change nothing, and the time orders changes, so an older
+ * START never undoes a newer STOP (or a vendor's "unsubscribed").
+ */
+export interface OptOutChange {
+  number: string;
+  change: 'stop' | 'start';
+  /** The word that was texted. */
+  keyword: string;
+  /** Which gateway told us. */
+  source: string;
+  /** The vendor's id for the inbound text, when it gives one. */
+  vendorMessageId?: string;
+  /** When it was sent: the vendor's time, never later than receivedAt; receivedAt when the vendor gives none. */
+  at: string;
+  receivedAt: string;
+  /** Ids received before this are forgotten (their retention has passed). */
+  forgetIdsBefore: string;
+}
+
+/** applied; duplicate: that vendor id was seen before; older: a later change was already made. */
+export type OptOutVerdict = 'applied' | 'duplicate' | 'older';
+
 export interface ShortLink {
   code: string;
   target: string;
@@ -372,7 +396,8 @@ export interface Store {
 
   /** The opt-out list: no campaign texts a suppressed number. */
   suppress(entry: Suppression): Promise<void>;
-  unsuppress(number: string): Promise<boolean>;
+  /** Applies a texted STOP or START once, and only if nothing later was applied. */
+  applyOptOutChange(change: OptOutChange): Promise<OptOutVerdict>;
   isSuppressed(number: string): Promise<boolean>;
 
   /** The global switch: off, no call is offered anything. */

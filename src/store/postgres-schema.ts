@@ -132,6 +132,20 @@ const MIGRATIONS: string[] = [
      expires_at text COLLATE "C" NOT NULL
    );
    CREATE INDEX admin_sessions_expires ON admin_sessions (expires_at);`,
+  // Replayed webhooks: inbound vendor ids seen (kept for a bounded time), and the time of
+  // the latest opt-out change per number, so an older START cannot undo a newer STOP.
+  `CREATE TABLE inbound_messages (
+     source text NOT NULL,
+     vendor_message_id text NOT NULL,
+     received_at text NOT NULL,
+     PRIMARY KEY (source, vendor_message_id)
+   );
+   CREATE INDEX inbound_messages_received ON inbound_messages (received_at);
+   CREATE TABLE opt_out_changes (
+     number text PRIMARY KEY,
+     changed_at text NOT NULL
+   );
+   INSERT INTO opt_out_changes (number, changed_at) SELECT number, created_at FROM suppressions;`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

@@ -23,12 +23,15 @@ import type {
   ShortLink,
   Store,
   Suppression,
+  OptOutChange,
+  OptOutVerdict,
 } from './port';
 import { limitKey, lockAdmission } from './postgres-admission';
 import { funnelSlots } from './postgres-funnel';
 import { CALL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
 import { checkSchemaName, migrate } from './postgres-schema';
 import { transaction } from './postgres-transaction';
+import { isLaterChange } from './opt-out-order';
 
 /**
  * The store on PostgreSQL, for several instances sharing one database. It answers the
@@ -467,14 +470,33 @@ export class PgStore implements Store {
   }
 
   async suppress(entry: Suppression): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO suppressions (number, keyword, source, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (number) DO NOTHING`,
-      [entry.number, entry.keyword, entry.source, entry.createdAt],
-    );
+    await transaction(this.pool, (client) => stop(client, entry));
   }
 
-  async unsuppress(number: string): Promise<boolean> {
-    return (await this.pool.query('DELETE FROM suppressions WHERE number = $1', [number])).rowCount === 1;
+  async applyOptOutChange(change: OptOutChange): Promise<OptOutVerdict> {
+    return transaction(this.pool, async (client): Promise<OptOutVerdict> => {
+      if (change.vendorMessageId !== undefined) {
+        await client.query('DELETE FROM inbound_messages WHERE received_at < $1', [change.forgetIdsBefore]);
+        const fresh = await client.query(
+          'INSERT INTO inbound_messages (source, vendor_message_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+          [change.source, change.vendorMessageId, change.receivedAt],
+        );
+        if (fresh.rowCount === 0) return 'duplicate';
+      }
+      // Row for the number created (or locked) first: two changes to one number at once
+      // on two instances take turns here, so each compares against the other's time.
+      await client.query(`INSERT INTO opt_out_changes (number, changed_at) VALUES ($1, '') ON CONFLICT (number) DO NOTHING`, [change.number]);
+      const { rows } = await client.query<{ changed_at: string }>('SELECT changed_at FROM opt_out_changes WHERE number = $1 FOR UPDATE', [change.number]);
+      const latest = rows[0]?.changed_at ?? '';
+      if (latest !== '' && !isLaterChange(change, latest)) return 'older';
+      if (change.change === 'stop') {
+        await stop(client, { number: change.number, keyword: change.keyword, source: change.source, createdAt: change.at });
+      } else {
+        await client.query('DELETE FROM suppressions WHERE number = $1', [change.number]);
+        await client.query('UPDATE opt_out_changes SET changed_at = $2 WHERE number = $1', [change.number, change.at]);
+      }
+      return 'applied';
+    });
   }
 
   async isSuppressed(number: string): Promise<boolean> {
@@ -565,4 +587,17 @@ export class PgStore implements Store {
     );
     if (this.observer) tx.recorded.push(...events.map((e) => ({ ...e, callId, campaignId, createdAt: at })));
   }
+}
+
+/** Inside a transaction: the number on the list, and the time of this change kept. */
+async function stop(client: PoolClient, entry: Suppression): Promise<void> {
+  await client.query(
+    `INSERT INTO suppressions (number, keyword, source, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (number) DO NOTHING`,
+    [entry.number, entry.keyword, entry.source, entry.createdAt],
+  );
+  await client.query(
+    `INSERT INTO opt_out_changes (number, changed_at) VALUES ($1, $2)
+     ON CONFLICT (number) DO UPDATE SET changed_at = GREATEST(opt_out_changes.changed_at, excluded.changed_at)`,
+    [entry.number, entry.createdAt],
+  );
 }

@@ -20,6 +20,8 @@ import type {
   ConsentRecord,
   Store,
   Suppression,
+  OptOutChange,
+  OptOutVerdict,
   AdminSession,
   EventQuery,
   FunnelQuery,
@@ -27,6 +29,7 @@ import type {
   MessageQuery,
 } from './port';
 import { CALL_COLUMNS, foldFunnelRows, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
+import { isLaterChange } from './opt-out-order';
 
 /**
  * Migrations run in order at start; each runs once, recorded in schema_migrations.
@@ -152,6 +155,20 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX admin_sessions_expires ON admin_sessions (expires_at);
    CREATE INDEX messages_status_created ON messages (status, created_at);`,
+  // Replayed webhooks: inbound vendor ids seen (kept for a bounded time), and the time of
+  // the latest opt-out change per number, so an older START cannot undo a newer STOP.
+  `CREATE TABLE inbound_messages (
+     source TEXT NOT NULL,
+     vendor_message_id TEXT NOT NULL,
+     received_at TEXT NOT NULL,
+     PRIMARY KEY (source, vendor_message_id)
+   );
+   CREATE INDEX inbound_messages_received ON inbound_messages (received_at);
+   CREATE TABLE opt_out_changes (
+     number TEXT PRIMARY KEY,
+     changed_at TEXT NOT NULL
+   );
+   INSERT INTO opt_out_changes (number, changed_at) SELECT number, created_at FROM suppressions;`,
 ];
 
 /** Which column each limit scope counts by. */
@@ -525,16 +542,46 @@ export class SqliteStore implements Store {
   }
 
   async suppress(entry: Suppression): Promise<void> {
+    this.db.transaction(() => this.stop(entry))();
+  }
+
+  /** Inside a transaction: the number on the list, and the time of this change kept. */
+  private stop(entry: Suppression): void {
     this
       .sql(
         `INSERT INTO suppressions (number, keyword, source, created_at) VALUES (@number, @keyword, @source, @createdAt)
          ON CONFLICT (number) DO NOTHING`,
       )
       .run(entry);
+    this
+      .sql(
+        `INSERT INTO opt_out_changes (number, changed_at) VALUES (?, ?)
+         ON CONFLICT (number) DO UPDATE SET changed_at = MAX(changed_at, excluded.changed_at)`,
+      )
+      .run(entry.number, entry.createdAt);
   }
 
-  async unsuppress(number: string): Promise<boolean> {
-    return this.sql('DELETE FROM suppressions WHERE number = ?').run(number).changes === 1;
+  async applyOptOutChange(change: OptOutChange): Promise<OptOutVerdict> {
+    return this.db.transaction((): OptOutVerdict => {
+      if (change.vendorMessageId !== undefined) {
+        this.sql('DELETE FROM inbound_messages WHERE received_at < ?').run(change.forgetIdsBefore);
+        const fresh = this
+          .sql(`INSERT INTO inbound_messages (source, vendor_message_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`)
+          .run(change.source, change.vendorMessageId, change.receivedAt).changes;
+        if (fresh === 0) return 'duplicate';
+      }
+      const latest = this.sql('SELECT changed_at FROM opt_out_changes WHERE number = ?').get(change.number) as Row | undefined;
+      if (latest && !isLaterChange(change, latest.changed_at as string)) return 'older';
+      if (change.change === 'stop') {
+        this.stop({ number: change.number, keyword: change.keyword, source: change.source, createdAt: change.at });
+      } else {
+        this.sql('DELETE FROM suppressions WHERE number = ?').run(change.number);
+        this
+          .sql('INSERT INTO opt_out_changes (number, changed_at) VALUES (?, ?) ON CONFLICT (number) DO UPDATE SET changed_at = excluded.changed_at')
+          .run(change.number, change.at);
+      }
+      return 'applied';
+    })();
   }
 
   async isSuppressed(number: string): Promise<boolean> {

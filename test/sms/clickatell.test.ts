@@ -262,7 +262,7 @@ describe('ClickatellGateway reply callbacks', () => {
   it('reads an authenticated reply', () => {
     expect(gateway.parseInbound(clickatellReplyCallback({}, { credentials: callbackCredentials }))).toEqual({
       ok: true,
-      value: { from: '+16175551234', to: '+14155550100', text: 'STOP' },
+      value: { from: '+16175551234', to: '+14155550100', text: 'STOP', vendorMessageId: expect.any(String), sentAt: new Date(1700000000000).toISOString() },
     });
   });
 

@@ -296,7 +296,7 @@ describe('PlivoGateway.parseInbound', () => {
   it('reads a signed inbound text, numbers as Plivo gives them', () => {
     expect(gateway().parseInbound(signedPlivoRequest(PLIVO_ACCOUNT.authToken, INBOUND_URL, fields))).toEqual({
       ok: true,
-      value: { from: '14155550100', to: '14155550199', text: 'STOP' },
+      value: { from: '14155550100', to: '14155550199', text: 'STOP', vendorMessageId: fields.MessageUUID },
     });
   });
 

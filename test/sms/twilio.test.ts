@@ -347,7 +347,7 @@ describe('TwilioGateway.parseInbound', () => {
   it('reads a signed inbound text', () => {
     expect(gateway().parseInbound(signedTwilioRequest(TWILIO_ACCOUNT.authToken, INBOUND_URL, fields))).toEqual({
       ok: true,
-      value: { from: '+14155550100', to: '+15005550006', text: 'STOP' },
+      value: { from: '+14155550100', to: '+15005550006', text: 'STOP', vendorMessageId: fields.MessageSid },
     });
   });
 

@@ -332,7 +332,10 @@ describe('VonageGateway inbound texts', () => {
     vonageInbound(fields, { secret: SIGNATURE_SECRET, now: NOW, ...options });
 
   it.each(['query', 'form', 'json'] as const)('reads a signed inbound text (%s)', (as) => {
-    expect(gateway.parseInbound(signed({}, { as }))).toEqual({ ok: true, value: { from: '+16175551234', to: '+14155550100', text: 'STOP' } });
+    expect(gateway.parseInbound(signed({}, { as }))).toEqual({
+      ok: true,
+      value: { from: '+16175551234', to: '+14155550100', text: 'STOP', vendorMessageId: '0A0000000123ABCD1', sentAt: '2020-01-01T12:00:00.000Z' },
+    });
   });
 
   it('reads a text with "&" and "=" in it', () => {

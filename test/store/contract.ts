@@ -1,5 +1,6 @@
 import type { CallResult, Page } from '../../src/vxml/model';
 import type {
+  OptOutChange,
   AdminSession,
   CallEvent,
   ConsentRecord,
@@ -1198,10 +1199,64 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         // A second STOP changes nothing and is no error.
         await store.suppress({ number: NUMBER, keyword: 'UNSUBSCRIBE', source: 'vonage', createdAt: min(1) });
         expect(await store.isSuppressed(NUMBER)).toBe(true);
-        expect(await store.unsuppress(NUMBER)).toBe(true);
+        const change = (c: Partial<OptOutChange>): OptOutChange => ({
+          number: NUMBER,
+          change: 'start',
+          keyword: 'START',
+          source: 'twilio',
+          at: min(5),
+          receivedAt: min(5),
+          forgetIdsBefore: min(0),
+          ...c,
+        });
+        expect(await store.applyOptOutChange(change({ vendorMessageId: 'SM-start' }))).toBe('applied');
         expect(await store.isSuppressed(NUMBER)).toBe(false);
-        expect(await store.unsuppress(NUMBER)).toBe(false);
-        expect(await store.unsuppress('+16175550000')).toBe(false);
+        expect(await store.applyOptOutChange(change({ number: '+16175550000', at: min(6), receivedAt: min(6) }))).toBe('applied');
+      });
+
+      it('applies an inbound STOP or START once per vendor id, and never one older than the last change', async () => {
+        const change = (c: Partial<OptOutChange>): OptOutChange => ({
+          number: NUMBER,
+          change: 'stop',
+          keyword: 'STOP',
+          source: 'twilio',
+          at: min(10),
+          receivedAt: min(10),
+          forgetIdsBefore: min(0),
+          ...c,
+        });
+        expect(await store.applyOptOutChange(change({ change: 'start', keyword: 'START', vendorMessageId: 'SM-start', at: min(5), receivedAt: min(5) }))).toBe('applied');
+        expect(await store.applyOptOutChange(change({ vendorMessageId: 'SM-stop' }))).toBe('applied');
+        expect(await store.isSuppressed(NUMBER)).toBe(true);
+        // The captured START, replayed later: same id.
+        expect(await store.applyOptOutChange(change({ change: 'start', keyword: 'START', vendorMessageId: 'SM-start', at: min(20), receivedAt: min(20) }))).toBe('duplicate');
+        expect(await store.isSuppressed(NUMBER)).toBe(true);
+        // The same id from another vendor is another text.
+        expect(await store.applyOptOutChange(change({ source: 'plivo', change: 'start', keyword: 'START', vendorMessageId: 'SM-start', at: min(8), receivedAt: min(21) }))).toBe('older');
+        // An older START (by the vendor's time) under a new id.
+        expect(await store.applyOptOutChange(change({ change: 'start', keyword: 'START', vendorMessageId: 'SM-other', at: min(9), receivedAt: min(22) }))).toBe('older');
+        expect(await store.isSuppressed(NUMBER)).toBe(true);
+        // A START sent after the STOP takes the number off; the STOP replayed does not put it back.
+        expect(await store.applyOptOutChange(change({ change: 'start', keyword: 'START', vendorMessageId: 'SM-new', at: min(30), receivedAt: min(30) }))).toBe('applied');
+        expect(await store.isSuppressed(NUMBER)).toBe(false);
+        expect(await store.applyOptOutChange(change({ vendorMessageId: 'SM-stop', at: min(31), receivedAt: min(31) }))).toBe('duplicate');
+        expect(await store.isSuppressed(NUMBER)).toBe(false);
+      });
+
+      it('orders an inbound START after a vendor-reported unsubscribe by time', async () => {
+        await store.suppress({ number: NUMBER, keyword: 'twilio-21610', source: 'twilio', createdAt: min(10) });
+        const start = { number: NUMBER, change: 'start' as const, keyword: 'START', source: 'twilio', receivedAt: min(12), forgetIdsBefore: min(0) };
+        expect(await store.applyOptOutChange({ ...start, at: min(9) })).toBe('older');
+        expect(await store.isSuppressed(NUMBER)).toBe(true);
+        expect(await store.applyOptOutChange({ ...start, at: min(11) })).toBe('applied');
+        expect(await store.isSuppressed(NUMBER)).toBe(false);
+      });
+
+      it('forgets vendor ids after their retention', async () => {
+        const start = { number: NUMBER, change: 'start' as const, keyword: 'START', source: 'twilio', vendorMessageId: 'SM-1', forgetIdsBefore: min(0) };
+        expect(await store.applyOptOutChange({ ...start, at: min(1), receivedAt: min(1) })).toBe('applied');
+        expect(await store.applyOptOutChange({ ...start, at: min(2), receivedAt: min(2) })).toBe('duplicate');
+        expect(await store.applyOptOutChange({ ...start, at: min(3), receivedAt: min(3), forgetIdsBefore: min(2) })).toBe('applied');
       });
     });
 

@@ -1,0 +1,62 @@
+import type { GatewayName } from '../../src/sms/gateway-config';
+
+/**
+ * Every vendor credential variable, set to values with the characters the encodings
+ * disagree on, and the encodings a vendor or proxy can echo them back in: shared by the
+ * gateway-level and the whole-server tests of vendor refusals.
+ */
+
+/** Values with the characters the encodings disagree on: space, !'()*~, +/=, quotes, non-ASCII. */
+export const ENV: Record<string, string> = {
+  TWILIO_ACCOUNT_SID: 'AC5ecretTwilioSid0001',
+  TWILIO_AUTH_TOKEN: "tw!lio (auth) to~ken*'02",
+  TWILIO_FROM: '+16175550000',
+  VONAGE_API_KEY: 'vonage-key-5ecret-03',
+  VONAGE_API_SECRET: 'von age/secret+é=04',
+  VONAGE_FROM: 'Acme',
+  VONAGE_SIGNATURE_SECRET: 'vonage "sig" <secret> & 05',
+  CLICKATELL_API_KEY: 'clickatell+key/06==',
+  CLICKATELL_CALLBACK_USER: 'cb-user-5ecret-07',
+  CLICKATELL_CALLBACK_PASSWORD: 'cb pass (08)!',
+  CLICKATELL_HTTP_USER: 'http-user-5ecret-09',
+  CLICKATELL_HTTP_PASSWORD: 'http pass~word!10',
+  CLICKATELL_HTTP_API_ID: '3141592611',
+  VOXEO_BOTKEY: 'voxeo botkey*12',
+  VOXEO_USER: 'voxeo-user-5ecret-13',
+  VOXEO_PASSWORD: 'voxeo(pass)word 14',
+  PLIVO_AUTH_ID: 'MA5ecretPlivoAuthId15',
+  PLIVO_AUTH_TOKEN: "plivo token'16ü",
+  PLIVO_FROM: '+16175550000',
+  SMS_WEBHOOK_SECRET: 'webhook/secret+17 ~',
+};
+
+/** Each gateway's credential variables, and the words its refusals start with. */
+export const GATEWAYS: Record<Exclude<GatewayName, 'sandbox'>, { prefix: string; credentials: string[]; basic?: [string, string][] }> = {
+  twilio: { prefix: 'Twilio', credentials: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'], basic: [['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']] },
+  vonage: { prefix: 'Vonage', credentials: ['VONAGE_API_KEY', 'VONAGE_API_SECRET', 'VONAGE_SIGNATURE_SECRET'] },
+  clickatell: {
+    prefix: 'Clickatell',
+    credentials: ['CLICKATELL_API_KEY', 'CLICKATELL_CALLBACK_USER', 'CLICKATELL_CALLBACK_PASSWORD'],
+    basic: [['CLICKATELL_CALLBACK_USER', 'CLICKATELL_CALLBACK_PASSWORD']],
+  },
+  'clickatell-http': { prefix: 'Clickatell', credentials: ['CLICKATELL_HTTP_USER', 'CLICKATELL_HTTP_PASSWORD', 'CLICKATELL_HTTP_API_ID'] },
+  voxeo: { prefix: 'Voxeo', credentials: ['VOXEO_BOTKEY', 'VOXEO_USER', 'VOXEO_PASSWORD'], basic: [['VOXEO_USER', 'VOXEO_PASSWORD']] },
+  plivo: { prefix: 'Plivo', credentials: ['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN'], basic: [['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN']] },
+  webhook: { prefix: 'gateway', credentials: ['SMS_WEBHOOK_SECRET'] },
+};
+
+/** The encodings a credential travels in, written out here rather than taken from the code under test. */
+export const ENCODINGS: Record<string, (value: string) => string> = {
+  raw: (v) => v,
+  uri: (v) => encodeURIComponent(v),
+  'uri, lower-case hex': (v) => encodeURIComponent(v).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()),
+  form: (v) => new URLSearchParams({ v }).toString().slice(2),
+  json: (v) => JSON.stringify(v).slice(1, -1),
+  base64: (v) => Buffer.from(v).toString('base64'),
+};
+/** Base64 of a longer blob the credential sits in, starting 1 or 2 bytes into a 3-byte group. */
+export const BLOBS: Record<string, (value: string) => string> = {
+  'inside base64, 1 byte in': (v) => Buffer.from(`\u0001${v}\u0002`).toString('base64'),
+  'inside base64, 2 bytes in': (v) => Buffer.from(`\u0001\u0001${v}\u0002\u0002`).toString('base64'),
+};
+
