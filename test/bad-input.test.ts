@@ -99,6 +99,14 @@ describe('the start document', () => {
     expect(res.text).toContain(`expr="'unavailable'"`);
   });
 
+  it('stores at most 64 characters of the platform call id, however long the one sent', async () => {
+    const longId = `cvp-${'x'.repeat(250)}`;
+    const res = await request(http).get(`/vxml/start?${new URLSearchParams({ dnis: '+18005550100', ani: '6175551234', callid: longId })}`);
+    await expectPoliteDocument(res);
+    const id = /[?&]call=([^&"]+)/.exec(res.text.replace(/&amp;/g, '&'))?.[1] ?? '';
+    expect((await server.store.getCall(id))?.platformCallId).toBe(longId.slice(0, 64));
+  });
+
   it('still offers when the valid values come with junk ones', async () => {
     const res = await request(http).get('/vxml/start?dnis=tel:%2B18005550100&dnis=junk&ani=%FF%FE6175551234&foo=%00');
     await expectPoliteDocument(res);

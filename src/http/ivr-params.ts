@@ -24,6 +24,14 @@ function firstText(value: unknown): string | undefined {
   return undefined;
 }
 
+/** The IVR platform's own call id is kept for support and links: no platform needs more. */
+export const MAX_PLATFORM_CALL_ID_LENGTH = 64;
+
+/** The platform's call id, cut to MAX_PLATFORM_CALL_ID_LENGTH (stored with every call). */
+export function platformCallIdParam(req: Request): string {
+  return ivrParam(req, 'callid').slice(0, MAX_PLATFORM_CALL_ID_LENGTH);
+}
+
 export function modeParam(req: Request): IntegrationMode {
   return ivrParam(req, 'mode').toLowerCase() === 'subdialog' ? 'subdialog' : 'goto';
 }

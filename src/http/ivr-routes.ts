@@ -4,7 +4,7 @@ import type { DeflectionService, StepRequest } from '../deflection/service';
 import { holdToneWav } from '../vxml/hold-tone';
 import type { Page } from '../vxml/model';
 import { PageRenderer } from '../vxml/render-cache';
-import { ivrParam, modeParam } from './ivr-params';
+import { ivrParam, modeParam, platformCallIdParam } from './ivr-params';
 import { allowedSources, requireSharedSecret, type IvrAccess } from './security/ivr-access';
 import type { IvrAccessSettings } from './security/settings';
 
@@ -56,7 +56,7 @@ export function ivrRoutes(service: DeflectionService, log: Logger, settings: Ivr
     const page = await service.start({
       dnis: ivrParam(req, 'dnis'),
       ani: ivrParam(req, 'ani'),
-      platformCallId: ivrParam(req, 'callid'),
+      platformCallId: platformCallIdParam(req),
       mode: modeParam(req),
     });
     sendPage(res, page);
