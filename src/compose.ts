@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { createAvailabilityCheck } from './availability/create';
+import { engagementUrl } from './availability/liveperson';
 import type { AvailabilityCheck } from './availability/port';
 import type { CampaignCatalog, CampaignCheck } from './campaigns/catalog';
 import { FileCampaignCatalog } from './campaigns/file-catalog';
@@ -18,6 +19,8 @@ import type { LineTypeLookup } from './lookup/port';
 import { TwilioLineTypeLookup } from './lookup/twilio-lookup';
 import { Readiness } from './observability/health-routes';
 import { Metrics } from './observability/metrics';
+import { OutboundClient } from './outbound/client';
+import { OutboundPolicy, type Resolver } from './outbound/policy';
 import { Dispatcher } from './outbox/dispatcher';
 import { BuiltinShortener, SHORT_CODE_LENGTH } from './shortener/builtin';
 import { createGateways } from './sms/create-gateway';
@@ -54,6 +57,8 @@ export interface Overrides {
   random?: () => number;
   /** How often the outbox polls for due messages (tests make it fast). */
   outboxPollMs?: number;
+  /** Resolves host names for campaign URLs (tests: names without a network, DNS rebinding). */
+  resolve?: Resolver;
 }
 
 /** What the storage choice needs from the environment, and the call flow needs of it. */
@@ -69,7 +74,8 @@ interface Environment {
 function environment(config: Config, overrides: Overrides): Environment {
   const gateways: Map<string, SmsGateway> = createGateways(config);
   for (const g of [...(overrides.gateways ?? []), ...(overrides.gateway ? [overrides.gateway] : [])]) gateways.set(g.name, g);
-  const availability = new AvailabilityChecks(config.campaignSecrets);
+  const outbound = new OutboundClient(new OutboundPolicy(config.outbound, overrides.resolve));
+  const availability = new AvailabilityChecks(config.campaignSecrets, outbound);
   return {
     gateways,
     defaultGateway: overrides.gateway?.name ?? config.smsGateway,
@@ -193,14 +199,21 @@ function wire(
 
 /**
  * Each campaign's availability check, built once per campaign version when the campaign
- * is checked, so a campaign naming an unset {secret:NAME} is refused before any call.
+ * is checked, so a campaign naming an unset {secret:NAME}, or a URL the outbound policy
+ * refuses on its face (an internal IP address), is refused before any call.
  */
 class AvailabilityChecks {
   private readonly checks = new WeakMap<Campaign, AvailabilityCheck | undefined>();
 
-  constructor(private readonly secrets: Config['campaignSecrets']) {}
+  constructor(
+    private readonly secrets: Config['campaignSecrets'],
+    private readonly outbound: OutboundClient,
+  ) {}
 
   problems(campaign: Campaign): string[] {
+    const url = availabilityUrl(campaign.availability);
+    const refused = url && this.outbound.policy.problemWith(url.value);
+    if (refused) return [`availability.${url.field}: ${refused}`];
     try {
       this.of(campaign);
       return [];
@@ -210,9 +223,16 @@ class AvailabilityChecks {
   }
 
   of(campaign: Campaign): AvailabilityCheck | undefined {
-    if (!this.checks.has(campaign)) this.checks.set(campaign, createAvailabilityCheck(campaign.availability, this.secrets));
+    if (!this.checks.has(campaign)) this.checks.set(campaign, createAvailabilityCheck(campaign.availability, this.secrets, this.outbound));
     return this.checks.get(campaign);
   }
+}
+
+/** The URL a campaign's availability check requests, and the field that gives it. */
+function availabilityUrl(settings: Campaign['availability']): { field: string; value: string } | undefined {
+  if (settings.kind === 'http') return { field: 'url', value: settings.url };
+  if (settings.kind === 'liveperson') return { field: settings.baseUrl ? 'baseUrl' : 'domain', value: engagementUrl(settings) };
+  return undefined;
 }
 
 function lineTypeLookup(settings: NonNullable<Config['lineTypeLookup']>): LineTypeLookup {

@@ -49,6 +49,10 @@ describe('loadConfig defaults', () => {
     expect(config.logLevel).toBe('info');
   });
 
+  it('lets campaign URLs reach no internal host', () => {
+    expect(config.outbound).toEqual({ allowedHosts: [] });
+  });
+
   it('ignores variables it does not know (the rest of the environment)', () => {
     expect(loadConfig({ PATH: '/usr/bin', HOME: '/root', NODE_ENV: 'production' }, CWD)).toEqual(config);
   });
@@ -73,6 +77,7 @@ describe('loadConfig with values set', () => {
         IVR_SHARED_SECRET: 'ivr-shared-secret-0123',
         IVR_SECRET_PARAM: 'token',
         SHORT_LINK_RATE_LIMIT: '0',
+        OUTBOUND_ALLOWED_HOSTS: 'Staffing.Internal.example, 127.0.0.1, [::1]',
         SMS_GATEWAY: 'sandbox',
         SANDBOX_FAIL_NUMBERS: '+16175550100',
         CALL_TTL_MINUTES: '15',
@@ -133,6 +138,7 @@ describe('loadConfig with values set', () => {
         },
         shortLinkRateLimit: 0,
       },
+      outbound: { allowedHosts: ['staffing.internal.example', '127.0.0.1', '::1'] },
     });
   });
 
@@ -267,6 +273,7 @@ describe('loadConfig refuses invalid values, naming the variable', () => {
     ['CALL_TTL_MINUTES', 'an hour', 'not a number'],
     ['LOG_LEVEL', 'verbose', 'not a pino level'],
     ['SMS_GATEWAY', 'twilio', 'not a known gateway'],
+    ['OUTBOUND_ALLOWED_HOSTS', 'http://staffing.internal:8080', 'a URL, not a host'],
   ];
 
   it.each(cases)('%s=%j (%s)', (name, value) => {

@@ -34,7 +34,8 @@ beforeEach(() => {
 });
 
 function start(campaigns: CampaignInput[] = [campaign()], env: Record<string, string> = {}): TestServer {
-  server = startTestServer({ campaigns, env, now: () => clock });
+  // The fake endpoints listen on 127.0.0.1, as an operator testing locally would allow.
+  server = startTestServer({ campaigns, env: { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', ...env }, now: () => clock });
   return server;
 }
 
@@ -276,7 +277,7 @@ describe('LivePerson IVR Engagement API', () => {
     expect(caller.isQuestion()).toBe(true);
     expect((await eventsOf(srv, callIdOf(caller)))[1]?.detail).toEqual({
       availability: 'error',
-      availabilityError: 'LivePerson answered HTTP 500: Internal error (internalCode 1003)',
+      availabilityError: 'LivePerson answered HTTP 500',
     });
     await acceptAndConfirm(caller);
     const [message] = await messagesOf(srv);

@@ -1,4 +1,4 @@
-import { callVendor, type VendorReply } from '../sms/vendor-http';
+import type { OutboundClient, OutboundReply } from '../outbound/client';
 import type { AvailabilityAnswer } from './port';
 
 /** What the remote availability checks (LivePerson, any JSON endpoint) share. */
@@ -10,20 +10,21 @@ export interface RemoteRequest {
   body?: string;
 }
 
-export type RemoteResult = { ok: true; reply: VendorReply } | { ok: false; detail: string };
+export type RemoteResult = { ok: true; reply: OutboundReply } | { ok: false; detail: string };
 
 /**
- * One request bounded by the campaign's timeout and the caller's signal. callVendor words
- * every abort as a send timeout; here it matters whose abort it was, because a timeout is
- * the endpoint's fault (worth caching) and the caller hanging up is not.
+ * One request, under the outbound policy, bounded by the campaign's timeout and the
+ * caller's signal. It matters whose abort it was: a timeout is the endpoint's fault (worth
+ * caching) and the caller hanging up is not. Failures are described in our words (a
+ * category, an error code), never with the remote host's.
  */
-export async function askWithin(request: RemoteRequest, timeoutMs: number, signal: AbortSignal): Promise<RemoteResult> {
+export async function askWithin(client: OutboundClient, request: RemoteRequest, timeoutMs: number, signal: AbortSignal): Promise<RemoteResult> {
   const deadline = AbortSignal.timeout(timeoutMs);
-  const call = await callVendor({ ...request, signal: AbortSignal.any([signal, deadline]) });
+  const call = await client.request({ ...request, signal: AbortSignal.any([signal, deadline]) });
   if (call.ok) return call;
   if (signal.aborted) return { ok: false, detail: 'the caller stopped waiting' };
   if (deadline.aborted) return { ok: false, detail: `no answer within ${timeoutMs} ms` };
-  return { ok: false, detail: 'detail' in call.outcome ? call.outcome.detail : 'network failure' };
+  return { ok: false, detail: call.detail };
 }
 
 /**
@@ -51,4 +52,10 @@ export function seconds(value: unknown): number | undefined {
 
 export function failed(detail: string): AvailabilityAnswer {
   return { kind: 'error', detail };
+}
+
+/** A status outside 2xx: the status alone (the body is the remote host's to write, not ours to repeat). */
+export function statusDetail(reply: OutboundReply, prefix = 'HTTP'): string {
+  const redirect = reply.status >= 300 && reply.status < 400 ? ' (redirects are not followed)' : '';
+  return `${prefix} ${reply.status}${redirect}`;
 }

@@ -26,20 +26,11 @@ export function resolveSecrets(value: string, secrets: Secrets): string {
   });
 }
 
-export interface ResolvedHeaders {
-  headers: Record<string, string>;
-  /** The secret values now sitting in those headers, for redact(). */
-  secretValues: string[];
-}
-
-export function resolveHeaders(headers: Readonly<Record<string, string>>, secrets: Secrets): ResolvedHeaders {
+/** The headers with every {secret:NAME} replaced by its value. */
+export function resolveHeaders(headers: Readonly<Record<string, string>>, secrets: Secrets): Record<string, string> {
   const resolved: Record<string, string> = {};
-  const secretValues = new Set<string>();
-  for (const [name, value] of Object.entries(headers)) {
-    resolved[name] = resolveSecrets(value, secrets);
-    for (const secret of secretNamesIn(value)) if (secrets[secret]) secretValues.add(secrets[secret]);
-  }
-  return { headers: resolved, secretValues: [...secretValues] };
+  for (const [name, value] of Object.entries(headers)) resolved[name] = resolveSecrets(value, secrets);
+  return resolved;
 }
 
 /**

@@ -16,8 +16,35 @@ export function isAbsoluteHttpUrl(value: unknown): value is string {
 const absoluteHttpUrl = z.string().refine(isAbsoluteHttpUrl, 'must be an absolute http(s) URL');
 
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name');
+
+/**
+ * Headers that carry credentials, by name: the standard ones and anything named like a
+ * key, token, secret or password (X-Api-Key, X-Auth-Token, Ocp-Apim-Subscription-Key...).
+ */
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$|key|token|secret|passw|auth|session|credential|signature/i;
+const SECRET = String.raw`\{secret:[A-Za-z0-9_]+\}`;
+/** "{secret:NAME}", after an optional scheme ("Bearer {secret:NAME}"), or cookies "name={secret:NAME}; ...". */
+const SECRET_ONLY = new RegExp(String.raw`^(?:(?:[A-Za-z][A-Za-z0-9._-]*\s+)?${SECRET}|[^=;\s]+=${SECRET}(?:;\s*[^=;\s]+=${SECRET})*)$`);
+
+/** True when a credential header holds a value of its own rather than naming a secret. */
+export function isLiteralCredential(name: string, value: string): boolean {
+  return CREDENTIAL_HEADER.test(name) && !SECRET_ONLY.test(value.trim());
+}
+
 const headers = z
   .record(headerName, z.string().max(4096).refine((v) => !/[\r\n]/.test(v), 'must not contain line breaks'))
+  .superRefine((record, ctx) => {
+    for (const [name, value] of Object.entries(record)) {
+      // The message never repeats the value: it is the credential.
+      if (isLiteralCredential(name, value)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `carries a credential: write {secret:NAME} (optionally after a scheme, "Bearer {secret:NAME}") and set CAMPAIGN_SECRET_NAME in the environment`,
+        });
+      }
+    }
+  })
   .default({});
 
 /** Settings every remote check shares. */

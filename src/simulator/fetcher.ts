@@ -1,6 +1,7 @@
 import axios from 'axios';
 import { CookieJar } from 'tough-cookie';
 import { VxmlEvent } from './events';
+import { CallEnded } from './signals';
 import type { TranscriptEntry } from './types';
 
 export interface FetchRequest {
@@ -31,10 +32,16 @@ const MAX_BYTES = 5 * 1024 * 1024;
 export class CallFetcher {
   private readonly jar = new CookieJar();
 
-  /** ownHeaders go with every request to their origin, and to no other. */
+  /**
+   * ownHeaders go with every request to their origin, and to no other. With confineTo,
+   * a URL of any other origin (a link, a redirect, a campaign's return URL) is not fetched:
+   * the call ends there, showing it (the console's simulator runs on the server, where
+   * such a fetch would reach whatever the server can reach).
+   */
   constructor(
     private readonly record: (entry: TranscriptEntry) => void,
     private readonly ownHeaders?: { origin: string; headers: Readonly<Record<string, string>> },
+    private readonly confineTo?: string,
   ) {}
 
   async fetch(request: FetchRequest): Promise<FetchResult> {
@@ -43,6 +50,7 @@ export class CallFetcher {
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const started = performance.now();
       const { target, body, contentType } = encode(url, method, fields, request.enctype);
+      this.stopOutside(method, target);
       const cookie = await this.jar.getCookieString(target);
       let response;
       try {
@@ -89,6 +97,14 @@ export class CallFetcher {
       return { url: target, text: String(response.data ?? ''), contentType: String(response.headers['content-type'] ?? '') };
     }
     throw new VxmlEvent('error.badfetch', `${request.url}: more than ${MAX_REDIRECTS} redirects`);
+  }
+
+  /** Ends the call, unfetched, at a URL outside confineTo (a URL that does not parse is outside too). */
+  private stopOutside(method: 'GET' | 'POST', target: string): void {
+    if (this.confineTo === undefined) return;
+    if (URL.canParse(target) && new URL(target).origin === this.confineTo) return;
+    this.record({ kind: 'fetch', method, url: target, ms: 0, error: 'not fetched: outside this server' });
+    throw new CallEnded('left-origin', { message: `the call goes on to ${target}, outside this server: the simulator stops here` });
   }
 }
 

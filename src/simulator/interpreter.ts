@@ -17,7 +17,8 @@ const DEFAULT_MAX_STEPS = 2_000;
 /** Events raised while handling events: a handler that rethrows forever ends the call. */
 const MAX_EVENT_CHAIN = 25;
 const MAX_SUBDIALOG_DEPTH = 20;
-const NORMAL_ENDINGS: ReadonlySet<EndReason> = new Set(['exit', 'disconnect', 'document-end', 'hangup', 'return']);
+// left-origin: the documents handed the call on (a campaign's return URL), as they meant to.
+const NORMAL_ENDINGS: ReadonlySet<EndReason> = new Set(['exit', 'disconnect', 'document-end', 'hangup', 'return', 'left-origin']);
 
 /** Where an event is being handled: the elements whose catches apply and the scope chain. */
 interface EventPlace {
@@ -48,7 +49,7 @@ export class Interpreter {
   constructor(private readonly options: SimulationOptions) {
     this.sandbox = new Sandbox(options.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS);
     this.channel = new CallChannel(this.sandbox, options.onEntry);
-    this.fetcher = new CallFetcher((entry) => this.channel.record(entry), startOriginHeaders(options));
+    this.fetcher = new CallFetcher((entry) => this.channel.record(entry), startOriginHeaders(options), options.confineTo);
     this.content = new ExecutableContent(this.sandbox, this.channel, this.fetcher, options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS);
     this.session = this.sandbox.newScope({ connection: this.sandbox.toRealm(connectionInfo(options)) });
   }

@@ -54,6 +54,7 @@ const END_REASONS: Record<EndReason, true> = {
   error: true,
   'input-exhausted': true,
   aborted: true,
+  'left-origin': true,
 };
 
 const callerInput = z.string().transform((token, ctx): CallerInput => {

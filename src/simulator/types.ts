@@ -47,7 +47,9 @@ export type EndReason =
   /** The script of inputs ran out while the browser was listening. */
   | 'input-exhausted'
   /** The engine stopped the call: step limit, a script timeout it could not recover from. */
-  | 'aborted';
+  | 'aborted'
+  /** The documents sent the call to a URL outside confineTo (a campaign's return URL): not fetched. */
+  | 'left-origin';
 
 export type TranscriptEntry =
   | { kind: 'fetch'; method: 'GET' | 'POST'; url: string; status?: number; ms: number; error?: string; body?: string }
@@ -90,6 +92,11 @@ export interface SimulationOptions {
    * documents may send the call on to other hosts, which must not get them.
    */
   headers?: Readonly<Record<string, string>>;
+  /**
+   * An origin (scheme://host:port) the call may not leave: a URL elsewhere is shown and
+   * not fetched, and the call ends with "left-origin". Unset: any URL is fetched (the CLI).
+   */
+  confineTo?: string;
   inputs: InputSource;
   /** Called for every transcript entry as it happens (interactive front ends). */
   onEntry?: (entry: TranscriptEntry) => void;

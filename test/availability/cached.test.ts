@@ -2,6 +2,7 @@ import { CachedAvailability } from '../../src/availability/cached';
 import { createAvailabilityCheck } from '../../src/availability/create';
 import type { AvailabilityCheck, AvailabilityRequest } from '../../src/availability/port';
 import { AvailabilitySettings } from '../../src/availability/settings';
+import { localOutbound } from '../helpers/outbound';
 import { json, startFakeServer, type FakeServer } from '../fakes/fake-server';
 import { LP_ACCOUNT_ID, lpAvailable, lpError, lpHang, lpNotAvailable, startFakeLivePerson, type FakeLivePerson } from '../fakes/liveperson';
 
@@ -32,7 +33,7 @@ describe('CachedAvailability over LivePerson (requests counted at the fake)', ()
 
   function liveperson(extra: Record<string, unknown> = {}): AvailabilityCheck {
     const settings = AvailabilitySettings.parse({ kind: 'liveperson', accountId: LP_ACCOUNT_ID, baseUrl: fake.url, cacheSeconds: 10, ...extra });
-    return createAvailabilityCheck(settings, {}, clock.now)!;
+    return createAvailabilityCheck(settings, {}, localOutbound(), clock.now)!;
   }
 
   it('reuses Not Available for other callers until cacheSeconds pass', async () => {
@@ -134,7 +135,7 @@ describe('CachedAvailability over a JSON endpoint', () => {
 
   it('reuses an available answer that carries no chat URL', async () => {
     const settings = AvailabilitySettings.parse({ kind: 'http', url: `${fake.url}/open`, availablePath: 'open', cacheSeconds: 30 });
-    const check = createAvailabilityCheck(settings, {}, clock.now)!;
+    const check = createAvailabilityCheck(settings, {}, localOutbound(), clock.now)!;
 
     expect(await check.check(REQUEST, signal())).toEqual({ kind: 'available' });
     expect(await check.check(REQUEST, signal())).toEqual({ kind: 'available' });
@@ -155,7 +156,7 @@ describe('CachedAvailability on its own', () => {
 
 describe('createAvailabilityCheck', () => {
   it('makes no check for a static campaign', () => {
-    expect(createAvailabilityCheck({ kind: 'static' }, {})).toBeUndefined();
+    expect(createAvailabilityCheck({ kind: 'static' }, {}, localOutbound())).toBeUndefined();
   });
 
   it('refuses a campaign whose header names an unset secret', () => {
@@ -165,6 +166,6 @@ describe('createAvailabilityCheck', () => {
       availablePath: 'open',
       headers: { Authorization: 'Bearer {secret:STAFFING}' },
     });
-    expect(() => createAvailabilityCheck(settings, {})).toThrow(/STAFFING/);
+    expect(() => createAvailabilityCheck(settings, {}, localOutbound())).toThrow(/STAFFING/);
   });
 });

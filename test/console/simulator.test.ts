@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { startFakeServer } from '../fakes/fake-server';
 import { campaign, type TestServer } from '../helpers/server';
 import { signIn, startConsole, type Admin } from './helpers';
 
@@ -176,6 +177,24 @@ describe('console call simulator', () => {
       const offer = await api('post', '/calls', { dnis: '+18005550100', ani: '+16175550002' });
       const end = await api('post', `/calls/${offer.body.id}/input`, { input: '2' });
       expect(end.body).toMatchObject({ state: 'ended', outcome: { values: { status: 'declined', reason: 'caller-declined' } }, messages: [] });
+    });
+
+    it('stops at a return URL outside this server and shows it, without fetching it', async () => {
+      // The return URL points at a host only the server can reach (an internal service here).
+      const internal = await startFakeServer(() => ({ status: 200, headers: { 'content-type': 'text/xml' }, body: '<vxml version="2.1"><form><block>internal-secret-4417</block></form></vxml>' }));
+      try {
+        const returnUrl = `${internal.url}/latest/meta-data/?from=ivr`;
+        await server.campaigns.create(campaign({ id: 'handback', name: 'Hand back', dnis: ['+1 800 555 0122'], onHandBack: { action: 'goto', url: returnUrl } }));
+        const offer = await api('post', '/calls', { dnis: '+18005550122', ani: '+16175550005' });
+        const end = await api('post', `/calls/${offer.body.id}/input`, { input: '2' });
+
+        expect(end.body).toMatchObject({ state: 'ended', outcome: { reason: 'left-origin', normal: true, message: expect.stringContaining(returnUrl) } });
+        expect(end.body.entries).toContainEqual(expect.objectContaining({ kind: 'fetch', method: 'GET', url: expect.stringContaining(returnUrl), error: 'not fetched: outside this server' }));
+        expect(internal.requests).toHaveLength(0);
+        expect(JSON.stringify(end.body)).not.toContain('internal-secret-4417');
+      } finally {
+        await internal.close();
+      }
     });
 
     it('hands back an unknown number at once', async () => {

@@ -101,6 +101,7 @@ function environment(vendor: string, hash: string): Record<string, string> {
     LOOKUP_TWILIO_AUTH_TOKEN: S.lookupToken,
     LOOKUP_TWILIO_BASE_URL: vendor,
     CAMPAIGN_SECRET_AVAIL: S.availabilityToken,
+    OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
   };
 }
 

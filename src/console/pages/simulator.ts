@@ -79,9 +79,12 @@ export function simulatorPages(router: Router, { store, catalog, log, liveCalls:
     if (!body) return;
     // The platform call id our server records and passes on to the chat link as {callId}.
     const callId = `sim-${randomBytes(6).toString('hex')}`;
-    const url = `${ownServer(req)}/vxml/start?${new URLSearchParams({ dnis: body.dnis, ani: body.ani, callid: callId })}`;
+    const origin = ownServer(req);
+    const url = `${origin}/vxml/start?${new URLSearchParams({ dnis: body.dnis, ani: body.ani, callid: callId })}`;
     const headers = { [SIMULATOR_HEADER]: simulatorKey };
-    const step = await answerErrors(res, () => calls.start({ url, dnis: body.dnis, ani: body.ani, callId, headers }));
+    // A campaign's return URL (or any link in the documents) is the IVR's to fetch, not
+    // this server's: the call stops there and the page shows where it would have gone.
+    const step = await answerErrors(res, () => calls.start({ url, dnis: body.dnis, ani: body.ani, callId, headers, confineTo: origin }));
     if (!step) return;
     log.info({ user: currentSession(res).user, id: step.id, callId }, 'console: simulated call started');
     res.status(201).json(await stepJson(step, store, log));
