@@ -140,13 +140,20 @@ describe('a host name that resolves to an internal address', () => {
   });
 
   it('fails DNS rebinding: a name that answered a public address before answers 127.0.0.1 at the next connection, which is refused', async () => {
-    // A public address for the first question (an admin's check, a first call), loopback after.
+    // A public address for the first question (an admin checking the name before saving),
+    // loopback after. The test asks that first question itself: a connection to a public
+    // address would leave this machine.
     const resolve = resolverOf((_host, asked) => (asked === 1 ? '93.184.216.34' : '127.0.0.1'));
     const srv = start({ campaigns: [checking(`http://rebind.acme.test:${port()}/staff`, { onError: 'offer' })], resolve });
+    const firstAnswer = await new Promise<LookupAddress[]>((done, fail) =>
+      resolve('rebind.acme.test', { all: true }, (err, addresses) => (err ? fail(err) : done(addresses))),
+    );
+    expect(firstAnswer).toEqual([{ address: '93.184.216.34', family: 4 }]);
 
     await anonymousCall(srv, 'rebind-1');
     await anonymousCall(srv, 'rebind-2');
-    expect(resolve.asked).toBe(2);
+    // Every connection asked again, and got the internal address: never reused from before.
+    expect(resolve.asked).toBe(3);
     expect(internal.requests).toHaveLength(0);
     expect(await startEventDetail(srv)).toEqual({
       availability: 'error',
