@@ -13,6 +13,7 @@ import { OfferRules } from './deflection/offer-rules';
 import { DeflectionService } from './deflection/service';
 import { createApp } from './http/app';
 import { answerIvrParseErrors } from './http/client-errors';
+import { boundedServer } from './http/security/connections';
 import { CachedLineTypeLookup } from './lookup/cached';
 import type { LineTypeLookup } from './lookup/port';
 import { TwilioLineTypeLookup } from './lookup/twilio-lookup';
@@ -171,12 +172,11 @@ function wire(
   // Messages left queued by a previous run (a crash, a restart) go out now.
   dispatcher.start();
   const listen = (port: number, host?: string): HttpServer => {
-    const http = host ? app.listen(port, host) : app.listen(port);
-    // A platform gives up on a document after its fetchtimeout (seconds): a request still
-    // arriving after 30 s (a stalled or hostile client) only holds a connection. Node's
-    // defaults are 300 s for the request and 60 s for its headers.
-    http.requestTimeout = 30_000;
-    http.headersTimeout = 20_000;
+    // Stalled and half-open clients are timed out and destroyed (HTTP_*_TIMEOUT_MS,
+    // HTTP_MAX_CONNECTIONS): they cannot hold descriptors for ever.
+    const http = boundedServer(app, config.connections);
+    if (host) http.listen(port, host);
+    else http.listen(port);
     answerIvrParseErrors(http, (mode) => renderPage(service.errorPage(mode)), log);
     return http;
   };
