@@ -19,9 +19,10 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** The default settings unless `env` says otherwise: no platform networks (the helper's own default). */
 function start(env: Record<string, string> = {}) {
   const { log, lines } = captureLog();
-  server = startTestServer({ env, log });
+  server = startTestServer({ env: { IVR_ALLOWED_CIDRS: '', ...env }, log });
   return { srv: server, lines };
 }
 
@@ -111,9 +112,9 @@ describe("the platform's networks (IVR_ALLOWED_CIDRS)", () => {
     expect(lines.some((l) => l.msg === 'rate limit reached' && l.limit === 'IVR_PLATFORM_SEND_RATE_LIMIT')).toBe(true);
   });
 
-  it('with the defaults, carry a busy platform: 300 calls in a burst all texted', async () => {
+  it('with the defaults, carry a busy platform: 100 calls in a burst all texted (ten times the budget of any other address)', async () => {
     const { srv } = start({ IVR_ALLOWED_CIDRS: '127.0.0.0/8, ::1' });
-    await Promise.all(Array.from({ length: 300 }, async (_, i) => expect((await pump(srv, i)).status).toBe(200)));
-    expect(await textsSent(srv)).toBe(300);
-  });
+    await Promise.all(Array.from({ length: 100 }, async (_, i) => expect((await pump(srv, i)).status).toBe(200)));
+    expect(await textsSent(srv)).toBe(100);
+  }, 120_000);
 });
