@@ -14,6 +14,7 @@ import { DeflectionService } from './deflection/service';
 import { createApp } from './http/app';
 import { answerIvrParseErrors } from './http/client-errors';
 import { boundedServer } from './http/security/connections';
+import { ivrDoorOpen } from './http/security/ivr-door';
 import { CachedLineTypeLookup } from './lookup/cached';
 import type { LineTypeLookup } from './lookup/port';
 import { TwilioLineTypeLookup } from './lookup/twilio-lookup';
@@ -167,7 +168,7 @@ function wire(
     ...(overrides.random ? { random: overrides.random } : {}),
   });
   const liveCalls = new LiveCalls();
-  const readiness = new Readiness({ store, campaigns, gateways, defaultGateway });
+  const readiness = new Readiness({ store, campaigns, gateways, defaultGateway, ivrOpen: ivrDoorOpen(config.host, config.security.ivrAccess), now });
   const app = createApp({ service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, console: config.console, security: config.security, liveCalls, log, now, metrics, metricsToken: config.metricsToken, readiness });
   // Messages left queued by a previous run (a crash, a restart) go out now.
   dispatcher.start();

@@ -132,6 +132,12 @@ const MIGRATIONS: string[] = [
      expires_at text COLLATE "C" NOT NULL
    );
    CREATE INDEX admin_sessions_expires ON admin_sessions (expires_at);`,
+  // Readiness writes this one row (probeWrite): a database that can read but not write
+  // (disk full, read-only, a failed-over standby) fails every call, and must say so.
+  `CREATE TABLE readiness_probe (
+     id integer PRIMARY KEY CHECK (id = 1),
+     checked_at text COLLATE "C" NOT NULL
+   );`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

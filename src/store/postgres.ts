@@ -466,6 +466,13 @@ export class PgStore implements Store {
     return { queued: row!.queued as number, oldestCreatedAt: (row!.oldest as string | null) ?? null };
   }
 
+  async probeWrite(at: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO readiness_probe (id, checked_at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET checked_at = EXCLUDED.checked_at`,
+      [at],
+    );
+  }
+
   async suppress(entry: Suppression): Promise<void> {
     await this.pool.query(
       `INSERT INTO suppressions (number, keyword, source, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (number) DO NOTHING`,
