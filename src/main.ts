@@ -66,15 +66,17 @@ async function main(): Promise<void> {
   });
 
   const shutdown = (signal: string) => {
-    log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing the requests and sends in flight');
+    // SIGINT is someone at a terminal (Ctrl-C): no load balancer to tell, so no drain.
+    const times = { drainMs: signal === 'SIGTERM' ? config.shutdownDrainMs : 0, graceMs: config.shutdownGraceMs };
+    log.info({ signal, ...times }, 'shutting down: finishing the requests and sends in flight');
     // A last resort if something hangs past the grace period: exit, leaving the outbox's
     // leases to run out (nothing is lost, a text may be sent twice).
     setTimeout(() => {
       log.error('shutdown did not finish in time: exiting');
       process.exit(1);
-    }, config.shutdownGraceMs + 5_000).unref();
+    }, times.drainMs + times.graceMs + 5_000).unref();
     const closable = { drain: () => server.readiness.drain(), close: server.close };
-    shutDownGracefully(http, closable, config.shutdownGraceMs, log).then(
+    shutDownGracefully(http, closable, times, log).then(
       () => process.exit(0),
       (err: Error) => {
         log.error({ err }, 'shutdown failed');
