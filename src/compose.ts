@@ -14,6 +14,8 @@ import { OfferRules } from './deflection/offer-rules';
 import { DeflectionService } from './deflection/service';
 import { createApp } from './http/app';
 import { answerIvrParseErrors } from './http/client-errors';
+import { boundedServer } from './http/security/connections';
+import { ivrDoorOpen } from './http/security/ivr-door';
 import { CachedLineTypeLookup } from './lookup/cached';
 import type { LineTypeLookup } from './lookup/port';
 import { TwilioLineTypeLookup } from './lookup/twilio-lookup';
@@ -172,17 +174,16 @@ function wire(
     ...(overrides.random ? { random: overrides.random } : {}),
   });
   const liveCalls = new LiveCalls();
-  const readiness = new Readiness({ store, campaigns, gateways, defaultGateway });
+  const readiness = new Readiness({ store, campaigns, gateways, defaultGateway, ivrOpen: ivrDoorOpen(config.host, config.security.ivrAccess), now });
   const app = createApp({ service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, console: config.console, security: config.security, liveCalls, log, now, metrics, metricsToken: config.metricsToken, readiness });
   // Messages left queued by a previous run (a crash, a restart) go out now.
   dispatcher.start();
   const listen = (port: number, host?: string): HttpServer => {
-    const http = host ? app.listen(port, host) : app.listen(port);
-    // A platform gives up on a document after its fetchtimeout (seconds): a request still
-    // arriving after 30 s (a stalled or hostile client) only holds a connection. Node's
-    // defaults are 300 s for the request and 60 s for its headers.
-    http.requestTimeout = 30_000;
-    http.headersTimeout = 20_000;
+    // Stalled and half-open clients are timed out and destroyed (HTTP_*_TIMEOUT_MS,
+    // HTTP_MAX_CONNECTIONS): they cannot hold descriptors for ever.
+    const http = boundedServer(app, config.connections);
+    if (host) http.listen(port, host);
+    else http.listen(port);
     answerIvrParseErrors(http, (mode) => renderPage(service.errorPage(mode)), log);
     return http;
   };

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parsePasswordHash, type PasswordHash } from './console/password';
 import { GATEWAY_NAMES, GatewayEnvShape, gatewaySettingsFrom, type GatewayName, type GatewaySettings } from './sms/gateway-config';
+import { ConnectionEnvShape, connectionSettingsFrom, type ConnectionSettings } from './http/security/connections';
+import { ivrDoorProblem } from './http/security/ivr-door';
 import { SecurityEnvShape, securitySettingsFrom, type SecuritySettings } from './http/security/settings';
 import { OutboundEnvShape, outboundSettingsFrom, type OutboundSettings } from './outbound/settings';
 
@@ -43,6 +45,10 @@ export interface Config {
   security: SecuritySettings;
   /** Which internal hosts campaign URLs (availability checks) may reach anyway. */
   outbound: OutboundSettings;
+  /** Timeouts and the connection limit of the HTTP server. */
+  connections: ConnectionSettings;
+  /** After SIGTERM, how long /readyz answers 503 draining (requests still served) before the listener closes. */
+  shutdownDrainMs: number;
   /** How long SIGTERM waits for requests and sends in flight before closing anyway. */
   shutdownGraceMs: number;
 }
@@ -109,7 +115,9 @@ const EnvSchema = z.object({
       .refine((p) => p >= 1 && p <= 65535, 'must be a port number from 1 to 65535')
       .default(3000),
   ),
-  HOST: optionalText.pipe(z.string().default('0.0.0.0')),
+  // Loopback: a fresh clone serves this machine only. A public address needs the IVR lock
+  // (IVR_ALLOWED_CIDRS or IVR_SHARED_SECRET) or IVR_OPEN=true (http/security/ivr-door.ts).
+  HOST: optionalText.pipe(z.string().default('127.0.0.1')),
   PUBLIC_BASE_URL: optionalText.pipe(
     z
       .string()
@@ -149,6 +157,7 @@ const EnvSchema = z.object({
   SIGN_IN_MAX_FAILURES: wholeNumber(1, 1000, 10),
   ...SecurityEnvShape,
   ...OutboundEnvShape,
+  ...ConnectionEnvShape,
   SMS_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).default('sandbox')),
   SMS_FALLBACK_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).optional()),
   SMS_ATTEMPT_TIMEOUT_MS: wholeNumber(1000, 60_000, 10_000),
@@ -186,6 +195,8 @@ const EnvSchema = z.object({
   LOOKUP_CACHE_HOURS: wholeNumber(0, 8_760, 720),
   LOG_LEVEL: optionalText.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  // Long enough for a load balancer polling /readyz every few seconds to see it go 503.
+  SHUTDOWN_DRAIN_MS: wholeNumber(0, 120_000, 5_000),
   SHUTDOWN_GRACE_MS: wholeNumber(0, 120_000, 10_000),
 });
 
@@ -210,6 +221,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     problems.push('SMS_FALLBACK_GATEWAY: must differ from SMS_GATEWAY');
   }
   const lineTypeLookup = lookupSettingsFrom(e, problems);
+  const security = securitySettingsFrom(e);
+  const door = ivrDoorProblem(e.HOST, security.ivrAccess);
+  if (door) problems.push(door);
+  const connections = connectionSettingsFrom(e);
+  if (connections.problem) problems.push(connections.problem);
   if (problems.length) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return {
     port: e.PORT,
@@ -241,8 +257,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     lineTypeLookup,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,
-    security: securitySettingsFrom(e),
     outbound: outboundSettingsFrom(e),
+    security,
+    connections: connections.settings,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
 import { CampaignError } from './campaigns/registry';
 import { composeServer, composeSharedServer } from './compose';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
+import { isLoopbackHost } from './http/security/ivr-door';
+import { openDoors } from './http/security/posture';
 import { createLogger } from './log';
 import { shutDownGracefully } from './shutdown';
 
@@ -13,6 +16,15 @@ import { shutDownGracefully } from './shutdown';
 function fail(message: string): never {
   process.stderr.write(`ivr-deflect: ${message}\n`);
   process.exit(1);
+}
+
+/** One warning per door left open (http/security/posture.ts), or one line saying none is. */
+function logSecurityPosture(config: Config, log: Logger): void {
+  const doors = openDoors(config);
+  for (const { door, setting, message } of doors) log.warn({ security: door, setting }, `security: ${message}`);
+  if (doors.length === 0) {
+    log.info({ host: config.host }, isLoopbackHost(config.host) ? 'security: listening on loopback only: nothing is open to the network' : 'security: no door left open');
+  }
 }
 
 async function main(): Promise<void> {
@@ -46,6 +58,7 @@ async function main(): Promise<void> {
       'PUBLIC_BASE_URL is not set: short links and vendor callbacks (/webhooks/...) point at this machine, which phones and vendors cannot reach',
     );
   }
+  logSecurityPosture(config, log);
   if (campaigns.all().length === 0) {
     log.warn({ campaignsDir: config.campaignsDir }, 'no campaign files found: every call will be handed back');
   }
@@ -66,15 +79,17 @@ async function main(): Promise<void> {
   });
 
   const shutdown = (signal: string) => {
-    log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing the requests and sends in flight');
+    // SIGINT is someone at a terminal (Ctrl-C): no load balancer to tell, so no drain.
+    const times = { drainMs: signal === 'SIGTERM' ? config.shutdownDrainMs : 0, graceMs: config.shutdownGraceMs };
+    log.info({ signal, ...times }, 'shutting down: finishing the requests and sends in flight');
     // A last resort if something hangs past the grace period: exit, leaving the outbox's
     // leases to run out (nothing is lost, a text may be sent twice).
     setTimeout(() => {
       log.error('shutdown did not finish in time: exiting');
       process.exit(1);
-    }, config.shutdownGraceMs + 5_000).unref();
+    }, times.drainMs + times.graceMs + 5_000).unref();
     const closable = { drain: () => server.readiness.drain(), close: server.close };
-    shutDownGracefully(http, closable, config.shutdownGraceMs, log).then(
+    shutDownGracefully(http, closable, times, log).then(
       () => process.exit(0),
       (err: Error) => {
         log.error({ err }, 'shutdown failed');

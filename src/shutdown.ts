@@ -8,16 +8,31 @@ export interface Closable {
   close(graceMs: number): Promise<void>;
 }
 
+export interface ShutdownTimes {
+  /** How long /readyz answers 503 draining, everything else still served, before the listener closes. */
+  drainMs: number;
+  /** Then how long requests and sends in flight may take. */
+  graceMs: number;
+}
+
 /**
- * Graceful shutdown (SIGTERM): stop accepting connections, let the requests in flight
- * finish (keep-alive connections are closed as soon as they go idle, so no new request
- * arrives on an old socket), then close the server's parts in order, within graceMs in
- * all. Requests still running at the deadline have their connections closed: the IVR
- * platform retries them (every IVR step can be repeated safely).
+ * Graceful shutdown (SIGTERM). First the drain: readiness turns to "draining" while the
+ * listener stays open for drainMs, so a load balancer polling /readyz gets a 503 (not a
+ * refused connection) and moves new calls elsewhere, and calls that still arrive are
+ * served. Then stop accepting connections, let the requests in flight finish (keep-alive
+ * connections are closed as soon as they go idle, so no new request arrives on an old
+ * socket), and close the server's parts in order, within graceMs. Requests still running
+ * at the deadline have their connections closed: the IVR platform retries them (every
+ * IVR step can be repeated safely).
  */
-export async function shutDownGracefully(http: HttpServer, server: Closable, graceMs: number, log: Logger): Promise<void> {
-  const started = Date.now();
+export async function shutDownGracefully(http: HttpServer, server: Closable, times: ShutdownTimes, log: Logger): Promise<void> {
+  const { drainMs, graceMs } = times;
   server.drain?.();
+  if (drainMs > 0) {
+    log.info({ drainMs }, 'shutdown: draining (/readyz answers 503) before the listener closes');
+    await new Promise((resolve) => setTimeout(resolve, drainMs));
+  }
+  const started = Date.now();
   const listenerClosed = new Promise<void>((resolve) => http.close(() => resolve()));
   http.closeIdleConnections();
   const sweeper = setInterval(() => http.closeIdleConnections(), 50);

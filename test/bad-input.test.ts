@@ -149,6 +149,16 @@ describe('raw bytes on the wire', () => {
     expect(other).toMatch(/^HTTP\/1\.1 431/);
   });
 
+  it('answers HEAD with the headers only, parsed or not', async () => {
+    const long = 'x'.repeat(40 * 1024);
+    for (const line of [`HEAD /vxml/start?dnis=${long} HTTP/1.1`, 'HEAD /vxml/start?dnis=8005550100 HTTP/1.1']) {
+      const answer = await rawRequest(Buffer.from(`${line}\r\nHost: x\r\nConnection: close\r\n\r\n`));
+      expect(answer).toMatch(/^HTTP\/1\.1 200 OK/);
+      expect(answer).toMatch(/content-type: application\/voicexml\+xml/i);
+      expect(answer.slice(answer.indexOf('\r\n\r\n') + 4)).toBe('');
+    }
+  });
+
   it('answers a form body with bytes that are not UTF-8', async () => {
     const body = Buffer.concat([Buffer.from('dnis=8005550100&ani='), Buffer.from([0xff, 0xc3, 0x28])]);
     const head = Buffer.concat([

@@ -23,9 +23,9 @@ function configError(env: NodeJS.ProcessEnv): ConfigError {
 describe('loadConfig defaults', () => {
   const config = loadConfig({}, CWD);
 
-  it('listens on port 3000 on every interface', () => {
+  it('listens on port 3000 on loopback only', () => {
     expect(config.port).toBe(3000);
-    expect(config.host).toBe('0.0.0.0');
+    expect(config.host).toBe('127.0.0.1');
   });
 
   it('resolves the data and campaigns folders under the given working directory', () => {
@@ -78,6 +78,15 @@ describe('loadConfig with values set', () => {
         IVR_SECRET_PARAM: 'token',
         SHORT_LINK_RATE_LIMIT: '0',
         OUTBOUND_ALLOWED_HOSTS: 'Staffing.Internal.example, 127.0.0.1, [::1]',
+        IVR_OPEN: 'false',
+        IVR_START_RATE_LIMIT: '30',
+        IVR_SEND_RATE_LIMIT: '5',
+        IVR_PLATFORM_START_RATE_LIMIT: '1200',
+        IVR_PLATFORM_SEND_RATE_LIMIT: '600',
+        HTTP_HEADERS_TIMEOUT_MS: '5000',
+        HTTP_REQUEST_TIMEOUT_MS: '15000',
+        HTTP_IDLE_TIMEOUT_MS: '20000',
+        HTTP_MAX_CONNECTIONS: '400',
         SMS_GATEWAY: 'sandbox',
         SANDBOX_FAIL_NUMBERS: '+16175550100',
         CALL_TTL_MINUTES: '15',
@@ -90,6 +99,7 @@ describe('loadConfig with values set', () => {
         CAMPAIGN_SECRET_ACME_TOKEN: 's3cret',
         LOG_LEVEL: 'debug',
         METRICS_TOKEN: 'metrics-token-0123456789',
+        SHUTDOWN_DRAIN_MS: '1500',
         SHUTDOWN_GRACE_MS: '2500',
       },
       CWD,
@@ -123,7 +133,9 @@ describe('loadConfig with values set', () => {
         cacheTtlMs: 24 * 3_600_000,
       },
       logLevel: 'debug',
+      shutdownDrainMs: 1500,
       shutdownGraceMs: 2500,
+      connections: { headersTimeoutMs: 5000, requestTimeoutMs: 15000, idleTimeoutMs: 20000, maxConnections: 400 },
       metricsToken: 'metrics-token-0123456789',
       security: {
         trustProxy: ['10.0.0.0/8', 'loopback'],
@@ -135,6 +147,8 @@ describe('loadConfig with values set', () => {
           ],
           sharedSecret: 'ivr-shared-secret-0123',
           secretParam: 'token',
+          openOnPurpose: false,
+          rateLimits: { start: { platform: 1200, other: 30 }, send: { platform: 600, other: 5 } },
         },
         shortLinkRateLimit: 0,
       },

@@ -64,6 +64,33 @@ function connects(port: number): Promise<boolean> {
   });
 }
 
+it('SIGTERM: /readyz answers 503 draining on new connections for SHUTDOWN_DRAIN_MS while calls are still served, then the listener closes', async () => {
+  gateway = await startFakeWebhookGateway(WEBHOOK_SECRET, (message): FakeReply => json(200, { id: `gw-${message.id}` }));
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  // Long enough that a busy machine still gets its requests in; the test ends with the exit.
+  const server = new ServerProcess(serverEnv(port, { SHUTDOWN_DRAIN_MS: '8000', SHUTDOWN_GRACE_MS: '2000' }));
+  await waitUntilAnswering(server, baseUrl);
+  expect((await fetch(`${baseUrl}/readyz`)).status).toBe(200);
+
+  server.signal('SIGTERM');
+  // What a load balancer sees: the answer changes to 503 draining; the connection is never refused.
+  let ready = await fetch(`${baseUrl}/readyz`);
+  while (ready.status === 200) {
+    await sleep(50);
+    ready = await fetch(`${baseUrl}/readyz`);
+  }
+  expect(ready.status).toBe(503);
+  expect(await ready.json()).toEqual({ status: 'draining' });
+  expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);
+  // A call that still arrives is served whole.
+  const confirmSubmit = await upToConfirm(baseUrl, '+16175553003');
+  expect(await press(confirmSubmit, '1')).toContain("We've sent you a text.");
+
+  expect(await server.exitWithin(30_000)).toEqual({ code: 0, signal: null });
+  expect(await connects(port)).toBe(false);
+});
+
 it('SIGTERM lets the caller waiting on the gateway hear "sent", refuses new connections and exits 0', async () => {
   const received: string[] = [];
   gateway = await startFakeWebhookGateway(WEBHOOK_SECRET, (message): FakeReply => {
@@ -74,7 +101,7 @@ it('SIGTERM lets the caller waiting on the gateway hear "sent", refuses new conn
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const server = new ServerProcess(
-    serverEnv(port, { SMS_CALLER_WAIT_MS: '5000', SHUTDOWN_GRACE_MS: '8000' }),
+    serverEnv(port, { SMS_CALLER_WAIT_MS: '5000', SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_GRACE_MS: '8000' }),
   );
   await waitUntilAnswering(server, baseUrl);
   const confirmSubmit = await upToConfirm(baseUrl, '+16175553001');
@@ -102,7 +129,7 @@ it('a send still hanging at the deadline is handed back, and the next start send
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   // The attempt's own timeout is far away: only the shutdown deadline can end it.
-  const settings = { SMS_CALLER_WAIT_MS: '300', SMS_ATTEMPT_TIMEOUT_MS: '60000', SHUTDOWN_GRACE_MS: '1500' };
+  const settings = { SMS_CALLER_WAIT_MS: '300', SMS_ATTEMPT_TIMEOUT_MS: '60000', SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_GRACE_MS: '1500' };
   const env = serverEnv(port, settings);
   const first = new ServerProcess(env);
   await waitUntilAnswering(first, baseUrl);

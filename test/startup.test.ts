@@ -215,6 +215,8 @@ describe('a running server', () => {
   });
 
   it('exits with code 0 soon after SIGTERM', async () => {
+    // No drain wait (shutdown.test.ts tests it): only what follows it is timed here.
+    env.SHUTDOWN_DRAIN_MS = '0';
     // waitUntilAnswering leaves an idle keep-alive connection open, as IVR platforms do;
     // it must not hold the shutdown up.
     const server = await startServer();
@@ -225,5 +227,60 @@ describe('a running server', () => {
 
     expect(exit).toEqual({ code: 0, signal: null });
     expect(server.stdout).toContain('shutting down');
+  });
+});
+
+describe('the IVR door and the start-up security summary', () => {
+  it('refuses to start on a public address with no IVR lock, saying exactly what to set', async () => {
+    const outcome = await startupOutcome({ HOST: '0.0.0.0' });
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/^[^\n]+\n$/);
+    expect(outcome.stderr).toContain('HOST: 0.0.0.0');
+    for (const setting of ['IVR_ALLOWED_CIDRS', 'IVR_SHARED_SECRET', 'IVR_OPEN=true']) expect(outcome.stderr).toContain(setting);
+    expectNoStackTrace(outcome.stderr);
+  });
+
+  /** Starts on 0.0.0.0 with `env`, and returns its log lines once it has been stopped. */
+  async function startupLog(extra: Record<string, string>): Promise<Array<Record<string, unknown>>> {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const server = new ServerProcess({
+      PORT: String(port),
+      DATA_DIR: path.join(tempDir('data'), 'data'),
+      CAMPAIGNS_DIR: exampleCampaignsDir(),
+      ...extra,
+    });
+    await waitUntilAnswering(server, baseUrl);
+    await server.kill();
+    return server.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+  const doors = (lines: Array<Record<string, unknown>>) => lines.filter((l) => l.security).map((l) => [l.security, l.setting]);
+
+  it('logs one warning per door left open, each naming the setting that closes it', async () => {
+    const lines = await startupLog({ HOST: '0.0.0.0', IVR_OPEN: 'true', ADMIN_TOKEN, PUBLIC_BASE_URL: 'http://ivr.example.com', IVR_SEND_RATE_LIMIT: '0' });
+    expect(doors(lines)).toEqual([
+      ['ivr-open', 'IVR_ALLOWED_CIDRS or IVR_SHARED_SECRET'],
+      ['ivr-send-unlimited', 'IVR_SEND_RATE_LIMIT'],
+      ['metrics-open', 'METRICS_TOKEN'],
+      ['admin-plain-http', 'PUBLIC_BASE_URL'],
+    ]);
+    for (const line of lines.filter((l) => l.security)) expect(line.level).toBe(40);
+    // The token itself never appears.
+    expect(JSON.stringify(lines)).not.toContain(ADMIN_TOKEN);
+  });
+
+  it('says no door is open when every one is locked, and that loopback is closed to the network', async () => {
+    const locked = await startupLog({
+      HOST: '0.0.0.0',
+      IVR_ALLOWED_CIDRS: '127.0.0.1/32',
+      ADMIN_TOKEN,
+      METRICS_TOKEN: 'startup-metrics-token-0123',
+      PUBLIC_BASE_URL: 'https://ivr.example.com',
+    });
+    expect(doors(locked)).toEqual([]);
+    expect(locked).toContainEqual(expect.objectContaining({ msg: 'security: no door left open' }));
+    const loopback = await startupLog({ HOST: '127.0.0.1' });
+    expect(doors(loopback)).toEqual([]);
+    expect(loopback).toContainEqual(expect.objectContaining({ msg: expect.stringContaining('loopback only') }));
   });
 });

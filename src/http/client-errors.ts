@@ -27,21 +27,41 @@ export function answerIvrParseErrors(
       return;
     }
     const head = err.rawPacket?.toString('latin1', 0, 4096) ?? '';
+    // A HEAD request is answered with the headers only, as HTTP says.
+    const headOnly = /^HEAD /.test(head);
     if (!IVR_REQUEST_LINE.test(head)) {
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      answerAndDestroy(socket, `HTTP/1.1 ${plainStatus(err.code)}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     log.warn({ code: err.code }, 'unparseable IVR request answered with a hand-back document');
     const body = Buffer.from(handBackDocument(/[?&]mode=subdialog\b/i.test(head) ? 'subdialog' : 'goto'));
-    socket.end(
-      Buffer.concat([
-        Buffer.from(
-          'HTTP/1.1 200 OK\r\nContent-Type: application/voicexml+xml; charset=utf-8\r\n' +
-            `Cache-Control: no-store\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`,
-        ),
-        body,
-      ]),
+    const headers = Buffer.from(
+      'HTTP/1.1 200 OK\r\nContent-Type: application/voicexml+xml; charset=utf-8\r\n' +
+        `Cache-Control: no-store\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`,
     );
+    answerAndDestroy(socket, headOnly ? headers : Buffer.concat([headers, body]));
+  });
+}
+
+function plainStatus(code: string | undefined): string {
+  if (code === 'HPE_HEADER_OVERFLOW') return '431 Request Header Fields Too Large';
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return '408 Request Timeout';
+  return '400 Bad Request';
+}
+
+/** A client that never reads cannot hold the answer's last bytes, and the socket, for long. */
+const FLUSH_WAIT_MS = 2_000;
+
+/**
+ * Writes the answer, then destroys the socket once it is flushed. Not end() alone: the
+ * server allows half-open sockets, so a client that never closes its side (a stalled or
+ * hostile one) would keep the descriptor for as long as it liked.
+ */
+function answerAndDestroy(socket: Duplex, answer: string | Buffer): void {
+  const fallback = setTimeout(() => socket.destroy(), FLUSH_WAIT_MS);
+  fallback.unref();
+  socket.end(answer, () => {
+    clearTimeout(fallback);
+    socket.destroy();
   });
 }

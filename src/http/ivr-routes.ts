@@ -6,6 +6,7 @@ import type { Page } from '../vxml/model';
 import { PageRenderer } from '../vxml/render-cache';
 import { ivrParam, modeParam, platformCallIdParam } from './ivr-params';
 import { allowedSources, requireSharedSecret, type IvrAccess } from './security/ivr-access';
+import { limitIvrStep } from './security/ivr-rate-limits';
 import type { IvrAccessSettings } from './security/settings';
 
 const VXML_TYPE = 'application/voicexml+xml; charset=utf-8';
@@ -27,14 +28,16 @@ function stepRequest(req: Request, answerParam: string): StepRequest {
 /**
  * The documents VoiceXML browsers fetch, all under /vxml/ so that the relative URLs in
  * them resolve wherever the server is mounted. Whatever arrives, the answer is HTTP 200
- * with a valid document: an HTTP error would be a dropped call. The one exception is a
- * request refused by IVR_ALLOWED_CIDRS or IVR_SHARED_SECRET: 403, so the platform's logs
- * say why, still with a document that hands the call back.
+ * with a valid document: an HTTP error would be a dropped call. The exceptions are a
+ * request refused by IVR_ALLOWED_CIDRS or IVR_SHARED_SECRET (403) and one over a
+ * per-address rate limit (429), so the platform's logs say why, still with a document
+ * that hands the call back.
  */
 export function ivrRoutes(service: DeflectionService, log: Logger, settings: IvrAccessSettings, simulatorKey: string): Router {
   const router = express.Router();
   const refuse = (req: Request, res: Response) => sendPage(res, service.errorPage(modeParam(req)), 403);
   const access: IvrAccess = { settings, simulatorKey, refuse, log };
+  const refuseTooMany = (req: Request, res: Response) => sendPage(res, service.errorPage(modeParam(req)), 429);
   // Before the body is read: a refused address costs nothing more.
   router.use(allowedSources(access));
   // Platforms send a few short values: 16 KB and 50 fields is plenty, and a request past
@@ -52,7 +55,8 @@ export function ivrRoutes(service: DeflectionService, log: Logger, settings: Ivr
     sendPage(res, service.root(campaignId || undefined, modeParam(req)));
   });
 
-  router.all('/start', requireSharedSecret(access), async (req, res) => {
+  // The budget first: guessing the secret counts too.
+  router.all('/start', limitIvrStep('start', access, refuseTooMany), requireSharedSecret(access), async (req, res) => {
     const page = await service.start({
       dnis: ivrParam(req, 'dnis'),
       ani: ivrParam(req, 'ani'),
@@ -64,7 +68,7 @@ export function ivrRoutes(service: DeflectionService, log: Logger, settings: Ivr
 
   router.all('/offer', async (req, res) => sendPage(res, await service.offer(stepRequest(req, 'answer'))));
   router.all('/number', async (req, res) => sendPage(res, await service.number(stepRequest(req, 'answer'))));
-  router.all('/confirm', async (req, res) => sendPage(res, await service.confirm(stepRequest(req, 'answer'))));
+  router.all('/confirm', limitIvrStep('send', access, refuseTooMany), async (req, res) => sendPage(res, await service.confirm(stepRequest(req, 'answer'))));
   router.all('/giveup', async (req, res) => sendPage(res, await service.giveUp(stepRequest(req, 'reason'))));
 
   // A wrong URL in an IVR's configuration still gets a document that ends politely.

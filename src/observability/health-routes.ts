@@ -10,6 +10,9 @@ export interface ReadinessDeps {
   gateways: ReadonlyMap<string, unknown>;
   /** The gateway texts go through unless a campaign names its own. */
   defaultGateway: string;
+  /** IVR_OPEN on a public address: /vxml/ is served to anyone, on purpose (said in every answer). */
+  ivrOpen: boolean;
+  now: () => Date;
 }
 
 /**
@@ -28,20 +31,22 @@ export class Readiness {
   }
 
   async check(): Promise<{ ready: boolean; body: Record<string, unknown> }> {
-    if (this.draining) return { ready: false, body: { status: 'draining' } };
+    const warning = this.deps.ivrOpen ? { ivr: 'open' } : {};
+    if (this.draining) return { ready: false, body: { status: 'draining', ...warning } };
     const checks: Record<string, Check> = {
       store: await this.store(),
       campaigns: this.campaigns(),
       gateway: this.gateway(),
     };
     const ready = Object.values(checks).every((c) => c.status === 'ok');
-    return { ready, body: { status: ready ? 'ok' : 'failed', checks } };
+    return { ready, body: { status: ready ? 'ok' : 'failed', checks, ...warning } };
   }
 
   private async store(): Promise<Check> {
     try {
-      // A real read of the main table: an open file is not enough (disk gone, closed handle).
-      await this.deps.store.outboxDepth();
+      // A real write: an open file, or one that can still be read, is not enough (a full
+      // disk or a read-only file fails every call while reads still work).
+      await this.deps.store.probeWrite(this.deps.now().toISOString());
       return { status: 'ok' };
     } catch (err) {
       return { status: 'failed', error: (err as Error).message };

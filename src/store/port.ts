@@ -411,6 +411,12 @@ export interface Store {
   applyReceipt(receipt: ReceiptUpdate, at: string): Promise<{ message: MessageRecord; changed: boolean } | undefined>;
   /** Queued messages and the creation time of the oldest (for health and metrics). */
   outboxDepth(): Promise<{ queued: number; oldestCreatedAt: string | null }>;
+  /**
+   * Readiness: writes one heartbeat row in a transaction of its own (a full disk, a
+   * read-only file or database, a lost write lock make it reject, while reads may still
+   * work). Cheap: one row, updated in place.
+   */
+  probeWrite(at: string): Promise<void>;
   /** Queued messages of this gateway (or with it as fallback) waiting for a later retry become due at `at`; returns how many. */
   retryQueuedNow(gateway: string, at: string): Promise<number>;
 

@@ -146,6 +146,12 @@ const MIGRATIONS: string[] = [
      changed_at text NOT NULL
    );
    INSERT INTO opt_out_changes (number, changed_at) SELECT number, created_at FROM suppressions;`,
+  // Readiness writes this one row (probeWrite): a database that can read but not write
+  // (disk full, read-only, a failed-over standby) fails every call, and must say so.
+  `CREATE TABLE readiness_probe (
+     id integer PRIMARY KEY CHECK (id = 1),
+     checked_at text COLLATE "C" NOT NULL
+   );`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

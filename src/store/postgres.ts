@@ -483,6 +483,13 @@ export class PgStore implements Store {
     return { queued: row!.queued as number, oldestCreatedAt: (row!.oldest as string | null) ?? null };
   }
 
+  async probeWrite(at: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO readiness_probe (id, checked_at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET checked_at = EXCLUDED.checked_at`,
+      [at],
+    );
+  }
+
   async suppress(entry: Suppression): Promise<void> {
     await transaction(this.pool, (client) => stop(client, entry));
   }

@@ -170,6 +170,12 @@ const MIGRATIONS: string[] = [
      changed_at TEXT NOT NULL
    );
    INSERT INTO opt_out_changes (number, changed_at) SELECT number, created_at FROM suppressions;`,
+  // Readiness writes this one row (probeWrite): a store that can read but not write
+  // (disk full, read-only file) fails every call, and must say so.
+  `CREATE TABLE readiness_probe (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     checked_at TEXT NOT NULL
+   );`,
 ];
 
 /** Which column each limit scope counts by. */
@@ -544,6 +550,12 @@ export class SqliteStore implements Store {
       .sql(`SELECT COUNT(*) AS queued, MIN(created_at) AS oldest FROM messages WHERE status = 'queued'`)
       .get() as Row;
     return { queued: row.queued as number, oldestCreatedAt: (row.oldest as string | null) ?? null };
+  }
+
+  async probeWrite(at: string): Promise<void> {
+    this
+      .sql(`INSERT INTO readiness_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`)
+      .run(at);
   }
 
   async suppress(entry: Suppression): Promise<void> {

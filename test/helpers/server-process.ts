@@ -80,6 +80,12 @@ export class ServerProcess {
     });
   }
 
+  /** The server's process id (to read its open descriptors in /proc). */
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error('the server process did not start');
+    return this.child.pid;
+  }
+
   get hasExited(): boolean {
     return !running.has(this);
   }

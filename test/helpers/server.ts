@@ -58,6 +58,9 @@ export function startTestServer(
     CAMPAIGNS_DIR: campaignsDir,
     ADMIN_TOKEN,
     PUBLIC_BASE_URL,
+    // The tests play the VoiceXML platform, from this machine: its networks get the
+    // platform's rate limits. Tests of the defaults set IVR_ALLOWED_CIDRS to ''.
+    IVR_ALLOWED_CIDRS: '127.0.0.0/8,::1',
     ...options.env,
   });
   const { campaigns: _c, env: _e, dataDir: _d, log, ...overrides } = options;

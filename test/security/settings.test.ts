@@ -20,7 +20,11 @@ describe('defaults', () => {
 
   it('trusts no proxy, lets any address fetch the IVR documents and asks for no secret', () => {
     expect(security.trustProxy).toBe(false);
-    expect(security.ivrAccess).toEqual({ allowedCidrs: [], sharedSecret: undefined, secretParam: 'key' });
+    expect(security.ivrAccess).toMatchObject({ allowedCidrs: [], sharedSecret: undefined, secretParam: 'key', openOnPurpose: false });
+  });
+
+  it('lets one address start 60 calls and send 10 texts a minute, the platform\'s networks 6000 and 3000', () => {
+    expect(security.ivrAccess.rateLimits).toEqual({ start: { platform: 6000, other: 60 }, send: { platform: 3000, other: 10 } });
   });
 
   it('allows 120 short-link requests a minute per client and 10 failed sign-ins per 15 minutes', () => {
@@ -98,5 +102,40 @@ describe('rate limits', () => {
     ['SIGN_IN_MAX_FAILURES', '1001'],
   ])('refuses %s=%j', (name, value) => {
     expect(refusal({ [name]: value })).toMatch(new RegExp(`^Invalid configuration: ${name}: must be a whole number`));
+  });
+});
+
+describe('the IVR door (HOST, IVR_ALLOWED_CIDRS, IVR_SHARED_SECRET, IVR_OPEN)', () => {
+  it.each(['127.0.0.1', '127.0.0.53', 'localhost', '::1', '[::1]'])('starts on loopback %j with no lock', (host) => {
+    expect(loadConfig({ HOST: host }).host).toBe(host);
+  });
+
+  it.each(['0.0.0.0', '::', '192.0.2.10', 'ivr.example.com'])('refuses %j with no lock, saying what to set', (host) => {
+    const message = refusal({ HOST: host });
+    expect(message).toContain(`HOST: ${host}`);
+    for (const setting of ['IVR_ALLOWED_CIDRS', 'IVR_SHARED_SECRET', 'IVR_OPEN=true', 'HOST=127.0.0.1']) expect(message).toContain(setting);
+    expect(message.split('\n')).toHaveLength(1);
+  });
+
+  it.each([
+    { IVR_ALLOWED_CIDRS: '192.0.2.0/24' },
+    { IVR_SHARED_SECRET: 'ivr-shared-secret-0123' },
+    { IVR_OPEN: 'true' },
+  ])('starts on 0.0.0.0 with %j', (lock) => {
+    expect(loadConfig({ HOST: '0.0.0.0', ...lock }).host).toBe('0.0.0.0');
+  });
+
+  it('refuses an IVR_OPEN that is not true or false', () => {
+    expect(refusal({ IVR_OPEN: 'yes' })).toContain('IVR_OPEN: must be true or false');
+  });
+});
+
+describe('connection limits', () => {
+  it('defaults to 20 s for headers, 30 s per request, 30 s idle and 900 connections', () => {
+    expect(loadConfig({}).connections).toEqual({ headersTimeoutMs: 20_000, requestTimeoutMs: 30_000, idleTimeoutMs: 30_000, maxConnections: 900 });
+  });
+
+  it('refuses a headers timeout longer than the request timeout', () => {
+    expect(refusal({ HTTP_HEADERS_TIMEOUT_MS: '40000' })).toContain('HTTP_HEADERS_TIMEOUT_MS: must not be longer than HTTP_REQUEST_TIMEOUT_MS');
   });
 });

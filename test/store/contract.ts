@@ -1203,6 +1203,13 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         expect(await store.outboxDepth()).toEqual({ queued: 2, oldestCreatedAt: min(-1) });
       });
 
+      it('probes a write for readiness, again and again, at once too, leaving the data alone', async () => {
+        await store.probeWrite(min(0));
+        await store.probeWrite(min(1));
+        await Promise.all([store.probeWrite(min(2)), store.probeWrite(min(3))]);
+        expect(await store.outboxDepth()).toEqual({ queued: 0, oldestCreatedAt: null });
+      });
+
       it('makes the texts waiting out a backoff on a gateway (or with it as fallback) due at once', async () => {
         const wait = (id: string, until: string) =>
           store.recordAttempt(id, { status: 'queued', via: 'twilio', nextAttemptAt: until, errorCode: 'http-503', errorDetail: 'down', countsAsAttempt: true }, sec(1));

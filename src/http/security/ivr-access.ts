@@ -44,7 +44,8 @@ function matches(given: string | undefined, expected: Buffer): boolean {
   return given !== undefined && timingSafeEqual(digest(given), expected);
 }
 
-function fromSimulator(access: IvrAccess): (req: Request) => boolean {
+/** Whether a request comes from the console's simulator (it carries the process's key). */
+export function fromSimulator(access: IvrAccess): (req: Request) => boolean {
   const key = digest(access.simulatorKey);
   return (req) => matches(req.get(SIMULATOR_HEADER), key);
 }

@@ -25,6 +25,20 @@ export interface IvrAccessSettings {
   sharedSecret: string | undefined;
   /** The query or form parameter that carries it (the X-IVR-Secret header also does). */
   secretParam: string;
+  /** IVR_OPEN: the operator chose to serve /vxml/ to anyone on a public address (warned at every start). */
+  openOnPurpose: boolean;
+  rateLimits: IvrRateLimits;
+}
+
+/**
+ * Requests per minute per source address (0 = no limit). An address inside
+ * IVR_ALLOWED_CIDRS is the VoiceXML platform, which carries all its calls: it gets the
+ * larger `platform` budget; any other address the small `other` one.
+ */
+export interface IvrRateLimits {
+  start: { platform: number; other: number };
+  /** The send step: /vxml/confirm, the request that texts the number. */
+  send: { platform: number; other: number };
 }
 
 /** Parameters the IVR documents read: the secret's parameter must not be one of them. */
@@ -32,6 +46,17 @@ const IVR_PARAMETERS = ['dnis', 'ani', 'callid', 'mode', 'call', 'answer', 'reas
 const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
+function perMinute(fallback: number) {
+  return optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number from 0 to 100000')
+      .transform(Number)
+      .refine((n) => n <= 100_000, 'must be a whole number from 0 to 100000')
+      .default(fallback),
+  );
+}
 const commaList = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
 export const SecurityEnvShape = {
@@ -77,14 +102,15 @@ export const SecurityEnvShape = {
       .refine((v) => !IVR_PARAMETERS.includes(v.toLowerCase()), `must not be one of the IVR's parameters (${IVR_PARAMETERS.join(', ')})`)
       .default('key'),
   ),
-  SHORT_LINK_RATE_LIMIT: optionalText.pipe(
-    z
-      .string()
-      .regex(/^\d+$/, 'must be a whole number from 0 to 100000')
-      .transform(Number)
-      .refine((n) => n <= 100_000, 'must be a whole number from 0 to 100000')
-      .default(120),
-  ),
+  IVR_OPEN: optionalText.pipe(z.enum(['true', 'false'], { error: 'must be true or false' }).default('false')),
+  // One address outside IVR_ALLOWED_CIDRS is one tester or one script: a minute of calls
+  // at a few a second, a few texts. The platform's networks carry every call of the
+  // contact centre: hundreds a minute must never come near theirs.
+  IVR_START_RATE_LIMIT: perMinute(60),
+  IVR_SEND_RATE_LIMIT: perMinute(10),
+  IVR_PLATFORM_START_RATE_LIMIT: perMinute(6000),
+  IVR_PLATFORM_SEND_RATE_LIMIT: perMinute(3000),
+  SHORT_LINK_RATE_LIMIT: perMinute(120),
 };
 
 type SecurityEnv = z.output<z.ZodObject<typeof SecurityEnvShape>>;
@@ -92,7 +118,16 @@ type SecurityEnv = z.output<z.ZodObject<typeof SecurityEnvShape>>;
 export function securitySettingsFrom(e: SecurityEnv): SecuritySettings {
   return {
     trustProxy: e.TRUST_PROXY,
-    ivrAccess: { allowedCidrs: e.IVR_ALLOWED_CIDRS, sharedSecret: e.IVR_SHARED_SECRET, secretParam: e.IVR_SECRET_PARAM },
+    ivrAccess: {
+      allowedCidrs: e.IVR_ALLOWED_CIDRS,
+      sharedSecret: e.IVR_SHARED_SECRET,
+      secretParam: e.IVR_SECRET_PARAM,
+      openOnPurpose: e.IVR_OPEN === 'true',
+      rateLimits: {
+        start: { platform: e.IVR_PLATFORM_START_RATE_LIMIT, other: e.IVR_START_RATE_LIMIT },
+        send: { platform: e.IVR_PLATFORM_SEND_RATE_LIMIT, other: e.IVR_SEND_RATE_LIMIT },
+      },
+    },
     shortLinkRateLimit: e.SHORT_LINK_RATE_LIMIT,
   };
 }
