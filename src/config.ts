@@ -75,6 +75,12 @@ export interface ConsoleSettings {
   sessionMs: number;
   /** Failed sign-ins allowed per 15 minutes per client address and user name. */
   maxFailedSignIns: number;
+  /** Failed sign-ins allowed per 15 minutes per client address, whatever the user name. */
+  maxFailedSignInsPerAddress: number;
+  /** Failed sign-ins allowed per 15 minutes from everywhere together. */
+  maxFailedSignInsTotal: number;
+  /** Password checks running at once (each on its own thread); one more answers 429. */
+  concurrentPasswordChecks: number;
 }
 
 export interface LineTypeLookupSettings {
@@ -155,6 +161,9 @@ const EnvSchema = z.object({
   ),
   SESSION_HOURS: wholeNumber(1, 168, 8),
   SIGN_IN_MAX_FAILURES: wholeNumber(1, 1000, 10),
+  SIGN_IN_MAX_FAILURES_PER_ADDRESS: wholeNumber(1, 10_000, 30),
+  SIGN_IN_MAX_FAILURES_TOTAL: wholeNumber(1, 100_000, 300),
+  SIGN_IN_CONCURRENT_CHECKS: wholeNumber(1, 16, 1),
   ...SecurityEnvShape,
   ...OutboundEnvShape,
   ...ConnectionEnvShape,
@@ -240,6 +249,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       passwordHash: e.ADMIN_PASSWORD_HASH,
       sessionMs: e.SESSION_HOURS * 3_600_000,
       maxFailedSignIns: e.SIGN_IN_MAX_FAILURES,
+      maxFailedSignInsPerAddress: e.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
+      maxFailedSignInsTotal: e.SIGN_IN_MAX_FAILURES_TOTAL,
+      concurrentPasswordChecks: e.SIGN_IN_CONCURRENT_CHECKS,
     },
     smsGateway: e.SMS_GATEWAY,
     smsFallbackGateway: e.SMS_FALLBACK_GATEWAY,

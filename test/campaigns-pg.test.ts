@@ -96,4 +96,17 @@ describePostgres('campaigns in PostgreSQL, seen by two instances', () => {
     expect(strict.get('needs-twilio')).toBeUndefined();
     expect(strict.fileProblems()).toEqual([{ file: '(database) needs-twilio', problems: ['gateway: twilio is not configured'] }]);
   });
+
+  it('refuses to save control characters, and lists a stored row like that with its problems', async () => {
+    const pool = instancePool();
+    const catalog = await PgCampaignCatalog.open({ pool, check: () => [], log });
+    const bell = await catalog.create(campaign({ id: 'bell', dnis: ['+1 800 555 0106'], prompts: { offer: 'Press 1\u0007' } }));
+    expect(bell).toMatchObject({ kind: 'invalid', fields: [{ field: 'prompts.offer', message: expect.stringContaining('U+0007') }] });
+    // A row written by hand (or by an older version), nested 100,000 deep.
+    const nested = JSON.stringify(campaign({ id: 'deep', dnis: ['+1 800 555 0107'] })).replace(/}$/, `,"name":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    await pool.query(`INSERT INTO campaigns (id, document, version, updated_at) VALUES ('deep', $1, 'hand', now()::text)`, [nested]);
+    const reader = await PgCampaignCatalog.open({ pool: instancePool(), check: () => [], log });
+    expect(reader.get('deep')).toBeUndefined();
+    expect(reader.fileProblems()).toEqual([{ file: '(database) deep', problems: [expect.stringMatching(/^name(\.0)*: is nested too deeply/)] }]);
+  });
 });

@@ -201,6 +201,15 @@ describe('every page kind renders as schema-valid VoiceXML 2.1', () => {
     await expectValidVxml(xml);
   });
 
+  it('drops characters XML cannot hold (C0 controls, U+FFFE, U+FFFF, lone surrogates) from text and attributes: the document stays well-formed and valid', async () => {
+    const hostile = 'Press\u0000 1\u0007 now\u001b\uFFFE\uFFFF \uD800x\uDC00 ok \uD83D\uDE00';
+    const xml = renderPage(question({ prompt: text(hostile), submitUrl: 'offer?call=abc\u0001&mode=goto' }));
+    expect(xml).toContain('Press 1 now x ok \uD83D\uDE00');
+    expect(xml).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/);
+    expect(() => parse(xml)).not.toThrow();
+    await expectValidVxml(xml);
+  });
+
   (schemaAvailable ? it : it.skip)('the validator does report an invalid document', async () => {
     const valid = renderPage(end());
     await expect(vxmlSchemaErrors(valid)).resolves.toEqual([]);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fieldErrors, type FieldError } from '../http/validation';
 import type { CampaignCheck, SaveResult } from './catalog';
+import { documentProblems } from './document-limits';
 import { CampaignError, CampaignRegistry } from './registry';
 import { CampaignSchema, type Campaign } from './schema';
 
@@ -31,6 +32,9 @@ export type Invalid = Extract<SaveResult, { kind: 'invalid' }>;
  * exactly what is stored (a value JSON cannot hold is dropped before, not after).
  */
 export function prepareDocument(document: unknown, check: CampaignCheck, keepId?: string): Prepared | Invalid {
+  // Before fileText: JSON.stringify of a document nested 100,000 deep overflows the stack.
+  const unsafe = documentProblems(document);
+  if (unsafe.length) return invalid(unsafe.map((p) => ({ field: p.path.join('.'), message: p.message })));
   const text = fileText(document);
   const json: unknown = JSON.parse(text);
   const parsed = CampaignSchema.safeParse(json);

@@ -5,6 +5,7 @@ import { removeFileDurably, writeFileAtomic } from './atomic-write';
 import { invalid, prepareDocument, registryOf, versionOf, type Good, type Invalid, type Prepared } from './catalog-documents';
 import type { CampaignCatalog, CampaignCheck, CampaignEntry, ChangeOptions, FileProblem, SaveResult } from './catalog';
 import { CampaignError, CampaignRegistry, isCampaignFile, type CampaignLookup } from './registry';
+import { documentProblems } from './document-limits';
 import { CampaignSchema, type Campaign } from './schema';
 
 export interface FileCampaignCatalogOptions {
@@ -363,6 +364,8 @@ function parseCampaignFile(file: string, bytes: Buffer, check: CampaignCheck): G
   } catch (err) {
     return [`${file}: not valid JSON (${(err as Error).message})`];
   }
+  const unsafe = documentProblems(json);
+  if (unsafe.length) return unsafe.map((p) => `${file}: ${p.path.join('.') || '(file)'}: ${p.message}`);
   const parsed = CampaignSchema.safeParse(json);
   if (!parsed.success) {
     return parsed.error.issues.map((issue) => `${file}: ${issue.path.join('.') || '(file)'}: ${issue.message}`);

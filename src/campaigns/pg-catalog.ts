@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { CampaignCatalog, CampaignCheck, CampaignEntry, ChangeOptions, FileProblem, SaveResult } from './catalog';
 import { invalid, prepareDocument, registryOf, type Good, type Prepared } from './catalog-documents';
 import { CampaignRegistry, type CampaignLookup } from './registry';
+import { documentProblems } from './document-limits';
 import { CampaignSchema, type Campaign } from './schema';
 
 export interface PgCampaignCatalogOptions {
@@ -239,6 +240,8 @@ function prepareStored(row: { id: string; document: string; version: string }, c
   } catch (err) {
     return { problems: [`not valid JSON (${(err as Error).message})`] };
   }
+  const unsafe = documentProblems(json);
+  if (unsafe.length) return { problems: unsafe.map((p) => `${p.path.join('.') || '(campaign)'}: ${p.message}`) };
   const parsed = CampaignSchema.safeParse(json);
   if (!parsed.success) return { problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(campaign)'}: ${i.message}`) };
   const problems = check(parsed.data);

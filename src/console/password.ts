@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
 
 /**
  * Console passwords, stored only as scrypt hashes in one line an operator can paste into
@@ -30,11 +30,16 @@ function memoryFor(params: Pick<PasswordHash, 'N' | 'r' | 'p'>): number {
   return 128 * params.r * (params.N + params.p + 2);
 }
 
+/** scrypt's options for these parameters: maxmem from them, so no valid hash is refused. */
+export function scryptOptions(params: Pick<PasswordHash, 'N' | 'r' | 'p'>): ScryptOptions {
+  return { N: params.N, r: params.r, p: params.p, maxmem: memoryFor(params) + 1024 * 1024 };
+}
+
+// The async form runs on the libuv pool: fine for hashing one password from the command
+// line; the server checks sign-ins on its own threads instead (password-checks.ts).
 function derive(password: string, salt: Buffer, keyLength: number, params: Pick<PasswordHash, 'N' | 'r' | 'p'>): Promise<Buffer> {
-  const options: ScryptOptions = { ...params, maxmem: memoryFor(params) + 1024 * 1024 };
-  // The async form runs on the libuv pool: a sign-in never blocks IVR requests.
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, keyLength, options, (err, key) => (err ? reject(err) : resolve(key)));
+    scrypt(password.normalize('NFC'), salt, keyLength, scryptOptions(params), (err, key) => (err ? reject(err) : resolve(key)));
   });
 }
 
@@ -61,11 +66,6 @@ export function parsePasswordHash(text: string): PasswordHash {
   if (salt.length < SALT_BYTES) throw new PasswordHashError(`the salt must be at least ${SALT_BYTES} bytes`);
   if (key.length < 16 || key.length > 64) throw new PasswordHashError('the key must be 16 to 64 bytes');
   return { N, r, p, salt, key };
-}
-
-export async function verifyPassword(password: string, hash: PasswordHash): Promise<boolean> {
-  const key = await derive(password, hash.salt, hash.key.length, hash);
-  return timingSafeEqual(key, hash.key);
 }
 
 /**

@@ -1,9 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request, Response, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { clientAddress, limitRequests } from '../http/security/rate-limits';
 import { requireCsrf, requireSignInFormToken, signInFormToken } from './csrf';
-import { unmatchableHash, verifyPassword, type PasswordHash } from './password';
+import { unmatchableHash, type PasswordHash } from './password';
+import { PasswordChecks, PasswordChecksBusy } from './password-checks';
 import { formatTime, render } from './render';
 import type { ConsoleDeps } from './routes';
 import { endSession, findSession, requireSignIn, startSession } from './session';
@@ -41,44 +42,71 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
 /**
  * True when both match. A wrong user name still costs a full scrypt check (against a hash
  * nothing matches), so the time taken does not tell a guesser which part was wrong.
+ * Throws PasswordChecksBusy when every password-check thread is busy.
  */
 async function credentialsMatch(
   given: { user: string; password: string },
   account: { user: string; passwordHash: PasswordHash },
   decoy: PasswordHash,
+  checks: PasswordChecks,
 ): Promise<boolean> {
   const userMatches = timingSafeEqual(digest(given.user), digest(account.user));
-  const passwordMatches = await verifyPassword(given.password, userMatches ? account.passwordHash : decoy);
+  const passwordMatches = await checks.matches(given.password, userMatches ? account.passwordHash : decoy);
   return userMatches && passwordMatches;
+}
+
+/** Addresses and address-plus-name pairs each limiter remembers at most (bounded-memory-store.ts). */
+const MAX_COUNTED_CLIENTS = 10_000;
+
+/**
+ * Failed sign-ins are limited three ways, each over 15 minutes, in this order:
+ * per address whatever the name (a new name per attempt gains nothing), per address and
+ * name (the admin's own typos), and overall (many addresses). A request refused by one
+ * is not counted by the next, so one address cannot use up the overall budget.
+ */
+function failureLimits(deps: ConsoleDeps): RequestHandler[] {
+  const refuseWith = (why: string) => (_req: Request, res: Response, retryAfterSeconds: number) => {
+    const minutes = Math.ceil(retryAfterSeconds / 60);
+    const at = formatTime(new Date(Date.now() + retryAfterSeconds * 1000).toISOString());
+    render(res, 'error', {
+      title: 'Too many sign-in attempts',
+      status: 429,
+      message: `${why} Try again in ${minutes} minute${minutes === 1 ? '' : 's'} (after ${at}).`,
+    });
+  };
+  const common = { windowMs: FAILURE_WINDOW_MS, failuresOnly: true, maxKeys: MAX_COUNTED_CLIENTS, log: deps.log };
+  return [
+    limitRequests({
+      ...common,
+      name: 'console sign-in per address',
+      limit: deps.config.maxFailedSignInsPerAddress,
+      refuse: refuseWith('Too many failed sign-ins from your address.'),
+    }),
+    limitRequests({
+      ...common,
+      name: 'console sign-in',
+      limit: deps.config.maxFailedSignIns,
+      key: (req) => `${clientAddress(req)} ${typedUserName(req)}`,
+      refuse: refuseWith('Too many failed sign-ins for this user name from your address.'),
+    }),
+    limitRequests({
+      ...common,
+      name: 'console sign-in overall',
+      limit: deps.config.maxFailedSignInsTotal,
+      key: () => 'all',
+      refuse: refuseWith('Too many failed sign-ins on this console from everywhere; signed-in sessions are not affected.'),
+    }),
+  ];
 }
 
 /** GET and POST /sign-in (open to all) and POST /sign-out. */
 export function signInPages(router: Router, deps: ConsoleDeps, passwordHash: PasswordHash): void {
   const account = { user: deps.config.user, passwordHash };
   const decoy = unmatchableHash(passwordHash);
+  const checks = new PasswordChecks(deps.config.concurrentPasswordChecks);
 
   const showForm = (req: Request, res: Response, form: { typedUser: string; next: string; error?: string; status?: number }) =>
     render(res, 'sign-in', { title: 'Sign in', csrfToken: signInFormToken(deps, req, res), error: null, ...form });
-
-  // Counted per address and user name, so a guesser elsewhere cannot lock the admin out;
-  // only failures count. Past the limit even the right password waits for the window.
-  const limitFailures = limitRequests({
-    name: 'console sign-in',
-    windowMs: FAILURE_WINDOW_MS,
-    limit: deps.config.maxFailedSignIns,
-    key: (req) => `${clientAddress(req)} ${typedUserName(req)}`,
-    failuresOnly: true,
-    refuse: (_req, res, retryAfterSeconds) => {
-      const minutes = Math.ceil(retryAfterSeconds / 60);
-      const at = formatTime(new Date(Date.now() + retryAfterSeconds * 1000).toISOString());
-      render(res, 'error', {
-        title: 'Too many sign-in attempts',
-        status: 429,
-        message: `Too many failed sign-ins for this user name from your address. Try again in ${minutes} minute${minutes === 1 ? '' : 's'} (after ${at}).`,
-      });
-    },
-    log: deps.log,
-  });
 
   router.get('/sign-in', async (req, res) => {
     const next = safeNext(req.query.next);
@@ -89,7 +117,8 @@ export function signInPages(router: Router, deps: ConsoleDeps, passwordHash: Pas
     showForm(req, res, { typedUser: '', next });
   });
 
-  router.post('/sign-in', limitFailures, requireSignInFormToken(deps), async (req, res) => {
+  // The form token is checked before anything costly: no password check without it.
+  router.post('/sign-in', ...failureLimits(deps), requireSignInFormToken(deps), async (req, res) => {
     const parsed = SignInForm.safeParse(req.body ?? {});
     const form = parsed.success ? parsed.data : { user: '', password: '', next: undefined };
     const next = safeNext(form.next);
@@ -97,7 +126,18 @@ export function signInPages(router: Router, deps: ConsoleDeps, passwordHash: Pas
       showForm(req, res, { typedUser: form.user, next, error: 'Enter your user name and password.', status: 400 });
       return;
     }
-    if (!(await credentialsMatch(form, account, decoy))) {
+    let matches: boolean;
+    try {
+      matches = await credentialsMatch(form, account, decoy, checks);
+    } catch (err) {
+      if (!(err instanceof PasswordChecksBusy)) throw err;
+      // Answered at once, not queued: a flood of attempts cannot build a backlog of checks.
+      deps.log.warn({ ip: req.ip }, 'console sign-in refused: every password check busy');
+      res.set('Retry-After', '1');
+      render(res, 'error', { title: 'Too many sign-in attempts', status: 429, message: 'The console is checking other sign-ins right now. Try again in a second.' });
+      return;
+    }
+    if (!matches) {
       deps.log.warn({ ip: req.ip }, 'console sign-in refused');
       showForm(req, res, { typedUser: form.user, next, error: 'Wrong user name or password.', status: 401 });
       return;

@@ -73,7 +73,8 @@ export function seriesChartSvg(report: FunnelReport): string {
   const rows = report.rows;
   const title = `Calls, texts and clicks by ${report.by === 'dnis' ? 'DNIS' : report.by}`;
   const subtitle = period(report);
-  const { max, step } = scale(Math.max(0, ...rows.flatMap((r) => SERIES.map((s) => s.value(r)))));
+  // A loop, not Math.max(...values): spreading a long array into arguments overflows the stack.
+  const { max, step } = scale(rows.reduce((most, r) => SERIES.reduce((m, s) => Math.max(m, s.value(r)), most), 0));
   const y = (value: number) => round(plot.bottom - (value / max) * plotHeight);
   const band = plotWidth / Math.max(rows.length, 1);
   const x = (i: number) => plot.left + (i + 0.5) * band;
@@ -96,8 +97,7 @@ export function seriesChartSvg(report: FunnelReport): string {
     body.push(`<text x="${plot.left + plotWidth / 2}" y="${plot.top + plotHeight / 2}" font-size="14" fill="${MUTED}" text-anchor="middle">No calls in this period</text>`);
   }
   const timed = report.by === 'day' || report.by === 'hour';
-  if (timed) body.push(...lines(rows, x, y));
-  else body.push(...groupedBars(rows, band, x, y, plot.bottom));
+  for (const mark of timed ? lines(rows, x, y) : groupedBars(rows, band, x, y, plot.bottom)) body.push(mark);
 
   const labelEvery = labelStep(report, rows.length);
   rows.forEach((row, i) => {

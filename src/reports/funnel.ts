@@ -17,6 +17,16 @@ export const MAX_RANGE_DAYS: Record<FunnelGrouping, number> = { hour: 31, day: 3
 /** The key of calls without a campaign (unknown DNIS) or without a DNIS: never a campaign id or a number. */
 export const NONE_KEY = '(none)';
 
+/**
+ * By DNIS, the one row of every number no campaign answered (anyone can call the IVR with
+ * any DNIS: 220,000 made-up numbers must not make 220,000 rows), and of the rows past
+ * MAX_GROUP_ROWS. Never a number.
+ */
+export const OTHER_KEY = '(other)';
+
+/** The most rows a campaign or DNIS report has; the ones with the fewest calls are folded into OTHER_KEY. */
+export const MAX_GROUP_ROWS = 200;
+
 
 /** Shares between 0 and 1, rounded to 4 decimals; null when the denominator is 0. */
 export interface FunnelRates {
@@ -53,6 +63,8 @@ export interface FunnelReportOptions {
 export interface FunnelReport extends FunnelReportOptions {
   rows: FunnelRow[];
   total: FunnelRow;
+  /** Rows past MAX_GROUP_ROWS folded into the OTHER_KEY row (0 when every row is shown). */
+  rowsFolded: number;
 }
 
 const COUNT_FIELDS = [
@@ -106,7 +118,7 @@ export function buildFunnelReport(slots: readonly FunnelSlot[], options: FunnelR
   }
   const total = emptyFunnelCounts();
   for (const slot of slots) {
-    const key = by === 'campaign' ? (slot.campaignId ?? NONE_KEY) : by === 'dnis' ? slot.dnis || NONE_KEY : undefined;
+    const key = by === 'campaign' ? (slot.campaignId ?? NONE_KEY) : by === 'dnis' ? dnisKey(slot) : undefined;
     const place = placeAt ? placeAt(Date.parse(slot.slot)) : { id: key ?? '', key: key ?? '', start: null, order: key ?? '' };
     addCounts(bucketOf(place).counts, slot);
     addCounts(total, slot);
@@ -120,10 +132,36 @@ export function buildFunnelReport(slots: readonly FunnelSlot[], options: FunnelR
     notOffered: Object.fromEntries(reasons.map((r) => [r, counts.notOffered[r] ?? 0])),
     rates: ratesOf(counts),
   });
-  const rows = [...buckets.values()]
-    .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0))
-    .map((b) => row(b.key, b.start, b.counts));
-  return { ...options, rows, total: row('total', null, total) };
+  const { kept, folded } = timed ? { kept: [...buckets.values()], folded: 0 } : foldSmallest([...buckets.values()]);
+  const rows = kept.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0)).map((b) => row(b.key, b.start, b.counts));
+  return { ...options, rows, total: row('total', null, total), rowsFolded: folded };
+}
+
+/** A call's DNIS row: its number when a campaign answered it, else the one OTHER_KEY row. */
+function dnisKey(slot: FunnelSlot): string {
+  if (slot.campaignId === null) return OTHER_KEY;
+  return slot.dnis || NONE_KEY;
+}
+
+/**
+ * At most MAX_GROUP_ROWS rows: the ones with the most calls stay, the rest are added to
+ * the OTHER_KEY row (made if need be), which sorts last.
+ */
+function foldSmallest(buckets: Bucket[]): { kept: Bucket[]; folded: number } {
+  const other = buckets.find((b) => b.key === OTHER_KEY);
+  const named = buckets.filter((b) => b !== other);
+  if (buckets.length <= MAX_GROUP_ROWS) return { kept: buckets.map(sortOtherLast), folded: 0 };
+  named.sort((a, b) => b.counts.calls - a.counts.calls);
+  const keep = named.slice(0, MAX_GROUP_ROWS - 1);
+  const rest = named.slice(MAX_GROUP_ROWS - 1);
+  const into: Bucket = other ?? { id: OTHER_KEY, key: OTHER_KEY, start: null, order: OTHER_KEY, counts: emptyFunnelCounts() };
+  for (const bucket of rest) addCounts(into.counts, bucket.counts);
+  return { kept: [...keep, into].map(sortOtherLast), folded: rest.length };
+}
+
+function sortOtherLast(bucket: Bucket): Bucket {
+  // U+FFFF sorts after every DNIS and campaign id.
+  return bucket.key === OTHER_KEY ? { ...bucket, order: '\uffff' } : bucket;
 }
 
 /** CSV of the rows, one column per count, not-offered reason and rate. */
@@ -239,7 +277,7 @@ function pad(n: number): string {
 }
 
 
-function addCounts(into: FunnelCounts, slot: FunnelSlot): void {
+function addCounts(into: FunnelCounts, slot: FunnelCounts): void {
   for (const field of COUNT_FIELDS) into[field] += slot[field];
   for (const [reason, n] of Object.entries(slot.notOffered)) into.notOffered[reason] = (into.notOffered[reason] ?? 0) + n;
 }

@@ -1,4 +1,5 @@
 import { create } from 'xmlbuilder2';
+import { withoutNonXmlChars } from '../xml-chars';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
 import {
   RESULT_VARIABLES,
@@ -22,7 +23,9 @@ const ANSWER_FIELD = 'answer';
  * library exactly one level of escaping to do for everything else.
  */
 function xmlText(value: string): string {
-  return value.replace(/&/g, '&amp;');
+  // Campaign text is checked when saved; this is the last line: no character XML cannot
+  // hold (a control character, a lone surrogate) ever reaches a document.
+  return withoutNonXmlChars(value).replace(/&/g, '&amp;');
 }
 
 function child(parent: XMLBuilder, name: string, attributes: Record<string, string> = {}): XMLBuilder {

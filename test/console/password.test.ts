@@ -7,8 +7,9 @@ import {
   parsePasswordHash,
   PasswordHashError,
   unmatchableHash,
-  verifyPassword,
+  type PasswordHash,
 } from '../../src/console/password';
+import { PasswordChecks, PasswordChecksBusy } from '../../src/console/password-checks';
 import { PASSWORD, passwordHash } from './helpers';
 
 /**
@@ -16,7 +17,12 @@ import { PASSWORD, passwordHash } from './helpers';
  * damaged line must stop the start naming ADMIN_PASSWORD_HASH, and only the password verifies.
  */
 
-describe('hashPassword and verifyPassword', () => {
+// The server's checks run on their own threads (password-checks.ts): verify through them.
+const checks = new PasswordChecks(2);
+afterAll(() => checks.close());
+const verifyPassword = (password: string, hash: PasswordHash): Promise<boolean> => checks.matches(password, hash);
+
+describe('hashPassword and checking a password on the check threads', () => {
   it('writes scrypt$N$r$p$salt$key with N=2^15, r=8, p=1, a 16-byte salt and a 32-byte key', async () => {
     const line = await passwordHash();
     expect(line).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/);
@@ -52,6 +58,21 @@ describe('hashPassword and verifyPassword', () => {
   });
 });
 
+describe('PasswordChecks', () => {
+  it('refuses a check at once, without queueing it, while every thread is busy; the next one runs', async () => {
+    const one = new PasswordChecks(1);
+    try {
+      const hash = parsePasswordHash(await passwordHash());
+      const first = one.matches(PASSWORD, hash);
+      await expect(one.matches(PASSWORD, hash)).rejects.toBeInstanceOf(PasswordChecksBusy);
+      expect(await first).toBe(true);
+      expect(await one.matches('wrong', hash)).toBe(false);
+    } finally {
+      await one.close();
+    }
+  });
+});
+
 describe('parsePasswordHash refuses damaged or unsafe lines, saying why', () => {
   const salt = Buffer.alloc(16, 1).toString('base64');
   const key = Buffer.alloc(32, 2).toString('base64');
@@ -81,7 +102,15 @@ describe('parsePasswordHash refuses damaged or unsafe lines, saying why', () => 
 
 describe('console configuration', () => {
   it('is off by default, for user admin, with 8-hour sessions and 10 failed sign-ins per 15 minutes', () => {
-    expect(loadConfig({}).console).toEqual({ user: 'admin', passwordHash: undefined, sessionMs: 8 * 3_600_000, maxFailedSignIns: 10 });
+    expect(loadConfig({}).console).toEqual({
+      user: 'admin',
+      passwordHash: undefined,
+      sessionMs: 8 * 3_600_000,
+      maxFailedSignIns: 10,
+      maxFailedSignInsPerAddress: 30,
+      maxFailedSignInsTotal: 300,
+      concurrentPasswordChecks: 1,
+    });
   });
 
   it('parses ADMIN_PASSWORD_HASH at start-up and reads ADMIN_USER and SESSION_HOURS', async () => {

@@ -1,4 +1,4 @@
-import { buildFunnelReport, funnelCsv, type FunnelReportOptions } from '../../src/reports/funnel';
+import { buildFunnelReport, funnelCsv, MAX_GROUP_ROWS, type FunnelReportOptions } from '../../src/reports/funnel';
 import type { FunnelSlot } from '../../src/store/port';
 
 /**
@@ -146,9 +146,33 @@ describe('by campaign and by DNIS', () => {
     ]);
   });
 
-  it('one row per DNIS seen; calls without one under "(none)"', () => {
+  it('one row per DNIS a campaign answered; numbers no campaign has, and calls without one, in one "(other)" row, last', () => {
     const r = report(slots, { by: 'dnis', ...range });
-    expect(calls(r)).toEqual({ '(none)': 1, '+18005550100': 2, '+18005550101': 3, '+18005550102': 4, '+18005550199': 1 });
+    expect(r.rows.map((row) => [row.key, row.calls])).toEqual([
+      ['+18005550100', 2],
+      ['+18005550101', 3],
+      ['+18005550102', 4],
+      ['(other)', 2],
+    ]);
+    expect(r.rowsFolded).toBe(0);
+  });
+
+  it('220,000 made-up DNIS make one "(other)" row, not 220,000', () => {
+    const made = Array.from({ length: 220_000 }, (_, i) => slot('2026-11-21T09:00:00Z', { campaignId: null, dnis: `+1800${String(i).padStart(7, '0')}` }));
+    const r = report([...slots, ...made], { by: 'dnis', ...range });
+    expect(r.rows.map((row) => row.key)).toEqual(['+18005550100', '+18005550101', '+18005550102', '(other)']);
+    expect(r.rows.at(-1)?.calls).toBe(220_002);
+    expect(r.total.calls).toBe(220_011);
+  });
+
+  it(`keeps at most ${MAX_GROUP_ROWS} rows: the ones with the most calls, the rest folded into "(other)" and counted`, () => {
+    const many = Array.from({ length: 500 }, (_, i) => slot('2026-11-21T09:00:00Z', { campaignId: 'support', dnis: `+1800${String(i).padStart(7, '0')}`, calls: i + 1 }));
+    const r = report(many, { by: 'dnis', ...range });
+    expect(r.rows).toHaveLength(MAX_GROUP_ROWS);
+    expect(r.rowsFolded).toBe(500 - (MAX_GROUP_ROWS - 1));
+    expect(r.rows.at(-1)).toMatchObject({ key: '(other)', calls: ((500 - MAX_GROUP_ROWS + 1) * (500 - MAX_GROUP_ROWS + 2)) / 2 });
+    expect(r.rows[0]?.calls).toBe(500 - MAX_GROUP_ROWS + 2);
+    expect(r.rows.reduce((n, row) => n + row.calls, 0)).toBe(r.total.calls);
   });
 });
 

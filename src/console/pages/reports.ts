@@ -2,7 +2,7 @@ import type { Response, Router } from 'express';
 import { z } from 'zod';
 import { fieldErrors } from '../../http/validation';
 import { funnelChartSvg, seriesChartSvg } from '../../reports/chart-svg';
-import { FUNNEL_GROUPINGS, funnelCsv, type FunnelReport } from '../../reports/funnel';
+import { FUNNEL_GROUPINGS, funnelCsv, MAX_GROUP_ROWS, type FunnelReport } from '../../reports/funnel';
 import { FunnelFields, loadFunnelReport, withRange } from '../../reports/funnel-query';
 import { wallClock } from '../../time-zone';
 import type { ConsoleDeps } from '../routes';
@@ -97,6 +97,7 @@ function showPage(res: Response, deps: ConsoleDeps, form: ReportForm, report: Fu
     ],
     csvHref: `/admin/reports.csv?${new URLSearchParams(form).toString()}`,
     report: report ?? null,
+    maxRows: MAX_GROUP_ROWS,
     // Our own renderer escapes every text it draws: safe to place in the page as markup.
     funnelSvg: report ? funnelChartSvg(report) : '',
     seriesSvg: report && report.rows.length ? seriesChartSvg(report) : '',

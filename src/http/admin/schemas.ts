@@ -189,5 +189,9 @@ export const FunnelReportView = z.object({
   to: z.string(),
   rows: z.array(FunnelRowView),
   total: FunnelRowView,
+  rowsFolded: z
+    .number()
+    .int()
+    .describe('by campaign or DNIS: rows past the first 200 (by calls) folded into the "(other)" row; 0 when every row is shown'),
   generatedAt: z.string(),
 });

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type RateLimitInfo } from 'express-rate-limit';
 import type { Logger } from 'pino';
+import { BoundedMemoryStore } from './bounded-memory-store';
 
 /**
  * Request limits per client (express-rate-limit). The counts are kept in this process's
@@ -18,6 +19,8 @@ export interface LimitOptions {
   key?: (req: Request) => string;
   /** Count only requests that fail (status 400 and up): e.g. sign-ins, where a success is not guessing. */
   failuresOnly?: boolean;
+  /** Clients counted at most at once (bounded-memory-store.ts); unbounded within a window when absent. */
+  maxKeys?: number;
   /** Answers a refused request; Retry-After is already set to retryAfterSeconds. */
   refuse: (req: Request, res: Response, retryAfterSeconds: number) => void;
   log: Logger;
@@ -33,6 +36,7 @@ export function limitRequests(options: LimitOptions): RequestHandler {
     limit: options.limit,
     keyGenerator: options.key ?? clientAddress,
     skipSuccessfulRequests: options.failuresOnly ?? false,
+    ...(options.maxKeys === undefined ? {} : { store: new BoundedMemoryStore(options.maxKeys) }),
     // Retry-After is the one header a refused client needs; quota headers on every
     // answer would only tell a guesser how far it can go.
     standardHeaders: false,
