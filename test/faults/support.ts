@@ -77,9 +77,8 @@ export async function startServer(extra: Record<string, string> = {}): Promise<R
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   // Info lines for thousands of calls are noise here; warnings and errors are read.
-  // The tests play the VoiceXML platform, sending every call from loopback: its networks
-  // are in IVR_ALLOWED_CIDRS, so it has the platform's rate limits, as a real one would.
-  const env = localServerEnv(port, ADMIN_TOKEN, { LOG_LEVEL: 'warn', IVR_ALLOWED_CIDRS: '127.0.0.1/32', ...extra });
+  // localServerEnv plays the VoiceXML platform from loopback (IVR_ALLOWED_CIDRS).
+  const env = localServerEnv(port, ADMIN_TOKEN, { LOG_LEVEL: 'warn', ...extra });
   return { process: await launch(env, baseUrl), baseUrl, env };
 }
 

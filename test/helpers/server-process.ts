@@ -163,6 +163,8 @@ export function localServerEnv(port: number, adminToken: string, extra: Record<s
     ADMIN_TOKEN: adminToken,
     DATA_DIR: path.join(tempDir('data'), 'data'),
     CAMPAIGNS_DIR: exampleCampaignsDir(),
+    // The tests play the VoiceXML platform from this machine: the platform's rate limits.
+    IVR_ALLOWED_CIDRS: '127.0.0.1/32',
     ...extra,
   };
 }
