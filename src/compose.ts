@@ -13,6 +13,7 @@ import { OfferRules } from './deflection/offer-rules';
 import { DeflectionService } from './deflection/service';
 import { createApp } from './http/app';
 import { answerIvrParseErrors } from './http/client-errors';
+import { BudgetedLineTypeLookup } from './lookup/budget';
 import { CachedLineTypeLookup } from './lookup/cached';
 import type { LineTypeLookup } from './lookup/port';
 import { TwilioLineTypeLookup } from './lookup/twilio-lookup';
@@ -69,7 +70,7 @@ interface Environment {
 function environment(config: Config, overrides: Overrides): Environment {
   const gateways: Map<string, SmsGateway> = createGateways(config);
   for (const g of [...(overrides.gateways ?? []), ...(overrides.gateway ? [overrides.gateway] : [])]) gateways.set(g.name, g);
-  const availability = new AvailabilityChecks(config.campaignSecrets);
+  const availability = new AvailabilityChecks(config.campaignSecrets, config.abuse.availabilityChecksPerMinute, overrides.now);
   return {
     gateways,
     defaultGateway: overrides.gateway?.name ?? config.smsGateway,
@@ -158,7 +159,8 @@ function wire(
     routeFor,
     shortener: new BuiltinShortener(store, config.publicBaseUrl, now),
     offerRules: new OfferRules({ store, availabilityOf, now }),
-    ...(config.lineTypeLookup ? { lookup: lineTypeLookup(config.lineTypeLookup) } : {}),
+    ...(config.lineTypeLookup ? { lookup: lineTypeLookup(config.lineTypeLookup, config.abuse.lookupsPerHour, now) } : {}),
+    abuse: config.abuse,
     callTtlMs: config.callTtlMs,
     callerWaitMs: config.outbox.callerWaitMs,
     log,
@@ -198,7 +200,11 @@ function wire(
 class AvailabilityChecks {
   private readonly checks = new WeakMap<Campaign, AvailabilityCheck | undefined>();
 
-  constructor(private readonly secrets: Config['campaignSecrets']) {}
+  constructor(
+    private readonly secrets: Config['campaignSecrets'],
+    private readonly checksPerMinute: number,
+    private readonly now: (() => Date) | undefined,
+  ) {}
 
   problems(campaign: Campaign): string[] {
     try {
@@ -210,15 +216,19 @@ class AvailabilityChecks {
   }
 
   of(campaign: Campaign): AvailabilityCheck | undefined {
-    if (!this.checks.has(campaign)) this.checks.set(campaign, createAvailabilityCheck(campaign.availability, this.secrets));
+    if (!this.checks.has(campaign)) {
+      const clock = this.now ? () => this.now!().getTime() : Date.now;
+      this.checks.set(campaign, createAvailabilityCheck(campaign.availability, this.secrets, clock, this.checksPerMinute));
+    }
     return this.checks.get(campaign);
   }
 }
 
-function lineTypeLookup(settings: NonNullable<Config['lineTypeLookup']>): LineTypeLookup {
-  const twilio = new TwilioLineTypeLookup(settings);
+function lineTypeLookup(settings: NonNullable<Config['lineTypeLookup']>, perHour: number, now: () => Date): LineTypeLookup {
+  // The budget counts paid requests only: it sits behind the cache.
+  const paid = new BudgetedLineTypeLookup(new TwilioLineTypeLookup(settings), perHour, () => now().getTime());
   // 50,000 numbers is a few MB: a busy week of distinct callers.
-  return settings.cacheTtlMs > 0 ? new CachedLineTypeLookup(twilio, { ttlMs: settings.cacheTtlMs, maxEntries: 50_000 }) : twilio;
+  return settings.cacheTtlMs > 0 ? new CachedLineTypeLookup(paid, { ttlMs: settings.cacheTtlMs, maxEntries: 50_000 }) : paid;
 }
 
 function gatewayProblems(campaign: Campaign, gateways: ReadonlyMap<string, SmsGateway>): string[] {

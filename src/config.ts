@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parsePasswordHash, type PasswordHash } from './console/password';
 import { GATEWAY_NAMES, GatewayEnvShape, gatewaySettingsFrom, type GatewayName, type GatewaySettings } from './sms/gateway-config';
 import { SecurityEnvShape, securitySettingsFrom, type SecuritySettings } from './http/security/settings';
+import { AbuseEnvShape, abuseSettingsFrom, type AbuseSettings } from './deflection/abuse-settings';
 
 /**
  * Everything the server reads from its environment, parsed once at start-up.
@@ -40,6 +41,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** Proxies to trust, who may fetch the IVR documents, short-link rate limit. */
   security: SecuritySettings;
+  /** Budgets on texts, lookups and availability checks, and the SMS pumping guard. */
+  abuse: AbuseSettings;
   /** How long SIGTERM waits for requests and sends in flight before closing anyway. */
   shutdownGraceMs: number;
 }
@@ -145,6 +148,7 @@ const EnvSchema = z.object({
   SESSION_HOURS: wholeNumber(1, 168, 8),
   SIGN_IN_MAX_FAILURES: wholeNumber(1, 1000, 10),
   ...SecurityEnvShape,
+  ...AbuseEnvShape,
   SMS_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).default('sandbox')),
   SMS_FALLBACK_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).optional()),
   SMS_ATTEMPT_TIMEOUT_MS: wholeNumber(1000, 60_000, 10_000),
@@ -238,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,
     security: securitySettingsFrom(e),
+    abuse: abuseSettingsFrom(e),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_ABUSE_SETTINGS } from '../deflection/abuse-settings';
 import { CachedAvailability } from './cached';
 import { HttpAvailability } from './http-check';
 import { LivePersonAvailability } from './liveperson';
@@ -14,13 +15,15 @@ export function createAvailabilityCheck(
   settings: AvailabilitySettings,
   secrets: Secrets,
   now: () => number = Date.now,
+  /** Remote checks per minute for this campaign (see CachedAvailability); the shipped default unless given. */
+  checksPerMinute: number = DEFAULT_ABUSE_SETTINGS.availabilityChecksPerMinute,
 ): AvailabilityCheck | undefined {
   switch (settings.kind) {
     case 'static':
       return undefined;
     case 'liveperson':
-      return new CachedAvailability(new LivePersonAvailability(settings, secrets), settings.cacheSeconds, now);
+      return new CachedAvailability(new LivePersonAvailability(settings, secrets), settings.cacheSeconds, now, checksPerMinute);
     case 'http':
-      return new CachedAvailability(new HttpAvailability(settings, secrets), settings.cacheSeconds, now);
+      return new CachedAvailability(new HttpAvailability(settings, secrets), settings.cacheSeconds, now, checksPerMinute);
   }
 }
