@@ -60,6 +60,8 @@ export interface DeflectionDeps {
   now?: () => Date;
   /** Draws offer variants; Math.random unless a test fixes it. */
   random?: () => number;
+  /** How often a request that found the call being sent looks again for its outcome (default 100 ms). */
+  sendPollMs?: number;
 }
 
 /** A step of a call in progress. The mode hint is only used when the call is unknown. */
@@ -81,7 +83,20 @@ interface Transition {
   update: CallUpdate;
   events: NewEvent[];
   page: Page;
+  /** The state the call must still be in for this to apply (default: the one the step read). */
+  from?: CallState;
 }
+
+/** The send lost its claim: a concurrent step moved the call first; answer with where it ended. */
+const MOVED = Symbol('moved');
+type StepOutcome = Transition | undefined | typeof MOVED;
+
+/**
+ * How long past callerWaitMs a request waits for another one's send to finish before it
+ * finishes the call itself from the stored message (that instance died mid-send): the
+ * sender needs callerWaitMs for the first attempt, then one write.
+ */
+const SEND_FINISH_GRACE_MS = 5_000;
 
 /** Reasons a call is handed back, as the IVR reads them in `reason`. */
 export type HandBackReason =
@@ -116,10 +131,12 @@ const NON_TERMINAL: CallState[] = ['offered', 'capturing', 'confirming'];
 export class DeflectionService {
   private readonly now: () => Date;
   private readonly random: () => number;
+  private readonly sendPollMs: number;
 
   constructor(private readonly deps: DeflectionDeps) {
     this.now = deps.now ?? (() => new Date());
     this.random = deps.random ?? Math.random;
+    this.sendPollMs = deps.sendPollMs ?? 100;
   }
 
   root(campaignId: string | undefined, mode: IntegrationMode): RootPage {
@@ -289,17 +306,24 @@ export class DeflectionService {
     };
   }
 
-  /** The browser gave up on a question (no input or no match too many times), or the caller hung up. */
+  /**
+   * The browser gave up on a question (no input or no match too many times), or the caller
+   * hung up. During a send it changes nothing (the text is going out): it is noted.
+   */
   giveUp(req: StepRequest): Promise<Page> {
     const why: HandBackReason = req.answer === 'no-input' || req.answer === 'hung-up' ? req.answer : 'no-match';
-    return this.step(req, NON_TERMINAL, async (_call, ctx) => this.handBack(ctx, 'declined', why, []));
+    return this.step(req, NON_TERMINAL, async (_call, ctx) => this.handBack(ctx, 'declined', why, []), [
+      { type: 'gave-up-while-sending', detail: { reason: why } },
+    ]);
   }
 
   /**
-   * Stores the text in the outbox, then waits a bounded time for its first attempt so
-   * the caller hears the truth: sent, refused (and why), or on its way.
+   * Claims the call and stores the text in the outbox, in one transaction, then waits a
+   * bounded time for its first attempt so the caller hears the truth: sent, refused (and
+   * why), or on its way. Nothing before the claim sends anything; after it no other step
+   * can move the call, so a change racing the confirm cannot lead to a second text.
    */
-  private async send(call: CallRecord, ctx: CallContext, to: string): Promise<Transition> {
+  private async send(call: CallRecord, ctx: CallContext, to: string): Promise<Transition | typeof MOVED> {
     const { store, shortener, outbox } = this.deps;
     const { campaign } = ctx;
     if (await store.isSuppressed(to)) {
@@ -353,15 +377,23 @@ export class DeflectionService {
           confirmedAt: at,
         },
         events: [{ type: 'number-confirmed', detail: { source } }],
+        claim: { from: call.state },
       },
     );
+    if (admission.kind === 'moved') return MOVED;
     if (admission.kind === 'limited') return this.refusedByLimit(ctx, admission.limit, to);
-    // Another request for this call got there first: answer with what it achieved so far.
+    // The call is ours now (sending). A message this call already had (sent to this number
+    // before the vendor refused it, say) is not sent again: its outcome is the answer.
     const attempt: FirstAttempt =
       admission.kind === 'created'
         ? await outbox.sendNow(admission.message.id, this.deps.callerWaitMs)
         : firstAttemptOf(admission.message);
+    return { ...this.sendOutcome(call, ctx, to, attempt), from: 'sending' };
+  }
 
+  /** Where a claimed send leaves the call, given its first attempt. */
+  private sendOutcome(call: CallRecord, ctx: CallContext, to: string, attempt: FirstAttempt): Transition {
+    const { campaign } = ctx;
     if (attempt.kind === 'refused' && attempt.reason === 'invalid-number') {
       return this.refusedNumber(call, ctx, 'invalidNumber');
     }
@@ -500,13 +532,16 @@ export class DeflectionService {
   private async step(
     req: StepRequest,
     accepts: CallState[],
-    run: (call: CallRecord, ctx: CallContext) => Promise<Transition | undefined>,
+    run: (call: CallRecord, ctx: CallContext) => Promise<StepOutcome>,
+    duringSend: NewEvent[] = [],
   ): Promise<Page> {
     const call = req.callId ? await this.deps.store.getCall(req.callId) : undefined;
     if (!call) return this.unknownCall(req.modeHint);
     bindCall(call.id, call.platformCallId);
     // A finished call answers every later request with its last page (IVR retries).
     if (TERMINAL_STATES.includes(call.state)) return call.lastPage ?? this.unknownCall(call.mode);
+    // Claimed by a send (maybe on another instance): no step may move it; wait for its end.
+    if (call.state === 'sending') return this.afterSend(call.id, call.mode, duringSend);
 
     const at = this.now().toISOString();
     const campaign = call.campaignId ? this.deps.campaigns.get(call.campaignId) : undefined;
@@ -530,12 +565,49 @@ export class DeflectionService {
     if (!campaign || !accepts.includes(call.state)) return call.lastPage ?? this.unknownCall(call.mode);
 
     const transition = await run(call, { campaign, callId: call.id, mode: call.mode });
+    if (transition === MOVED) return this.afterSend(call.id, call.mode, []);
     if (!transition) return call.lastPage ?? this.unknownCall(call.mode);
-    const applied = await this.deps.store.updateCall(call.id, { ...transition.update, lastPage: transition.page }, transition.events, at, call.state);
+    const from = transition.from ?? call.state;
+    const applied = await this.deps.store.updateCall(call.id, { ...transition.update, lastPage: transition.page }, transition.events, at, from);
     if (applied) return transition.page;
-    // Another request for this step (a retry, maybe on another instance) got there first:
-    // answer with the page it left, as for any repeated step.
-    return (await this.deps.store.getCall(call.id))?.lastPage ?? this.unknownCall(call.mode);
+    // Another request for this call (a retry, a racing confirm, maybe on another instance)
+    // got there first: answer with the page it left, once any send it claimed has ended.
+    return this.afterSend(call.id, call.mode, from === 'sending' ? [] : duringSend);
+  }
+
+  /**
+   * The page a call ends on once no send holds it: what a request that found the call
+   * claimed answers (a change or a give-up racing a confirm gets the confirm's result).
+   * `duringSend` events are recorded if the call is still being sent (a hang-up during the
+   * hold: an event, not an outcome). The sender finishes within callerWaitMs; if it has
+   * not after a grace period (its instance died), the call is finished here from its message.
+   */
+  private async afterSend(callId: string, mode: IntegrationMode, duringSend: NewEvent[]): Promise<Page> {
+    const { store } = this.deps;
+    const polls = Math.ceil((this.deps.callerWaitMs + SEND_FINISH_GRACE_MS) / this.sendPollMs);
+    for (let poll = 0; ; poll++) {
+      const call = await store.getCall(callId);
+      if (!call) return this.unknownCall(mode);
+      if (call.state !== 'sending') return call.lastPage ?? this.unknownCall(call.mode);
+      if (poll === 0 && duringSend.length) await store.updateCall(call.id, {}, duringSend, this.now().toISOString());
+      if (poll >= polls) return this.finishAbandonedSend(call);
+      await new Promise((resolve) => setTimeout(resolve, this.sendPollMs));
+    }
+  }
+
+  /** A send whose request died after the claim: the call ends as its stored message says. */
+  private async finishAbandonedSend(call: CallRecord): Promise<Page> {
+    const campaign = call.campaignId ? this.deps.campaigns.get(call.campaignId) : undefined;
+    const [message] = await this.deps.store.listMessages({ callId: call.id, limit: 1 });
+    const result: CallResult = { status: 'failed', reason: 'error', maskedNumber: '' };
+    const transition =
+      campaign && message
+        ? this.sendOutcome(call, { campaign, callId: call.id, mode: call.mode }, message.to, firstAttemptOf(message))
+        : { update: { state: 'failed' as const, result }, events: [], page: endPage(campaign, call.mode, result) };
+    const at = this.now().toISOString();
+    const applied = await this.deps.store.updateCall(call.id, { ...transition.update, lastPage: transition.page }, transition.events, at, 'sending');
+    if (applied) this.deps.log.warn({ callId: call.id }, 'a send was abandoned after its claim; the call is finished from its message');
+    return applied ? transition.page : ((await this.deps.store.getCall(call.id))?.lastPage ?? transition.page);
   }
 
   /** Something went wrong on our side, or the request made no sense: hand back silently. */

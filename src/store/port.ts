@@ -5,8 +5,12 @@ import type { CallResult, Page } from '../vxml/model';
  * behind the same interface as the embedded SQLite default.
  */
 
-/** Where a call is in the dialog; each IVR step is only accepted in its own states. */
-export type CallState = 'offered' | 'capturing' | 'confirming' | 'sent' | 'failed' | 'handed-back';
+/**
+ * Where a call is in the dialog; each IVR step is only accepted in its own states.
+ * sending: the confirm step has claimed the call and admitted its text, and waits for the
+ * first attempt; no other step may move it (see admitMessage's claim).
+ */
+export type CallState = 'offered' | 'capturing' | 'confirming' | 'sending' | 'sent' | 'failed' | 'handed-back';
 
 export const TERMINAL_STATES: readonly CallState[] = ['sent', 'failed', 'handed-back'];
 
@@ -83,6 +87,9 @@ export const EVENT_TYPES = [
   'sms-delivered',
   'link-clicked',
   'link-expired',
+  // The caller hung up (or the browser gave up) while the text was being sent: noted, not
+  // an outcome, since the text went out all the same.
+  'gave-up-while-sending',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -200,7 +207,22 @@ export interface ConsentRecord {
 
 export type Admission =
   | { kind: 'created' | 'existing'; message: MessageRecord }
-  | { kind: 'limited'; limit: SendLimit };
+  | { kind: 'limited'; limit: SendLimit }
+  /** The claim failed: another request moved the call on first; nothing was stored. */
+  | { kind: 'moved' };
+
+/** What admitMessage may be told: the limits, the consent evidence, the events, and the claim. */
+export interface AdmissionRequest {
+  limits: SendLimit[];
+  consent: Omit<ConsentRecord, 'messageId'>;
+  events: NewEvent[];
+  /**
+   * Claims the call for this send: the message is stored only while the call is still in
+   * `from`, and the same transaction moves the call to 'sending' (compare-and-set). A
+   * concurrent step (a change, a give-up) that read the same state then finds it moved.
+   */
+  claim?: { from: CallState };
+}
 
 /** What one attempt ended with; it always releases the lease and counts the attempt. */
 export type AttemptRecord =
@@ -341,14 +363,12 @@ export interface Store {
   createMessage(message: NewMessage, events?: NewEvent[]): Promise<{ created: boolean; message: MessageRecord }>;
   /**
    * The send step's insert: returns this call's message to this number if there is one;
-   * otherwise checks every limit and, when all allow it, stores the message, its consent
+   * otherwise checks every limit and, when all allow it, claims the call (if asked: moved,
+   * nothing stored, when it has left claim.from) and stores the message, its consent
    * record and the events, all in one transaction, so concurrent submits for one number
-   * cannot both pass a limit of one.
+   * cannot both pass a limit of one, and a concurrent step cannot undo the claim.
    */
-  admitMessage(
-    message: NewMessage,
-    admission: { limits: SendLimit[]; consent: Omit<ConsentRecord, 'messageId'>; events: NewEvent[] },
-  ): Promise<Admission>;
+  admitMessage(message: NewMessage, admission: AdmissionRequest): Promise<Admission>;
   /** Texts created since a time, failed ones excluded (the campaign's daily cap, before offering). */
   countMessages(filter: { campaignId: string; since: string }): Promise<number>;
   listConsent(query: { from: string; to: string; campaignId?: string; limit: number }): Promise<ConsentRecord[]>;

@@ -3,6 +3,7 @@ import type {
   CallState,
   AdminSession,
   Admission,
+  AdmissionRequest,
   AttemptRecord,
   CallEvent,
   CallRecord,
@@ -197,19 +198,17 @@ export class PgStore implements Store {
     });
   }
 
-  async admitMessage(
-    message: NewMessage,
-    admission: { limits: SendLimit[]; consent: Omit<ConsentRecord, 'messageId'>; events: NewEvent[] },
-  ): Promise<Admission> {
+  async admitMessage(message: NewMessage, admission: AdmissionRequest): Promise<Admission> {
     return this.write(async (tx): Promise<Admission> => {
       // First the locks (see postgres-admission.ts), then every read: they must see what
       // the admission that held the locks before this one committed.
       await lockAdmission(tx.client, message, admission.limits);
       const [found] = await this.rows('SELECT * FROM messages WHERE call_id = $1 AND "to" = $2', [message.callId, message.to], tx.client);
-      if (found) return { kind: 'existing', message: toMessage(found) };
+      if (found) return (await this.claimCall(tx, message, admission)) ? { kind: 'existing', message: toMessage(found) } : { kind: 'moved' };
       for (const limit of admission.limits) {
         if ((await this.countLimited(limit, message, tx.client)) >= limit.max) return { kind: 'limited', limit };
       }
+      if (!(await this.claimCall(tx, message, admission))) return { kind: 'moved' };
       const stored = await this.insertMessage(tx, message, admission.events);
       // Only a createMessage for this call and number (which takes no lock) can have come
       // in between; its message is the one this submit gets, as in SQLite.
@@ -239,6 +238,21 @@ export class PgStore implements Store {
       );
       return { kind: 'created', message: stored };
     });
+  }
+
+  /**
+   * Inside the admission: moves the call from claim.from to sending (true), or finds it
+   * moved on (false). A conditional UPDATE: a concurrent step on another instance, holding
+   * or waiting for the call's row lock, finds the state moved, or this one does.
+   */
+  private async claimCall(tx: Tx, message: NewMessage, admission: AdmissionRequest): Promise<boolean> {
+    if (!admission.claim) return true;
+    const claimed = await tx.client.query(`UPDATE calls SET state = 'sending', updated_at = $3 WHERE id = $1 AND state = $2`, [
+      message.callId,
+      admission.claim.from,
+      message.createdAt,
+    ]);
+    return claimed.rowCount === 1;
   }
 
   async countMessages(filter: { campaignId: string; since: string }): Promise<number> {

@@ -17,6 +17,7 @@ import type {
   ServiceSwitch,
   ShortLink,
   Admission,
+  AdmissionRequest,
   ConsentRecord,
   Store,
   Suppression,
@@ -302,18 +303,17 @@ export class SqliteStore implements Store {
     });
   }
 
-  async admitMessage(
-    message: NewMessage,
-    admission: { limits: SendLimit[]; consent: Omit<ConsentRecord, 'messageId'>; events: NewEvent[] },
-  ): Promise<Admission> {
+  async admitMessage(message: NewMessage, admission: AdmissionRequest): Promise<Admission> {
     // better-sqlite3 runs the transaction synchronously: no other request's count or
     // insert can come between this count and this insert, so a limit of one holds.
     return this.write((): Admission => {
+      const claim = () => !admission.claim || this.claimCall(message.callId, admission.claim.from, message.createdAt);
       const existing = this.messageOfCall(message.callId, message.to);
-      if (existing) return { kind: 'existing', message: existing };
+      if (existing) return claim() ? { kind: 'existing', message: existing } : { kind: 'moved' };
       for (const limit of admission.limits) {
         if (this.countLimited(limit, message) >= limit.max) return { kind: 'limited', limit };
       }
+      if (!claim()) return { kind: 'moved' };
       const stored = this.insertMessage(message, admission.events);
       this
         .sql(
@@ -325,6 +325,11 @@ export class SqliteStore implements Store {
         .run({ ...admission.consent, messageId: stored.id });
       return { kind: 'created', message: stored };
     });
+  }
+
+  /** Inside a transaction: moves the call from `from` to sending; false when it is no longer there. */
+  private claimCall(callId: string, from: CallState, at: string): boolean {
+    return this.sql(`UPDATE calls SET state = 'sending', updated_at = ? WHERE id = ? AND state = ?`).run(at, callId, from).changes === 1;
   }
 
   async countMessages(filter: { campaignId: string; since: string }): Promise<number> {

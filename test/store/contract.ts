@@ -622,6 +622,45 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           ]);
         });
 
+        it('claims the call with the message: moved from claim.from to sending in the same write', async () => {
+          await store.createCall(newCall('c1', { state: 'confirming' }), []);
+          const draft = newMessage('m1', { callId: 'c1', createdAt: min(1) });
+          const admission = await store.admitMessage(draft, { limits: [], consent: consentOf(draft), events: [], claim: { from: 'confirming' } });
+          expect(admission.kind).toBe('created');
+          expect(await store.getCall('c1')).toMatchObject({ state: 'sending' });
+        });
+
+        it('stores nothing when the call has left claim.from (a concurrent step moved it): moved', async () => {
+          await store.createCall(newCall('c1', { state: 'capturing' }), []);
+          const draft = newMessage('m1', { callId: 'c1', createdAt: min(1) });
+          const admission = await store.admitMessage(draft, {
+            limits: [],
+            consent: consentOf(draft),
+            events: [{ type: 'number-confirmed' }],
+            claim: { from: 'confirming' },
+          });
+          expect(admission).toEqual({ kind: 'moved' });
+          expect(await store.getCall('c1')).toMatchObject({ state: 'capturing' });
+          expect(await store.listMessages({ limit: 10 })).toEqual([]);
+          expect(await store.listConsent({ from: min(-10), to: min(10), limit: 10 })).toEqual([]);
+          expect(await store.listEvents('c1')).toEqual([]);
+        });
+
+        it('of a claiming admission and a step racing it from the same state, exactly one applies', async () => {
+          for (let round = 0; round < 10; round++) {
+            const id = `race-${round}`;
+            await store.createCall(newCall(id, { state: 'confirming' }), []);
+            const draft = newMessage(`m-${round}`, { callId: id, createdAt: min(1) });
+            const [admission, changed] = await Promise.all([
+              store.admitMessage(draft, { limits: [], consent: consentOf(draft), events: [], claim: { from: 'confirming' } }),
+              store.updateCall(id, { state: 'capturing', destination: null }, [], min(1), 'confirming'),
+            ]);
+            expect([admission.kind === 'created', changed].filter(Boolean)).toHaveLength(1);
+            expect((await store.getCall(id))?.state).toBe(changed ? 'capturing' : 'sending');
+            expect(await store.listMessages({ callId: id, limit: 10 })).toHaveLength(changed ? 0 : 1);
+          }
+        });
+
         it('gives back the call\'s stored message for the same number, whatever the limits say, storing nothing more', async () => {
           const first = newMessage('m1', { callId: 'c1' });
           await store.admitMessage(first, { limits: [], consent: consentOf(first), events: [] });
