@@ -359,7 +359,12 @@ export class DeflectionService {
         dueAt: new Date(now.getTime() + this.deps.callerWaitMs).toISOString(),
       },
       {
-        limits: [...callerLimits(campaign, now), ...pumpingLimits(to, campaign, this.deps.abuse.pumping, now), ...capLimits(campaign, now, this.deps.abuse.serviceHourlyBudget)],
+        // In this order: the first that refuses is the one the caller hears about.
+        limits: [
+          ...callerLimits(campaign, now),
+          ...pumpingLimits(to, campaign, this.deps.abuse.pumping, now),
+          ...capLimits(campaign, now, this.deps.abuse.serviceHourlyBudget),
+        ],
         consent: {
           callId: call.id,
           campaignId: campaign.id,
