@@ -1,8 +1,8 @@
 /**
  * `npm run test:faults`: the fault and load tests in test/faults (a fuzzer, a SIGKILL in
- * the middle of a burst, a gateway outage of a minute, 500 concurrent calls). Each starts
- * real server processes and loads the machine, so they run one at a time, apart from
- * `npm test`, with timeouts sized for the outage and a busy CI machine.
+ * the middle of a burst, a gateway outage of a minute, 500 concurrent calls, the SMS
+ * pumping run). Each starts real server processes and loads the machine, so they run one
+ * at a time, apart from `npm test`, with timeouts sized for the outage and a busy CI machine.
  */
 /** @type {import('jest').Config} */
 module.exports = {

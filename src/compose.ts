@@ -16,6 +16,7 @@ import { createApp } from './http/app';
 import { answerIvrParseErrors } from './http/client-errors';
 import { boundedServer } from './http/security/connections';
 import { ivrDoorOpen } from './http/security/ivr-door';
+import { BudgetedLineTypeLookup } from './lookup/budget';
 import { CachedLineTypeLookup } from './lookup/cached';
 import type { LineTypeLookup } from './lookup/port';
 import { TwilioLineTypeLookup } from './lookup/twilio-lookup';
@@ -77,7 +78,7 @@ function environment(config: Config, overrides: Overrides): Environment {
   const gateways: Map<string, SmsGateway> = createGateways(config);
   for (const g of [...(overrides.gateways ?? []), ...(overrides.gateway ? [overrides.gateway] : [])]) gateways.set(g.name, g);
   const outbound = new OutboundClient(new OutboundPolicy(config.outbound, overrides.resolve));
-  const availability = new AvailabilityChecks(config.campaignSecrets, outbound);
+  const availability = new AvailabilityChecks(config.campaignSecrets, outbound, config.abuse.availabilityChecksPerMinute, overrides.now);
   return {
     gateways,
     defaultGateway: overrides.gateway?.name ?? config.smsGateway,
@@ -166,7 +167,8 @@ function wire(
     routeFor,
     shortener: new BuiltinShortener(store, config.publicBaseUrl, now),
     offerRules: new OfferRules({ store, availabilityOf, now }),
-    ...(config.lineTypeLookup ? { lookup: lineTypeLookup(config.lineTypeLookup) } : {}),
+    ...(config.lineTypeLookup ? { lookup: lineTypeLookup(config.lineTypeLookup, config.abuse.lookupsPerHour, now) } : {}),
+    abuse: config.abuse,
     callTtlMs: config.callTtlMs,
     callerWaitMs: config.outbox.callerWaitMs,
     log,
@@ -209,6 +211,8 @@ class AvailabilityChecks {
   constructor(
     private readonly secrets: Config['campaignSecrets'],
     private readonly outbound: OutboundClient,
+    private readonly checksPerMinute: number,
+    private readonly now: (() => Date) | undefined,
   ) {}
 
   problems(campaign: Campaign): string[] {
@@ -224,7 +228,10 @@ class AvailabilityChecks {
   }
 
   of(campaign: Campaign): AvailabilityCheck | undefined {
-    if (!this.checks.has(campaign)) this.checks.set(campaign, createAvailabilityCheck(campaign.availability, this.secrets, this.outbound));
+    if (!this.checks.has(campaign)) {
+      const clock = this.now ? () => this.now!().getTime() : Date.now;
+      this.checks.set(campaign, createAvailabilityCheck(campaign.availability, this.secrets, this.outbound, clock, this.checksPerMinute));
+    }
     return this.checks.get(campaign);
   }
 }
@@ -236,10 +243,11 @@ function availabilityUrl(settings: Campaign['availability']): { field: string; v
   return undefined;
 }
 
-function lineTypeLookup(settings: NonNullable<Config['lineTypeLookup']>): LineTypeLookup {
-  const twilio = new TwilioLineTypeLookup(settings);
+function lineTypeLookup(settings: NonNullable<Config['lineTypeLookup']>, perHour: number, now: () => Date): LineTypeLookup {
+  // The budget counts paid requests only: it sits behind the cache.
+  const paid = new BudgetedLineTypeLookup(new TwilioLineTypeLookup(settings), perHour, () => now().getTime());
   // 50,000 numbers is a few MB: a busy week of distinct callers.
-  return settings.cacheTtlMs > 0 ? new CachedLineTypeLookup(twilio, { ttlMs: settings.cacheTtlMs, maxEntries: 50_000 }) : twilio;
+  return settings.cacheTtlMs > 0 ? new CachedLineTypeLookup(paid, { ttlMs: settings.cacheTtlMs, maxEntries: 50_000 }) : paid;
 }
 
 function gatewayProblems(campaign: Campaign, gateways: ReadonlyMap<string, SmsGateway>): string[] {

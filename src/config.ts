@@ -6,6 +6,7 @@ import { ConnectionEnvShape, connectionSettingsFrom, type ConnectionSettings } f
 import { ivrDoorProblem } from './http/security/ivr-door';
 import { SecurityEnvShape, securitySettingsFrom, type SecuritySettings } from './http/security/settings';
 import { OutboundEnvShape, outboundSettingsFrom, type OutboundSettings } from './outbound/settings';
+import { AbuseEnvShape, abuseSettingsFrom, type AbuseSettings } from './deflection/abuse-settings';
 
 /**
  * Everything the server reads from its environment, parsed once at start-up.
@@ -49,6 +50,8 @@ export interface Config {
   connections: ConnectionSettings;
   /** After SIGTERM, how long /readyz answers 503 draining (requests still served) before the listener closes. */
   shutdownDrainMs: number;
+  /** Budgets on texts, lookups and availability checks, and the SMS pumping guard. */
+  abuse: AbuseSettings;
   /** How long SIGTERM waits for requests and sends in flight before closing anyway. */
   shutdownGraceMs: number;
 }
@@ -167,6 +170,7 @@ const EnvSchema = z.object({
   ...SecurityEnvShape,
   ...OutboundEnvShape,
   ...ConnectionEnvShape,
+  ...AbuseEnvShape,
   SMS_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).default('sandbox')),
   SMS_FALLBACK_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).optional()),
   SMS_ATTEMPT_TIMEOUT_MS: wholeNumber(1000, 60_000, 10_000),
@@ -273,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     security,
     connections: connections.settings,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    abuse: abuseSettingsFrom(e),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

@@ -101,6 +101,14 @@ describe('loadConfig with values set', () => {
         METRICS_TOKEN: 'metrics-token-0123456789',
         SHUTDOWN_DRAIN_MS: '1500',
         SHUTDOWN_GRACE_MS: '2500',
+        SMS_SERVICE_HOURLY_BUDGET: '1000',
+        PUMPING_WINDOW_MINUTES: '15',
+        PUMPING_RANGE_DIGITS: '3',
+        PUMPING_MAX_PER_RANGE: '20',
+        PUMPING_MAX_PER_FOREIGN_COUNTRY: '7',
+        LOOKUP_MAX_PER_CALL: '2',
+        LOOKUP_HOURLY_BUDGET: '50',
+        AVAILABILITY_CHECKS_PER_MINUTE: '90',
       },
       CWD,
     );
@@ -139,6 +147,13 @@ describe('loadConfig with values set', () => {
       shutdownDrainMs: 1500,
       shutdownGraceMs: 2500,
       connections: { headersTimeoutMs: 5000, requestTimeoutMs: 15000, idleTimeoutMs: 20000, maxConnections: 400 },
+      abuse: {
+        serviceHourlyBudget: 1000,
+        pumping: { windowMinutes: 15, rangeDigits: 3, maxPerRange: 20, maxPerForeignCountry: 7 },
+        lookupsPerCall: 2,
+        lookupsPerHour: 50,
+        availabilityChecksPerMinute: 90,
+      },
       metricsToken: 'metrics-token-0123456789',
       security: {
         trustProxy: ['10.0.0.0/8', 'loopback'],

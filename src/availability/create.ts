@@ -1,4 +1,5 @@
 import type { OutboundClient } from '../outbound/client';
+import { DEFAULT_ABUSE_SETTINGS } from '../deflection/abuse-settings';
 import { CachedAvailability } from './cached';
 import { HttpAvailability } from './http-check';
 import { LivePersonAvailability } from './liveperson';
@@ -17,13 +18,15 @@ export function createAvailabilityCheck(
   secrets: Secrets,
   client: OutboundClient,
   now: () => number = Date.now,
+  /** Remote checks per minute for this campaign (see CachedAvailability); the shipped default unless given. */
+  checksPerMinute: number = DEFAULT_ABUSE_SETTINGS.availabilityChecksPerMinute,
 ): AvailabilityCheck | undefined {
   switch (settings.kind) {
     case 'static':
       return undefined;
     case 'liveperson':
-      return new CachedAvailability(new LivePersonAvailability(settings, secrets, client), settings.cacheSeconds, now);
+      return new CachedAvailability(new LivePersonAvailability(settings, secrets, client), settings.cacheSeconds, now, checksPerMinute);
     case 'http':
-      return new CachedAvailability(new HttpAvailability(settings, secrets, client), settings.cacheSeconds, now);
+      return new CachedAvailability(new HttpAvailability(settings, secrets, client), settings.cacheSeconds, now, checksPerMinute);
   }
 }

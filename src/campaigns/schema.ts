@@ -85,6 +85,14 @@ const Window = z.strictObject({
   withinMinutes: z.number().int().min(1).max(43200),
 });
 
+/**
+ * Caps every campaign gets unless it sets its own (null removes one on purpose): a script
+ * walking calls through a campaign can cost the brand at most this many texts an hour.
+ * Sized for a busy queue (a text a minute, for ten hours a day); raise them for more.
+ */
+export const DEFAULT_HOURLY_CAP = 60;
+export const DEFAULT_DAILY_CAP = 600;
+
 const Limits = z
   .strictObject({
     perDestination: z
@@ -98,12 +106,22 @@ const Limits = z
       .array(Window)
       .default([{ max: 3, withinMinutes: 1440 }])
       .describe('Texts for calls from one caller number (ANI), to any destination'),
+    hourlyCap: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .default(DEFAULT_HOURLY_CAP)
+      .describe(`Texts this campaign may send in any rolling hour (default ${DEFAULT_HOURLY_CAP}; null: no hourly cap)`),
     dailyCap: z
       .number()
       .int()
       .min(1)
-      .optional()
-      .describe("Texts this campaign may send per day (midnight to midnight in the campaign's timeZone)"),
+      .nullable()
+      .default(DEFAULT_DAILY_CAP)
+      .describe(
+        `Texts this campaign may send per day, midnight to midnight in the campaign's timeZone (default ${DEFAULT_DAILY_CAP}; null: no daily cap)`,
+      ),
   })
   .default({
     perDestination: [
@@ -111,6 +129,8 @@ const Limits = z
       { max: 3, withinMinutes: 1440 },
     ],
     perCaller: [{ max: 3, withinMinutes: 1440 }],
+    hourlyCap: DEFAULT_HOURLY_CAP,
+    dailyCap: DEFAULT_DAILY_CAP,
   });
 
 const Variant = z.strictObject({

@@ -6,7 +6,7 @@ import { startOfLocalDay } from '../time-zone';
 
 /**
  * Whether a call gets the offer at all: the service is on, the campaign is within its
- * hours and under its daily cap, and someone is there to chat (the availability check).
+ * hours and under its hourly and daily caps, and someone is there to chat (the availability check).
  * The cheap local rules run first, so a closed campaign never costs a remote check.
  */
 
@@ -46,10 +46,14 @@ export class OfferRules {
     if (campaign.hours && !isOpen(campaign.hours, campaign.timeZone ?? 'UTC', at)) {
       return { offer: false, reason: 'outside-hours' };
     }
-    const cap = campaign.limits.dailyCap;
-    if (cap !== undefined) {
-      const since = startOfLocalDay(at, campaign.timeZone ?? 'UTC').toISOString();
-      if ((await this.deps.store.countMessages({ campaignId: campaign.id, since })) >= cap) {
+    // A campaign at either cap would refuse the text anyway: better not to offer it.
+    const { hourlyCap, dailyCap } = campaign.limits;
+    const caps = [
+      ...(hourlyCap !== null ? [{ max: hourlyCap, since: new Date(at.getTime() - 3_600_000 + 1).toISOString() }] : []),
+      ...(dailyCap !== null ? [{ max: dailyCap, since: startOfLocalDay(at, campaign.timeZone ?? 'UTC').toISOString() }] : []),
+    ];
+    for (const cap of caps) {
+      if ((await this.deps.store.countMessages({ campaignId: campaign.id, since: cap.since })) >= cap.max) {
         return { offer: false, reason: 'campaign-cap' };
       }
     }

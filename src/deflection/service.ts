@@ -1,4 +1,4 @@
-import type { CountryCode } from 'libphonenumber-js';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import type { Logger } from 'pino';
 import type { Campaigns } from '../campaigns/registry';
 import { promptText, type Campaign } from '../campaigns/schema';
@@ -24,7 +24,9 @@ import {
 import type { CallResult, Page, RootPage } from '../vxml/model';
 import { startOfLocalDay } from '../time-zone';
 import { fillLinkTemplate, renderMessage } from './message';
+import type { AbuseSettings } from './abuse-settings';
 import { judgeNumber } from './number-policy';
+import { pumpingLimits, pumpingReasonOf, rangeOf } from './pumping-guard';
 import type { OfferRules, SkipReason } from './offer-rules';
 import { messageTemplateOf, offerPromptOf, pickVariant, variantOf, wordingVersion } from './variants';
 import {
@@ -49,6 +51,8 @@ export interface DeflectionDeps {
   offerRules: OfferRules;
   /** Optional carrier line-type lookup that refines "is this a mobile?". */
   lookup?: LineTypeLookup;
+  /** The service's text budget, the pumping guard, and the per-call lookup budget. */
+  abuse: Pick<AbuseSettings, 'serviceHourlyBudget' | 'pumping' | 'lookupsPerCall'>;
   callTtlMs: number;
   /** How long the send step waits for the first attempt before "your text is on its way". */
   callerWaitMs: number;
@@ -107,6 +111,8 @@ export type HandBackReason =
   | 'invalid-number'
   | 'opted-out'
   | 'limit-reached'
+  | 'service-budget'
+  | 'suspected-pumping'
   | 'gateway-error'
   | 'call-expired'
   | 'campaign-removed'
@@ -250,7 +256,11 @@ export class DeflectionService {
     const { answer } = req;
     return this.step(req, ['capturing'], async (call, ctx) => {
       const digits = answer.replace(/\D/g, '').slice(0, 20);
-      const check = await judgeNumber(digits, ctx.campaign, this.deps.lookup);
+      // The call's own number had the first lookup; each number given up since, one more.
+      // Past the call's budget a number is judged by its digits alone, as when a lookup fails.
+      const lookupsSoFar = 1 + call.invalidNumberCount;
+      const lookup = lookupsSoFar < this.deps.abuse.lookupsPerCall ? this.deps.lookup : undefined;
+      const check = await judgeNumber(digits, ctx.campaign, lookup);
       if (check.ok) {
         return {
           update: { state: 'confirming', destination: check.e164, destinationSource: 'entered' },
@@ -267,12 +277,33 @@ export class DeflectionService {
     const { answer } = req;
     return this.step(req, ['confirming'], async (call, ctx) => {
       const { keys } = ctx.campaign;
-      if (answer === keys.change) {
-        return { update: { state: 'capturing', destination: null, destinationSource: null }, events: [], page: enterNumberPage(ctx) };
-      }
+      if (answer === keys.change) return this.changeNumber(call, ctx);
       if (answer !== keys.confirm || !call.destination) return undefined;
       return this.send(call, ctx, call.destination);
     });
+  }
+
+  /**
+   * "Enter it again": a number the caller keyed and then changed uses up one of the
+   * campaign's maxNumberAttempts, as a refused one does. Otherwise enter, change, repeat
+   * never ends, each entry a paid line-type lookup. Changing from the caller's own number
+   * (never keyed) costs nothing.
+   */
+  private changeNumber(call: CallRecord, ctx: CallContext): Transition {
+    if (call.destinationSource !== 'entered') {
+      return { update: { state: 'capturing', destination: null, destinationSource: null }, events: [], page: enterNumberPage(ctx) };
+    }
+    // invalidNumberCount counts every number given up: refused, or changed by the caller.
+    const count = call.invalidNumberCount + 1;
+    if (count >= ctx.campaign.maxNumberAttempts) {
+      const transition = this.handBack(ctx, 'failed', 'invalid-number', [{ type: 'number-invalid', detail: { problem: 'changed' } }], ['declined']);
+      return { ...transition, update: { ...transition.update, invalidNumberCount: count } };
+    }
+    return {
+      update: { state: 'capturing', destination: null, destinationSource: null, invalidNumberCount: count },
+      events: [],
+      page: enterNumberPage(ctx),
+    };
   }
 
   /**
@@ -317,7 +348,7 @@ export class DeflectionService {
         callId: call.id,
         campaignId: campaign.id,
         to,
-        caller: this.callerId(call, campaign),
+        caller: this.callerKey(call, campaign),
         body,
         ...this.deps.routeFor(campaign),
         segments,
@@ -328,7 +359,12 @@ export class DeflectionService {
         dueAt: new Date(now.getTime() + this.deps.callerWaitMs).toISOString(),
       },
       {
-        limits: sendLimits(campaign, now),
+        // In this order: the first that refuses is the one the caller hears about.
+        limits: [
+          ...callerLimits(campaign, now),
+          ...pumpingLimits(to, campaign, this.deps.abuse.pumping, now),
+          ...capLimits(campaign, now, this.deps.abuse.serviceHourlyBudget),
+        ],
         consent: {
           callId: call.id,
           campaignId: campaign.id,
@@ -350,13 +386,7 @@ export class DeflectionService {
       },
     );
     if (admission.kind === 'moved') return MOVED;
-    if (admission.kind === 'limited') {
-      const { scope, name } = admission.limit;
-      const events: NewEvent[] = [{ type: 'limit-reached', detail: { scope, limit: name, number: maskNumber(to) } }];
-      return scope === 'campaign'
-        ? this.handBack(ctx, 'failed', 'campaign-cap', events, ['failed'], to)
-        : this.handBack(ctx, 'failed', 'limit-reached', events, ['limitReached'], to);
-    }
+    if (admission.kind === 'limited') return this.refusedByLimit(ctx, admission.limit, to);
     // The call is ours now (sending). A message this call already had (sent to this number
     // before the vendor refused it, say) is not sent again: its outcome is the answer.
     const attempt: FirstAttempt =
@@ -385,6 +415,32 @@ export class DeflectionService {
       events: [],
       page: endPage(campaign, ctx.mode, result, [attempt.kind === 'sent' ? 'sent' : 'pending']),
     };
+  }
+
+  /**
+   * A send limit said no. The caller hears why when it is about them (this number or this
+   * caller already had its texts), else the honest "we can't send a text right now".
+   * A pumping-guard refusal is an error-level log and never names the whole number: its
+   * event and log carry the range, the hand-back no digits at all (range plus the last
+   * four digits would spell it).
+   */
+  private refusedByLimit(ctx: CallContext, limit: SendLimit, to: string): Transition {
+    const { scope, name } = limit;
+    if (scope === 'destination' || scope === 'caller') {
+      const events: NewEvent[] = [{ type: 'limit-reached', detail: { scope, limit: name, number: maskNumber(to) } }];
+      return this.handBack(ctx, 'failed', 'limit-reached', events, ['limitReached'], to);
+    }
+    const pumping = pumpingReasonOf(limit);
+    if (pumping) {
+      const range = scope === 'prefix' ? rangeOf(to, this.deps.abuse.pumping.rangeDigits) : (limit.numberPrefix ?? '');
+      this.deps.log
+        .child({ campaignId: ctx.campaign.id })
+        .error({ reason: pumping, limit: name, range }, 'SMS pumping guard refused a text: texting to this range is paused');
+      const events: NewEvent[] = [{ type: 'limit-reached', detail: { scope, limit: name, reason: pumping, range } }];
+      return this.handBack(ctx, 'failed', 'suspected-pumping', events, ['failed']);
+    }
+    const events: NewEvent[] = [{ type: 'limit-reached', detail: { scope, limit: name, number: maskNumber(to) } }];
+    return this.handBack(ctx, 'failed', scope === 'service' ? 'service-budget' : 'campaign-cap', events, ['failed'], to);
   }
 
   /**
@@ -462,6 +518,16 @@ export class DeflectionService {
   /** The caller's own number for the chat link: the ANI when it reads as a number. */
   private callerId(call: CallRecord, campaign: Campaign): string {
     return call.ani ? normaliseNumber(call.ani, campaign.country as CountryCode) : '';
+  }
+
+  /**
+   * Who the per-caller limits count this text against: the ANI when it is a valid number
+   * (any country), else '' (withheld, empty, "12" or junk), which the store counts in the
+   * campaign's one withheld bucket. Rotating made-up ANIs must not each get a fresh limit.
+   */
+  private callerKey(call: CallRecord, campaign: Campaign): string {
+    const parsed = parsePhoneNumberFromString(extractDialString(call.ani), campaign.country as CountryCode);
+    return parsed?.isValid() ? parsed.number : '';
   }
 
   /**
@@ -560,8 +626,8 @@ export class DeflectionService {
   }
 }
 
-/** The campaign's caps as of now: rolling windows per number and caller, and its local day. */
-function sendLimits(campaign: Campaign, now: Date): SendLimit[] {
+/** The campaign's rolling windows per number and per caller, as of now. */
+function callerLimits(campaign: Campaign, now: Date): SendLimit[] {
   const windows = (scope: 'destination' | 'caller', list: Campaign['limits']['perDestination']): SendLimit[] =>
     list.map((w) => ({
       scope,
@@ -570,12 +636,20 @@ function sendLimits(campaign: Campaign, now: Date): SendLimit[] {
       since: new Date(now.getTime() - w.withinMinutes * 60_000 + 1).toISOString(),
       name: `${w.max} per ${w.withinMinutes} min`,
     }));
-  const { perDestination, perCaller, dailyCap } = campaign.limits;
-  const cap: SendLimit[] =
-    dailyCap === undefined
-      ? []
-      : [{ scope: 'campaign', max: dailyCap, since: startOfLocalDay(now, campaign.timeZone ?? 'UTC').toISOString(), name: 'daily cap' }];
-  return [...windows('destination', perDestination), ...windows('caller', perCaller), ...cap];
+  return [...windows('destination', campaign.limits.perDestination), ...windows('caller', campaign.limits.perCaller)];
+}
+
+/** The campaign's hourly and daily caps (null: removed on purpose) and the service's hourly budget. */
+function capLimits(campaign: Campaign, now: Date, serviceHourlyBudget: number): SendLimit[] {
+  const { hourlyCap, dailyCap } = campaign.limits;
+  const lastHour = new Date(now.getTime() - 3_600_000 + 1).toISOString();
+  const caps: SendLimit[] = [];
+  if (hourlyCap !== null) caps.push({ scope: 'campaign', max: hourlyCap, since: lastHour, name: 'hourly cap' });
+  if (dailyCap !== null) {
+    caps.push({ scope: 'campaign', max: dailyCap, since: startOfLocalDay(now, campaign.timeZone ?? 'UTC').toISOString(), name: 'daily cap' });
+  }
+  caps.push({ scope: 'service', max: serviceHourlyBudget, since: lastHour, name: 'service hourly budget' });
+  return caps;
 }
 
 function earliest(a: string | null, b: string | null): string | null {

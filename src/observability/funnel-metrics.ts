@@ -17,6 +17,8 @@ export class FunnelMetrics {
   private readonly texts: Counter<'campaign' | 'status'>;
   private readonly linksClicked: Counter<'campaign'>;
   private readonly linksExpired: Counter<'campaign'>;
+  private readonly limitsReached: Counter<'campaign' | 'scope'>;
+  private readonly pumpingRefusals: Counter<'campaign' | 'reason'>;
 
   constructor(registry: Registry) {
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
@@ -34,6 +36,16 @@ export class FunnelMetrics {
     this.texts = counter('texts_total', 'Texts that reached a status: sent (a vendor accepted it), delivered, failed', ['campaign', 'status']);
     this.linksClicked = counter('links_clicked_total', 'Short links opened', ['campaign']);
     this.linksExpired = counter('links_expired_total', 'Short links opened after they had expired', ['campaign']);
+    this.limitsReached = counter(
+      'send_limits_reached_total',
+      'Texts refused by a send limit, by scope: destination, caller, campaign (caps), service (budget), prefix, country (pumping guard)',
+      ['campaign', 'scope'],
+    );
+    this.pumpingRefusals = counter(
+      'pumping_guard_refusals_total',
+      'Texts the SMS pumping guard refused, by reason: range-burst, foreign-country-burst (alert on any)',
+      ['campaign', 'reason'],
+    );
   }
 
   /** The store's EventObserver: each event counts at its step. */
@@ -74,6 +86,10 @@ export class FunnelMetrics {
           break;
         case 'link-expired':
           this.linksExpired.inc({ campaign });
+          break;
+        case 'limit-reached':
+          this.limitsReached.inc({ campaign, scope: String(event.detail?.scope ?? 'unknown') });
+          if (event.detail?.scope === 'prefix' || event.detail?.scope === 'country') this.pumpingRefusals.inc({ campaign, reason });
           break;
         default:
         // The steps inside the send (number entered, confirmed, queued...) are the reports' detail.

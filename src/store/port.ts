@@ -126,7 +126,10 @@ export interface MessageRecord {
   callId: string;
   campaignId: string;
   to: string;
-  /** The caller's number (E.164 when it reads as one; '' when withheld), for per-caller limits. */
+  /**
+   * The caller's number (E.164 when it is a valid number; '' when withheld, empty or
+   * unreadable: those share the campaign's withheld bucket), for per-caller limits.
+   */
   caller: string;
   body: string;
   status: MessageStatus;
@@ -167,14 +170,18 @@ export type NewMessage = Pick<
 /**
  * A cap on texts, checked and applied atomically with the message's insertion: at most
  * `max` texts created since `since` (failed ones do not count) to this destination, for
- * calls from this caller, or by this campaign.
+ * calls from this caller (a withheld caller: the campaign's one withheld bucket), by this
+ * campaign, by the whole service, to numbers starting with a prefix, or by this campaign
+ * to a calling code (see send-limits.ts for exactly what each counts).
  */
 export interface SendLimit {
-  scope: 'destination' | 'caller' | 'campaign';
+  scope: 'destination' | 'caller' | 'campaign' | 'service' | 'prefix' | 'country';
   max: number;
   since: string;
   /** For the caller's ears and the reports: which rule this is ("10 minutes", "day"). */
   name: string;
+  /** prefix and country scopes: the leading characters of the numbers counted ("+1617555", "+44"). */
+  numberPrefix?: string;
 }
 
 /** The evidence kept for each text: who agreed to what, when, and where it went. */

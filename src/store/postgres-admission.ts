@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { NewMessage, SendLimit } from './port';
+import { admissionLockKeys } from './send-limits';
 
 /**
  * What makes admitMessage's limits hold across instances. SQLite needs nothing: its
@@ -11,23 +12,15 @@ import type { NewMessage, SendLimit } from './port';
  *
  * Why advisory locks and not SERIALIZABLE: serialization failures would have to be
  * retried, fifty submits for one number would mostly fail and retry, and the outcome
- * would hinge on predicate locks over index pages. A lock per number is exact, and
- * unrelated numbers never wait for each other.
+ * would hinge on predicate locks over index pages. A lock per key is exact. Admissions
+ * that check the service's budget all take its key, so they run one at a time across
+ * instances (as SQLite's always do): a budget is exact only if nobody counts while
+ * another is inserting, and an admission holds the key for a few milliseconds.
  *
- * Which keys:
- * - the destination, always: every admission of this number counts it, whichever
- *   campaign (perDestination counts texts from any campaign), and two submits of one
- *   call to one number must not both insert;
- * - the caller (when known), always: perCaller counts across campaigns too, so an
- *   admission without a perCaller rule still inserts what another one counts;
- * - the campaign, only when a campaign limit (the daily cap) is checked: only that
- *   campaign's admissions count it, and they all carry the cap, so a campaign without
- *   one never makes its submits queue behind each other.
+ * Which keys: see admissionLockKeys (send-limits.ts).
  */
 export async function lockAdmission(client: PoolClient, message: NewMessage, limits: readonly SendLimit[]): Promise<void> {
-  const keys = [`destination:${message.to}`];
-  if (message.caller) keys.push(`caller:${message.caller}`);
-  if (limits.some((l) => l.scope === 'campaign')) keys.push(`campaign:${message.campaignId}`);
+  const keys = admissionLockKeys(message, limits);
   // Always in the same (hash) order, so two admissions sharing keys cannot deadlock. The
   // two-key form keeps these apart from other advisory locks on the database; a hash
   // collision only makes two unrelated submits wait for each other.
@@ -38,7 +31,3 @@ export async function lockAdmission(client: PoolClient, message: NewMessage, lim
   );
 }
 
-/** The value a limit counts by, or '' when there is none (a withheld caller: not counted). */
-export function limitKey(scope: SendLimit['scope'], message: NewMessage): string {
-  return scope === 'destination' ? message.to : scope === 'caller' ? (message.caller ?? '') : message.campaignId;
-}

@@ -27,7 +27,8 @@ import type {
   OptOutChange,
   OptOutVerdict,
 } from './port';
-import { limitKey, lockAdmission } from './postgres-admission';
+import { lockAdmission } from './postgres-admission';
+import { limitCondition } from './send-limits';
 import { funnelSlots } from './postgres-funnel';
 import { CALL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
 import { checkSchemaName, migrate } from './postgres-schema';
@@ -60,14 +61,6 @@ export interface PgStoreOptions {
    */
   onConnectionError?: (error: Error) => void;
 }
-
-/** Which column each limit scope counts by. */
-const LIMIT_COLUMN: Record<SendLimit['scope'], string> = {
-  destination: '"to"',
-  caller: 'caller',
-  campaign: 'campaign_id',
-};
-
 
 const SERVICE_SWITCH_KEY = 'service.enabled';
 
@@ -216,9 +209,7 @@ export class PgStore implements Store {
       const [found] = await this.rows('SELECT * FROM messages WHERE call_id = $1 AND "to" = $2', [message.callId, message.to], tx.client);
       if (found) return (await this.claimCall(tx, message, admission)) ? { kind: 'existing', message: toMessage(found) } : { kind: 'moved' };
       for (const limit of admission.limits) {
-        const key = limitKey(limit.scope, message);
-        if (!key) continue;
-        if ((await this.countSince(limit.scope, key, limit.since, tx.client)) >= limit.max) return { kind: 'limited', limit };
+        if ((await this.countLimited(limit, message, tx.client)) >= limit.max) return { kind: 'limited', limit };
       }
       if (!(await this.claimCall(tx, message, admission))) return { kind: 'moved' };
       const stored = await this.insertMessage(tx, message, admission.events);
@@ -268,7 +259,11 @@ export class PgStore implements Store {
   }
 
   async countMessages(filter: { campaignId: string; since: string }): Promise<number> {
-    return this.countSince('campaign', filter.campaignId, filter.since);
+    const [row] = await this.rows(
+      `SELECT COUNT(*)::int AS n FROM messages WHERE campaign_id = $1 AND created_at >= $2 AND status <> 'failed'`,
+      [filter.campaignId, filter.since],
+    );
+    return row!.n as number;
   }
 
   async listConsent(query: { from: string; to: string; campaignId?: string; limit: number }): Promise<ConsentRecord[]> {
@@ -280,10 +275,12 @@ export class PgStore implements Store {
     return rows.map(toConsent);
   }
 
-  private async countSince(scope: SendLimit['scope'], key: string, since: string, client: Pool | PoolClient = this.pool): Promise<number> {
+  /** Texts a limit counts for this message (see send-limits.ts). */
+  private async countLimited(limit: SendLimit, message: NewMessage, client: PoolClient): Promise<number> {
+    const { where, values } = limitCondition(limit, message, (i) => `$${i}`);
     const [row] = await this.rows(
-      `SELECT COUNT(*)::int AS n FROM messages WHERE ${LIMIT_COLUMN[scope]} = $1 AND created_at >= $2 AND status <> 'failed'`,
-      [key, since],
+      `SELECT COUNT(*)::int AS n FROM messages WHERE (${where}) AND created_at >= $${values.length + 1} AND status <> 'failed'`,
+      [...values, limit.since],
       client,
     );
     return row!.n as number;

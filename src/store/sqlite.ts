@@ -29,6 +29,7 @@ import type {
   FunnelSlot,
   MessageQuery,
 } from './port';
+import { limitCondition } from './send-limits';
 import { CALL_COLUMNS, foldFunnelRows, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
 import { isLaterChange } from './opt-out-order';
 
@@ -179,12 +180,6 @@ const MIGRATIONS: string[] = [
 ];
 
 /** Which column each limit scope counts by. */
-const LIMIT_COLUMN: Record<SendLimit['scope'], string> = {
-  destination: '"to"',
-  caller: 'caller',
-  campaign: 'campaign_id',
-};
-
 const SERVICE_SWITCH_KEY = 'service.enabled';
 
 /** SQL for STATUS_RANK, so a receipt's forward-only rule is one atomic UPDATE. */
@@ -339,9 +334,7 @@ export class SqliteStore implements Store {
       const existing = this.messageOfCall(message.callId, message.to);
       if (existing) return claim() ? { kind: 'existing', message: existing } : { kind: 'moved' };
       for (const limit of admission.limits) {
-        const key = limit.scope === 'destination' ? message.to : limit.scope === 'caller' ? (message.caller ?? '') : message.campaignId;
-        if (!key) continue;
-        if (this.countSince(limit.scope, key, limit.since) >= limit.max) return { kind: 'limited', limit };
+        if (this.countLimited(limit, message) >= limit.max) return { kind: 'limited', limit };
       }
       if (!claim()) return { kind: 'moved' };
       const stored = this.insertMessage(message, admission.events);
@@ -363,7 +356,10 @@ export class SqliteStore implements Store {
   }
 
   async countMessages(filter: { campaignId: string; since: string }): Promise<number> {
-    return this.countSince('campaign', filter.campaignId, filter.since);
+    const row = this
+      .sql(`SELECT COUNT(*) AS n FROM messages WHERE campaign_id = ? AND created_at >= ? AND status <> 'failed'`)
+      .get(filter.campaignId, filter.since) as Row;
+    return row.n as number;
   }
 
   async listConsent(query: { from: string; to: string; campaignId?: string; limit: number }): Promise<ConsentRecord[]> {
@@ -377,11 +373,12 @@ export class SqliteStore implements Store {
     return rows.map(toConsent);
   }
 
-  private countSince(scope: SendLimit['scope'], key: string, since: string): number {
-    const column = LIMIT_COLUMN[scope];
+  /** Texts a limit counts for this message (see send-limits.ts). */
+  private countLimited(limit: SendLimit, message: NewMessage): number {
+    const { where, values } = limitCondition(limit, message, () => '?');
     const row = this
-      .sql(`SELECT COUNT(*) AS n FROM messages WHERE ${column} = ? AND created_at >= ? AND status <> 'failed'`)
-      .get(key, since) as Row;
+      .sql(`SELECT COUNT(*) AS n FROM messages WHERE (${where}) AND created_at >= ? AND status <> 'failed'`)
+      .get(...values, limit.since) as Row;
     return row.n as number;
   }
 

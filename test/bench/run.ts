@@ -39,6 +39,22 @@ function deflectionQuery(call: number): string {
   return `/vxml/start?dnis=%2B18005550100&ani=%2B1617${exchange}${line}&callid=bench-${call}`;
 }
 
+/**
+ * The benchmark texts thousands of numbers of a few ranges from one campaign, on purpose:
+ * as an operator running such a load would, it lifts the campaign's caps, the service's
+ * hourly budget and the pumping guard's range limit (the shipped defaults are untouched).
+ */
+const BULK_TEXTING_ENV = { SMS_SERVICE_HOURLY_BUDGET: '1000000', PUMPING_MAX_PER_RANGE: '100000' };
+function bulkExampleCampaign(): Record<string, unknown> {
+  const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'campaigns/example.json'), 'utf8')) as Record<string, unknown>;
+  return { ...example, limits: { hourlyCap: null, dailyCap: null } };
+}
+function bulkCampaignsDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ivr-deflect-bench-campaigns-'));
+  fs.writeFileSync(path.join(dir, 'example.json'), JSON.stringify(bulkExampleCampaign()));
+  return dir;
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -178,8 +194,9 @@ async function sharedInstances(children: ChildProcess[]) {
           IVR_START_RATE_LIMIT: '0',
           IVR_SEND_RATE_LIMIT: '0',
           DATABASE_URL: url.toString(),
-          CAMPAIGNS_DIR: path.join(ROOT, 'campaigns'),
+          CAMPAIGNS_DIR: bulkCampaignsDir(),
           ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+          ...BULK_TEXTING_ENV,
           LOG_LEVEL: 'warn',
         }),
       );
@@ -187,7 +204,7 @@ async function sharedInstances(children: ChildProcess[]) {
       const bases = ports.map((port) => `http://127.0.0.1:${port}`);
       await Promise.all(bases.map((base) => waitFor(`${base}/healthz`)));
       // The example campaign, through the admin API of the first instance: all serve it from their next call.
-      const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'campaigns/example.json'), 'utf8')) as unknown;
+      const example = bulkExampleCampaign();
       const created = await fetch(`${bases[0]}/api/campaigns`, {
         method: 'POST',
         headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
@@ -217,8 +234,9 @@ async function main(): Promise<void> {
     IVR_START_RATE_LIMIT: '0',
     IVR_SEND_RATE_LIMIT: '0',
     DATA_DIR: dataDir,
-    CAMPAIGNS_DIR: path.join(ROOT, 'campaigns'),
+    CAMPAIGNS_DIR: bulkCampaignsDir(),
     LOG_LEVEL: 'info',
+    ...BULK_TEXTING_ENV,
   });
   const children: ChildProcess[] = [app];
   try {

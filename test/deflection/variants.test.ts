@@ -72,7 +72,7 @@ describe('campaign variants, limits and rules: validation names the field', () =
     expect(issues(input)).toContain(message);
   });
 
-  it('defaults: static availability, 1 text per 10 minutes and 3 a day per number, 3 a day per caller, no cap, no expiry', () => {
+  it('defaults: static availability, 1 text per 10 minutes and 3 a day per number, 3 a day per caller, 60 an hour and 600 a day per campaign, no expiry', () => {
     const c = parse({});
     expect(c.availability).toEqual({ kind: 'static' });
     expect(c.limits).toEqual({
@@ -81,6 +81,8 @@ describe('campaign variants, limits and rules: validation names the field', () =
         { max: 3, withinMinutes: 1440 },
       ],
       perCaller: [{ max: 3, withinMinutes: 1440 }],
+      hourlyCap: 60,
+      dailyCap: 600,
     });
     expect(c.linkTtlMinutes).toBeUndefined();
     expect(c.allowedCountries).toBeUndefined();

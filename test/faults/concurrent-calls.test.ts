@@ -11,7 +11,7 @@ import { simulateCall } from '../../src/simulator/simulate';
 import { scriptedInputs, parseInput } from '../../src/simulator/inputs';
 import type { CallOutcome, EndReason } from '../../src/simulator/types';
 import { cleanUpProcesses } from '../helpers/server-process';
-import { DNIS, callerNumber, envNumber, errorLogLines, latency, messages, startServer } from './support';
+import { DNIS, bulkTextingEnv, callerNumber, envNumber, errorLogLines, latency, messages, startServer } from './support';
 
 const CALLS = envNumber('FAULTS_CONCURRENT_CALLS', 500);
 
@@ -83,7 +83,7 @@ const PATHS: Path[] = [
 afterAll(cleanUpProcesses);
 
 it(`completes ${CALLS} concurrent simulated calls on mixed paths, each ending as it should`, async () => {
-  const server = await startServer();
+  const server = await startServer(bulkTextingEnv());
 
   const calls = Array.from({ length: CALLS }, (_, i) => ({ i, path: PATHS[i % PATHS.length] as Path }));
   const started = performance.now();

@@ -29,6 +29,7 @@ import {
   type DeflectionStep,
   type MessageView,
   type RunningServer,
+  bulkTextingEnv,
 } from './support';
 
 const DEFLECTIONS = envNumber('FAULTS_BURST_DEFLECTIONS', 1_000);
@@ -79,6 +80,7 @@ it(`sends every accepted text after a SIGKILL in the middle of ${DEFLECTIONS} de
   });
 
   let server: RunningServer = await startServer({
+    ...bulkTextingEnv(),
     SMS_GATEWAY: 'twilio',
     TWILIO_ACCOUNT_SID: TWILIO_ACCOUNT.accountSid,
     TWILIO_AUTH_TOKEN: TWILIO_ACCOUNT.authToken,

@@ -29,6 +29,7 @@ import {
   startServer,
   waitFor,
   type MessageView,
+  bulkTextingEnv,
 } from './support';
 
 const DOWN_MS = envNumber('FAULTS_GATEWAY_DOWN_MS', 60_000);
@@ -87,6 +88,7 @@ it(`sends every text once the gateway is back after ${DOWN_MS / 1000} s down, ca
   const twilioPort = Number(new URL(twilio.url).port);
 
   const server = await startServer({
+    ...bulkTextingEnv(),
     SMS_GATEWAY: 'twilio',
     TWILIO_ACCOUNT_SID: TWILIO_ACCOUNT.accountSid,
     TWILIO_AUTH_TOKEN: TWILIO_ACCOUNT.authToken,

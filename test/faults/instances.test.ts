@@ -22,7 +22,7 @@
  */
 import { acceptTwilioMessage, startFakeTwilio, TWILIO_ACCOUNT, type FakeTwilio } from '../fakes/twilio';
 import { describePostgres } from '../helpers/postgres';
-import { cleanUpProcesses, exampleCampaignsDir } from '../helpers/server-process';
+import { cleanUpProcesses } from '../helpers/server-process';
 import {
   ADMIN_TOKEN,
   DNIS,
@@ -38,6 +38,7 @@ import {
   sleep,
   startServer,
   waitFor,
+  bulkTextingEnv,
 } from './support';
 import {
   Balancer,
@@ -131,6 +132,7 @@ describePostgres('three instances on one PostgreSQL', () => {
       return { ...reply, delayMs };
     });
     commonEnv = {
+      ...bulkTextingEnv(),
       DATABASE_URL: db.url,
       SMS_GATEWAY: 'twilio',
       TWILIO_ACCOUNT_SID: TWILIO_ACCOUNT.accountSid,
@@ -145,7 +147,7 @@ describePostgres('three instances on one PostgreSQL', () => {
     figures.push(`three instances started together on database ${db.name} in ${Date.now() - started} ms`);
     balancer = new Balancer(servers.map((server, i) => ({ name: NAMES[i] as string, server, out: false })));
 
-    const imported = await importCampaigns({ ...commonEnv, TWILIO_FROM: '+15005550009', CAMPAIGNS_DIR: exampleCampaignsDir() });
+    const imported = await importCampaigns({ ...commonEnv, TWILIO_FROM: '+15005550009' });
     if (imported.code !== 0) throw new Error(`npm run campaigns:import exited ${imported.code}\n${imported.stdout}${imported.stderr}`);
     expect(imported.stdout).toContain(`${CAMPAIGN_ID} created`);
   });

@@ -3,7 +3,9 @@
  * random source, the real server as a child process, whole deflections over real HTTP,
  * the admin API's view of the outbox, and small statistics for the printed figures.
  */
-import { ServerProcess, freePort, localServerEnv, waitUntilAnswering } from '../helpers/server-process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { EXAMPLE_CAMPAIGN, ServerProcess, freePort, localServerEnv, tempDir, waitUntilAnswering } from '../helpers/server-process';
 
 export const ADMIN_TOKEN = 'faults-admin-token-0123456789';
 /** The example campaign's number. */
@@ -80,6 +82,19 @@ export async function startServer(extra: Record<string, string> = {}): Promise<R
   // localServerEnv plays the VoiceXML platform from loopback (IVR_ALLOWED_CIDRS).
   const env = localServerEnv(port, ADMIN_TOKEN, { LOG_LEVEL: 'warn', ...extra });
   return { process: await launch(env, baseUrl), baseUrl, env };
+}
+
+/**
+ * These load tests text hundreds of numbers of one range within minutes, from one
+ * campaign, on purpose. As an operator running such a load would, they lift the
+ * campaign's hourly and daily caps, the service's hourly budget and the pumping guard's
+ * range limit; the shipped defaults stay what they are (the pumping run tests those).
+ */
+export function bulkTextingEnv(): Record<string, string> {
+  const dir = tempDir('campaigns');
+  const example = JSON.parse(fs.readFileSync(EXAMPLE_CAMPAIGN, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(dir, 'example.json'), JSON.stringify({ ...example, limits: { hourlyCap: null, dailyCap: null } }));
+  return { CAMPAIGNS_DIR: dir, SMS_SERVICE_HOURLY_BUDGET: '1000000', PUMPING_MAX_PER_RANGE: '100000' };
 }
 
 /** Starts another process on the same port and data folder (after a crash). */

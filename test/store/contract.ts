@@ -713,15 +713,54 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           expect(await store.countMessages({ campaignId: 'support', since: min(-10) })).toBe(1);
         });
 
-        it('refuses a caller over its limit, whatever number the texts went to; a withheld caller has none', async () => {
+        it('refuses a caller over its limit, whatever number the texts went to', async () => {
           await store.createMessage(newMessage('x1', { to: '+16175550000', campaignId: 'sales', createdAt: min(-5) }));
           const perCaller = limit('caller', 1, min(-1440), 'day');
           expect(await admitUnder('m1', perCaller)).toEqual({ kind: 'limited', limit: perCaller });
           expect((await admitUnder('m2', perCaller, { caller: '+16175550002' })).kind).toBe('created');
-          // No caller number: nothing to count by, even under a limit of none.
-          expect((await admitUnder('m3', limit('caller', 0, min(-1440)), { caller: '', to: '+16175550003' })).kind).toBe('created');
-          const { caller: _caller, ...noCaller } = newMessage('m4', { to: '+16175550004' });
-          expect((await store.admitMessage(noCaller, { limits: [limit('caller', 0, min(-1440))], consent: consentOf(noCaller), events: [] })).kind).toBe('created');
+        });
+
+        it('counts every withheld caller of a campaign as one caller (the withheld bucket), other campaigns apart', async () => {
+          // The attack: each call withholds its number, so there was no caller to count by.
+          const perCaller = limit('caller', 2, min(-1440), 'day');
+          expect((await admitUnder('m1', perCaller, { caller: '', to: '+16175550001' })).kind).toBe('created');
+          const { caller: _caller, ...noCaller } = newMessage('m2', { to: '+16175550002' });
+          expect((await store.admitMessage(noCaller, { limits: [perCaller], consent: consentOf(noCaller), events: [] })).kind).toBe('created');
+          expect(await admitUnder('m3', perCaller, { caller: '', to: '+16175550003' })).toEqual({ kind: 'limited', limit: perCaller });
+          // Another campaign's withheld callers have their own bucket; a known caller is not in it.
+          expect((await admitUnder('m4', perCaller, { caller: '', to: '+16175550004', campaignId: 'sales' })).kind).toBe('created');
+          expect((await admitUnder('m5', perCaller, { caller: '+16175550009', to: '+16175550005' })).kind).toBe('created');
+          expect(await store.getMessage('m3')).toBeUndefined();
+        });
+
+        it('counts every text of the service under a service budget, whatever campaign, caller and number', async () => {
+          await store.createMessage(newMessage('x1', { to: '+16175550000', caller: '+16175550001', campaignId: 'sales', createdAt: min(-5) }));
+          await store.createMessage(newMessage('x2', { to: '+442071838750', caller: '', campaignId: 'other', createdAt: min(-70) }));
+          const budget = limit('service', 2, min(-60), 'service hourly budget');
+          expect((await admitUnder('m1', budget, { to: '+16175550002', caller: '+16175550003' })).kind).toBe('created');
+          expect(await admitUnder('m2', budget, { to: '+16175550004', caller: '+16175550005', campaignId: 'third' })).toEqual({ kind: 'limited', limit: budget });
+        });
+
+        it('counts texts to numbers sharing a prefix, from any campaign, and a campaign\'s texts to a calling code', async () => {
+          await store.createMessage(newMessage('x1', { to: '+16175550100', campaignId: 'sales', createdAt: min(-5) }));
+          const prefix = (max: number, numberPrefix = '+1617555'): SendLimit => ({ ...limit('prefix', max, min(-10)), numberPrefix });
+          expect(await admitUnder('m1', prefix(1), { to: '+16175550200' })).toEqual({ kind: 'limited', limit: prefix(1) });
+          expect((await admitUnder('m2', prefix(2), { to: '+16175550200' })).kind).toBe('created');
+          // Other digits at the same place are another prefix.
+          expect((await admitUnder('m3', prefix(1, '+1617556'), { to: '+16175560200' })).kind).toBe('created');
+
+          await store.createMessage(newMessage('x2', { to: '+447700900001', campaignId: 'support', createdAt: min(-5) }));
+          await store.createMessage(newMessage('x3', { to: '+447700900002', campaignId: 'sales', createdAt: min(-5) }));
+          const uk = (max: number): SendLimit => ({ ...limit('country', max, min(-10)), numberPrefix: '+44' });
+          expect(await admitUnder('m4', uk(1), { to: '+447700900003' })).toEqual({ kind: 'limited', limit: uk(1) });
+          expect((await admitUnder('m5', uk(2), { to: '+447700900003' })).kind).toBe('created');
+          expect((await admitUnder('m6', uk(1), { to: '+447700900004', campaignId: 'third' })).kind).toBe('created');
+        });
+
+        it('refuses a prefix or country limit without a prefix of digits rather than counting everything', async () => {
+          await expect(admitUnder('m1', { ...limit('prefix', 5, min(-10)), numberPrefix: "+1' OR 1=1" })).rejects.toThrow(/numberPrefix/);
+          await expect(admitUnder('m2', limit('country', 5, min(-10)))).rejects.toThrow(/numberPrefix/);
+          expect(await store.listMessages({ limit: 10 })).toEqual([]);
         });
 
         it('refuses a campaign over its limit, other campaigns not', async () => {
@@ -765,6 +804,21 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           );
           expect(results.filter((r) => r.kind === 'created')).toHaveLength(3);
           expect(await store.countMessages({ campaignId: 'support', since: min(-300) })).toBe(3);
+        });
+
+        it('lets exactly as many simultaneous texts to one prefix and one withheld bucket through as their limits allow', async () => {
+          const prefix: SendLimit = { ...limit('prefix', 4, min(-10)), numberPrefix: '+1617555' };
+          const withheld = limit('caller', 2, min(-1440), 'day');
+          const results = await Promise.all(
+            Array.from({ length: 15 }, (_, i) => {
+              const draft = newMessage(`m${i}`, { to: `+1617555${String(3000 + i)}`, caller: i % 2 ? '' : `+1617666${String(4000 + i)}` });
+              return store.admitMessage(draft, { limits: [withheld, prefix], consent: consentOf(draft), events: [] });
+            }),
+          );
+          const created = results.filter((r) => r.kind === 'created');
+          expect(created).toHaveLength(4);
+          expect(created.filter((r) => r.kind === 'created' && r.message.caller === '').length).toBeLessThanOrEqual(2);
+          expect(await store.listMessages({ limit: 100 })).toHaveLength(4);
         });
 
         it('stores no message and no events when its consent record cannot be stored', async () => {
