@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { optionalText, wholeNumber } from './env-values';
 import { parsePasswordHash, type PasswordHash } from './console/password';
 import { GATEWAY_NAMES, GatewayEnvShape, gatewaySettingsFrom, type GatewayName, type GatewaySettings } from './sms/gateway-config';
 import { ConnectionEnvShape, connectionSettingsFrom, type ConnectionSettings } from './http/security/connections';
@@ -99,21 +100,6 @@ export interface LineTypeLookupSettings {
 export class ConfigError extends Error {}
 
 const CAMPAIGN_SECRET = /^CAMPAIGN_SECRET_([A-Z0-9_]+)$/;
-
-// Blank values in a .env file ("ADMIN_TOKEN=") mean "not set", not "set to empty".
-const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
-
-function wholeNumber(min: number, max: number, fallback: number) {
-  const message = `must be a whole number from ${min} to ${max}`;
-  return optionalText.pipe(
-    z
-      .string()
-      .regex(/^\d+$/, message)
-      .transform(Number)
-      .refine((n) => n >= min && n <= max, message)
-      .default(fallback),
-  );
-}
 
 const EnvSchema = z.object({
   PORT: optionalText.pipe(

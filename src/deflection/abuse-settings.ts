@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wholeNumber } from '../env-values';
 
 /**
  * The budgets that bound what anyone walking calls can cost the brand (SMS pumping, paid
@@ -28,20 +29,6 @@ export interface PumpingGuardSettings {
   maxPerRange: number;
   /** A campaign's texts to one calling code other than its own country's within the window. */
   maxPerForeignCountry: number;
-}
-
-const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
-
-function wholeNumber(min: number, max: number, fallback: number) {
-  const message = `must be a whole number from ${min} to ${max}`;
-  return optionalText.pipe(
-    z
-      .string()
-      .regex(/^\d+$/, message)
-      .transform(Number)
-      .refine((n) => n >= min && n <= max, message)
-      .default(fallback),
-  );
 }
 
 export const AbuseEnvShape = {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { optionalText } from '../env-values';
 
 /**
  * OUTBOUND_ALLOWED_HOSTS: the hosts a campaign's URLs may reach although they resolve to
@@ -12,7 +13,6 @@ export interface OutboundSettings {
   allowedHosts: string[];
 }
 
-const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$/;
 
 export const OutboundEnvShape = {

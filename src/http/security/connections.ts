@@ -1,5 +1,6 @@
 import http, { type RequestListener, type Server } from 'node:http';
 import { z } from 'zod';
+import { wholeNumber } from '../../env-values';
 
 /**
  * How long a client may hold a connection and how many it may hold, so that clients that
@@ -17,20 +18,6 @@ export interface ConnectionSettings {
   idleTimeoutMs: number;
   /** Connections open at once; more are closed as they arrive (Node's default: no limit). */
   maxConnections: number;
-}
-
-const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
-
-function wholeNumber(min: number, max: number, fallback: number) {
-  const message = `must be a whole number from ${min} to ${max}`;
-  return optionalText.pipe(
-    z
-      .string()
-      .regex(/^\d+$/, message)
-      .transform(Number)
-      .refine((n) => n >= min && n <= max, message)
-      .default(fallback),
-  );
 }
 
 export const ConnectionEnvShape = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { optionalText } from '../../env-values';
 import { parseCidr, type Cidr } from './cidr';
 
 /**
@@ -44,8 +45,6 @@ export interface IvrRateLimits {
 /** Parameters the IVR documents read: the secret's parameter must not be one of them. */
 const IVR_PARAMETERS = ['dnis', 'ani', 'callid', 'mode', 'call', 'answer', 'reason', 'campaign'];
 const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
-
-const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
 function perMinute(fallback: number) {
   return optionalText.pipe(
