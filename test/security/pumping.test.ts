@@ -275,7 +275,7 @@ describe('availability checks', () => {
     campaign({ availability: { kind: 'liveperson', accountId: '90412079', baseUrl: lp.url, consumerSections: ['Support'], onError } } as Partial<CampaignInput>);
 
   it('lets anonymous starts open at most AVAILABILITY_CHECKS_PER_MINUTE engagements a minute; past it onError applies, with the reason recorded', async () => {
-    const srv = start([liveperson('hand-back')], { AVAILABILITY_CHECKS_PER_MINUTE: '3' });
+    const srv = start([liveperson('hand-back')], { AVAILABILITY_CHECKS_PER_MINUTE: '3', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' });
     const callers = [];
     for (let i = 0; i < 6; i++) callers.push(await call(srv, 'anonymous'));
     expect(lp.requests).toHaveLength(3);
@@ -291,7 +291,7 @@ describe('availability checks', () => {
   });
 
   it('offers with the campaign link past the budget when the campaign says onError "offer"', async () => {
-    const srv = start([liveperson('offer')], { AVAILABILITY_CHECKS_PER_MINUTE: '1' });
+    const srv = start([liveperson('offer')], { AVAILABILITY_CHECKS_PER_MINUTE: '1', OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' });
     await textTo(srv, ownRange(0));
     const second = await textTo(srv, ownRange(1));
     expect(second.ending().result.status).toBe('sent');
