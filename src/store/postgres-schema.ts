@@ -146,6 +146,15 @@ const MIGRATIONS: string[] = [
      changed_at text NOT NULL
    );
    INSERT INTO opt_out_changes (number, changed_at) SELECT number, created_at FROM suppressions;`,
+  // Calls not offered are counted, not stored (as in SQLite's fifth migration).
+  `CREATE TABLE not_offered_counts (
+     slot text COLLATE "C" NOT NULL,
+     campaign_id text COLLATE "C" NOT NULL,
+     dnis text COLLATE "C" NOT NULL,
+     reason text COLLATE "C" NOT NULL,
+     calls integer NOT NULL,
+     PRIMARY KEY (slot, campaign_id, dnis, reason)
+   );`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */
