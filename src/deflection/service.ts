@@ -10,6 +10,7 @@ import type { FirstAttempt } from '../outbox/dispatcher';
 import type { Shortener } from '../shortener/port';
 import { measureSms } from '../sms/segments';
 import {
+  NOT_OFFERED_OTHER_DNIS,
   TERMINAL_STATES,
   type CallRecord,
   type CallState,
@@ -205,7 +206,11 @@ export class DeflectionService {
     return page;
   }
 
-  /** Hands a call back at start, silently, recording why it was not offered. */
+  /**
+   * Hands a call back at start, silently, counting why it was not offered: counted, not
+   * stored (a flood of starts for unknown numbers must not fill the disk). A missing or
+   * unknown DNIS is counted under one key, whatever the request said.
+   */
   private async notOffered(
     call: Omit<NewCall, 'state' | 'result' | 'lastPage'>,
     campaign: Campaign | undefined,
@@ -216,7 +221,8 @@ export class DeflectionService {
   ): Promise<Page> {
     const result: CallResult = { status: 'unavailable', reason, maskedNumber: '' };
     const page = endPage(campaign, mode, result);
-    await this.deps.store.createCall({ ...call, state: 'handed-back', result, lastPage: page }, [
+    const dnis = campaign ? call.dnis : NOT_OFFERED_OTHER_DNIS;
+    await this.deps.store.countNotOffered({ id: call.id, campaignId: call.campaignId, dnis, reason, createdAt: call.createdAt }, [
       { type: 'started' },
       { type: 'not-offered', detail: { reason, ...(detail ? { detail } : {}) } },
       { type: 'handed-back', detail: { reason } },

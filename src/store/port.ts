@@ -364,8 +364,37 @@ export interface FunnelQuery {
   campaignId?: string;
 }
 
+/** A call handed back at start, before any offer: what its count needs, and no more. */
+export interface NotOfferedCall {
+  /** The id it would have had: its events name it for the observer; nothing stores it. */
+  id: string;
+  campaignId: string | null;
+  /** The campaign's DNIS, or NOT_OFFERED_OTHER_DNIS for a missing or unknown one. */
+  dnis: string;
+  reason: string;
+  createdAt: string;
+}
+
+/**
+ * The one DNIS key of every call whose DNIS was missing or matched no campaign: an
+ * attacker sending a new DNIS per request makes no new row.
+ */
+export const NOT_OFFERED_OTHER_DNIS = 'other';
+
+/** The start of the 15-minute UTC slot an instant falls in, as funnel slots name it. */
+export function funnelSlotOf(at: string): string {
+  const quarter = 15 * 60_000;
+  return new Date(Math.floor(Date.parse(at) / quarter) * quarter).toISOString();
+}
+
 export interface Store {
   createCall(call: NewCall, events: NewEvent[]): Promise<void>;
+  /**
+   * Counts a call that was not offered (by funnel slot, campaign, DNIS and reason) instead
+   * of storing it: a start costs a counter increment, not a call row and its events. Its
+   * events reach the observer as if recorded, so metrics and funnelSlots keep agreeing.
+   */
+  countNotOffered(call: NotOfferedCall, events: NewEvent[]): Promise<void>;
   getCall(id: string): Promise<CallRecord | undefined>;
   /** Applies the change and records its events in one transaction. */
   /**

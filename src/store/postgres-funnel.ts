@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { FunnelQuery, FunnelSlot } from './port';
-import { foldFunnelRows, type Row } from './rows';
+import { foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, type Row } from './rows';
 
 /**
  * The funnel's raw counts, as the SQLite store gives them (see funnelSlots there): the
@@ -43,9 +43,16 @@ const FUNNEL_SQL = `
   GROUP BY slot, campaign_id, dnis, reason
   ORDER BY slot, campaign_id NULLS FIRST, dnis, reason NULLS FIRST`;
 
+/** Calls counted, not stored (not offered): a slot is in the range when its start is. */
+const COUNTED_SQL = `
+  SELECT slot, NULLIF(campaign_id, '') AS campaign_id, dnis, reason, calls, ${NOT_OFFERED_FUNNEL_COLUMNS}
+  FROM not_offered_counts
+  WHERE slot >= $1 AND slot < $2 AND ($3::text IS NULL OR campaign_id = $3)`;
+
 export async function funnelSlots(pool: Pool, query: FunnelQuery): Promise<FunnelSlot[]> {
-  const { rows } = await pool.query<Row>(FUNNEL_SQL, [query.from, query.to, query.campaignId ?? null]);
+  const values = [query.from, query.to, query.campaignId ?? null];
+  const [stored, counted] = await Promise.all([pool.query<Row>(FUNNEL_SQL, values), pool.query<Row>(COUNTED_SQL, values)]);
   const slots: FunnelSlot[] = [];
-  foldFunnelRows(rows, slots);
+  foldFunnelRows(mergeFunnelRows(stored.rows, counted.rows), slots);
   return slots;
 }

@@ -152,6 +152,15 @@ const MIGRATIONS: string[] = [
      id integer PRIMARY KEY CHECK (id = 1),
      checked_at text COLLATE "C" NOT NULL
    );`,
+  // Calls not offered are counted, not stored (as in SQLite's migration of the same name).
+  `CREATE TABLE not_offered_counts (
+     slot text COLLATE "C" NOT NULL,
+     campaign_id text COLLATE "C" NOT NULL,
+     dnis text COLLATE "C" NOT NULL,
+     reason text COLLATE "C" NOT NULL,
+     calls integer NOT NULL,
+     PRIMARY KEY (slot, campaign_id, dnis, reason)
+   );`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

@@ -26,9 +26,11 @@ import type {
   Suppression,
   OptOutChange,
   OptOutVerdict,
+  NotOfferedCall,
 } from './port';
 import { lockAdmission } from './postgres-admission';
 import { limitCondition } from './send-limits';
+import { funnelSlotOf } from './port';
 import { funnelSlots } from './postgres-funnel';
 import { CALL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
 import { checkSchemaName, migrate } from './postgres-schema';
@@ -141,6 +143,18 @@ export class PgStore implements Store {
       );
       await this.insertEvents(tx, call.id, call.campaignId, events, call.createdAt);
     });
+  }
+
+  async countNotOffered(call: NotOfferedCall, events: NewEvent[]): Promise<void> {
+    // One upsert: concurrent starts on any instance add up on the row's lock.
+    await this.pool.query(
+      `INSERT INTO not_offered_counts (slot, campaign_id, dnis, reason, calls) VALUES ($1, $2, $3, $4, 1)
+       ON CONFLICT (slot, campaign_id, dnis, reason) DO UPDATE SET calls = not_offered_counts.calls + 1`,
+      [funnelSlotOf(call.createdAt), call.campaignId ?? '', call.dnis, call.reason],
+    );
+    if (this.observer && events.length) {
+      this.observer(events.map((e) => ({ ...e, callId: call.id, campaignId: call.campaignId, createdAt: call.createdAt })));
+    }
   }
 
   async getCall(id: string): Promise<CallRecord | undefined> {

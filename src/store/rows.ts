@@ -151,6 +151,25 @@ export function foldFunnelRows(rows: readonly Row[], slots: FunnelSlot[]): void 
     last.textsDelivered += Number(r.texts_delivered);
     last.textsFailed += Number(r.texts_failed);
     last.linksClicked += Number(r.links_clicked);
-    if (r.reason != null) last.notOffered[r.reason as string] = Number(r.calls);
+    // Calls stored in full (before counters existed) and counted ones add up.
+    if (r.reason != null) last.notOffered[r.reason as string] = (last.notOffered[r.reason as string] ?? 0) + Number(r.calls);
   }
 }
+
+/**
+ * Funnel rows of stored calls and of not-offered counters, in the order foldFunnelRows
+ * needs (slot, campaign with none first, DNIS, reason with none first; byte order).
+ */
+export function mergeFunnelRows(calls: readonly Row[], counted: readonly Row[]): Row[] {
+  if (!counted.length) return [...calls];
+  const key = (r: Row): string[] => [r.slot as string, r.campaign_id == null ? '' : `~${r.campaign_id as string}`, r.dnis as string, r.reason == null ? '' : `~${r.reason as string}`];
+  return [...calls, ...counted].sort((a, b) => {
+    const [ka, kb] = [key(a), key(b)];
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return (ka[i] as string) < (kb[i] as string) ? -1 : 1;
+    return 0;
+  });
+}
+
+/** The columns a not-offered counter row gives the fold: only calls and the reason count. */
+export const NOT_OFFERED_FUNNEL_COLUMNS = `0 AS offered, 0 AS accepted, 0 AS declined, 0 AS texts_sent, 0 AS texts_delivered,
+  0 AS texts_failed, 0 AS links_clicked`;

@@ -28,9 +28,11 @@ import type {
   FunnelQuery,
   FunnelSlot,
   MessageQuery,
+  NotOfferedCall,
 } from './port';
 import { limitCondition } from './send-limits';
-import { CALL_COLUMNS, foldFunnelRows, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
+import { funnelSlotOf } from './port';
+import { CALL_COLUMNS, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
 import { isLaterChange } from './opt-out-order';
 
 /**
@@ -177,6 +179,16 @@ const MIGRATIONS: string[] = [
      id INTEGER PRIMARY KEY CHECK (id = 1),
      checked_at TEXT NOT NULL
    );`,
+  // Calls not offered are counted, not stored: one row per slot, campaign, DNIS and reason
+  // ('' for no campaign). Missing and unknown DNIS values share one key (see the port).
+  `CREATE TABLE not_offered_counts (
+     slot TEXT NOT NULL,
+     campaign_id TEXT NOT NULL,
+     dnis TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     calls INTEGER NOT NULL,
+     PRIMARY KEY (slot, campaign_id, dnis, reason)
+   ) WITHOUT ROWID;`,
 ];
 
 /** Which column each limit scope counts by. */
@@ -272,6 +284,18 @@ export class SqliteStore implements Store {
           lastPage: toJson(call.lastPage),
         });
       this.insertEvents(call.id, call.campaignId, events, call.createdAt);
+    });
+  }
+
+  async countNotOffered(call: NotOfferedCall, events: NewEvent[]): Promise<void> {
+    this.write(() => {
+      this
+        .sql(
+          `INSERT INTO not_offered_counts (slot, campaign_id, dnis, reason, calls) VALUES (?, ?, ?, ?, 1)
+           ON CONFLICT (slot, campaign_id, dnis, reason) DO UPDATE SET calls = calls + 1`,
+        )
+        .run(funnelSlotOf(call.createdAt), call.campaignId ?? '', call.dnis, call.reason);
+      if (this.observer) for (const e of events) this.uncommitted.push({ ...e, callId: call.id, campaignId: call.campaignId, createdAt: call.createdAt });
     });
   }
 
@@ -709,6 +733,12 @@ export class SqliteStore implements Store {
       GROUP BY slot, campaign_id, dnis, reason
       ORDER BY slot, campaign_id, dnis, reason`;
     const statement = this.sql(sql);
+    // Slot is the slot's start: a slot is in the range when its start is (ranges are cut at quarter hours).
+    const counted = this.sql(
+      `SELECT slot, NULLIF(campaign_id, '') AS campaign_id, dnis, reason, calls, ${NOT_OFFERED_FUNNEL_COLUMNS}
+       FROM not_offered_counts
+       WHERE slot >= @from AND slot < @to AND (@campaignId IS NULL OR campaign_id = @campaignId)`,
+    );
     const slots: FunnelSlot[] = [];
     // better-sqlite3 runs queries synchronously: a month at once would stall every IVR
     // request for seconds. An hour of calls at a time, yielding in between, keeps each
@@ -717,11 +747,8 @@ export class SqliteStore implements Store {
     const end = Date.parse(query.to);
     for (let start = Date.parse(query.from); start < end; ) {
       const next = Math.min(end, Math.floor(start / 3_600_000) * 3_600_000 + 3_600_000);
-      const rows = statement.all({
-        from: new Date(start).toISOString(),
-        to: new Date(next).toISOString(),
-        campaignId: query.campaignId ?? null,
-      }) as Row[];
+      const range = { from: new Date(start).toISOString(), to: new Date(next).toISOString(), campaignId: query.campaignId ?? null };
+      const rows = mergeFunnelRows(statement.all(range) as Row[], counted.all(range) as Row[]);
       start = next;
       await new Promise<void>((resolve) => setImmediate(resolve));
       foldFunnelRows(rows, slots);

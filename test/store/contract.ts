@@ -522,6 +522,56 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         expect(support.reduce((n, s) => n + s.calls, 0)).toBe(9);
         expect(await store.funnelSlots({ from: min(0), to: min(240), campaignId: 'nobody' })).toEqual([]);
       });
+
+      describe('calls not offered: counted, not stored', () => {
+        const counted = (target: Store, id: string, at: string, reason: string, overrides: { campaignId?: string | null; dnis?: string } = {}) =>
+          target.countNotOffered({ id, campaignId: 'support', dnis: DNIS, reason, createdAt: at, ...overrides }, [
+            { type: 'started' },
+            { type: 'not-offered', detail: { reason } },
+            { type: 'handed-back', detail: { reason } },
+          ]);
+
+        it('adds them to the slot they started in, with the stored calls of the same campaign, DNIS and reason; no call is kept', async () => {
+          await counted(store, 'n1', min(21), 'outside-hours');
+          await counted(store, 'n2', min(28), 'outside-hours');
+          await counted(store, 'n3', min(20), 'unknown-dnis', { campaignId: null, dnis: 'other' });
+          await counted(store, 'n4', min(21), 'unknown-dnis', { campaignId: null, dnis: 'other' });
+          await counted(store, 'n5', min(200), 'not-available');
+          expect(await store.getCall('n1')).toBeUndefined();
+          expect(await store.listEvents('n1')).toEqual([]);
+
+          const slots = bySlot(await store.funnelSlots({ from: min(0), to: min(240) }));
+          inSlotOrder(await store.funnelSlots({ from: min(0), to: min(240) }));
+          expect(slots.find((s) => s.slot === min(15) && s.campaignId === 'support' && s.dnis === DNIS)).toMatchObject({
+            calls: 7,
+            offered: 2,
+            notOffered: { 'outside-hours': 4, unknown: 1 },
+          });
+          expect(slots.filter((s) => s.campaignId === null)).toEqual([
+            { ...zero, slot: min(15), campaignId: null, dnis: '+18005550199', calls: 1, notOffered: { 'unknown-dnis': 1 } },
+            { ...zero, slot: min(15), campaignId: null, dnis: 'other', calls: 2, notOffered: { 'unknown-dnis': 2 } },
+          ]);
+          expect(slots.find((s) => s.slot === min(195))).toEqual({ ...zero, slot: min(195), campaignId: 'support', dnis: DNIS, calls: 1, notOffered: { 'not-available': 1 } });
+          const support = await store.funnelSlots({ from: min(0), to: min(240), campaignId: 'support' });
+          expect(support.reduce((n, s) => n + s.calls, 0)).toBe(9 + 3);
+          expect(await store.funnelSlots({ from: min(240), to: min(600) })).toEqual([]);
+        });
+
+        it('adds up concurrent starts on one key, and tells the observer their events as if recorded', async () => {
+          const told: Omit<CallEvent, 'id'>[] = [];
+          const observed = await fresh((events) => told.push(...events));
+          await Promise.all(Array.from({ length: 40 }, (_, i) => counted(observed, `x${i}`, sec(i), 'unknown-dnis', { campaignId: null, dnis: 'other' })));
+          expect(await observed.funnelSlots({ from: min(0), to: min(15) })).toEqual([
+            { ...zero, slot: min(0), campaignId: null, dnis: 'other', calls: 40, notOffered: { 'unknown-dnis': 40 } },
+          ]);
+          expect(told).toHaveLength(120);
+          expect(told.filter((e) => e.callId === 'x7').map((e) => [e.type, e.campaignId, e.createdAt])).toEqual([
+            ['started', null, sec(7)],
+            ['not-offered', null, sec(7)],
+            ['handed-back', null, sec(7)],
+          ]);
+        });
+      });
     });
 
     describe('messages', () => {
