@@ -121,7 +121,7 @@ describePostgres('PostgreSQL: a flood of starts that are never offered', () => {
     await query(`CREATE SCHEMA ${schema}`);
     const url = new URL(TEST_DATABASE_URL);
     url.searchParams.set('options', `-c search_path=${schema}`);
-    server = await composeSharedServer(loadConfig({ DATABASE_URL: url.href, ADMIN_TOKEN, PUBLIC_BASE_URL }), pino({ level: 'silent' }), {
+    server = await composeSharedServer(loadConfig({ DATABASE_URL: url.href, ADMIN_TOKEN, PUBLIC_BASE_URL, IVR_ALLOWED_CIDRS: '127.0.0.0/8,::1' }), pino({ level: 'silent' }), {
       now: () => CLOCK,
     });
   });
