@@ -49,19 +49,29 @@ function plainStatus(code: string | undefined): string {
   return '400 Bad Request';
 }
 
-/** A client that never reads cannot hold the answer's last bytes, and the socket, for long. */
-const FLUSH_WAIT_MS = 2_000;
+/**
+ * How long a refused client may take to finish sending and close its side after the
+ * answer: long enough for a client still sending a huge request line to read what we
+ * answered, short enough that one that never closes cannot hold the descriptor.
+ */
+const LINGER_MS = 2_000;
 
 /**
- * Writes the answer, then destroys the socket once it is flushed. Not end() alone: the
- * server allows half-open sockets, so a client that never closes its side (a stalled or
- * hostile one) would keep the descriptor for as long as it liked.
+ * Writes the answer and half-closes, then discards whatever the client still sends until
+ * it closes its side too (a lingering close), destroying the socket then or after
+ * LINGER_MS at the latest. Destroying at once would reset a connection whose client is
+ * still sending (the rest of a huge request): the reset throws away our answer before the
+ * client reads it. Waiting for the client alone would let a stalled or hostile one, on a
+ * server that allows half-open sockets, keep the descriptor for as long as it liked.
  */
 function answerAndDestroy(socket: Duplex, answer: string | Buffer): void {
-  const fallback = setTimeout(() => socket.destroy(), FLUSH_WAIT_MS);
-  fallback.unref();
-  socket.end(answer, () => {
-    clearTimeout(fallback);
+  const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+  linger.unref();
+  socket.on('end', () => {
+    clearTimeout(linger);
     socket.destroy();
   });
+  socket.on('error', () => socket.destroy());
+  socket.end(answer);
+  socket.resume();
 }
