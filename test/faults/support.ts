@@ -93,7 +93,7 @@ export async function startServer(extra: Record<string, string> = {}): Promise<R
 export function bulkTextingEnv(): Record<string, string> {
   const dir = tempDir('campaigns');
   const example = JSON.parse(fs.readFileSync(EXAMPLE_CAMPAIGN, 'utf8')) as Record<string, unknown>;
-  fs.writeFileSync(path.join(dir, 'example.json'), JSON.stringify({ ...example, limits: { hourlyCap: null, dailyCap: null } }));
+  fs.writeFileSync(path.join(dir, 'example.json'), JSON.stringify({ ...example, limits: { hourlyCap: null, dailyCap: null, perCaller: [] } }));
   return { CAMPAIGNS_DIR: dir, SMS_SERVICE_HOURLY_BUDGET: '1000000', PUMPING_MAX_PER_RANGE: '100000' };
 }
 
