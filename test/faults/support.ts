@@ -86,9 +86,10 @@ export async function startServer(extra: Record<string, string> = {}): Promise<R
 
 /**
  * These load tests text hundreds of numbers of one range within minutes, from one
- * campaign, on purpose. As an operator running such a load would, they lift the
- * campaign's hourly and daily caps, the service's hourly budget and the pumping guard's
- * range limit; the shipped defaults stay what they are (the pumping run tests those).
+ * campaign, many of them for withheld callers, on purpose. As an operator running such a
+ * load would, they lift the campaign's hourly and daily caps and per-caller limit (withheld
+ * callers share one bucket), the service's hourly budget and the pumping guard's range
+ * limit; the shipped defaults stay what they are (the pumping run tests those).
  */
 export function bulkTextingEnv(): Record<string, string> {
   const dir = tempDir('campaigns');
