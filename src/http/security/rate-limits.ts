@@ -19,12 +19,15 @@ export interface LimitOptions {
   key?: (req: Request) => string;
   /** Count only requests that fail (status 400 and up): e.g. sign-ins, where a success is not guessing. */
   failuresOnly?: boolean;
-  /** Clients counted at most at once (bounded-memory-store.ts); unbounded within a window when absent. */
+  /** Clients counted at most at once (bounded-memory-store.ts); DEFAULT_MAX_KEYS when absent. */
   maxKeys?: number;
   /** Answers a refused request; Retry-After is already set to retryAfterSeconds. */
   refuse: (req: Request, res: Response, retryAfterSeconds: number) => void;
   log: Logger;
 }
+
+/** Clients one limiter counts at once unless told otherwise: about 15 MB at the most. */
+export const DEFAULT_MAX_KEYS = 100_000;
 
 /** The client's address as a counting key: IPv6 clients by their /56, as one household or phone gets. */
 export const clientAddress = (req: Request): string => ipKeyGenerator(req.ip ?? '');
@@ -36,7 +39,9 @@ export function limitRequests(options: LimitOptions): RequestHandler {
     limit: options.limit,
     keyGenerator: options.key ?? clientAddress,
     skipSuccessfulRequests: options.failuresOnly ?? false,
-    ...(options.maxKeys === undefined ? {} : { store: new BoundedMemoryStore(options.maxKeys) }),
+    // Never unbounded: a flood of new addresses (an IPv6 network has billions) would
+    // otherwise grow the counts for as long as the window lasts.
+    store: new BoundedMemoryStore(options.maxKeys ?? DEFAULT_MAX_KEYS),
     // Retry-After is the one header a refused client needs; quota headers on every
     // answer would only tell a guesser how far it can go.
     standardHeaders: false,
