@@ -1,5 +1,5 @@
 import { isRecord } from '../sms/callback-parsing';
-import { basicAuth, callVendor, excerpt, type VendorReply } from '../sms/vendor-http';
+import { basicAuth, callVendor, type VendorReply } from '../sms/vendor-http';
 import type { LineType, LineTypeAnswer, LineTypeLookup } from './port';
 
 export interface TwilioLookupSettings {
@@ -85,19 +85,19 @@ function answerOf(reply: VendorReply): LineTypeAnswer {
   if (reply.status === 404) {
     // Only Twilio's own 404 is about the number; any other 404 means baseUrl points somewhere
     // wrong, and caching "invalid" for every caller's number would block all their texts.
-    return twilioErrorCodeOf(reply.json) === NOT_FOUND ? INVALID : { kind: 'error', detail: `Twilio Lookup answered 404 without Twilio error ${NOT_FOUND}: ${excerpt(reply.body)}` };
+    return twilioErrorCodeOf(reply.json) === NOT_FOUND ? INVALID : { kind: 'error', detail: `Twilio Lookup answered 404 without Twilio error ${NOT_FOUND}` };
   }
   if (reply.status < 200 || reply.status >= 300) return { kind: 'error', detail: `Twilio Lookup answered ${reply.status}: ${errorTextOf(reply)}` };
   const body = reply.json;
   if (!isRecord(body) || typeof body.valid !== 'boolean') {
-    return { kind: 'error', detail: `Twilio Lookup answered ${reply.status} without a "valid" flag: ${excerpt(reply.body)}` };
+    return { kind: 'error', detail: `Twilio Lookup answered ${reply.status} without a "valid" flag` };
   }
   if (!body.valid) return INVALID;
   const intelligence = body.line_type_intelligence;
   // We asked for the field, so its absence means the answer is not the one we asked for
   // (a proxy that dropped the query, say): not something to cache as a verdict.
   if (!isRecord(intelligence)) {
-    return { kind: 'error', detail: `Twilio Lookup answered ${reply.status} without line_type_intelligence: ${excerpt(reply.body)}` };
+    return { kind: 'error', detail: `Twilio Lookup answered ${reply.status} without line_type_intelligence` };
   }
   const vendorType = typeof intelligence.type === 'string' && intelligence.type !== '' ? intelligence.type : 'unknown';
   const meaning = TYPE_MEANINGS.get(vendorType) ?? UNKNOWN;
@@ -111,10 +111,12 @@ function twilioErrorCodeOf(json: unknown): number | undefined {
   return typeof code === 'number' && Number.isInteger(code) ? code : undefined;
 }
 
-/** Twilio's code and message say more than the status (20003 is our credentials, 20429 our rate). */
+/**
+ * Twilio's code says more than the status (20003 is our credentials, 20429 our rate). Its
+ * message, like any remote text, is left out: Twilio quotes the number looked up, and a
+ * proxy in front of it could echo our credentials.
+ */
 function errorTextOf(reply: VendorReply): string {
   const code = twilioErrorCodeOf(reply.json);
-  if (code === undefined || !isRecord(reply.json)) return excerpt(reply.body);
-  const message = typeof reply.json.message === 'string' ? reply.json.message : '';
-  return `${code} ${excerpt(message)}`.trim();
+  return code === undefined ? 'not a Twilio error' : `Twilio error ${code}`;
 }

@@ -143,7 +143,7 @@ describe('errors are not cached', () => {
     const recovered = await cache.lookup(MOBILE, open());
     const kept = await cache.lookup(MOBILE, open());
 
-    expect(failed).toEqual({ kind: 'error', detail: 'Twilio Lookup answered 500: 20500 Internal Server Error' });
+    expect(failed).toEqual({ kind: 'error', detail: 'Twilio Lookup answered 500: Twilio error 20500' });
     expect(recovered).toEqual(MOBILE_ANSWER);
     expect(kept).toEqual(MOBILE_ANSWER);
     expect(fake.requests).toHaveLength(2);

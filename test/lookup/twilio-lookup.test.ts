@@ -137,8 +137,20 @@ describe('numbers Twilio rejects', () => {
 
     const detail = expectErrorWithoutSecrets(await lookup('+14155550101'));
 
-    expect(detail).toContain('404');
-    expect(detail).toContain('Not Found');
+    expect(detail).toBe('Twilio Lookup answered 404 without Twilio error 20404');
+  });
+
+  it('keeps Twilio\'s message out of the detail: a status and a code, never remote text (it quotes the number)', async () => {
+    fake.respond(() => ({
+      status: 400,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: 20001, message: 'The number +14155550101 is malformed', more_info: 'https://www.twilio.com/docs/errors/20001', status: 400 }),
+    }));
+
+    const detail = expectErrorWithoutSecrets(await lookup('+14155550101'));
+
+    expect(detail).toBe('Twilio Lookup answered 400: Twilio error 20001');
+    expect(detail).not.toMatch(/4155550101/);
   });
 });
 
@@ -161,15 +173,16 @@ describe('errors', () => {
 
     const detail = expectErrorWithoutSecrets(await lookup('+14155550101'));
 
-    expect(detail).toBe(`Twilio Lookup answered ${status}: ${code} ${message}`);
+    expect(detail).toBe(`Twilio Lookup answered ${status}: Twilio error ${code}`);
+    expect(detail).not.toContain(message);
   });
 
-  it('a 502 from a proxy, with no Twilio body, is an error quoting the body', async () => {
+  it('a 502 from a proxy, with no Twilio body, is an error saying so, without the body', async () => {
     fake.respond(() => ({ status: 502, headers: { 'content-type': 'text/html' }, body: '<html>\n  Bad Gateway\n</html>' }));
 
     const detail = expectErrorWithoutSecrets(await lookup('+14155550101'));
 
-    expect(detail).toBe('Twilio Lookup answered 502: <html> Bad Gateway </html>');
+    expect(detail).toBe('Twilio Lookup answered 502: not a Twilio error');
   });
 
   it.each([
