@@ -3,6 +3,7 @@ import request from 'supertest';
 import type { CampaignInput } from '../../src/campaigns/schema';
 import type { Resolver } from '../../src/outbound/policy';
 import { json, startFakeServer, type FakeServer } from '../fakes/fake-server';
+import { captureLog } from '../console/helpers';
 import { ADMIN_TOKEN, campaign, startTestServer, type TestServer } from '../helpers/server';
 import { expectValidVxml } from '../helpers/vxml-schema';
 
@@ -38,8 +39,13 @@ const admin = (srv: TestServer) => ({
   get: (path: string) => request(srv.app).get(path).set('Authorization', `Bearer ${ADMIN_TOKEN}`),
 });
 
+/** Each server's log lines, and whether its last anonymous call was offered. */
+const seen = new Map<TestServer, { lines: Array<Record<string, unknown>>; lastOffered: boolean }>();
+
 function start(options: { campaigns?: CampaignInput[]; env?: Record<string, string>; resolve?: Resolver } = {}): TestServer {
-  server = startTestServer({ campaigns: options.campaigns ?? [], env: options.env ?? {}, ...(options.resolve ? { resolve: options.resolve } : {}) });
+  const { log, lines } = captureLog();
+  server = startTestServer({ campaigns: options.campaigns ?? [], env: options.env ?? {}, log, ...(options.resolve ? { resolve: options.resolve } : {}) });
+  seen.set(server, { lines, lastOffered: false });
   return server;
 }
 
@@ -53,16 +59,28 @@ async function anonymousCall(srv: TestServer, callid: string): Promise<string> {
   const res = await request(srv.app).get('/vxml/start').query({ dnis: DNIS, ani: '+16175551234', callid });
   expect(res.status).toBe(200);
   await expectValidVxml(res.text);
+  seen.get(srv)!.lastOffered = res.text.includes('<field');
   return res.text;
 }
 
-/** What GET /api/events says about the call's start (offered or not-offered). */
+/**
+ * What the last call's start recorded: an offered call's `offered` event from GET
+ * /api/events; for a call handed back at start (counted, not stored, so no event), the
+ * reason and detail of its log line. Neither the API nor the log ever holds the body.
+ */
 async function startEventDetail(srv: TestServer): Promise<Record<string, unknown>> {
   const res = await admin(srv).get('/api/events?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&limit=500');
   expect(res.status).toBe(200);
   expect(JSON.stringify(res.body)).not.toContain('internal-secret-5120');
+  const { lines, lastOffered } = seen.get(srv)!;
+  expect(JSON.stringify(lines)).not.toContain('internal-secret-5120');
+  if (!lastOffered) {
+    const handedBack = lines.filter((l) => l.msg === 'call handed back at start').at(-1);
+    expect(handedBack).toBeDefined();
+    return { reason: handedBack!.reason, ...(handedBack!.detail === undefined ? {} : { detail: handedBack!.detail }) };
+  }
   const events = res.body.events as Array<{ type: string; detail?: Record<string, unknown> }>;
-  const last = events.filter((e) => e.type === 'not-offered' || e.type === 'offered').at(-1);
+  const last = events.filter((e) => e.type === 'offered').at(-1);
   expect(last).toBeDefined();
   return last!.detail ?? {};
 }
