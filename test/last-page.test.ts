@@ -50,7 +50,7 @@ async function expectStoredAsRecipe(column: ColumnOf, callId: string, builder: s
   expect(Buffer.byteLength(stored)).toBeLessThan(200);
 }
 
-function replayTests(ctx: () => { app: Server['app']; store: Store; column: ColumnOf }): void {
+function replayTests(ctx: () => { app: Server['app']; store: Store; campaigns: Server['campaigns']; column: ColumnOf }): void {
   it('re-serves the same document at every step of a call: offer, confirm, enter number, read back, end', async () => {
     const { app, column } = ctx();
     const caller = new IvrCaller(app);
@@ -87,6 +87,21 @@ function replayTests(ctx: () => { app: Server['app']; store: Store; column: Colu
     expect(caller.ending().result).toEqual({ status: 'sent', reason: 'accepted', maskedNumber: '+*******9876' });
     await expectSameOnRepeat(caller);
     await expectStoredAsRecipe(column, callId, 'end');
+  });
+
+  it('still ends a finished call whose campaign was removed, with its result, without the campaign\'s words', async () => {
+    const { app, campaigns } = ctx();
+    expect((await campaigns.create(campaign({ id: 'sales', dnis: ['+1 800 555 0199'] }))).kind).toBe('saved');
+    const caller = new IvrCaller(app);
+    await caller.start({ dnis: '+18005550199', ani: MOBILE_ANI });
+    await caller.press('2');
+    expect(caller.ending()).toEqual({ kind: 'exit', result: { status: 'declined', reason: 'caller-declined', maskedNumber: '' } });
+    expect(caller.prompts()).not.toBe('');
+
+    expect((await campaigns.remove('sales')).kind).toBe('saved');
+    await caller.repeat();
+    expect(caller.ending()).toEqual({ kind: 'exit', result: { status: 'declined', reason: 'caller-declined', maskedNumber: '' } });
+    expect(caller.prompts()).toBe('');
   });
 
   it('re-serves the whole page a row written before recipes holds', async () => {
@@ -138,6 +153,7 @@ describe('SQLite: the last page is stored as a recipe', () => {
   replayTests(() => ({
     app: server.app,
     store: server.store,
+    campaigns: server.campaigns,
     column: async (callId) => {
       const db = new Database(path.join(server.dataDir, 'ivr-deflect.db'), { readonly: true });
       try {
@@ -179,6 +195,7 @@ describePostgres('PostgreSQL: the last page is stored as a recipe', () => {
   replayTests(() => ({
     app: server.app,
     store: server.store,
+    campaigns: server.campaigns,
     column: async (callId) => (await query<{ last_page: string }>('SELECT last_page FROM calls WHERE id = $1', [callId]))[0]!.last_page,
   }));
 });
