@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import type { Logger } from 'pino';
+import type { PromptName } from '../campaigns/default-prompts';
 import type { Campaigns } from '../campaigns/registry';
 import { promptText, type Campaign } from '../campaigns/schema';
 import { newCallId, newMessageId } from '../ids';
@@ -23,6 +24,7 @@ import {
   type Store,
 } from '../store/port';
 import type { CallResult, Page, RootPage } from '../vxml/model';
+import { isRecipe, pageFromRecipe, type PageRecipe } from './page-recipe';
 import { startOfLocalDay } from '../time-zone';
 import { fillLinkTemplate, renderMessage } from './message';
 import type { AbuseSettings } from './abuse-settings';
@@ -30,15 +32,7 @@ import { judgeNumber } from './number-policy';
 import { pumpingLimits, pumpingReasonOf, rangeOf } from './pumping-guard';
 import type { OfferRules, SkipReason } from './offer-rules';
 import { messageTemplateOf, offerPromptOf, pickVariant, variantOf, wordingVersion } from './variants';
-import {
-  confirmAniPage,
-  endPage,
-  enterNumberPage,
-  offerPage,
-  readBackPage,
-  rootPage,
-  type CallContext,
-} from './pages';
+import { endPage, rootPage, type CallContext } from './pages';
 
 export interface DeflectionDeps {
   campaigns: Campaigns;
@@ -79,11 +73,15 @@ export interface StartRequest {
   mode: IntegrationMode;
 }
 
-/** What a step decided: the call's new state, the events to record, the page to serve. */
+/**
+ * What a step decided: the call's new state, the events to record, and the recipe of the
+ * page to serve, which is stored as it is and built once to serve now (so a repeated
+ * request, rebuilt from the store, gets the same document).
+ */
 interface Transition {
   update: CallUpdate;
   events: NewEvent[];
-  page: Page;
+  recipe: PageRecipe;
   /** The state the call must still be in for this to apply (default: the one the step read). */
   from?: CallState;
 }
@@ -177,7 +175,8 @@ export class DeflectionService {
 
     const variant = pickVariant(lookup.campaign, this.random);
     const offerPrompt = offerPromptOf(lookup.campaign, variant);
-    const page = offerPage({ campaign: lookup.campaign, callId: call.id, mode: req.mode }, offerPrompt);
+    const recipe: PageRecipe = { builder: 'offer' };
+    const page = pageFromRecipe(recipe, lookup.campaign, { ...call, variant: variant?.id ?? null });
     const offered: NewEvent = {
       type: 'offered',
       detail: {
@@ -197,7 +196,7 @@ export class DeflectionService {
         chatUrl: decision.chatUrl ?? null,
         chatUrlExpiresAt: decision.chatUrlExpiresAt ?? null,
         result: null,
-        lastPage: page,
+        lastPage: recipe,
       },
       [{ type: 'started' }, offered],
     );
@@ -236,7 +235,7 @@ export class DeflectionService {
     const { answer } = req;
     return this.step(req, ['offered'], async (call, ctx) => {
       const { keys } = ctx.campaign;
-      if (answer === keys.decline) return this.handBack(ctx, 'declined', 'caller-declined', [{ type: 'declined' }]);
+      if (answer === keys.decline) return this.handBack('declined', 'caller-declined', [{ type: 'declined' }]);
       if (answer !== keys.accept) return undefined;
       const acceptedAt = this.now().toISOString();
       // Withheld, toll-free, the brand's own number (a forwarded call), a landline: not
@@ -246,13 +245,13 @@ export class DeflectionService {
         return {
           update: { state: 'confirming', destination: ani.e164, destinationSource: 'ani', acceptedAt },
           events: [{ type: 'accepted', detail: { aniUsable: true } }],
-          page: confirmAniPage(ctx, ani.lastFour),
+          recipe: { builder: 'confirm-ani', lastFour: ani.lastFour },
         };
       }
       return {
         update: { state: 'capturing', acceptedAt },
         events: [{ type: 'accepted', detail: { aniUsable: false, aniProblem: ani.reason } }],
-        page: enterNumberPage(ctx),
+        recipe: { builder: 'enter-number' },
       };
     });
   }
@@ -271,7 +270,7 @@ export class DeflectionService {
         return {
           update: { state: 'confirming', destination: check.e164, destinationSource: 'entered' },
           events: [{ type: 'number-entered', detail: { number: maskNumber(check.e164) } }],
-          page: readBackPage(ctx, digits),
+          recipe: { builder: 'read-back', digits },
         };
       }
       return this.refusedNumber(call, ctx, 'invalidNumber', { type: 'number-invalid', detail: { problem: check.reason } });
@@ -297,18 +296,18 @@ export class DeflectionService {
    */
   private changeNumber(call: CallRecord, ctx: CallContext): Transition {
     if (call.destinationSource !== 'entered') {
-      return { update: { state: 'capturing', destination: null, destinationSource: null }, events: [], page: enterNumberPage(ctx) };
+      return { update: { state: 'capturing', destination: null, destinationSource: null }, events: [], recipe: { builder: 'enter-number' } };
     }
     // invalidNumberCount counts every number given up: refused, or changed by the caller.
     const count = call.invalidNumberCount + 1;
     if (count >= ctx.campaign.maxNumberAttempts) {
-      const transition = this.handBack(ctx, 'failed', 'invalid-number', [{ type: 'number-invalid', detail: { problem: 'changed' } }], ['declined']);
+      const transition = this.handBack('failed', 'invalid-number', [{ type: 'number-invalid', detail: { problem: 'changed' } }], ['declined']);
       return { ...transition, update: { ...transition.update, invalidNumberCount: count } };
     }
     return {
       update: { state: 'capturing', destination: null, destinationSource: null, invalidNumberCount: count },
       events: [],
-      page: enterNumberPage(ctx),
+      recipe: { builder: 'enter-number' },
     };
   }
 
@@ -318,7 +317,7 @@ export class DeflectionService {
    */
   giveUp(req: StepRequest): Promise<Page> {
     const why: HandBackReason = req.answer === 'no-input' || req.answer === 'hung-up' ? req.answer : 'no-match';
-    return this.step(req, NON_TERMINAL, async (_call, ctx) => this.handBack(ctx, 'declined', why, []), [
+    return this.step(req, NON_TERMINAL, async () => this.handBack('declined', why, []), [
       { type: 'gave-up-while-sending', detail: { reason: why } },
     ]);
   }
@@ -338,7 +337,7 @@ export class DeflectionService {
     const now = this.now();
     const at = now.toISOString();
     const target = await this.linkTarget(call, campaign, to);
-    if (!target.ok) return this.handBack(ctx, 'unavailable', target.reason, [], ['failed']);
+    if (!target.ok) return this.handBack('unavailable', target.reason, [], ['failed']);
 
     const link = await shortener.shorten(target.url, {
       callId: call.id,
@@ -404,7 +403,6 @@ export class DeflectionService {
 
   /** Where a claimed send leaves the call, given its first attempt. */
   private sendOutcome(call: CallRecord, ctx: CallContext, to: string, attempt: FirstAttempt): Transition {
-    const { campaign } = ctx;
     if (attempt.kind === 'refused' && attempt.reason === 'invalid-number') {
       return this.refusedNumber(call, ctx, 'invalidNumber');
     }
@@ -412,14 +410,14 @@ export class DeflectionService {
       return this.refusedNumber(call, ctx, 'optedOut', { type: 'number-opted-out', detail: { number: maskNumber(to) } });
     }
     if (attempt.kind === 'refused') {
-      return this.handBack(ctx, 'failed', 'gateway-error', [], ['failed'], to);
+      return this.handBack('failed', 'gateway-error', [], ['failed'], to);
     }
     const reason = attempt.kind === 'sent' ? 'accepted' : 'queued';
     const result: CallResult = { status: 'sent', reason, maskedNumber: maskNumber(to) };
     return {
       update: { state: 'sent', result },
       events: [],
-      page: endPage(campaign, ctx.mode, result, [attempt.kind === 'sent' ? 'sent' : 'pending']),
+      recipe: { builder: 'end', result, prompts: [attempt.kind === 'sent' ? 'sent' : 'pending'] },
     };
   }
 
@@ -434,7 +432,7 @@ export class DeflectionService {
     const { scope, name } = limit;
     if (scope === 'destination' || scope === 'caller') {
       const events: NewEvent[] = [{ type: 'limit-reached', detail: { scope, limit: name, number: maskNumber(to) } }];
-      return this.handBack(ctx, 'failed', 'limit-reached', events, ['limitReached'], to);
+      return this.handBack('failed', 'limit-reached', events, ['limitReached'], to);
     }
     const pumping = pumpingReasonOf(limit);
     if (pumping) {
@@ -443,10 +441,10 @@ export class DeflectionService {
         .child({ campaignId: ctx.campaign.id })
         .error({ reason: pumping, limit: name, range }, 'SMS pumping guard refused a text: texting to this range is paused');
       const events: NewEvent[] = [{ type: 'limit-reached', detail: { scope, limit: name, reason: pumping, range } }];
-      return this.handBack(ctx, 'failed', 'suspected-pumping', events, ['failed']);
+      return this.handBack('failed', 'suspected-pumping', events, ['failed']);
     }
     const events: NewEvent[] = [{ type: 'limit-reached', detail: { scope, limit: name, number: maskNumber(to) } }];
-    return this.handBack(ctx, 'failed', scope === 'service' ? 'service-budget' : 'campaign-cap', events, ['failed'], to);
+    return this.handBack('failed', scope === 'service' ? 'service-budget' : 'campaign-cap', events, ['failed'], to);
   }
 
   /**
@@ -495,29 +493,28 @@ export class DeflectionService {
     const count = call.invalidNumberCount + 1;
     if (count >= ctx.campaign.maxNumberAttempts) {
       const reason: HandBackReason = why === 'optedOut' ? 'opted-out' : 'invalid-number';
-      const transition = this.handBack(ctx, 'failed', reason, events, [why, 'declined']);
+      const transition = this.handBack('failed', reason, events, [why, 'declined']);
       return { ...transition, update: { ...transition.update, invalidNumberCount: count } };
     }
     return {
       update: { state: 'capturing', destination: null, destinationSource: null, invalidNumberCount: count },
       events,
-      page: enterNumberPage(ctx, why),
+      recipe: { builder: 'enter-number', after: why },
     };
   }
 
   private handBack(
-    ctx: CallContext,
     status: CallResult['status'],
     reason: HandBackReason,
     events: NewEvent[],
-    prompts: Parameters<typeof endPage>[3] = ['declined'],
+    prompts: PromptName[] = ['declined'],
     destination: string | null = null,
   ): Transition {
     const result: CallResult = { status, reason, maskedNumber: destination ? maskNumber(destination) : '' };
     return {
       update: { state: status === 'failed' ? 'failed' : 'handed-back', result },
       events: [...events, { type: 'handed-back', detail: { reason } }],
-      page: endPage(ctx.campaign, ctx.mode, result, prompts),
+      recipe: { builder: 'end', result, prompts },
     };
   }
 
@@ -550,7 +547,7 @@ export class DeflectionService {
     if (!call) return this.unknownCall(req.modeHint);
     bindCall(call.id, call.platformCallId);
     // A finished call answers every later request with its last page (IVR retries).
-    if (TERMINAL_STATES.includes(call.state)) return call.lastPage ?? this.unknownCall(call.mode);
+    if (TERMINAL_STATES.includes(call.state)) return this.pageOf(call);
     // Claimed by a send (maybe on another instance): no step may move it; wait for its end.
     if (call.state === 'sending') return this.afterSend(call.id, call.mode, duringSend);
 
@@ -563,24 +560,24 @@ export class DeflectionService {
         : undefined;
     if (expired) {
       const result: CallResult = { status: 'failed', reason: expired, maskedNumber: '' };
-      const page = endPage(campaign, call.mode, result, campaign ? ['failed'] : []);
+      const recipe: PageRecipe = { builder: 'end', result, prompts: campaign ? ['failed'] : [] };
       const applied = await this.deps.store.updateCall(
         call.id,
-        { state: 'failed', result, lastPage: page },
+        { state: 'failed', result, lastPage: recipe },
         [{ type: 'handed-back', detail: { reason: expired } }],
         at,
         call.state,
       );
-      return applied ? page : ((await this.deps.store.getCall(call.id))?.lastPage ?? page);
+      return applied ? endPage(campaign, call.mode, result, recipe.prompts) : this.currentPage(call.id, call.mode);
     }
-    if (!campaign || !accepts.includes(call.state)) return call.lastPage ?? this.unknownCall(call.mode);
+    if (!campaign || !accepts.includes(call.state)) return this.pageOf(call);
 
     const transition = await run(call, { campaign, callId: call.id, mode: call.mode });
     if (transition === MOVED) return this.afterSend(call.id, call.mode, []);
-    if (!transition) return call.lastPage ?? this.unknownCall(call.mode);
+    if (!transition) return this.pageOf(call);
     const from = transition.from ?? call.state;
-    const applied = await this.deps.store.updateCall(call.id, { ...transition.update, lastPage: transition.page }, transition.events, at, from);
-    if (applied) return transition.page;
+    const applied = await this.deps.store.updateCall(call.id, { ...transition.update, lastPage: transition.recipe }, transition.events, at, from);
+    if (applied) return pageFromRecipe(transition.recipe, campaign, call);
     // Another request for this call (a retry, a racing confirm, maybe on another instance)
     // got there first: answer with the page it left, once any send it claimed has ended.
     return this.afterSend(call.id, call.mode, from === 'sending' ? [] : duringSend);
@@ -599,7 +596,7 @@ export class DeflectionService {
     for (let poll = 0; ; poll++) {
       const call = await store.getCall(callId);
       if (!call) return this.unknownCall(mode);
-      if (call.state !== 'sending') return call.lastPage ?? this.unknownCall(call.mode);
+      if (call.state !== 'sending') return this.pageOf(call);
       if (poll === 0 && duringSend.length) await store.updateCall(call.id, {}, duringSend, this.now().toISOString());
       if (poll >= polls) return this.finishAbandonedSend(call);
       await new Promise((resolve) => setTimeout(resolve, this.sendPollMs));
@@ -614,11 +611,31 @@ export class DeflectionService {
     const transition =
       campaign && message
         ? this.sendOutcome(call, { campaign, callId: call.id, mode: call.mode }, message.to, firstAttemptOf(message))
-        : { update: { state: 'failed' as const, result }, events: [], page: endPage(campaign, call.mode, result) };
+        : { update: { state: 'failed' as const, result }, events: [], recipe: { builder: 'end' as const, result, prompts: [] } };
     const at = this.now().toISOString();
-    const applied = await this.deps.store.updateCall(call.id, { ...transition.update, lastPage: transition.page }, transition.events, at, 'sending');
-    if (applied) this.deps.log.warn({ callId: call.id }, 'a send was abandoned after its claim; the call is finished from its message');
-    return applied ? transition.page : ((await this.deps.store.getCall(call.id))?.lastPage ?? transition.page);
+    const applied = await this.deps.store.updateCall(call.id, { ...transition.update, lastPage: transition.recipe }, transition.events, at, 'sending');
+    if (!applied) return this.currentPage(call.id, call.mode);
+    this.deps.log.warn({ callId: call.id }, 'a send was abandoned after its claim; the call is finished from its message');
+    return pageFromRecipe(transition.recipe, campaign, call) ?? this.unknownCall(call.mode);
+  }
+
+  /**
+   * The page a call is on, from what it stored: a recipe rebuilt with the call's campaign,
+   * or the whole page a row written before recipes holds. A question whose campaign is
+   * gone, or a call with no page, hands back as an unknown call would.
+   */
+  private pageOf(call: CallRecord): Page {
+    const stored = call.lastPage;
+    if (!stored) return this.unknownCall(call.mode);
+    if (!isRecipe(stored)) return stored;
+    const campaign = call.campaignId ? this.deps.campaigns.get(call.campaignId) : undefined;
+    return pageFromRecipe(stored, campaign, call) ?? this.unknownCall(call.mode);
+  }
+
+  /** The page another request left the call on (it moved the call first). */
+  private async currentPage(callId: string, mode: IntegrationMode): Promise<Page> {
+    const call = await this.deps.store.getCall(callId);
+    return call ? this.pageOf(call) : this.unknownCall(mode);
   }
 
   /** Something went wrong on our side, or the request made no sense: hand back silently. */

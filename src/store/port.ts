@@ -1,4 +1,5 @@
-import type { CallResult, Page } from '../vxml/model';
+import type { StoredPage } from '../deflection/page-recipe';
+import type { CallResult } from '../vxml/model';
 
 /**
  * The store port. Everything is async so a networked backend (PostgreSQL) can sit
@@ -42,8 +43,11 @@ export interface CallRecord {
   chatUrl: string | null;
   chatUrlExpiresAt: string | null;
   result: CallResult | null;
-  /** The page last served: what a repeated or out-of-order request gets again. */
-  lastPage: Page | null;
+  /**
+   * The page last served, as a recipe (a whole page in older rows): what a repeated or
+   * out-of-order request gets again.
+   */
+  lastPage: StoredPage | null;
   createdAt: string;
   expiresAt: string;
 }

@@ -38,6 +38,11 @@ export class IvrCaller {
       : this.fetch('get', `/vxml/start?${query}`);
   }
 
+  /** Posts a submit as a browser holding some earlier document of the call would. */
+  async submit(path: string, values: Record<string, string>) {
+    return this.fetch('post', path, new URLSearchParams(values).toString());
+  }
+
   /** The caller keys in an answer to the current question. */
   async press(answer: string) {
     const submit = this.single(this.elements('filled')).getElementsByTagName('submit')[0];

@@ -1,0 +1,53 @@
+import type { Campaign } from '../campaigns/schema';
+import type { PromptName } from '../campaigns/default-prompts';
+import type { CallRecord } from '../store/port';
+import type { CallResult, Page } from '../vxml/model';
+import { confirmAniPage, endPage, enterNumberPage, offerPage, readBackPage } from './pages';
+import { offerPromptOf, variantOf } from './variants';
+
+/**
+ * What a call stores as its last page: which builder of pages.ts made it and only the
+ * arguments that cannot be derived from the call and its campaign (a whole rendered page
+ * was about a kilobyte a call). Rebuilding it with the same builders serves the same bytes
+ * while the campaign is unchanged.
+ */
+export type PageRecipe =
+  /** The offer, in the wording of the call's variant. */
+  | { builder: 'offer' }
+  | { builder: 'confirm-ani'; lastFour: string }
+  | { builder: 'read-back'; digits: string }
+  | { builder: 'enter-number'; after?: 'invalidNumber' | 'optedOut' }
+  | { builder: 'end'; result: CallResult; prompts: PromptName[] };
+
+/** A call's last_page: a recipe, or a whole page in rows written before recipes existed. */
+export type StoredPage = Page | PageRecipe;
+
+/** Recipes name their builder; pages never have that key. */
+export function isRecipe(stored: StoredPage): stored is PageRecipe {
+  return 'builder' in stored;
+}
+
+/** What a recipe needs of the call: where its URLs lead, and the variant the caller heard. */
+export type RecipeCall = Pick<CallRecord, 'id' | 'mode' | 'variant'>;
+
+/**
+ * The page a recipe makes for this call. Without its campaign only an ending can be built
+ * (the builders allow it); a question then has no page (undefined).
+ */
+export function pageFromRecipe(recipe: PageRecipe, campaign: Campaign, call: RecipeCall): Page;
+export function pageFromRecipe(recipe: PageRecipe, campaign: Campaign | undefined, call: RecipeCall): Page | undefined;
+export function pageFromRecipe(recipe: PageRecipe, campaign: Campaign | undefined, call: RecipeCall): Page | undefined {
+  if (recipe.builder === 'end') return endPage(campaign, call.mode, recipe.result, recipe.prompts);
+  if (!campaign) return undefined;
+  const ctx = { campaign, callId: call.id, mode: call.mode };
+  switch (recipe.builder) {
+    case 'offer':
+      return offerPage(ctx, offerPromptOf(campaign, variantOf(campaign, call.variant)));
+    case 'confirm-ani':
+      return confirmAniPage(ctx, recipe.lastFour);
+    case 'read-back':
+      return readBackPage(ctx, recipe.digits);
+    case 'enter-number':
+      return enterNumberPage(ctx, recipe.after);
+  }
+}
