@@ -21,7 +21,13 @@ export function answerIvrParseErrors(
   handBackDocument: (mode: IntegrationMode) => string,
   log: Logger,
 ): void {
+  // Node's parser stays on the socket after an error and raises it again for every later
+  // chunk of the same request: a socket already answered is left to its lingering close,
+  // or destroying it as unwritable would reset a client still sending.
+  const answered = new WeakSet<Duplex>();
   server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
+    if (answered.has(socket)) return;
+    answered.add(socket);
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
