@@ -92,6 +92,8 @@ describe('console sign-in', () => {
  * (~100 ms, 32 MiB) on libuv's pool, and a new user name per attempt dodged the limit.
  */
 describe('console sign-in flood', () => {
+  // Each attempt is a real scrypt check: generous on a loaded machine; nothing asserts time.
+  jest.setTimeout(120_000);
   async function attempt(user: string, address: string, password = 'wrong password'): Promise<request.Response> {
     const form = await signInForm(server!.app);
     return request(server!.app)
