@@ -1,3 +1,4 @@
+import { FixedWindowBudget } from '../fixed-window-budget';
 import type { AvailabilityAnswer, AvailabilityCheck, AvailabilityRequest } from './port';
 
 /**
@@ -17,21 +18,22 @@ import type { AvailabilityAnswer, AvailabilityCheck, AvailabilityRequest } from 
  */
 export class CachedAvailability implements AvailabilityCheck {
   private last: { answer: AvailabilityAnswer; until: number } | undefined;
-  private minute = -1;
-  private checksThisMinute = 0;
+  private readonly budget: FixedWindowBudget;
 
   constructor(
     private readonly inner: AvailabilityCheck,
     private readonly cacheSeconds: number,
     private readonly now: () => number = Date.now,
-    private readonly checksPerMinute: number = Number.POSITIVE_INFINITY,
-  ) {}
+    checksPerMinute: number = Number.POSITIVE_INFINITY,
+  ) {
+    this.budget = new FixedWindowBudget(checksPerMinute, 60_000, now);
+  }
 
   async check(request: AvailabilityRequest, signal: AbortSignal): Promise<AvailabilityAnswer> {
     const last = this.last;
     if (last && this.now() < last.until) return { ...last.answer };
-    if (!this.takeBudget()) {
-      return { kind: 'error', detail: `availability check budget spent (${this.checksPerMinute} per minute)` };
+    if (!this.budget.take()) {
+      return { kind: 'error', detail: `availability check budget spent (${this.budget.max} per minute)` };
     }
 
     const answer = await this.inner.check(request, signal);
@@ -39,16 +41,5 @@ export class CachedAvailability implements AvailabilityCheck {
       this.last = { answer: { ...answer }, until: this.now() + this.cacheSeconds * 1000 };
     }
     return answer;
-  }
-
-  private takeBudget(): boolean {
-    const minute = Math.floor(this.now() / 60_000);
-    if (minute !== this.minute) {
-      this.minute = minute;
-      this.checksThisMinute = 0;
-    }
-    if (this.checksThisMinute >= this.checksPerMinute) return false;
-    this.checksThisMinute += 1;
-    return true;
   }
 }

@@ -1,3 +1,4 @@
+import { FixedWindowBudget } from '../fixed-window-budget';
 import type { LineTypeAnswer, LineTypeLookup } from './port';
 
 /**
@@ -7,28 +8,22 @@ import type { LineTypeAnswer, LineTypeLookup } from './port';
  * the cache already holds cost nothing. One counter per instance (constant memory).
  */
 export class BudgetedLineTypeLookup implements LineTypeLookup {
-  private hour = -1;
-  private used = 0;
+  private readonly budget: FixedWindowBudget;
 
   constructor(
     private readonly inner: LineTypeLookup,
-    private readonly perHour: number,
+    perHour: number,
     /** Milliseconds; injectable so tests can move time. */
-    private readonly now: () => number = Date.now,
+    now: () => number = Date.now,
   ) {
     if (!Number.isInteger(perHour) || perHour < 1) throw new RangeError(`perHour must be a whole number of at least 1, not ${perHour}`);
+    this.budget = new FixedWindowBudget(perHour, 3_600_000, now);
   }
 
   lookup(e164: string, signal: AbortSignal): Promise<LineTypeAnswer> {
-    const hour = Math.floor(this.now() / 3_600_000);
-    if (hour !== this.hour) {
-      this.hour = hour;
-      this.used = 0;
+    if (!this.budget.take()) {
+      return Promise.resolve({ kind: 'error', detail: `line-type lookup budget spent (${this.budget.max} per hour)` });
     }
-    if (this.used >= this.perHour) {
-      return Promise.resolve({ kind: 'error', detail: `line-type lookup budget spent (${this.perHour} per hour)` });
-    }
-    this.used += 1;
     return this.inner.lookup(e164, signal);
   }
 }
