@@ -187,7 +187,7 @@ export interface Deflection {
   /** The last document: the end of the call. */
   xml: string;
   /** Which instance answered each step, and the retries on the way. */
-  steps: { step: Step; instance: string; hops: Hop[]; path: string; form?: string }[];
+  steps: { step: Step; instance: string; hops: Hop[]; path: string; form?: string; ms: number }[];
 }
 
 /**
@@ -199,8 +199,9 @@ export async function deflectAcross(balancer: Balancer, index: number, ani: stri
   const steps: Deflection['steps'] = [];
   const run = async (step: Step, slot: number, pathAndQuery: string, form?: string) => {
     onStep(step);
+    const began = Date.now();
     const answer = await balancer.fetch(slot, pathAndQuery, form);
-    steps.push({ step, instance: answer.instance.name, hops: answer.hops, path: pathAndQuery, ...(form ? { form } : {}) });
+    steps.push({ step, instance: answer.instance.name, hops: answer.hops, path: pathAndQuery, ...(form ? { form } : {}), ms: Date.now() - began });
     return answer.xml;
   };
   const startPath = `/vxml/start?dnis=${encodeURIComponent(DNIS)}&ani=${encodeURIComponent(ani)}&callid=instances-${ani.slice(1)}`;

@@ -58,6 +58,8 @@ const CALLERS_AT_ONCE = 60;
 const KILL_AFTER = Math.floor(DEFLECTIONS * 0.4);
 const CAMPAIGN_ID = 'example-support';
 const ATTEMPT_TIMEOUT_MS = 3_000;
+/** SMS_CALLER_WAIT_MS (the default): how long a confirm waits for the vendor's answer. */
+const CALLER_WAIT_MS = 2_500;
 /** The lease a dead instance leaves on a message: the attempt timeout plus the outbox's 5 s margin. */
 const LEASE_MS = ATTEMPT_TIMEOUT_MS + 5_000;
 /**
@@ -140,6 +142,7 @@ describePostgres('three instances on one PostgreSQL', () => {
       TWILIO_BASE_URL: twilio.url,
       SMS_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS),
       SMS_RETRY_BASE_MS: '200',
+      SMS_CALLER_WAIT_MS: String(CALLER_WAIT_MS),
     };
     // All three at once, on an empty database: each migrates under the advisory lock.
     const started = Date.now();
@@ -243,19 +246,25 @@ describePostgres('three instances on one PostgreSQL', () => {
   // The confirming instance stores the text due only after the caller's wait
   // (NewMessage.dueAt), so no other instance's outbox poll can take it from under the
   // caller's first attempt: the caller hears "sent" whichever instance dispatches it.
+  // The one honest exception is a confirm that itself outlasted the caller's wait (a
+  // machine too busy to start the send in time): that caller hears "on its way". Which
+  // callers that is depends on the machine, so the test holds every "on its way" to it.
   it('a caller whose text the vendor accepts at once hears "sent", whichever instance dispatches it', async () => {
     const numbers = Array.from({ length: 120 }, (_, i) => callerNumber(3, i));
-    const results: { to: string; reason: string | undefined; confirmOn: string; sentBy: string | undefined; ms: number }[] = [];
+    const results: { to: string; reason: string | undefined; confirmOn: string; confirmMs: number; sentBy: string | undefined }[] = [];
     await inPool(numbers, CALLERS_AT_ONCE, async (ani, i) => {
-      const began = Date.now();
       const call = await deflectAcross(balancer, i, ani);
-      results.push({ to: ani, reason: resultOf(call.xml).reason, confirmOn: call.steps[2]?.instance ?? '?', sentBy: undefined, ms: Date.now() - began });
+      const confirm = call.steps[2];
+      results.push({ to: ani, reason: resultOf(call.xml).reason, confirmOn: confirm?.instance ?? '?', confirmMs: confirm?.ms ?? 0, sentBy: undefined });
     });
     await sleep(1_000);
     for (const r of results) r.sentBy = acceptances.find((a) => a.to === r.to)?.instance;
     const queued = results.filter((r) => r.reason !== 'accepted');
-    console.log(`first attempts: ${queued.length} of ${results.length} callers told "on its way"; texted by: ${queued.map((r) => `${r.confirmOn}->${r.sentBy} after ${r.ms} ms`).join(', ')}`);
-    expect(queued).toEqual([]);
+    console.log(
+      `first attempts: ${queued.length} of ${results.length} callers told "on its way"; texted by: ${queued.map((r) => `${r.confirmOn}->${r.sentBy}, confirm took ${r.confirmMs} ms`).join(', ')}`,
+    );
+    expect(results.filter((r) => r.reason === undefined)).toEqual([]);
+    expect(queued.filter((r) => r.confirmMs < CALLER_WAIT_MS)).toEqual([]);
   });
 
   it(`sends every accepted text when one of three instances is SIGKILLed in the middle of ${DEFLECTIONS} round-robin deflections`, async () => {
