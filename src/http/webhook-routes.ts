@@ -72,6 +72,11 @@ export function webhookRoutes(deps: {
         },
         at,
       );
+      // A vendor that reports the recipient opted out (a STOP it honoured) speaks for the
+      // recipient: we stop texting the number too, as if the STOP had reached us.
+      if (receipt.optedOut && applied) {
+        await store.suppress({ number: applied.message.to, keyword: receipt.errorCode ?? receipt.vendorStatus, source: gateway, createdAt: at });
+      }
       // One callback may carry receipts for several calls: each line names its own.
       log.info(
         {

@@ -46,6 +46,11 @@ export interface DeliveryReceipt {
   /** The vendor's own status word and error code, kept as they came. */
   vendorStatus: string;
   errorCode?: string;
+  /**
+   * The vendor says the recipient has opted out (Twilio 21610, Vonage 9, Plivo 200,
+   * Clickatell's opted-out...): the number goes on the opt-out list, as a STOP would.
+   */
+  optedOut?: boolean;
 }
 
 /** A text someone sent to one of our sender numbers (STOP, START, HELP, anything). */
@@ -78,9 +83,36 @@ export type WebhookVerdict<T> =
   | { ok: true; value: T }
   | { ok: false; status: 400 | 401 | 403; error: string };
 
+/**
+ * What the vendor knows of a message we may already have sent (our id), asked before
+ * resending one whose last attempt's outcome is unknown (a crash or a timeout mid-request).
+ */
+export type SentLookup =
+  /** The vendor has it: record it as sent, never send it again. */
+  | { kind: 'found'; vendorMessageId: string; code?: string }
+  /** The vendor certainly has no such message: sending it now texts the caller once. */
+  | { kind: 'not-found' }
+  /** The vendor could not tell (its lookup failed or lags): ask again later, do not send. */
+  | { kind: 'unknown'; detail: string };
+
+/**
+ * How a resend after an unknown outcome is kept from texting twice (the README's table):
+ * - 'idempotent': the vendor deduplicates by a reference we choose (our message id), so
+ *   sending again is safe: effectively once.
+ * - 'lookup': the adapter's findSent asks the vendor first: effectively once.
+ * - absent: at least once (a text whose answer was lost may be sent again).
+ */
+export type ResendSafety = 'idempotent' | 'lookup';
+
 export interface SmsGateway {
   /** Recorded on every message: "sandbox", "twilio", "vonage", ... */
   readonly name: string;
+  readonly resendSafety?: ResendSafety;
+  /**
+   * Required when resendSafety is 'lookup'. since: when the unknown attempt began (look
+   * no further back than a little before it). Never throws: trouble is 'unknown'.
+   */
+  findSent?(sms: OutgoingSms, since: string, signal: AbortSignal): Promise<SentLookup>;
   /**
    * Sends one text. Never throws for vendor or network trouble: that is an outcome.
    * The signal aborts the attempt when the dispatcher's per-attempt timeout passes.
