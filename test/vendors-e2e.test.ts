@@ -9,9 +9,9 @@ import { signWebhookBody } from '../src/sms/webhook';
 import { clickatellAccepted, bodyOf, clickatellStatusCallback, startFakeClickatell } from './fakes/clickatell';
 import { clickatellHttpId, fieldsOf, startFakeClickatellHttp } from './fakes/clickatell-http';
 import { json, type FakeReply, type RecordedRequest } from './fakes/fake-server';
-import { acceptPlivoMessage, signedPlivoRequest, plivoStatusFields, startFakePlivo } from './fakes/plivo';
-import { acceptTwilioMessage, signedTwilioRequest, startFakeTwilio, twilioStatusFields } from './fakes/twilio';
-import { formOf, startFakeVonage, vonageAccepted, vonageReceipt } from './fakes/vonage';
+import { acceptPlivoMessage, signedPlivoRequest, plivoInboundFields, plivoStatusFields, startFakePlivo } from './fakes/plivo';
+import { acceptTwilioMessage, signedTwilioRequest, startFakeTwilio, twilioInboundFields, twilioStatusFields } from './fakes/twilio';
+import { formOf, startFakeVonage, vonageAccepted, vonageInbound, vonageReceipt } from './fakes/vonage';
 import { startFakeVoxeo, voxeoOk } from './fakes/voxeo';
 import { startFakeWebhookGateway } from './fakes/webhook';
 import { IvrCaller } from './helpers/ivr-caller';
@@ -64,11 +64,14 @@ interface VendorCase {
   /** Asserts the request carried the vendor's credentials the way the vendor expects them. */
   expectCredentials(req: RecordedRequest): void;
   receipts?: Receipts;
+  /** A correctly signed inbound "STOP" from `from` to our sender, as the vendor posts it (vendors that forward inbound texts). */
+  stop?(from: string): WebhookRequest;
 }
 
 const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const hexId = (): string => randomBytes(16).toString('hex');
 const statusUrl = (name: string): string => `${PUBLIC_BASE_URL}/webhooks/${name}/status`;
+const inboundUrl = (name: string): string => `${PUBLIC_BASE_URL}/webhooks/${name}/inbound`;
 
 /** Records what the fake accepted, then answers as the fake would. */
 function recording(accepted: Acceptance[], answer: (req: RecordedRequest) => { reply: FakeReply; id: string | undefined }) {
@@ -127,6 +130,8 @@ const twilio: VendorCase = {
     forged: (sid) =>
       signedTwilioRequest('not-the-auth-token-0000', statusUrl('twilio'), twilioStatusFields({ messageSid: sid, status: 'delivered', accountSid: TW.accountSid, to: ANI })),
   },
+  stop: (from) =>
+    signedTwilioRequest(TW.authToken, inboundUrl('twilio'), twilioInboundFields({ from, to: TW.from, body: 'STOP', accountSid: TW.accountSid })),
 };
 
 // --- Vonage ----------------------------------------------------------------------------
@@ -181,6 +186,11 @@ const vonage: VendorCase = {
     forged: (id) =>
       vonageReceipt({ messageId: id, status: 'delivered', msisdn: ANI.slice(1), 'api-key': VN.apiKey }, { secret: 'not-the-signature-secret', url: statusUrl('vonage') }),
   },
+  stop: (from) =>
+    vonageInbound(
+      { msisdn: from.slice(1), to: VN.from, 'api-key': VN.apiKey, 'message-timestamp': new Date().toISOString().slice(0, 19).replace('T', ' ') },
+      { secret: VN.signatureSecret, url: inboundUrl('vonage') },
+    ),
 };
 
 // --- Clickatell Platform ---------------------------------------------------------------
@@ -379,6 +389,7 @@ const plivo: VendorCase = {
     forged: (uuid) =>
       signedPlivoRequest('not-the-plivo-auth-token', statusUrl('plivo'), plivoStatusFields({ messageUuid: uuid, status: 'delivered', from: PL.from, to: ANI.slice(1) })),
   },
+  stop: (from) => signedPlivoRequest(PL.authToken, inboundUrl('plivo'), plivoInboundFields({ from: from.slice(1), to: PL.from, text: 'STOP' })),
 };
 
 // --- In-house webhook gateway ----------------------------------------------------------
@@ -480,9 +491,12 @@ describe.each(VENDORS)('gateway $name, end to end', (vendor) => {
     return { text: res.text, messages: res.body.messages as Array<Record<string, unknown>> };
   }
 
-  const title = vendor.receipts
-    ? 'texts the caller through the campaign\'s gateway, refuses a forged receipt, takes a signed one, and leaks no credential'
-    : 'texts the caller through the campaign\'s gateway (no receipts) and leaks no credential';
+  const title = [
+    "texts the caller through the campaign's gateway",
+    vendor.receipts ? 'refuses a forged receipt, takes a signed one' : '(no receipts)',
+    vendor.stop ? 'texts nobody who sent STOP' : '(no inbound texts)',
+    'and leaks no credential',
+  ].join(', ');
   it(title, async () => {
     logText = '';
     const sink = new Writable({
@@ -545,7 +559,23 @@ describe.each(VENDORS)('gateway $name, end to end', (vendor) => {
       expect(afterReceipt.messages[0]).toMatchObject({ status: 'delivered', sentVia: vendor.name, vendorMessageId });
     }
 
-    // 5. No credential anywhere: VoiceXML, logs, admin API (and callback answers).
+    // 5. STOP from the caller, as the vendor forwards it: the next call texts them nothing.
+    if (vendor.stop) {
+      const stopped = await deliver(server.app, vendor.stop(ANI));
+      callbackAnswers.push(stopped.text);
+      expect(stopped.status >= 200 && stopped.status < 300 ? '2xx' : `${stopped.status} ${stopped.text}`).toBe('2xx');
+      const again = new IvrCaller(server.app);
+      await again.start({ dnis: DNIS, ani: ANI });
+      documents.push(again.xml);
+      await again.press('1');
+      documents.push(again.xml);
+      await again.press('1');
+      documents.push(again.xml);
+      expect(again.prompts()).toContain('That number has asked us not to send it texts.');
+      expect(started.requests).toHaveLength(1);
+    }
+
+    // 6. No credential anywhere: VoiceXML, logs, admin API (and callback answers).
     const logLines = logText.split('\n').filter(Boolean);
     // The capture works: the send (and the refused receipt) were logged, at every level.
     const entries = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
