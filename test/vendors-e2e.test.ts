@@ -6,7 +6,15 @@ import type { Express } from 'express';
 import type { GatewayName } from '../src/sms/gateway-config';
 import type { WebhookRequest } from '../src/sms/port';
 import { signWebhookBody } from '../src/sms/webhook';
-import { clickatellAccepted, bodyOf, clickatellStatusCallback, startFakeClickatell } from './fakes/clickatell';
+import {
+  bodyOf,
+  clickatellAccepted,
+  messagesOf,
+  clickatellReplyCallback,
+  clickatellStatusCallback,
+  recipientOf as clickatellRecipientOf,
+  startFakeClickatell,
+} from './fakes/clickatell';
 import { clickatellHttpId, fieldsOf, startFakeClickatellHttp } from './fakes/clickatell-http';
 import { json, type FakeReply, type RecordedRequest } from './fakes/fake-server';
 import { acceptPlivoMessage, signedPlivoRequest, plivoInboundFields, plivoStatusFields, startFakePlivo } from './fakes/plivo';
@@ -193,7 +201,7 @@ const vonage: VendorCase = {
     ),
 };
 
-// --- Clickatell Platform ---------------------------------------------------------------
+// --- Clickatell One API ---------------------------------------------------------------
 
 const CK = {
   apiKey: 'ck-api-key-SECRET-3456',
@@ -201,6 +209,7 @@ const CK = {
   callbackUser: 'ck-callback-user-3456',
   callbackPassword: 'ck-callback-password-SECRET-3456',
 };
+const ckCredentials = { user: CK.callbackUser, password: CK.callbackPassword };
 
 const clickatell: VendorCase = {
   name: 'clickatell',
@@ -211,9 +220,8 @@ const clickatell: VendorCase = {
     const fake = await startFakeClickatell(
       CK.apiKey,
       recording(accepted, (req) => {
-        const to = bodyOf(req)?.to;
         const id = hexId();
-        return { reply: clickatellAccepted(Array.isArray(to) ? String(to[0]) : '', id), id };
+        return { reply: clickatellAccepted(clickatellRecipientOf(req) ?? '', id), id };
       }),
     );
     return {
@@ -231,26 +239,28 @@ const clickatell: VendorCase = {
   },
   expectedTo: ANI.slice(1),
   recipientOf: (req) => {
-    const to = bodyOf(req)?.to;
-    return Array.isArray(to) && to.length === 1 && typeof to[0] === 'string' ? to[0] : undefined;
+    const messages = messagesOf(req);
+    return messages?.length === 1 ? clickatellRecipientOf(req) : undefined;
   },
   expectCredentials(req) {
     expect(req.headers.authorization).toBe(CK.apiKey);
-    expect(req.path).toBe('/messages');
-    expect(bodyOf(req)?.from).toBe(CK.from.slice(1));
+    expect(req.path).toBe('/v1/message');
+    expect(messagesOf(req)?.[0]).toMatchObject({ channel: 'sms', from: CK.from.slice(1) });
   },
   receipts: {
     delivered: (id) =>
-      clickatellStatusCallback(
-        { messageId: id, to: ANI.slice(1) },
-        { credentials: { user: CK.callbackUser, password: CK.callbackPassword }, url: statusUrl('clickatell') },
-      ),
+      clickatellStatusCallback({ messageId: id, statusCode: 5, status: 'DEVICE_ACK' }, { credentials: ckCredentials, url: statusUrl('clickatell') }),
     forged: (id) =>
       clickatellStatusCallback(
-        { messageId: id, to: ANI.slice(1) },
+        { messageId: id, statusCode: 5, status: 'DEVICE_ACK' },
         { credentials: { user: CK.callbackUser, password: 'not-the-callback-password' }, url: statusUrl('clickatell') },
       ),
   },
+  stop: (from) =>
+    clickatellReplyCallback(
+      { from: from.slice(1), to: CK.from.slice(1), content: 'STOP', messageId: hexId(), timestamp: Date.now() },
+      { credentials: ckCredentials, url: inboundUrl('clickatell') },
+    ),
 };
 
 // --- Clickatell legacy HTTP ------------------------------------------------------------

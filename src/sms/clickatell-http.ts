@@ -1,5 +1,5 @@
 import { SegmentedMessage } from 'sms-segments-calculator';
-import { outcomeOfClickatellError } from './clickatell';
+import { outcomeOfClickatellLegacyError } from './clickatell-legacy-errors';
 import type { ClickatellHttpSettings } from './gateway-config';
 import type { OutgoingSms, SendOutcome, SmsGateway } from './port';
 import { callVendor, formBody, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
@@ -8,8 +8,8 @@ import { callVendor, formBody, outcomeOfHttpStatus, type VendorReply } from './v
  * Clickatell's legacy HTTP API (Developers' Central accounts): a form POST to
  * {base}/http/sendmsg with the account's user, password and api_id, answered in plain
  * text, `ID: <apimsgid>` or `ERR: <code>, <description>`, usually with HTTP 200 either
- * way. Its error numbers are the Platform's, so clickatell.ts reads them for both.
- * Receipts and replies are left to the Platform integration: this adapter only sends.
+ * way. Its error numbers are the legacy ones (clickatell-legacy-errors.ts).
+ * Receipts and replies are left to the One API integration: this adapter only sends.
  */
 export class ClickatellHttpGateway implements SmsGateway {
   readonly name = 'clickatell-http';
@@ -56,6 +56,6 @@ function outcomeOf(reply: VendorReply): SendOutcome {
   const id = /^\s*ID:\s*(\S+)/.exec(reply.body)?.[1];
   if (id) return { outcome: 'accepted', vendorMessageId: id };
   const error = /^\s*ERR:\s*(\d+)\s*,?\s*(.*)$/m.exec(reply.body);
-  if (error) return outcomeOfClickatellError({ code: Number(error[1]), description: error[2].trim() });
+  if (error) return outcomeOfClickatellLegacyError({ code: Number(error[1]), description: error[2].trim() });
   return { outcome: 'retryable', code: 'malformed-reply', detail };
 }
