@@ -19,6 +19,7 @@ import { clickatellHttpId, fieldsOf, startFakeClickatellHttp } from './fakes/cli
 import { json, type FakeReply, type RecordedRequest } from './fakes/fake-server';
 import { acceptPlivoMessage, signedPlivoRequest, plivoInboundFields, plivoStatusFields, startFakePlivo } from './fakes/plivo';
 import { acceptTwilioMessage, signedTwilioRequest, startFakeTwilio, twilioInboundFields, twilioStatusFields } from './fakes/twilio';
+import { acceptTelnyxMessage, signedTelnyxRequest, startFakeTelnyx, telnyxDeliveryEvent, telnyxInboundEvent, telnyxKeys } from './fakes/telnyx';
 import { formOf, startFakeVonage, vonageAccepted, vonageInbound, vonageReceipt } from './fakes/vonage';
 import { startFakeVoxeo, voxeoOk } from './fakes/voxeo';
 import { startFakeWebhookGateway } from './fakes/webhook';
@@ -402,6 +403,55 @@ const plivo: VendorCase = {
   stop: (from) => signedPlivoRequest(PL.authToken, inboundUrl('plivo'), plivoInboundFields({ from: from.slice(1), to: PL.from, text: 'STOP' })),
 };
 
+// --- Telnyx ----------------------------------------------------------------------------
+
+const TX = {
+  apiKey: 'KEY01-tx-api-key-SECRET-8901',
+  from: '+18445550001',
+  keys: telnyxKeys(),
+};
+
+const telnyx: VendorCase = {
+  name: 'telnyx',
+  secrets: [TX.apiKey],
+  identifiers: [],
+  async start() {
+    const accepted: Acceptance[] = [];
+    const fake = await startFakeTelnyx(
+      TX.apiKey,
+      recording(accepted, (req) => {
+        const reply = acceptTelnyxMessage(req);
+        const data = reply.status === 200 ? (jsonOfReply(reply).data as Record<string, unknown>) : {};
+        return { reply, id: typeof data.id === 'string' ? data.id : undefined };
+      }),
+    );
+    return {
+      env: { TELNYX_API_KEY: TX.apiKey, TELNYX_FROM: TX.from, TELNYX_PUBLIC_KEY: TX.keys.publicKey, TELNYX_BASE_URL: fake.url },
+      requests: fake.requests,
+      accepted,
+      close: () => fake.close(),
+    };
+  },
+  expectedTo: ANI,
+  recipientOf: (req) => {
+    const to = bodyOf(req)?.to;
+    return typeof to === 'string' ? to : undefined;
+  },
+  expectCredentials(req) {
+    expect(req.headers.authorization).toBe(`Bearer ${TX.apiKey}`);
+    expect(req.path).toBe('/v2/messages');
+    expect(bodyOf(req)).toMatchObject({ from: TX.from, webhook_url: statusUrl('telnyx'), use_profile_webhooks: false });
+  },
+  receipts: {
+    delivered: (id) =>
+      signedTelnyxRequest(TX.keys.secretKey, statusUrl('telnyx'), telnyxDeliveryEvent({ messageId: id, status: 'delivered', from: TX.from, to: ANI })),
+    // Signed with another account's key: what a forger without Telnyx's private key can do.
+    forged: (id) =>
+      signedTelnyxRequest(telnyxKeys().secretKey, statusUrl('telnyx'), telnyxDeliveryEvent({ messageId: id, status: 'delivered', from: TX.from, to: ANI })),
+  },
+  stop: (from) => signedTelnyxRequest(TX.keys.secretKey, inboundUrl('telnyx'), telnyxInboundEvent({ from, to: TX.from, text: 'STOP' })),
+};
+
 // --- In-house webhook gateway ----------------------------------------------------------
 
 const WH = { secret: 'wh-webhook-secret-SECRET-7890' };
@@ -454,7 +504,7 @@ const webhook: VendorCase = {
   },
 };
 
-const VENDORS: VendorCase[] = [twilio, vonage, clickatell, clickatellHttp, voxeo, plivo, webhook];
+const VENDORS: VendorCase[] = [twilio, vonage, clickatell, clickatellHttp, voxeo, plivo, telnyx, webhook];
 
 // --- Helpers ---------------------------------------------------------------------------
 

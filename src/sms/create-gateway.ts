@@ -6,6 +6,7 @@ import { PlivoGateway } from './plivo';
 import type { SmsGateway } from './port';
 import { gatewaySecrets, withSafeRefusalDetails } from './redacting-gateway';
 import { SandboxGateway } from './sandbox';
+import { TelnyxGateway } from './telnyx';
 import { TwilioGateway } from './twilio';
 import { VonageGateway } from './vonage';
 import { VoxeoGateway } from './voxeo';
@@ -35,6 +36,7 @@ export function createGateways(
   if (g['clickatell-http']) built.set('clickatell-http', new ClickatellHttpGateway(g['clickatell-http']));
   if (g.voxeo) built.set('voxeo', new VoxeoGateway(g.voxeo));
   if (g.plivo) built.set('plivo', new PlivoGateway(g.plivo, statusCallback(publicBaseUrl, 'plivo')));
+  if (g.telnyx) built.set('telnyx', new TelnyxGateway(g.telnyx, statusCallback(publicBaseUrl, 'telnyx')));
   if (g.webhook) built.set('webhook', new WebhookGateway(g.webhook));
   const secrets = gatewaySecrets(g);
   for (const [name, gateway] of built) built.set(name, withSafeRefusalDetails(gateway, secrets));

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * Base URLs default to the vendor's public API and are overridable (regions, tests).
  */
 
-export const GATEWAY_NAMES = ['sandbox', 'twilio', 'vonage', 'clickatell', 'clickatell-http', 'voxeo', 'plivo', 'webhook'] as const;
+export const GATEWAY_NAMES = ['sandbox', 'twilio', 'vonage', 'clickatell', 'clickatell-http', 'voxeo', 'plivo', 'telnyx', 'webhook'] as const;
 export type GatewayName = (typeof GATEWAY_NAMES)[number];
 
 export interface TwilioSettings {
@@ -54,6 +54,15 @@ export interface PlivoSettings {
   from: string;
   baseUrl: string;
 }
+export interface TelnyxSettings {
+  apiKey: string;
+  /** At least one of from / messagingProfileId is set (an alphanumeric sender needs both). */
+  from?: string;
+  messagingProfileId?: string;
+  /** The account's Ed25519 public key, base64 (32 bytes): verifies every webhook. */
+  publicKey: string;
+  baseUrl: string;
+}
 export interface WebhookSettings {
   url: string;
   /** Signs our requests and verifies the gateway's callbacks (HMAC-SHA256). */
@@ -67,6 +76,7 @@ export interface GatewaySettings {
   'clickatell-http'?: ClickatellHttpSettings;
   voxeo?: VoxeoSettings;
   plivo?: PlivoSettings;
+  telnyx?: TelnyxSettings;
   webhook?: WebhookSettings;
 }
 
@@ -76,6 +86,19 @@ const url = z.preprocess(
   z
     .string()
     .refine((v) => /^https?:\/\/[^/]+/i.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
+    .optional(),
+);
+
+/**
+ * An Ed25519 public key as Telnyx's portal shows it: standard base64 of the raw 32 bytes
+ * (44 characters, one "="). Checked at start-up: a truncated paste would otherwise refuse
+ * every receipt and STOP at run time.
+ */
+const ed25519PublicKey = z.preprocess(
+  (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim()) : v),
+  z
+    .string()
+    .refine((v) => /^[A-Za-z0-9+/]{43}=$/.test(v), 'must be the base64 Ed25519 public key (32 bytes) from Telnyx')
     .optional(),
 );
 
@@ -110,6 +133,11 @@ export const GatewayEnvShape = {
   PLIVO_AUTH_TOKEN: text,
   PLIVO_FROM: text,
   PLIVO_BASE_URL: url,
+  TELNYX_API_KEY: text,
+  TELNYX_FROM: text,
+  TELNYX_MESSAGING_PROFILE_ID: text,
+  TELNYX_PUBLIC_KEY: ed25519PublicKey,
+  TELNYX_BASE_URL: url,
   SMS_WEBHOOK_URL: url,
   SMS_WEBHOOK_SECRET: text,
 };
@@ -191,6 +219,17 @@ const VENDORS: {
       baseUrl: stripSlash(e.PLIVO_BASE_URL ?? 'https://api.plivo.com'),
     }),
   },
+  telnyx: {
+    prefix: 'TELNYX_',
+    required: ['TELNYX_API_KEY', 'TELNYX_PUBLIC_KEY'],
+    build: (e) => ({
+      apiKey: e.TELNYX_API_KEY,
+      ...(e.TELNYX_FROM ? { from: e.TELNYX_FROM } : {}),
+      ...(e.TELNYX_MESSAGING_PROFILE_ID ? { messagingProfileId: e.TELNYX_MESSAGING_PROFILE_ID } : {}),
+      publicKey: e.TELNYX_PUBLIC_KEY,
+      baseUrl: stripSlash(e.TELNYX_BASE_URL ?? 'https://api.telnyx.com'),
+    }),
+  },
   webhook: {
     prefix: 'SMS_WEBHOOK_',
     required: ['SMS_WEBHOOK_URL', 'SMS_WEBHOOK_SECRET'],
@@ -216,6 +255,9 @@ export function gatewaySettingsFrom(env: GatewayEnv): { settings: GatewaySetting
       .map((k) => `${k}: is required when ${name} is configured`);
     if (name === 'twilio' && env.TWILIO_FROM === undefined && env.TWILIO_MESSAGING_SERVICE_SID === undefined) {
       missing.push('TWILIO_FROM: set it or TWILIO_MESSAGING_SERVICE_SID when twilio is configured');
+    }
+    if (name === 'telnyx' && env.TELNYX_FROM === undefined && env.TELNYX_MESSAGING_PROFILE_ID === undefined) {
+      missing.push('TELNYX_FROM: set it or TELNYX_MESSAGING_PROFILE_ID when telnyx is configured');
     }
     if (missing.length) {
       problems.push(...missing);

@@ -30,6 +30,8 @@ function credentialValues(g: GatewaySettings): { values: (string | undefined)[];
       ...(g['clickatell-http'] ? [g['clickatell-http'].user, g['clickatell-http'].password, g['clickatell-http'].apiId] : []),
       ...(g.voxeo ? [g.voxeo.botKey, g.voxeo.user, g.voxeo.password] : []),
       ...(g.plivo ? [g.plivo.authId, g.plivo.authToken] : []),
+      // The public key is no secret, but the API key is the whole credential.
+      ...(g.telnyx ? [g.telnyx.apiKey] : []),
       ...(g.webhook ? [g.webhook.secret] : []),
     ],
     basic: [

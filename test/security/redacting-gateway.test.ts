@@ -28,6 +28,7 @@ beforeAll(async () => {
     CLICKATELL_HTTP_BASE_URL: vendor.url,
     VOXEO_URL: `${vendor.url}/1.0/messaging`,
     PLIVO_BASE_URL: vendor.url,
+    TELNYX_BASE_URL: vendor.url,
     SMS_WEBHOOK_URL: `${vendor.url}/send`,
   };
   const { settings, problems } = gatewaySettingsFrom({ ...ENV, ...urls });

@@ -30,6 +30,7 @@ const S = {
   lookupToken: 'S3cretLookupAuthToken11',
   availabilityToken: 'S3cretAvailabilityTok12',
   ivrSecret: 'S3cretIvrSharedKey13',
+  telnyxKey: 'S3cretTelnyxApiKey14',
   adminToken: ADMIN_TOKEN,
   password: PASSWORD,
 };
@@ -49,7 +50,7 @@ function forbiddenStrings(hash: string): string[] {
   ];
 }
 
-const GATEWAYS = ['twilio', 'vonage', 'clickatell', 'clickatell-http', 'voxeo', 'plivo', 'webhook'] as const;
+const GATEWAYS = ['twilio', 'vonage', 'clickatell', 'clickatell-http', 'voxeo', 'plivo', 'telnyx', 'webhook'] as const;
 
 /** A vendor (or a proxy in front of one) that refuses everything and echoes the request back. */
 function echoingVendor(): Promise<FakeServer> {
@@ -94,6 +95,10 @@ function environment(vendor: string, hash: string): Record<string, string> {
     PLIVO_AUTH_TOKEN: S.plivoToken,
     PLIVO_FROM: '+16175550000',
     PLIVO_BASE_URL: vendor,
+    TELNYX_API_KEY: S.telnyxKey,
+    TELNYX_FROM: '+16175550000',
+    TELNYX_PUBLIC_KEY: 'jD+ywCVqBZFhd8kioMA94k3nFt/kr62y1I33RCz4yLs=',
+    TELNYX_BASE_URL: vendor,
     SMS_WEBHOOK_URL: `${vendor}/send`,
     SMS_WEBHOOK_SECRET: S.webhookSecret,
     LINE_TYPE_LOOKUP: 'twilio',
@@ -169,6 +174,7 @@ describe('with every secret configured', () => {
       S.clickatellHttpPassword,
       S.voxeoBotKey,
       basic('MA0001', S.plivoToken),
+      S.telnyxKey,
       basic('AC0001', S.lookupToken),
       S.availabilityToken,
     ]) {

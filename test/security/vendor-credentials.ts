@@ -28,6 +28,10 @@ export const ENV: Record<string, string> = {
   PLIVO_AUTH_TOKEN: "plivo token'16ü",
   PLIVO_FROM: '+16175550000',
   SMS_WEBHOOK_SECRET: 'webhook/secret+17 ~',
+  TELNYX_API_KEY: 'KEY5ecretTelnyx+/=18_ü',
+  TELNYX_FROM: '+16175550000',
+  // A public key (not secret), in the form the start-up check wants.
+  TELNYX_PUBLIC_KEY: 'jD+ywCVqBZFhd8kioMA94k3nFt/kr62y1I33RCz4yLs=',
 };
 
 /** Each gateway's credential variables, and the words its refusals start with. */
@@ -42,6 +46,7 @@ export const GATEWAYS: Record<Exclude<GatewayName, 'sandbox'>, { prefix: string;
   'clickatell-http': { prefix: 'Clickatell', credentials: ['CLICKATELL_HTTP_USER', 'CLICKATELL_HTTP_PASSWORD', 'CLICKATELL_HTTP_API_ID'] },
   voxeo: { prefix: 'Voxeo', credentials: ['VOXEO_BOTKEY', 'VOXEO_USER', 'VOXEO_PASSWORD'], basic: [['VOXEO_USER', 'VOXEO_PASSWORD']] },
   plivo: { prefix: 'Plivo', credentials: ['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN'], basic: [['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN']] },
+  telnyx: { prefix: 'Telnyx', credentials: ['TELNYX_API_KEY'] },
   webhook: { prefix: 'gateway', credentials: ['SMS_WEBHOOK_SECRET'] },
 };
 
