@@ -28,6 +28,8 @@ beforeAll(async () => {
     CLICKATELL_HTTP_BASE_URL: vendor.url,
     VOXEO_URL: `${vendor.url}/1.0/messaging`,
     PLIVO_BASE_URL: vendor.url,
+    SINCH_BASE_URL: vendor.url,
+    INFOBIP_BASE_URL: vendor.url,
     SMS_WEBHOOK_URL: `${vendor.url}/send`,
   };
   const { settings, problems } = gatewaySettingsFrom({ ...ENV, ...urls });

@@ -28,6 +28,15 @@ export const ENV: Record<string, string> = {
   PLIVO_AUTH_TOKEN: "plivo token'16ü",
   PLIVO_FROM: '+16175550000',
   SMS_WEBHOOK_SECRET: 'webhook/secret+17 ~',
+  SINCH_SERVICE_PLAN_ID: 'sinchPlan5ecret18',
+  SINCH_API_TOKEN: "sinch to~ken(19)'",
+  SINCH_FROM: '+16175550000',
+  SINCH_CALLBACK_SECRET: 'sinch hmac/secret+20=',
+  SINCH_CALLBACK_USER: 'sinch-cb-user-5ecret-21',
+  SINCH_CALLBACK_PASSWORD: 'sinch cb pass!22é',
+  INFOBIP_API_KEY: 'infobip+key/23== *',
+  INFOBIP_CALLBACK_USER: 'infobip-cb-user-5ecret-24',
+  INFOBIP_CALLBACK_PASSWORD: "infobip cb (pass)'25",
 };
 
 /** Each gateway's credential variables, and the words its refusals start with. */
@@ -43,6 +52,16 @@ export const GATEWAYS: Record<Exclude<GatewayName, 'sandbox'>, { prefix: string;
   voxeo: { prefix: 'Voxeo', credentials: ['VOXEO_BOTKEY', 'VOXEO_USER', 'VOXEO_PASSWORD'], basic: [['VOXEO_USER', 'VOXEO_PASSWORD']] },
   plivo: { prefix: 'Plivo', credentials: ['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN'], basic: [['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN']] },
   webhook: { prefix: 'gateway', credentials: ['SMS_WEBHOOK_SECRET'] },
+  sinch: {
+    prefix: 'Sinch',
+    credentials: ['SINCH_SERVICE_PLAN_ID', 'SINCH_API_TOKEN', 'SINCH_CALLBACK_SECRET', 'SINCH_CALLBACK_USER', 'SINCH_CALLBACK_PASSWORD'],
+    basic: [['SINCH_CALLBACK_USER', 'SINCH_CALLBACK_PASSWORD']],
+  },
+  infobip: {
+    prefix: 'Infobip',
+    credentials: ['INFOBIP_API_KEY', 'INFOBIP_CALLBACK_USER', 'INFOBIP_CALLBACK_PASSWORD'],
+    basic: [['INFOBIP_CALLBACK_USER', 'INFOBIP_CALLBACK_PASSWORD']],
+  },
 };
 
 /** The encodings a credential travels in, written out here rather than taken from the code under test. */
