@@ -251,6 +251,18 @@ describe('SMS gateways', () => {
     expect(Object.keys(config.gateways)).toEqual(['clickatell-http']);
   });
 
+  it("builds Sinch's base URL from its region (us by default, SINCH_BASE_URL first) and refuses an unknown region", () => {
+    const sinch = { SINCH_SERVICE_PLAN_ID: 'plan', SINCH_API_TOKEN: 'token', SINCH_FROM: '+14155550142' };
+    expect(loadConfig(sinch, CWD).gateways.sinch?.baseUrl).toBe('https://us.sms.api.sinch.com');
+    expect(loadConfig({ ...sinch, SINCH_REGION: 'eu' }, CWD).gateways.sinch?.baseUrl).toBe('https://eu.sms.api.sinch.com');
+    expect(loadConfig({ ...sinch, SINCH_REGION: 'eu', SINCH_BASE_URL: 'http://127.0.0.1:9/' }, CWD).gateways.sinch?.baseUrl).toBe('http://127.0.0.1:9');
+    expect(configError({ ...sinch, SINCH_REGION: 'mars' }).message).toContain('SINCH_REGION');
+  });
+
+  it('needs Infobip\'s per-account base URL: there is no default', () => {
+    expect(configError({ INFOBIP_API_KEY: 'key' }).message).toContain('INFOBIP_BASE_URL: is required when infobip is configured');
+  });
+
   it('refuses a chosen gateway or fallback that has no credentials, or a fallback equal to the gateway', () => {
     expect(configError({ SMS_GATEWAY: 'plivo' }).message).toContain('SMS_GATEWAY: plivo is chosen but none of its variables are set');
     expect(configError({ SMS_FALLBACK_GATEWAY: 'vonage' }).message).toContain('SMS_FALLBACK_GATEWAY: vonage is chosen');

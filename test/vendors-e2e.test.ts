@@ -22,6 +22,8 @@ import { acceptTwilioMessage, signedTwilioRequest, startFakeTwilio, twilioInboun
 import { acceptTelnyxMessage, signedTelnyxRequest, startFakeTelnyx, telnyxDeliveryEvent, telnyxInboundEvent, telnyxKeys } from './fakes/telnyx';
 import { formOf, startFakeVonage, vonageAccepted, vonageInbound, vonageReceipt } from './fakes/vonage';
 import { startFakeVoxeo, voxeoOk } from './fakes/voxeo';
+import { bodyOf as sinchBodyOf, sinchCallback, sinchMoText, sinchRecipientReport, startFakeSinch } from './fakes/sinch';
+import { STATUS as INFOBIP_STATUS, destinationOf, infobipDeliveryReport, infobipInbound, infobipReportResult, startFakeInfobip } from './fakes/infobip';
 import { startFakeWebhookGateway } from './fakes/webhook';
 import { IvrCaller } from './helpers/ivr-caller';
 import { ADMIN_TOKEN, PUBLIC_BASE_URL, campaign, startTestServer, type TestServer } from './helpers/server';
@@ -504,7 +506,118 @@ const webhook: VendorCase = {
   },
 };
 
-const VENDORS: VendorCase[] = [twilio, vonage, clickatell, clickatellHttp, voxeo, plivo, telnyx, webhook];
+// --- Sinch -----------------------------------------------------------------------------
+
+const SN = {
+  servicePlanId: 'sinchServicePlan0000000000000042',
+  apiToken: 'sn-api-token-SECRET-8901',
+  from: '+14155550142',
+  callbackSecret: 'sn-callback-secret-SECRET-8901',
+};
+
+const sinch: VendorCase = {
+  name: 'sinch',
+  secrets: [SN.apiToken, SN.callbackSecret],
+  identifiers: [SN.servicePlanId],
+  async start() {
+    const accepted: Acceptance[] = [];
+    const fake = await startFakeSinch({ servicePlanId: SN.servicePlanId, apiToken: SN.apiToken });
+    fake.respond(
+      recording(accepted, (req) => {
+        const reply = fake.accept(req) as FakeReply;
+        const id = reply.status === 201 ? jsonOfReply(reply).id : undefined;
+        return { reply, id: typeof id === 'string' ? id : undefined };
+      }),
+    );
+    return {
+      env: {
+        SINCH_SERVICE_PLAN_ID: SN.servicePlanId,
+        SINCH_API_TOKEN: SN.apiToken,
+        SINCH_FROM: SN.from,
+        SINCH_CALLBACK_SECRET: SN.callbackSecret,
+        SINCH_BASE_URL: fake.url,
+      },
+      requests: fake.requests,
+      accepted,
+      close: () => fake.close(),
+    };
+  },
+  expectedTo: ANI,
+  recipientOf: (req) => {
+    const to = sinchBodyOf(req)?.to;
+    return Array.isArray(to) && to.length === 1 && typeof to[0] === 'string' ? to[0] : undefined;
+  },
+  expectCredentials(req) {
+    expect(req.headers.authorization).toBe(`Bearer ${SN.apiToken}`);
+    expect(req.path).toBe(`/xms/v1/${SN.servicePlanId}/batches`);
+    expect(sinchBodyOf(req)).toMatchObject({ from: SN.from, callback_url: statusUrl('sinch'), client_reference: expect.any(String) });
+  },
+  receipts: {
+    delivered: (id) => sinchCallback(statusUrl('sinch'), sinchRecipientReport({ batchId: id, status: 'Delivered', recipient: ANI }), { secret: SN.callbackSecret }),
+    forged: (id) => sinchCallback(statusUrl('sinch'), sinchRecipientReport({ batchId: id, status: 'Delivered', recipient: ANI }), { secret: 'not-the-sinch-secret' }),
+  },
+  stop: (from) => sinchCallback(inboundUrl('sinch'), sinchMoText({ from, to: SN.from, body: 'STOP' }), { secret: SN.callbackSecret }),
+};
+
+// --- Infobip ---------------------------------------------------------------------------
+
+const IB = {
+  apiKey: 'ib-api-key-SECRET-9012',
+  from: 'AcmeInc',
+  callbackUser: 'ib-callback-user-9012',
+  callbackPassword: 'ib-callback-password-SECRET-9012',
+};
+
+const infobip: VendorCase = {
+  name: 'infobip',
+  secrets: [IB.apiKey, IB.callbackPassword, basic(IB.callbackUser, IB.callbackPassword)],
+  identifiers: [IB.callbackUser],
+  async start() {
+    const accepted: Acceptance[] = [];
+    const fake = await startFakeInfobip(IB.apiKey);
+    fake.respond(
+      recording(accepted, (req) => {
+        const reply = fake.accept(req) as FakeReply;
+        const [message] = jsonOfReply(reply).messages as Record<string, unknown>[];
+        return { reply, id: typeof message?.messageId === 'string' ? message.messageId : undefined };
+      }),
+    );
+    return {
+      env: {
+        INFOBIP_API_KEY: IB.apiKey,
+        INFOBIP_BASE_URL: fake.url,
+        INFOBIP_FROM: IB.from,
+        INFOBIP_CALLBACK_USER: IB.callbackUser,
+        INFOBIP_CALLBACK_PASSWORD: IB.callbackPassword,
+      },
+      requests: fake.requests,
+      accepted,
+      close: () => fake.close(),
+    };
+  },
+  expectedTo: ANI.slice(1),
+  recipientOf: (req) => destinationOf(req)?.to,
+  expectCredentials(req) {
+    expect(req.headers.authorization).toBe(`App ${IB.apiKey}`);
+    expect(req.path).toBe('/sms/2/text/advanced');
+    expect(destinationOf(req)?.messageId).toEqual(expect.any(String));
+  },
+  receipts: {
+    delivered: (id) =>
+      infobipDeliveryReport(statusUrl('infobip'), [infobipReportResult({ messageId: id, status: INFOBIP_STATUS.DELIVERED_TO_HANDSET, to: ANI.slice(1) })], {
+        credentials: { user: IB.callbackUser, password: IB.callbackPassword },
+      }),
+    forged: (id) =>
+      infobipDeliveryReport(statusUrl('infobip'), [infobipReportResult({ messageId: id, status: INFOBIP_STATUS.DELIVERED_TO_HANDSET, to: ANI.slice(1) })], {
+        credentials: { user: IB.callbackUser, password: 'not-the-infobip-password' },
+      }),
+  },
+  stop: (from) =>
+    infobipInbound(inboundUrl('infobip'), { from: from.slice(1), to: '14155550142', text: 'STOP' }, { credentials: { user: IB.callbackUser, password: IB.callbackPassword } }),
+};
+
+
+const VENDORS: VendorCase[] = [twilio, vonage, clickatell, clickatellHttp, voxeo, plivo, telnyx, sinch, infobip, webhook];
 
 // --- Helpers ---------------------------------------------------------------------------
 

@@ -40,3 +40,9 @@ export function isoTime(value: string | undefined): string | undefined {
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : new Date(at).toISOString();
 }
+
+/** The "user:password" of an HTTP Basic Authorization header, or undefined when there is none. */
+export function basicCredentialsOf(header: string | undefined): string | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header ?? '');
+  return match ? Buffer.from(match[1]!, 'base64').toString('utf8') : undefined;
+}

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * Base URLs default to the vendor's public API and are overridable (regions, tests).
  */
 
-export const GATEWAY_NAMES = ['sandbox', 'twilio', 'vonage', 'clickatell', 'clickatell-http', 'voxeo', 'plivo', 'telnyx', 'webhook'] as const;
+export const GATEWAY_NAMES = ['sandbox', 'twilio', 'vonage', 'clickatell', 'clickatell-http', 'voxeo', 'plivo', 'telnyx', 'sinch', 'infobip', 'webhook'] as const;
 export type GatewayName = (typeof GATEWAY_NAMES)[number];
 
 export interface TwilioSettings {
@@ -63,6 +63,30 @@ export interface TelnyxSettings {
   publicKey: string;
   baseUrl: string;
 }
+/** Sinch's regional SMS API hosts: https://{region}.sms.api.sinch.com. */
+export const SINCH_REGIONS = ['us', 'eu', 'au', 'br', 'ca'] as const;
+export interface SinchSettings {
+  servicePlanId: string;
+  apiToken: string;
+  from: string;
+  baseUrl: string;
+  /**
+   * How Sinch authenticates its callbacks (both set up by Sinch on request): the
+   * service plan's HMAC secret (x-sinch-webhook-signature), and/or HTTP Basic.
+   */
+  callbackSecret?: string;
+  callbackUser?: string;
+  callbackPassword?: string;
+}
+export interface InfobipSettings {
+  apiKey: string;
+  /** Each account has its own (https://xxxxx.api.infobip.com): no default. */
+  baseUrl: string;
+  from?: string;
+  /** HTTP Basic credentials Infobip's webhooks must present (Infobip does not sign SMS webhooks). */
+  callbackUser?: string;
+  callbackPassword?: string;
+}
 export interface WebhookSettings {
   url: string;
   /** Signs our requests and verifies the gateway's callbacks (HMAC-SHA256). */
@@ -78,6 +102,8 @@ export interface GatewaySettings {
   plivo?: PlivoSettings;
   telnyx?: TelnyxSettings;
   webhook?: WebhookSettings;
+  sinch?: SinchSettings;
+  infobip?: InfobipSettings;
 }
 
 const text = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
@@ -140,6 +166,19 @@ export const GatewayEnvShape = {
   TELNYX_BASE_URL: url,
   SMS_WEBHOOK_URL: url,
   SMS_WEBHOOK_SECRET: text,
+  SINCH_SERVICE_PLAN_ID: text,
+  SINCH_API_TOKEN: text,
+  SINCH_FROM: text,
+  SINCH_REGION: z.preprocess((v) => (v === '' ? undefined : v), z.enum(SINCH_REGIONS).optional()),
+  SINCH_BASE_URL: url,
+  SINCH_CALLBACK_SECRET: text,
+  SINCH_CALLBACK_USER: text,
+  SINCH_CALLBACK_PASSWORD: text,
+  INFOBIP_API_KEY: text,
+  INFOBIP_BASE_URL: url,
+  INFOBIP_FROM: text,
+  INFOBIP_CALLBACK_USER: text,
+  INFOBIP_CALLBACK_PASSWORD: text,
 };
 
 type GatewayEnv = { [K in keyof typeof GatewayEnvShape]?: string };
@@ -234,6 +273,31 @@ const VENDORS: {
     prefix: 'SMS_WEBHOOK_',
     required: ['SMS_WEBHOOK_URL', 'SMS_WEBHOOK_SECRET'],
     build: (e) => ({ url: e.SMS_WEBHOOK_URL, secret: e.SMS_WEBHOOK_SECRET }),
+  },
+  sinch: {
+    prefix: 'SINCH_',
+    required: ['SINCH_SERVICE_PLAN_ID', 'SINCH_API_TOKEN', 'SINCH_FROM'],
+    build: (e) => ({
+      servicePlanId: e.SINCH_SERVICE_PLAN_ID,
+      apiToken: e.SINCH_API_TOKEN,
+      from: e.SINCH_FROM,
+      // SINCH_BASE_URL wins over the region (a proxy, a test server).
+      baseUrl: stripSlash(e.SINCH_BASE_URL ?? `https://${e.SINCH_REGION ?? 'us'}.sms.api.sinch.com`),
+      ...(e.SINCH_CALLBACK_SECRET ? { callbackSecret: e.SINCH_CALLBACK_SECRET } : {}),
+      ...(e.SINCH_CALLBACK_USER ? { callbackUser: e.SINCH_CALLBACK_USER } : {}),
+      ...(e.SINCH_CALLBACK_PASSWORD ? { callbackPassword: e.SINCH_CALLBACK_PASSWORD } : {}),
+    }),
+  },
+  infobip: {
+    prefix: 'INFOBIP_',
+    required: ['INFOBIP_API_KEY', 'INFOBIP_BASE_URL'],
+    build: (e) => ({
+      apiKey: e.INFOBIP_API_KEY,
+      baseUrl: stripSlash(e.INFOBIP_BASE_URL),
+      ...(e.INFOBIP_FROM ? { from: e.INFOBIP_FROM } : {}),
+      ...(e.INFOBIP_CALLBACK_USER ? { callbackUser: e.INFOBIP_CALLBACK_USER } : {}),
+      ...(e.INFOBIP_CALLBACK_PASSWORD ? { callbackPassword: e.INFOBIP_CALLBACK_PASSWORD } : {}),
+    }),
   },
 };
 

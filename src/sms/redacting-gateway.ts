@@ -33,12 +33,16 @@ function credentialValues(g: GatewaySettings): { values: (string | undefined)[];
       // The public key is no secret, but the API key is the whole credential.
       ...(g.telnyx ? [g.telnyx.apiKey] : []),
       ...(g.webhook ? [g.webhook.secret] : []),
+      ...(g.sinch ? [g.sinch.servicePlanId, g.sinch.apiToken, g.sinch.callbackSecret, g.sinch.callbackUser, g.sinch.callbackPassword] : []),
+      ...(g.infobip ? [g.infobip.apiKey, g.infobip.callbackUser, g.infobip.callbackPassword] : []),
     ],
     basic: [
       ...(g.twilio ? [[g.twilio.accountSid, g.twilio.authToken] as [string, string]] : []),
       ...(g.clickatell?.callbackUser ? [[g.clickatell.callbackUser, g.clickatell.callbackPassword] as [string, string | undefined]] : []),
       ...(g.voxeo ? [[g.voxeo.user, g.voxeo.password] as [string, string]] : []),
       ...(g.plivo ? [[g.plivo.authId, g.plivo.authToken] as [string, string]] : []),
+      ...(g.sinch?.callbackUser ? [[g.sinch.callbackUser, g.sinch.callbackPassword] as [string, string | undefined]] : []),
+      ...(g.infobip?.callbackUser ? [[g.infobip.callbackUser, g.infobip.callbackPassword] as [string, string | undefined]] : []),
     ],
   };
 }
@@ -65,6 +69,9 @@ export function withSafeRefusalDetails(gateway: SmsGateway, secrets: readonly st
     outcome.outcome === 'accepted' ? outcome : { ...outcome, detail: oneShortLine(maskNumbersIn(redact(outcome.detail), to)) };
   return {
     name: gateway.name,
+    // How a resend stays safe is the vendor's, and the lookup answers no refusal to clean.
+    ...(gateway.resendSafety ? { resendSafety: gateway.resendSafety } : {}),
+    ...(gateway.findSent ? { findSent: gateway.findSent.bind(gateway) } : {}),
     send: async (sms, signal) => clean(await gateway.send(sms, signal), sms.to),
     ...(gateway.parseReceipt ? { parseReceipt: gateway.parseReceipt.bind(gateway) } : {}),
     ...(gateway.parseInbound ? { parseInbound: gateway.parseInbound.bind(gateway) } : {}),

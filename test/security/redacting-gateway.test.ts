@@ -29,6 +29,8 @@ beforeAll(async () => {
     VOXEO_URL: `${vendor.url}/1.0/messaging`,
     PLIVO_BASE_URL: vendor.url,
     TELNYX_BASE_URL: vendor.url,
+    SINCH_BASE_URL: vendor.url,
+    INFOBIP_BASE_URL: vendor.url,
     SMS_WEBHOOK_URL: `${vendor.url}/send`,
   };
   const { settings, problems } = gatewaySettingsFrom({ ...ENV, ...urls });

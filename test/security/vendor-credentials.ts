@@ -32,6 +32,15 @@ export const ENV: Record<string, string> = {
   TELNYX_FROM: '+16175550000',
   // A public key (not secret), in the form the start-up check wants.
   TELNYX_PUBLIC_KEY: 'jD+ywCVqBZFhd8kioMA94k3nFt/kr62y1I33RCz4yLs=',
+  SINCH_SERVICE_PLAN_ID: 'sinchPlan5ecret18',
+  SINCH_API_TOKEN: "sinch to~ken(19)'",
+  SINCH_FROM: '+16175550000',
+  SINCH_CALLBACK_SECRET: 'sinch hmac/secret+20=',
+  SINCH_CALLBACK_USER: 'sinch-cb-user-5ecret-21',
+  SINCH_CALLBACK_PASSWORD: 'sinch cb pass!22é',
+  INFOBIP_API_KEY: 'infobip+key/23== *',
+  INFOBIP_CALLBACK_USER: 'infobip-cb-user-5ecret-24',
+  INFOBIP_CALLBACK_PASSWORD: "infobip cb (pass)'25",
 };
 
 /** Each gateway's credential variables, and the words its refusals start with. */
@@ -48,6 +57,16 @@ export const GATEWAYS: Record<Exclude<GatewayName, 'sandbox'>, { prefix: string;
   plivo: { prefix: 'Plivo', credentials: ['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN'], basic: [['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN']] },
   telnyx: { prefix: 'Telnyx', credentials: ['TELNYX_API_KEY'] },
   webhook: { prefix: 'gateway', credentials: ['SMS_WEBHOOK_SECRET'] },
+  sinch: {
+    prefix: 'Sinch',
+    credentials: ['SINCH_SERVICE_PLAN_ID', 'SINCH_API_TOKEN', 'SINCH_CALLBACK_SECRET', 'SINCH_CALLBACK_USER', 'SINCH_CALLBACK_PASSWORD'],
+    basic: [['SINCH_CALLBACK_USER', 'SINCH_CALLBACK_PASSWORD']],
+  },
+  infobip: {
+    prefix: 'Infobip',
+    credentials: ['INFOBIP_API_KEY', 'INFOBIP_CALLBACK_USER', 'INFOBIP_CALLBACK_PASSWORD'],
+    basic: [['INFOBIP_CALLBACK_USER', 'INFOBIP_CALLBACK_PASSWORD']],
+  },
 };
 
 /** The encodings a credential travels in, written out here rather than taken from the code under test. */
