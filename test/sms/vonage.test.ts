@@ -1,5 +1,5 @@
 import type { VonageSettings, VonageSignatureMethod } from '../../src/sms/gateway-config';
-import type { OutgoingSms, WebhookRequest } from '../../src/sms/port';
+import type { OutgoingSms, SmsGateway, WebhookRequest } from '../../src/sms/port';
 import { VonageGateway } from '../../src/sms/vonage';
 import { json } from '../fakes/fake-server';
 import {
@@ -12,6 +12,7 @@ import {
   vonageRefused,
   vonageWebhook,
   signVonageParams,
+  startVonageCrashFake,
   type FakeVonage,
 } from '../fakes/vonage';
 
@@ -439,5 +440,25 @@ describe('VonageGateway inbound texts', () => {
   it('answers 400 to a signed request that is not an inbound text', () => {
     const receipt = vonageReceipt({}, { secret: SIGNATURE_SECRET, now: NOW });
     expect(gateway.parseInbound(receipt)).toEqual({ ok: false, status: 400, error: 'msisdn, to and text are required' });
+  });
+});
+
+describe('startVonageCrashFake', () => {
+  it('accepts sends and counts a resend as a second delivery (Vonage does not deduplicate client-ref)', async () => {
+    const crash = await startVonageCrashFake();
+    try {
+      const g = new VonageGateway(
+        { apiKey: crash.env.VONAGE_API_KEY!, apiSecret: crash.env.VONAGE_API_SECRET!, from: crash.env.VONAGE_FROM!, baseUrl: crash.url },
+        { statusUrl: STATUS_URL },
+      );
+      expect((g as SmsGateway).resendSafety).toBeUndefined();
+      expect(await send(g)).toMatchObject({ outcome: 'accepted' });
+      expect(await send(g)).toMatchObject({ outcome: 'accepted' });
+
+      expect(crash.deliveredTo(sms.to)).toBe(2);
+      expect(crash.deliveredTo('+14155550111')).toBe(0);
+    } finally {
+      await crash.close();
+    }
   });
 });
