@@ -1,3 +1,4 @@
+import { createGateways } from '../../src/sms/create-gateway';
 import type { PlivoSettings } from '../../src/sms/gateway-config';
 import { PlivoGateway } from '../../src/sms/plivo';
 import type { OutgoingSms, SendOutcome, WebhookRequest } from '../../src/sms/port';
@@ -507,5 +508,17 @@ describe('startPlivoCrashFake', () => {
     } finally {
       await crash.close();
     }
+  });
+});
+
+describe('the plivo gateway as the server builds it', () => {
+  it('keeps its lookup through the refusal-redacting wrapper', () => {
+    const gateways = createGateways({
+      gateways: { plivo: { ...PLIVO_ACCOUNT, from: '14155550199', baseUrl: fake.url } },
+      sandboxFailNumbers: [],
+      publicBaseUrl: 'https://ivr.example.com',
+    } as unknown as Parameters<typeof createGateways>[0]);
+
+    expect(gateways.get('plivo')).toMatchObject({ resendSafety: 'lookup', findSent: expect.any(Function) });
   });
 });
