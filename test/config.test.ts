@@ -246,6 +246,14 @@ describe('SMS gateways', () => {
     );
   });
 
+  it('takes the Vonage signature method from the dashboard, and stops on one it does not know', () => {
+    const vonage = { VONAGE_API_KEY: 'key', VONAGE_API_SECRET: 'secret', VONAGE_FROM: 'Acme', VONAGE_SIGNATURE_SECRET: 'sig' };
+    expect(loadConfig({ ...vonage, VONAGE_SIGNATURE_METHOD: 'sha512' }, CWD).gateways.vonage?.signatureMethod).toBe('sha512');
+    expect(loadConfig(vonage, CWD).gateways.vonage).not.toHaveProperty('signatureMethod');
+    const err = configError({ ...vonage, VONAGE_SIGNATURE_METHOD: 'SHA-256' });
+    expect(err.message).toContain('VONAGE_SIGNATURE_METHOD: must be one of md5hash, md5, sha1, sha256, sha512');
+  });
+
   it('keeps the Clickatell Platform and legacy HTTP APIs apart', () => {
     const config = loadConfig({ CLICKATELL_HTTP_USER: 'u', CLICKATELL_HTTP_PASSWORD: 'p', CLICKATELL_HTTP_API_ID: '1' }, CWD);
     expect(Object.keys(config.gateways)).toEqual(['clickatell-http']);

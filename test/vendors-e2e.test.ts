@@ -402,7 +402,8 @@ const plivo: VendorCase = {
     forged: (uuid) =>
       signedPlivoRequest('not-the-plivo-auth-token', statusUrl('plivo'), plivoStatusFields({ messageUuid: uuid, status: 'delivered', from: PL.from, to: ANI.slice(1) })),
   },
-  stop: (from) => signedPlivoRequest(PL.authToken, inboundUrl('plivo'), plivoInboundFields({ from: from.slice(1), to: PL.from, text: 'STOP' })),
+  // Plivo signs messaging callbacks V2 (URL + nonce) and Ma-V2: the shape a real STOP arrives in.
+  stop: (from) => signedPlivoRequest(PL.authToken, inboundUrl('plivo'), plivoInboundFields({ from: from.slice(1), to: PL.from, text: 'STOP' }), { scheme: 'v2' }),
 };
 
 // --- Telnyx ----------------------------------------------------------------------------

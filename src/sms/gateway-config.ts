@@ -23,8 +23,21 @@ export interface VonageSettings {
   from: string;
   /** Verifies signed delivery receipts and inbound texts (Vonage "signature secret"). */
   signatureSecret?: string;
+  /**
+   * The signature method chosen in the Vonage dashboard: only it is accepted. Unset: any of
+   * the five, each verified with the secret.
+   */
+  signatureMethod?: VonageSignatureMethod;
   baseUrl: string;
 }
+
+/**
+ * Vonage's SMS API signature methods, as its dashboard and SDKs name them: "md5hash" is
+ * md5(params + secret); the others are HMACs keyed with the secret.
+ * https://developer.vonage.com/en/getting-started/concepts/signing-messages
+ */
+export const VONAGE_SIGNATURE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
+export type VonageSignatureMethod = (typeof VONAGE_SIGNATURE_METHODS)[number];
 export interface ClickatellSettings {
   apiKey: string;
   from?: string;
@@ -139,6 +152,10 @@ export const GatewayEnvShape = {
   VONAGE_API_SECRET: text,
   VONAGE_FROM: text,
   VONAGE_SIGNATURE_SECRET: text,
+  VONAGE_SIGNATURE_METHOD: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.enum(VONAGE_SIGNATURE_METHODS, { message: `must be one of ${VONAGE_SIGNATURE_METHODS.join(', ')}` }).optional(),
+  ),
   VONAGE_BASE_URL: url,
   CLICKATELL_API_KEY: text,
   CLICKATELL_FROM: text,
@@ -212,6 +229,7 @@ const VENDORS: {
       apiSecret: e.VONAGE_API_SECRET,
       from: e.VONAGE_FROM,
       ...(e.VONAGE_SIGNATURE_SECRET ? { signatureSecret: e.VONAGE_SIGNATURE_SECRET } : {}),
+      ...(e.VONAGE_SIGNATURE_METHOD ? { signatureMethod: e.VONAGE_SIGNATURE_METHOD as VonageSignatureMethod } : {}),
       baseUrl: stripSlash(e.VONAGE_BASE_URL ?? 'https://rest.nexmo.com'),
     }),
   },

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { PlivoSettings } from './gateway-config';
 import type {
   DeliveryReceipt,
@@ -6,6 +6,7 @@ import type {
   InboundSms,
   OutgoingSms,
   SendOutcome,
+  SentLookup,
   SmsGateway,
   WebhookRequest,
   WebhookVerdict,
@@ -14,19 +15,56 @@ import { basicAuth, callVendor, excerpt, outcomeOfHttpStatus, type VendorReply }
 import { forbidden, invalid, isRecord, safeEqual, stringParam } from './callback-parsing';
 
 /**
- * Plivo's Message API: one JSON POST per text to /v1/Account/{auth_id}/Message/ with HTTP
- * Basic (auth id:auth token). Plivo answers 202 `{api_id, message, message_uuid: [id]}`,
- * or an error `{api_id, error: "<text>"}` with no code beyond the HTTP status. Its status
- * callbacks and inbound texts are form POSTs signed with X-Plivo-Signature-V3 (or, on
- * older set-ups, only X-Plivo-Signature-V2).
+ * Plivo's Message API (https://www.plivo.com/docs/messaging/api/message/send-a-message):
+ * one JSON POST per text to /v1/Account/{auth_id}/Message/ with HTTP Basic (auth id:auth
+ * token). Plivo answers 202 `{api_id, message, message_uuid: [id]}`, or an error
+ * `{api_id, error: "<text>"}` with no code beyond the HTTP status. Its status callbacks and
+ * inbound texts are form POSTs signed with X-Plivo-Signature-V2 (messaging; and -Ma-V2 with
+ * the main account's token) or, on newer accounts, X-Plivo-Signature-V3 / -Ma-V3.
+ *
+ * Resend safety is a lookup: the send takes no reference of ours, but the Message list
+ * API filters outbound texts by recipient, sender and time
+ * (https://www.plivo.com/docs/messaging/api/message/list-all-messages).
  */
 export class PlivoGateway implements SmsGateway {
   readonly name = 'plivo';
+  readonly resendSafety = 'lookup' as const;
+  /** V2 nonces seen, with the body each came with (see isSignedByPlivo). */
+  private readonly v2Nonces = new BoundedMemory(V2_NONCES_REMEMBERED);
 
   constructor(
     private readonly settings: PlivoSettings,
     private readonly callbacks: { statusUrl: string },
   ) {}
+
+  /**
+   * Whether Plivo has an outbound text from our number to this recipient since the unknown
+   * attempt began. Plivo's message records carry no text and no reference of ours, so a
+   * text to the same number in that window counts as this one: the outbox sends a number
+   * at most one text a minute, so another in the same few seconds is not expected. The
+   * record exists once Plivo has answered 202 (the answer carries its uuid); the list API
+   * is limited to 20 requests a minute, and a 429 or any other trouble is 'unknown'.
+   */
+  async findSent(sms: OutgoingSms, since: string, signal: AbortSignal): Promise<SentLookup> {
+    const { authId, authToken, baseUrl, from } = this.settings;
+    const start = new Date(Date.parse(since) - LOOKUP_SLACK_MS);
+    if (Number.isNaN(start.getTime())) return { kind: 'unknown', detail: `since is not a time: ${since}` };
+    const query = new URLSearchParams({
+      message_direction: 'outbound',
+      to_number: `+${sms.to.replace(/\D/g, '')}`,
+      from_number: /^\+?\d+$/.test(from) ? `+${from.replace(/\D/g, '')}` : from,
+      message_time__gte: plivoTime(start),
+      limit: '20',
+    });
+    const call = await callVendor({
+      method: 'GET',
+      url: `${baseUrl}/v1/Account/${encodeURIComponent(authId)}/Message/?${query.toString()}`,
+      headers: { Authorization: basicAuth(authId, authToken), Accept: 'application/json' },
+      signal,
+    });
+    if (!call.ok) return { kind: 'unknown', detail: `Plivo's message list could not be read: ${call.outcome.outcome === 'accepted' ? '' : call.outcome.detail}` };
+    return lookupOf(call.reply);
+  }
 
   async send(sms: OutgoingSms, signal: AbortSignal): Promise<SendOutcome> {
     const { authId, authToken, baseUrl, from } = this.settings;
@@ -44,19 +82,22 @@ export class PlivoGateway implements SmsGateway {
   }
 
   parseReceipt(req: WebhookRequest): WebhookVerdict<DeliveryReceipt[]> {
-    if (!isSignedByPlivo(req, this.settings.authToken)) return forbidden('Plivo signature is missing or does not match');
+    if (!this.isSignedByPlivo(req)) return forbidden('Plivo signature is missing or does not match');
     const vendorMessageId = stringParam(req, 'MessageUUID');
     const vendorStatus = stringParam(req, 'Status');
     if (!vendorMessageId || !vendorStatus) return invalid('MessageUUID and Status are required');
     const status = DELIVERY_STATUS_OF.get(vendorStatus);
     if (!status) return invalid(`unknown Status "${excerpt(vendorStatus, 40)}"`);
     const errorCode = stringParam(req, 'ErrorCode');
-    return { ok: true, value: [{ vendorMessageId, status, vendorStatus, ...(errorCode ? { errorCode } : {}) }] };
+    // Plivo blocks a text to a number that replied STOP and reports it failed with error
+    // 200 (https://www.plivo.com/docs/messaging/troubleshooting/error-codes).
+    const optedOut = errorCode === OPTED_OUT_ERROR_CODE ? { optedOut: true } : {};
+    return { ok: true, value: [{ vendorMessageId, status, vendorStatus, ...(errorCode ? { errorCode } : {}), ...optedOut }] };
   }
 
   /** Plivo gives numbers as country code and digits, without "+"; they are passed on as given. */
   parseInbound(req: WebhookRequest): WebhookVerdict<InboundSms> {
-    if (!isSignedByPlivo(req, this.settings.authToken)) return forbidden('Plivo signature is missing or does not match');
+    if (!this.isSignedByPlivo(req)) return forbidden('Plivo signature is missing or does not match');
     const from = stringParam(req, 'From');
     const to = stringParam(req, 'To');
     const text = stringParam(req, 'Text');
@@ -65,6 +106,90 @@ export class PlivoGateway implements SmsGateway {
     const uuid = stringParam(req, 'MessageUUID');
     return { ok: true, value: { from, to, text, ...(uuid ? { vendorMessageId: uuid } : {}) } };
   }
+
+  /**
+   * Plivo's documented schemes (https://www.plivo.com/docs/messaging/concepts/signature-validation,
+   * and plivo-node's validateV3Signature for V3), each checked with our auth token:
+   * - V3 (and -Ma-V3) covers the URL, the query and every POST field: when a V3 header is
+   *   there, it alone decides (a wrong V3 never falls back to V2).
+   * - V2 (and -Ma-V2), what messaging callbacks carry, covers only the URL and a nonce, so
+   *   a captured request's headers would pass with other fields (a forged STOP). A V2
+   *   nonce seen before is accepted again only with the very same body (Plivo retrying,
+   *   or a replay that changes nothing); with another body it is refused.
+   * The -Ma- headers are signed with the main account's token: they match when
+   * PLIVO_AUTH_TOKEN is the main account's, the plain ones when it is the subaccount's.
+   */
+  private isSignedByPlivo(req: WebhookRequest): boolean {
+    const token = this.settings.authToken;
+    const v3Headers = [req.headers['x-plivo-signature-v3'], req.headers['x-plivo-signature-ma-v3']].filter(isPresent);
+    if (v3Headers.length) {
+      const nonce = req.headers['x-plivo-signature-v3-nonce'];
+      if (!nonce) return false;
+      const expected = hmacSha256(token, `${v3SignedString(req)}.${nonce}`);
+      return v3Headers.some((header) => anyMatches(header, expected));
+    }
+    const v2Headers = [req.headers['x-plivo-signature-v2'], req.headers['x-plivo-signature-ma-v2']].filter(isPresent);
+    const nonce = req.headers['x-plivo-signature-v2-nonce'];
+    if (!v2Headers.length || !nonce) return false;
+    const expected = hmacSha256(token, urlWithoutQuery(req.url) + nonce);
+    if (!v2Headers.some((header) => anyMatches(header, expected))) return false;
+    return this.v2Nonces.firstOrSame(nonce, createHash('sha256').update(`${req.url}\n${req.rawBody}`).digest('base64'));
+  }
+}
+
+/** Plivo's error code for a text blocked because the recipient replied STOP. */
+const OPTED_OUT_ERROR_CODE = '200';
+
+/** How far before the unknown attempt's start the lookup reaches (clock differences). */
+const LOOKUP_SLACK_MS = 60_000;
+
+/** V2 nonces kept, oldest forgotten first: a day of callbacks for a busy account. */
+const V2_NONCES_REMEMBERED = 100_000;
+
+function isPresent(value: string | undefined): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+/**
+ * Remembers what each key first came with, up to a fixed number of keys (the oldest are
+ * forgotten first), so the memory a stream of forged callbacks can take is bounded.
+ */
+class BoundedMemory {
+  private readonly seen = new Map<string, string>();
+
+  constructor(private readonly capacity: number) {}
+
+  /** True the first time a key is seen, and again only with the same value. */
+  firstOrSame(key: string, value: string): boolean {
+    const before = this.seen.get(key);
+    if (before !== undefined) return before === value;
+    this.seen.set(key, value);
+    if (this.seen.size > this.capacity) this.seen.delete(this.seen.keys().next().value as string);
+    return true;
+  }
+}
+
+// --- Resend lookup -----------------------------------------------------------------------
+
+/** Plivo's filter times: "YYYY-MM-DD HH:MM:ss", UTC. */
+function plivoTime(at: Date): string {
+  return at.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** The list answer `{api_id, meta, objects: [{message_uuid, message_direction, ...}]}`. */
+function lookupOf(reply: VendorReply): SentLookup {
+  if (reply.status !== 200) {
+    const error = isRecord(reply.json) && typeof reply.json.error === 'string' ? reply.json.error : reply.body;
+    return { kind: 'unknown', detail: `Plivo's message list answered ${reply.status}: ${error}` };
+  }
+  if (!isRecord(reply.json) || !Array.isArray(reply.json.objects)) {
+    return { kind: 'unknown', detail: `Plivo's message list answered without objects: ${reply.body}` };
+  }
+  const found = (reply.json.objects as unknown[]).find(
+    (record): record is Record<string, unknown> => isRecord(record) && typeof record.message_uuid === 'string' && record.message_uuid !== '',
+  );
+  if (!found) return { kind: 'not-found' };
+  return { kind: 'found', vendorMessageId: found.message_uuid as string, ...(typeof found.message_state === 'string' ? { code: found.message_state } : {}) };
 }
 
 // --- Send outcomes ---------------------------------------------------------------------
@@ -73,6 +198,10 @@ function outcomeOf(reply: VendorReply, dst: string): SendOutcome {
   if (reply.status >= 200 && reply.status < 300) return acceptedOf(reply, dst);
   const error = isRecord(reply.json) && typeof reply.json.error === 'string' ? reply.json.error : reply.body;
   const detail = `Plivo answered ${reply.status}: ${error}`;
+  // After a text fails with error 900, Plivo refuses sends with "Insufficient Credit" for
+  // two minutes (https://support.plivo.com/support/solutions/articles/17000088423): our
+  // account's trouble, not the text's, so a fallback gateway may still send it.
+  if (/insufficient credit/i.test(error)) return { outcome: 'retryable', code: 'plivo-insufficient-credit', detail };
   if (reply.status === 400 && namesInvalidDestination(error)) {
     return { outcome: 'permanent', code: 'http-400', detail, reason: 'invalid-number' };
   }
@@ -115,18 +244,6 @@ const DELIVERY_STATUS_OF: ReadonlyMap<string, DeliveryStatus> = new Map<string, 
   ['failed', 'failed'],
   ['rejected', 'failed'],
 ]);
-
-/**
- * V3 (what plivo-node's validateV3Signature and plivo-python's validate_v3_signature
- * check) covers the URL, the query and every POST field. The older V2 signs only the URL
- * and a nonce, so a captured request could be replayed with other fields (a forged STOP
- * for any number): V2 alone is not enough.
- */
-function isSignedByPlivo(req: WebhookRequest, authToken: string): boolean {
-  const v3 = req.headers['x-plivo-signature-v3'];
-  const v3Nonce = req.headers['x-plivo-signature-v3-nonce'];
-  return !!v3 && !!v3Nonce && anyMatches(v3, hmacSha256(authToken, `${v3SignedString(req)}.${v3Nonce}`));
-}
 
 /**
  * The URL without its query, then "?" and the query's pairs sorted as "name=value" joined

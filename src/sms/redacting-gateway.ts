@@ -73,6 +73,9 @@ export function withSafeRefusalDetails(gateway: SmsGateway, secrets: readonly st
     ...(gateway.resendSafety ? { resendSafety: gateway.resendSafety } : {}),
     ...(gateway.findSent ? { findSent: gateway.findSent.bind(gateway) } : {}),
     send: async (sms, signal) => clean(await gateway.send(sms, signal), sms.to),
+    // The resend safety travels with the gateway: dropping it here would resend blindly.
+    ...(gateway.resendSafety ? { resendSafety: gateway.resendSafety } : {}),
+    ...(gateway.findSent ? { findSent: gateway.findSent.bind(gateway) } : {}),
     ...(gateway.parseReceipt ? { parseReceipt: gateway.parseReceipt.bind(gateway) } : {}),
     ...(gateway.parseInbound ? { parseInbound: gateway.parseInbound.bind(gateway) } : {}),
   };

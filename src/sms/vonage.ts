@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { SegmentedMessage } from 'sms-segments-calculator';
-import type { VonageSettings } from './gateway-config';
+import { VONAGE_SIGNATURE_METHODS, type VonageSettings, type VonageSignatureMethod } from './gateway-config';
 import type {
   DeliveryReceipt,
   DeliveryStatus,
@@ -21,6 +21,11 @@ import { e164Of, forbidden, invalid, isoTime, isRecord, safeEqual, stringParam }
  * part of the text gets a `messages[]` entry whose `status` "0" is the only success
  * (https://developer.vonage.com/en/api-errors/sms). Delivery receipts and inbound texts
  * are trusted only when signed with the account's signature secret.
+ *
+ * Resending after an unknown outcome is at least once (no resendSafety): the SMS API
+ * stores our client-ref but does not deduplicate by it, and the only documented lookup by
+ * client-ref is the Reports API, a paid add-on that does not say how soon a text just
+ * submitted appears in it, so its "not found" cannot be trusted to mean "never sent".
  */
 export class VonageGateway implements SmsGateway {
   readonly name = 'vonage';
@@ -69,7 +74,11 @@ export class VonageGateway implements SmsGateway {
     // err-code "0" is Vonage saying "no error", not an error code.
     const errorCode = stringParam(req, 'err-code');
     const error = errorCode && errorCode !== '0' ? { errorCode } : {};
-    return { ok: true, value: [{ vendorMessageId, status, vendorStatus, ...error }] };
+    // Vonage accepts a text to a number that opted out (status "0") and reports it later:
+    // a failed or rejected receipt with err-code 9, "Illegal Number: user has requested not
+    // to receive messages" (https://developer.vonage.com/en/opt-out-assist/guides/messaging-opted-out-numbers).
+    const optedOut = errorCode === OPTED_OUT_ERR_CODE && status === 'failed' ? { optedOut: true } : {};
+    return { ok: true, value: [{ vendorMessageId, status, vendorStatus, ...error, ...optedOut }] };
   }
 
   /**
@@ -99,7 +108,7 @@ export class VonageGateway implements SmsGateway {
     if (!secret) return forbidden('VONAGE_SIGNATURE_SECRET is not set');
     const params = signedParamsOf(req.params);
     if (!params) return forbidden('callback fields must be plain values to be verified');
-    if (!isSignedByVonage(params, secret)) return forbidden('sig is missing or does not match');
+    if (!isSignedByVonage(params, secret, this.settings.signatureMethod)) return forbidden('sig is missing or does not match');
     if (!this.isFresh(params.timestamp)) return forbidden('timestamp is missing or more than 5 minutes from now');
     return undefined;
   }
@@ -112,6 +121,9 @@ export class VonageGateway implements SmsGateway {
 }
 
 const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** The delivery-receipt err-code for a recipient who opted out (STOP). */
+const OPTED_OUT_ERR_CODE = '9';
 
 /** GSM 03.38 (basic and extension tables) is what Vonage's default type=text can carry. */
 function isGsm7(body: string): boolean {
@@ -135,7 +147,10 @@ const VERDICT_OF: ReadonlyMap<string, Verdict> = new Map<string, Verdict>([
   ['4', { retry: true }], // invalid credentials
   ['5', { retry: true }], // internal error
   ['6', { reason: 'invalid-number' }], // invalid message: e.g. an unrecognised number prefix
-  ['7', { reason: 'blocked' }], // number barred
+  // number barred: "on the list of barred numbers", Vonage's blacklist, where it puts the
+  // numbers that replied STOP (https://api.support.vonage.com/hc/en-us/articles/204014713):
+  // treated as the opt-out it almost always is, so the number is suppressed here too.
+  ['7', { reason: 'unsubscribed' }],
   ['8', { retry: true }], // partner account barred: the account is suspended
   ['9', { retry: true }], // partner quota violation: out of credit
   ['10', { retry: true, throttled: true }], // too many existing binds
@@ -229,23 +244,27 @@ function signedParamsOf(params: Record<string, unknown>): Record<string, string>
 /**
  * Vonage's signed webhooks (https://developer.vonage.com/en/getting-started/concepts/signing-messages):
  * every field but sig, sorted by name, as "&name=value" with any "&" or "=" in a value
- * replaced by "_". The default "MD5 hash" method is md5(that string + secret); the HMAC
- * methods key the HMAC with the secret. The account picks one in the dashboard, so both
- * supported ones are tried; hex case differs between Vonage's libraries, so it is ignored.
+ * replaced by "_". The account picks its method in the dashboard: "MD5 hash" (the default)
+ * is md5(that string + secret); MD5, SHA1, SHA-256 and SHA-512 HMAC key the HMAC with the
+ * secret. With VONAGE_SIGNATURE_METHOD set only that method is accepted; unset, any of the
+ * five, each computed with the secret. Vonage's libraries differ in hex case (the HMACs
+ * come upper-case from some), so case is ignored.
  * These params are the query and body merged, so the callback URL must carry no query
  * string of its own: Vonage would not have signed it.
  */
-function isSignedByVonage(params: Record<string, string>, secret: string): boolean {
+function isSignedByVonage(params: Record<string, string>, secret: string, method: VonageSignatureMethod | undefined): boolean {
   const { sig, ...signed } = params;
   if (!sig) return false;
   const base = Object.keys(signed)
     .sort()
     .map((name) => `&${name}=${signed[name].replace(/[&=]/g, '_')}`)
     .join('');
-  const candidates = [
-    createHash('md5').update(base + secret, 'utf8').digest('hex'),
-    createHmac('sha256', secret).update(base, 'utf8').digest('hex'),
-  ];
-  return candidates.some((expected) => safeEqual(expected, sig.toLowerCase()));
+  const given = sig.toLowerCase();
+  const methods = method ? [method] : VONAGE_SIGNATURE_METHODS;
+  return methods.some((m) => safeEqual(vonageSignature(m, base, secret), given));
 }
 
+function vonageSignature(method: VonageSignatureMethod, base: string, secret: string): string {
+  if (method === 'md5hash') return createHash('md5').update(base + secret, 'utf8').digest('hex');
+  return createHmac(method, secret).update(base, 'utf8').digest('hex');
+}

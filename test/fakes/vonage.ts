@@ -3,11 +3,19 @@ import type { WebhookRequest } from '../../src/sms/port';
 import { json, startFakeServer, type FakeReply, type FakeServer, type RecordedRequest } from './fake-server';
 
 /**
- * A fake Vonage SMS API (POST /sms/json). Like the real one it answers HTTP 200 to
- * everything it can parse: bad credentials are status "4", a missing field status "2".
- * A well-formed, authenticated send is answered by the test's responder, by default
- * accepted under a fresh message-id. Also builds signed delivery receipts and inbound
- * texts, the way Vonage signs them, for webhook tests.
+ * A fake Vonage SMS API (POST /sms/json), built from Vonage's documentation:
+ * - the SMS API reference and its official spec (../shared/vendor-specs/vonage_sms.yml,
+ *   https://developer.vonage.com/en/api/sms): form fields, the HTTP 200 answer with
+ *   `messages[]` whose `status` "0" is success;
+ * - the error table (https://developer.vonage.com/en/api-errors/sms): every non-zero
+ *   status with its `error-text`;
+ * - delivery receipts (https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts,
+ *   the spec's DeliveryReceipt) and opt-outs, err-code 9
+ *   (https://developer.vonage.com/en/opt-out-assist/guides/messaging-opted-out-numbers);
+ * - signing (https://developer.vonage.com/en/getting-started/concepts/signing-messages).
+ * Like the real one it answers HTTP 200 to everything it can parse: bad credentials are
+ * status "4", a missing field status "2". A well-formed, authenticated send is answered by
+ * the test's responder, by default accepted under a fresh message-id.
  */
 
 export const VONAGE_PATH = '/sms/json';
@@ -66,12 +74,15 @@ function freshMessageId(): string {
 
 // --- Signed webhooks -------------------------------------------------------------------
 
-export type VonageSignatureMethod = 'md5hash' | 'sha256';
+/** The dashboard's five methods: "MD5 hash", then MD5, SHA1, SHA-256 and SHA-512 HMAC. */
+export type VonageSignatureMethod = 'md5hash' | 'md5' | 'sha1' | 'sha256' | 'sha512';
 
 /**
- * Adds `sig` as Vonage computes it: every field sorted by name as "&name=value" (with
- * "&" and "=" in values replaced by "_"); md5 of that plus the secret, or the HMAC keyed
- * with the secret. HMAC signatures come upper-case, as Vonage's examples show them.
+ * Adds `sig` as Vonage computes it (written from the signing page, not from the adapter,
+ * and pinned in test/sms/vonage.test.ts to the vectors of Vonage's Python SDK tests):
+ * every field sorted by name as "&name=value" (with "&" and "=" in values replaced by
+ * "_"); md5 of that plus the secret, or the HMAC keyed with the secret. HMAC signatures
+ * come upper-case, as Vonage's examples show them.
  */
 export function signVonageParams(
   params: Record<string, string>,
@@ -85,7 +96,7 @@ export function signVonageParams(
   const sig =
     method === 'md5hash'
       ? createHash('md5').update(base + secret).digest('hex')
-      : createHmac('sha256', secret).update(base).digest('hex').toUpperCase();
+      : createHmac(method, secret).update(base).digest('hex').toUpperCase();
   return { ...params, sig };
 }
 
@@ -158,4 +169,46 @@ export function vonageWebhook(fields: Record<string, string>, options: VonageWeb
     case 'json':
       return { url: options.url, method: 'POST', headers: { 'content-type': 'application/json' }, rawBody: JSON.stringify(params), params };
   }
+}
+
+// --- The crash test's fake -----------------------------------------------------------------
+
+export interface VonageCrashFake {
+  url: string;
+  /** The server environment that points the vonage gateway at this fake. */
+  env: Record<string, string>;
+  /**
+   * How many texts a real Vonage would have delivered to the number: every accepted send,
+   * since the SMS API does not deduplicate by client-ref (a resend is a second text).
+   */
+  deliveredTo(number: string): number;
+  close(): Promise<void>;
+}
+
+const CRASH_ACCOUNT = { apiKey: 'crash123', apiSecret: 'crash-api-secret-0123', from: 'AcmeInc', signatureSecret: 'crash-signature-secret-0123' };
+
+/**
+ * A Vonage that accepts every valid send after 20 to 80 ms, as the crash test needs. It
+ * keeps no client-ref index because Vonage documents none: a resend after a lost answer is
+ * delivered again, which is why the README gives Vonage "at least once".
+ */
+export async function startVonageCrashFake(): Promise<VonageCrashFake> {
+  const delivered = new Map<string, number>();
+  const fake = await startFakeVonage(CRASH_ACCOUNT, (req) => {
+    const to = formOf(req).get('to') ?? '';
+    delivered.set(to, (delivered.get(to) ?? 0) + 1);
+    return { ...vonageAccepted(to), delayMs: 20 + Math.floor(Math.random() * 60) };
+  });
+  return {
+    url: fake.url,
+    env: {
+      VONAGE_API_KEY: CRASH_ACCOUNT.apiKey,
+      VONAGE_API_SECRET: CRASH_ACCOUNT.apiSecret,
+      VONAGE_FROM: CRASH_ACCOUNT.from,
+      VONAGE_SIGNATURE_SECRET: CRASH_ACCOUNT.signatureSecret,
+      VONAGE_BASE_URL: fake.url,
+    },
+    deliveredTo: (number) => delivered.get(number.replace(/^\+/, '')) ?? 0,
+    close: () => fake.close(),
+  };
 }

@@ -1,3 +1,4 @@
+import { createGateways } from '../../src/sms/create-gateway';
 import type { PlivoSettings } from '../../src/sms/gateway-config';
 import { PlivoGateway } from '../../src/sms/plivo';
 import type { OutgoingSms, SendOutcome, WebhookRequest } from '../../src/sms/port';
@@ -11,6 +12,7 @@ import {
   plivoStatusFields,
   signedPlivoRequest,
   startFakePlivo,
+  startPlivoCrashFake,
   type FakePlivo,
 } from '../fakes/plivo';
 import { json } from '../fakes/fake-server';
@@ -83,6 +85,12 @@ describe('PlivoGateway.send: what Plivo answers', () => {
     fake.respond(() => json(202, { api_id: 'x', message: 'message(s) queued', message_uuid: [], invalid_number: ['14155550100'] }));
 
     expect(await send()).toMatchObject({ outcome: 'permanent', code: 'plivo-invalid-number', reason: 'invalid-number' });
+  });
+
+  it('reads "Insufficient Credit" (our account, for two minutes after error 900) as retryable', async () => {
+    fake.respond(() => plivoError(400, 'Insufficient Credit'));
+
+    expect(await send()).toMatchObject({ outcome: 'retryable', code: 'plivo-insufficient-credit' });
   });
 
   it('reads wrong credentials (401) as retryable, without echoing them', async () => {
@@ -192,6 +200,82 @@ describe('Plivo request signatures', () => {
   it("the fake signs V2 as Plivo's SDK tests say", () => {
     expect(plivoSignatureV2('my_auth_token', 'https://answer.url', '12345')).toBe('ehV3IKhLysWBxC1sy8INm0qGoQYdYsHwuoKjsX7FsXc=');
   });
+
+  it.each(['x-plivo-signature-v2', 'x-plivo-signature-ma-v2'])("the adapter accepts Plivo's V2 vector in %s", (header) => {
+    // plivo-node's validateSignature vector: token my_auth_token, https://answer.url, nonce 12345.
+    const g = new PlivoGateway({ ...PLIVO_ACCOUNT, authToken: 'my_auth_token', from: '1', baseUrl: fake.url }, { statusUrl: STATUS_URL });
+    const req: WebhookRequest = {
+      url: 'https://answer.url',
+      method: 'POST',
+      headers: { [header]: 'ehV3IKhLysWBxC1sy8INm0qGoQYdYsHwuoKjsX7FsXc=', 'x-plivo-signature-v2-nonce': '12345' },
+      rawBody: '',
+      params: {},
+    };
+
+    // Signature accepted, then a 400: the vector carries no fields to read.
+    expect(g.parseReceipt(req)).toMatchObject({ ok: false, status: 400 });
+    expect(g.parseReceipt({ ...req, headers: { ...req.headers, 'x-plivo-signature-v2-nonce': '12346' } })).toMatchObject({ status: 403 });
+  });
+});
+
+describe('Plivo V2 and main-account signatures (what messaging callbacks carry)', () => {
+  const fields = () => plivoStatusFields({ messageUuid: UUID, status: 'delivered' });
+  const v2 = (token: string = PLIVO_ACCOUNT.authToken, options: { nonce?: string; mainAccountToken?: string } = {}) =>
+    signedPlivoRequest(token, STATUS_URL, fields(), { scheme: 'v2', ...options });
+
+  it('reads a status callback signed V2 and Ma-V2, as Plivo sends it', () => {
+    expect(gateway().parseReceipt(v2())).toEqual({ ok: true, value: [{ vendorMessageId: UUID, status: 'delivered', vendorStatus: 'delivered' }] });
+  });
+
+  it.each(['x-plivo-signature-v2', 'x-plivo-signature-ma-v2'])('reads a callback carrying only %s', (header) => {
+    const req = v2();
+    const other = header === 'x-plivo-signature-v2' ? 'x-plivo-signature-ma-v2' : 'x-plivo-signature-v2';
+
+    expect(gateway().parseReceipt(without(req, other))).toMatchObject({ ok: true });
+  });
+
+  it('accepts a subaccount callback by Ma-V2 when PLIVO_AUTH_TOKEN is the main account’s', () => {
+    const req = v2('the-subaccount-token', { mainAccountToken: PLIVO_ACCOUNT.authToken });
+
+    expect(gateway().parseReceipt(req)).toMatchObject({ ok: true });
+  });
+
+  it('accepts a subaccount callback by Ma-V3 when PLIVO_AUTH_TOKEN is the main account’s', () => {
+    const req = signedPlivoRequest('the-subaccount-token', STATUS_URL, fields(), { mainAccountToken: PLIVO_ACCOUNT.authToken });
+
+    expect(gateway().parseReceipt(req)).toMatchObject({ ok: true });
+    expect(gateway().parseReceipt(without(req, 'x-plivo-signature-ma-v3'))).toMatchObject({ ok: false, status: 403 });
+  });
+
+  it('refuses V2 signed with another token (forged), or without its nonce', () => {
+    expect(gateway().parseReceipt(v2('not-our-token'))).toMatchObject({ ok: false, status: 403 });
+    expect(gateway().parseReceipt(without(v2(), 'x-plivo-signature-v2-nonce'))).toMatchObject({ ok: false, status: 403 });
+  });
+
+  it('refuses V2 with another nonce, or for another URL', () => {
+    const req = v2();
+
+    expect(gateway().parseReceipt({ ...req, headers: { ...req.headers, 'x-plivo-signature-v2-nonce': '1' } })).toMatchObject({ status: 403 });
+    expect(gateway().parseReceipt({ ...req, url: 'https://ivr.example.com/webhooks/plivo/inbound' })).toMatchObject({ status: 403 });
+  });
+
+  it('refuses a replayed V2 nonce carrying other fields (V2 does not sign them): a forged STOP', () => {
+    const g = gateway();
+    const inbound = signedPlivoRequest(PLIVO_ACCOUNT.authToken, INBOUND_URL, plivoInboundFields({ from: '14155550100', to: '14155550199', text: 'hello' }), { scheme: 'v2' });
+    expect(g.parseInbound(inbound)).toMatchObject({ ok: true, value: { text: 'hello' } });
+
+    const forged = tampered(tampered(inbound, 'From', '14155550111'), 'Text', 'STOP');
+
+    expect(g.parseInbound(forged)).toMatchObject({ ok: false, status: 403 });
+  });
+
+  it('accepts the same V2 callback again, unchanged (Plivo retrying it)', () => {
+    const g = gateway();
+    const req = v2();
+
+    expect(g.parseReceipt(req)).toMatchObject({ ok: true });
+    expect(g.parseReceipt(req)).toMatchObject({ ok: true });
+  });
 });
 
 describe('PlivoGateway.parseReceipt', () => {
@@ -203,11 +287,29 @@ describe('PlivoGateway.parseReceipt', () => {
   });
 
   it('keeps the error code of a failed message', () => {
-    expect(gateway().parseReceipt(statusCallback('undelivered', '200'))).toEqual({
+    expect(gateway().parseReceipt(statusCallback('undelivered', '30'))).toEqual({
       ok: true,
-      value: [{ vendorMessageId: UUID, status: 'undelivered', vendorStatus: 'undelivered', errorCode: '200' }],
+      value: [{ vendorMessageId: UUID, status: 'undelivered', vendorStatus: 'undelivered', errorCode: '30' }],
     });
   });
+
+  it('reads error 200 (the recipient replied STOP) as an opt-out: the number is suppressed', () => {
+    expect(gateway().parseReceipt(statusCallback('failed', '200'))).toEqual({
+      ok: true,
+      value: [{ vendorMessageId: UUID, status: 'failed', vendorStatus: 'failed', errorCode: '200', optedOut: true }],
+    });
+  });
+
+  // Every code in Plivo's error table (https://www.plivo.com/docs/messaging/troubleshooting/error-codes)
+  // is kept on the receipt; only 200 is an opt-out.
+  it.each(['10', '20', '30', '40', '50', '60', '70', '80', '90', '100', '110', '120', '130', '140', '150', '300', '420', '450', '900', '910', '920', '950', '1000'])(
+    'keeps error %s without reading it as an opt-out',
+    (code) => {
+      const verdict = gateway().parseReceipt(statusCallback('undelivered', code));
+
+      expect(verdict).toEqual({ ok: true, value: [{ vendorMessageId: UUID, status: 'undelivered', vendorStatus: 'undelivered', errorCode: code }] });
+    },
+  );
 
   it.each([
     ['queued', 'queued'],
@@ -227,12 +329,6 @@ describe('PlivoGateway.parseReceipt', () => {
     expect(gateway().parseReceipt({ ...req, headers })).toMatchObject({ ok: true });
   });
 
-  it('refuses a callback carrying only V2, which does not cover the fields', () => {
-    const req = signedPlivoRequest(PLIVO_ACCOUNT.authToken, STATUS_URL, plivoStatusFields({ messageUuid: UUID, status: 'sent' }), { scheme: 'v2' });
-
-    expect(gateway().parseReceipt(req)).toMatchObject({ ok: false, status: 403 });
-  });
-
   it('does not fall back to V2 when a V3 signature is there and wrong', () => {
     const fields = plivoStatusFields({ messageUuid: UUID, status: 'failed' });
     const v2 = signedPlivoRequest(PLIVO_ACCOUNT.authToken, STATUS_URL, fields, { scheme: 'v2' });
@@ -250,15 +346,17 @@ describe('PlivoGateway.parseReceipt', () => {
   it('refuses a callback without a signature, or with a signature and no nonce', () => {
     const req = statusCallback('delivered');
 
-    expect(gateway().parseReceipt(without(req, 'x-plivo-signature-v3', 'x-plivo-signature-v3-nonce'))).toMatchObject({ status: 403 });
+    expect(gateway().parseReceipt(without(req, 'x-plivo-signature-v3', 'x-plivo-signature-ma-v3', 'x-plivo-signature-v3-nonce'))).toMatchObject({ status: 403 });
     expect(gateway().parseReceipt(without(req, 'x-plivo-signature-v3-nonce'))).toMatchObject({ status: 403 });
-    expect(gateway().parseReceipt(without(req, 'x-plivo-signature-v3'))).toMatchObject({ status: 403 });
+    expect(gateway().parseReceipt(without(req, 'x-plivo-signature-v3', 'x-plivo-signature-ma-v3'))).toMatchObject({ status: 403 });
   });
 
   it('refuses a signature that is not even the right length, without throwing', () => {
     const req = statusCallback('delivered');
 
-    expect(gateway().parseReceipt({ ...req, headers: { ...req.headers, 'x-plivo-signature-v3': 'abc' } })).toMatchObject({ status: 403 });
+    expect(gateway().parseReceipt({ ...req, headers: { ...req.headers, 'x-plivo-signature-v3': 'abc', 'x-plivo-signature-ma-v3': 'abc' } })).toMatchObject({
+      status: 403,
+    });
   });
 
   it('refuses a callback whose fields were changed after signing', () => {
@@ -304,7 +402,7 @@ describe('PlivoGateway.parseInbound', () => {
     const signed = signedPlivoRequest(PLIVO_ACCOUNT.authToken, INBOUND_URL, fields);
 
     expect(gateway().parseInbound(signedPlivoRequest('not-our-token', INBOUND_URL, fields))).toMatchObject({ status: 403 });
-    expect(gateway().parseInbound(without(signed, 'x-plivo-signature-v3', 'x-plivo-signature-v3-nonce'))).toMatchObject({ status: 403 });
+    expect(gateway().parseInbound(without(signed, 'x-plivo-signature-v3', 'x-plivo-signature-ma-v3', 'x-plivo-signature-v3-nonce'))).toMatchObject({ status: 403 });
     expect(gateway().parseInbound(tampered(signed, 'From', '14155550111'))).toMatchObject({ status: 403 });
   });
 
@@ -313,5 +411,114 @@ describe('PlivoGateway.parseInbound', () => {
     delete partial[name];
 
     expect(gateway().parseInbound(signedPlivoRequest(PLIVO_ACCOUNT.authToken, INBOUND_URL, partial))).toMatchObject({ ok: false, status: 400 });
+  });
+});
+
+describe('PlivoGateway.findSent (before resending a text whose answer was lost)', () => {
+  const since = () => new Date(Date.now() - 5_000).toISOString();
+
+  beforeEach(() => {
+    fake.records.length = 0;
+    fake.listReply = undefined;
+  });
+
+  it('is a lookup, as Plivo documents no deduplication', () => {
+    expect(gateway().resendSafety).toBe('lookup');
+  });
+
+  it('finds a text Plivo queued although its answer never reached us', async () => {
+    const startedAt = since();
+    fake.respond((req) => ({ ...acceptPlivoMessage(req), hang: true }));
+    expect(await send(SMS, AbortSignal.timeout(300))).toMatchObject({ outcome: 'retryable', code: 'timeout' });
+    const [record] = fake.records;
+
+    expect(await gateway().findSent(SMS, startedAt, AbortSignal.timeout(5000))).toEqual({ kind: 'found', vendorMessageId: record!.message_uuid, code: 'queued' });
+  });
+
+  it('asks the list API with the documented filters, with HTTP Basic', async () => {
+    fake.requests.length = 0;
+    await gateway().findSent(SMS, '2026-03-01T12:00:30.000Z', AbortSignal.timeout(5000));
+
+    const [req] = fake.requests;
+    expect(req!.method).toBe('GET');
+    expect(req!.path).toBe(fake.messagesPath);
+    expect(req!.headers.authorization).toBe(`Basic ${Buffer.from(`${PLIVO_ACCOUNT.authId}:${PLIVO_ACCOUNT.authToken}`).toString('base64')}`);
+    expect(Object.fromEntries(req!.query)).toEqual({
+      message_direction: 'outbound',
+      to_number: '+14155550100',
+      from_number: '+14155550199',
+      message_time__gte: '2026-03-01 11:59:30',
+      limit: '20',
+    });
+  });
+
+  it('says not-found when Plivo holds no text to that number since then', async () => {
+    await send({ ...SMS, to: '+14155550123' });
+
+    expect(await gateway().findSent(SMS, since(), AbortSignal.timeout(5000))).toEqual({ kind: 'not-found' });
+  });
+
+  it('does not count a text to that number from long before the attempt', async () => {
+    fake.records.push({
+      message_uuid: 'old-one',
+      from_number: '14155550199',
+      to_number: '14155550100',
+      message_direction: 'outbound',
+      message_state: 'delivered',
+      message_time: '2020-01-01 00:00:00+00:00',
+      message_type: 'sms',
+      error_code: '',
+    });
+
+    expect(await gateway().findSent(SMS, since(), AbortSignal.timeout(5000))).toEqual({ kind: 'not-found' });
+  });
+
+  it.each([
+    ['429 (the list allows 20 requests a minute)', plivoError(429, 'too many requests')],
+    ['500', plivoError(500, 'server error')],
+    ['a 200 that is not a list', { status: 200, headers: { 'content-type': 'text/html' }, body: '<html>portal</html>' }],
+  ])('says unknown, never not-found, on %s', async (_what, reply) => {
+    await send();
+    fake.listReply = reply;
+
+    expect(await gateway().findSent(SMS, since(), AbortSignal.timeout(5000))).toMatchObject({ kind: 'unknown' });
+  });
+
+  it('says unknown when Plivo cannot be reached', async () => {
+    const g = gateway({ baseUrl: 'http://127.0.0.1:9' });
+
+    expect(await g.findSent(SMS, since(), AbortSignal.timeout(5000))).toMatchObject({ kind: 'unknown' });
+  });
+});
+
+describe('startPlivoCrashFake', () => {
+  it('accepts sends, and counts one delivery per text however often the lookup runs', async () => {
+    const crash = await startPlivoCrashFake();
+    try {
+      const g = new PlivoGateway(
+        { authId: crash.env.PLIVO_AUTH_ID!, authToken: crash.env.PLIVO_AUTH_TOKEN!, from: crash.env.PLIVO_FROM!, baseUrl: crash.url },
+        { statusUrl: STATUS_URL },
+      );
+      const startedAt = new Date().toISOString();
+      expect(await g.send(SMS, AbortSignal.timeout(5000))).toMatchObject({ outcome: 'accepted' });
+      expect(await g.findSent(SMS, startedAt, AbortSignal.timeout(5000))).toMatchObject({ kind: 'found' });
+
+      expect(crash.deliveredTo(SMS.to)).toBe(1);
+      expect(crash.deliveredTo('+14155550111')).toBe(0);
+    } finally {
+      await crash.close();
+    }
+  });
+});
+
+describe('the plivo gateway as the server builds it', () => {
+  it('keeps its lookup through the refusal-redacting wrapper', () => {
+    const gateways = createGateways({
+      gateways: { plivo: { ...PLIVO_ACCOUNT, from: '14155550199', baseUrl: fake.url } },
+      sandboxFailNumbers: [],
+      publicBaseUrl: 'https://ivr.example.com',
+    } as unknown as Parameters<typeof createGateways>[0]);
+
+    expect(gateways.get('plivo')).toMatchObject({ resendSafety: 'lookup', findSent: expect.any(Function) });
   });
 });

@@ -1,5 +1,5 @@
-import type { VonageSettings } from '../../src/sms/gateway-config';
-import type { OutgoingSms, WebhookRequest } from '../../src/sms/port';
+import type { VonageSettings, VonageSignatureMethod } from '../../src/sms/gateway-config';
+import type { OutgoingSms, SmsGateway, WebhookRequest } from '../../src/sms/port';
 import { VonageGateway } from '../../src/sms/vonage';
 import { json } from '../fakes/fake-server';
 import {
@@ -11,6 +11,8 @@ import {
   vonageReceipt,
   vonageRefused,
   vonageWebhook,
+  signVonageParams,
+  startVonageCrashFake,
   type FakeVonage,
 } from '../fakes/vonage';
 
@@ -121,21 +123,27 @@ describe('VonageGateway answers', () => {
     });
   });
 
+  // Every status in Vonage's error table (https://developer.vonage.com/en/api-errors/sms,
+  // the spec's x-errors), with the words Vonage gives it.
   it.each([
     ['1', 'Throttled', { outcome: 'retryable', throttled: true }],
+    ['2', 'Missing Parameters', { outcome: 'permanent', reason: 'rejected' }],
+    ['3', 'Invalid Parameters', { outcome: 'permanent', reason: 'rejected' }],
+    ['4', 'Invalid Credentials', { outcome: 'retryable' }],
     ['5', 'Internal Error', { outcome: 'retryable' }],
+    ['6', 'Invalid Message', { outcome: 'permanent', reason: 'invalid-number' }],
+    ['7', 'Number Barred', { outcome: 'permanent', reason: 'unsubscribed' }],
     ['8', 'Partner Account Barred', { outcome: 'retryable' }],
-    ['9', 'Partner Quota Exceeded', { outcome: 'retryable' }],
+    ['9', 'Partner Quota Violation', { outcome: 'retryable' }],
     ['10', 'Too Many Existing Binds', { outcome: 'retryable', throttled: true }],
     ['11', 'Account Not Enabled For HTTP', { outcome: 'retryable' }],
-    ['2', 'Missing to param', { outcome: 'permanent', reason: 'rejected' }],
-    ['3', 'Invalid from param', { outcome: 'permanent', reason: 'rejected' }],
-    ['6', 'Unroutable message - rejected', { outcome: 'permanent', reason: 'invalid-number' }],
-    ['7', 'Number barred.', { outcome: 'permanent', reason: 'blocked' }],
     ['12', 'Message Too Long', { outcome: 'permanent', reason: 'rejected' }],
-    ['15', 'Illegal Sender Address - rejected', { outcome: 'permanent', reason: 'rejected' }],
+    ['14', 'Invalid Signature', { outcome: 'retryable' }],
+    ['15', 'Invalid Sender Address', { outcome: 'permanent', reason: 'rejected' }],
     ['22', 'Invalid Network Code', { outcome: 'permanent', reason: 'rejected' }],
-    ['29', 'Non White-listed Destination - rejected', { outcome: 'permanent', reason: 'blocked' }],
+    ['23', 'Invalid Callback Url', { outcome: 'permanent', reason: 'rejected' }],
+    ['29', 'Non-Whitelisted Destination', { outcome: 'permanent', reason: 'blocked' }],
+    ['32', 'Signature And API Secret Disallowed', { outcome: 'permanent', reason: 'rejected' }],
     ['33', 'Number De-activated', { outcome: 'permanent', reason: 'invalid-number' }],
     ['99', 'Something new', { outcome: 'permanent', reason: 'rejected' }],
   ])('reads status "%s" (%s)', async (status, errorText, expected) => {
@@ -234,6 +242,20 @@ describe('VonageGateway delivery receipts', () => {
     expect(verdict).toMatchObject({ ok: true, value: [{ status, vendorStatus }] });
   });
 
+  it.each(['failed', 'rejected'])('reads a %s receipt with err-code 9 as an opt-out (the number is suppressed)', (vendorStatus) => {
+    // Vonage's documented opt-out receipt: https://developer.vonage.com/en/opt-out-assist/guides/messaging-opted-out-numbers
+    expect(gateway.parseReceipt(signed({ status: vendorStatus, 'err-code': '9', price: '0.00000000' }))).toEqual({
+      ok: true,
+      value: [{ vendorMessageId: '0A0000001234567B', status: 'failed', vendorStatus, errorCode: '9', optedOut: true }],
+    });
+  });
+
+  it.each(['1', '3', '4', '6', '14', '99'])('does not read err-code %s as an opt-out', (errCode) => {
+    const verdict = gateway.parseReceipt(signed({ status: 'failed', 'err-code': errCode }));
+    expect(verdict).toMatchObject({ ok: true, value: [{ status: 'failed', errorCode: errCode }] });
+    expect(verdict.ok && verdict.value[0].optedOut).toBeFalsy();
+  });
+
   it('keeps a non-zero err-code', () => {
     expect(gateway.parseReceipt(signed({ status: 'failed', 'err-code': '6' }))).toMatchObject({
       ok: true,
@@ -246,9 +268,21 @@ describe('VonageGateway delivery receipts', () => {
   });
 
   describe('checks the signature against Vonage’s published test vectors', () => {
-    // From Vonage's own SDK tests: fields a=1, b=2, timestamp=1461605396, secret "secret".
+    // Vonage's Python SDK tests (Vonage/vonage-python-sdk, tests/test_signature.py): fields
+    // a=1, b=2, timestamp=1461605396, secret "secret", one signature per dashboard method.
     // They pass the signature check and then fail the field check (400), not the signature (403).
-    const vectorGateway = () => gatewayWith({ signatureSecret: 'secret' }, new Date(1461605396 * 1000));
+    const VECTORS = [
+      ['md5hash', '6af838ef94998832dbfc29020b564830'],
+      ['md5', 'c15c21ced558c93a226c305f58f902f2'],
+      ['sha1', '3e19a4e6880fdc2c1426bfd0587c98b9532f0210'],
+      ['sha256', 'a321e824b9b816be7c3f28859a31749a098713d39f613c80d455bbaffae1cd24'],
+      [
+        'sha512',
+        '812a18f76680fa0fe1b8bd9ee1625466ceb1bd96242e4d050d2cfd9a7b40166c63ed26ec9702168781b6edcf1633db8ff95af9341701004eec3fcf9550572ee8',
+      ],
+    ] as const;
+    const vectorGateway = (signatureMethod?: VonageSignatureMethod) =>
+      gatewayWith({ signatureSecret: 'secret', ...(signatureMethod ? { signatureMethod } : {}) }, new Date(1461605396 * 1000));
     const vector = (sig: string): WebhookRequest => ({
       url: STATUS_URL,
       method: 'GET',
@@ -257,17 +291,56 @@ describe('VonageGateway delivery receipts', () => {
       params: { a: '1', b: '2', timestamp: '1461605396', sig },
     });
 
-    it.each([
-      ['md5hash', '6af838ef94998832dbfc29020b564830'],
-      ['SHA-256 HMAC', 'a321e824b9b816be7c3f28859a31749a098713d39f613c80d455bbaffae1cd24'],
-      ['SHA-256 HMAC, upper-case', 'A321E824B9B816BE7C3F28859A31749A098713D39F613C80D455BBAFFAE1CD24'],
-    ])('accepts the %s vector', (_what, sig) => {
+    it.each(VECTORS)('the fake signs %s as Vonage does', (method, sig) => {
+      expect(signVonageParams({ a: '1', b: '2', timestamp: '1461605396' }, 'secret', method).sig.toLowerCase()).toBe(sig);
+    });
+
+    it.each(VECTORS)('accepts the %s vector with no method configured', (_method, sig) => {
       expect(vectorGateway().parseReceipt(vector(sig))).toMatchObject({ ok: false, status: 400 });
     });
 
-    it('refuses the vector with one digit changed', () => {
-      expect(vectorGateway().parseReceipt(vector('6af838ef94998832dbfc29020b564831'))).toMatchObject({ ok: false, status: 403 });
+    it.each(VECTORS)('accepts the %s vector upper-case, as some Vonage libraries send HMACs', (_method, sig) => {
+      expect(vectorGateway().parseReceipt(vector(sig.toUpperCase()))).toMatchObject({ ok: false, status: 400 });
     });
+
+    it.each(VECTORS)('accepts the %s vector when VONAGE_SIGNATURE_METHOD names it', (method, sig) => {
+      expect(vectorGateway(method).parseReceipt(vector(sig))).toMatchObject({ ok: false, status: 400 });
+    });
+
+    it.each(VECTORS)('refuses the %s vector when another method is configured', (method, sig) => {
+      const other = VECTORS.map(([m]) => m).find((m) => m !== method)!;
+      expect(vectorGateway(other).parseReceipt(vector(sig))).toMatchObject({ ok: false, status: 403 });
+    });
+
+    it.each(VECTORS)('refuses the %s vector with one digit changed', (_method, sig) => {
+      const changed = sig.slice(0, -1) + (sig.endsWith('0') ? '1' : '0');
+      expect(vectorGateway().parseReceipt(vector(changed))).toMatchObject({ ok: false, status: 403 });
+    });
+  });
+
+  describe.each(['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const)('signed with %s', (method) => {
+    it('reads a receipt, and refuses it forged, tampered or stale', () => {
+      const g = gatewayWith({ signatureMethod: method });
+      expect(g.parseReceipt(signed({}, { method }))).toMatchObject({ ok: true });
+      expect(g.parseReceipt(vonageReceipt({}, { secret: 'not-the-secret', now: NOW, method }))).toMatchObject({ ok: false, status: 403 });
+      const receipt = signed({ status: 'failed' }, { method });
+      expect(g.parseReceipt({ ...receipt, params: { ...receipt.params, status: 'delivered' } })).toMatchObject({ ok: false, status: 403 });
+      expect(g.parseReceipt(signed({}, { method, now: new Date(NOW.getTime() - 6 * 60_000) }))).toMatchObject({ ok: false, status: 403 });
+    });
+
+    it('reads an inbound text, and refuses it forged or tampered', () => {
+      const g = gatewayWith({ signatureMethod: method });
+      const inbound = vonageInbound({}, { secret: SIGNATURE_SECRET, now: NOW, method, as: 'form' });
+      expect(g.parseInbound(inbound)).toMatchObject({ ok: true, value: { text: 'STOP' } });
+      expect(g.parseInbound(vonageInbound({}, { secret: 'not-the-secret', now: NOW, method }))).toMatchObject({ ok: false, status: 403 });
+      expect(g.parseInbound({ ...inbound, params: { ...inbound.params, msisdn: '16175550000' } })).toMatchObject({ ok: false, status: 403 });
+    });
+  });
+
+  it('with no method configured, still refuses a sig made with the right method but another secret', () => {
+    for (const method of ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const) {
+      expect(gateway.parseReceipt(vonageReceipt({}, { secret: 'not-the-secret', now: NOW, method }))).toMatchObject({ ok: false, status: 403 });
+    }
   });
 
   it('refuses a receipt signed with another secret', () => {
@@ -367,5 +440,25 @@ describe('VonageGateway inbound texts', () => {
   it('answers 400 to a signed request that is not an inbound text', () => {
     const receipt = vonageReceipt({}, { secret: SIGNATURE_SECRET, now: NOW });
     expect(gateway.parseInbound(receipt)).toEqual({ ok: false, status: 400, error: 'msisdn, to and text are required' });
+  });
+});
+
+describe('startVonageCrashFake', () => {
+  it('accepts sends and counts a resend as a second delivery (Vonage does not deduplicate client-ref)', async () => {
+    const crash = await startVonageCrashFake();
+    try {
+      const g = new VonageGateway(
+        { apiKey: crash.env.VONAGE_API_KEY!, apiSecret: crash.env.VONAGE_API_SECRET!, from: crash.env.VONAGE_FROM!, baseUrl: crash.url },
+        { statusUrl: STATUS_URL },
+      );
+      expect((g as SmsGateway).resendSafety).toBeUndefined();
+      expect(await send(g)).toMatchObject({ outcome: 'accepted' });
+      expect(await send(g)).toMatchObject({ outcome: 'accepted' });
+
+      expect(crash.deliveredTo(sms.to)).toBe(2);
+      expect(crash.deliveredTo('+14155550111')).toBe(0);
+    } finally {
+      await crash.close();
+    }
   });
 });
