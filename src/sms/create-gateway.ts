@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import { AmazonGateway } from './amazon';
 import { ClickatellGateway } from './clickatell';
 import { ClickatellHttpGateway } from './clickatell-http';
 import type { GatewayName } from './gateway-config';
@@ -36,6 +37,7 @@ export function createGateways(
   if (g.voxeo) built.set('voxeo', new VoxeoGateway(g.voxeo));
   if (g.plivo) built.set('plivo', new PlivoGateway(g.plivo, statusCallback(publicBaseUrl, 'plivo')));
   if (g.webhook) built.set('webhook', new WebhookGateway(g.webhook));
+  if (g.amazon) built.set('amazon', new AmazonGateway(g.amazon));
   const secrets = gatewaySecrets(g);
   for (const [name, gateway] of built) built.set(name, withSafeRefusalDetails(gateway, secrets));
   return built;

@@ -31,6 +31,7 @@ function credentialValues(g: GatewaySettings): { values: (string | undefined)[];
       ...(g.voxeo ? [g.voxeo.botKey, g.voxeo.user, g.voxeo.password] : []),
       ...(g.plivo ? [g.plivo.authId, g.plivo.authToken] : []),
       ...(g.webhook ? [g.webhook.secret] : []),
+      ...(g.amazon ? [g.amazon.accessKeyId, g.amazon.secretAccessKey, g.amazon.sessionToken] : []),
     ],
     basic: [
       ...(g.twilio ? [[g.twilio.accountSid, g.twilio.authToken] as [string, string]] : []),

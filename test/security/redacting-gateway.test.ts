@@ -29,6 +29,7 @@ beforeAll(async () => {
     VOXEO_URL: `${vendor.url}/1.0/messaging`,
     PLIVO_BASE_URL: vendor.url,
     SMS_WEBHOOK_URL: `${vendor.url}/send`,
+    AMAZON_SMS_ENDPOINT: vendor.url,
   };
   const { settings, problems } = gatewaySettingsFrom({ ...ENV, ...urls });
   expect(problems).toEqual([]);

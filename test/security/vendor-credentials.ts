@@ -28,6 +28,11 @@ export const ENV: Record<string, string> = {
   PLIVO_AUTH_TOKEN: "plivo token'16ü",
   PLIVO_FROM: '+16175550000',
   SMS_WEBHOOK_SECRET: 'webhook/secret+17 ~',
+  AMAZON_SMS_REGION: 'us-east-1',
+  AMAZON_SMS_ORIGINATION_IDENTITY: '+16175550000',
+  AWS_ACCESS_KEY_ID: 'AKIA5ECRETAMAZONKEY18',
+  AWS_SECRET_ACCESS_KEY: "aws secret/key+19 (amazon)'~",
+  AWS_SESSION_TOKEN: 'aws-session+token/20==',
 };
 
 /** Each gateway's credential variables, and the words its refusals start with. */
@@ -43,6 +48,7 @@ export const GATEWAYS: Record<Exclude<GatewayName, 'sandbox'>, { prefix: string;
   voxeo: { prefix: 'Voxeo', credentials: ['VOXEO_BOTKEY', 'VOXEO_USER', 'VOXEO_PASSWORD'], basic: [['VOXEO_USER', 'VOXEO_PASSWORD']] },
   plivo: { prefix: 'Plivo', credentials: ['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN'], basic: [['PLIVO_AUTH_ID', 'PLIVO_AUTH_TOKEN']] },
   webhook: { prefix: 'gateway', credentials: ['SMS_WEBHOOK_SECRET'] },
+  amazon: { prefix: 'Amazon', credentials: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] },
 };
 
 /** The encodings a credential travels in, written out here rather than taken from the code under test. */

@@ -66,6 +66,7 @@ beforeAll(async () => {
     VOXEO_URL: `${vendor.url}/1.0/messaging`,
     PLIVO_BASE_URL: vendor.url,
     SMS_WEBHOOK_URL: `${vendor.url}/send`,
+    AMAZON_SMS_ENDPOINT: vendor.url,
   };
   const log = pino({ level: 'trace' }, { write: (line: string) => logLines.push(line) });
   server = startTestServer({
