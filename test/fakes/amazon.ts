@@ -230,7 +230,7 @@ export function signedSnsBody(fields: SnsFields, options: SignOptions = {}): Rec
   const signature = createSign(version === '1' ? 'RSA-SHA1' : 'RSA-SHA256')
     .update(snsStringToSignFromDoc(fields), 'utf8')
     .sign(options.key ?? SNS_KEY, 'base64');
-  const extra =
+  const extra: Record<string, string> =
     fields.Type === 'Notification'
       ? { UnsubscribeURL: `https://sns.${SNS_REGION}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${fields.TopicArn}:${randomUUID()}` }
       : {};
