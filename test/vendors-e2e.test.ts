@@ -25,6 +25,18 @@ import { startFakeVoxeo, voxeoOk } from './fakes/voxeo';
 import { bodyOf as sinchBodyOf, sinchCallback, sinchMoText, sinchRecipientReport, startFakeSinch } from './fakes/sinch';
 import { STATUS as INFOBIP_STATUS, destinationOf, infobipDeliveryReport, infobipInbound, infobipReportResult, startFakeInfobip } from './fakes/infobip';
 import { startFakeWebhookGateway } from './fakes/webhook';
+import {
+  AMAZON_ACCOUNT,
+  INBOUND_TOPIC,
+  OTHER_KEY,
+  STATUS_TOPIC,
+  acceptSendTextMessage,
+  smsEvent,
+  snsNotification,
+  startFakeAmazonSms,
+  startFakeSns,
+  twoWayPayload,
+} from './fakes/amazon';
 import { IvrCaller } from './helpers/ivr-caller';
 import { ADMIN_TOKEN, PUBLIC_BASE_URL, campaign, startTestServer, type TestServer } from './helpers/server';
 
@@ -618,7 +630,66 @@ const infobip: VendorCase = {
 };
 
 
-const VENDORS: VendorCase[] = [twilio, vonage, clickatell, clickatellHttp, voxeo, plivo, telnyx, sinch, infobip, webhook];
+// --- Amazon (AWS End User Messaging SMS, events and two-way texts through SNS) -----------
+
+const AM = { ...AMAZON_ACCOUNT, secretAccessKey: 'am-secret-access-key-SECRET-8901', sessionToken: 'am-session-token-SECRET-8901', from: '+12065550152' };
+
+const amazon: VendorCase = {
+  name: 'amazon',
+  secrets: [AM.secretAccessKey, AM.sessionToken],
+  identifiers: [AM.accessKeyId],
+  async start() {
+    const accepted: Acceptance[] = [];
+    const [fake, sns] = await Promise.all([
+      startFakeAmazonSms(
+        AM,
+        recording(accepted, (req) => {
+          const reply = acceptSendTextMessage(req);
+          const id = reply.status === 200 ? jsonOfReply(reply).MessageId : undefined;
+          return { reply, id: typeof id === 'string' ? id : undefined };
+        }),
+      ),
+      startFakeSns(),
+    ]);
+    return {
+      env: {
+        AMAZON_SMS_REGION: AM.region,
+        AMAZON_SMS_ORIGINATION_IDENTITY: AM.from,
+        AMAZON_SMS_CONFIGURATION_SET: 'ivr-deflect',
+        AMAZON_SMS_ENDPOINT: fake.url,
+        AMAZON_SMS_SNS_TOPIC_ARNS: `${STATUS_TOPIC},${INBOUND_TOPIC}`,
+        AMAZON_SMS_SNS_BASE_URL: sns.url,
+        AWS_ACCESS_KEY_ID: AM.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: AM.secretAccessKey,
+        AWS_SESSION_TOKEN: AM.sessionToken,
+      },
+      requests: fake.requests,
+      accepted,
+      close: async () => {
+        await Promise.all([fake.close(), sns.close()]);
+      },
+    };
+  },
+  expectedTo: ANI,
+  recipientOf: (req) => {
+    const to = bodyOf(req)?.DestinationPhoneNumber;
+    return typeof to === 'string' ? to : undefined;
+  },
+  expectCredentials(req) {
+    // The fake has checked the SigV4 signature (with aws4) before accepting.
+    expect(req.headers.authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${AM.accessKeyId}/`));
+    expect(req.headers['x-amz-security-token']).toBe(AM.sessionToken);
+    expect(bodyOf(req)).toMatchObject({ OriginationIdentity: AM.from, ConfigurationSetName: 'ivr-deflect' });
+  },
+  receipts: {
+    delivered: (id) => snsNotification(statusUrl('amazon'), STATUS_TOPIC, smsEvent({ messageId: id, eventType: 'TEXT_DELIVERED', to: ANI, from: AM.from })),
+    forged: (id) =>
+      snsNotification(statusUrl('amazon'), STATUS_TOPIC, smsEvent({ messageId: id, eventType: 'TEXT_DELIVERED', to: ANI, from: AM.from }), { key: OTHER_KEY }),
+  },
+  stop: (from) => snsNotification(inboundUrl('amazon'), INBOUND_TOPIC, twoWayPayload({ from, to: AM.from, body: 'STOP' })),
+};
+
+const VENDORS: VendorCase[] = [twilio, vonage, clickatell, clickatellHttp, voxeo, plivo, telnyx, sinch, infobip, amazon, webhook];
 
 // --- Helpers ---------------------------------------------------------------------------
 

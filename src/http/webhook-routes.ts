@@ -33,21 +33,22 @@ export function webhookRoutes(deps: {
    * Runs the gateway's parser for this kind of callback; answers 404 (no such callback)
    * or the parser's refusal itself, and returns undefined, when there is nothing to apply.
    */
-  function verified<T>(
+  async function verified<T>(
     req: Request,
     res: Response,
     kind: 'receipt' | 'inbound',
-  ): { gateway: string; value: T } | undefined {
+  ): Promise<{ gateway: string; value: T } | undefined> {
     const name = req.params.gateway as string;
     const gateway = gateways.get(name);
     const parse = (kind === 'receipt' ? gateway?.parseReceipt : gateway?.parseInbound) as
-      | ((req: WebhookRequest) => WebhookVerdict<T>)
+      | ((req: WebhookRequest) => WebhookVerdict<T> | Promise<WebhookVerdict<T>>)
       | undefined;
     if (!gateway || !parse) {
       res.status(404).json({ error: `no ${kind === 'receipt' ? 'delivery receipts' : 'inbound texts'} for gateway "${name}"` });
       return undefined;
     }
-    const verdict = parse.call(gateway, toWebhookRequest(req, deps.publicBaseUrl));
+    // Some verifications need a fetch first (Amazon SNS's signing certificate).
+    const verdict = await parse.call(gateway, toWebhookRequest(req, deps.publicBaseUrl));
     if (!verdict.ok) {
       log.warn({ gateway: name, status: verdict.status, error: verdict.error }, `${kind} callback refused`);
       res.status(verdict.status).json({ error: verdict.error });
@@ -57,7 +58,7 @@ export function webhookRoutes(deps: {
   }
 
   router.all('/:gateway/status', async (req, res) => {
-    const receipts = verified<DeliveryReceipt[]>(req, res, 'receipt');
+    const receipts = await verified<DeliveryReceipt[]>(req, res, 'receipt');
     if (!receipts) return;
     const { gateway } = receipts;
     const at = now().toISOString();
@@ -94,9 +95,14 @@ export function webhookRoutes(deps: {
   });
 
   router.all('/:gateway/inbound', async (req, res) => {
-    const inbound = verified<InboundSms>(req, res, 'inbound');
+    const inbound = await verified<InboundSms | undefined>(req, res, 'inbound');
     if (!inbound) return;
     const { gateway, value: sms } = inbound;
+    if (!sms) {
+      // A verified handshake (an SNS subscription confirmation): nothing to apply.
+      res.status(204).end();
+      return;
+    }
     const number = e164Of(sms.from.replace(/[^\d+]/g, ''));
     const keyword = classifyInboundText(sms.text);
     let verdict: OptOutVerdict | undefined;

@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import { AmazonGateway } from './amazon';
 import { ClickatellGateway } from './clickatell';
 import { ClickatellHttpGateway } from './clickatell-http';
 import type { GatewayName } from './gateway-config';
@@ -42,6 +43,7 @@ export function createGateways(
   if (g.webhook) built.set('webhook', new WebhookGateway(g.webhook));
   if (g.sinch) built.set('sinch', new SinchGateway(g.sinch, statusCallback(publicBaseUrl, 'sinch')));
   if (g.infobip) built.set('infobip', new InfobipGateway(g.infobip));
+  if (g.amazon) built.set('amazon', new AmazonGateway(g.amazon));
   const secrets = gatewaySecrets(g);
   for (const [name, gateway] of built) built.set(name, withSafeRefusalDetails(gateway, secrets));
   return built;

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * Base URLs default to the vendor's public API and are overridable (regions, tests).
  */
 
-export const GATEWAY_NAMES = ['sandbox', 'twilio', 'vonage', 'clickatell', 'clickatell-http', 'voxeo', 'plivo', 'telnyx', 'sinch', 'infobip', 'webhook'] as const;
+export const GATEWAY_NAMES = ['sandbox', 'twilio', 'vonage', 'clickatell', 'clickatell-http', 'voxeo', 'plivo', 'telnyx', 'sinch', 'infobip', 'amazon', 'webhook'] as const;
 export type GatewayName = (typeof GATEWAY_NAMES)[number];
 
 export interface TwilioSettings {
@@ -100,6 +100,32 @@ export interface InfobipSettings {
   callbackUser?: string;
   callbackPassword?: string;
 }
+/**
+ * AWS End User Messaging SMS (the pinpoint-sms-voice-v2 API). Credentials are the
+ * standard AWS variables; without them the AWS SDK's default chain (instance or task
+ * role, SSO profile...) is used. Delivery events and inbound texts arrive through SNS.
+ */
+export interface AmazonSettings {
+  region: string;
+  /** Phone number, pool, sender id (or their ARNs) the texts are sent from. */
+  originationIdentity: string;
+  /** The configuration set whose event destination (an SNS topic) carries the delivery events. */
+  configurationSet?: string;
+  /** Both or neither: without them the SDK's default credential chain is used. */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  /** Overrides the regional endpoint (https://sms-voice.{region}.amazonaws.com): tests, VPC endpoints. */
+  endpoint?: string;
+  /** SNS topics whose messages we accept (and whose subscriptions we confirm); none: every SNS message is refused. */
+  snsTopicArns: string[];
+  /**
+   * Where SNS signing certificates and subscription-confirmation URLs are fetched from
+   * instead of the sns.{region}.amazonaws.com host they name (tests, an egress proxy).
+   * The URL in the message must still name an SNS host.
+   */
+  snsBaseUrl?: string;
+}
 export interface WebhookSettings {
   url: string;
   /** Signs our requests and verifies the gateway's callbacks (HMAC-SHA256). */
@@ -117,6 +143,7 @@ export interface GatewaySettings {
   webhook?: WebhookSettings;
   sinch?: SinchSettings;
   infobip?: InfobipSettings;
+  amazon?: AmazonSettings;
 }
 
 const text = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
@@ -196,6 +223,17 @@ export const GatewayEnvShape = {
   INFOBIP_FROM: text,
   INFOBIP_CALLBACK_USER: text,
   INFOBIP_CALLBACK_PASSWORD: text,
+  AMAZON_SMS_REGION: text,
+  AMAZON_SMS_ORIGINATION_IDENTITY: text,
+  AMAZON_SMS_CONFIGURATION_SET: text,
+  AMAZON_SMS_ENDPOINT: url,
+  AMAZON_SMS_SNS_TOPIC_ARNS: text,
+  AMAZON_SMS_SNS_BASE_URL: url,
+  // The standard AWS names, read only for the amazon gateway (they never make it "configured").
+  AWS_REGION: text,
+  AWS_ACCESS_KEY_ID: text,
+  AWS_SECRET_ACCESS_KEY: text,
+  AWS_SESSION_TOKEN: text,
 };
 
 type GatewayEnv = { [K in keyof typeof GatewayEnvShape]?: string };
@@ -317,6 +355,20 @@ const VENDORS: {
       ...(e.INFOBIP_CALLBACK_PASSWORD ? { callbackPassword: e.INFOBIP_CALLBACK_PASSWORD } : {}),
     }),
   },
+  amazon: {
+    prefix: 'AMAZON_SMS_',
+    required: ['AMAZON_SMS_ORIGINATION_IDENTITY'],
+    build: (e) => ({
+      region: (e.AMAZON_SMS_REGION ?? e.AWS_REGION) as string,
+      originationIdentity: e.AMAZON_SMS_ORIGINATION_IDENTITY,
+      ...(e.AMAZON_SMS_CONFIGURATION_SET ? { configurationSet: e.AMAZON_SMS_CONFIGURATION_SET } : {}),
+      ...(e.AWS_ACCESS_KEY_ID ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY } : {}),
+      ...(e.AWS_ACCESS_KEY_ID && e.AWS_SESSION_TOKEN ? { sessionToken: e.AWS_SESSION_TOKEN } : {}),
+      ...(e.AMAZON_SMS_ENDPOINT ? { endpoint: stripSlash(e.AMAZON_SMS_ENDPOINT) } : {}),
+      snsTopicArns: (e.AMAZON_SMS_SNS_TOPIC_ARNS ?? '').split(',').map((arn) => arn.trim()).filter(Boolean),
+      ...(e.AMAZON_SMS_SNS_BASE_URL ? { snsBaseUrl: stripSlash(e.AMAZON_SMS_SNS_BASE_URL) } : {}),
+    }),
+  },
 };
 
 /**
@@ -341,6 +393,7 @@ export function gatewaySettingsFrom(env: GatewayEnv): { settings: GatewaySetting
     if (name === 'telnyx' && env.TELNYX_FROM === undefined && env.TELNYX_MESSAGING_PROFILE_ID === undefined) {
       missing.push('TELNYX_FROM: set it or TELNYX_MESSAGING_PROFILE_ID when telnyx is configured');
     }
+    if (name === 'amazon') missing.push(...amazonProblems(env));
     if (missing.length) {
       problems.push(...missing);
       continue;
@@ -348,4 +401,21 @@ export function gatewaySettingsFrom(env: GatewayEnv): { settings: GatewaySetting
     (settings as Record<string, unknown>)[name] = vendor.build(env as Required<GatewayEnv>);
   }
   return { settings, problems };
+}
+
+/** The amazon gateway's rules beyond "required": a region from either name, and a whole key pair. */
+function amazonProblems(env: GatewayEnv): string[] {
+  const problems: string[] = [];
+  if (env.AMAZON_SMS_REGION === undefined && env.AWS_REGION === undefined) {
+    problems.push('AMAZON_SMS_REGION: set it (or AWS_REGION) when amazon is configured');
+  } else if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(env.AMAZON_SMS_REGION ?? env.AWS_REGION ?? '')) {
+    problems.push(`${env.AMAZON_SMS_REGION !== undefined ? 'AMAZON_SMS_REGION' : 'AWS_REGION'}: is not an AWS region name (us-east-1, eu-west-2...)`);
+  }
+  if ((env.AWS_ACCESS_KEY_ID === undefined) !== (env.AWS_SECRET_ACCESS_KEY === undefined)) {
+    problems.push(`${env.AWS_ACCESS_KEY_ID === undefined ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY'}: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (the AWS SDK's default credentials)`);
+  }
+  const arns = (env.AMAZON_SMS_SNS_TOPIC_ARNS ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  const bad = arns.find((arn) => !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(arn));
+  if (bad !== undefined) problems.push('AMAZON_SMS_SNS_TOPIC_ARNS: each entry must be an SNS topic ARN (arn:aws:sns:{region}:{account}:{topic})');
+  return problems;
 }

@@ -118,8 +118,15 @@ export interface SmsGateway {
    * The signal aborts the attempt when the dispatcher's per-attempt timeout passes.
    */
   send(sms: OutgoingSms, signal: AbortSignal): Promise<SendOutcome>;
-  /** Verifies and reads a delivery-status callback (vendors that send them). */
-  parseReceipt?(req: WebhookRequest): WebhookVerdict<DeliveryReceipt[]>;
-  /** Verifies and reads an inbound-text callback (vendors that send them). */
-  parseInbound?(req: WebhookRequest): WebhookVerdict<InboundSms>;
+  /**
+   * Verifies and reads a delivery-status callback (vendors that send them). May answer
+   * later: verifying can need a fetch (Amazon SNS's signing certificate). An empty list is
+   * a verified callback with nothing to apply (a subscription handshake).
+   */
+  parseReceipt?(req: WebhookRequest): WebhookVerdict<DeliveryReceipt[]> | Promise<WebhookVerdict<DeliveryReceipt[]>>;
+  /**
+   * Verifies and reads an inbound-text callback (vendors that send them). undefined: a
+   * verified callback that carries no text (a subscription handshake), answered 204.
+   */
+  parseInbound?(req: WebhookRequest): WebhookVerdict<InboundSms | undefined> | Promise<WebhookVerdict<InboundSms | undefined>>;
 }

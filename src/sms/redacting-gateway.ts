@@ -35,6 +35,7 @@ function credentialValues(g: GatewaySettings): { values: (string | undefined)[];
       ...(g.webhook ? [g.webhook.secret] : []),
       ...(g.sinch ? [g.sinch.servicePlanId, g.sinch.apiToken, g.sinch.callbackSecret, g.sinch.callbackUser, g.sinch.callbackPassword] : []),
       ...(g.infobip ? [g.infobip.apiKey, g.infobip.callbackUser, g.infobip.callbackPassword] : []),
+      ...(g.amazon ? [g.amazon.accessKeyId, g.amazon.secretAccessKey, g.amazon.sessionToken] : []),
     ],
     basic: [
       ...(g.twilio ? [[g.twilio.accountSid, g.twilio.authToken] as [string, string]] : []),

@@ -32,6 +32,7 @@ beforeAll(async () => {
     SINCH_BASE_URL: vendor.url,
     INFOBIP_BASE_URL: vendor.url,
     SMS_WEBHOOK_URL: `${vendor.url}/send`,
+    AMAZON_SMS_ENDPOINT: vendor.url,
   };
   const { settings, problems } = gatewaySettingsFrom({ ...ENV, ...urls });
   expect(problems).toEqual([]);

@@ -41,6 +41,11 @@ export const ENV: Record<string, string> = {
   INFOBIP_API_KEY: 'infobip+key/23== *',
   INFOBIP_CALLBACK_USER: 'infobip-cb-user-5ecret-24',
   INFOBIP_CALLBACK_PASSWORD: "infobip cb (pass)'25",
+  AMAZON_SMS_REGION: 'us-east-1',
+  AMAZON_SMS_ORIGINATION_IDENTITY: '+16175550000',
+  AWS_ACCESS_KEY_ID: 'AKIA5ECRETAMAZONKEY18',
+  AWS_SECRET_ACCESS_KEY: "aws secret/key+19 (amazon)'~",
+  AWS_SESSION_TOKEN: 'aws-session+token/20==',
 };
 
 /** Each gateway's credential variables, and the words its refusals start with. */
@@ -67,6 +72,7 @@ export const GATEWAYS: Record<Exclude<GatewayName, 'sandbox'>, { prefix: string;
     credentials: ['INFOBIP_API_KEY', 'INFOBIP_CALLBACK_USER', 'INFOBIP_CALLBACK_PASSWORD'],
     basic: [['INFOBIP_CALLBACK_USER', 'INFOBIP_CALLBACK_PASSWORD']],
   },
+  amazon: { prefix: 'Amazon', credentials: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] },
 };
 
 /** The encodings a credential travels in, written out here rather than taken from the code under test. */

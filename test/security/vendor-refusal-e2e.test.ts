@@ -69,6 +69,7 @@ beforeAll(async () => {
     SINCH_BASE_URL: vendor.url,
     INFOBIP_BASE_URL: vendor.url,
     SMS_WEBHOOK_URL: `${vendor.url}/send`,
+    AMAZON_SMS_ENDPOINT: vendor.url,
   };
   const log = pino({ level: 'trace' }, { write: (line: string) => logLines.push(line) });
   server = startTestServer({
