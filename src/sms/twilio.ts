@@ -280,7 +280,8 @@ async function findSentMessage(settings: TwilioSettings, sms: OutgoingSms, since
       headers: { Authorization: basicAuth(accountSid, authToken), Accept: 'application/json' },
       signal,
     });
-    if (!call.ok) return { kind: 'unknown', detail: call.outcome.outcome === 'accepted' ? 'no answer' : call.outcome.detail };
+    // A timeout or network failure: Twilio may have it, we cannot tell.
+    if (!call.ok) return { kind: 'unknown', detail: 'detail' in call.outcome ? call.outcome.detail : 'no answer' };
     const listed = messagePageOf(call.reply);
     if (typeof listed === 'string') return { kind: 'unknown', detail: listed };
     const match = listed.messages.find((m) => isOurs(m, sms, settings, cutoff));
