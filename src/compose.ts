@@ -29,6 +29,7 @@ import { BuiltinShortener, SHORT_CODE_LENGTH } from './shortener/builtin';
 import { createGateways } from './sms/create-gateway';
 import type { SmsGateway } from './sms/port';
 import { segmentsWithTypicalLink } from './sms/segments';
+import { legacyVoxeoWarning } from './sms/voxeo';
 import { LiveCalls } from './simulator/live-calls';
 import { PgStore } from './store/postgres';
 import { SqliteStore } from './store/sqlite';
@@ -140,6 +141,13 @@ function wire(
   const { gateways, defaultGateway, availability, metrics } = env;
   const { store, campaigns } = storage;
   warnAboutLongMessages(campaigns.all(), config.publicBaseUrl, log);
+  const voxeo = legacyVoxeoWarning({
+    configured: config.gateways.voxeo !== undefined,
+    defaultGateway: config.smsGateway,
+    fallbackGateway: config.smsFallbackGateway,
+    campaigns: campaigns.all(),
+  });
+  if (voxeo) log.warn(voxeo.fields, voxeo.message);
   const availabilityOf = (c: Campaign) => availability.of(c);
 
   const routeFor = (campaign: Campaign) => {

@@ -1,6 +1,6 @@
 import type { GatewaySettings } from './gateway-config';
 import { maskNumbersIn } from './numbers-in-text';
-import type { SendOutcome, SmsGateway } from './port';
+import type { SendOutcome, SentLookup, SmsGateway } from './port';
 import { basicForms, secretForms, secretRedactor } from './secret-forms';
 
 /**
@@ -68,15 +68,15 @@ export function withSafeRefusalDetails(gateway: SmsGateway, secrets: readonly st
   const redact = secretRedactor(secrets);
   const clean = (outcome: SendOutcome, to: string): SendOutcome =>
     outcome.outcome === 'accepted' ? outcome : { ...outcome, detail: oneShortLine(maskNumbersIn(redact(outcome.detail), to)) };
+  const cleanLookup = (lookup: SentLookup, to: string): SentLookup =>
+    lookup.kind === 'unknown' ? { kind: 'unknown', detail: oneShortLine(maskNumbersIn(redact(lookup.detail), to)) } : lookup;
+  const findSent = gateway.findSent?.bind(gateway);
   return {
     name: gateway.name,
-    // How a resend stays safe is the vendor's, and the lookup answers no refusal to clean.
-    ...(gateway.resendSafety ? { resendSafety: gateway.resendSafety } : {}),
-    ...(gateway.findSent ? { findSent: gateway.findSent.bind(gateway) } : {}),
     send: async (sms, signal) => clean(await gateway.send(sms, signal), sms.to),
-    // The resend safety travels with the gateway: dropping it here would resend blindly.
+    // The resend lookup's "could not tell" quotes the vendor too.
     ...(gateway.resendSafety ? { resendSafety: gateway.resendSafety } : {}),
-    ...(gateway.findSent ? { findSent: gateway.findSent.bind(gateway) } : {}),
+    ...(findSent ? { findSent: async (sms, since, signal) => cleanLookup(await findSent(sms, since, signal), sms.to) } : {}),
     ...(gateway.parseReceipt ? { parseReceipt: gateway.parseReceipt.bind(gateway) } : {}),
     ...(gateway.parseInbound ? { parseInbound: gateway.parseInbound.bind(gateway) } : {}),
   };

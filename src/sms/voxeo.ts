@@ -4,6 +4,9 @@ import { basicAuth, callVendor, formBody, outcomeOfHttpStatus, type VendorReply 
 import { isRecord } from './callback-parsing';
 
 /**
+ * LEGACY: the service behind this adapter no longer exists (see legacyVoxeoWarning); kept
+ * for the seed's users, and warned about at every start.
+ *
  * Voxeo (Aspect) Evolution's legacy messaging API: one form POST to .../1.0/messaging
  * with HTTP Basic (the Evolution account) and the application's SMS botkey. It sends no
  * delivery receipts, and inbound texts reach the Voxeo application, not us.
@@ -84,3 +87,30 @@ function refusalReason(body: string, to: string): 'invalid-number' | 'rejected' 
   return namesNumber ? 'invalid-number' : 'rejected';
 }
 
+
+/** Who uses the voxeo gateway, as start-up sees it. */
+export interface VoxeoUse {
+  /** VOXEO_* variables are set. */
+  configured: boolean;
+  defaultGateway: string;
+  fallbackGateway: string | undefined;
+  campaigns: readonly { id: string; gateway?: string | undefined; fallbackGateway?: string | undefined }[];
+}
+
+/**
+ * Voxeo's messaging API no longer exists: Voxeo became Aspect, and its Tropo became
+ * Cisco's and closed. The adapter stays for the seed's users, but a deployment that still
+ * configures or chooses it is told at every start, once, with who uses it, since its
+ * texts most likely go nowhere. Nothing to say when no one does.
+ */
+export function legacyVoxeoWarning(use: VoxeoUse): { fields: Record<string, unknown>; message: string } | undefined {
+  const campaigns = use.campaigns.filter((c) => c.gateway === 'voxeo' || c.fallbackGateway === 'voxeo').map((c) => c.id);
+  const asDefault = use.defaultGateway === 'voxeo';
+  const asFallback = use.fallbackGateway === 'voxeo';
+  if (!use.configured && !asDefault && !asFallback && campaigns.length === 0) return undefined;
+  return {
+    fields: { gateway: 'voxeo', legacy: true, smsGateway: asDefault, smsFallbackGateway: asFallback, campaigns },
+    message:
+      'the voxeo gateway is legacy: Voxeo\'s messaging API no longer exists (Voxeo became Aspect; Tropo became Cisco\'s and closed), so its texts may never arrive: move to another gateway',
+  };
+}

@@ -144,3 +144,19 @@ describe('phone numbers in a refusal', () => {
     }
   });
 });
+
+describe('the resend lookup (findSent) through the same wrapper', () => {
+  it('keeps the gateway’s resend safety, and its "could not tell" carries no credential and no whole number', async () => {
+    const twilio = gateways.get('twilio')!;
+    answer = `upstream broke: ${ENV.TWILIO_AUTH_TOKEN} for +16175552001`;
+
+    const lookup = await twilio.findSent!({ id: 'm1', to: '+16175552001', body: 'hi' }, new Date().toISOString(), AbortSignal.timeout(10_000));
+
+    expect(twilio.resendSafety).toBe('lookup');
+    expect(lookup.kind).toBe('unknown');
+    const detail = lookup.kind === 'unknown' ? lookup.detail : '';
+    expect(detail).toContain('Twilio answered 500: upstream broke:');
+    expect(detail).not.toContain(ENV.TWILIO_AUTH_TOKEN);
+    expect(detail).not.toContain('6175552001');
+  });
+});

@@ -11,6 +11,8 @@ import { describeIfSpec, startPrism, type PrismMock } from '../helpers/prism';
  * "SMaaaa…". --errors also turns a violation in Prism's own answer into an error, so a
  * 201 means both sides of the exchange matched the spec.
  *
+ * The resend lookup (findSent) is checked the same way against the spec's list endpoint.
+ *
  * The spec only requires To; it cannot tell that Twilio also needs From (or a Messaging
  * Service) and Body: test/sms/twilio.test.ts covers those against the fake.
  */
@@ -51,6 +53,59 @@ describeContract('TwilioGateway against the official Twilio API spec (Prism)', (
     const outcome = await gateway({ from: undefined, messagingServiceSid: 'MG0123456789abcdef0123456789abcdef' }).send(sms, AbortSignal.timeout(10_000));
 
     expect(outcome).toMatchObject({ outcome: 'accepted' });
+  });
+
+  describe('the resend lookup: GET Messages.json with the documented filters', () => {
+    // The spec's first list example (readFullPage1): a page whose first message went from
+    // +12019235161 to +18182008801 with the body "testing", created on 24 May 2019.
+    const example = { id: 'msg-1', to: '+18182008801', body: 'testing' };
+    // That example breaks the spec's own `format: uri` on first_page_uri, next_page_uri and
+    // uri (they are paths, as Twilio sends them), so --errors would turn every list answer
+    // into a 500: this Prism runs without it. Requests are still validated (422).
+    let listPrism: PrismMock | undefined;
+    let listUrl: string;
+
+    beforeAll(async () => {
+      listPrism = await startPrism(SPEC, { timeoutMs: 50_000 });
+      listUrl = listPrism.url;
+    }, 60_000);
+
+    afterAll(async () => {
+      await listPrism?.stop();
+    });
+
+    const lister = (overrides: Partial<TwilioSettings> = {}) =>
+      new TwilioGateway({ ...TWILIO_ACCOUNT, from: '+15005550006', baseUrl: listUrl, ...overrides }, { statusUrl: STATUS_URL });
+
+    it('reads the spec’s example page, and finds the spec’s own message in it', async () => {
+      const found = await lister({ from: '+12019235161' }).findSent(example, '2019-05-24T17:44:00Z', AbortSignal.timeout(10_000));
+
+      expect(found).toEqual({ kind: 'found', vendorMessageId: 'SMded05904ccb347238880ca9264e8fe1c', code: 'sent' });
+    });
+
+    it('sends a list request the spec accepts, and takes a page of older messages as not-found', async () => {
+      const found = await lister().findSent(sms, new Date().toISOString(), AbortSignal.timeout(10_000));
+
+      expect(found).toEqual({ kind: 'not-found' });
+    });
+
+    it('sends a list request the spec accepts through a Messaging Service (To alone)', async () => {
+      const found = await lister({ from: undefined, messagingServiceSid: 'MG0123456789abcdef0123456789abcdef' }).findSent(
+        sms,
+        new Date().toISOString(),
+        AbortSignal.timeout(10_000),
+      );
+
+      expect(found).toEqual({ kind: 'not-found' });
+    });
+
+    it('Prism refuses a PageSize beyond the spec’s 1000 (so the checks above can fail)', async () => {
+      const auth = `Basic ${Buffer.from(`${TWILIO_ACCOUNT.accountSid}:${TWILIO_ACCOUNT.authToken}`).toString('base64')}`;
+      const res = await fetch(`${listUrl}${twilioMessagesPath(TWILIO_ACCOUNT.accountSid)}?To=%2B14155550100&PageSize=5000`, { headers: { Authorization: auth } });
+
+      expect(res.status).toBe(422);
+      expect((await res.text()).toLowerCase()).toContain('pagesize must be <= 1000');
+    });
   });
 
   describe('Prism refuses what breaks the spec (so the checks above can fail)', () => {

@@ -1,6 +1,10 @@
 import type { VoxeoSettings } from '../../src/sms/gateway-config';
 import type { OutgoingSms } from '../../src/sms/port';
-import { VoxeoGateway } from '../../src/sms/voxeo';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { legacyVoxeoWarning, VoxeoGateway } from '../../src/sms/voxeo';
+import type { CampaignInput } from '../../src/campaigns/schema';
+import { campaign, startTestServer } from '../helpers/server';
 import { json } from '../fakes/fake-server';
 import { startFakeVoxeo, VOXEO_PATH, voxeoFail, voxeoOk, type FakeVoxeo } from '../fakes/voxeo';
 
@@ -142,5 +146,56 @@ describe('VoxeoGateway answers', () => {
   it('reads a reset connection as a retryable network failure', async () => {
     voxeo.respond(() => ({ status: 200, reset: true }));
     await expect(send()).resolves.toMatchObject({ outcome: 'retryable', code: 'network' });
+  });
+});
+
+describe('Voxeo is legacy: one warning at start', () => {
+  const VOXEO_ENV = { VOXEO_BOTKEY: '123456', VOXEO_USER: 'evo-user', VOXEO_PASSWORD: 's3cret:pass', VOXEO_URL: 'https://voxeo.example/1.0/messaging' };
+
+  /** The warn lines a server logs while it starts. */
+  async function startupWarnings(options: { env?: Record<string, string>; campaigns?: CampaignInput[] }): Promise<Record<string, unknown>[]> {
+    let logged = '';
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logged += String(chunk);
+        done();
+      },
+    });
+    const server = startTestServer({ ...options, log: pino({ level: 'warn' }, sink) });
+    await server.close();
+    return logged.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+  const legacyLines = (lines: Record<string, unknown>[]) => lines.filter((l) => String(l.msg).includes('voxeo gateway is legacy'));
+
+  it('when a campaign sends through voxeo: one line, naming the campaign, and no credential', async () => {
+    const lines = await startupWarnings({ env: VOXEO_ENV, campaigns: [campaign({ id: 'legacy-line', gateway: 'voxeo' }), campaign({ id: 'modern', dnis: ['+18005550199'] })] });
+
+    const legacy = legacyLines(lines);
+    expect(legacy).toHaveLength(1);
+    expect(legacy[0]).toMatchObject({ level: 40, gateway: 'voxeo', legacy: true, campaigns: ['legacy-line'], smsGateway: false });
+    expect(JSON.stringify(legacy[0])).not.toContain('s3cret');
+  });
+
+  it('when SMS_GATEWAY is voxeo', async () => {
+    const legacy = legacyLines(await startupWarnings({ env: { ...VOXEO_ENV, SMS_GATEWAY: 'voxeo' } }));
+
+    expect(legacy).toEqual([expect.objectContaining({ smsGateway: true, campaigns: [] })]);
+  });
+
+  it('when VOXEO_* is merely configured', async () => {
+    expect(legacyLines(await startupWarnings({ env: VOXEO_ENV }))).toHaveLength(1);
+  });
+
+  it('not when nothing configures or chooses voxeo', async () => {
+    expect(legacyLines(await startupWarnings({}))).toEqual([]);
+  });
+
+  it.each([
+    ['the fallback gateway', { fallbackGateway: 'voxeo' }, { smsFallbackGateway: true }],
+    ['a campaign’s fallback', { campaigns: [{ id: 'c1', fallbackGateway: 'voxeo' }] }, { campaigns: ['c1'] }],
+  ])('names voxeo chosen as %s', (_label, use, expected) => {
+    const warning = legacyVoxeoWarning({ configured: true, defaultGateway: 'sandbox', fallbackGateway: undefined, campaigns: [], ...use });
+
+    expect(warning?.fields).toMatchObject(expected);
   });
 });
