@@ -61,9 +61,20 @@ export function withSafeRefusalDetails(gateway: SmsGateway, secrets: readonly st
   const redact = secretRedactor(secrets);
   const clean = (outcome: SendOutcome, to: string): SendOutcome =>
     outcome.outcome === 'accepted' ? outcome : { ...outcome, detail: oneShortLine(maskNumbersIn(redact(outcome.detail), to)) };
+  const findSent = gateway.findSent?.bind(gateway);
   return {
     name: gateway.name,
     send: async (sms, signal) => clean(await gateway.send(sms, signal), sms.to),
+    // The resend check's answer is logged and stored too when the vendor could not tell.
+    ...(gateway.resendSafety ? { resendSafety: gateway.resendSafety } : {}),
+    ...(findSent
+      ? {
+          findSent: async (sms, since, signal) => {
+            const found = await findSent(sms, since, signal);
+            return found.kind === 'unknown' ? { ...found, detail: oneShortLine(maskNumbersIn(redact(found.detail), sms.to)) } : found;
+          },
+        }
+      : {}),
     ...(gateway.parseReceipt ? { parseReceipt: gateway.parseReceipt.bind(gateway) } : {}),
     ...(gateway.parseInbound ? { parseInbound: gateway.parseInbound.bind(gateway) } : {}),
   };
