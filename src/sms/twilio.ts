@@ -7,6 +7,7 @@ import type {
   OutgoingSms,
   PermanentReason,
   SendOutcome,
+  SentLookup,
   SmsGateway,
   WebhookRequest,
   WebhookVerdict,
@@ -23,6 +24,8 @@ import { forbidden, invalid, isRecord, safeEqual, stringParam } from './callback
  */
 export class TwilioGateway implements SmsGateway {
   readonly name = 'twilio';
+  /** Twilio takes no client reference, but lists an account's Messages by recipient and sender. */
+  readonly resendSafety = 'lookup' as const;
 
   constructor(
     private readonly settings: TwilioSettings,
@@ -43,6 +46,10 @@ export class TwilioGateway implements SmsGateway {
       signal,
     });
     return call.ok ? outcomeOf(call.reply) : call.outcome;
+  }
+
+  findSent(sms: OutgoingSms, since: string, signal: AbortSignal): Promise<SentLookup> {
+    return findTwilioMessage(this.settings, sms, since, signal);
   }
 
   parseReceipt(req: WebhookRequest): WebhookVerdict<DeliveryReceipt[]> {
@@ -75,6 +82,63 @@ export class TwilioGateway implements SmsGateway {
  */
 function senderOf(settings: TwilioSettings): Record<string, string | undefined> {
   return settings.messagingServiceSid ? { MessagingServiceSid: settings.messagingServiceSid } : { From: settings.from };
+}
+
+// --- The resend lookup -----------------------------------------------------------------
+
+/** Pages of 50 read at most: per-destination limits keep a number's recent texts few. */
+const LOOKUP_PAGES = 3;
+const LOOKUP_PAGE_SIZE = 50;
+/** Clock skew allowed between us and Twilio when comparing date_created with `since`. */
+const LOOKUP_SKEW_MS = 60_000;
+
+/**
+ * Does Twilio have this text? Twilio takes no reference of ours, so the lookup is its
+ * Message list (GET .../Messages.json, https://www.twilio.com/docs/messaging/api/message-resource#read-multiple-message-resources;
+ * the ListMessageResponse in twilio_api_v2010.json) filtered by To, and From when the
+ * sender is fixed (a Messaging Service picks it from a pool), newest first, matched on
+ * the body and a date_created no earlier than the unknown attempt (less the skew).
+ * Not the DateSent filter the API also offers: it filters on date_sent, which stays null
+ * until Twilio hands the text to the carrier, so a text still queued behind the sender's
+ * rate limit (exactly what a burst leaves in doubt) would be missed and sent twice.
+ * (A minimal version, kept apart, for the outbox's resend check; the Twilio adapter's
+ * owner may replace it.)
+ */
+async function findTwilioMessage(settings: TwilioSettings, sms: OutgoingSms, since: string, signal: AbortSignal): Promise<SentLookup> {
+  const { accountSid, authToken, baseUrl } = settings;
+  const sender: Record<string, string> = !settings.messagingServiceSid && settings.from ? { From: settings.from } : {};
+  const filter = new URLSearchParams({ To: sms.to, ...sender, PageSize: String(LOOKUP_PAGE_SIZE) });
+  let url = `${baseUrl}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json?${filter}`;
+  const oldest = Date.parse(since) - LOOKUP_SKEW_MS;
+  for (let page = 0; page < LOOKUP_PAGES; page += 1) {
+    const call = await callVendor({ method: 'GET', url, headers: { Authorization: basicAuth(accountSid, authToken), Accept: 'application/json' }, signal });
+    if (!call.ok) return { kind: 'unknown', detail: call.outcome.outcome === 'accepted' ? 'unexpected answer' : call.outcome.detail };
+    const { reply } = call;
+    if (reply.status !== 200 || !isRecord(reply.json) || !Array.isArray(reply.json.messages)) {
+      return { kind: 'unknown', detail: `Twilio answered the Message list ${reply.status}: ${reply.body}` };
+    }
+    let olderThanSince = false;
+    for (const message of reply.json.messages as unknown[]) {
+      if (!isRecord(message)) continue;
+      const created = typeof message.date_created === 'string' ? Date.parse(message.date_created) : Number.NaN;
+      if (created < oldest) {
+        olderThanSince = true;
+        continue;
+      }
+      const outbound = typeof message.direction === 'string' && message.direction.startsWith('outbound');
+      if (outbound && message.body === sms.body && typeof message.sid === 'string') {
+        return { kind: 'found', vendorMessageId: message.sid, ...(typeof message.status === 'string' ? { code: message.status } : {}) };
+      }
+    }
+    const next = reply.json.next_page_uri;
+    // Newest first: once a page reaches back past the attempt, older pages cannot hold it.
+    if (olderThanSince || typeof next !== 'string' || next === '') return { kind: 'not-found' };
+    const nextUrl = new URL(next, `${baseUrl}/`);
+    // The next page is Twilio's, on the host we called: never a URL the answer points elsewhere.
+    if (nextUrl.origin !== new URL(baseUrl).origin) return { kind: 'unknown', detail: 'next_page_uri points to another host' };
+    url = nextUrl.href;
+  }
+  return { kind: 'unknown', detail: `no match in the ${LOOKUP_PAGES * LOOKUP_PAGE_SIZE} newest messages to the number, and more remain` };
 }
 
 // --- Send outcomes ---------------------------------------------------------------------

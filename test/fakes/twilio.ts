@@ -176,3 +176,154 @@ export function twilioInboundFields(options: { from: string; to: string; body: s
     ToCountry: 'US',
   };
 }
+
+// --- The Message list, and the crash test's Twilio ---------------------------------------
+
+/** One text Twilio accepted, as its Message resource keeps it. */
+export interface TwilioStoredMessage {
+  sid: string;
+  to: string;
+  from: string | null;
+  body: string;
+  messagingServiceSid: string | null;
+  /** When Twilio created the resource (ms since epoch). */
+  createdAt: number;
+}
+
+/** RFC 2822, as Twilio writes date_created ("Fri, 24 May 2019 17:44:46 +0000"). */
+function twilioDate(ms: number): string {
+  return new Date(ms).toUTCString().replace('GMT', '+0000');
+}
+
+/**
+ * A Twilio account's Messages, kept as Twilio keeps them: every accepted POST is a new
+ * Message (Twilio deduplicates nothing: no client reference exists), and the list
+ * (GET .../Messages.json) filters by To and From and pages with PageSize, newest first,
+ * answering the ListMessageResponse shape of the official spec
+ * (twilio_api_v2010.json, example readFullPage1;
+ * https://www.twilio.com/docs/messaging/api/message-resource#read-multiple-message-resources).
+ * date_sent is null: these texts are still queued at Twilio, as a burst's are.
+ */
+export class TwilioMessageLedger {
+  readonly messages: TwilioStoredMessage[] = [];
+
+  /** The POST: 201 with the new Message (or Twilio's 400 for a missing field). */
+  create(req: RecordedRequest): FakeReply {
+    const reply = acceptTwilioMessage(req);
+    if (reply.status !== 201) return reply;
+    const created = JSON.parse(reply.body ?? '{}') as { sid: string; to: string; from?: string; body: string; messaging_service_sid?: string };
+    this.messages.push({
+      sid: created.sid,
+      to: created.to,
+      from: created.from ?? null,
+      body: created.body,
+      messagingServiceSid: created.messaging_service_sid ?? null,
+      createdAt: Date.now(),
+    });
+    return reply;
+  }
+
+  /** The GET: To and From filter exactly; PageSize (default 50, at most 1000); Page and PageToken page on. */
+  list(req: RecordedRequest, accountSid: string): FakeReply {
+    const to = req.query.get('To');
+    const from = req.query.get('From');
+    const pageSize = Math.min(Number(req.query.get('PageSize') ?? 50) || 50, 1000);
+    const page = Number(req.query.get('Page') ?? 0) || 0;
+    const matching = this.messages
+      .filter((m) => (!to || m.to === to) && (!from || m.from === from))
+      .sort((a, b) => b.createdAt - a.createdAt);
+    const slice = matching.slice(page * pageSize, (page + 1) * pageSize);
+    const path = twilioMessagesPath(accountSid);
+    const query = (p: number) => {
+      const q = new URLSearchParams({ ...(to ? { To: to } : {}), ...(from ? { From: from } : {}), PageSize: String(pageSize), Page: String(p) });
+      if (p > 0) q.set('PageToken', `PA${p}`);
+      return `${path}?${q}`;
+    };
+    const more = matching.length > (page + 1) * pageSize;
+    return json(200, {
+      end: page * pageSize + Math.max(slice.length - 1, 0),
+      first_page_uri: query(0),
+      next_page_uri: more ? query(page + 1) : null,
+      page,
+      page_size: pageSize,
+      previous_page_uri: page > 0 ? query(page - 1) : null,
+      start: page * pageSize,
+      uri: req.url,
+      messages: slice.map((m) => ({
+        account_sid: accountSid,
+        api_version: '2010-04-01',
+        body: m.body,
+        date_created: twilioDate(m.createdAt),
+        date_sent: null,
+        date_updated: twilioDate(m.createdAt),
+        direction: 'outbound-api',
+        error_code: null,
+        error_message: null,
+        from: m.from,
+        messaging_service_sid: m.messagingServiceSid,
+        num_media: '0',
+        num_segments: '1',
+        price: null,
+        price_unit: 'USD',
+        sid: m.sid,
+        status: 'queued',
+        subresource_uris: { media: `/2010-04-01/Accounts/${accountSid}/Messages/${m.sid}/Media.json` },
+        to: m.to,
+        uri: `/2010-04-01/Accounts/${accountSid}/Messages/${m.sid}.json`,
+      })),
+    });
+  }
+
+  deliveredTo(to: string): number {
+    return this.messages.filter((m) => m.to === to).length;
+  }
+}
+
+/**
+ * A fake Twilio with its Message list: Basic auth checked as Twilio does (401, 20003),
+ * POST creates, GET lists, anything else 404 (20404). `delayMs` says how long each answer
+ * takes (a real API answers in tens of milliseconds).
+ */
+export async function startTwilioWithList(
+  delayMs: () => number = () => 0,
+  account: TwilioAccount = TWILIO_ACCOUNT,
+): Promise<FakeServer & { ledger: TwilioMessageLedger }> {
+  const ledger = new TwilioMessageLedger();
+  const expectedAuth = `Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}`;
+  const messagesPath = twilioMessagesPath(account.accountSid);
+  const server = await startFakeServer((req) => {
+    if (req.headers.authorization !== expectedAuth) return twilioError(401, 20003, 'Authenticate');
+    if (req.path !== messagesPath || (req.method !== 'POST' && req.method !== 'GET')) {
+      return twilioError(404, 20404, `The requested resource ${req.path} was not found`);
+    }
+    const reply = req.method === 'POST' ? ledger.create(req) : ledger.list(req, account.accountSid);
+    return { ...reply, delayMs: delayMs() };
+  });
+  return { ...server, ledger };
+}
+
+/** What the crash test needs of each vendor's fake (see test/faults/crash-burst.test.ts). */
+export interface CrashFake {
+  url: string;
+  /** The server environment that makes the gateway speak to this fake. */
+  env: Record<string, string>;
+  /** Texts a real vendor would have delivered to this number (a deduplicated resend counts once). */
+  deliveredTo(number: string): number;
+  close(): Promise<void>;
+}
+
+/** Twilio for the crash test: accepts every valid send after 20 to 80 ms, and answers the Message list. */
+export async function startTwilioCrashFake(): Promise<CrashFake> {
+  const twilio = await startTwilioWithList(() => 20 + Math.floor(Math.random() * 61));
+  return {
+    url: twilio.url,
+    env: {
+      TWILIO_ACCOUNT_SID: TWILIO_ACCOUNT.accountSid,
+      TWILIO_AUTH_TOKEN: TWILIO_ACCOUNT.authToken,
+      TWILIO_FROM: '+15005550006',
+      TWILIO_BASE_URL: twilio.url,
+    },
+    deliveredTo: (n) => twilio.ledger.deliveredTo(n),
+    close: () => twilio.close(),
+  };
+}
