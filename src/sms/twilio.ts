@@ -95,9 +95,10 @@ const LOOKUP_SKEW_MS = 60_000;
 /**
  * Does Twilio have this text? Twilio takes no reference of ours, so the lookup is its
  * Message list (GET .../Messages.json, https://www.twilio.com/docs/messaging/api/message-resource#read-multiple-message-resources;
- * the ListMessageResponse in twilio_api_v2010.json) filtered by To, and From when the
- * sender is fixed (a Messaging Service picks it from a pool), newest first, matched on
- * the body and a date_created no earlier than the unknown attempt (less the skew).
+ * the ListMessageResponse in twilio_api_v2010.json) filtered by To, newest first, matched
+ * on the body and a date_created no earlier than the unknown attempt (less the skew).
+ * Not by From: a Messaging Service picks the sender from a pool, and instances (or a
+ * changed TWILIO_FROM) may send from different numbers.
  * Not the DateSent filter the API also offers: it filters on date_sent, which stays null
  * until Twilio hands the text to the carrier, so a text still queued behind the sender's
  * rate limit (exactly what a burst leaves in doubt) would be missed and sent twice.
@@ -106,8 +107,7 @@ const LOOKUP_SKEW_MS = 60_000;
  */
 async function findTwilioMessage(settings: TwilioSettings, sms: OutgoingSms, since: string, signal: AbortSignal): Promise<SentLookup> {
   const { accountSid, authToken, baseUrl } = settings;
-  const sender: Record<string, string> = !settings.messagingServiceSid && settings.from ? { From: settings.from } : {};
-  const filter = new URLSearchParams({ To: sms.to, ...sender, PageSize: String(LOOKUP_PAGE_SIZE) });
+  const filter = new URLSearchParams({ To: sms.to, PageSize: String(LOOKUP_PAGE_SIZE) });
   let url = `${baseUrl}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json?${filter}`;
   const oldest = Date.parse(since) - LOOKUP_SKEW_MS;
   for (let page = 0; page < LOOKUP_PAGES; page += 1) {

@@ -49,7 +49,7 @@ interface CrashVendor {
 }
 
 const VENDORS: CrashVendor[] = [
-  { gateway: 'twilio', guarantee: 'effectively once', how: 'lookup: Message list by To and From, matched on body and time', startCrashFake: startTwilioCrashFake },
+  { gateway: 'twilio', guarantee: 'effectively once', how: 'lookup: Message list by To, matched on body and time', startCrashFake: startTwilioCrashFake },
 ];
 
 const DEFLECTIONS = envNumber('FAULTS_BURST_DEFLECTIONS', 1_000);
