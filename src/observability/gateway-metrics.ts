@@ -1,6 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { SendOutcome } from '../sms/port';
-import type { GatewayMetrics } from './port';
+import type { GatewayMetrics, ResendVerdict } from './port';
 
 /** From a fast vendor (tens of ms) to SMS_ATTEMPT_TIMEOUT_MS at its largest (60 s). */
 const BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -22,6 +22,7 @@ function errorKind(outcome: Exclude<SendOutcome, { outcome: 'accepted' }>): stri
 export class PromGatewayMetrics implements GatewayMetrics {
   private readonly duration: Histogram<'gateway' | 'outcome'>;
   private readonly errors: Counter<'gateway' | 'kind'>;
+  private readonly resends: Counter<'gateway' | 'verdict'>;
 
   constructor(registry: Registry) {
     this.duration = new Histogram({
@@ -37,6 +38,16 @@ export class PromGatewayMetrics implements GatewayMetrics {
       labelNames: ['gateway', 'kind'],
       registers: [registry],
     });
+    this.resends = new Counter({
+      name: 'ivr_deflect_outbox_resend_checks_total',
+      help: 'Texts whose last attempt had an unknown outcome, checked before resending: found, not-found, unknown (lookup), idempotent, possible-duplicate',
+      labelNames: ['gateway', 'verdict'],
+      registers: [registry],
+    });
+  }
+
+  resendChecked(gateway: string, verdict: ResendVerdict): void {
+    this.resends.inc({ gateway, verdict });
   }
 
   requestEnded(gateway: string, outcome: SendOutcome, seconds: number): void {

@@ -3,7 +3,7 @@ import type { OutboxSettings } from '../config';
 import { runForCall } from '../observability/call-context';
 import type { GatewayMetrics } from '../observability/port';
 import { maskNumber } from '../phone';
-import type { PermanentReason, SendOutcome, SmsGateway } from '../sms/port';
+import type { PermanentReason, SendOutcome, SentLookup, SmsGateway } from '../sms/port';
 import type { MessageRecord, Store } from '../store/port';
 import { retryDelayMs } from './backoff';
 import { GatewayHealth } from './gateway-health';
@@ -17,6 +17,37 @@ const DEFAULT_POLL_MS = 500;
 const HANDED_BACK = 'shutdown';
 /** A lease outlives the attempt that holds it by this much (then another dispatcher may retry). */
 const LEASE_MARGIN_MS = 5_000;
+/**
+ * A text whose last attempt's outcome is unknown is not resent until its gateway says it
+ * does not have it (lookup) or takes the resend under the same reference (idempotent).
+ * After this many answers in a row that could not tell, it is sent anyway (at least once,
+ * counted as a possible duplicate): a caller who never gets the link is worse than two texts.
+ */
+export const MAX_UNANSWERED_LOOKUPS = 3;
+/** The outcome code of a lookup that could not tell whether the vendor has the text. */
+const LOOKUP_UNKNOWN = 'lookup-unknown';
+
+/**
+ * What the resend check decided for a text whose last attempt's outcome is unknown:
+ * send it now (through whichever gateway the outbox picks, or only through `gateway`,
+ * which deduplicates by our reference), or it is settled (recorded, nothing to send).
+ */
+type ResendPlan = { kind: 'send' } | { kind: 'same-gateway'; gateway: string } | { kind: 'settled'; result: FirstAttempt };
+
+/**
+ * Retryable outcomes after which the vendor may still have accepted the text: the request
+ * went out and no answer came back (a timeout, our abort at shutdown, a connection cut
+ * mid-request, an adapter that threw). A refused connection or a vendor's own error answer
+ * means it was not accepted.
+ */
+function outcomeIsUnknown(outcome: SendOutcome): boolean {
+  if (outcome.outcome !== 'retryable') return false;
+  if (outcome.code === 'timeout' || outcome.code === HANDED_BACK || outcome.code === 'gateway-exception') return true;
+  return outcome.code === 'network' && !NEVER_CONNECTED.test(outcome.detail);
+}
+
+/** Network errors raised before a byte of the request left: nothing reached the vendor. */
+const NEVER_CONNECTED = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ERR_INVALID_URL|ERR_BAD_OPTION)\b/;
 
 export interface DispatcherDeps {
   store: Store;
@@ -178,9 +209,14 @@ export class Dispatcher {
     const { store, log } = this.deps;
     const messageLog = log.child({ messageId: message.id, to: maskNumber(message.to) });
     try {
-      if (this.leaseTooShort(claimedLease) && !(await store.renewLease(message.id, claimedLease, this.leaseUntil()))) {
-        messageLog.warn('outbox: lease lost while waiting for a slot; another dispatcher has the message');
-        return { kind: 'pending' };
+      let lease = claimedLease;
+      if (this.leaseTooShort(lease)) {
+        const renewed = this.leaseUntil();
+        if (!(await store.renewLease(message.id, lease, renewed))) {
+          messageLog.warn('outbox: lease lost while waiting for a slot; another dispatcher has the message');
+          return { kind: 'pending' };
+        }
+        lease = renewed;
       }
       if (await store.isSuppressed(message.to)) {
         await store.recordAttempt(
@@ -192,7 +228,12 @@ export class Dispatcher {
         return { kind: 'refused', reason: 'unsubscribed' };
       }
 
-      const name = this.chooseGateway(message);
+      // The last attempt's outcome is unknown (a crash or a timeout mid-request): ask first.
+      const plan: ResendPlan = message.attemptStartedAt ? await this.resendCheck(message, messageLog) : { kind: 'send' };
+      if (plan.kind === 'settled') return plan.result;
+      const unresolved = plan.kind === 'same-gateway';
+
+      const name = plan.kind === 'same-gateway' ? plan.gateway : this.chooseGateway(message);
       const health = this.healthOf(name);
       const pausedFor = health.pausedForMs(this.now().getTime());
       if (pausedFor > 0) {
@@ -206,12 +247,18 @@ export class Dispatcher {
             errorCode: message.errorCode ?? 'paused',
             errorDetail: message.errorDetail ?? `${name} asked us to slow down`,
             countsAsAttempt: false,
+            outcomeUnknown: unresolved,
           },
           this.iso(),
         );
         return { kind: 'pending' };
       }
 
+      // Written before the request goes out: a process that dies mid-request leaves it behind.
+      if (!(await store.startAttempt(message.id, { heldLease: lease, leaseUntil: this.leaseUntil(), via: name, at: this.iso() }))) {
+        messageLog.warn('outbox: lease lost before the attempt; another dispatcher has the message');
+        return { kind: 'pending' };
+      }
       const started = performance.now();
       const outcome = await this.sendWithTimeout(name, message);
       const recovered = health.record(outcome, this.now().getTime());
@@ -219,7 +266,10 @@ export class Dispatcher {
       const ms = Math.round(elapsedMs);
       // A request cut short by shutdown says nothing about the vendor.
       if (outcome.code !== HANDED_BACK) this.deps.metrics?.requestEnded(name, outcome, elapsedMs / 1000);
-      const result = await this.recordOutcome(message, name, outcome, messageLog.child({ gateway: name, ms }));
+      // A resend under the same reference that got no acceptance leaves the first attempt as
+      // unknown as before; it counts as one more answer that could not tell.
+      const unknown = outcomeIsUnknown(outcome) ? 'unknown' : unresolved && outcome.outcome === 'retryable' ? 'unconfirmed' : 'known';
+      const result = await this.recordOutcome(message, name, outcome, messageLog.child({ gateway: name, ms }), unknown);
       if (recovered) await this.retryQueuedNow(name);
       return result;
     } catch (err) {
@@ -240,12 +290,15 @@ export class Dispatcher {
     this.kick();
   }
 
+  /** unknown: whether the vendor may have accepted a text this attempt did not see accepted. */
   private async recordOutcome(
     message: MessageRecord,
     via: string,
     outcome: SendOutcome,
     log: Logger,
+    unknown: 'known' | 'unknown' | 'unconfirmed' = 'known',
   ): Promise<FirstAttempt> {
+    const inFlight = unknown === 'known' ? {} : { outcomeUnknown: true, lookupUnanswered: unknown === 'unconfirmed' };
     const { store } = this.deps;
     const at = this.iso();
     if (outcome.outcome === 'accepted') {
@@ -269,7 +322,7 @@ export class Dispatcher {
       // Not the gateway's failure: due again at once, and it does not use up an attempt.
       await store.recordAttempt(
         message.id,
-        { status: 'queued', via, nextAttemptAt: at, errorCode: outcome.code, errorDetail: outcome.detail, countsAsAttempt: false },
+        { status: 'queued', via, nextAttemptAt: at, errorCode: outcome.code, errorDetail: outcome.detail, countsAsAttempt: false, ...inFlight },
         at,
       );
       log.info('text handed back at shutdown: the next dispatcher sends it');
@@ -289,44 +342,131 @@ export class Dispatcher {
     const nextAttemptAt = new Date(this.now().getTime() + delay).toISOString();
     await store.recordAttempt(
       message.id,
-      { status: 'queued', via, nextAttemptAt, errorCode: outcome.code, errorDetail: outcome.detail, countsAsAttempt: true },
+      { status: 'queued', via, nextAttemptAt, errorCode: outcome.code, errorDetail: outcome.detail, countsAsAttempt: true, ...inFlight },
       at,
     );
-    log.warn({ code: outcome.code, attempts, retryInMs: delay }, 'text not sent yet: will retry');
+    log.warn({ code: outcome.code, attempts, retryInMs: delay, outcomeUnknown: unknown !== 'known' }, 'text not sent yet: will retry');
     return { kind: 'pending' };
   }
 
-  /** Adapters honour the abort signal; the race makes sure one that does not cannot hold a slot. */
+  /**
+   * The resend check, for a text whose last attempt (through attemptVia, since
+   * attemptStartedAt) has an unknown outcome. That gateway, not the fallback, is the one
+   * that may have it: a 'lookup' gateway is asked (found: recorded as sent, nothing
+   * sent; not found: sent now; could not tell: asked again later, MAX_UNANSWERED_LOOKUPS
+   * times, then sent anyway); an 'idempotent' one takes the resend under the same
+   * reference (our message id), so it goes through it alone; any other is sent again,
+   * at least once, counted and logged as a possible duplicate.
+   */
+  private async resendCheck(message: MessageRecord, log: Logger): Promise<ResendPlan> {
+    const via = message.attemptVia ?? message.sentVia ?? message.gateway;
+    const gateway = this.deps.gateways.get(via);
+    const metrics = this.deps.metrics;
+    const unanswered = message.unansweredLookups;
+    if (gateway?.resendSafety === 'idempotent' && unanswered < MAX_UNANSWERED_LOOKUPS) {
+      metrics?.resendChecked?.(via, 'idempotent');
+      log.info({ gateway: via }, 'outbox: last attempt unknown; resending under the same reference, which the vendor deduplicates');
+      return { kind: 'same-gateway', gateway: via };
+    }
+    if (gateway?.resendSafety === 'lookup' && gateway.findSent && unanswered < MAX_UNANSWERED_LOOKUPS) {
+      const since = message.attemptStartedAt ?? message.createdAt;
+      const found = await this.findSent(gateway, message, since);
+      metrics?.resendChecked?.(via, found.kind);
+      if (found.kind === 'found') {
+        await this.deps.store.recordAttempt(
+          message.id,
+          { status: 'sent', via, vendorMessageId: found.vendorMessageId, vendorStatus: found.code ?? null },
+          this.iso(),
+        );
+        log.info({ gateway: via }, 'outbox: last attempt unknown; the vendor has the text: recorded as sent, not sent again');
+        return { kind: 'settled', result: { kind: 'sent' } };
+      }
+      if (found.kind === 'not-found') {
+        log.info({ gateway: via }, 'outbox: last attempt unknown; the vendor does not have the text: sending it');
+        return { kind: 'send' };
+      }
+      if (unanswered + 1 < MAX_UNANSWERED_LOOKUPS) {
+        const nextAttemptAt = new Date(this.now().getTime() + retryDelayMs(unanswered + 1, this.deps.settings.retryBaseMs, this.random));
+        await this.deps.store.recordAttempt(
+          message.id,
+          {
+            status: 'queued',
+            via: message.sentVia,
+            nextAttemptAt: nextAttemptAt.toISOString(),
+            errorCode: LOOKUP_UNKNOWN,
+            errorDetail: found.detail,
+            countsAsAttempt: false,
+            outcomeUnknown: true,
+            lookupUnanswered: true,
+          },
+          this.iso(),
+        );
+        log.warn({ gateway: via, lookups: unanswered + 1 }, 'outbox: last attempt unknown and the vendor could not tell: asking again later');
+        return { kind: 'settled', result: { kind: 'pending' } };
+      }
+    }
+    metrics?.resendChecked?.(via, 'possible-duplicate');
+    log.warn(
+      { gateway: via, unansweredLookups: unanswered },
+      gateway?.resendSafety
+        ? 'outbox: last attempt unknown and the vendor never could tell: sending again (possible duplicate)'
+        : 'outbox: last attempt unknown and the gateway offers no lookup or idempotency: sending again (possible duplicate)',
+    );
+    return { kind: 'send' };
+  }
+
+  private async findSent(gateway: SmsGateway, message: MessageRecord, since: string): Promise<SentLookup> {
+    const lookup = gateway.findSent;
+    if (!lookup) return { kind: 'unknown', detail: `${gateway.name} has no lookup` };
+    const timeoutMs = this.deps.settings.attemptTimeoutMs;
+    return this.withTimeout(
+      (signal) => lookup.call(gateway, { id: message.id, to: message.to, body: message.body }, since, signal),
+      { kind: 'unknown', detail: `no answer to the lookup within ${timeoutMs} ms` },
+      { kind: 'unknown', detail: 'the server shut down during the lookup' },
+      (err) => ({ kind: 'unknown', detail: `the lookup threw: ${err.message}` }),
+    );
+  }
+
   private async sendWithTimeout(name: string, message: MessageRecord): Promise<SendOutcome> {
     const gateway = this.deps.gateways.get(name);
     if (!gateway) return { outcome: 'retryable', code: 'gateway-not-configured', detail: `no gateway named ${name}` };
     const timeoutMs = this.deps.settings.attemptTimeoutMs;
+    return this.withTimeout<SendOutcome>(
+      (signal) => gateway.send({ id: message.id, to: message.to, body: message.body }, signal),
+      { outcome: 'retryable', code: 'timeout', detail: `no answer within ${timeoutMs} ms` },
+      { outcome: 'retryable', code: HANDED_BACK, detail: 'the server shut down during the attempt: handed back' },
+      (err) => ({ outcome: 'retryable', code: 'gateway-exception', detail: err.message }),
+    );
+  }
+
+  /**
+   * One vendor request, cut short by the attempt timeout or by shutdown's hand-back.
+   * Adapters honour the abort signal; the race makes sure one that does not cannot hold a slot.
+   */
+  private async withTimeout<T>(run: (signal: AbortSignal) => Promise<T>, timedOutAs: T, handedBackAs: T, thrown: (err: Error) => T): Promise<T> {
+    const timeoutMs = this.deps.settings.attemptTimeoutMs;
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<SendOutcome>((resolve) => {
+    const timedOut = new Promise<T>((resolve) => {
       timer = setTimeout(() => {
         controller.abort();
-        resolve({ outcome: 'retryable', code: 'timeout', detail: `no answer within ${timeoutMs} ms` });
+        resolve(timedOutAs);
       }, timeoutMs);
     });
     const handBack = this.handBack.signal;
     let onHandBack: (() => void) | undefined;
-    const handedBack = new Promise<SendOutcome>((resolve) => {
+    const handedBack = new Promise<T>((resolve) => {
       onHandBack = () => {
         controller.abort();
-        resolve({ outcome: 'retryable', code: HANDED_BACK, detail: 'the server shut down during the attempt: handed back' });
+        resolve(handedBackAs);
       };
       if (handBack.aborted) onHandBack();
       else handBack.addEventListener('abort', onHandBack, { once: true });
     });
     try {
-      return await Promise.race([
-        gateway.send({ id: message.id, to: message.to, body: message.body }, controller.signal),
-        timedOut,
-        handedBack,
-      ]);
+      return await Promise.race([run(controller.signal), timedOut, handedBack]);
     } catch (err) {
-      return { outcome: 'retryable', code: 'gateway-exception', detail: (err as Error).message };
+      return thrown(err as Error);
     } finally {
       clearTimeout(timer);
       if (onHandBack) handBack.removeEventListener('abort', onHandBack);

@@ -8,6 +8,8 @@ import type { OutgoingSms, SendOutcome, SmsGateway } from './port';
  */
 export class SandboxGateway implements SmsGateway {
   readonly name = 'sandbox';
+  /** Nothing leaves the server and the id is ours: sending again changes nothing. */
+  readonly resendSafety = 'idempotent' as const;
   private readonly failNumbers: ReadonlySet<string>;
 
   constructor(failNumbers: readonly string[] = []) {

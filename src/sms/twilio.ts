@@ -271,7 +271,9 @@ async function findSentMessage(settings: TwilioSettings, sms: OutgoingSms, since
   if (Number.isNaN(sinceMs)) return { kind: 'unknown', detail: `not a time: ${excerpt(since, 40)}` };
   const cutoff = sinceMs - LOOKUP_MARGIN_MS;
   const { accountSid, authToken, baseUrl } = settings;
-  const query = formBody({ To: sms.to, From: settings.messagingServiceSid ? undefined : settings.from, PageSize: String(LOOKUP_PAGE_SIZE) });
+  // By To only, not From: a Messaging Service picks the sender from a pool, and instances
+  // (or a changed TWILIO_FROM) may send from different numbers; the body and time decide.
+  const query = formBody({ To: sms.to, PageSize: String(LOOKUP_PAGE_SIZE) });
   let path = `/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json?${query}`;
   for (let page = 0; page < LOOKUP_MAX_PAGES; page++) {
     const call = await callVendor({
@@ -284,7 +286,7 @@ async function findSentMessage(settings: TwilioSettings, sms: OutgoingSms, since
     if (!call.ok) return { kind: 'unknown', detail: 'detail' in call.outcome ? call.outcome.detail : 'no answer' };
     const listed = messagePageOf(call.reply);
     if (typeof listed === 'string') return { kind: 'unknown', detail: listed };
-    const match = listed.messages.find((m) => isOurs(m, sms, settings, cutoff));
+    const match = listed.messages.find((m) => isOurs(m, sms, cutoff));
     if (match) return { kind: 'found', vendorMessageId: match.sid, ...(match.status ? { code: match.status } : {}) };
     // The list is newest first: a page entirely older than the cutoff ends the search.
     const allOlder = listed.messages.every((m) => createdAt(m) < cutoff);
@@ -311,10 +313,8 @@ function messagePageOf(reply: VendorReply): { messages: ListedMessage[]; next: s
   return { messages, next };
 }
 
-function isOurs(m: ListedMessage, sms: OutgoingSms, settings: TwilioSettings, cutoff: number): boolean {
-  const sender = settings.messagingServiceSid ? m.messaging_service_sid === settings.messagingServiceSid : m.from === settings.from;
+function isOurs(m: ListedMessage, sms: OutgoingSms, cutoff: number): boolean {
   return (
-    sender &&
     m.to === sms.to &&
     m.body === sms.body &&
     (m.direction ?? '').startsWith('outbound') &&

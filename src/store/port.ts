@@ -154,6 +154,17 @@ export interface MessageRecord {
   nextAttemptAt: string | null;
   /** A dispatcher holds it until then; after that anyone may (a crash mid-send). */
   leaseUntil: string | null;
+  /**
+   * An attempt whose outcome we do not know: when its vendor request went out (recorded
+   * before it goes) and to which gateway. Cleared once an outcome is known; left set when
+   * the process died mid-request or the request timed out or was cut off after it was
+   * sent (the vendor may have accepted it). The next dispatcher asks that gateway before
+   * sending again (see the outbox's resend check).
+   */
+  attemptStartedAt: string | null;
+  attemptVia: string | null;
+  /** How many times in a row the vendor could not say whether it has that attempt's text. */
+  unansweredLookups: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -228,11 +239,35 @@ export interface AdmissionRequest {
   claim?: { from: CallState };
 }
 
-/** What one attempt ended with; it always releases the lease and counts the attempt. */
+/**
+ * What one attempt ended with; it always releases the lease and counts the attempt. sent
+ * and failed clear the record of an attempt in flight (its outcome is known); queued
+ * clears it too unless outcomeUnknown says the vendor may still have accepted the text
+ * (then lookupUnanswered counts one more lookup that could not tell).
+ */
 export type AttemptRecord =
   | { status: 'sent'; via: string; vendorMessageId: string; vendorStatus: string | null }
-  | { status: 'queued'; via: string | null; nextAttemptAt: string; errorCode: string; errorDetail: string; countsAsAttempt: boolean }
+  | {
+      status: 'queued';
+      via: string | null;
+      nextAttemptAt: string;
+      errorCode: string;
+      errorDetail: string;
+      countsAsAttempt: boolean;
+      outcomeUnknown?: boolean;
+      lookupUnanswered?: boolean;
+    }
   | { status: 'failed'; via: string | null; errorCode: string; errorDetail: string };
+
+/** A vendor request about to go out for a leased message (see Store.startAttempt). */
+export interface AttemptStart {
+  /** The lease this dispatcher took: nothing is written if another has claimed it since. */
+  heldLease: string;
+  /** The lease renewed to cover the whole request. */
+  leaseUntil: string;
+  via: string;
+  at: string;
+}
 
 export interface ReceiptUpdate {
   gateway: string;
@@ -445,6 +480,13 @@ export interface Store {
    * false means another dispatcher has claimed the message since.
    */
   renewLease(id: string, heldLease: string, leaseUntil: string): Promise<boolean>;
+  /**
+   * Records that a vendor request for this message is about to go out (attemptStartedAt,
+   * attemptVia) and renews the lease, only if this dispatcher still holds it (compare and
+   * swap): false, and nothing written, when another has claimed the message since. Written
+   * before the request, so a process that dies mid-request leaves the record behind.
+   */
+  startAttempt(id: string, start: AttemptStart): Promise<boolean>;
   /** Records an attempt's end and releases the lease; sms-sent / sms-failed events go to the call. */
   recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord>;
   /** Moves a message forward from a delivery receipt; undefined when no message matches. */

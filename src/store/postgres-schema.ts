@@ -161,6 +161,11 @@ const MIGRATIONS: string[] = [
      calls integer NOT NULL,
      PRIMARY KEY (slot, campaign_id, dnis, reason)
    );`,
+  // No duplicate texts after a crash: the attempt in flight, kept while its outcome is
+  // unknown, and the lookups that could not tell (as in SQLite's migration of the same name).
+  `ALTER TABLE messages ADD COLUMN attempt_started_at text COLLATE "C";
+   ALTER TABLE messages ADD COLUMN attempt_via text COLLATE "C";
+   ALTER TABLE messages ADD COLUMN unanswered_lookups integer NOT NULL DEFAULT 0;`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

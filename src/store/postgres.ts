@@ -5,6 +5,7 @@ import type {
   Admission,
   AdmissionRequest,
   AttemptRecord,
+  AttemptStart,
   CallEvent,
   CallRecord,
   CallUpdate,
@@ -411,7 +412,17 @@ export class PgStore implements Store {
     return result.rowCount === 1;
   }
 
+  async startAttempt(id: string, start: AttemptStart): Promise<boolean> {
+    const result = await this.pool.query(
+      `UPDATE messages SET lease_until = $1, attempt_started_at = $2, attempt_via = $3
+       WHERE id = $4 AND status = 'queued' AND lease_until = $5`,
+      [start.leaseUntil, start.at, start.via, id, start.heldLease],
+    );
+    return result.rowCount === 1;
+  }
+
   async recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord> {
+    const unknown = attempt.status === 'queued' && attempt.outcomeUnknown === true;
     return this.write(async (tx) => {
       // Only a queued message takes an attempt's result: a receipt may have moved it on.
       const [row] = await this.rows(
@@ -425,6 +436,9 @@ export class PgStore implements Store {
            error_detail = $9,
            attempts = attempts + $10,
            lease_until = NULL,
+           attempt_started_at = CASE WHEN $11 THEN attempt_started_at END,
+           attempt_via = CASE WHEN $11 THEN attempt_via END,
+           unanswered_lookups = CASE WHEN $11 THEN unanswered_lookups + $12 ELSE 0 END,
            updated_at = $2
          WHERE id = $1 RETURNING *`,
         [
@@ -438,6 +452,8 @@ export class PgStore implements Store {
           attempt.status === 'sent' ? null : attempt.errorCode,
           attempt.status === 'sent' ? null : attempt.errorDetail,
           attempt.status === 'queued' && !attempt.countsAsAttempt ? 0 : 1,
+          unknown,
+          unknown && attempt.lookupUnanswered ? 1 : 0,
         ],
         tx.client,
       );

@@ -70,6 +70,9 @@ export function toMessage(r: Row): MessageRecord {
     attempts: r.attempts as number,
     nextAttemptAt: (r.next_attempt_at as string | null) ?? null,
     leaseUntil: (r.lease_until as string | null) ?? null,
+    attemptStartedAt: (r.attempt_started_at as string | null) ?? null,
+    attemptVia: (r.attempt_via as string | null) ?? null,
+    unansweredLookups: Number(r.unanswered_lookups ?? 0),
     createdAt: r.created_at as string,
     updatedAt: r.updated_at as string,
   };

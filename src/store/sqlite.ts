@@ -9,6 +9,7 @@ import type {
   CallUpdate,
   MessageRecord,
   AttemptRecord,
+  AttemptStart,
   NewCall,
   NewEvent,
   NewMessage,
@@ -189,6 +190,11 @@ const MIGRATIONS: string[] = [
      calls INTEGER NOT NULL,
      PRIMARY KEY (slot, campaign_id, dnis, reason)
    ) WITHOUT ROWID;`,
+  // No duplicate texts after a crash: the attempt in flight (when its request went out and
+  // to which gateway), kept while its outcome is unknown, and the lookups that could not tell.
+  `ALTER TABLE messages ADD COLUMN attempt_started_at TEXT;
+   ALTER TABLE messages ADD COLUMN attempt_via TEXT;
+   ALTER TABLE messages ADD COLUMN unanswered_lookups INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** Which column each limit scope counts by. */
@@ -489,9 +495,22 @@ export class SqliteStore implements Store {
     return result.changes === 1;
   }
 
+  async startAttempt(id: string, start: AttemptStart): Promise<boolean> {
+    const result = this
+      .sql(
+        `UPDATE messages SET lease_until = @leaseUntil, attempt_started_at = @at, attempt_via = @via
+         WHERE id = @id AND status = 'queued' AND lease_until = @heldLease`,
+      )
+      .run({ id, ...start });
+    return result.changes === 1;
+  }
+
   async recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord> {
     return this.write(() => {
+      const unknown = attempt.status === 'queued' && attempt.outcomeUnknown === true;
       const values = {
+        keepUnknown: unknown ? 1 : 0,
+        unanswered: unknown && attempt.lookupUnanswered ? 1 : 0,
         id,
         at,
         via: attempt.via,
@@ -515,6 +534,9 @@ export class SqliteStore implements Store {
              error_detail = @errorDetail,
              attempts = attempts + @counts,
              lease_until = NULL,
+             attempt_started_at = CASE WHEN @keepUnknown = 1 THEN attempt_started_at END,
+             attempt_via = CASE WHEN @keepUnknown = 1 THEN attempt_via END,
+             unanswered_lookups = CASE WHEN @keepUnknown = 1 THEN unanswered_lookups + @unanswered ELSE 0 END,
              updated_at = @at
            WHERE id = @id RETURNING *`,
         )

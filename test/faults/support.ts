@@ -158,8 +158,13 @@ export type DeflectionStep = 'start' | 'offer' | 'confirm';
  * `onStep` is told before each request, so a test knows what was in flight at a moment.
  * Returns the last document; a failed request throws (the caller's call would drop).
  */
-export async function deflect(baseUrl: string, ani: string, onStep: (step: DeflectionStep) => void = () => undefined): Promise<string> {
-  const startUrl = `${baseUrl}/vxml/start?dnis=${encodeURIComponent(DNIS)}&ani=${encodeURIComponent(ani)}&callid=faults-${ani.slice(1)}`;
+export async function deflect(
+  baseUrl: string,
+  ani: string,
+  onStep: (step: DeflectionStep) => void = () => undefined,
+  dnis = DNIS,
+): Promise<string> {
+  const startUrl = `${baseUrl}/vxml/start?dnis=${encodeURIComponent(dnis)}&ani=${encodeURIComponent(ani)}&callid=faults-${ani.slice(1)}`;
   onStep('start');
   const offer = await fetchDocument(startUrl);
   const offerUrl = nextUrl(offer, startUrl);

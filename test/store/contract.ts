@@ -599,6 +599,9 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           attempts: 0,
           nextAttemptAt: sec(30),
           leaseUntil: null,
+          attemptStartedAt: null,
+          attemptVia: null,
+          unansweredLookups: 0,
           createdAt: sec(30),
           updatedAt: sec(30),
         };
@@ -1091,6 +1094,67 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           await sendAttempt('m1', sec(2));
           expect(await store.renewLease('m1', sec(15), sec(25))).toBe(false);
           expect(await store.getMessage('m1')).toMatchObject({ status: 'sent', leaseUntil: null });
+        });
+      });
+
+      describe('startAttempt: the record of a vendor request in flight', () => {
+        beforeEach(async () => {
+          await store.createMessage(newMessage('m1', { callId: 'c1', fallbackGateway: 'vonage' }));
+          await store.claimMessage('m1', sec(0), sec(15));
+        });
+
+        it('records when the request goes out and where, renewing the lease, only for the dispatcher holding it', async () => {
+          expect(await store.startAttempt('m1', { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) })).toBe(true);
+          expect(await store.getMessage('m1')).toMatchObject({ leaseUntil: sec(20), attemptStartedAt: sec(1), attemptVia: 'twilio' });
+          // The old lease is no longer held: a second start with it writes nothing.
+          expect(await store.startAttempt('m1', { heldLease: sec(15), leaseUntil: sec(30), via: 'vonage', at: sec(2) })).toBe(false);
+          expect(await store.getMessage('m1')).toMatchObject({ leaseUntil: sec(20), attemptStartedAt: sec(1), attemptVia: 'twilio' });
+          expect(await store.startAttempt('nobody', { heldLease: sec(20), leaseUntil: sec(30), via: 'twilio', at: sec(2) })).toBe(false);
+        });
+
+        it('survives the lease running out (a dead dispatcher): the next claim sees the attempt in flight', async () => {
+          await store.startAttempt('m1', { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) });
+          const [claimed] = await store.claimDueMessages(sec(20), sec(40), 10);
+          expect(claimed).toMatchObject({ id: 'm1', attemptStartedAt: sec(1), attemptVia: 'twilio', unansweredLookups: 0 });
+        });
+
+        it('is cleared by a known outcome, kept by an unknown one, and counts lookups that could not tell', async () => {
+          await store.startAttempt('m1', { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) });
+          const timedOut = await store.recordAttempt(
+            'm1',
+            { status: 'queued', via: 'twilio', nextAttemptAt: sec(5), errorCode: 'timeout', errorDetail: 'slow', countsAsAttempt: true, outcomeUnknown: true },
+            sec(3),
+          );
+          expect(timedOut).toMatchObject({ attemptStartedAt: sec(1), attemptVia: 'twilio', unansweredLookups: 0, leaseUntil: null, attempts: 1 });
+          await store.claimMessage('m1', sec(5), sec(25));
+          const unanswered = await store.recordAttempt(
+            'm1',
+            {
+              status: 'queued',
+              via: 'twilio',
+              nextAttemptAt: sec(8),
+              errorCode: 'lookup-unknown',
+              errorDetail: 'Twilio answered 503',
+              countsAsAttempt: false,
+              outcomeUnknown: true,
+              lookupUnanswered: true,
+            },
+            sec(6),
+          );
+          expect(unanswered).toMatchObject({ attemptStartedAt: sec(1), attemptVia: 'twilio', unansweredLookups: 1, attempts: 1 });
+          // A known failure (a 503 to the send itself) clears the record and the count.
+          await store.claimMessage('m1', sec(8), sec(28));
+          await store.startAttempt('m1', { heldLease: sec(28), leaseUntil: sec(30), via: 'vonage', at: sec(9) });
+          const known = await store.recordAttempt(
+            'm1',
+            { status: 'queued', via: 'vonage', nextAttemptAt: sec(12), errorCode: 'http-503', errorDetail: 'down', countsAsAttempt: true },
+            sec(10),
+          );
+          expect(known).toMatchObject({ attemptStartedAt: null, attemptVia: null, unansweredLookups: 0 });
+          await store.claimMessage('m1', sec(12), sec(32));
+          await store.startAttempt('m1', { heldLease: sec(32), leaseUntil: sec(34), via: 'vonage', at: sec(13) });
+          const sent = await store.recordAttempt('m1', { status: 'sent', via: 'vonage', vendorMessageId: 'v-1', vendorStatus: null }, sec(14));
+          expect(sent).toMatchObject({ status: 'sent', attemptStartedAt: null, attemptVia: null, unansweredLookups: 0 });
         });
       });
 
