@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { createAvailabilityCheck } from './availability/create';
-import { engagementUrl } from './availability/liveperson';
+import { livePersonFirstUrl } from './availability/liveperson';
 import type { AvailabilityCheck } from './availability/port';
 import type { CampaignCatalog, CampaignCheck } from './campaigns/catalog';
 import { FileCampaignCatalog } from './campaigns/file-catalog';
@@ -247,7 +247,7 @@ class AvailabilityChecks {
 /** The URL a campaign's availability check requests, and the field that gives it. */
 function availabilityUrl(settings: Campaign['availability']): { field: string; value: string } | undefined {
   if (settings.kind === 'http') return { field: 'url', value: settings.url };
-  if (settings.kind === 'liveperson') return { field: settings.baseUrl ? 'baseUrl' : 'domain', value: engagementUrl(settings) };
+  if (settings.kind === 'liveperson') return livePersonFirstUrl(settings);
   return undefined;
 }
 

@@ -25,7 +25,7 @@ export function createAvailabilityCheck(
     case 'static':
       return undefined;
     case 'liveperson':
-      return new CachedAvailability(new LivePersonAvailability(settings, secrets, client), settings.cacheSeconds, now, checksPerMinute);
+      return new CachedAvailability(new LivePersonAvailability(settings, secrets, client, now), settings.cacheSeconds, now, checksPerMinute);
     case 'http':
       return new CachedAvailability(new HttpAvailability(settings, secrets, client), settings.cacheSeconds, now, checksPerMinute);
   }

@@ -1,7 +1,9 @@
 import type { OutboundClient, OutboundReply } from '../outbound/client';
+import { createAuthorizer, type LivePersonAuthorizer } from './liveperson-auth';
+import { LivePersonDomains, SERVICE_ENGAGEMENT, SERVICE_SENTINEL, domainApiUrl, type DomainLookup } from './liveperson-domain';
 import { askWithin, failed, seconds, statusDetail } from './remote';
 import type { AvailabilityAnswer, AvailabilityCheck, AvailabilityRequest } from './port';
-import { resolveHeaders, type Secrets } from './secrets';
+import { redact, resolveHeaders, type Secrets } from './secrets';
 import { isAbsoluteHttpUrl, type LivePersonSettings } from './settings';
 
 /**
@@ -9,46 +11,145 @@ import { isAbsoluteHttpUrl, type LivePersonSettings } from './settings';
  * chat now. "Available" comes with a short-lived, one-time urlToChat to text the caller;
  * "Not Available" means hand the call back. Errors come as {time, message, internalCode}:
  * a failure's detail keeps the status only, never LivePerson's words (see statusDetail).
+ *
+ * Where: baseUrl, else https://{domain}, else the host LivePerson's Domain API names for
+ * the account (service smt), looked up once and kept an hour (liveperson-domain.ts).
+ * Who: the campaign's auth block (liveperson-auth.ts): each request signed with the API
+ * key (OAuth 1.0), or carrying an AppJWT from Sentinel, cached until shortly before expiry.
+ * A lookup or token that cannot be had is an availability failure like any other: the
+ * campaign's onError decides, and the whole check stays within timeoutMs.
  */
 export class LivePersonAvailability implements AvailabilityCheck {
-  private readonly url: string;
   private readonly headers: Record<string, string>;
   private readonly body: string;
+  private readonly domains: LivePersonDomains;
+  private readonly authorizer: LivePersonAuthorizer | undefined;
+  private readonly secretValues: readonly string[];
 
-  /** Throws when a header names an unset secret: that is a start-up error, not a per-call one. */
+  /** Throws when a header or the auth block names an unset secret: a start-up error, not a per-call one. */
   constructor(
     private readonly settings: LivePersonSettings,
     secrets: Secrets,
     private readonly client: OutboundClient,
+    private readonly now: () => number = Date.now,
   ) {
-    this.url = engagementUrl(settings);
     this.headers = resolveHeaders(settings.headers, secrets);
     this.body = JSON.stringify({
       appType: 'IVR',
       consumerSections: settings.consumerSections,
       engagementAttributes: settings.engagementAttributes,
     });
+    this.domains = new LivePersonDomains(client, settings.domainApiUrl, settings.accountId, settings.timeoutMs, now);
+    this.authorizer = settings.auth
+      ? createAuthorizer(settings.auth, secrets, {
+          client,
+          accountId: settings.accountId,
+          timeoutMs: settings.timeoutMs,
+          now,
+          sentinel: () => (settings.sentinelUrl ? Promise.resolve({ ok: true, baseUrl: settings.sentinelUrl }) : this.domains.baseUrlOf(SERVICE_SENTINEL)),
+        })
+      : undefined;
+    this.secretValues = this.authorizer?.secretValues ?? [];
   }
 
   async check(_request: AvailabilityRequest, signal: AbortSignal): Promise<AvailabilityAnswer> {
+    const { timeoutMs } = this.settings;
+    const started = this.now();
+    const caller = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+
+    // Lookups and token fetches are shared with other calls, so the caller's abort or
+    // deadline stops waiting for them without cancelling them.
+    const where = await untilAborted(this.engagementUrl(), caller);
+    if (where === ABORTED) return this.stopped(signal);
+    if (!where.ok) return failed(this.scrub(where.detail));
+    const url = engagementUrlAt(where.baseUrl, this.settings.accountId);
+
+    const auth = this.authorizer ? await untilAborted(this.authorizer.authorize('POST', url), caller) : { ok: true as const, headers: {} };
+    if (auth === ABORTED) return this.stopped(signal);
+    if (!auth.ok) return failed(this.scrub(auth.detail));
+
+    const remaining = Math.max(1, timeoutMs - (this.now() - started));
     const result = await askWithin(
       this.client,
       {
         method: 'POST',
-        url: this.url,
-        headers: { ...this.headers, 'Content-Type': 'application/json', Accept: 'application/json' },
+        url,
+        // The signature goes last: a campaign header may not replace it.
+        headers: { ...this.headers, 'Content-Type': 'application/json', Accept: 'application/json', ...auth.headers },
         body: this.body,
       },
-      this.settings.timeoutMs,
+      remaining,
       signal,
     );
-    return result.ok ? answerOf(result.reply) : failed(`LivePerson: ${result.detail}`);
+    if (!result.ok) {
+      if (signal.aborted) return failed('LivePerson: the caller stopped waiting');
+      const detail = /^no answer within/.test(result.detail) ? `no answer within ${timeoutMs} ms` : result.detail;
+      return failed(this.scrub(`LivePerson: ${detail}`));
+    }
+    if (result.reply.status === 401) this.authorizer?.refused();
+    return answerOf(result.reply);
+  }
+
+  /** baseUrl, else https://{domain}, else the Domain API's host for the engagement service. */
+  private engagementUrl(): Promise<DomainLookup> {
+    const fixed = fixedBase(this.settings);
+    return fixed ? Promise.resolve({ ok: true, baseUrl: fixed }) : this.domains.baseUrlOf(SERVICE_ENGAGEMENT);
+  }
+
+  private stopped(signal: AbortSignal): AvailabilityAnswer {
+    return failed(signal.aborted ? 'LivePerson: the caller stopped waiting' : `LivePerson: no answer within ${this.settings.timeoutMs} ms`);
+  }
+
+  private scrub(detail: string): string {
+    return redact(detail, this.secretValues);
   }
 }
 
-export function engagementUrl(settings: Pick<LivePersonSettings, 'accountId' | 'baseUrl' | 'domain'>): string {
-  const base = (settings.baseUrl ?? `https://${settings.domain}`).replace(/\/+$/, '');
-  return `${base}/api/account/${encodeURIComponent(settings.accountId)}/external/engagement?v=1.0`;
+const ABORTED = Symbol('aborted');
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
+  if (signal.aborted) return Promise.resolve(ABORTED);
+  return new Promise((resolve) => {
+    const stop = () => resolve(ABORTED);
+    signal.addEventListener('abort', stop, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', stop);
+        resolve(value);
+      },
+      () => {
+        // The shared steps never reject; were one to, the check still answers rather than throws.
+        signal.removeEventListener('abort', stop);
+        resolve(ABORTED);
+      },
+    );
+  });
+}
+
+function fixedBase(settings: Pick<LivePersonSettings, 'baseUrl' | 'domain'>): string | undefined {
+  return settings.baseUrl ?? (settings.domain ? `https://${settings.domain}` : undefined);
+}
+
+function engagementUrlAt(base: string, accountId: string): string {
+  return `${base.replace(/\/+$/, '')}/api/account/${encodeURIComponent(accountId)}/external/engagement?v=1.0`;
+}
+
+/** The engagement URL when the campaign fixes the host (baseUrl or domain); undefined when the Domain API names it. */
+export function engagementUrl(settings: Pick<LivePersonSettings, 'accountId' | 'baseUrl' | 'domain'>): string | undefined {
+  const base = fixedBase(settings);
+  return base ? engagementUrlAt(base, settings.accountId) : undefined;
+}
+
+/**
+ * The first URL the check requests and the setting that gives it, for the start-up check
+ * against the outbound policy: the engagement URL, or the Domain API when that names the host.
+ */
+export function livePersonFirstUrl(
+  settings: Pick<LivePersonSettings, 'accountId' | 'baseUrl' | 'domain' | 'domainApiUrl'>,
+): { field: string; value: string } {
+  const fixed = engagementUrl(settings);
+  if (fixed) return { field: settings.baseUrl ? 'baseUrl' : 'domain', value: fixed };
+  return { field: 'domainApiUrl', value: domainApiUrl(settings.domainApiUrl, settings.accountId, SERVICE_ENGAGEMENT) };
 }
 
 function answerOf(reply: OutboundReply): AvailabilityAnswer {

@@ -78,21 +78,69 @@ const remoteCommon = {
 
 export const StaticAvailability = z.strictObject({ kind: z.literal('static') });
 
-export const LivePersonAvailability = z
-  .strictObject({
-    kind: z.literal('liveperson'),
-    accountId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a LivePerson account id'),
-    domain: z
-      .string()
-      .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name such as va.v.liveperson.net')
-      .optional()
-      .describe("The account's host for the engagement API (LivePerson's domain API names it)"),
-    baseUrl: absoluteHttpUrl.optional().describe('Replaces https://{domain} (a proxy, or a test server)'),
-    consumerSections: z.array(z.string().min(1)).default([]).describe('Sections the engagement is routed by'),
-    engagementAttributes: z.array(z.record(z.string(), z.unknown())).default([]),
-    ...remoteCommon,
-  })
-  .refine((s) => s.domain || s.baseUrl, { message: 'needs domain (or baseUrl)', path: ['domain'] });
+/**
+ * A credential field of LivePerson's auth block: exactly one {secret:NAME}, never a value.
+ * The message never repeats what was written (it may be the credential itself).
+ */
+const secretRef = (fallback: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^${SECRET}$`), {
+      error: () => 'must name a secret as {secret:NAME} (its value comes from CAMPAIGN_SECRET_NAME); a credential written here is refused',
+    })
+    .default(`{secret:${fallback}}`);
+
+/**
+ * How the check authenticates to LivePerson. Both modes read their credentials from the
+ * environment only; the defaults name the variables the README documents.
+ *
+ * api-key: OAuth 1.0 HMAC-SHA1, each request signed with the four values an API key has
+ * (https://developers.liveperson.com/oauth-1-0-api-keys.html). app-jwt: an AppJWT from
+ * Sentinel for an OAuth 2.0 client-credentials app
+ * (https://developers.liveperson.com/oauth-2-0-client-credentials.html), sent as a bearer.
+ */
+export const LivePersonAuth = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('api-key'),
+    consumerKey: secretRef('LP_CONSUMER_KEY').describe('The API key\'s "App key"'),
+    consumerSecret: secretRef('LP_CONSUMER_SECRET').describe('The API key\'s "Secret"'),
+    accessToken: secretRef('LP_ACCESS_TOKEN').describe('The API key\'s "Access token"'),
+    accessTokenSecret: secretRef('LP_ACCESS_TOKEN_SECRET').describe('The API key\'s "Access token secret"'),
+  }),
+  z.strictObject({
+    type: z.literal('app-jwt'),
+    clientId: secretRef('LP_CLIENT_ID').describe('The installed application\'s client_id'),
+    clientSecret: secretRef('LP_CLIENT_SECRET').describe('The installed application\'s client_secret'),
+  }),
+]);
+
+export type LivePersonAuth = z.output<typeof LivePersonAuth>;
+
+/** LivePerson's Domain API (https://developers.liveperson.com/domain-api.html). */
+export const LIVEPERSON_DOMAIN_API = 'https://api.liveperson.net';
+
+export const LivePersonAvailability = z.strictObject({
+  kind: z.literal('liveperson'),
+  accountId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a LivePerson account id'),
+  auth: LivePersonAuth.optional().describe(
+    'api-key (OAuth 1.0 signed) or app-jwt (Sentinel bearer); credentials as {secret:NAME} only. Without it the request carries only `headers`',
+  ),
+  domain: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name such as va.v.liveperson.net')
+    .optional()
+    .describe("The account's host for the engagement API; without it (or baseUrl) the Domain API is asked (service smt)"),
+  baseUrl: absoluteHttpUrl.optional().describe('Replaces https://{domain} and the Domain API lookup (a proxy, or a test server)'),
+  domainApiUrl: absoluteHttpUrl
+    .default(LIVEPERSON_DOMAIN_API)
+    .describe("LivePerson's Domain API; hosts it names are reached with its scheme (https in production)"),
+  sentinelUrl: absoluteHttpUrl
+    .optional()
+    .describe('Replaces the Sentinel host the Domain API names (service sentinel), for app-jwt'),
+  consumerSections: z.array(z.string().min(1)).default([]).describe('Sections the engagement is routed by'),
+  engagementAttributes: z.array(z.record(z.string(), z.unknown())).default([]),
+  ...remoteCommon,
+});
 
 /** Where in a JSON answer to find a value: dotted path, array indexes as numbers ("data.queues.0.open"). */
 const jsonPath = z.string().regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, 'must be a dotted path such as data.available');

@@ -86,6 +86,8 @@ describe('LivePersonAvailability: the request', () => {
     expect(engagementUrl({ accountId: '123', domain: 'va.v.liveperson.net', baseUrl: 'http://proxy.local/lp/' })).toBe(
       'http://proxy.local/lp/api/account/123/external/engagement?v=1.0',
     );
+    // Neither: the host comes from LivePerson's Domain API at the first check (liveperson-auth.test.ts).
+    expect(engagementUrl({ accountId: '123' })).toBeUndefined();
   });
 
   it('refuses to build a check whose header names an unset secret, naming the secret', () => {

@@ -67,7 +67,7 @@ describe('campaign variants, limits and rules: validation names the field', () =
     ['an unknown time zone', { timeZone: 'Mars/Olympus_Mons' }, 'timeZone: must be an IANA time zone such as America/New_York'],
     ['a limit of zero texts', { limits: { perDestination: [{ max: 0, withinMinutes: 10 }] } }, 'limits.perDestination.0.max: Too small: expected number to be >=1'],
     ['an unknown allowed country', { allowedCountries: ['US', 'XX'] }, 'allowedCountries.1: must be an ISO 3166-1 alpha-2 country code such as US'],
-    ['a liveperson check without a domain', { availability: { kind: 'liveperson', accountId: '123' } } as Partial<CampaignInput>, 'availability.domain: needs domain (or baseUrl)'],
+    ['a liveperson credential written into the campaign', { availability: { kind: 'liveperson', accountId: '123', auth: { type: 'app-jwt', clientSecret: 'kgvbkk7glku72jgtmpi6l4a872' } } } as Partial<CampaignInput>, 'availability.auth.clientSecret: must name a secret as {secret:NAME} (its value comes from CAMPAIGN_SECRET_NAME); a credential written here is refused'],
   ])('refuses %s', (_what, input, message) => {
     expect(issues(input)).toContain(message);
   });
