@@ -127,8 +127,11 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Polls until the server answers HTTP; fails at once if it exits instead. */
-export async function waitUntilAnswering(server: ServerProcess, baseUrl: string, ms = 15_000): Promise<void> {
+/**
+ * Polls until the server answers HTTP; fails at once if it exits instead. The limit only
+ * guards against a hang: on a loaded 2-core machine a start-up has taken over 15 s.
+ */
+export async function waitUntilAnswering(server: ServerProcess, baseUrl: string, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (server.hasExited) throw new Error(`the server exited during start-up\n${server.output()}`);
