@@ -507,7 +507,7 @@ describe('TwilioGateway.findSent: the resend lookup over the Messages list', () 
     const [req] = listRequests();
     expect(req!.path).toBe(fake.messagesPath);
     expect(req!.headers.authorization).toBe(`Basic ${Buffer.from(`${TWILIO_ACCOUNT.accountSid}:${TWILIO_ACCOUNT.authToken}`).toString('base64')}`);
-    expect(Object.fromEntries(req!.query)).toEqual({ To: SMS.to, From: FROM, PageSize: '100' });
+    expect(Object.fromEntries(req!.query)).toEqual({ To: SMS.to, PageSize: '100' });
   });
 
   it('answers not-found when Twilio has nothing for that number', async () => {
@@ -516,12 +516,20 @@ describe('TwilioGateway.findSent: the resend lookup over the Messages list', () 
 
   it.each([
     ['another body', { body: 'a different text' }],
-    ['another sender', { from: '+15005550009' }],
     ['an incoming text', { direction: 'inbound' }],
   ])('does not take a message with %s for ours', async (_label, overrides: Partial<TwilioMessage>) => {
     fake.messages.push(ours(overrides));
 
     expect(await lookup()).toEqual({ kind: 'not-found' });
+  });
+
+  // Another instance (its own TWILIO_FROM) or a Messaging Service's pool may have sent it:
+  // the recipient, body and time say it is ours, whichever of our numbers it came from.
+  it('takes our text sent from another of our numbers for ours', async () => {
+    const sent = ours({ from: '+15005550009' });
+    fake.messages.push(sent);
+
+    expect(await lookup()).toMatchObject({ kind: 'found', vendorMessageId: sent.sid });
   });
 
   it('does not take the same text created well before the attempt began (beyond the clock margin)', async () => {
