@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createVxmlValidator, schemaDir, schemaPresent, type VxmlValidator } from '../../src/simulator/schema';
 
 /**
@@ -11,11 +15,53 @@ export const schemaAvailable = schemaPresent(SCHEMA_DIR);
 
 let validator: VxmlValidator | undefined;
 
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * Each distinct document is validated once per machine, not once per test: the wasm
+ * validator takes about a second a document (several on a busy machine), and the suite
+ * serves the same documents thousands of times. A document found valid is remembered by
+ * its content's hash, in memory and as an empty file in a folder named after the schema
+ * files' own hash (so a changed schema starts afresh). Invalid ones are never remembered:
+ * they are checked again, to show their errors.
+ */
+const VALID_CACHE_DIR = schemaAvailable
+  ? path.join(
+      os.tmpdir(),
+      `ivr-deflect-valid-vxml-${sha256(
+        fs
+          .readdirSync(SCHEMA_DIR)
+          .filter((f) => f.endsWith('.xsd'))
+          .sort()
+          .map((f) => `${f}\n${fs.readFileSync(path.join(SCHEMA_DIR, f), 'utf8')}`)
+          .join('\n'),
+      ).slice(0, 16)}`,
+    )
+  : '';
+const checked = new Map<string, Promise<string[]>>();
+
 /** Schema errors of one document; empty when valid (or when the schema is absent). */
 export async function vxmlSchemaErrors(xml: string): Promise<string[]> {
   if (!schemaAvailable) return [];
+  const key = sha256(xml);
+  let errors = checked.get(key);
+  if (!errors) {
+    errors = validateOnce(xml, key);
+    checked.set(key, errors);
+  }
+  return errors;
+}
+
+async function validateOnce(xml: string, key: string): Promise<string[]> {
+  const marker = path.join(VALID_CACHE_DIR, key);
+  if (fs.existsSync(marker)) return [];
   validator ??= createVxmlValidator(SCHEMA_DIR);
-  return validator(xml);
+  const errors = await validator(xml);
+  if (errors.length === 0) {
+    fs.mkdirSync(VALID_CACHE_DIR, { recursive: true });
+    fs.writeFileSync(marker, '');
+  }
+  return errors;
 }
 
 /** Fails the test, showing the document, when it is not valid VoiceXML 2.1. */
