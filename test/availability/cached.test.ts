@@ -112,10 +112,14 @@ describe('CachedAvailability over LivePerson (requests counted at the fake)', ()
   });
 
   it("does not cache an answer cut short by the caller's own signal", async () => {
-    fake.respond(() => lpHang());
-    const check = liveperson({ timeoutMs: 5000 });
     const caller = new AbortController();
-    setTimeout(() => caller.abort(), 50);
+    // The caller hangs up once the request has reached LivePerson (not after a fixed
+    // time, which a busy machine may spend before the request is even sent).
+    fake.respond(() => {
+      caller.abort();
+      return lpHang();
+    });
+    const check = liveperson({ timeoutMs: 5000 });
 
     expect(await check.check(REQUEST, caller.signal)).toMatchObject({ kind: 'error', detail: expect.stringContaining('caller') });
     fake.respond(() => lpNotAvailable());
