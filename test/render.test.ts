@@ -13,6 +13,7 @@ import {
 } from '../src/deflection/pages';
 import type { CallResult, EndPage, Ending, Page, QuestionPage, RootPage, Speech } from '../src/vxml/model';
 import { jsString, renderPage } from '../src/vxml/render';
+import { parseXml, type VxmlElement } from '../src/simulator/dom';
 import { expectValidVxml, schemaAvailable, vxmlSchemaErrors } from './helpers/vxml-schema';
 
 /**
@@ -130,6 +131,19 @@ function one(from: Element, localName: string): Element {
   return found[0] as Element;
 }
 
+/** Every text node below a <prompt>, raw: the simulator's parser keeps whitespace-only text. */
+function promptTexts(root: VxmlElement): string[] {
+  const found: string[] = [];
+  const walk = (el: VxmlElement, inPrompt: boolean): void => {
+    for (const child of el.children) {
+      if (child.kind === 'element') walk(child, inPrompt || child.name === 'prompt');
+      else if (inPrompt) found.push(child.text);
+    }
+  };
+  walk(root, false);
+  return found;
+}
+
 /** Evaluates an ECMAScript string literal the way the VoiceXML browser would. */
 function evaluate(literal: string): unknown {
   return new Function(`return ${literal};`)();
@@ -199,6 +213,15 @@ describe('every page kind renders as schema-valid VoiceXML 2.1', () => {
     const xml = renderPage(page);
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>')).toBe(true);
     await expectValidVxml(xml);
+  });
+
+  // Issue 17 part 3: pretty-printing put line breaks and indentation around <say-as>, and
+  // an interpreter that trims the text nodes beside it read "ending in0001".
+  it.each(pages)('%s: no text node inside a prompt (beside <say-as> or anywhere) holds layout whitespace', (_title, page) => {
+    for (const text of promptTexts(parseXml(renderPage(page)))) {
+      expect(text).not.toMatch(/[\n\r\t]|  /);
+      expect(text.trim()).not.toBe('');
+    }
   });
 
   it('drops characters XML cannot hold (C0 controls, U+FFFE, U+FFFF, lone surrogates) from text and attributes: the document stays well-formed and valid', async () => {
@@ -304,6 +327,28 @@ describe('page content', () => {
     const audio = one(doc, 'audio');
     expect(audio.getAttribute('src')).toBe('https://audio.example.com/yes.wav');
     expect(audio.textContent).toBe('Press 1.');
+  });
+
+  it('writes a prompt on one line: "ending in" and the digits are one space apart, and typed line breaks are single spaces', () => {
+    const xml = renderPage(
+      end({
+        prompt: [
+          { kind: 'text', text: 'We will text the number\n\t  ending in ' },
+          { kind: 'digits', digits: '0001' },
+          { kind: 'text', text: '.  Goodbye.' },
+        ],
+      }),
+    );
+    expect(xml).toContain('<prompt>We will text the number ending in <say-as interpret-as="vxml:digits">0001</say-as>. Goodbye.</prompt>');
+    // The rest of the document is still laid out for people: one element a line.
+    expect(xml).toMatch(/<block>\n {6}<prompt>/);
+  });
+
+  it('an audio fallback inside a prompt is written without layout whitespace too', () => {
+    const xml = renderPage(
+      end({ prompt: [{ kind: 'audio', src: 'https://audio.example.com/ending.wav', fallback: [{ kind: 'text', text: 'ending in ' }, { kind: 'digits', digits: '42' }] }] }),
+    );
+    expect(xml).toContain('<prompt><audio src="https://audio.example.com/ending.wav">ending in <say-as interpret-as="vxml:digits">42</say-as></audio></prompt>');
   });
 
   it.each(ENDINGS)('an end page assigns the result, then ends with $kind', (ending) => {

@@ -1,6 +1,7 @@
 import { create } from 'xmlbuilder2';
 import { withoutNonXmlChars } from '../xml-chars';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
+import { indentElementContent } from './layout';
 import {
   RESULT_VARIABLES,
   type Answer,
@@ -14,6 +15,7 @@ import {
 } from './model';
 
 const VXML_NS = 'http://www.w3.org/2001/vxml';
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 const NAMELIST = RESULT_VARIABLES.join(' ');
 const ANSWER_FIELD = 'answer';
 
@@ -51,7 +53,10 @@ export function renderPage(page: Page): string {
       renderEnd(vxml, page);
       break;
   }
-  return doc.end({ prettyPrint: true });
+  // Laid out by hand: prettyPrint would put line breaks inside prompts (see layout.ts).
+  indentElementContent(vxml);
+  // headless, so the declaration can have a line of its own (there is no DOM node for it).
+  return `${XML_DECLARATION}\n${doc.end({ prettyPrint: false, headless: true })}`;
 }
 
 const JS_ESCAPES: Record<string, string> = {
@@ -173,6 +178,16 @@ function renderEnding(parent: XMLBuilder, ending: Ending): void {
   }
 }
 
+/**
+ * Prompt text with each run of white space (a line break typed into a campaign prompt,
+ * a tab) made one space: SSML reads them alike, and a platform that does not (see
+ * layout.ts) gets no layout whitespace to trip on. One space is kept, never removed:
+ * it is what separates "ending in" from the digits.
+ */
+function spokenText(text: string): string {
+  return text.replace(/[ \t\r\n]+/g, ' ');
+}
+
 function renderPrompt(parent: XMLBuilder, speech: Speech): void {
   renderSpeech(child(parent, 'prompt'), speech);
 }
@@ -181,7 +196,7 @@ function renderSpeech(parent: XMLBuilder, speech: Speech): void {
   for (const part of speech) {
     switch (part.kind) {
       case 'text':
-        parent.txt(xmlText(part.text));
+        parent.txt(xmlText(spokenText(part.text)));
         break;
       case 'digits':
         // vxml:digits is the VoiceXML builtin say-as type: "1 2 3 4", not "one thousand...".
