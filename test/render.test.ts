@@ -13,6 +13,7 @@ import {
 } from '../src/deflection/pages';
 import type { CallResult, EndPage, Ending, Page, QuestionPage, RootPage, Speech } from '../src/vxml/model';
 import { jsString, renderPage } from '../src/vxml/render';
+import { parseXml, type VxmlElement } from '../src/simulator/dom';
 import { expectValidVxml, schemaAvailable, vxmlSchemaErrors } from './helpers/vxml-schema';
 
 /**
@@ -130,6 +131,25 @@ function one(from: Element, localName: string): Element {
   return found[0] as Element;
 }
 
+/** Every text node below a <prompt>, raw: the simulator's parser keeps whitespace-only text. */
+function promptTexts(root: VxmlElement): string[] {
+  const found: string[] = [];
+  const walk = (el: VxmlElement, inPrompt: boolean): void => {
+    for (const child of el.children) {
+      if (child.kind === 'element') walk(child, inPrompt || child.name === 'prompt');
+      else if (inPrompt) found.push(child.text);
+    }
+  };
+  walk(root, false);
+  return found;
+}
+
+/** The document-level <var>s by name, their values evaluated. */
+function declaredResult(doc: Element): Record<string, unknown> {
+  const vars = all(doc, 'var').filter((v) => v.parentNode === doc);
+  return Object.fromEntries(vars.map((v) => [v.getAttribute('name'), evaluate(v.getAttribute('expr') ?? '')]));
+}
+
 /** Evaluates an ECMAScript string literal the way the VoiceXML browser would. */
 function evaluate(literal: string): unknown {
   return new Function(`return ${literal};`)();
@@ -199,6 +219,15 @@ describe('every page kind renders as schema-valid VoiceXML 2.1', () => {
     const xml = renderPage(page);
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>')).toBe(true);
     await expectValidVxml(xml);
+  });
+
+  // Issue 17 part 3: pretty-printing put line breaks and indentation around <say-as>, and
+  // an interpreter that trims the text nodes beside it read "ending in0001".
+  it.each(pages)('%s: no text node inside a prompt (beside <say-as> or anywhere) holds layout whitespace', (_title, page) => {
+    for (const text of promptTexts(parseXml(renderPage(page)))) {
+      expect(text).not.toMatch(/[\n\r\t]|  /);
+      expect(text.trim()).not.toBe('');
+    }
   });
 
   it('drops characters XML cannot hold (C0 controls, U+FFFE, U+FFFF, lone surrogates) from text and attributes: the document stays well-formed and valid', async () => {
@@ -306,11 +335,32 @@ describe('page content', () => {
     expect(audio.textContent).toBe('Press 1.');
   });
 
-  it.each(ENDINGS)('an end page assigns the result, then ends with $kind', (ending) => {
+  it('writes a prompt on one line: "ending in" and the digits are one space apart, and typed line breaks are single spaces', () => {
+    const xml = renderPage(
+      end({
+        prompt: [
+          { kind: 'text', text: 'We will text the number\n\t  ending in ' },
+          { kind: 'digits', digits: '0001' },
+          { kind: 'text', text: '.  Goodbye.' },
+        ],
+      }),
+    );
+    expect(xml).toContain('<prompt>We will text the number ending in <say-as interpret-as="vxml:digits">0001</say-as>. Goodbye.</prompt>');
+    // The rest of the document is still laid out for people: one element a line.
+    expect(xml).toMatch(/<block>\n {6}<prompt>/);
+  });
+
+  it('an audio fallback inside a prompt is written without layout whitespace too', () => {
+    const xml = renderPage(
+      end({ prompt: [{ kind: 'audio', src: 'https://audio.example.com/ending.wav', fallback: [{ kind: 'text', text: 'ending in ' }, { kind: 'digits', digits: '42' }] }] }),
+    );
+    expect(xml).toContain('<prompt><audio src="https://audio.example.com/ending.wav">ending in <say-as interpret-as="vxml:digits">42</say-as></audio></prompt>');
+  });
+
+  it.each(ENDINGS)('an end page declares the result itself, then ends with $kind', (ending) => {
     const doc = parse(renderPage(end({ ending, result: { status: 'failed', reason: 'gateway-error', maskedNumber: '+*******9876' } })));
+    expect(declaredResult(doc)).toEqual({ status: 'failed', reason: 'gateway-error', maskedNumber: '+*******9876' });
     const block = one(doc, 'block');
-    const assigned = Object.fromEntries(all(block, 'assign').map((a) => [a.getAttribute('name'), evaluate(a.getAttribute('expr') ?? '')]));
-    expect(assigned).toEqual({ status: 'failed', reason: 'gateway-error', maskedNumber: '+*******9876' });
     const last = lastKid(block);
     expect(last?.localName).toBe(ENDING_ELEMENT[ending.kind]);
     expect(last?.getAttribute('namelist')).toBe('status reason maskedNumber');
@@ -322,8 +372,7 @@ describe('page content', () => {
 
   it('the root document declares the result variables and listens for keys only', () => {
     const doc = parse(renderPage(root({ kind: 'exit' })));
-    const vars = all(doc, 'var').filter((v) => v.parentNode === doc);
-    expect(Object.fromEntries(vars.map((v) => [v.getAttribute('name'), evaluate(v.getAttribute('expr') ?? '')]))).toEqual({
+    expect(declaredResult(doc)).toEqual({
       status: 'failed',
       reason: 'error',
       maskedNumber: '',
@@ -447,10 +496,7 @@ describe('escaping', () => {
     };
     const xml = renderPage(end({ result }));
     await expectValidVxml(xml);
-    const assigned = Object.fromEntries(
-      all(parse(xml), 'assign').map((a) => [a.getAttribute('name'), evaluate(a.getAttribute('expr') ?? '')]),
-    );
-    expect(assigned).toEqual(result);
+    expect(declaredResult(parse(xml))).toEqual(result);
   });
 
   // xmlbuilder2 leaves "&" alone when it starts something entity-shaped; the renderer
@@ -469,8 +515,8 @@ describe('escaping', () => {
     // Escaped exactly once. xmlbuilder2's own reader decodes "&amp;#65;" twice (to "A"), so
     // numeric references are checked in the serialized text rather than parsed back.
     expect(xml).toContain('<prompt>Tom &amp;amp; Jerry&amp;nbsp;&amp;#65;&amp;copy;</prompt>');
-    expect(xml).toContain(`<assign name="reason" expr="'Tom &amp;amp; Jerry&amp;nbsp;&amp;#65;&amp;copy;'"/>`);
-    expect(xml).toContain(`<assign name="maskedNumber" expr="'&amp;lt;'"/>`);
+    expect(xml).toContain(`<var name="reason" expr="'Tom &amp;amp; Jerry&amp;nbsp;&amp;#65;&amp;copy;'"/>`);
+    expect(xml).toContain(`<var name="maskedNumber" expr="'&amp;lt;'"/>`);
     const doc = parse(xml);
     expect(all(doc, 'submit')[0]?.getAttribute('next')).toBe('https://ivr.example.com/q?a=1&copy=2&amp;b');
 
@@ -478,8 +524,7 @@ describe('escaping', () => {
     const named = 'Tom &amp; Jerry&nbsp;&copy;';
     const namedDoc = parse(renderPage(end({ prompt: text(named), result: { ...result, reason: named } })));
     expect(one(namedDoc, 'prompt').textContent).toBe(named);
-    const reason = all(namedDoc, 'assign').find((a) => a.getAttribute('name') === 'reason');
-    expect(evaluate(reason?.getAttribute('expr') ?? '')).toBe(named);
+    expect(declaredResult(namedDoc).reason).toBe(named);
   });
 
 });
@@ -622,5 +667,59 @@ describe('fillLinkTemplate and renderMessage', () => {
 
   it('leaves a message without {link} as it is', () => {
     expect(renderMessage('No link here', 'https://s.example.com/x')).toBe('No link here');
+  });
+});
+
+// Issue 17 part 5: a platform that does not load the application root (in subdialogs,
+// https://github.com/JVoiceXML/JVoiceXML/issues/66) must still get working documents.
+describe('each page stands alone', () => {
+  const c = campaign({ onHandBack: { action: 'goto', url: 'https://ivr.example.com/back' } });
+
+  it.each(['goto', 'subdialog'] as const)(
+    '%s mode: every page declares each name its endings hand back, and catches errors as the root does',
+    (mode) => {
+      const ctx: CallContext = { campaign: c, callId: 'c-1', mode };
+      const built: Page[] = [
+        offerPage(ctx, promptFor(c, 'offer')),
+        confirmAniPage(ctx, '1234'),
+        readBackPage(ctx, '6175551234'),
+        enterNumberPage(ctx, 'invalidNumber'),
+        endPage(c, mode, SENT, ['sent']),
+        endPage(c, mode, { status: 'declined', reason: 'caller-declined', maskedNumber: '' }, ['declined']),
+        endPage(undefined, mode, { status: 'unavailable', reason: 'unknown-dnis', maskedNumber: '' }),
+      ];
+      for (const page of built) {
+        const doc = parse(renderPage(page));
+        const declared = Object.keys(declaredResult(doc));
+        const handedBack = ['return', 'exit', 'disconnect', 'submit'].flatMap((name) =>
+          all(doc, name).flatMap((el) => (el.getAttribute('namelist') ?? '').split(' ').filter((n) => n && n !== 'answer')),
+        );
+        expect(handedBack.length).toBeGreaterThan(0);
+        expect(declared).toEqual(expect.arrayContaining([...new Set(handedBack)]));
+        // Nothing is assigned on the way: an <assign> is what fails where nothing is declared.
+        expect(names(one(doc, 'form'), 'assign')).toEqual([]);
+
+        const handlers = kids(doc).filter((k) => k.localName === 'catch' && k.getAttribute('event') === 'error');
+        expect(handlers.map((h) => h.getAttribute('count'))).toEqual(['1', '2']);
+        const first = lastKid(handlers[0] as Element);
+        // Without a campaign (unknown DNIS) goto mode exits, as the root does.
+        const noCampaign = page.kind === 'end' && page.result.reason === 'unknown-dnis';
+        const expected = mode === 'subdialog' ? 'return' : noCampaign ? 'exit' : 'submit';
+        expect(first?.localName).toBe(expected);
+        if (expected === 'submit') expect(first?.getAttribute('next')).toBe('https://ivr.example.com/back');
+      }
+    },
+  );
+
+  it('the question page starts from "failed, error, no number", like the root', () => {
+    const doc = parse(renderPage(offerPage({ campaign: c, callId: 'c-1', mode: 'goto' }, promptFor(c, 'offer'))));
+    expect(declaredResult(doc)).toEqual({ status: 'failed', reason: 'error', maskedNumber: '' });
+  });
+
+  it('a page stored whole by an older call (no onError) still declares the result, and leaves errors to the root', async () => {
+    const doc = parse(renderPage(end()));
+    expect(declaredResult(doc)).toEqual(SENT);
+    expect(names(doc, 'catch')).toEqual([]);
+    await expectValidVxml(renderPage(question()));
   });
 });

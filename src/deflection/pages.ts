@@ -91,6 +91,7 @@ function question(
       noMatch: stepUrl('giveup', callId, mode, { reason: 'no-match' }),
       hangUp: stepUrl('giveup', callId, mode, { reason: 'hung-up' }),
     },
+    onError: endingFor(campaign, mode, 'failed'),
     ...fields,
   };
 }
@@ -156,6 +157,7 @@ export function endPage(
     ...(prompt.length ? { prompt } : {}),
     result,
     ending: endingFor(campaign, mode, result.status),
+    onError: endingFor(campaign, mode, 'failed'),
   };
 }
 

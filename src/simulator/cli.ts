@@ -30,6 +30,8 @@ prints what the caller hears and what the browser does.
   --param NAME=VALUE    another query parameter of the start URL, e.g. mode=subdialog;
                         repeatable; replaces one of the same name
   --method get|post     how the start document is fetched (default get)
+  --no-application-root as a platform that never loads the root document a page names
+                        in application= (some do not, in subdialogs)
   --input LIST          the caller's inputs, comma-separated: keys (1, 6175551234#),
                         noinput (silence), help, hangup. E.g. --input 1,2,6175551234#,1
   --json                print the outcome as one JSON object at the end instead of the
@@ -79,6 +81,7 @@ const flagsSchema = z.strictObject({
     .pipe(z.enum(['get', 'post'], { error: 'must be get or post' }))
     .optional(),
   input: z.string().optional(),
+  'no-application-root': z.boolean().optional(),
   json: z.boolean().optional(),
   validate: z.boolean().optional(),
   'schema-dir': z.string().min(1).optional(),
@@ -110,6 +113,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
         param: { type: 'string', multiple: true },
         method: { type: 'string' },
         input: { type: 'string' },
+        'no-application-root': { type: 'boolean' },
         json: { type: 'boolean' },
         validate: { type: 'boolean' },
         'schema-dir': { type: 'string' },
@@ -136,6 +140,7 @@ export function parseCliArgs(argv: string[]): CliCommand {
     ...(flags.ani !== undefined ? { ani: flags.ani } : {}),
     ...(flags['call-id'] !== undefined ? { callId: flags['call-id'] } : {}),
     ...(flags.param ? { params: Object.fromEntries(flags.param.map(splitParam)) } : {}),
+    ...(flags['no-application-root'] ? { loadApplicationRoot: false } : {}),
   };
   // The URL is checked here too, so a bad one is a usage error before anything runs.
   try {

@@ -82,6 +82,8 @@ export class Interpreter {
     const doc = await this.fetchDocument(request);
     if (!findDialog(doc, fragment)) throw new VxmlEvent('error.badfetch', `${doc.url} has no dialog${fragment ? ` "${fragment}"` : ''}`);
     if (!doc.applicationUrl || doc.applicationUrl === current?.url) return { doc, fragment };
+    // A platform that skips the root still keeps one application scope per application URL.
+    if (this.options.loadApplicationRoot === false) return { doc, fragment };
     let root = this.rootCache.get(doc.applicationUrl);
     if (!root) {
       root = await this.fetchDocument({ url: doc.applicationUrl, method: 'GET', timeoutMs: this.content.fetchTimeout({ doc }) });

@@ -17,7 +17,8 @@ import type { CallOutcome, CallerInput, EndReason, SimulationOptions, Transcript
  *       "method"?: "get" | "post",          // of the first fetch; default get
  *       "dnis"?: string, "ani"?: string,    // session variables; added to the URL's query as
  *       "callId"?: string,                  //   dnis, ani, callid unless it already has them
- *       "params"?: { [name]: string }       // more query parameters (set, replacing any)
+ *       "params"?: { [name]: string },      // more query parameters (set, replacing any)
+ *       "loadApplicationRoot"?: boolean     // false: as a platform that never loads application=
  *     },
  *     "inputs"?: string[],                  // "1", "6175551234#", "noinput", "help", "hangup"
  *     "expect": {
@@ -73,6 +74,7 @@ const callSpecSchema = z.strictObject({
   ani: z.string().optional(),
   callId: z.string().optional(),
   params: z.record(z.string(), z.string()).optional(),
+  loadApplicationRoot: z.boolean().optional(),
 });
 export type CallSpec = z.infer<typeof callSpecSchema>;
 
@@ -155,7 +157,7 @@ export function loadScenarioFile(file: string, run: string): Scenario[] {
 export function startOf(
   call: CallSpec,
   baseUrl?: string,
-): Pick<SimulationOptions, 'url' | 'startMethod' | 'dnis' | 'ani' | 'callId'> {
+): Pick<SimulationOptions, 'url' | 'startMethod' | 'dnis' | 'ani' | 'callId' | 'loadApplicationRoot'> {
   let url: URL;
   try {
     url = new URL(call.url, baseUrl);
@@ -180,6 +182,7 @@ export function startOf(
     ...(call.dnis !== undefined ? { dnis: call.dnis } : {}),
     ...(call.ani !== undefined ? { ani: call.ani } : {}),
     ...(call.callId !== undefined ? { callId: call.callId } : {}),
+    ...(call.loadApplicationRoot !== undefined ? { loadApplicationRoot: call.loadApplicationRoot } : {}),
   };
 }
 

@@ -106,6 +106,12 @@ export interface SimulationOptions {
   fetchTimeoutMs?: number;
   /** Budget for one ECMAScript evaluation (node:vm timeout), ms. */
   scriptTimeoutMs?: number;
+  /**
+   * false: behave like a platform that never loads the application root a document names
+   * (JVoiceXML's subdialogs did not: https://github.com/JVoiceXML/JVoiceXML/issues/66),
+   * so its variables, catch handlers and links are missing. Default true, as the spec says.
+   */
+  loadApplicationRoot?: boolean;
   /** Safety net against documents that loop forever without listening. */
   maxSteps?: number;
 }

@@ -23,7 +23,10 @@ export interface CallResult {
   maskedNumber: string;
 }
 
-/** The variables every ending hands back, declared in the application root document. */
+/**
+ * The variables every ending hands back. Declared in the application root document and
+ * again in every page, which must not depend on the root being loaded (see render.ts).
+ */
 export const RESULT_VARIABLES = ['status', 'reason', 'maskedNumber'] as const;
 
 export type Ending =
@@ -62,6 +65,12 @@ export interface QuestionPage {
   submitFetch?: FetchHints;
   /** Where the browser reports giving up, or the caller hanging up (recorded, not heard). */
   giveUpUrls: { noInput: string; noMatch: string; hangUp: string };
+  /**
+   * How an error on this page ends the call: every page catches its own errors, as the
+   * root does, so the call is handed back even where the platform never loaded the root.
+   * Optional only because pages stored whole by older calls lack it (they rely on the root).
+   */
+  onError?: Ending;
 }
 
 /** Says something (or nothing) and ends the dialog with a result. */
@@ -72,6 +81,8 @@ export interface EndPage {
   prompt?: Speech;
   result: CallResult;
   ending: Ending;
+  /** How an error on this page (a return URL that is down) ends the call; as QuestionPage's. */
+  onError?: Ending;
 }
 
 /** The application root document: result variables, shared properties and catch handlers. */

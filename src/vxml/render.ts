@@ -1,6 +1,7 @@
 import { create } from 'xmlbuilder2';
 import { withoutNonXmlChars } from '../xml-chars';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
+import { indentElementContent } from './layout';
 import {
   RESULT_VARIABLES,
   type Answer,
@@ -14,6 +15,7 @@ import {
 } from './model';
 
 const VXML_NS = 'http://www.w3.org/2001/vxml';
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 const NAMELIST = RESULT_VARIABLES.join(' ');
 const ANSWER_FIELD = 'answer';
 
@@ -51,7 +53,10 @@ export function renderPage(page: Page): string {
       renderEnd(vxml, page);
       break;
   }
-  return doc.end({ prettyPrint: true });
+  // Laid out by hand: prettyPrint would put line breaks inside prompts (see layout.ts).
+  indentElementContent(vxml);
+  // headless, so the declaration can have a line of its own (there is no DOM node for it).
+  return `${XML_DECLARATION}\n${doc.end({ prettyPrint: false, headless: true })}`;
 }
 
 const JS_ESCAPES: Record<string, string> = {
@@ -71,13 +76,37 @@ export function jsString(value: string): string {
 }
 
 function renderRoot(vxml: XMLBuilder, page: RootPage): void {
-  child(vxml, 'var', { name: 'status', expr: jsString('failed') });
-  child(vxml, 'var', { name: 'reason', expr: jsString('error') });
-  child(vxml, 'var', { name: 'maskedNumber', expr: jsString('') });
+  declareResult(vxml, UNKNOWN_RESULT);
   // We only ever listen for keys: speech recognition would mishear background noise.
   child(vxml, 'property', { name: 'inputmodes', value: 'dtmf' });
   child(vxml, 'property', { name: 'fetchtimeout', value: page.fetchTimeout });
+  renderErrorCatches(vxml, page.onError);
+}
 
+/** What an ending hands back before anything is known: an error, nothing sent. */
+const UNKNOWN_RESULT: CallResult = { status: 'failed', reason: 'error', maskedNumber: '' };
+
+/**
+ * Each page stands alone: it declares the result variables its <return>, <exit>,
+ * <disconnect> or <submit namelist> names, and catches its own errors, so it works where
+ * the platform does not load the application root. Some never do in a subdialog: JVoiceXML
+ * did not initialise a subdialog's declarations and application root
+ * (https://github.com/JVoiceXML/JVoiceXML/issues/66), and there <return namelist="status">
+ * is error.semantic, an error no catch of ours hears: the IVR's call drops instead of
+ * coming back. Where the root is loaded these document variables shadow its own, and this
+ * document's catches are chosen before the root's (VoiceXML 2.0 section 5.2.4, "document"
+ * before "application"), so the call ends the same way on every platform.
+ */
+function renderStandalone(vxml: XMLBuilder, result: CallResult, onError: Ending | undefined): void {
+  declareResult(vxml, result);
+  if (onError) renderErrorCatches(vxml, onError);
+}
+
+function declareResult(vxml: XMLBuilder, result: CallResult): void {
+  for (const name of RESULT_VARIABLES) child(vxml, 'var', { name, expr: jsString(result[name]) });
+}
+
+function renderErrorCatches(vxml: XMLBuilder, onError: Ending): void {
   // Any error (a fetch that failed, a platform quirk) hands the call back instead of
   // leaving the caller in silence. A text already sent keeps its "sent" status.
   const first = child(vxml, 'catch', { event: 'error', count: '1' });
@@ -85,13 +114,14 @@ function renderRoot(vxml: XMLBuilder, page: RootPage): void {
   const notSent = child(first, 'if', { cond: `status != ${jsString('sent')}` });
   child(notSent, 'assign', { name: 'status', expr: jsString('failed') });
   child(notSent, 'assign', { name: 'reason', expr: jsString('error') });
-  renderEnding(first, page.onError);
+  renderEnding(first, onError);
   // If the ending itself fails (a return URL that is down), stop trying to fetch anything.
   const second = child(vxml, 'catch', { event: 'error', count: '2' });
-  renderEnding(second, page.onError.kind === 'return' ? page.onError : { kind: 'exit' });
+  renderEnding(second, onError.kind === 'return' ? onError : { kind: 'exit' });
 }
 
 function renderQuestion(vxml: XMLBuilder, page: QuestionPage): void {
+  renderStandalone(vxml, UNKNOWN_RESULT, page.onError);
   const form = child(vxml, 'form', { id: 'ask' });
   // After a hang-up the browser may still submit once: we record the abandoned call.
   const hangUp = child(form, 'catch', { event: 'connection.disconnect.hangup' });
@@ -146,14 +176,12 @@ function renderAnswerGrammar(field: XMLBuilder, answer: Answer): void {
 }
 
 function renderEnd(vxml: XMLBuilder, page: EndPage): void {
+  // The result is the declared value: nothing to assign, so nothing to fail on a platform
+  // where <assign> to an undeclared name (the root not loaded) is error.semantic.
+  renderStandalone(vxml, page.result, page.onError);
   const block = child(child(vxml, 'form', { id: 'end' }), 'block');
   if (page.prompt?.length) renderPrompt(block, page.prompt);
-  assignResult(block, page.result);
   renderEnding(block, page.ending);
-}
-
-function assignResult(parent: XMLBuilder, result: CallResult): void {
-  for (const name of RESULT_VARIABLES) child(parent, 'assign', { name, expr: jsString(result[name]) });
 }
 
 function renderEnding(parent: XMLBuilder, ending: Ending): void {
@@ -173,6 +201,16 @@ function renderEnding(parent: XMLBuilder, ending: Ending): void {
   }
 }
 
+/**
+ * Prompt text with each run of white space (a line break typed into a campaign prompt,
+ * a tab) made one space: SSML reads them alike, and a platform that does not (see
+ * layout.ts) gets no layout whitespace to trip on. One space is kept, never removed:
+ * it is what separates "ending in" from the digits.
+ */
+function spokenText(text: string): string {
+  return text.replace(/[ \t\r\n]+/g, ' ');
+}
+
 function renderPrompt(parent: XMLBuilder, speech: Speech): void {
   renderSpeech(child(parent, 'prompt'), speech);
 }
@@ -181,7 +219,7 @@ function renderSpeech(parent: XMLBuilder, speech: Speech): void {
   for (const part of speech) {
     switch (part.kind) {
       case 'text':
-        parent.txt(xmlText(part.text));
+        parent.txt(xmlText(spokenText(part.text)));
         break;
       case 'digits':
         // vxml:digits is the VoiceXML builtin say-as type: "1 2 3 4", not "one thousand...".

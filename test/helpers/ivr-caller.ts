@@ -96,12 +96,13 @@ export class IvrCaller {
     return this.elements('field').length > 0;
   }
 
-  /** How the current document ends the dialog, with the result variables it assigns. */
+  /** How the current document ends the dialog, with the result variables it declares (each page stands alone). */
   ending(): Ending {
     const result: Record<string, string> = {};
-    for (const assign of Array.from(this.elements('assign'))) {
-      const expr = assign.getAttribute('expr') ?? '';
-      result[assign.getAttribute('name') ?? ''] = expr.replace(/^'(.*)'$/, '$1');
+    const root = this.root();
+    for (const declared of Array.from(root.getElementsByTagName('var')).filter((v) => v.parentNode === root)) {
+      const expr = declared.getAttribute('expr') ?? '';
+      result[declared.getAttribute('name') ?? ''] = expr.replace(/^'(.*)'$/, '$1');
     }
     const block = this.elements('block');
     const last = block[block.length - 1];

@@ -60,6 +60,9 @@ describe('arguments', () => {
     expect(parseCliArgs(['--url', 'http://x/start'])).toEqual({ kind: 'call', call: { url: 'http://x/start' }, json: false, validate: false });
     expect(parseCliArgs(['--url', 'http://x/start', '--input', ''])).toMatchObject({ inputs: [] });
     expect(parseCliArgs(['-h'])).toEqual({ kind: 'help' });
+    expect(parseCliArgs(['--url', 'http://x/start', '--no-application-root'])).toMatchObject({
+      call: { url: 'http://x/start', loadApplicationRoot: false },
+    });
   });
 
   it.each([

@@ -69,6 +69,8 @@ describe('scenario files', () => {
     expect(start.url).toBe('https://ivr.example.com/start?dnis=6000&mode=subdialog');
     expect(start.startMethod).toBe('POST');
     expect(start.dnis).toBe('+18005550100');
+    expect(startOf({ url: '/vxml/start', loadApplicationRoot: false }, 'http://localhost:3000').loadApplicationRoot).toBe(false);
+    expect(startOf({ url: '/vxml/start' }, 'http://localhost:3000')).not.toHaveProperty('loadApplicationRoot');
     expect(() => startOf({ url: 'ftp://x/start' })).toThrow('not an http(s) URL');
     expect(() => startOf({ url: '/start' })).toThrow('"/start" is not a URL');
   });
