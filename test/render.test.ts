@@ -158,6 +158,7 @@ describe('every page kind renders as schema-valid VoiceXML 2.1', () => {
     ['root for an unknown campaign', rootPage(undefined, 'goto')],
     ['question with keys', question()],
     ['question with keys, one try only', question({ maxRetries: 1 })],
+    ['question after no-matches the server counted', question({ maxRetries: 3, noMatchesCounted: 2, preface: text('Sorry?') })],
     ['question with digits', question({ answer: { kind: 'digits', minLength: 7, maxLength: 15 } })],
     ['question with a preface', question({ preface: text("Sorry, that isn't a mobile number.") })],
     [
@@ -268,6 +269,17 @@ describe('page content', () => {
     const nomatch = all(doc, 'nomatch');
     expect(nomatch.map((n) => n.getAttribute('count'))).toEqual(['1', '3']);
     expect(one(nomatch[1] as Element, 'submit').getAttribute('next')).toBe('giveup?call=abc&reason=no-match');
+  });
+
+  it('gives up on nomatch sooner by the no-matches the server already counted', () => {
+    const once = parse(renderPage(question({ maxRetries: 3, noMatchesCounted: 1 })));
+    expect(all(once, 'nomatch').map((n) => n.getAttribute('count'))).toEqual(['1', '2']);
+    // No-inputs are not no-matches: their count is left as it was.
+    expect(all(once, 'noinput').map((n) => n.getAttribute('count'))).toEqual(['1', '3']);
+    const twice = parse(renderPage(question({ maxRetries: 3, noMatchesCounted: 2 })));
+    const nomatch = all(twice, 'nomatch');
+    expect(nomatch.map((n) => n.getAttribute('count'))).toEqual(['1']);
+    expect(one(nomatch[0] as Element, 'submit').getAttribute('next')).toBe('giveup?call=abc&reason=no-match');
   });
 
   it('with one try, the first no-input gives up at once', () => {

@@ -136,6 +136,17 @@ export function enterNumberPage(ctx: CallContext, after?: 'invalidNumber' | 'opt
 }
 
 /**
+ * A question served again after answers outside its grammar the server counted (a lax
+ * platform submitted keys the grammar does not accept): the caller hears the no-match
+ * prompt before the question, as a browser's own <nomatch> would say it, and the page
+ * gives up that many no-matches sooner, so the question's no-matches stay within the
+ * campaign's maxRetries however they arrive.
+ */
+export function afterNoMatches(page: QuestionPage, campaign: Campaign, noMatches: number): QuestionPage {
+  return { ...page, preface: say(campaign, 'noMatch'), noMatchesCounted: noMatches };
+}
+
+/**
  * The last page of a call. In subdialog mode every ending is a <return>; in goto mode
  * a sent text ends as the campaign's onSent says, anything else as its onHandBack.
  */

@@ -18,6 +18,8 @@ import type { CallOutcome, CallerInput, EndReason, SimulationOptions, Transcript
  *       "dnis"?: string, "ani"?: string,    // session variables; added to the URL's query as
  *       "callId"?: string,                  //   dnis, ani, callid unless it already has them
  *       "params"?: { [name]: string }       // more query parameters (set, replacing any)
+ *       "laxDtmf"?: boolean                 // play a lax platform: keys outside a field's grammar
+ *                                           //   fill it anyway (the server must count them)
  *     },
  *     "inputs"?: string[],                  // "1", "6175551234#", "noinput", "help", "hangup"
  *     "expect": {
@@ -73,6 +75,7 @@ const callSpecSchema = z.strictObject({
   ani: z.string().optional(),
   callId: z.string().optional(),
   params: z.record(z.string(), z.string()).optional(),
+  laxDtmf: z.boolean().optional(),
 });
 export type CallSpec = z.infer<typeof callSpecSchema>;
 
@@ -155,7 +158,7 @@ export function loadScenarioFile(file: string, run: string): Scenario[] {
 export function startOf(
   call: CallSpec,
   baseUrl?: string,
-): Pick<SimulationOptions, 'url' | 'startMethod' | 'dnis' | 'ani' | 'callId'> {
+): Pick<SimulationOptions, 'url' | 'startMethod' | 'dnis' | 'ani' | 'callId' | 'laxDtmf'> {
   let url: URL;
   try {
     url = new URL(call.url, baseUrl);
@@ -177,6 +180,7 @@ export function startOf(
   return {
     url: url.href,
     ...(call.method ? { startMethod: call.method === 'post' ? 'POST' : 'GET' } : {}),
+    ...(call.laxDtmf ? { laxDtmf: true } : {}),
     ...(call.dnis !== undefined ? { dnis: call.dnis } : {}),
     ...(call.ani !== undefined ? { ani: call.ani } : {}),
     ...(call.callId !== undefined ? { callId: call.callId } : {}),

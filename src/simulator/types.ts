@@ -108,4 +108,9 @@ export interface SimulationOptions {
   scriptTimeoutMs?: number;
   /** Safety net against documents that loop forever without listening. */
   maxSteps?: number;
+  /**
+   * Behave as a lax platform does: keys that no grammar of a field accepts fill the field
+   * anyway (and are submitted) instead of raising nomatch. The server must count them.
+   */
+  laxDtmf?: boolean;
 }

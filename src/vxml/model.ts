@@ -58,6 +58,11 @@ export interface QuestionPage {
   noMatch: Speech;
   /** The event count at which the caller is given up on. */
   maxRetries: number;
+  /**
+   * No-matches already counted at this question by the server (answers outside the
+   * grammar that a lax platform submitted): the page gives up on nomatch that much sooner.
+   */
+  noMatchesCounted?: number;
   submitUrl: string;
   submitFetch?: FetchHints;
   /** Where the browser reports giving up, or the caller hanging up (recorded, not heard). */

@@ -102,24 +102,33 @@ function renderQuestion(vxml: XMLBuilder, page: QuestionPage): void {
   renderAnswerGrammar(field, page.answer);
   renderPrompt(field, page.prompt);
 
-  for (const [event, speech, giveUp] of [
-    ['noinput', page.noInput, page.giveUpUrls.noInput],
-    ['nomatch', page.noMatch, page.giveUpUrls.noMatch],
+  for (const [event, speech, giveUp, limit] of [
+    ['noinput', page.noInput, page.giveUpUrls.noInput, page.maxRetries],
+    ['nomatch', page.noMatch, page.giveUpUrls.noMatch, noMatchLimit(page)],
   ] as const) {
-    // count="1" handles every occurrence below maxRetries (VoiceXML picks the highest
+    // count="1" handles every occurrence below the limit (VoiceXML picks the highest
     // count not above the counter), then the last one gives up.
-    if (page.maxRetries > 1) {
+    if (limit > 1) {
       const retry = child(field, event, { count: '1' });
       renderPrompt(retry, speech);
       child(retry, 'reprompt');
     }
-    child(child(field, event, { count: String(page.maxRetries) }), 'submit', { next: giveUp, method: 'post' });
+    child(child(field, event, { count: String(limit) }), 'submit', { next: giveUp, method: 'post' });
   }
 
   const submit: Record<string, string> = { next: page.submitUrl, namelist: ANSWER_FIELD, method: 'post' };
   if (page.submitFetch?.timeout) submit.fetchtimeout = page.submitFetch.timeout;
   if (page.submitFetch?.audio) submit.fetchaudio = page.submitFetch.audio;
   child(child(field, 'filled'), 'submit', submit);
+}
+
+/**
+ * The nomatch count at which this page gives up: maxRetries less the no-matches the
+ * server already counted at the question (a browser's counters start again with every
+ * document, so a re-served page must not grant the caller a fresh set). At least 1.
+ */
+function noMatchLimit(page: QuestionPage): number {
+  return Math.max(1, page.maxRetries - (page.noMatchesCounted ?? 0));
 }
 
 function fieldAttributes(answer: Answer): Record<string, string> {
