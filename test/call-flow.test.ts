@@ -548,6 +548,40 @@ describe('an answer outside the grammar (a lax platform submits any key)', () =>
   });
 });
 
+describe('question timers', () => {
+  /** The timeout and interdigittimeout a document sets, by name. */
+  function timersOf(xml: string): Record<string, string> {
+    return Object.fromEntries(
+      [...xml.matchAll(/<property name="(timeout|interdigittimeout)" value="([^"]*)"\/>/g)].map((m) => [m[1] ?? '', m[2] ?? '']),
+    );
+  }
+
+  it('are the campaign\'s in every document that listens, and absent from the ending', async () => {
+    await server.close();
+    server = startTestServer({ campaigns: [campaign({ timers: { noInputSeconds: 8, interDigitSeconds: 4 } })] });
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: MOBILE_ANI });
+    await caller.press('1'); // confirm the caller id
+    await caller.press('2'); // no: enter another number
+    await caller.press('6175559876#');
+    await caller.press('7'); // a wrong key: the read-back again, as a no-match
+    await caller.press('1');
+    const [ending, ...questions] = [...caller.documents].reverse();
+    expect(questions).toHaveLength(5);
+    for (const xml of questions) expect(timersOf(xml)).toEqual({ timeout: '8s', interdigittimeout: '4s' });
+    expect(timersOf(ending ?? '')).toEqual({});
+    expect(caller.ending().result.status).toBe('sent');
+  });
+
+  it('default to 5 s of silence and 3 s between keys', async () => {
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: '' });
+    await caller.press('1');
+    expect(caller.prompts()).toContain('mobile number');
+    expect(timersOf(caller.xml)).toEqual({ timeout: '5s', interdigittimeout: '3s' });
+  });
+});
+
 describe('call ids', () => {
   it('are unguessable: 128 random bits, different for every call', async () => {
     const ids = new Set<string>();

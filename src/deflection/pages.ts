@@ -85,6 +85,7 @@ function question(
     noInput: say(campaign, 'noInput'),
     noMatch: say(campaign, 'noMatch'),
     maxRetries: campaign.maxRetries,
+    timers: { noInput: `${campaign.timers.noInputSeconds}s`, interDigit: `${campaign.timers.interDigitSeconds}s` },
     submitUrl: stepUrl(step, callId, mode),
     giveUpUrls: {
       noInput: stepUrl('giveup', callId, mode, { reason: 'no-input' }),

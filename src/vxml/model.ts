@@ -45,6 +45,14 @@ export interface FetchHints {
   audio?: string;
 }
 
+/** How long a question listens, as VoiceXML time designations (e.g. "5s"). */
+export interface InputTimers {
+  /** Silence after the prompts before noinput: the VoiceXML timeout property. */
+  noInput: string;
+  /** Pause between keys that ends an entry: the VoiceXML interdigittimeout property. */
+  interDigit: string;
+}
+
 /** Asks one question; the answer is submitted as the form field "answer". */
 export interface QuestionPage {
   kind: 'question';
@@ -63,6 +71,8 @@ export interface QuestionPage {
    * grammar that a lax platform submitted): the page gives up on nomatch that much sooner.
    */
   noMatchesCounted?: number;
+  /** Absent only in pages stored before timers existed: the platform's defaults then apply. */
+  timers?: InputTimers;
   submitUrl: string;
   submitFetch?: FetchHints;
   /** Where the browser reports giving up, or the caller hanging up (recorded, not heard). */

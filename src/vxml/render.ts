@@ -7,6 +7,7 @@ import {
   type CallResult,
   type EndPage,
   type Ending,
+  type InputTimers,
   type Page,
   type QuestionPage,
   type RootPage,
@@ -93,6 +94,7 @@ function renderRoot(vxml: XMLBuilder, page: RootPage): void {
 
 function renderQuestion(vxml: XMLBuilder, page: QuestionPage): void {
   const form = child(vxml, 'form', { id: 'ask' });
+  if (page.timers) renderTimers(form, page.timers);
   // After a hang-up the browser may still submit once: we record the abandoned call.
   const hangUp = child(form, 'catch', { event: 'connection.disconnect.hangup' });
   child(hangUp, 'submit', { next: page.giveUpUrls.hangUp, method: 'post' });
@@ -131,6 +133,18 @@ function noMatchLimit(page: QuestionPage): number {
   return Math.max(1, page.maxRetries - (page.noMatchesCounted ?? 0));
 }
 
+/**
+ * The question's timers, set explicitly: their defaults are the platform's (W3C VoiceXML
+ * 2.0 §6.3.4, https://www.w3.org/TR/voicexml20/#dml6.3.4), 7 s on Nuance
+ * (https://docs.nuance.com/speech-suite/nr-config/cfg-timeout.html), up to 30 s on others.
+ * Form-level, not field-level: a prompt's timeout is the property in scope when the prompt
+ * is queued (§4.1.7), and the preface is queued in a <block>, outside the field.
+ */
+function renderTimers(form: XMLBuilder, timers: InputTimers): void {
+  child(form, 'property', { name: 'timeout', value: timers.noInput });
+  child(form, 'property', { name: 'interdigittimeout', value: timers.interDigit });
+}
+
 function fieldAttributes(answer: Answer): Record<string, string> {
   return answer.kind === 'digits'
     ? { name: ANSWER_FIELD, type: `digits?minlength=${answer.minLength};maxlength=${answer.maxLength}` }
@@ -140,8 +154,8 @@ function fieldAttributes(answer: Answer): Record<string, string> {
 function renderAnswerGrammar(field: XMLBuilder, answer: Answer): void {
   if (answer.kind === 'digits') {
     // The builtin digits grammar from the field type; pound ends the entry.
+    // (How long a pause between keys ends the entry is the form's interdigittimeout.)
     child(field, 'property', { name: 'termchar', value: '#' });
-    child(field, 'property', { name: 'interdigittimeout', value: '5s' });
     return;
   }
   const grammar = child(field, 'grammar', {
