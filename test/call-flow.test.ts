@@ -446,13 +446,6 @@ describe('repeated and out-of-order requests', () => {
     expect(await eventsOf(callId)).not.toContain('declined');
   });
 
-  it('re-asks when an answer outside the grammar arrives', async () => {
-    const caller = new IvrCaller(server.app);
-    await caller.start({ dnis: DNIS, ani: MOBILE_ANI });
-    const offer = caller.xml;
-    await caller.press('7');
-    expect(caller.xml).toBe(offer);
-  });
 
   it('does not let a later request change the number texted', async () => {
     const caller = new IvrCaller(server.app);
@@ -461,6 +454,131 @@ describe('repeated and out-of-order requests', () => {
     await request(server.app).post(`/vxml/offer?call=${callId}&ani=%2B16172539999`).type('form').send('answer=1&ani=%2B16172539999');
     await request(server.app).post(`/vxml/confirm?call=${callId}`).type('form').send('answer=1&ani=%2B16172539999&to=%2B16172539999');
     expect((await listMessages()).map((m) => m.to)).toEqual([MOBILE_ANI]);
+  });
+});
+
+/**
+ * A lax platform submits any key it hears, whatever the grammar says. Served the same page
+ * again and never counted, such a call looped for ever; now it is a no-match at that question.
+ */
+describe('an answer outside the grammar (a lax platform submits any key)', () => {
+  const OFFER = 'To get a text message with a link to chat with us now, press 1. To stay on the line, press 2.';
+  const SORRY = "Sorry, I didn't get that.";
+
+  /** The count of the <nomatch> that gives up (submits to giveup) on the current page. */
+  function noMatchGiveUpCount(caller: IvrCaller): string | null {
+    const handlers = caller.xml.match(/<nomatch count="(\d+)">\s*<submit next="giveup/);
+    return handlers?.[1] ?? null;
+  }
+
+  it('re-asks with the no-match prompt, then hands back after the campaign\'s retries', async () => {
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: MOBILE_ANI });
+    const callId = callIdOf(caller);
+    expect(noMatchGiveUpCount(caller)).toBe('3');
+
+    await caller.press('7');
+    expect(caller.prompts()).toBe(`${SORRY} ${OFFER}`);
+    // One no-match is spent: the browser's own no-matches on this page give up one sooner.
+    expect(noMatchGiveUpCount(caller)).toBe('2');
+
+    await caller.press('9');
+    expect(caller.prompts()).toBe(`${SORRY} ${OFFER}`);
+    expect(noMatchGiveUpCount(caller)).toBe('1');
+
+    await caller.press('#');
+    expect(caller.isQuestion()).toBe(false);
+    expect(caller.prompts()).toBe('Please stay on the line.');
+    expect(caller.ending()).toEqual({ kind: 'exit', result: { status: 'declined', reason: 'no-match', maskedNumber: '' } });
+    expect(await eventsOf(callId)).toEqual([
+      'started',
+      'offered',
+      'answer-outside-grammar',
+      'answer-outside-grammar',
+      'answer-outside-grammar',
+      'handed-back',
+    ]);
+    const events = await server.store.listEvents(callId);
+    expect(events.filter((e) => e.type === 'answer-outside-grammar').map((e) => e.detail)).toEqual([
+      { page: 'offer', keys: '7', count: 1 },
+      { page: 'offer', keys: '9', count: 2 },
+      { page: 'offer', keys: '#', count: 3 },
+    ]);
+    // Later requests (an IVR retrying) get the same ending; nothing more is counted.
+    await caller.submit(`/vxml/offer?call=${callId}&mode=goto`, { answer: '7' });
+    expect(caller.ending().result.reason).toBe('no-match');
+    expect((await eventsOf(callId)).filter((t) => t === 'answer-outside-grammar')).toHaveLength(3);
+  });
+
+  it('still takes a key of the grammar after a wrong one', async () => {
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: MOBILE_ANI });
+    await caller.press('5');
+    await caller.press('1');
+    expect(caller.prompts()).toContain("We'll text the number you're calling from, ending in 1234.");
+    // The count belongs to the question it was made at: the next one starts afresh.
+    expect(noMatchGiveUpCount(caller)).toBe('3');
+    expect(caller.prompts()).not.toContain(SORRY);
+    await caller.press('3');
+    expect(caller.prompts()).toContain(`${SORRY} We'll text the number you're calling from`);
+    await caller.press('1');
+    expect(caller.ending().result).toEqual({ status: 'sent', reason: 'accepted', maskedNumber: '+*******1234' });
+  });
+
+  it('counts against the same retries as the browser\'s own no-matches', async () => {
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: MOBILE_ANI });
+    const callId = callIdOf(caller);
+    await caller.press('1');
+    await caller.press('8'); // at the confirmation: one counted by the server
+    await caller.press('8'); // two
+    await caller.giveUp('nomatch'); // the third, raised by the browser on the page that allows one more
+    expect(caller.ending()).toEqual({ kind: 'exit', result: { status: 'declined', reason: 'no-match', maskedNumber: '' } });
+    expect(await listMessages()).toHaveLength(0);
+    expect((await eventsOf(callId)).slice(-3)).toEqual(['answer-outside-grammar', 'answer-outside-grammar', 'handed-back']);
+  });
+
+  it('hands back at the first one when the campaign allows one try', async () => {
+    await server.close();
+    server = startTestServer({ campaigns: [campaign({ maxRetries: 1 })] });
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: MOBILE_ANI });
+    await caller.press('');
+    expect(caller.ending()).toEqual({ kind: 'exit', result: { status: 'declined', reason: 'no-match', maskedNumber: '' } });
+  });
+});
+
+describe('question timers', () => {
+  /** The timeout and interdigittimeout a document sets, by name. */
+  function timersOf(xml: string): Record<string, string> {
+    return Object.fromEntries(
+      [...xml.matchAll(/<property name="(timeout|interdigittimeout)" value="([^"]*)"\/>/g)].map((m) => [m[1] ?? '', m[2] ?? '']),
+    );
+  }
+
+  it('are the campaign\'s in every document that listens, and absent from the ending', async () => {
+    await server.close();
+    server = startTestServer({ campaigns: [campaign({ timers: { noInputSeconds: 8, interDigitSeconds: 4 } })] });
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: MOBILE_ANI });
+    await caller.press('1'); // confirm the caller id
+    await caller.press('2'); // no: enter another number
+    await caller.press('6175559876#');
+    await caller.press('7'); // a wrong key: the read-back again, as a no-match
+    await caller.press('1');
+    const [ending, ...questions] = [...caller.documents].reverse();
+    expect(questions).toHaveLength(5);
+    for (const xml of questions) expect(timersOf(xml)).toEqual({ timeout: '8s', interdigittimeout: '4s' });
+    expect(timersOf(ending ?? '')).toEqual({});
+    expect(caller.ending().result.status).toBe('sent');
+  });
+
+  it('default to 5 s of silence and 3 s between keys', async () => {
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: '' });
+    await caller.press('1');
+    expect(caller.prompts()).toContain('mobile number');
+    expect(timersOf(caller.xml)).toEqual({ timeout: '5s', interdigittimeout: '3s' });
   });
 });
 

@@ -76,6 +76,7 @@ describe('the shipped example', () => {
       keys: { accept: '1', decline: '2', confirm: '1', change: '2' },
       maxNumberAttempts: 3,
       maxRetries: 3,
+      timers: { noInputSeconds: 5, interDigitSeconds: 3 },
       prompts: {},
     });
   });
@@ -166,6 +167,10 @@ describe('invalid campaigns are reported with file name and field path', () => {
       'bad.json: prompts.offer.audio: must be an absolute http(s) URL',
     ],
     ['maxRetries out of range', { maxRetries: 9 }, 'bad.json: maxRetries: '],
+    ['a no-input timer of 30-second-default length plus one', { timers: { noInputSeconds: 31 } }, 'bad.json: timers.noInputSeconds: '],
+    ['a zero inter-digit timer', { timers: { interDigitSeconds: 0 } }, 'bad.json: timers.interDigitSeconds: '],
+    ['a timer in milliseconds by mistake', { timers: { noInputSeconds: 1.5 } }, 'bad.json: timers.noInputSeconds: '],
+    ['an unknown timer', { timers: { noInput: 5 } }, 'bad.json: timers: '],
     // These parse as URLs but are not xsd:anyURI: a browser would refuse the document.
     [
       'an audio URL with brackets',

@@ -178,6 +178,8 @@ describe('every page kind renders as schema-valid VoiceXML 2.1', () => {
     ['root for an unknown campaign', rootPage(undefined, 'goto')],
     ['question with keys', question()],
     ['question with keys, one try only', question({ maxRetries: 1 })],
+    ['question with timers', question({ timers: { noInput: '5s', interDigit: '3s' } })],
+    ['question after no-matches the server counted', question({ maxRetries: 3, noMatchesCounted: 2, preface: text('Sorry?') })],
     ['question with digits', question({ answer: { kind: 'digits', minLength: 7, maxLength: 15 } })],
     ['question with a preface', question({ preface: text("Sorry, that isn't a mobile number.") })],
     [
@@ -297,6 +299,41 @@ describe('page content', () => {
     const nomatch = all(doc, 'nomatch');
     expect(nomatch.map((n) => n.getAttribute('count'))).toEqual(['1', '3']);
     expect(one(nomatch[1] as Element, 'submit').getAttribute('next')).toBe('giveup?call=abc&reason=no-match');
+  });
+
+  it('gives up on nomatch sooner by the no-matches the server already counted', () => {
+    const once = parse(renderPage(question({ maxRetries: 3, noMatchesCounted: 1 })));
+    expect(all(once, 'nomatch').map((n) => n.getAttribute('count'))).toEqual(['1', '2']);
+    // No-inputs are not no-matches: their count is left as it was.
+    expect(all(once, 'noinput').map((n) => n.getAttribute('count'))).toEqual(['1', '3']);
+    const twice = parse(renderPage(question({ maxRetries: 3, noMatchesCounted: 2 })));
+    const nomatch = all(twice, 'nomatch');
+    expect(nomatch.map((n) => n.getAttribute('count'))).toEqual(['1']);
+    expect(one(nomatch[0] as Element, 'submit').getAttribute('next')).toBe('giveup?call=abc&reason=no-match');
+  });
+
+  it('sets the question\'s timers on its form, so the preface and the field both wait that long', () => {
+    const doc = parse(renderPage(question({ timers: { noInput: '7s', interDigit: '2s' }, answer: { kind: 'digits', minLength: 7, maxLength: 15 } })));
+    const form = one(doc, 'form');
+    const properties = kids(form).filter((c) => c.localName === 'property');
+    expect(properties.map((p) => [p.getAttribute('name'), p.getAttribute('value')])).toEqual([
+      ['timeout', '7s'],
+      ['interdigittimeout', '2s'],
+    ]);
+    // The number field keeps only its termchar: one interdigittimeout, the campaign's.
+    expect(all(doc, 'property').filter((p) => p.getAttribute('name') === 'interdigittimeout')).toHaveLength(1);
+  });
+
+  it('writes every page that listens with the campaign\'s timers (defaults 5 s and 3 s)', () => {
+    const ctx: CallContext = { campaign: campaign(), callId: 'c-1', mode: 'goto' };
+    const defaults = offerPage(ctx, promptFor(ctx.campaign, 'offer'));
+    expect(defaults.timers).toEqual({ noInput: '5s', interDigit: '3s' });
+    const slow: CallContext = { ...ctx, campaign: campaign({ timers: { noInputSeconds: 10, interDigitSeconds: 4 } }) };
+    for (const page of [offerPage(slow, 'Press 1.'), confirmAniPage(slow, '1234'), readBackPage(slow, '6175551234'), enterNumberPage(slow)]) {
+      const doc = parse(renderPage(page));
+      const values = Object.fromEntries(all(doc, 'property').map((p) => [p.getAttribute('name'), p.getAttribute('value')]));
+      expect(values).toMatchObject({ timeout: '10s', interdigittimeout: '4s' });
+    }
   });
 
   it('with one try, the first no-input gives up at once', () => {

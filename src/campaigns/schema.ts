@@ -133,6 +133,37 @@ const Limits = z
     dailyCap: DEFAULT_DAILY_CAP,
   });
 
+/**
+ * Every document that listens says how long it waits, rather than leaving it to the
+ * platform: the VoiceXML defaults of `timeout` and `interdigittimeout` are the platform's
+ * own (W3C VoiceXML 2.0 §6.3.4, https://www.w3.org/TR/voicexml20/#dml6.3.4), Nuance's is
+ * 7 s (https://docs.nuance.com/speech-suite/nr-config/cfg-timeout.html), and on one with
+ * 30-second defaults three silences at a question took 92 s.
+ */
+export const DEFAULT_NO_INPUT_SECONDS = 5;
+export const DEFAULT_INTER_DIGIT_SECONDS = 3;
+
+const Timers = z
+  .strictObject({
+    noInputSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(30)
+      .default(DEFAULT_NO_INPUT_SECONDS)
+      .describe(`Silence after a question before it counts as no input: VoiceXML timeout (default ${DEFAULT_NO_INPUT_SECONDS})`),
+    interDigitSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(15)
+      .default(DEFAULT_INTER_DIGIT_SECONDS)
+      .describe(
+        `Pause between keys that ends a number entered without pound: VoiceXML interdigittimeout (default ${DEFAULT_INTER_DIGIT_SECONDS})`,
+      ),
+  })
+  .default({ noInputSeconds: DEFAULT_NO_INPUT_SECONDS, interDigitSeconds: DEFAULT_INTER_DIGIT_SECONDS });
+
 const Variant = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be lowercase letters, digits and dashes (at most 32)'),
   weight: z.number().int().min(0).max(1000).describe('Relative share of calls (0 pauses the variant)'),
@@ -249,6 +280,7 @@ export const CampaignSchema = z
       .max(5)
       .default(3)
       .describe('No-input or no-match events at one question before the call is handed back'),
+    timers: Timers.describe('How long a question waits for the caller: written into every document that listens'),
     gateway: z
       .enum(GATEWAY_NAMES)
       .optional()

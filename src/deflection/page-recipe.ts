@@ -1,8 +1,8 @@
 import type { Campaign } from '../campaigns/schema';
 import type { PromptName } from '../campaigns/default-prompts';
 import type { CallRecord } from '../store/port';
-import type { CallResult, Page } from '../vxml/model';
-import { confirmAniPage, endPage, enterNumberPage, offerPage, readBackPage } from './pages';
+import type { CallResult, Page, QuestionPage } from '../vxml/model';
+import { afterNoMatches, confirmAniPage, endPage, enterNumberPage, offerPage, readBackPage, type CallContext } from './pages';
 import { offerPromptOf, variantOf } from './variants';
 
 /**
@@ -11,13 +11,19 @@ import { offerPromptOf, variantOf } from './variants';
  * was about a kilobyte a call). Rebuilding it with the same builders serves the same bytes
  * while the campaign is unchanged.
  */
-export type PageRecipe =
+export type PageRecipe = QuestionRecipe | { builder: 'end'; result: CallResult; prompts: PromptName[] };
+
+/**
+ * A question, and how many answers outside its grammar the server has counted at it (a
+ * lax platform submits any key it hears): the page is then served again as a no-match.
+ */
+export type QuestionRecipe = (
   /** The offer, in the wording of the call's variant. */
   | { builder: 'offer' }
   | { builder: 'confirm-ani'; lastFour: string }
   | { builder: 'read-back'; digits: string }
   | { builder: 'enter-number'; after?: 'invalidNumber' | 'optedOut' }
-  | { builder: 'end'; result: CallResult; prompts: PromptName[] };
+) & { noMatches?: number };
 
 /** A call's last_page: a recipe, or a whole page in rows written before recipes existed. */
 export type StoredPage = Page | PageRecipe;
@@ -40,9 +46,14 @@ export function pageFromRecipe(recipe: PageRecipe, campaign: Campaign | undefine
   if (recipe.builder === 'end') return endPage(campaign, call.mode, recipe.result, recipe.prompts);
   if (!campaign) return undefined;
   const ctx = { campaign, callId: call.id, mode: call.mode };
+  const page = questionPage(recipe, ctx, call);
+  return recipe.noMatches ? afterNoMatches(page, campaign, recipe.noMatches) : page;
+}
+
+function questionPage(recipe: QuestionRecipe, ctx: CallContext, call: RecipeCall): QuestionPage {
   switch (recipe.builder) {
     case 'offer':
-      return offerPage(ctx, offerPromptOf(campaign, variantOf(campaign, call.variant)));
+      return offerPage(ctx, offerPromptOf(ctx.campaign, variantOf(ctx.campaign, call.variant)));
     case 'confirm-ani':
       return confirmAniPage(ctx, recipe.lastFour);
     case 'read-back':

@@ -85,6 +85,7 @@ function question(
     noInput: say(campaign, 'noInput'),
     noMatch: say(campaign, 'noMatch'),
     maxRetries: campaign.maxRetries,
+    timers: { noInput: `${campaign.timers.noInputSeconds}s`, interDigit: `${campaign.timers.interDigitSeconds}s` },
     submitUrl: stepUrl(step, callId, mode),
     giveUpUrls: {
       noInput: stepUrl('giveup', callId, mode, { reason: 'no-input' }),
@@ -134,6 +135,17 @@ export function enterNumberPage(ctx: CallContext, after?: 'invalidNumber' | 'opt
     prompt: say(ctx.campaign, 'enterNumber'),
     answer: { kind: 'digits', minLength: MIN_DIGITS, maxLength: MAX_DIGITS },
   });
+}
+
+/**
+ * A question served again after answers outside its grammar the server counted (a lax
+ * platform submitted keys the grammar does not accept): the caller hears the no-match
+ * prompt before the question, as a browser's own <nomatch> would say it, and the page
+ * gives up that many no-matches sooner, so the question's no-matches stay within the
+ * campaign's maxRetries however they arrive.
+ */
+export function afterNoMatches(page: QuestionPage, campaign: Campaign, noMatches: number): QuestionPage {
+  return { ...page, preface: say(campaign, 'noMatch'), noMatchesCounted: noMatches };
 }
 
 /**

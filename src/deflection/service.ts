@@ -503,6 +503,27 @@ export class DeflectionService {
     };
   }
 
+  /**
+   * An answer the page's grammar does not accept. A strict browser never submits one (it
+   * raises nomatch itself), but a lax platform submits any key it hears, and serving the
+   * page again uncounted looped such a call for ever. It counts as a no-match at this
+   * question: the page comes back with the no-match prompt and gives up sooner, and at
+   * the campaign's maxRetries the call is handed back as the browser's own no-match
+   * give-up would be. The count lives in the stored recipe, so a repeated request is
+   * answered with the same page.
+   */
+  private outOfGrammar(call: CallRecord, ctx: CallContext, answer: string): Transition | undefined {
+    const page = call.lastPage;
+    // A row written before recipes holds a whole page: it is served again as it is.
+    if (!page || !isRecipe(page) || page.builder === 'end') return undefined;
+    const noMatches = (page.noMatches ?? 0) + 1;
+    // What was pressed, as DTMF keys only and short: never a number the caller keyed.
+    const keys = answer.replace(/[^0-9*#A-D]/g, '').slice(0, 4);
+    const event: NewEvent = { type: 'answer-outside-grammar', detail: { page: page.builder, keys, count: noMatches } };
+    if (noMatches >= ctx.campaign.maxRetries) return this.handBack('declined', 'no-match', [event]);
+    return { update: {}, events: [event], recipe: { ...page, noMatches } };
+  }
+
   private handBack(
     status: CallResult['status'],
     reason: HandBackReason,
@@ -535,7 +556,7 @@ export class DeflectionService {
 
   /**
    * Loads the call, checks it may take this step, runs the step and stores the outcome.
-   * A step that returns undefined (an answer outside the grammar) re-serves the page.
+   * A step that returns undefined (an answer outside the grammar) counts a no-match.
    */
   private async step(
     req: StepRequest,
@@ -572,8 +593,10 @@ export class DeflectionService {
     }
     if (!campaign || !accepts.includes(call.state)) return this.pageOf(call);
 
-    const transition = await run(call, { campaign, callId: call.id, mode: call.mode });
-    if (transition === MOVED) return this.afterSend(call.id, call.mode, []);
+    const ctx: CallContext = { campaign, callId: call.id, mode: call.mode };
+    const outcome = await run(call, ctx);
+    if (outcome === MOVED) return this.afterSend(call.id, call.mode, []);
+    const transition = outcome ?? this.outOfGrammar(call, ctx, req.answer);
     if (!transition) return this.pageOf(call);
     const from = transition.from ?? call.state;
     const applied = await this.deps.store.updateCall(call.id, { ...transition.update, lastPage: transition.recipe }, transition.events, at, from);

@@ -6,6 +6,7 @@ import { countEvent, defaultAction, selectCatch, VxmlEvent } from './events';
 import { ExecutableContent, isObject, method } from './executable';
 import { CallFetcher, type FetchRequest } from './fetcher';
 import { dtmfGrammars, matchInput, type ActiveGrammar } from './listening';
+import type { GrammarMatch } from './grammar';
 import { Sandbox, type ScopeChain, type ScopeObject } from './scope';
 import { CallEnded, Returned, Transition, type PreparedDocument, type TransitionTarget } from './signals';
 import { spoken, type Enumerated } from './speech';
@@ -356,7 +357,7 @@ export class Interpreter {
       throw new VxmlEvent('connection.disconnect.hangup', 'the caller hung up');
     }
     const termchar = propertyInScope('termchar', { doc: state.exec.doc, state }, item) ?? '#';
-    const found = matchInput(input.keys, grammars, termchar);
+    const found = matchInput(input.keys, grammars, termchar) ?? (this.options.laxDtmf ? laxMatch(input.keys, grammars, termchar) : undefined);
     if (!found) throw new VxmlEvent('nomatch');
     const { match, grammar } = found;
     const result = this.sandbox.toRealm({
@@ -603,4 +604,16 @@ function connectionInfo(options: SimulationOptions): Record<string, unknown> {
 function startOriginHeaders(options: SimulationOptions): ConstructorParameters<typeof CallFetcher>[1] {
   if (!options.headers || !URL.canParse(options.url)) return undefined;
   return { origin: new URL(options.url).origin, headers: options.headers };
+}
+
+/**
+ * What a lax platform makes of keys no grammar accepts: the keys themselves (less the
+ * termchar) fill the field being collected, as if its grammar had matched. Only a field's
+ * own grammars are stretched this way; links and menus still need their keys.
+ */
+function laxMatch(keys: string, grammars: readonly ActiveGrammar[], termchar: string): { match: GrammarMatch; grammar: ActiveGrammar } | undefined {
+  const grammar = grammars.find((g) => g.level === 'field');
+  if (!grammar) return undefined;
+  const utterance = termchar && keys.length > 1 && keys.endsWith(termchar) ? keys.slice(0, -termchar.length) : keys;
+  return { match: { utterance, interpretation: utterance }, grammar };
 }

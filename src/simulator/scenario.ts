@@ -18,7 +18,9 @@ import type { CallOutcome, CallerInput, EndReason, SimulationOptions, Transcript
  *       "dnis"?: string, "ani"?: string,    // session variables; added to the URL's query as
  *       "callId"?: string,                  //   dnis, ani, callid unless it already has them
  *       "params"?: { [name]: string },      // more query parameters (set, replacing any)
- *       "loadApplicationRoot"?: boolean     // false: as a platform that never loads application=
+ *       "loadApplicationRoot"?: boolean,    // false: as a platform that never loads application=
+ *       "laxDtmf"?: boolean                 // play a lax platform: keys outside a field's grammar
+ *                                           //   fill it anyway (the server must count them)
  *     },
  *     "inputs"?: string[],                  // "1", "6175551234#", "noinput", "help", "hangup"
  *     "expect": {
@@ -75,6 +77,7 @@ const callSpecSchema = z.strictObject({
   callId: z.string().optional(),
   params: z.record(z.string(), z.string()).optional(),
   loadApplicationRoot: z.boolean().optional(),
+  laxDtmf: z.boolean().optional(),
 });
 export type CallSpec = z.infer<typeof callSpecSchema>;
 
@@ -157,7 +160,7 @@ export function loadScenarioFile(file: string, run: string): Scenario[] {
 export function startOf(
   call: CallSpec,
   baseUrl?: string,
-): Pick<SimulationOptions, 'url' | 'startMethod' | 'dnis' | 'ani' | 'callId' | 'loadApplicationRoot'> {
+): Pick<SimulationOptions, 'url' | 'startMethod' | 'dnis' | 'ani' | 'callId' | 'loadApplicationRoot' | 'laxDtmf'> {
   let url: URL;
   try {
     url = new URL(call.url, baseUrl);
@@ -179,6 +182,7 @@ export function startOf(
   return {
     url: url.href,
     ...(call.method ? { startMethod: call.method === 'post' ? 'POST' : 'GET' } : {}),
+    ...(call.laxDtmf ? { laxDtmf: true } : {}),
     ...(call.dnis !== undefined ? { dnis: call.dnis } : {}),
     ...(call.ani !== undefined ? { ani: call.ani } : {}),
     ...(call.callId !== undefined ? { callId: call.callId } : {}),

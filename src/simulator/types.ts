@@ -114,4 +114,9 @@ export interface SimulationOptions {
   loadApplicationRoot?: boolean;
   /** Safety net against documents that loop forever without listening. */
   maxSteps?: number;
+  /**
+   * Behave as a lax platform does: keys that no grammar of a field accepts fill the field
+   * anyway (and are submitted) instead of raising nomatch. The server must count them.
+   */
+  laxDtmf?: boolean;
 }

@@ -94,6 +94,8 @@ export const EVENT_TYPES = [
   // The caller hung up (or the browser gave up) while the text was being sent: noted, not
   // an outcome, since the text went out all the same.
   'gave-up-while-sending',
+  // An answer the page's grammar does not accept (a lax platform submits any key): a no-match.
+  'answer-outside-grammar',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -48,6 +48,14 @@ export interface FetchHints {
   audio?: string;
 }
 
+/** How long a question listens, as VoiceXML time designations (e.g. "5s"). */
+export interface InputTimers {
+  /** Silence after the prompts before noinput: the VoiceXML timeout property. */
+  noInput: string;
+  /** Pause between keys that ends an entry: the VoiceXML interdigittimeout property. */
+  interDigit: string;
+}
+
 /** Asks one question; the answer is submitted as the form field "answer". */
 export interface QuestionPage {
   kind: 'question';
@@ -61,6 +69,13 @@ export interface QuestionPage {
   noMatch: Speech;
   /** The event count at which the caller is given up on. */
   maxRetries: number;
+  /**
+   * No-matches already counted at this question by the server (answers outside the
+   * grammar that a lax platform submitted): the page gives up on nomatch that much sooner.
+   */
+  noMatchesCounted?: number;
+  /** Absent only in pages stored before timers existed: the platform's defaults then apply. */
+  timers?: InputTimers;
   submitUrl: string;
   submitFetch?: FetchHints;
   /** Where the browser reports giving up, or the caller hanging up (recorded, not heard). */

@@ -8,6 +8,7 @@ import {
   type CallResult,
   type EndPage,
   type Ending,
+  type InputTimers,
   type Page,
   type QuestionPage,
   type RootPage,
@@ -123,6 +124,7 @@ function renderErrorCatches(vxml: XMLBuilder, onError: Ending): void {
 function renderQuestion(vxml: XMLBuilder, page: QuestionPage): void {
   renderStandalone(vxml, UNKNOWN_RESULT, page.onError);
   const form = child(vxml, 'form', { id: 'ask' });
+  if (page.timers) renderTimers(form, page.timers);
   // After a hang-up the browser may still submit once: we record the abandoned call.
   const hangUp = child(form, 'catch', { event: 'connection.disconnect.hangup' });
   child(hangUp, 'submit', { next: page.giveUpUrls.hangUp, method: 'post' });
@@ -132,24 +134,45 @@ function renderQuestion(vxml: XMLBuilder, page: QuestionPage): void {
   renderAnswerGrammar(field, page.answer);
   renderPrompt(field, page.prompt);
 
-  for (const [event, speech, giveUp] of [
-    ['noinput', page.noInput, page.giveUpUrls.noInput],
-    ['nomatch', page.noMatch, page.giveUpUrls.noMatch],
+  for (const [event, speech, giveUp, limit] of [
+    ['noinput', page.noInput, page.giveUpUrls.noInput, page.maxRetries],
+    ['nomatch', page.noMatch, page.giveUpUrls.noMatch, noMatchLimit(page)],
   ] as const) {
-    // count="1" handles every occurrence below maxRetries (VoiceXML picks the highest
+    // count="1" handles every occurrence below the limit (VoiceXML picks the highest
     // count not above the counter), then the last one gives up.
-    if (page.maxRetries > 1) {
+    if (limit > 1) {
       const retry = child(field, event, { count: '1' });
       renderPrompt(retry, speech);
       child(retry, 'reprompt');
     }
-    child(child(field, event, { count: String(page.maxRetries) }), 'submit', { next: giveUp, method: 'post' });
+    child(child(field, event, { count: String(limit) }), 'submit', { next: giveUp, method: 'post' });
   }
 
   const submit: Record<string, string> = { next: page.submitUrl, namelist: ANSWER_FIELD, method: 'post' };
   if (page.submitFetch?.timeout) submit.fetchtimeout = page.submitFetch.timeout;
   if (page.submitFetch?.audio) submit.fetchaudio = page.submitFetch.audio;
   child(child(field, 'filled'), 'submit', submit);
+}
+
+/**
+ * The nomatch count at which this page gives up: maxRetries less the no-matches the
+ * server already counted at the question (a browser's counters start again with every
+ * document, so a re-served page must not grant the caller a fresh set). At least 1.
+ */
+function noMatchLimit(page: QuestionPage): number {
+  return Math.max(1, page.maxRetries - (page.noMatchesCounted ?? 0));
+}
+
+/**
+ * The question's timers, set explicitly: their defaults are the platform's (W3C VoiceXML
+ * 2.0 §6.3.4, https://www.w3.org/TR/voicexml20/#dml6.3.4), 7 s on Nuance
+ * (https://docs.nuance.com/speech-suite/nr-config/cfg-timeout.html), up to 30 s on others.
+ * Form-level, not field-level: a prompt's timeout is the property in scope when the prompt
+ * is queued (§4.1.7), and the preface is queued in a <block>, outside the field.
+ */
+function renderTimers(form: XMLBuilder, timers: InputTimers): void {
+  child(form, 'property', { name: 'timeout', value: timers.noInput });
+  child(form, 'property', { name: 'interdigittimeout', value: timers.interDigit });
 }
 
 function fieldAttributes(answer: Answer): Record<string, string> {
@@ -161,8 +184,8 @@ function fieldAttributes(answer: Answer): Record<string, string> {
 function renderAnswerGrammar(field: XMLBuilder, answer: Answer): void {
   if (answer.kind === 'digits') {
     // The builtin digits grammar from the field type; pound ends the entry.
+    // (How long a pause between keys ends the entry is the form's interdigittimeout.)
     child(field, 'property', { name: 'termchar', value: '#' });
-    child(field, 'property', { name: 'interdigittimeout', value: '5s' });
     return;
   }
   const grammar = child(field, 'grammar', {

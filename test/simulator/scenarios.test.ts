@@ -278,6 +278,19 @@ describe('the shipped scenarios against the real server', () => {
     await checkMessages(results);
   }, 120_000);
 
+  it('end a lax platform\'s wrong keys: the server counts them, where the browser raised no nomatch', async () => {
+    const file = path.join(DEFAULT_SCENARIOS, 'lax-platform-wrong-keys.json');
+    const [result] = await runScenarioFiles([file], { baseUrl, run: '4304' });
+    expect(result && resultText(result)).toMatch(/^PASS/);
+    const transcript = result?.outcome?.transcript ?? [];
+    // The keys filled the field and were submitted, as a lax platform does...
+    expect(transcript.filter((e) => e.kind === 'recognition').map((e) => e.kind === 'recognition' && e.utterance)).toEqual(['7', '9', '*']);
+    expect(transcript.filter((e) => e.kind === 'event').map((e) => e.kind === 'event' && e.name)).not.toContain('nomatch');
+    // ...and the server counted each one at the offer.
+    const events = await server.store.listEvents(ourCallId(result as ScenarioResult) ?? '');
+    expect(events.filter((e) => e.type === 'answer-outside-grammar').map((e) => e.detail?.count)).toEqual([1, 2, 3]);
+  }, 60_000);
+
   // Without the schema this shows as skipped, and test/helpers/schema-notice.ts says why.
   (schemaAvailable ? it : it.skip)('fetch only documents that are valid against the W3C VoiceXML 2.1 schema', async () => {
     const results = await runScenarioFiles(scenarioFiles([DEFAULT_SCENARIOS]), { baseUrl, run: '4303', validate: vxmlSchemaErrors });
