@@ -128,3 +128,43 @@ describe('a UK campaign', () => {
     expect(caller.ending().result).toEqual({ status: 'sent', reason: 'accepted', maskedNumber: '+********3456' });
   });
 });
+
+describe('the hang-up page', () => {
+  let server: TestServer;
+  beforeEach(() => {
+    server = startTestServer();
+  });
+  afterEach(() => server.close());
+
+  it('hands back with the result and queues no prompt', async () => {
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: US_MOBILE });
+    await caller.hangUp();
+    expect(caller.xml).not.toContain('<prompt');
+    expect(caller.ending()).toEqual({ kind: 'exit', result: { status: 'declined', reason: 'hung-up', maskedNumber: '' } });
+    // A retried hang-up gets the same silent page.
+    await caller.repeat();
+    expect(caller.xml).not.toContain('<prompt');
+  });
+
+  it('is silent after a finished call too, and keeps its result', async () => {
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: US_MOBILE });
+    await caller.press('1');
+    // The confirmation's hang-up URL, as a browser that held this document would post it.
+    const hangUpUrl = /<catch event="connection\.disconnect\.hangup">\s*<submit next="([^"]+)"/.exec(caller.xml)?.[1];
+    expect(hangUpUrl).toBeDefined();
+    await caller.press('1');
+    expect(caller.prompts()).toBe("We've sent you a text. Goodbye.");
+    await caller.submit(`/vxml/${(hangUpUrl ?? '').replace(/&amp;/g, '&')}`, {});
+    expect(caller.xml).not.toContain('<prompt');
+    expect(caller.ending()).toEqual({ kind: 'disconnect', result: { status: 'sent', reason: 'accepted', maskedNumber: '+*******1234' } });
+  });
+
+  it('still speaks when the browser gives up for no input (the caller is there)', async () => {
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: US_MOBILE });
+    await caller.giveUp('noinput');
+    expect(caller.prompts()).toBe('Please stay on the line.');
+  });
+});
