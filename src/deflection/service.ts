@@ -319,7 +319,10 @@ export class DeflectionService {
     const why: HandBackReason = req.answer === 'no-input' || req.answer === 'hung-up' ? req.answer : 'no-match';
     // After a hang-up nobody hears the page: it hands back without queueing a prompt
     // (not even a finished call's "we've sent you a text"), so the platform's few seconds
-    // of post-disconnect processing go to the result, not to text-to-speech.
+    // of post-disconnect processing go to the result, not to text-to-speech. Tellme caps
+    // that processing at 5 s (https://learn.microsoft.com/en-us/previous-versions/office/developer/speech-technologies/ff929015(v=msdn.10));
+    // Nuance Voice Platform holds the port and raises an alarm while it runs
+    // (https://docs.nuance.com/nvp-for-speech-suite/appdev/la-hangup.html).
     const prompts: PromptName[] = why === 'hung-up' ? [] : ['declined'];
     const page = await this.step(req, NON_TERMINAL, async () => this.handBack('declined', why, [], prompts), [
       { type: 'gave-up-while-sending', detail: { reason: why } },
