@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { isCountryCode } from '../phone';
+import { mobileDigitsIn } from '../mobile-digits';
+import type { CountryCode } from 'libphonenumber-js/max';
 import { AvailabilitySettings } from '../availability/settings';
 import { OpeningHoursSchema } from '../availability/schedule';
 import { isTimeZone } from '../time-zone';
 import { GATEWAY_NAMES } from '../sms/gateway-config';
-import { PROMPT_NAMES, PROMPT_PLACEHOLDERS, defaultPromptsFor, type PromptName } from './default-prompts';
+import { PROMPT_NAMES, PROMPT_PLACEHOLDERS, defaultPromptsFor, hasDefaultPrompts, type PromptName } from './default-prompts';
 
 /** Values the interaction link template may use; each is URL-encoded when filled. */
 export const LINK_PLACEHOLDERS = ['callerId', 'mobile', 'dnis', 'callId', 'campaignId'] as const;
@@ -312,11 +314,11 @@ export const CampaignSchema = z
         ctx.addIssue({ code: 'custom', path: ['variants', i, 'offer'], message: `unknown placeholder {${unknown[0]}}` });
       }
     });
-    const defaults = defaultPromptsFor(c.language);
+    const hasDefaults = hasDefaultPrompts(c.language);
     for (const name of PROMPT_NAMES) {
       const override = c.prompts[name];
       if (!override) {
-        if (!defaults) {
+        if (!hasDefaults) {
           ctx.addIssue({
             code: 'custom',
             path: ['prompts', name],
@@ -341,11 +343,17 @@ export const CampaignSchema = z
 export type Campaign = z.output<typeof CampaignSchema>;
 export type CampaignInput = z.input<typeof CampaignSchema>;
 
-/** The prompt a call hears: the campaign's override, else the language default. */
+/**
+ * The prompt a call hears: the campaign's override, else the language default worded for
+ * the campaign (its keys, its country's mobile number length).
+ */
 export function promptFor(campaign: Campaign, name: PromptName): PromptOverride {
   const override = campaign.prompts[name];
   if (override) return override;
-  const defaults = defaultPromptsFor(campaign.language);
+  const defaults = defaultPromptsFor(campaign.language, {
+    keys: campaign.keys,
+    mobileDigits: mobileDigitsIn(campaign.country as CountryCode),
+  });
   // The schema refuses campaigns that lack both, so this only guards against misuse.
   if (!defaults) throw new Error(`campaign ${campaign.id} has no prompt ${name}`);
   return defaults[name];

@@ -1,7 +1,7 @@
 import { promptFor, placeholdersIn, type Campaign, type PromptOverride } from '../campaigns/schema';
 import type { PromptName } from '../campaigns/default-prompts';
 import type { IntegrationMode } from '../store/port';
-import type { CallResult, EndPage, Ending, QuestionPage, RootPage, Speech, SpeechPart } from '../vxml/model';
+import type { CallResult, EndPage, Ending, Page, QuestionPage, RootPage, Speech, SpeechPart } from '../vxml/model';
 
 /**
  * Pure builders of the pages of the call flow, from a campaign and where the call is.
@@ -171,6 +171,17 @@ export function endPage(
     ending: endingFor(campaign, mode, result.status),
     onError: endingFor(campaign, mode, 'failed'),
   };
+}
+
+/**
+ * The page as served to a caller who has hung up: an ending keeps its result and how it
+ * ends but says nothing. (A question is never answered to a hang-up: the give-up step
+ * accepts every state that asks one.)
+ */
+export function unheard(page: Page): Page {
+  if (page.kind !== 'end' || !page.prompt) return page;
+  const { prompt: _unheard, ...silent } = page;
+  return silent;
 }
 
 function endingFor(campaign: Campaign | undefined, mode: IntegrationMode, status: CallResult['status']): Ending {

@@ -32,7 +32,7 @@ import { judgeNumber } from './number-policy';
 import { pumpingLimits, pumpingReasonOf, rangeOf } from './pumping-guard';
 import type { OfferRules, SkipReason } from './offer-rules';
 import { messageTemplateOf, offerPromptOf, pickVariant, variantOf, wordingVersion } from './variants';
-import { endPage, rootPage, type CallContext } from './pages';
+import { endPage, rootPage, unheard, type CallContext } from './pages';
 
 export interface DeflectionDeps {
   campaigns: Campaigns;
@@ -315,11 +315,19 @@ export class DeflectionService {
    * The browser gave up on a question (no input or no match too many times), or the caller
    * hung up. During a send it changes nothing (the text is going out): it is noted.
    */
-  giveUp(req: StepRequest): Promise<Page> {
+  async giveUp(req: StepRequest): Promise<Page> {
     const why: HandBackReason = req.answer === 'no-input' || req.answer === 'hung-up' ? req.answer : 'no-match';
-    return this.step(req, NON_TERMINAL, async () => this.handBack('declined', why, []), [
+    // After a hang-up nobody hears the page: it hands back without queueing a prompt
+    // (not even a finished call's "we've sent you a text"), so the platform's few seconds
+    // of post-disconnect processing go to the result, not to text-to-speech. Tellme caps
+    // that processing at 5 s (https://learn.microsoft.com/en-us/previous-versions/office/developer/speech-technologies/ff929015(v=msdn.10));
+    // Nuance Voice Platform holds the port and raises an alarm while it runs
+    // (https://docs.nuance.com/nvp-for-speech-suite/appdev/la-hangup.html).
+    const prompts: PromptName[] = why === 'hung-up' ? [] : ['declined'];
+    const page = await this.step(req, NON_TERMINAL, async () => this.handBack('declined', why, [], prompts), [
       { type: 'gave-up-while-sending', detail: { reason: why } },
     ]);
+    return why === 'hung-up' ? unheard(page) : page;
   }
 
   /**

@@ -190,7 +190,9 @@ describe('a hang-up while the text is being sent', () => {
       const [confirmed, hungUp] = await Promise.all([confirm, hangUp]);
 
       expect(confirmed.text).toContain("We've sent you a text.");
-      expect(hungUp.text).toBe(confirmed.text);
+      // The hang-up gets the confirm's ending without its prompt: nobody is there to hear it.
+      expect(confirmed.text).toContain('<prompt');
+      expect(hungUp.text).toBe(confirmed.text.replace(/\s*<prompt>[\s\S]*?<\/prompt>/, ''));
       const call = await server.store.getCall(callId);
       expect(call).toMatchObject({ state: 'sent', result: { status: 'sent', reason: 'accepted' } });
       const events = (await server.store.listEvents(callId)).map((e) => e.type);

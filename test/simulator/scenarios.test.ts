@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { CountryCode } from 'libphonenumber-js/max';
 import type { CampaignInput } from '../../src/campaigns/schema';
+import { normaliseNumber } from '../../src/phone';
 import { DEFAULT_SCENARIOS, resultText, runScenarioFiles, scenarioFiles, type ScenarioResult } from '../../src/simulator/run-scenarios';
 import { judge, parseScenarios, startOf, type Scenario } from '../../src/simulator/scenario';
 import type { CallOutcome, TranscriptEntry } from '../../src/simulator/types';
@@ -182,8 +184,14 @@ describe('matching', () => {
 });
 
 // ---------------------------------------------------------------------------------------
-// The shipped scenarios, end to end: the real server, the example campaign, the sandbox
-// gateway, and every document checked against the W3C schema.
+// The shipped scenarios, end to end: the real server, the shipped campaigns (the example,
+// a UK one, one on keys 5 and 6), the sandbox gateway, and every document checked against
+// the W3C schema.
+
+const SHIPPED_CAMPAIGNS: CampaignInput[] = fs
+  .readdirSync(path.dirname(EXAMPLE_CAMPAIGN_FILE))
+  .filter((f) => f.endsWith('.json') && f !== 'campaign.schema.json')
+  .map((f) => JSON.parse(fs.readFileSync(path.join(path.dirname(EXAMPLE_CAMPAIGN_FILE), f), 'utf8')) as CampaignInput);
 
 interface MessageView {
   to: string;
@@ -197,12 +205,11 @@ describe('the shipped scenarios against the real server', () => {
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const example = JSON.parse(fs.readFileSync(EXAMPLE_CAMPAIGN_FILE, 'utf8')) as CampaignInput;
     // The scenarios walk many calls with a withheld caller id (one caller per campaign for
     // the limits) keying numbers of one range, twice: as a tester's server would, this one
     // lifts the per-caller limit and the pumping guard's range limit.
-    const testing = { ...example, limits: { perCaller: [{ max: 1000, withinMinutes: 1440 }] } } as CampaignInput;
-    server = startTestServer({ campaigns: [testing], env: { PUMPING_MAX_PER_RANGE: '1000' } });
+    const testing = SHIPPED_CAMPAIGNS.map((c) => ({ ...c, limits: { perCaller: [{ max: 1000, withinMinutes: 1440 }] } }) as CampaignInput);
+    server = startTestServer({ campaigns: testing, env: { PUMPING_MAX_PER_RANGE: '1000' } });
     const http = server.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => http.once('listening', () => resolve()));
     baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -227,10 +234,19 @@ describe('the shipped scenarios against the real server', () => {
     return url ? (new URL(url).searchParams.get('call') ?? undefined) : undefined;
   }
 
-  /** Who a scenario texts: the last number keyed in, else the caller id. */
+  /** Who a scenario texts: the last number keyed in (read in its campaign's country), else the caller id. */
   function destinationOf(s: Scenario): string {
     const keyed = s.inputs.filter((i) => i.kind === 'dtmf' && i.keys.replace('#', '').length >= 10).at(-1);
-    return keyed?.kind === 'dtmf' ? `+1${keyed.keys.replace('#', '')}` : (s.call.ani ?? '');
+    const country = (campaignOf(s).country ?? 'US') as CountryCode;
+    return keyed?.kind === 'dtmf' ? normaliseNumber(keyed.keys, country) : (s.call.ani ?? '');
+  }
+
+  /** The shipped campaign a scenario calls, by its DNIS. */
+  function campaignOf(s: Scenario): CampaignInput {
+    const dnis = normaliseNumber(s.call.dnis ?? '', 'US');
+    const found = SHIPPED_CAMPAIGNS.find((c) => c.dnis.some((d) => normaliseNumber(d, (c.country ?? 'US') as CountryCode) === dnis));
+    if (!found) throw new Error(`no shipped campaign has the DNIS ${s.call.dnis}`);
+    return found;
   }
 
   async function checkMessages(results: ScenarioResult[]): Promise<number> {
@@ -260,7 +276,7 @@ describe('the shipped scenarios against the real server', () => {
       const target = new URL(click.headers.get('location') ?? '');
       expect(target.origin + target.pathname).toBe('https://chat.example.com/start');
       expect(target.searchParams.get('call')).toBe(s.call.callId);
-      expect(target.searchParams.get('campaign')).toBe('example-support');
+      expect(target.searchParams.get('campaign')).toBe(campaignOf(s).id);
     }
     return sent;
   }
