@@ -4,6 +4,7 @@ import type { DeflectionService, StepRequest } from '../deflection/service';
 import { holdToneWav } from '../vxml/hold-tone';
 import type { Page } from '../vxml/model';
 import { PageRenderer } from '../vxml/render-cache';
+import { multipartForm } from './ivr-multipart';
 import { ivrParam, modeParam, platformCallIdParam } from './ivr-params';
 import { allowedSources, requireSharedSecret, type IvrAccess } from './security/ivr-access';
 import { limitIvrStep } from './security/ivr-rate-limits';
@@ -12,6 +13,10 @@ import type { IvrAccessSettings } from './security/settings';
 const VXML_TYPE = 'application/voicexml+xml; charset=utf-8';
 
 const renderer = new PageRenderer();
+
+/** Platforms send a few short values: 16 KB and 50 fields is plenty. */
+const BODY_LIMIT = '16kb';
+const MAX_FIELDS = 50;
 
 function sendPage(res: Response, page: Page, status = 200): void {
   res.type(VXML_TYPE);
@@ -41,8 +46,10 @@ export function ivrRoutes(service: DeflectionService, log: Logger, settings: Ivr
   // Before the body is read: a refused address costs nothing more.
   router.use(allowedSources(access));
   // Platforms send a few short values: 16 KB and 50 fields is plenty, and a request past
-  // either gets the hand-back document (handBackOnError).
-  router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+  // either gets the hand-back document (handBackOnError). Multipart forms (a legal
+  // <submit enctype>) are read the same way, with the same limits.
+  router.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: MAX_FIELDS }));
+  router.use(multipartForm({ limit: BODY_LIMIT, maxFields: MAX_FIELDS }));
 
   // The default hold audio of the send step (pages.ts DEFAULT_HOLD_AUDIO).
   const holdTone = holdToneWav();
