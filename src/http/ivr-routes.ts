@@ -4,6 +4,7 @@ import type { DeflectionService, StepRequest } from '../deflection/service';
 import { holdToneWav } from '../vxml/hold-tone';
 import type { Page } from '../vxml/model';
 import { PageRenderer } from '../vxml/render-cache';
+import { AUDIO_MAX_AGE_S, perCallDocument, ROOT_MAX_AGE_S, sharedResource } from './ivr-caching';
 import { multipartForm } from './ivr-multipart';
 import { ivrParam, modeParam, platformCallIdParam } from './ivr-params';
 import { allowedSources, requireSharedSecret, type IvrAccess } from './security/ivr-access';
@@ -20,9 +21,10 @@ const MAX_FIELDS = 50;
 
 function sendPage(res: Response, page: Page, status = 200): void {
   res.type(VXML_TYPE);
-  // The root document is the same for every call of a campaign: browsers may cache it
-  // (Express adds the ETag). Every other document belongs to one moment of one call.
-  res.set('Cache-Control', page.kind === 'root' ? 'public, max-age=300' : 'no-store');
+  // The root document is the same for every call of a campaign: browsers may cache it.
+  // Every other document belongs to one moment of one call.
+  if (page.kind === 'root') sharedResource(res, ROOT_MAX_AGE_S);
+  else perCallDocument(res);
   res.status(status).send(renderer.render(page));
 }
 
@@ -54,7 +56,8 @@ export function ivrRoutes(service: DeflectionService, log: Logger, settings: Ivr
   // The default hold audio of the send step (pages.ts DEFAULT_HOLD_AUDIO).
   const holdTone = holdToneWav();
   router.get('/audio/hold.wav', (_req, res) => {
-    res.type('audio/wav').set('Cache-Control', 'public, max-age=86400').send(holdTone);
+    sharedResource(res.type('audio/wav'), AUDIO_MAX_AGE_S);
+    res.send(holdTone);
   });
 
   router.all('/root.vxml', (req, res) => {

@@ -144,7 +144,8 @@ export class IvrCaller {
     const res = await (method === 'get' ? request(this.app).get(path) : this.post(path, body ?? ''));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/voicexml+xml; charset=utf-8');
-    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['cache-control']).toBe('no-cache, no-store, private');
+    expect(res.headers.expires).toBe('0');
     await expectValidVxml(res.text);
     this.url = path;
     this.xml = res.text;
