@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { DeflectionService, StepRequest } from '../deflection/service';
-import { holdToneWav } from '../vxml/hold-tone';
+import { holdToneWav, type HoldAudioEncoding } from '../vxml/hold-tone';
 import type { Page } from '../vxml/model';
 import { PageRenderer } from '../vxml/render-cache';
 import { AUDIO_MAX_AGE_S, perCallDocument, ROOT_MAX_AGE_S, sharedResource } from './ivr-caching';
@@ -40,7 +40,13 @@ function stepRequest(req: Request, answerParam: string): StepRequest {
  * per-address rate limit (429), so the platform's logs say why, still with a document
  * that hands the call back.
  */
-export function ivrRoutes(service: DeflectionService, log: Logger, settings: IvrAccessSettings, simulatorKey: string): Router {
+export function ivrRoutes(
+  service: DeflectionService,
+  log: Logger,
+  settings: IvrAccessSettings,
+  simulatorKey: string,
+  holdAudioEncoding: HoldAudioEncoding = 'mulaw',
+): Router {
   const router = express.Router();
   const refuse = (req: Request, res: Response) => sendPage(res, service.errorPage(modeParam(req)), 403);
   const access: IvrAccess = { settings, simulatorKey, refuse, log };
@@ -54,7 +60,7 @@ export function ivrRoutes(service: DeflectionService, log: Logger, settings: Ivr
   router.use(multipartForm({ limit: BODY_LIMIT, maxFields: MAX_FIELDS }));
 
   // The default hold audio of the send step (pages.ts DEFAULT_HOLD_AUDIO).
-  const holdTone = holdToneWav();
+  const holdTone = holdToneWav(holdAudioEncoding);
   router.get('/audio/hold.wav', (_req, res) => {
     sharedResource(res.type('audio/wav'), AUDIO_MAX_AGE_S);
     res.send(holdTone);
