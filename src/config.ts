@@ -8,6 +8,7 @@ import { ivrDoorProblem } from './http/security/ivr-door';
 import { SecurityEnvShape, securitySettingsFrom, type SecuritySettings } from './http/security/settings';
 import { OutboundEnvShape, outboundSettingsFrom, type OutboundSettings } from './outbound/settings';
 import { AbuseEnvShape, abuseSettingsFrom, type AbuseSettings } from './deflection/abuse-settings';
+import { HOLD_AUDIO_ENCODINGS, type HoldAudioEncoding } from './vxml/hold-tone';
 
 /**
  * Everything the server reads from its environment, parsed once at start-up.
@@ -55,6 +56,8 @@ export interface Config {
   abuse: AbuseSettings;
   /** How long SIGTERM waits for requests and sends in flight before closing anyway. */
   shutdownGraceMs: number;
+  /** The G.711 law of the built-in hold tone (/vxml/audio/hold.wav). */
+  holdAudioEncoding: HoldAudioEncoding;
 }
 
 export interface OutboxSettings {
@@ -197,6 +200,9 @@ const EnvSchema = z.object({
   // Long enough for a load balancer polling /readyz every few seconds to see it go 503.
   SHUTDOWN_DRAIN_MS: wholeNumber(0, 120_000, 5_000),
   SHUTDOWN_GRACE_MS: wholeNumber(0, 120_000, 10_000),
+  // µ-law is North America's and Japan's telephone codec, A-law everyone else's: the
+  // platform converts either, but a match with the trunk spares it the work.
+  HOLD_AUDIO_ENCODING: optionalText.pipe(z.enum(HOLD_AUDIO_ENCODINGS).default('mulaw')),
 });
 
 /** Every environment variable the server reads. */
@@ -265,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     abuse: abuseSettingsFrom(e),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    holdAudioEncoding: e.HOLD_AUDIO_ENCODING,
   };
 }
 

@@ -637,12 +637,8 @@ describe('hold audio while the text is sent', () => {
     const wav = audio.body as Buffer;
     expect(wav.subarray(0, 4).toString('ascii')).toBe('RIFF');
     expect(wav.subarray(8, 12).toString('ascii')).toBe('WAVE');
-    expect(wav.readUInt16LE(20)).toBe(1); // PCM
+    expect(wav.readUInt16LE(20)).toBe(7); // G.711 µ-law (decoded and listened to in hold-tone.test.ts)
     expect(wav.readUInt32LE(24)).toBe(8000); // 8 kHz: every telephony platform plays it
-    expect(wav.readUInt32LE(40)).toBe(wav.length - 44);
-    // Not silence: the caller must hear that the line is alive.
-    const samples = new Int16Array(wav.buffer.slice(wav.byteOffset + 44, wav.byteOffset + wav.length));
-    expect(Math.max(...samples.map(Math.abs))).toBeGreaterThan(3000);
   });
 });
 

@@ -109,6 +109,7 @@ describe('loadConfig with values set', () => {
         LOOKUP_MAX_PER_CALL: '2',
         LOOKUP_HOURLY_BUDGET: '50',
         AVAILABILITY_CHECKS_PER_MINUTE: '90',
+        HOLD_AUDIO_ENCODING: 'alaw',
       },
       CWD,
     );
@@ -146,6 +147,7 @@ describe('loadConfig with values set', () => {
       logLevel: 'debug',
       shutdownDrainMs: 1500,
       shutdownGraceMs: 2500,
+      holdAudioEncoding: 'alaw',
       connections: { headersTimeoutMs: 5000, requestTimeoutMs: 15000, idleTimeoutMs: 20000, maxConnections: 400 },
       abuse: {
         serviceHourlyBudget: 1000,

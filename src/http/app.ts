@@ -15,6 +15,7 @@ import { metricsRoutes } from '../observability/metrics-routes';
 import type { SmsGateway } from '../sms/port';
 import type { Store } from '../store/port';
 import { adminRoutes } from './admin-routes';
+import type { HoldAudioEncoding } from '../vxml/hold-tone';
 import { ivrRoutes } from './ivr-routes';
 import { shortLinkRoutes } from './short-link-routes';
 import { webhookRoutes } from './webhook-routes';
@@ -36,6 +37,8 @@ export interface AppDeps {
   /** When set, GET /metrics asks for it as a bearer token. */
   metricsToken: string | undefined;
   readiness: Readiness;
+  /** The G.711 law of the built-in hold tone. */
+  holdAudioEncoding?: HoldAudioEncoding;
 }
 
 const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
@@ -93,7 +96,7 @@ export function createApp(deps: AppDeps): Express {
   // The console's simulated calls fetch /vxml/ with this key, past the IVR access checks;
   // it never leaves this process.
   const simulatorKey = randomBytes(32).toString('base64url');
-  app.use('/vxml', ivrRoutes(deps.service, deps.log, deps.security.ivrAccess, simulatorKey));
+  app.use('/vxml', ivrRoutes(deps.service, deps.log, deps.security.ivrAccess, simulatorKey, deps.holdAudioEncoding));
   app.use('/api', adminRoutes({ store: deps.store, catalog: deps.campaigns, adminToken: deps.adminToken, log: deps.log, now: deps.now }));
   app.use('/admin', consoleRoutes({ store: deps.store, catalog: deps.campaigns, gatewayNames: [...deps.gateways.keys()], config: deps.console, publicBaseUrl: deps.publicBaseUrl, liveCalls: deps.liveCalls, simulatorKey, log: deps.log, now: deps.now }));
   app.use('/s', shortLinkRoutes({ ...deps, rateLimit: deps.security.shortLinkRateLimit }));

@@ -1,9 +1,11 @@
 import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { DeflectionService, StepRequest } from '../deflection/service';
-import { holdToneWav } from '../vxml/hold-tone';
+import { holdToneWav, type HoldAudioEncoding } from '../vxml/hold-tone';
 import type { Page } from '../vxml/model';
 import { PageRenderer } from '../vxml/render-cache';
+import { AUDIO_MAX_AGE_S, perCallDocument, ROOT_MAX_AGE_S, sharedResource } from './ivr-caching';
+import { multipartForm } from './ivr-multipart';
 import { ivrParam, modeParam, platformCallIdParam } from './ivr-params';
 import { allowedSources, requireSharedSecret, type IvrAccess } from './security/ivr-access';
 import { limitIvrStep } from './security/ivr-rate-limits';
@@ -13,11 +15,16 @@ const VXML_TYPE = 'application/voicexml+xml; charset=utf-8';
 
 const renderer = new PageRenderer();
 
+/** Platforms send a few short values: 16 KB and 50 fields is plenty. */
+const BODY_LIMIT = '16kb';
+const MAX_FIELDS = 50;
+
 function sendPage(res: Response, page: Page, status = 200): void {
   res.type(VXML_TYPE);
-  // The root document is the same for every call of a campaign: browsers may cache it
-  // (Express adds the ETag). Every other document belongs to one moment of one call.
-  res.set('Cache-Control', page.kind === 'root' ? 'public, max-age=300' : 'no-store');
+  // The root document is the same for every call of a campaign: browsers may cache it.
+  // Every other document belongs to one moment of one call.
+  if (page.kind === 'root') sharedResource(res, ROOT_MAX_AGE_S);
+  else perCallDocument(res);
   res.status(status).send(renderer.render(page));
 }
 
@@ -33,7 +40,13 @@ function stepRequest(req: Request, answerParam: string): StepRequest {
  * per-address rate limit (429), so the platform's logs say why, still with a document
  * that hands the call back.
  */
-export function ivrRoutes(service: DeflectionService, log: Logger, settings: IvrAccessSettings, simulatorKey: string): Router {
+export function ivrRoutes(
+  service: DeflectionService,
+  log: Logger,
+  settings: IvrAccessSettings,
+  simulatorKey: string,
+  holdAudioEncoding: HoldAudioEncoding = 'mulaw',
+): Router {
   const router = express.Router();
   const refuse = (req: Request, res: Response) => sendPage(res, service.errorPage(modeParam(req)), 403);
   const access: IvrAccess = { settings, simulatorKey, refuse, log };
@@ -41,13 +54,16 @@ export function ivrRoutes(service: DeflectionService, log: Logger, settings: Ivr
   // Before the body is read: a refused address costs nothing more.
   router.use(allowedSources(access));
   // Platforms send a few short values: 16 KB and 50 fields is plenty, and a request past
-  // either gets the hand-back document (handBackOnError).
-  router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+  // either gets the hand-back document (handBackOnError). Multipart forms (a legal
+  // <submit enctype>) are read the same way, with the same limits.
+  router.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: MAX_FIELDS }));
+  router.use(multipartForm({ limit: BODY_LIMIT, maxFields: MAX_FIELDS }));
 
   // The default hold audio of the send step (pages.ts DEFAULT_HOLD_AUDIO).
-  const holdTone = holdToneWav();
+  const holdTone = holdToneWav(holdAudioEncoding);
   router.get('/audio/hold.wav', (_req, res) => {
-    res.type('audio/wav').set('Cache-Control', 'public, max-age=86400').send(holdTone);
+    sharedResource(res.type('audio/wav'), AUDIO_MAX_AGE_S);
+    res.send(holdTone);
   });
 
   router.all('/root.vxml', (req, res) => {

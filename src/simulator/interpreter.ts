@@ -60,7 +60,18 @@ export class Interpreter {
     try {
       const { url, fragment } = splitTarget(this.options.url, this.options.url);
       const startMethod = this.options.startMethod ?? 'GET';
-      const start = await this.prepare({ url: url ?? this.options.url, method: startMethod, timeoutMs: this.options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS }, undefined, fragment);
+      const { startFields, startEnctype } = this.options;
+      const start = await this.prepare(
+        {
+          url: url ?? this.options.url,
+          method: startMethod,
+          ...(startFields ? { fields: startFields } : {}),
+          ...(startEnctype ? { enctype: startEnctype } : {}),
+          timeoutMs: this.options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
+        },
+        undefined,
+        fragment,
+      );
       const returned = await this.runExecution(start, undefined, undefined, 0);
       ending = returned.result.event
         ? new CallEnded('error', { event: returned.result.event, message: returned.result.message })

@@ -15,6 +15,9 @@ import type { CallOutcome, CallerInput, EndReason, SimulationOptions, Transcript
  *     "call": {
  *       "url": string,                      // absolute, or resolved against --base-url like a link
  *       "method"?: "get" | "post",          // of the first fetch; default get
+ *       "enctype"?: "application/x-www-form-urlencoded" | "multipart/form-data",
+ *                                           // with post: dnis, ani, callid and params go in a
+ *                                           //   body of this encoding instead of the query
  *       "dnis"?: string, "ani"?: string,    // session variables; added to the URL's query as
  *       "callId"?: string,                  //   dnis, ani, callid unless it already has them
  *       "params"?: { [name]: string },      // more query parameters (set, replacing any)
@@ -72,6 +75,7 @@ const callerInput = z.string().transform((token, ctx): CallerInput => {
 const callSpecSchema = z.strictObject({
   url: z.string().min(1),
   method: z.enum(['get', 'post']).optional(),
+  enctype: z.enum(['application/x-www-form-urlencoded', 'multipart/form-data']).optional(),
   dnis: z.string().optional(),
   ani: z.string().optional(),
   callId: z.string().optional(),
@@ -155,12 +159,14 @@ export function loadScenarioFile(file: string, run: string): Scenario[] {
  * The first fetch of a call and its session variables. dnis, ani and callId are added to
  * the start URL's query (as dnis, ani, callid: the parameters our server reads) unless the
  * URL already has them, as an IVR's <submit namelist> would send them; params are set
- * last. Throws when the URL is not an absolute http(s) URL once resolved against baseUrl.
+ * last. With method post and an enctype they go in a body of that encoding instead, as a
+ * <submit method="post" enctype="..."> sends them. Throws when the URL is not an absolute
+ * http(s) URL once resolved against baseUrl.
  */
 export function startOf(
   call: CallSpec,
   baseUrl?: string,
-): Pick<SimulationOptions, 'url' | 'startMethod' | 'dnis' | 'ani' | 'callId' | 'loadApplicationRoot' | 'laxDtmf'> {
+): Pick<SimulationOptions, 'url' | 'startMethod' | 'startFields' | 'startEnctype' | 'dnis' | 'ani' | 'callId' | 'loadApplicationRoot' | 'laxDtmf'> {
   let url: URL;
   try {
     url = new URL(call.url, baseUrl);
@@ -179,9 +185,21 @@ export function startOf(
     if (value !== undefined && !url.searchParams.has(name)) url.searchParams.set(name, value);
   }
   for (const [name, value] of Object.entries(call.params ?? {})) url.searchParams.set(name, value);
+  if (call.method === 'post' && call.enctype) {
+    const startFields = [...url.searchParams];
+    url.search = '';
+    return { url: url.href, startMethod: 'POST', startFields, startEnctype: call.enctype, ...session(call) };
+  }
   return {
     url: url.href,
     ...(call.method ? { startMethod: call.method === 'post' ? 'POST' : 'GET' } : {}),
+    ...session(call),
+  };
+}
+
+/** What a scenario's call says of the session and of the platform it plays. */
+function session(call: CallSpec): Pick<SimulationOptions, 'dnis' | 'ani' | 'callId' | 'loadApplicationRoot' | 'laxDtmf'> {
+  return {
     ...(call.laxDtmf ? { laxDtmf: true } : {}),
     ...(call.dnis !== undefined ? { dnis: call.dnis } : {}),
     ...(call.ani !== undefined ? { ani: call.ani } : {}),

@@ -83,6 +83,9 @@ export interface SimulationOptions {
   /** The start URL: fetched first (GET unless startMethod says otherwise). */
   url: string;
   startMethod?: 'GET' | 'POST';
+  /** Form fields of a POST start, sent as a body of startEnctype (urlencoded by default). */
+  startFields?: readonly [string, string][];
+  startEnctype?: 'application/x-www-form-urlencoded' | 'multipart/form-data';
   /** Session variables: session.connection.local.uri / remote.uri and the call id. */
   dnis?: string;
   ani?: string;

@@ -28,8 +28,15 @@ export class IvrCaller {
   xml = '';
   readonly documents: string[] = [];
 
-  /** The app itself, or the base URL of a listening server (real sockets, real concurrency). */
-  constructor(private readonly app: Express | string) {}
+  /**
+   * The app itself, or the base URL of a listening server (real sockets, real concurrency).
+   * With enctype multipart/form-data every POST is sent as a multipart form, as a platform
+   * whose documents say <submit enctype="multipart/form-data"> would.
+   */
+  constructor(
+    private readonly app: Express | string,
+    private readonly options: { enctype?: 'application/x-www-form-urlencoded' | 'multipart/form-data' } = {},
+  ) {}
 
   async start(params: Record<string, string>, options: { method?: 'get' | 'post'; mode?: 'subdialog' } = {}) {
     const query = new URLSearchParams(options.mode ? { ...params, mode: options.mode } : params);
@@ -135,16 +142,27 @@ export class IvrCaller {
 
   private async fetch(method: 'get' | 'post', path: string, body?: string) {
     this.lastRequest = { method, path, body };
-    const req = method === 'post' ? request(this.app).post(path).type('form').send(body ?? '') : request(this.app).get(path);
-    const res = await req;
+    const res = await (method === 'get' ? request(this.app).get(path) : this.post(path, body ?? ''));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/voicexml+xml; charset=utf-8');
-    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['cache-control']).toBe('no-cache, no-store, private');
+    expect(res.headers.expires).toBe('0');
     await expectValidVxml(res.text);
     this.url = path;
     this.xml = res.text;
     this.documents.push(res.text);
     return res;
+  }
+
+  private post(path: string, body: string) {
+    if (this.options.enctype !== 'multipart/form-data') return request(this.app).post(path).type('form').send(body);
+    // Written out by hand (RFC 7578), as a platform writes it: a part per field, and a
+    // form with no fields is the closing boundary alone.
+    const boundary = 'ivr-caller-boundary';
+    const parts = [...new URLSearchParams(body)].map(
+      ([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+    );
+    return request(this.app).post(path).set('Content-Type', `multipart/form-data; boundary=${boundary}`).send(`${parts.join('')}--${boundary}--\r\n`);
   }
 
   private resolve(relative: string): string {

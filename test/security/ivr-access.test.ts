@@ -37,7 +37,8 @@ async function eventsRecorded(srv: TestServer): Promise<string[]> {
 async function expectRefused(res: request.Response, mode: 'goto' | 'subdialog' = 'goto'): Promise<void> {
   expect(res.status).toBe(403);
   expect(res.headers['content-type']).toBe('application/voicexml+xml; charset=utf-8');
-  expect(res.headers['cache-control']).toBe('no-store');
+  expect(res.headers['cache-control']).toBe('no-cache, no-store, private');
+  expect(res.headers.expires).toBe('0');
   await expectValidVxml(res.text);
   // The hand-back: no offer, and the result says it failed.
   expect(res.text).not.toContain('<field');

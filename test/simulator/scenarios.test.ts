@@ -77,6 +77,25 @@ describe('scenario files', () => {
     expect(() => startOf({ url: '/start' })).toThrow('"/start" is not a URL');
   });
 
+  it('send dnis, ani, callid and params in the body of a POST start with an enctype', () => {
+    const start = startOf(
+      { url: '/vxml/start', method: 'post', enctype: 'multipart/form-data', dnis: '+18005550100', ani: '+16175551234', params: { mode: 'subdialog' } },
+      'http://localhost:3000',
+    );
+    expect(start).toEqual({
+      url: 'http://localhost:3000/vxml/start',
+      startMethod: 'POST',
+      startEnctype: 'multipart/form-data',
+      startFields: [
+        ['dnis', '+18005550100'],
+        ['ani', '+16175551234'],
+        ['mode', 'subdialog'],
+      ],
+      dnis: '+18005550100',
+      ani: '+16175551234',
+    });
+  });
+
   it('are found in folders (with subfolders) and as files', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ivr-deflect-scenarios-'));
     try {
