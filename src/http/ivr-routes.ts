@@ -5,6 +5,8 @@ import { holdToneWav } from '../vxml/hold-tone';
 import type { Page } from '../vxml/model';
 import { PageRenderer } from '../vxml/render-cache';
 import { ivrParam, modeParam, platformCallIdParam } from './ivr-params';
+import { unknownPlatformPage, withPlatform } from '../deflection/platform-override';
+import { platformParam } from './platform-param';
 import { allowedSources, requireSharedSecret, type IvrAccess } from './security/ivr-access';
 import { limitIvrStep } from './security/ivr-rate-limits';
 import type { IvrAccessSettings } from './security/settings';
@@ -14,6 +16,10 @@ const VXML_TYPE = 'application/voicexml+xml; charset=utf-8';
 const renderer = new PageRenderer();
 
 function sendPage(res: Response, page: Page, status = 200): void {
+  // platform= (README "Platforms") is applied to whatever page answers, so it lasts the call.
+  const platform = platformParam(res.req);
+  if (platform.kind === 'unknown') page = unknownPlatformPage(modeParam(res.req));
+  else if (platform.kind === 'known') page = withPlatform(page, platform.name);
   res.type(VXML_TYPE);
   // The root document is the same for every call of a campaign: browsers may cache it
   // (Express adds the ETag). Every other document belongs to one moment of one call.
@@ -57,6 +63,13 @@ export function ivrRoutes(service: DeflectionService, log: Logger, settings: Ivr
 
   // The budget first: guessing the secret counts too.
   router.all('/start', limitIvrStep('start', access, refuseTooMany), requireSharedSecret(access), async (req, res) => {
+    // An unknown platform= is a typo in the IVR's start URL: no call is started (sendPage hands back).
+    const platform = platformParam(req);
+    if (platform.kind === 'unknown') {
+      log.warn({ platform: platform.value }, 'unknown platform on the start URL; handing the call back');
+      sendPage(res, service.errorPage(modeParam(req)));
+      return;
+    }
     const page = await service.start({
       dnis: ivrParam(req, 'dnis'),
       ani: ivrParam(req, 'ani'),
