@@ -87,7 +87,9 @@ describe.each(PLATFORM_NAMES)('every document of the %s profile', (platform) => 
         await expectValid(renderPage(withPlatform(page, platform)), `${platform} ${name} (platform=)`);
       }
     }
-  });
+    // A hang guard, not a speed requirement: the first profile checks some 60 documents with
+    // the schema, several seconds each on a loaded 2-core machine.
+  }, 900_000);
 });
 
 describe('the cisco profile', () => {
