@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { CampaignInput } from '../../src/campaigns/schema';
 import { DEFAULT_SCENARIOS, resultText, runScenarioFiles, scenarioFiles } from '../../src/simulator/run-scenarios';
-import { PLATFORM_NAMES } from '../../src/vxml/platforms/profiles';
+import { PLATFORM_NAMES, PROFILES } from '../../src/vxml/platforms/profiles';
 import { EXAMPLE_CAMPAIGN_FILE, startTestServer, type TestServer } from '../helpers/server';
 import { schemaAvailable, vxmlSchemaErrors } from '../helpers/vxml-schema';
 
@@ -41,7 +41,14 @@ describe('the shipped scenarios under every platform profile', () => {
         params: { platform },
         ...(schemaAvailable ? { validate: vxmlSchemaErrors } : {}),
       });
-      expect(results.filter((r) => !r.passed).map((r) => resultText(r))).toEqual([]);
+      // A profile without <disconnect namelist> (cisco) returns nothing at a hang-up, by
+      // design: there, and only there, the scenario's returned values cannot be read.
+      const unreadable = (r: (typeof results)[number]) =>
+        !PROFILES[platform].disconnectNamelist &&
+        r.outcome?.reason === 'disconnect' &&
+        r.failures.length > 0 &&
+        r.failures.every((f) => /^returned \w+ was not set/.test(f));
+      expect(results.filter((r) => !r.passed && !unreadable(r)).map((r) => resultText(r))).toEqual([]);
       expect(results.length).toBeGreaterThanOrEqual(20);
       // Every document of every call was written for this platform: our URLs carried it.
       const ours = results.flatMap((r) => r.outcome?.documents ?? []).filter((d) => new URL(d).searchParams.has('call'));
