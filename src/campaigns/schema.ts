@@ -6,6 +6,7 @@ import { AvailabilitySettings } from '../availability/settings';
 import { OpeningHoursSchema } from '../availability/schedule';
 import { isTimeZone } from '../time-zone';
 import { GATEWAY_NAMES } from '../sms/gateway-config';
+import { PLATFORM_NAMES } from '../vxml/platforms/profiles';
 import { PROMPT_NAMES, PROMPT_PLACEHOLDERS, defaultPromptsFor, hasDefaultPrompts, type PromptName } from './default-prompts';
 
 /** Values the interaction link template may use; each is URL-encoded when filled. */
@@ -292,6 +293,13 @@ export const CampaignSchema = z
       .optional()
       .describe('Where texts go while the gateway keeps failing (default: SMS_FALLBACK_GATEWAY; "none" turns failover off)'),
     holdAudio: httpUrl.optional().describe('Audio played (fetchaudio) while the text is being sent'),
+    platform: z
+      .enum(PLATFORM_NAMES)
+      .optional()
+      .describe('IVR platform family the documents are written for (default generic; platform= on the start URL overrides it)'),
+    digitAudio: httpUrl
+      .optional()
+      .describe('Base URL of recorded digits 0.wav to 9.wav, for reading numbers back (TTS is the fallback)'),
     onSent: EndAction.default({ action: 'hangup' }).describe('How the call ends after the text is sent (goto mode)'),
     onHandBack: EndAction.default({ action: 'exit' }).describe(
       'How the call goes back to the IVR when not deflected (goto mode)',

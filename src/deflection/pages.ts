@@ -1,7 +1,7 @@
 import { promptFor, placeholdersIn, type Campaign, type PromptOverride } from '../campaigns/schema';
 import type { PromptName } from '../campaigns/default-prompts';
 import type { IntegrationMode } from '../store/port';
-import type { CallResult, EndPage, Ending, Page, QuestionPage, RootPage, Speech, SpeechPart } from '../vxml/model';
+import type { CallResult, EndPage, Ending, Page, PlatformChoice, QuestionPage, RootPage, Speech, SpeechPart } from '../vxml/model';
 
 /**
  * Pure builders of the pages of the call flow, from a campaign and where the call is.
@@ -63,8 +63,17 @@ function say(campaign: Campaign, name: PromptName, values?: Record<string, strin
   return speechOf(promptFor(campaign, name), values);
 }
 
+/** The campaign's platform and recorded digits, as pages carry them (nothing when unset). */
+function platformChoiceOf(campaign: Campaign | undefined): PlatformChoice {
+  return {
+    ...(campaign?.platform ? { platform: campaign.platform } : {}),
+    ...(campaign?.digitAudio ? { digitAudio: campaign.digitAudio } : {}),
+  };
+}
+
 export function rootPage(campaign: Campaign | undefined, mode: IntegrationMode): RootPage {
   return {
+    ...platformChoiceOf(campaign),
     kind: 'root',
     lang: campaign?.language ?? DEFAULT_LANGUAGE,
     fetchTimeout: FETCH_TIMEOUT,
@@ -79,6 +88,7 @@ function question(
 ): QuestionPage {
   const { campaign, callId, mode } = ctx;
   return {
+    ...platformChoiceOf(campaign),
     kind: 'question',
     lang: campaign.language,
     application: rootUrl(campaign.id, mode),
@@ -163,6 +173,7 @@ export function endPage(
     ? prompts.flatMap((name, i): Speech => [...(i ? [{ kind: 'text' as const, text: ' ' }] : []), ...say(campaign, name)])
     : [];
   return {
+    ...platformChoiceOf(campaign),
     kind: 'end',
     lang: campaign?.language ?? DEFAULT_LANGUAGE,
     application: rootUrl(campaign?.id, mode),

@@ -7,6 +7,8 @@ import { PageRenderer } from '../vxml/render-cache';
 import { AUDIO_MAX_AGE_S, perCallDocument, ROOT_MAX_AGE_S, sharedResource } from './ivr-caching';
 import { multipartForm } from './ivr-multipart';
 import { ivrParam, modeParam, platformCallIdParam } from './ivr-params';
+import { unknownPlatformPage, withPlatform } from '../deflection/platform-override';
+import { platformParam } from './platform-param';
 import { allowedSources, requireSharedSecret, type IvrAccess } from './security/ivr-access';
 import { limitIvrStep } from './security/ivr-rate-limits';
 import type { IvrAccessSettings } from './security/settings';
@@ -20,6 +22,10 @@ const BODY_LIMIT = '16kb';
 const MAX_FIELDS = 50;
 
 function sendPage(res: Response, page: Page, status = 200): void {
+  // platform= (README "Platforms") is applied to whatever page answers, so it lasts the call.
+  const platform = platformParam(res.req);
+  if (platform.kind === 'unknown') page = unknownPlatformPage(modeParam(res.req));
+  else if (platform.kind === 'known') page = withPlatform(page, platform.name);
   res.type(VXML_TYPE);
   // The root document is the same for every call of a campaign: browsers may cache it.
   // Every other document belongs to one moment of one call.
@@ -73,6 +79,13 @@ export function ivrRoutes(
 
   // The budget first: guessing the secret counts too.
   router.all('/start', limitIvrStep('start', access, refuseTooMany), requireSharedSecret(access), async (req, res) => {
+    // An unknown platform= is a typo in the IVR's start URL: no call is started (sendPage hands back).
+    const platform = platformParam(req);
+    if (platform.kind === 'unknown') {
+      log.warn({ platform: platform.value }, 'unknown platform on the start URL; handing the call back');
+      sendPage(res, service.errorPage(modeParam(req)));
+      return;
+    }
     const page = await service.start({
       dnis: ivrParam(req, 'dnis'),
       ani: ivrParam(req, 'ani'),

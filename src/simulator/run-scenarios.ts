@@ -41,6 +41,8 @@ export interface RunOptions {
   /** The digits that replace "{run}" in the files; four random ones by default. */
   run?: string;
   fetchTimeoutMs?: number;
+  /** Start parameters added to every scenario's call (e.g. platform=cisco to run them all under a profile). */
+  params?: Record<string, string>;
 }
 
 export function newRunId(): string {
@@ -51,7 +53,7 @@ export function newRunId(): string {
 export async function runScenario(
   scenario: Scenario,
   file: string,
-  options: Pick<RunOptions, 'baseUrl' | 'validate' | 'fetchTimeoutMs'>,
+  options: Pick<RunOptions, 'baseUrl' | 'validate' | 'fetchTimeoutMs' | 'params'>,
 ): Promise<ScenarioResult> {
   const resultOf = (failures: string[], outcome?: CallOutcome): ScenarioResult => ({
     file,
@@ -63,7 +65,8 @@ export async function runScenario(
   });
   let start: ReturnType<typeof startOf>;
   try {
-    start = startOf(scenario.call, options.baseUrl);
+    const call = options.params ? { ...scenario.call, params: { ...scenario.call.params, ...options.params } } : scenario.call;
+    start = startOf(call, options.baseUrl);
   } catch (err) {
     return resultOf([`call.url: ${(err as Error).message}`]);
   }

@@ -4,6 +4,17 @@
  * this narrow is what lets every document we can produce be schema-checked in tests.
  */
 
+import type { PlatformName } from './platforms/profiles';
+
+/**
+ * How a page is written for the IVR platform (src/vxml/platforms/profiles.ts). Absent
+ * means generic; digitAudio is the base URL of recorded digits (0.wav to 9.wav).
+ */
+export interface PlatformChoice {
+  platform?: PlatformName;
+  digitAudio?: string;
+}
+
 export type SpeechPart =
   | { kind: 'text'; text: string }
   /** Spoken digit by digit (phone numbers, last four digits). */
@@ -57,7 +68,7 @@ export interface InputTimers {
 }
 
 /** Asks one question; the answer is submitted as the form field "answer". */
-export interface QuestionPage {
+export interface QuestionPage extends PlatformChoice {
   kind: 'question';
   lang: string;
   application: string;
@@ -89,7 +100,7 @@ export interface QuestionPage {
 }
 
 /** Says something (or nothing) and ends the dialog with a result. */
-export interface EndPage {
+export interface EndPage extends PlatformChoice {
   kind: 'end';
   lang: string;
   application: string;
@@ -101,7 +112,7 @@ export interface EndPage {
 }
 
 /** The application root document: result variables, shared properties and catch handlers. */
-export interface RootPage {
+export interface RootPage extends PlatformChoice {
   kind: 'root';
   lang: string;
   fetchTimeout: string;

@@ -10,10 +10,12 @@ import {
   type Ending,
   type InputTimers,
   type Page,
+  type PlatformChoice,
   type QuestionPage,
   type RootPage,
   type Speech,
 } from './model';
+import { profileOf, type PlatformProfile } from './platforms/profiles';
 
 const VXML_NS = 'http://www.w3.org/2001/vxml';
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
@@ -81,7 +83,7 @@ function renderRoot(vxml: XMLBuilder, page: RootPage): void {
   // We only ever listen for keys: speech recognition would mishear background noise.
   child(vxml, 'property', { name: 'inputmodes', value: 'dtmf' });
   child(vxml, 'property', { name: 'fetchtimeout', value: page.fetchTimeout });
-  renderErrorCatches(vxml, page.onError);
+  renderErrorCatches(vxml, page.onError, profileOf(page.platform));
 }
 
 /** What an ending hands back before anything is known: an error, nothing sent. */
@@ -98,16 +100,16 @@ const UNKNOWN_RESULT: CallResult = { status: 'failed', reason: 'error', maskedNu
  * document's catches are chosen before the root's (VoiceXML 2.0 section 5.2.4, "document"
  * before "application"), so the call ends the same way on every platform.
  */
-function renderStandalone(vxml: XMLBuilder, result: CallResult, onError: Ending | undefined): void {
+function renderStandalone(vxml: XMLBuilder, result: CallResult, onError: Ending | undefined, profile: PlatformProfile): void {
   declareResult(vxml, result);
-  if (onError) renderErrorCatches(vxml, onError);
+  if (onError) renderErrorCatches(vxml, onError, profile);
 }
 
 function declareResult(vxml: XMLBuilder, result: CallResult): void {
   for (const name of RESULT_VARIABLES) child(vxml, 'var', { name, expr: jsString(result[name]) });
 }
 
-function renderErrorCatches(vxml: XMLBuilder, onError: Ending): void {
+function renderErrorCatches(vxml: XMLBuilder, onError: Ending, profile: PlatformProfile): void {
   // Any error (a fetch that failed, a platform quirk) hands the call back instead of
   // leaving the caller in silence. A text already sent keeps its "sent" status.
   const first = child(vxml, 'catch', { event: 'error', count: '1' });
@@ -115,24 +117,26 @@ function renderErrorCatches(vxml: XMLBuilder, onError: Ending): void {
   const notSent = child(first, 'if', { cond: `status != ${jsString('sent')}` });
   child(notSent, 'assign', { name: 'status', expr: jsString('failed') });
   child(notSent, 'assign', { name: 'reason', expr: jsString('error') });
-  renderEnding(first, onError);
+  renderEnding(first, onError, profile);
   // If the ending itself fails (a return URL that is down), stop trying to fetch anything.
   const second = child(vxml, 'catch', { event: 'error', count: '2' });
-  renderEnding(second, onError.kind === 'return' ? onError : { kind: 'exit' });
+  renderEnding(second, onError.kind === 'return' ? onError : { kind: 'exit' }, profile);
 }
 
 function renderQuestion(vxml: XMLBuilder, page: QuestionPage): void {
-  renderStandalone(vxml, UNKNOWN_RESULT, page.onError);
+  renderStandalone(vxml, UNKNOWN_RESULT, page.onError, profileOf(page.platform));
   const form = child(vxml, 'form', { id: 'ask' });
   if (page.timers) renderTimers(form, page.timers);
   // After a hang-up the browser may still submit once: we record the abandoned call.
   const hangUp = child(form, 'catch', { event: 'connection.disconnect.hangup' });
   child(hangUp, 'submit', { next: page.giveUpUrls.hangUp, method: 'post' });
-  if (page.preface?.length) renderPrompt(child(form, 'block'), page.preface);
+  const profile = profileOf(page.platform);
+  if (page.submitFetch?.audio) renderFetchAudioTiming(form, profile);
+  if (page.preface?.length) renderPrompt(child(form, 'block'), page.preface, page);
 
   const field = child(form, 'field', fieldAttributes(page.answer));
-  renderAnswerGrammar(field, page.answer);
-  renderPrompt(field, page.prompt);
+  renderAnswerGrammar(field, page.answer, profile);
+  renderPrompt(field, page.prompt, page);
 
   for (const [event, speech, giveUp, limit] of [
     ['noinput', page.noInput, page.giveUpUrls.noInput, page.maxRetries],
@@ -142,7 +146,7 @@ function renderQuestion(vxml: XMLBuilder, page: QuestionPage): void {
     // count not above the counter), then the last one gives up.
     if (limit > 1) {
       const retry = child(field, event, { count: '1' });
-      renderPrompt(retry, speech);
+      renderPrompt(retry, speech, page);
       child(retry, 'reprompt');
     }
     child(child(field, event, { count: String(limit) }), 'submit', { next: giveUp, method: 'post' });
@@ -181,11 +185,16 @@ function fieldAttributes(answer: Answer): Record<string, string> {
     : { name: ANSWER_FIELD };
 }
 
-function renderAnswerGrammar(field: XMLBuilder, answer: Answer): void {
+function renderAnswerGrammar(field: XMLBuilder, answer: Answer, profile: PlatformProfile): void {
   if (answer.kind === 'digits') {
     // The builtin digits grammar from the field type; pound ends the entry.
     // (How long a pause between keys ends the entry is the form's interdigittimeout.)
     child(field, 'property', { name: 'termchar', value: '#' });
+    return;
+  }
+  if (profile.keyGrammar === 'options') {
+    // One <option> per key: the platform builds the DTMF grammar itself (profiles.ts, cisco).
+    for (const key of answer.keys) child(field, 'option', { dtmf: key, value: key });
     return;
   }
   const grammar = child(field, 'grammar', {
@@ -201,16 +210,27 @@ function renderAnswerGrammar(field: XMLBuilder, answer: Answer): void {
 function renderEnd(vxml: XMLBuilder, page: EndPage): void {
   // The result is the declared value: nothing to assign, so nothing to fail on a platform
   // where <assign> to an undeclared name (the root not loaded) is error.semantic.
-  renderStandalone(vxml, page.result, page.onError);
+  renderStandalone(vxml, page.result, page.onError, profileOf(page.platform));
   const block = child(child(vxml, 'form', { id: 'end' }), 'block');
-  if (page.prompt?.length) renderPrompt(block, page.prompt);
-  renderEnding(block, page.ending);
+  if (page.prompt?.length) renderPrompt(block, page.prompt, page);
+  renderEnding(block, page.ending, profileOf(page.platform));
 }
 
-function renderEnding(parent: XMLBuilder, ending: Ending): void {
+/**
+ * Where the platform sets its own fetchaudio timing (2 s delay, 5 s minimum are common),
+ * a short hold would last 5 s: the profile's values go on the form that submits with hold audio.
+ */
+function renderFetchAudioTiming(form: XMLBuilder, profile: PlatformProfile): void {
+  if (!profile.fetchAudio) return;
+  child(form, 'property', { name: 'fetchaudiodelay', value: profile.fetchAudio.delay });
+  child(form, 'property', { name: 'fetchaudiominimum', value: profile.fetchAudio.minimum });
+}
+
+function renderEnding(parent: XMLBuilder, ending: Ending, profile: PlatformProfile): void {
   switch (ending.kind) {
     case 'hangup':
-      child(parent, 'disconnect', { namelist: NAMELIST });
+      // The result variables are declared either way; a VoiceXML 2.0 browser gets a bare <disconnect/>.
+      child(parent, 'disconnect', profile.disconnectNamelist ? { namelist: NAMELIST } : {});
       break;
     case 'exit':
       child(parent, 'exit', { namelist: NAMELIST });
@@ -234,23 +254,51 @@ function spokenText(text: string): string {
   return text.replace(/[ \t\r\n]+/g, ' ');
 }
 
-function renderPrompt(parent: XMLBuilder, speech: Speech): void {
-  renderSpeech(child(parent, 'prompt'), speech);
+function renderPrompt(parent: XMLBuilder, speech: Speech, choice: PlatformChoice): void {
+  renderSpeech(child(parent, 'prompt'), speech, choice);
 }
 
-function renderSpeech(parent: XMLBuilder, speech: Speech): void {
+function renderSpeech(parent: XMLBuilder, speech: Speech, choice: PlatformChoice): void {
   for (const part of speech) {
     switch (part.kind) {
       case 'text':
         parent.txt(xmlText(spokenText(part.text)));
         break;
       case 'digits':
-        // vxml:digits is the VoiceXML builtin say-as type: "1 2 3 4", not "one thousand...".
-        child(parent, 'say-as', { 'interpret-as': 'vxml:digits' }).txt(xmlText(part.digits));
+        renderDigits(parent, part.digits, choice);
         break;
       case 'audio':
-        renderSpeech(child(parent, 'audio', { src: part.src }), part.fallback);
+        renderSpeech(child(parent, 'audio', { src: part.src }), part.fallback, choice);
         break;
     }
   }
+}
+
+/**
+ * Digits read back as the page's platform reads them best: recorded digits from the
+ * campaign's digitAudio base URL (each with its TTS reading inside <audio> as the
+ * fallback), else the profile's TTS form.
+ */
+function renderDigits(parent: XMLBuilder, digits: string, choice: PlatformChoice): void {
+  const profile = profileOf(choice.platform);
+  if (!choice.digitAudio) {
+    ttsDigits(parent, digits, profile);
+    return;
+  }
+  const base = choice.digitAudio.endsWith('/') ? choice.digitAudio : `${choice.digitAudio}/`;
+  [...digits].forEach((digit, i) => {
+    // A space between fallbacks, or TTS reads "12" as twelve when both recordings fail.
+    if (i && profile.digits === 'spaced') parent.txt(' ');
+    ttsDigits(child(parent, 'audio', { src: `${base}${digit}.wav` }), digit, profile);
+  });
+}
+
+function ttsDigits(parent: XMLBuilder, digits: string, profile: PlatformProfile): void {
+  if (profile.digits === 'spaced') {
+    // "1 2 3 4" as plain text: every TTS engine says it digit by digit.
+    parent.txt(xmlText([...digits].join(' ')));
+    return;
+  }
+  // vxml:digits is the VoiceXML builtin say-as type: "1 2 3 4", not "one thousand...".
+  child(parent, 'say-as', { 'interpret-as': 'vxml:digits' }).txt(xmlText(digits));
 }
