@@ -142,10 +142,14 @@ export function nextUrl(xml: string, documentUrl: string): string {
   return new URL(next.replace(/&amp;/g, '&'), documentUrl).href;
 }
 
-/** The call's result variables as the end document sets them (status, reason, maskedNumber). */
+/**
+ * The call's result variables as the end document declares them (status, reason,
+ * maskedNumber); none for a question (it declares them too, but only as the error default).
+ */
 export function resultOf(xml: string): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const match of xml.matchAll(/<assign name="(status|reason|maskedNumber)" expr="'([^']*)'"\/>/g)) {
+  if (xml.includes('<field')) return values;
+  for (const match of xml.matchAll(/<var name="(status|reason|maskedNumber)" expr="'([^']*)'"\/>/g)) {
     values[match[1] as string] = match[2] as string;
   }
   return values;
