@@ -1,3 +1,4 @@
+import { resultOf } from './faults/support';
 import request from 'supertest';
 import { IvrCaller } from './helpers/ivr-caller';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from './helpers/server';
@@ -31,13 +32,6 @@ function multipart(parts: Array<[string, string] | { name: string; filename: str
 
 function postMultipart(path: string, body: string) {
   return request(server.app).post(path).set('Content-Type', `multipart/form-data; boundary=${BOUNDARY}`).send(body);
-}
-
-/** The result the document hands back, from its <assign>s. */
-function resultOf(xml: string): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [, name, value] of xml.matchAll(/<assign name="(\w+)" expr="'([^']*)'"\/>/g)) result[name as string] = value as string;
-  return result;
 }
 
 async function messagesSent(): Promise<Array<Record<string, string>>> {

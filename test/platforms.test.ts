@@ -126,11 +126,11 @@ describe('the cisco profile', () => {
     expect(props(renderPage(confirmAniPage(ctx(generic), '1234')))).not.toHaveProperty('fetchaudiominimum');
   });
 
-  it('hangs up with a bare <disconnect/> (VoiceXML 2.0 element set) after assigning the result', () => {
+  it('hangs up with a bare <disconnect/> (VoiceXML 2.0 element set), the result declared in the document', () => {
     const xml = renderPage(endPage(cisco, 'goto', SENT, ['sent']));
     const [disconnect] = elements(xml, 'disconnect');
     expect(disconnect?.hasAttribute('namelist')).toBe(false);
-    expect(elements(xml, 'assign').map((a) => [a.getAttribute('name'), a.getAttribute('expr')])).toEqual([
+    expect(elements(xml, 'var').map((a) => [a.getAttribute('name'), a.getAttribute('expr')])).toEqual([
       ['status', "'sent'"],
       ['reason', "'accepted'"],
       ['maskedNumber', "'+*******1234'"],
