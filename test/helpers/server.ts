@@ -10,6 +10,15 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const PUBLIC_BASE_URL = 'https://t.example.test';
 export const EXAMPLE_CAMPAIGN_FILE = path.resolve(__dirname, '../../campaigns/example.json');
 
+/** The campaigns shipped in campaigns/ (the example, a UK one, one on keys 5 and 6), as a default server loads them. */
+export function shippedCampaigns(): CampaignInput[] {
+  const dir = path.dirname(EXAMPLE_CAMPAIGN_FILE);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== 'campaign.schema.json')
+    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as CampaignInput);
+}
+
 /** A campaign like the shipped example, for tests to vary. */
 export function campaign(overrides: Partial<CampaignInput> = {}): CampaignInput {
   return {

@@ -52,11 +52,21 @@ export async function vxmlSchemaErrors(xml: string): Promise<string[]> {
   return errors;
 }
 
+/**
+ * One validation at a time: each runs xmllint in its own WebAssembly instance and thread,
+ * and a test that walks many calls at once would otherwise start dozens together (a jest
+ * worker running them so was once killed by SIGSEGV).
+ */
+let validating: Promise<unknown> = Promise.resolve();
+
 async function validateOnce(xml: string, key: string): Promise<string[]> {
   const marker = path.join(VALID_CACHE_DIR, key);
   if (fs.existsSync(marker)) return [];
   validator ??= createVxmlValidator(SCHEMA_DIR);
-  const errors = await validator(xml);
+  const validate = validator;
+  const run = validating.then(() => validate(xml));
+  validating = run.catch(() => undefined);
+  const errors = await run;
   if (errors.length === 0) {
     fs.mkdirSync(VALID_CACHE_DIR, { recursive: true });
     fs.writeFileSync(marker, '');

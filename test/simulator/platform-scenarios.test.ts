@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { CampaignInput } from '../../src/campaigns/schema';
 import { DEFAULT_SCENARIOS, resultText, runScenarioFiles, scenarioFiles } from '../../src/simulator/run-scenarios';
 import { PLATFORM_NAMES, PROFILES } from '../../src/vxml/platforms/profiles';
-import { EXAMPLE_CAMPAIGN_FILE, startTestServer, type TestServer } from '../helpers/server';
+import { shippedCampaigns, startTestServer, type TestServer } from '../helpers/server';
 import { schemaAvailable, vxmlSchemaErrors } from '../helpers/vxml-schema';
 
 /**
@@ -17,10 +16,10 @@ describe('the shipped scenarios under every platform profile', () => {
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const example = JSON.parse(fs.readFileSync(EXAMPLE_CAMPAIGN_FILE, 'utf8')) as CampaignInput;
-    // As in scenarios.test.ts: many calls from one withheld caller, keying numbers of one range.
-    const testing = { ...example, limits: { perCaller: [{ max: 1000, withinMinutes: 1440 }] } } as CampaignInput;
-    server = startTestServer({ campaigns: [testing], env: { PUMPING_MAX_PER_RANGE: '1000' } });
+    // As in scenarios.test.ts: every shipped campaign, and many calls from one withheld
+    // caller keying numbers of one range.
+    const testing = shippedCampaigns().map((c) => ({ ...c, limits: { perCaller: [{ max: 1000, withinMinutes: 1440 }] } }) as CampaignInput);
+    server = startTestServer({ campaigns: testing, env: { PUMPING_MAX_PER_RANGE: '1000' } });
     const http = server.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => http.once('listening', () => resolve()));
     baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;

@@ -8,7 +8,7 @@ import { normaliseNumber } from '../../src/phone';
 import { DEFAULT_SCENARIOS, resultText, runScenarioFiles, scenarioFiles, type ScenarioResult } from '../../src/simulator/run-scenarios';
 import { judge, parseScenarios, startOf, type Scenario } from '../../src/simulator/scenario';
 import type { CallOutcome, TranscriptEntry } from '../../src/simulator/types';
-import { ADMIN_TOKEN, EXAMPLE_CAMPAIGN_FILE, PUBLIC_BASE_URL, startTestServer, type TestServer } from '../helpers/server';
+import { ADMIN_TOKEN, PUBLIC_BASE_URL, shippedCampaigns, startTestServer, type TestServer } from '../helpers/server';
 import { runScript } from '../helpers/run-script';
 import { schemaAvailable, vxmlSchemaErrors } from '../helpers/vxml-schema';
 
@@ -207,10 +207,7 @@ describe('matching', () => {
 // a UK one, one on keys 5 and 6), the sandbox gateway, and every document checked against
 // the W3C schema.
 
-const SHIPPED_CAMPAIGNS: CampaignInput[] = fs
-  .readdirSync(path.dirname(EXAMPLE_CAMPAIGN_FILE))
-  .filter((f) => f.endsWith('.json') && f !== 'campaign.schema.json')
-  .map((f) => JSON.parse(fs.readFileSync(path.join(path.dirname(EXAMPLE_CAMPAIGN_FILE), f), 'utf8')) as CampaignInput);
+const SHIPPED_CAMPAIGNS: CampaignInput[] = shippedCampaigns();
 
 interface MessageView {
   to: string;
