@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import type { OutboxSettings } from '../src/config';
-import { Dispatcher, MAX_UNANSWERED_LOOKUPS } from '../src/outbox/dispatcher';
+import { Dispatcher, MAX_UNANSWERED_LOOKUPS, outgoingOf } from '../src/outbox/dispatcher';
 import type { GatewayMetrics, ResendVerdict } from '../src/observability/port';
 import type { OutgoingSms, ResendSafety, SendOutcome, SentLookup, SmsGateway } from '../src/sms/port';
 import type { MessageRecord, NewMessage, Store } from '../src/store/port';
@@ -159,7 +159,7 @@ function resendTests(name: string, openStore: () => Promise<Store>): void {
       const lease = new Date(now.getTime() + 7_000).toISOString();
       expect(await store.claimMessage(message.id, now.toISOString(), lease)).toBeDefined();
       expect(await store.startAttempt(message.id, { heldLease: lease, leaseUntil: lease, via: vendor.name, at: now.toISOString() })).toBe(true);
-      vendor.accept(message);
+      vendor.accept(outgoingOf(message));
     }
 
     describe('a dispatcher died mid-request after the vendor accepted the text', () => {

@@ -3,7 +3,7 @@ import type { OutboxSettings } from '../config';
 import { runForCall } from '../observability/call-context';
 import type { GatewayMetrics } from '../observability/port';
 import { maskNumber } from '../phone';
-import type { PermanentReason, SendOutcome, SentLookup, SmsGateway } from '../sms/port';
+import type { OutgoingSms, PermanentReason, SendOutcome, SentLookup, SmsGateway } from '../sms/port';
 import type { MessageRecord, Store } from '../store/port';
 import { retryDelayMs } from './backoff';
 import { GatewayHealth } from './gateway-health';
@@ -420,7 +420,7 @@ export class Dispatcher {
     if (!lookup) return { kind: 'unknown', detail: `${gateway.name} has no lookup` };
     const timeoutMs = this.deps.settings.attemptTimeoutMs;
     return this.withTimeout(
-      (signal) => lookup.call(gateway, { id: message.id, to: message.to, body: message.body }, since, signal),
+      (signal) => lookup.call(gateway, outgoingOf(message), since, signal),
       { kind: 'unknown', detail: `no answer to the lookup within ${timeoutMs} ms` },
       { kind: 'unknown', detail: 'the server shut down during the lookup' },
       (err) => ({ kind: 'unknown', detail: `the lookup threw: ${err.message}` }),
@@ -432,7 +432,7 @@ export class Dispatcher {
     if (!gateway) return { outcome: 'retryable', code: 'gateway-not-configured', detail: `no gateway named ${name}` };
     const timeoutMs = this.deps.settings.attemptTimeoutMs;
     return this.withTimeout<SendOutcome>(
-      (signal) => gateway.send({ id: message.id, to: message.to, body: message.body }, signal),
+      (signal) => gateway.send(outgoingOf(message), signal),
       { outcome: 'retryable', code: 'timeout', detail: `no answer within ${timeoutMs} ms` },
       { outcome: 'retryable', code: HANDED_BACK, detail: 'the server shut down during the attempt: handed back' },
       (err) => ({ outcome: 'retryable', code: 'gateway-exception', detail: err.message }),
@@ -509,4 +509,16 @@ export class Dispatcher {
   private leaseUntil(): string {
     return new Date(this.now().getTime() + this.deps.settings.attemptTimeoutMs + LEASE_MARGIN_MS).toISOString();
   }
+}
+
+/** What a gateway is given to send: the message as stored, in the port's terms. */
+export function outgoingOf(message: MessageRecord): OutgoingSms {
+  return {
+    id: message.id,
+    to: message.to,
+    body: message.body,
+    ...(message.channel !== 'sms' ? { channel: message.channel } : {}),
+    ...(message.template ? { template: message.template } : {}),
+    ...(message.c2m ? { c2m: message.c2m } : {}),
+  };
 }

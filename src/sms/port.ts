@@ -1,5 +1,8 @@
+import type { C2mInvite, ChannelName, TemplateContent } from '../channels/channel';
+
 /**
- * The SMS gateway port. Adapters (sandbox, and one module per vendor) translate the
+ * The SMS gateway port (every channel's: WhatsApp, RCS and LivePerson's invites go
+ * through it too; see src/channels/channel.ts). Adapters (sandbox, and one module per vendor) translate the
  * vendor's answer into one of three outcomes, and the vendor's callbacks into receipts
  * and inbound texts; nothing else in the server sees a vendor format.
  */
@@ -8,7 +11,14 @@ export interface OutgoingSms {
   id: string;
   /** E.164. */
   to: string;
+  /** The text (SMS, RCS, a WhatsApp text); for a template, its wording for our records. */
   body: string;
+  /** Absent: sms. A gateway is only given messages of the channels it lists. */
+  channel?: ChannelName;
+  /** A template message (WhatsApp): sent instead of body. */
+  template?: TemplateContent;
+  /** LivePerson Connect-to-Messaging: the invite's eligibility call id. */
+  c2m?: C2mInvite;
 }
 
 /** Why a send can never succeed as it is. */
@@ -20,7 +30,12 @@ export type PermanentReason =
   /** Refused by the vendor or a carrier (content, spam filter, blocked destination). */
   | 'blocked'
   /** Anything else the vendor says will never work (bad sender id, bad request). */
-  | 'rejected';
+  | 'rejected'
+  /**
+   * The number cannot be reached on this channel (not on WhatsApp, no RCS, not eligible
+   * for LivePerson's invite): the campaign's fallback channel may still reach it.
+   */
+  | 'not-on-channel';
 
 /**
  * detail quotes the vendor's answer whole; redacting-gateway.ts takes credentials and
@@ -38,7 +53,8 @@ export type SendOutcome =
   | { outcome: 'permanent'; code: string; detail: string; reason: PermanentReason };
 
 /** Delivery states a receipt can report; a message's status only ever moves forward. */
-export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed';
+/** read: the recipient opened it (WhatsApp, RCS): a step past delivered. */
+export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'undelivered' | 'failed';
 
 export interface DeliveryReceipt {
   vendorMessageId: string;
@@ -63,6 +79,8 @@ export interface InboundSms {
   vendorMessageId?: string;
   /** When the vendor says it was sent or received (ISO 8601), for vendors that say. */
   sentAt?: string;
+  /** The channel it came in on (absent: sms): a STOP suppresses that channel only. */
+  channel?: ChannelName;
 }
 
 /** A vendor's HTTP callback as it reached us. */
@@ -107,6 +125,8 @@ export type ResendSafety = 'idempotent' | 'lookup';
 export interface SmsGateway {
   /** Recorded on every message: "sandbox", "twilio", "vonage", ... */
   readonly name: string;
+  /** The channels it can carry (absent: sms only); campaigns are checked against it at load. */
+  readonly channels?: readonly ChannelName[];
   readonly resendSafety?: ResendSafety;
   /**
    * Required when resendSafety is 'lookup'. since: when the unknown attempt began (look

@@ -1,3 +1,4 @@
+import type { C2mInvite, ChannelName, FallbackPlan, TemplateContent } from '../channels/channel';
 import type { StoredPage } from '../deflection/page-recipe';
 import type { CallResult } from '../vxml/model';
 
@@ -42,6 +43,13 @@ export interface CallRecord {
    */
   chatUrl: string | null;
   chatUrlExpiresAt: string | null;
+  /**
+   * The channel this call's message goes on: the caller's choice (choice mode) or the
+   * campaign's first channel; null for a campaign without channels (SMS).
+   */
+  channel: ChannelName | null;
+  /** LivePerson Connect-to-Messaging's answer at the offer, when the campaign asks it. */
+  c2mEligibility: C2mEligibility | null;
   result: CallResult | null;
   /**
    * The page last served, as a recipe (a whole page in older rows): what a repeated or
@@ -52,11 +60,22 @@ export interface CallRecord {
   expiresAt: string;
 }
 
+/** What LivePerson's C2M eligibility call said for this caller (src/channels/c2m-*). */
+export interface C2mEligibility {
+  /** LivePerson's id for this handoff: the invite names it. */
+  callId: string;
+  /** The number it was asked about (E.164): another number needs a new eligibility call. */
+  phone: string;
+  availableChannels: string[];
+  recommendedChannel: string | null;
+  checkedAt: string;
+}
+
 export type NewCall = Pick<
   CallRecord,
   'id' | 'campaignId' | 'mode' | 'dnis' | 'ani' | 'platformCallId' | 'state' | 'result' | 'lastPage' | 'createdAt' | 'expiresAt'
 > &
-  Partial<Pick<CallRecord, 'variant' | 'offerText' | 'chatUrl' | 'chatUrlExpiresAt'>>;
+  Partial<Pick<CallRecord, 'variant' | 'offerText' | 'chatUrl' | 'chatUrlExpiresAt' | 'channel' | 'c2mEligibility'>>;
 
 export type CallUpdate = Partial<
   Pick<
@@ -68,6 +87,8 @@ export type CallUpdate = Partial<
     | 'acceptedAt'
     | 'chatUrl'
     | 'chatUrlExpiresAt'
+    | 'channel'
+    | 'c2mEligibility'
     | 'result'
     | 'lastPage'
   >
@@ -96,6 +117,15 @@ export const EVENT_TYPES = [
   'gave-up-while-sending',
   // An answer the page's grammar does not accept (a lax platform submits any key): a no-match.
   'answer-outside-grammar',
+  // The caller picked a channel at the offer (choice mode): detail.channel.
+  'channel-chosen',
+  // The recipient opened the message (WhatsApp, RCS read receipts): detail.channel.
+  'message-read',
+  // The first channel did not get through; the fallback message was created (once):
+  // detail.from, detail.to (channels), detail.why (not-on-channel, failed, no-delivery, vendor-down).
+  'channel-fallback',
+  // LivePerson C2M's eligibility answer at the offer: detail.eligible, detail.channel or detail.error.
+  'c2m-eligibility',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -120,12 +150,14 @@ export type EventObserver = (events: readonly Omit<CallEvent, 'id'>[]) => void;
 
 /**
  * queued: in our outbox (not yet accepted by a vendor); sent: a vendor accepted it;
- * delivered / undelivered / failed: final. A status only moves forward (see STATUS_RANK).
+ * delivered / undelivered / failed: final, but for read (the recipient opened it, on
+ * channels that say so), which may still follow delivered. A status only moves forward
+ * (see STATUS_RANK).
  */
-export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed';
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'undelivered' | 'failed';
 
 /** Receipts and attempts may only raise a message's rank: duplicates and stragglers change nothing. */
-export const STATUS_RANK: Record<MessageStatus, number> = { queued: 0, sent: 1, delivered: 2, undelivered: 2, failed: 2 };
+export const STATUS_RANK: Record<MessageStatus, number> = { queued: 0, sent: 1, delivered: 2, undelivered: 2, failed: 2, read: 3 };
 
 export interface MessageRecord {
   id: string;
@@ -138,6 +170,18 @@ export interface MessageRecord {
    */
   caller: string;
   body: string;
+  /** The channel it goes on (sms for every message written before channels). */
+  channel: ChannelName;
+  /** A template message (WhatsApp), filled: sent instead of body. */
+  template: TemplateContent | null;
+  /** LivePerson Connect-to-Messaging: the invite's eligibility call id. */
+  c2m: C2mInvite | null;
+  /** What to send if this one does not get through (null: nothing). */
+  fallback: FallbackPlan | null;
+  /** This message is the fallback of that one (its id). */
+  fallbackOf: string | null;
+  /** When this message's fallback was created (null: not, or not yet): it is created once. */
+  fellBackAt: string | null;
   status: MessageStatus;
   /** The campaign's gateway when the message was created, and where failover goes. */
   gateway: string;
@@ -175,7 +219,7 @@ export type NewMessage = Pick<
   MessageRecord,
   'id' | 'callId' | 'campaignId' | 'to' | 'body' | 'gateway' | 'fallbackGateway' | 'segments' | 'encoding' | 'createdAt'
 > &
-  Partial<Pick<MessageRecord, 'caller'>> & {
+  Partial<Pick<MessageRecord, 'caller' | 'channel' | 'template' | 'c2m' | 'fallback' | 'fallbackOf'>> & {
     /**
      * When background dispatch (of any instance) may take it; default createdAt. A caller
      * waiting for the first attempt sets it to the end of the wait: the instance that
@@ -211,6 +255,13 @@ export interface ConsentRecord {
   ani: string;
   destination: string;
   destinationSource: 'ani' | 'entered';
+  /** The channel the caller agreed to be messaged on (sms for records written before channels). */
+  channel: ChannelName;
+  /**
+   * The channel's own consent wording the caller heard (WhatsApp's opt-in), '' when the
+   * channel has none beyond the offer.
+   */
+  channelConsentText: string;
   /** The keys pressed: accept at the offer, confirm at the number. */
   acceptKey: string;
   confirmKey: string;
@@ -231,7 +282,8 @@ export type Admission =
 /** What admitMessage may be told: the limits, the consent evidence, the events, and the claim. */
 export interface AdmissionRequest {
   limits: SendLimit[];
-  consent: Omit<ConsentRecord, 'messageId'>;
+  /** channel defaults to sms and channelConsentText to '' (a campaign without channels). */
+  consent: Omit<ConsentRecord, 'messageId' | 'channel' | 'channelConsentText'> & Partial<Pick<ConsentRecord, 'channel' | 'channelConsentText'>>;
   events: NewEvent[];
   /**
    * Claims the call for this send: the message is stored only while the call is still in
@@ -285,6 +337,8 @@ export interface Suppression {
   keyword: string;
   /** Which gateway told us. */
   source: string;
+  /** The channel the number opted out of (absent: sms). */
+  channel?: ChannelName;
   createdAt: string;
 }
 
@@ -300,6 +354,8 @@ export interface OptOutChange {
   keyword: string;
   /** Which gateway told us. */
   source: string;
+  /** The channel it came in on (absent: sms): it changes that channel's opt-out only. */
+  channel?: ChannelName;
   /** The vendor's id for the inbound text, when it gives one. */
   vendorMessageId?: string;
   /** When it was sent: the vendor's time, never later than receivedAt; receivedAt when the vendor gives none. */
@@ -508,7 +564,8 @@ export interface Store {
   suppress(entry: Suppression): Promise<void>;
   /** Applies a texted STOP or START once, and only if nothing later was applied. */
   applyOptOutChange(change: OptOutChange): Promise<OptOutVerdict>;
-  isSuppressed(number: string): Promise<boolean>;
+  /** Whether the number opted out of this channel (default sms). */
+  isSuppressed(number: string, channel?: ChannelName): Promise<boolean>;
 
   /** The global switch: off, no call is offered anything. */
   getServiceSwitch(): Promise<ServiceSwitch>;

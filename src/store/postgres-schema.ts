@@ -166,6 +166,17 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE messages ADD COLUMN attempt_started_at text COLLATE "C";
    ALTER TABLE messages ADD COLUMN attempt_via text COLLATE "C";
    ALTER TABLE messages ADD COLUMN unanswered_lookups integer NOT NULL DEFAULT 0;`,
+  // Channels: see the SQLite migration of the same number.
+  `ALTER TABLE messages ADD COLUMN channel text COLLATE "C" NOT NULL DEFAULT 'sms';
+   ALTER TABLE messages ADD COLUMN template text;
+   ALTER TABLE messages ADD COLUMN c2m text;
+   ALTER TABLE messages ADD COLUMN fallback text;
+   ALTER TABLE messages ADD COLUMN fallback_of text COLLATE "C";
+   ALTER TABLE messages ADD COLUMN fell_back_at text COLLATE "C";
+   ALTER TABLE calls ADD COLUMN channel text COLLATE "C";
+   ALTER TABLE calls ADD COLUMN c2m_eligibility text;
+   ALTER TABLE consent ADD COLUMN channel text COLLATE "C" NOT NULL DEFAULT 'sms';
+   ALTER TABLE consent ADD COLUMN channel_consent_text text NOT NULL DEFAULT '';`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

@@ -122,8 +122,9 @@ export class PgStore implements Store {
     await this.write(async (tx) => {
       await tx.client.query(
         `INSERT INTO calls (id, campaign_id, mode, dnis, ani, platform_call_id, state, variant, offer_text,
-                            chat_url, chat_url_expires_at, result, last_page, created_at, updated_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)`,
+                            chat_url, chat_url_expires_at, result, last_page, created_at, updated_at, expires_at,
+                            channel, c2m_eligibility)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17)`,
         [
           call.id,
           call.campaignId,
@@ -140,6 +141,8 @@ export class PgStore implements Store {
           toJson(call.lastPage),
           call.createdAt,
           call.expiresAt,
+          call.channel ?? null,
+          toJson(call.c2mEligibility),
         ],
       );
       await this.insertEvents(tx, call.id, call.campaignId, events, call.createdAt);
@@ -167,7 +170,7 @@ export class PgStore implements Store {
     const sets = ['updated_at = $2'];
     const values: unknown[] = [id, at];
     for (const [key, value] of Object.entries(update) as [keyof CallUpdate, unknown][]) {
-      values.push(key === 'result' || key === 'lastPage' ? toJson(value) : value);
+      values.push(key === 'result' || key === 'lastPage' || key === 'c2mEligibility' ? toJson(value) : value);
       sets.push(`${CALL_COLUMNS[key]} = $${values.length}`);
     }
     // The state test is in the UPDATE itself: of two concurrent requests for one step, the
@@ -234,8 +237,9 @@ export class PgStore implements Store {
       const c = admission.consent;
       await tx.client.query(
         `INSERT INTO consent (message_id, call_id, campaign_id, variant, dnis, ani, destination, destination_source,
-                              accept_key, confirm_key, offer_text, offer_version, offered_at, accepted_at, confirmed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+                              accept_key, confirm_key, offer_text, offer_version, offered_at, accepted_at, confirmed_at,
+                              channel, channel_consent_text)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
         [
           stored.id,
           c.callId,
@@ -252,6 +256,8 @@ export class PgStore implements Store {
           c.offeredAt,
           c.acceptedAt,
           c.confirmedAt,
+          c.channel ?? 'sms',
+          c.channelConsentText ?? '',
         ],
       );
       return { kind: 'created', message: stored };
@@ -310,8 +316,8 @@ export class PgStore implements Store {
   private async insertMessage(tx: Tx, message: NewMessage, events: NewEvent[]): Promise<MessageRecord | undefined> {
     const [row] = await this.rows(
       `INSERT INTO messages (id, call_id, campaign_id, "to", caller, body, status, gateway, fallback_gateway, segments,
-                             encoding, next_attempt_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, $12, $11, $11)
+                             encoding, next_attempt_at, created_at, updated_at, channel, template, c2m, fallback, fallback_of)
+       VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, $12, $11, $11, $13, $14, $15, $16, $17)
        ON CONFLICT (call_id, "to") DO NOTHING
        RETURNING *`,
       [
@@ -327,6 +333,11 @@ export class PgStore implements Store {
         message.encoding,
         message.createdAt,
         message.dueAt ?? message.createdAt,
+        message.channel ?? 'sms',
+        toJson(message.template),
+        toJson(message.c2m),
+        toJson(message.fallback),
+        message.fallbackOf ?? null,
       ],
       tx.client,
     );

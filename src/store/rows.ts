@@ -30,6 +30,8 @@ export function toCall(r: Row): CallRecord {
     acceptedAt: (r.accepted_at as string | null) ?? null,
     chatUrl: (r.chat_url as string | null) ?? null,
     chatUrlExpiresAt: (r.chat_url_expires_at as string | null) ?? null,
+    channel: (r.channel as CallRecord['channel']) ?? null,
+    c2mEligibility: r.c2m_eligibility ? JSON.parse(r.c2m_eligibility as string) : null,
     result: r.result ? JSON.parse(r.result as string) : null,
     lastPage: r.last_page ? JSON.parse(r.last_page as string) : null,
     createdAt: r.created_at as string,
@@ -57,6 +59,12 @@ export function toMessage(r: Row): MessageRecord {
     to: r.to as string,
     caller: r.caller as string,
     body: r.body as string,
+    channel: (r.channel as MessageRecord['channel']) ?? 'sms',
+    template: r.template ? JSON.parse(r.template as string) : null,
+    c2m: r.c2m ? JSON.parse(r.c2m as string) : null,
+    fallback: r.fallback ? JSON.parse(r.fallback as string) : null,
+    fallbackOf: (r.fallback_of as string | null) ?? null,
+    fellBackAt: (r.fell_back_at as string | null) ?? null,
     status: r.status as MessageRecord['status'],
     gateway: r.gateway as string,
     fallbackGateway: (r.fallback_gateway as string | null) ?? null,
@@ -107,6 +115,8 @@ export function toConsent(r: Row): ConsentRecord {
     offeredAt: r.offered_at as string,
     acceptedAt: (r.accepted_at as string | null) ?? null,
     confirmedAt: r.confirmed_at as string,
+    channel: (r.channel as ConsentRecord['channel']) ?? 'sms',
+    channelConsentText: (r.channel_consent_text as string | null) ?? '',
   };
 }
 
@@ -129,6 +139,8 @@ export const CALL_COLUMNS: Record<keyof CallUpdate, string> = {
   acceptedAt: 'accepted_at',
   chatUrl: 'chat_url',
   chatUrlExpiresAt: 'chat_url_expires_at',
+  channel: 'channel',
+  c2mEligibility: 'c2m_eligibility',
   result: 'result',
   lastPage: 'last_page',
 };

@@ -195,6 +195,19 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE messages ADD COLUMN attempt_started_at TEXT;
    ALTER TABLE messages ADD COLUMN attempt_via TEXT;
    ALTER TABLE messages ADD COLUMN unanswered_lookups INTEGER NOT NULL DEFAULT 0;`,
+  // Channels (WhatsApp, RCS, LivePerson C2M) beside SMS: each message's channel, its
+  // template or invite, and the fallback it may need (JSON); the call's channel and C2M
+  // eligibility; the channel each consent record is for, with the wording heard.
+  `ALTER TABLE messages ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms';
+   ALTER TABLE messages ADD COLUMN template TEXT;
+   ALTER TABLE messages ADD COLUMN c2m TEXT;
+   ALTER TABLE messages ADD COLUMN fallback TEXT;
+   ALTER TABLE messages ADD COLUMN fallback_of TEXT;
+   ALTER TABLE messages ADD COLUMN fell_back_at TEXT;
+   ALTER TABLE calls ADD COLUMN channel TEXT;
+   ALTER TABLE calls ADD COLUMN c2m_eligibility TEXT;
+   ALTER TABLE consent ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms';
+   ALTER TABLE consent ADD COLUMN channel_consent_text TEXT NOT NULL DEFAULT '';`,
 ];
 
 /** Which column each limit scope counts by. */
@@ -276,16 +289,18 @@ export class SqliteStore implements Store {
       this
         .sql(
           `INSERT INTO calls (id, campaign_id, mode, dnis, ani, platform_call_id, state, variant, offer_text,
-                              chat_url, chat_url_expires_at, result, last_page, created_at, updated_at, expires_at)
+                              chat_url, chat_url_expires_at, channel, c2m_eligibility, result, last_page, created_at, updated_at, expires_at)
            VALUES (@id, @campaignId, @mode, @dnis, @ani, @platformCallId, @state, @variant, @offerText,
-                   @chatUrl, @chatUrlExpiresAt, @result, @lastPage, @createdAt, @createdAt, @expiresAt)`,
+                   @chatUrl, @chatUrlExpiresAt, @channel, @c2mEligibility, @result, @lastPage, @createdAt, @createdAt, @expiresAt)`,
         )
         .run({
           variant: null,
           offerText: '',
           chatUrl: null,
           chatUrlExpiresAt: null,
+          channel: null,
           ...call,
+          c2mEligibility: toJson(call.c2mEligibility),
           result: toJson(call.result),
           lastPage: toJson(call.lastPage),
         });
@@ -316,7 +331,7 @@ export class SqliteStore implements Store {
     const values: Row = { id, updatedAt: at };
     for (const [key, value] of Object.entries(update) as [keyof CallUpdate, unknown][]) {
       sets.push(`${columns[key]} = @${key}`);
-      values[key] = key === 'result' || key === 'lastPage' ? toJson(value) : value;
+      values[key] = key === 'result' || key === 'lastPage' || key === 'c2mEligibility' ? toJson(value) : value;
     }
     return this.write(() => {
       const row = this.sql('SELECT campaign_id, state FROM calls WHERE id = ?').get(id) as Row | undefined;
@@ -371,11 +386,13 @@ export class SqliteStore implements Store {
       this
         .sql(
           `INSERT INTO consent (message_id, call_id, campaign_id, variant, dnis, ani, destination, destination_source,
-                                accept_key, confirm_key, offer_text, offer_version, offered_at, accepted_at, confirmed_at)
+                                accept_key, confirm_key, offer_text, offer_version, offered_at, accepted_at, confirmed_at,
+                                channel, channel_consent_text)
            VALUES (@messageId, @callId, @campaignId, @variant, @dnis, @ani, @destination, @destinationSource,
-                   @acceptKey, @confirmKey, @offerText, @offerVersion, @offeredAt, @acceptedAt, @confirmedAt)`,
+                   @acceptKey, @confirmKey, @offerText, @offerVersion, @offeredAt, @acceptedAt, @confirmedAt,
+                   @channel, @channelConsentText)`,
         )
-        .run({ ...admission.consent, messageId: stored.id });
+        .run({ channel: 'sms', channelConsentText: '', ...admission.consent, messageId: stored.id });
       return { kind: 'created', message: stored };
     });
   }
@@ -422,12 +439,21 @@ export class SqliteStore implements Store {
     const row = this
       .sql(
         `INSERT INTO messages (id, call_id, campaign_id, "to", caller, body, status, gateway, fallback_gateway, segments,
-                               encoding, next_attempt_at, created_at, updated_at)
+                               encoding, next_attempt_at, created_at, updated_at, channel, template, c2m, fallback, fallback_of)
          VALUES (@id, @callId, @campaignId, @to, @caller, @body, 'queued', @gateway, @fallbackGateway, @segments,
-                 @encoding, @dueAt, @createdAt, @createdAt)
+                 @encoding, @dueAt, @createdAt, @createdAt, @channel, @template, @c2m, @fallback, @fallbackOf)
          RETURNING *`,
       )
-      .get({ caller: '', ...message, dueAt: message.dueAt ?? message.createdAt }) as Row;
+      .get({
+        caller: '',
+        channel: 'sms',
+        fallbackOf: null,
+        ...message,
+        template: toJson(message.template),
+        c2m: toJson(message.c2m),
+        fallback: toJson(message.fallback),
+        dueAt: message.dueAt ?? message.createdAt,
+      }) as Row;
     this.insertEvents(
       message.callId,
       message.campaignId,

@@ -102,6 +102,8 @@ function newMessage(id: string, overrides: Partial<NewMessage> = {}): NewMessage
 
 function consentOf(message: NewMessage, overrides: Partial<Omit<ConsentRecord, 'messageId'>> = {}): Omit<ConsentRecord, 'messageId'> {
   return {
+    channel: 'sms',
+    channelConsentText: '',
     callId: message.callId,
     campaignId: message.campaignId,
     variant: 'skip-queue',
@@ -174,6 +176,8 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           acceptedAt: null,
           chatUrl: null,
           chatUrlExpiresAt: null,
+          channel: null,
+          c2mEligibility: null,
           result: null,
           lastPage: null,
           createdAt: min(0),
@@ -193,6 +197,8 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           offerText: 'Évitez l’attente : appuyez sur 1 ☎',
           chatUrl: 'https://chat.example.test/u/abc?token=x&y=1',
           chatUrlExpiresAt: min(10),
+          channel: 'whatsapp',
+          c2mEligibility: { callId: 'lp-1', phone: NUMBER, availableChannels: ['sms', 'whatsapp'], recommendedChannel: 'whatsapp', checkedAt: min(0) },
           result: { status: 'unavailable', reason: 'unknown-dnis', maskedNumber: '' },
           lastPage: END_PAGE,
         });
@@ -241,6 +247,7 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
             invalidNumberCount: 2,
             chatUrl: 'https://chat.example.test/u/1',
             chatUrlExpiresAt: min(15),
+            channel: 'rcs',
             result: SENT_RESULT,
             lastPage: END_PAGE,
           },
@@ -258,6 +265,8 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           acceptedAt: sec(12),
           chatUrl: 'https://chat.example.test/u/1',
           chatUrlExpiresAt: min(15),
+          channel: 'rcs',
+          c2mEligibility: null,
           result: SENT_RESULT,
           lastPage: END_PAGE,
         });
@@ -586,6 +595,12 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           to: NUMBER,
           caller: ANI,
           body: draft.body,
+          channel: 'sms',
+          template: null,
+          c2m: null,
+          fallback: null,
+          fallbackOf: null,
+          fellBackAt: null,
           status: 'queued',
           gateway: 'twilio',
           fallbackGateway: 'vonage',

@@ -29,6 +29,8 @@ function submit(store: Store, to: string, limits: SendLimit[], overrides: Partia
     ...overrides,
   };
   const consent: Omit<ConsentRecord, 'messageId'> = {
+    channel: 'sms',
+    channelConsentText: '',
     callId: message.callId,
     campaignId: message.campaignId,
     variant: null,

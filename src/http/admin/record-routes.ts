@@ -94,6 +94,8 @@ function messageView(m: MessageRecord, reveal: boolean) {
     id: m.id,
     to: masked(m.to, reveal) as string,
     body: m.body,
+    channel: m.channel,
+    fallbackOf: m.fallbackOf,
     status: m.status,
     campaignId: m.campaignId,
     callId: m.callId,
@@ -129,6 +131,8 @@ const CONSENT_COLUMNS = {
   offeredAt: 'offered_at',
   acceptedAt: 'accepted_at',
   confirmedAt: 'confirmed_at',
+  channel: 'channel',
+  channelConsentText: 'channel_consent_text',
 } as const;
 
 function consentView(r: ConsentRecord, reveal: boolean): Record<keyof typeof CONSENT_COLUMNS, string | null> {

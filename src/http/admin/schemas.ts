@@ -1,3 +1,4 @@
+import { CHANNEL_NAMES } from '../../channels/channel';
 import { z } from 'zod';
 import { EVENT_TYPES, NUMBER_FILTER } from '../../store/port';
 
@@ -22,7 +23,7 @@ export const MessagesQuery = z
     limit: z.coerce.number().int().min(1).max(500).default(50),
     before: isoTime.optional().describe('only messages created before this time (paging: the last createdAt seen)'),
     since: isoTime.optional().describe('only messages created at or after this time'),
-    status: z.enum(['queued', 'sent', 'delivered', 'undelivered', 'failed']).optional(),
+    status: z.enum(['queued', 'sent', 'delivered', 'read', 'undelivered', 'failed']).optional(),
     campaign: z.string().min(1).max(63).optional(),
     callId: z.string().min(1).max(128).optional(),
     number: z
@@ -79,7 +80,9 @@ export const MessageView = z.object({
   id: z.string(),
   to: z.string().describe('masked (+*******1234) unless reveal=true'),
   body: z.string(),
-  status: z.enum(['queued', 'sent', 'delivered', 'undelivered', 'failed']),
+  channel: z.enum(CHANNEL_NAMES),
+  fallbackOf: z.string().nullable().describe('the message this one replaced when its channel did not get through'),
+  status: z.enum(['queued', 'sent', 'delivered', 'read', 'undelivered', 'failed']),
   campaignId: z.string(),
   callId: z.string(),
   gateway: z.string(),
@@ -113,6 +116,8 @@ export const ConsentView = z.object({
   offeredAt: z.string(),
   acceptedAt: z.string().nullable(),
   confirmedAt: z.string(),
+  channel: z.enum(CHANNEL_NAMES).describe('the channel the caller agreed to be messaged on'),
+  channelConsentText: z.string().describe("the channel's own opt-in wording the caller heard ('' when none)"),
 });
 export const ConsentListView = z.object({ consent: z.array(ConsentView) });
 
