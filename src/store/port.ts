@@ -331,6 +331,18 @@ export interface ReceiptUpdate {
   errorCode?: string;
 }
 
+/** Why a message fell back, as channel-fallback's detail.why says it. */
+export type FallbackWhy = 'not-on-channel' | 'refused' | 'failed' | 'no-delivery' | 'vendor-down';
+
+/** What Store.fallBack did. */
+export type FallbackResult =
+  /** The fallback message was created now (by this call, and never again). */
+  | { kind: 'created'; message: MessageRecord }
+  /** Another caller (instance, receipt, sweep) did it first, or the message has no plan. */
+  | { kind: 'already' }
+  /** The number opted out of the fallback's channel: recorded, nothing created. */
+  | { kind: 'opted-out' };
+
 export interface Suppression {
   number: string;
   /** The word that opted the number out (STOP, UNSUBSCRIBE...) or the vendor's code. */
@@ -560,11 +572,26 @@ export interface Store {
   /** Queued messages of this gateway (or with it as fallback) waiting for a later retry become due at `at`; returns how many. */
   retryQueuedNow(gateway: string, at: string): Promise<number>;
 
+  /**
+   * The channel fallback, exactly once: in one transaction, marks the first message as
+   * fallen back (only if it was not: a second caller, on any instance, gets 'already'),
+   * gives it up if it is still queued (failed, code superseded: it must not go out later
+   * too), records channel-fallback, and inserts `fallback` (its fallbackOf the first's id)
+   * unless the number opted out of the fallback's channel ('opted-out': recorded only).
+   * Send limits are not checked again: it is the same deflection's one message.
+   */
+  fallBack(messageId: string, fallback: NewMessage, why: FallbackWhy, at: string): Promise<FallbackResult>;
+  /**
+   * Messages whose fallback is due and not yet made, oldest first: failed or undelivered,
+   * or past their plan's afterSeconds without a delivered or read receipt.
+   */
+  dueFallbacks(now: string, limit: number): Promise<MessageRecord[]>;
+
   /** The opt-out list: no campaign texts a suppressed number. */
   suppress(entry: Suppression): Promise<void>;
   /** Applies a texted STOP or START once, and only if nothing later was applied. */
   applyOptOutChange(change: OptOutChange): Promise<OptOutVerdict>;
-  /** Whether the number opted out of this channel (default sms). */
+  /** Whether the number opted out of this channel (default sms); other channels' opt-outs do not count. */
   isSuppressed(number: string, channel?: ChannelName): Promise<boolean>;
 
   /** The global switch: off, no call is offered anything. */

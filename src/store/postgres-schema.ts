@@ -177,6 +177,18 @@ const MIGRATIONS: string[] = [
    ALTER TABLE calls ADD COLUMN c2m_eligibility text;
    ALTER TABLE consent ADD COLUMN channel text COLLATE "C" NOT NULL DEFAULT 'sms';
    ALTER TABLE consent ADD COLUMN channel_consent_text text NOT NULL DEFAULT '';`,
+  // Channels, part two: opt-outs per channel, one message per number and channel (one
+  // first message per number), and when a timed fallback is due (see SQLite's migration).
+  `ALTER TABLE suppressions ADD COLUMN channel text COLLATE "C" NOT NULL DEFAULT 'sms';
+   ALTER TABLE suppressions DROP CONSTRAINT suppressions_pkey, ADD PRIMARY KEY (number, channel);
+   ALTER TABLE opt_out_changes ADD COLUMN channel text COLLATE "C" NOT NULL DEFAULT 'sms';
+   ALTER TABLE opt_out_changes DROP CONSTRAINT opt_out_changes_pkey, ADD PRIMARY KEY (number, channel);
+   ALTER TABLE messages DROP CONSTRAINT messages_call_id_to_key;
+   ALTER TABLE messages ADD CONSTRAINT messages_call_to_channel UNIQUE (call_id, "to", channel);
+   CREATE UNIQUE INDEX messages_first_of_call ON messages (call_id, "to") WHERE fallback_of IS NULL;
+   ALTER TABLE messages ADD COLUMN fallback_due_at text COLLATE "C";
+   CREATE INDEX messages_fallback_waiting ON messages (fallback_due_at)
+     WHERE fallback IS NOT NULL AND fell_back_at IS NULL AND status IN ('queued', 'sent', 'failed', 'undelivered');`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

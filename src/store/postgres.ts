@@ -28,7 +28,11 @@ import type {
   OptOutChange,
   OptOutVerdict,
   NotOfferedCall,
+  FallbackResult,
+  FallbackWhy,
 } from './port';
+import type { ChannelName } from '../channels/channel';
+import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
 import { lockAdmission } from './postgres-admission';
 import { limitCondition } from './send-limits';
 import { funnelSlotOf } from './port';
@@ -68,7 +72,8 @@ export interface PgStoreOptions {
 const SERVICE_SWITCH_KEY = 'service.enabled';
 
 /** SQL for STATUS_RANK, so a receipt's forward-only rule is one atomic UPDATE. */
-const RANK_SQL = (expression: string): string => `CASE ${expression} WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 ELSE 2 END`;
+const RANK_SQL = (expression: string): string =>
+  `CASE ${expression} WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'read' THEN 3 ELSE 2 END`;
 
 /** A write in progress: its connection, and the call events to announce once it commits. */
 interface Tx {
@@ -224,7 +229,11 @@ export class PgStore implements Store {
       // First the locks (see postgres-admission.ts), then every read: they must see what
       // the admission that held the locks before this one committed.
       await lockAdmission(tx.client, message, admission.limits);
-      const [found] = await this.rows('SELECT * FROM messages WHERE call_id = $1 AND "to" = $2', [message.callId, message.to], tx.client);
+      const [found] = await this.rows(
+        'SELECT * FROM messages WHERE call_id = $1 AND "to" = $2 AND fallback_of IS NULL',
+        [message.callId, message.to],
+        tx.client,
+      );
       if (found) return (await this.claimCall(tx, message, admission)) ? { kind: 'existing', message: toMessage(found) } : { kind: 'moved' };
       for (const limit of admission.limits) {
         if ((await this.countLimited(limit, message, tx.client)) >= limit.max) return { kind: 'limited', limit };
@@ -316,9 +325,10 @@ export class PgStore implements Store {
   private async insertMessage(tx: Tx, message: NewMessage, events: NewEvent[]): Promise<MessageRecord | undefined> {
     const [row] = await this.rows(
       `INSERT INTO messages (id, call_id, campaign_id, "to", caller, body, status, gateway, fallback_gateway, segments,
-                             encoding, next_attempt_at, created_at, updated_at, channel, template, c2m, fallback, fallback_of)
-       VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, $12, $11, $11, $13, $14, $15, $16, $17)
-       ON CONFLICT (call_id, "to") DO NOTHING
+                             encoding, next_attempt_at, created_at, updated_at, channel, template, c2m, fallback, fallback_of,
+                             fallback_due_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, $12, $11, $11, $13, $14, $15, $16, $17, $18)
+       ON CONFLICT DO NOTHING
        RETURNING *`,
       [
         message.id,
@@ -338,6 +348,7 @@ export class PgStore implements Store {
         toJson(message.c2m),
         toJson(message.fallback),
         message.fallbackOf ?? null,
+        fallbackDueAt(message),
       ],
       tx.client,
     );
@@ -352,9 +363,14 @@ export class PgStore implements Store {
     return toMessage(row);
   }
 
-  /** The call's message to this number, after an insert found it there. */
+  /**
+   * The call's message to this number, after an insert found it there: its first one, or
+   * for a fallback the one on the fallback's channel (the keys the insert met).
+   */
   private async existingMessage(client: PoolClient, message: NewMessage): Promise<MessageRecord> {
-    const [row] = await this.rows('SELECT * FROM messages WHERE call_id = $1 AND "to" = $2', [message.callId, message.to], client);
+    const [row] = message.fallbackOf
+      ? await this.rows('SELECT * FROM messages WHERE call_id = $1 AND "to" = $2 AND channel = $3', [message.callId, message.to, message.channel ?? 'sms'], client)
+      : await this.rows('SELECT * FROM messages WHERE call_id = $1 AND "to" = $2 AND fallback_of IS NULL', [message.callId, message.to], client);
     return toMessage(row!);
   }
 
@@ -474,7 +490,7 @@ export class PgStore implements Store {
         const type = attempt.status === 'sent' ? 'sms-sent' : 'sms-failed';
         const detail: Record<string, string> =
           attempt.status === 'sent' ? { messageId: id, via: attempt.via } : { messageId: id, code: attempt.errorCode };
-        await this.insertEvents(tx, message.callId, message.campaignId, [{ type, detail }], at);
+        await this.insertEvents(tx, message.callId, message.campaignId, [{ type, detail: withChannel(detail, message.channel) }], at);
       }
       return message;
     });
@@ -491,11 +507,7 @@ export class PgStore implements Store {
       );
       if (row) {
         const message = toMessage(row);
-        const type = message.status === 'delivered' ? 'sms-delivered' : message.status === 'sent' ? undefined : 'sms-failed';
-        if (type) {
-          const detail = { messageId: message.id, receipt: receipt.vendorStatus };
-          await this.insertEvents(tx, message.callId, message.campaignId, [{ type, detail }], at);
-        }
+        await this.insertEvents(tx, message.callId, message.campaignId, receiptEvents(message, receipt.vendorStatus), at);
         return { message, changed: true };
       }
       const [existing] = await this.rows(
@@ -544,22 +556,72 @@ export class PgStore implements Store {
       }
       // Row for the number created (or locked) first: two changes to one number at once
       // on two instances take turns here, so each compares against the other's time.
-      await client.query(`INSERT INTO opt_out_changes (number, changed_at) VALUES ($1, '') ON CONFLICT (number) DO NOTHING`, [change.number]);
-      const { rows } = await client.query<{ changed_at: string }>('SELECT changed_at FROM opt_out_changes WHERE number = $1 FOR UPDATE', [change.number]);
+      const channel = change.channel ?? 'sms';
+      await client.query(
+        `INSERT INTO opt_out_changes (number, channel, changed_at) VALUES ($1, $2, '') ON CONFLICT (number, channel) DO NOTHING`,
+        [change.number, channel],
+      );
+      const { rows } = await client.query<{ changed_at: string }>(
+        'SELECT changed_at FROM opt_out_changes WHERE number = $1 AND channel = $2 FOR UPDATE',
+        [change.number, channel],
+      );
       const latest = rows[0]?.changed_at ?? '';
       if (latest !== '' && !isLaterChange(change, latest)) return 'older';
       if (change.change === 'stop') {
-        await stop(client, { number: change.number, keyword: change.keyword, source: change.source, createdAt: change.at });
+        await stop(client, { number: change.number, channel, keyword: change.keyword, source: change.source, createdAt: change.at });
       } else {
-        await client.query('DELETE FROM suppressions WHERE number = $1', [change.number]);
-        await client.query('UPDATE opt_out_changes SET changed_at = $2 WHERE number = $1', [change.number, change.at]);
+        await client.query('DELETE FROM suppressions WHERE number = $1 AND channel = $2', [change.number, channel]);
+        await client.query('UPDATE opt_out_changes SET changed_at = $3 WHERE number = $1 AND channel = $2', [change.number, channel, change.at]);
       }
       return 'applied';
     });
   }
 
-  async isSuppressed(number: string): Promise<boolean> {
-    return (await this.rows('SELECT 1 FROM suppressions WHERE number = $1', [number])).length > 0;
+  async isSuppressed(number: string, channel: ChannelName = 'sms'): Promise<boolean> {
+    return (await this.rows('SELECT 1 FROM suppressions WHERE number = $1 AND channel = $2', [number, channel])).length > 0;
+  }
+
+  async fallBack(messageId: string, fallback: NewMessage, why: FallbackWhy, at: string): Promise<FallbackResult> {
+    return this.write(async (tx): Promise<FallbackResult> => {
+      // The compare-and-set that makes it once: a concurrent caller waits on the row lock,
+      // then finds fell_back_at set and updates nothing.
+      const [row] = await this.rows(
+        `UPDATE messages SET fell_back_at = $2, updated_at = $2,
+           status = CASE WHEN status = 'queued' THEN 'failed' ELSE status END,
+           error_code = CASE WHEN status = 'queued' THEN 'superseded' ELSE error_code END,
+           error_detail = CASE WHEN status = 'queued' THEN 'given up: its fallback went out instead' ELSE error_detail END,
+           next_attempt_at = CASE WHEN status = 'queued' THEN NULL ELSE next_attempt_at END
+         WHERE id = $1 AND fell_back_at IS NULL AND fallback IS NOT NULL
+         RETURNING *`,
+        [messageId, at],
+        tx.client,
+      );
+      if (!row) return { kind: 'already' };
+      const first = toMessage(row);
+      const plan = first.fallback!;
+      const suppressed = await this.rows('SELECT 1 FROM suppressions WHERE number = $1 AND channel = $2', [first.to, plan.channel], tx.client);
+      if (suppressed.length > 0) {
+        await this.insertEvents(tx, first.callId, first.campaignId, [fallbackEvent(first, plan, why, { skipped: 'opted-out' })], at);
+        return { kind: 'opted-out' };
+      }
+      const events = [fallbackEvent(first, plan, why, { fallbackId: fallback.id })];
+      const created = await this.insertMessage(tx, { ...fallback, fallback: null, fallbackOf: first.id }, events);
+      // Only a message already on the fallback's channel for this call can be in the way
+      // (a plan naming the first's own channel): roll back rather than mark it fallen back.
+      if (!created) throw new Error(`fallback of ${first.id}: the call already has a ${plan.channel} message to this number`);
+      return { kind: 'created', message: created };
+    });
+  }
+
+  async dueFallbacks(now: string, limit: number): Promise<MessageRecord[]> {
+    const rows = await this.rows(
+      `SELECT * FROM messages
+       WHERE fallback IS NOT NULL AND fell_back_at IS NULL AND status IN ('queued', 'sent', 'failed', 'undelivered')
+         AND (status IN ('failed', 'undelivered') OR fallback_due_at <= $1)
+       ORDER BY created_at, id LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map(toMessage);
   }
 
   async getServiceSwitch(): Promise<ServiceSwitch> {
@@ -650,13 +712,15 @@ export class PgStore implements Store {
 
 /** Inside a transaction: the number on the list, and the time of this change kept. */
 async function stop(client: PoolClient, entry: Suppression): Promise<void> {
+  const channel = entry.channel ?? 'sms';
   await client.query(
-    `INSERT INTO suppressions (number, keyword, source, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (number) DO NOTHING`,
-    [entry.number, entry.keyword, entry.source, entry.createdAt],
+    `INSERT INTO suppressions (number, channel, keyword, source, created_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (number, channel) DO NOTHING`,
+    [entry.number, channel, entry.keyword, entry.source, entry.createdAt],
   );
   await client.query(
-    `INSERT INTO opt_out_changes (number, changed_at) VALUES ($1, $2)
-     ON CONFLICT (number) DO UPDATE SET changed_at = GREATEST(opt_out_changes.changed_at, excluded.changed_at)`,
-    [entry.number, entry.createdAt],
+    `INSERT INTO opt_out_changes (number, channel, changed_at) VALUES ($1, $2, $3)
+     ON CONFLICT (number, channel) DO UPDATE SET changed_at = GREATEST(opt_out_changes.changed_at, excluded.changed_at)`,
+    [entry.number, channel, entry.createdAt],
   );
 }

@@ -30,7 +30,11 @@ import type {
   FunnelSlot,
   MessageQuery,
   NotOfferedCall,
+  FallbackResult,
+  FallbackWhy,
 } from './port';
+import type { ChannelName } from '../channels/channel';
+import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
 import { limitCondition } from './send-limits';
 import { funnelSlotOf } from './port';
 import { CALL_COLUMNS, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
@@ -208,6 +212,87 @@ const MIGRATIONS: string[] = [
    ALTER TABLE calls ADD COLUMN c2m_eligibility TEXT;
    ALTER TABLE consent ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms';
    ALTER TABLE consent ADD COLUMN channel_consent_text TEXT NOT NULL DEFAULT '';`,
+  // Channels, part two. Opt-outs are per channel (a WhatsApp STOP does not stop texts):
+  // suppressions and the latest change are keyed by number and channel, existing rows sms.
+  // A call may have one message per number and channel (the fallback SMS beside the
+  // WhatsApp message): SQLite cannot drop a table constraint, so messages is rebuilt with
+  // the new key. fallback_due_at: when a message with a timed fallback plan falls back
+  // without a delivery receipt (the sweep's index holds only messages still waiting).
+  `CREATE TABLE suppressions_new (
+     number TEXT NOT NULL,
+     channel TEXT NOT NULL DEFAULT 'sms',
+     keyword TEXT NOT NULL,
+     source TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (number, channel)
+   );
+   INSERT INTO suppressions_new (number, channel, keyword, source, created_at) SELECT number, 'sms', keyword, source, created_at FROM suppressions;
+   DROP TABLE suppressions;
+   ALTER TABLE suppressions_new RENAME TO suppressions;
+   CREATE TABLE opt_out_changes_new (
+     number TEXT NOT NULL,
+     channel TEXT NOT NULL DEFAULT 'sms',
+     changed_at TEXT NOT NULL,
+     PRIMARY KEY (number, channel)
+   );
+   INSERT INTO opt_out_changes_new (number, channel, changed_at) SELECT number, 'sms', changed_at FROM opt_out_changes;
+   DROP TABLE opt_out_changes;
+   ALTER TABLE opt_out_changes_new RENAME TO opt_out_changes;
+   CREATE TABLE messages_new (
+     id TEXT PRIMARY KEY,
+     call_id TEXT NOT NULL,
+     campaign_id TEXT NOT NULL,
+     "to" TEXT NOT NULL,
+     body TEXT NOT NULL,
+     status TEXT NOT NULL,
+     gateway TEXT NOT NULL,
+     vendor_message_id TEXT,
+     error_code TEXT,
+     error_detail TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     fallback_gateway TEXT,
+     sent_via TEXT,
+     vendor_status TEXT,
+     segments INTEGER NOT NULL DEFAULT 1,
+     encoding TEXT NOT NULL DEFAULT 'GSM-7',
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at TEXT,
+     lease_until TEXT,
+     caller TEXT NOT NULL DEFAULT '',
+     attempt_started_at TEXT,
+     attempt_via TEXT,
+     unanswered_lookups INTEGER NOT NULL DEFAULT 0,
+     channel TEXT NOT NULL DEFAULT 'sms',
+     template TEXT,
+     c2m TEXT,
+     fallback TEXT,
+     fallback_of TEXT,
+     fell_back_at TEXT,
+     fallback_due_at TEXT,
+     UNIQUE (call_id, "to", channel)
+   );
+   INSERT INTO messages_new (id, call_id, campaign_id, "to", body, status, gateway, vendor_message_id, error_code, error_detail,
+                             created_at, updated_at, fallback_gateway, sent_via, vendor_status, segments, encoding, attempts,
+                             next_attempt_at, lease_until, caller, attempt_started_at, attempt_via, unanswered_lookups,
+                             channel, template, c2m, fallback, fallback_of, fell_back_at)
+     SELECT id, call_id, campaign_id, "to", body, status, gateway, vendor_message_id, error_code, error_detail,
+            created_at, updated_at, fallback_gateway, sent_via, vendor_status, segments, encoding, attempts,
+            next_attempt_at, lease_until, caller, attempt_started_at, attempt_via, unanswered_lookups,
+            channel, template, c2m, fallback, fallback_of, fell_back_at
+     FROM messages;
+   DROP TABLE messages;
+   ALTER TABLE messages_new RENAME TO messages;
+   CREATE INDEX messages_created_at ON messages (created_at, id);
+   CREATE INDEX messages_due ON messages (next_attempt_at) WHERE status = 'queued';
+   CREATE INDEX messages_vendor_id ON messages (vendor_message_id);
+   CREATE INDEX messages_to_created ON messages ("to", created_at);
+   CREATE INDEX messages_caller_created ON messages (caller, created_at) WHERE caller <> '';
+   CREATE INDEX messages_campaign_created ON messages (campaign_id, created_at);
+   CREATE INDEX messages_status_created ON messages (status, created_at);
+   CREATE UNIQUE INDEX messages_first_of_call ON messages (call_id, "to") WHERE fallback_of IS NULL;
+   CREATE INDEX messages_fallback_waiting ON messages (fallback_due_at)
+     WHERE fallback IS NOT NULL AND fell_back_at IS NULL AND status IN ('queued', 'sent', 'failed', 'undelivered');`,
 ];
 
 /** Which column each limit scope counts by. */
@@ -215,7 +300,7 @@ const SERVICE_SWITCH_KEY = 'service.enabled';
 
 /** SQL for STATUS_RANK, so a receipt's forward-only rule is one atomic UPDATE. */
 const RANK_SQL = (column: string): string =>
-  `CASE ${column} WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 ELSE 2 END`;
+  `CASE ${column} WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'read' THEN 3 ELSE 2 END`;
 
 
 export class SqliteStore implements Store {
@@ -365,7 +450,10 @@ export class SqliteStore implements Store {
 
   async createMessage(message: NewMessage, events: NewEvent[] = []): Promise<{ created: boolean; message: MessageRecord }> {
     return this.write(() => {
-      const existing = this.messageOfCall(message.callId, message.to);
+      // A fallback has its own key (one per number and channel); a first message, the call's.
+      const existing = message.fallbackOf
+        ? this.messageOnChannel(message.callId, message.to, message.channel ?? 'sms')
+        : this.messageOfCall(message.callId, message.to);
       if (existing) return { created: false, message: existing };
       return { created: true, message: this.insertMessage(message, events) };
     });
@@ -429,8 +517,19 @@ export class SqliteStore implements Store {
     return row.n as number;
   }
 
+  /**
+   * The call's message to this number: its first one (not a fallback), whatever its
+   * channel, so a repeated submit finds it even after a fallback was added beside it.
+   */
   private messageOfCall(callId: string, to: string): MessageRecord | undefined {
-    const row = this.sql('SELECT * FROM messages WHERE call_id = ? AND "to" = ?').get(callId, to) as Row | undefined;
+    const row = this
+      .sql('SELECT * FROM messages WHERE call_id = ? AND "to" = ? AND fallback_of IS NULL ORDER BY created_at, id LIMIT 1')
+      .get(callId, to) as Row | undefined;
+    return row && toMessage(row);
+  }
+
+  private messageOnChannel(callId: string, to: string, channel: ChannelName): MessageRecord | undefined {
+    const row = this.sql('SELECT * FROM messages WHERE call_id = ? AND "to" = ? AND channel = ?').get(callId, to, channel) as Row | undefined;
     return row && toMessage(row);
   }
 
@@ -439,9 +538,11 @@ export class SqliteStore implements Store {
     const row = this
       .sql(
         `INSERT INTO messages (id, call_id, campaign_id, "to", caller, body, status, gateway, fallback_gateway, segments,
-                               encoding, next_attempt_at, created_at, updated_at, channel, template, c2m, fallback, fallback_of)
+                               encoding, next_attempt_at, created_at, updated_at, channel, template, c2m, fallback, fallback_of,
+                               fallback_due_at)
          VALUES (@id, @callId, @campaignId, @to, @caller, @body, 'queued', @gateway, @fallbackGateway, @segments,
-                 @encoding, @dueAt, @createdAt, @createdAt, @channel, @template, @c2m, @fallback, @fallbackOf)
+                 @encoding, @dueAt, @createdAt, @createdAt, @channel, @template, @c2m, @fallback, @fallbackOf,
+                 @fallbackDueAt)
          RETURNING *`,
       )
       .get({
@@ -453,6 +554,7 @@ export class SqliteStore implements Store {
         c2m: toJson(message.c2m),
         fallback: toJson(message.fallback),
         dueAt: message.dueAt ?? message.createdAt,
+        fallbackDueAt: fallbackDueAt(message),
       }) as Row;
     this.insertEvents(
       message.callId,
@@ -573,7 +675,7 @@ export class SqliteStore implements Store {
         const type = attempt.status === 'sent' ? 'sms-sent' : 'sms-failed';
         const detail: Record<string, string> =
           attempt.status === 'sent' ? { messageId: id, via: attempt.via } : { messageId: id, code: attempt.errorCode };
-        this.insertEvents(message.callId, message.campaignId, [{ type, detail }], at);
+        this.insertEvents(message.callId, message.campaignId, [{ type, detail: withChannel(detail, message.channel) }], at);
       }
       return message;
     });
@@ -592,12 +694,7 @@ export class SqliteStore implements Store {
         .get({ ...receipt, errorCode: receipt.errorCode ?? null, at }) as Row | undefined;
       if (row) {
         const message = toMessage(row);
-        const type = message.status === 'delivered' ? 'sms-delivered' : message.status === 'sent' ? undefined : 'sms-failed';
-        if (type) {
-          this.insertEvents(message.callId, message.campaignId, [
-            { type, detail: { messageId: message.id, receipt: receipt.vendorStatus } },
-          ], at);
-        }
+        this.insertEvents(message.callId, message.campaignId, receiptEvents(message, receipt.vendorStatus), at);
         return { message, changed: true };
       }
       const existing = this
@@ -631,20 +728,21 @@ export class SqliteStore implements Store {
     this.db.transaction(() => this.stop(entry))();
   }
 
-  /** Inside a transaction: the number on the list, and the time of this change kept. */
+  /** Inside a transaction: the number on the channel's list, and the time of this change kept. */
   private stop(entry: Suppression): void {
+    const channel = entry.channel ?? 'sms';
     this
       .sql(
-        `INSERT INTO suppressions (number, keyword, source, created_at) VALUES (@number, @keyword, @source, @createdAt)
-         ON CONFLICT (number) DO NOTHING`,
+        `INSERT INTO suppressions (number, channel, keyword, source, created_at) VALUES (@number, @channel, @keyword, @source, @createdAt)
+         ON CONFLICT (number, channel) DO NOTHING`,
       )
-      .run(entry);
+      .run({ number: entry.number, channel, keyword: entry.keyword, source: entry.source, createdAt: entry.createdAt });
     this
       .sql(
-        `INSERT INTO opt_out_changes (number, changed_at) VALUES (?, ?)
-         ON CONFLICT (number) DO UPDATE SET changed_at = MAX(changed_at, excluded.changed_at)`,
+        `INSERT INTO opt_out_changes (number, channel, changed_at) VALUES (?, ?, ?)
+         ON CONFLICT (number, channel) DO UPDATE SET changed_at = MAX(changed_at, excluded.changed_at)`,
       )
-      .run(entry.number, entry.createdAt);
+      .run(entry.number, channel, entry.createdAt);
   }
 
   async applyOptOutChange(change: OptOutChange): Promise<OptOutVerdict> {
@@ -656,22 +754,66 @@ export class SqliteStore implements Store {
           .run(change.source, change.vendorMessageId, change.receivedAt).changes;
         if (fresh === 0) return 'duplicate';
       }
-      const latest = this.sql('SELECT changed_at FROM opt_out_changes WHERE number = ?').get(change.number) as Row | undefined;
+      const channel = change.channel ?? 'sms';
+      const latest = this
+        .sql('SELECT changed_at FROM opt_out_changes WHERE number = ? AND channel = ?')
+        .get(change.number, channel) as Row | undefined;
       if (latest && !isLaterChange(change, latest.changed_at as string)) return 'older';
       if (change.change === 'stop') {
-        this.stop({ number: change.number, keyword: change.keyword, source: change.source, createdAt: change.at });
+        this.stop({ number: change.number, channel, keyword: change.keyword, source: change.source, createdAt: change.at });
       } else {
-        this.sql('DELETE FROM suppressions WHERE number = ?').run(change.number);
+        this.sql('DELETE FROM suppressions WHERE number = ? AND channel = ?').run(change.number, channel);
         this
-          .sql('INSERT INTO opt_out_changes (number, changed_at) VALUES (?, ?) ON CONFLICT (number) DO UPDATE SET changed_at = excluded.changed_at')
-          .run(change.number, change.at);
+          .sql(
+            `INSERT INTO opt_out_changes (number, channel, changed_at) VALUES (?, ?, ?)
+             ON CONFLICT (number, channel) DO UPDATE SET changed_at = excluded.changed_at`,
+          )
+          .run(change.number, channel, change.at);
       }
       return 'applied';
     })();
   }
 
-  async isSuppressed(number: string): Promise<boolean> {
-    return this.sql('SELECT 1 FROM suppressions WHERE number = ?').get(number) !== undefined;
+  async isSuppressed(number: string, channel: ChannelName = 'sms'): Promise<boolean> {
+    return this.sql('SELECT 1 FROM suppressions WHERE number = ? AND channel = ?').get(number, channel) !== undefined;
+  }
+
+  async fallBack(messageId: string, fallback: NewMessage, why: FallbackWhy, at: string): Promise<FallbackResult> {
+    return this.write((): FallbackResult => {
+      // The compare-and-set that makes it once: only the caller that sets fell_back_at goes on.
+      const row = this
+        .sql(
+          `UPDATE messages SET fell_back_at = @at, updated_at = @at,
+             status = CASE WHEN status = 'queued' THEN 'failed' ELSE status END,
+             error_code = CASE WHEN status = 'queued' THEN 'superseded' ELSE error_code END,
+             error_detail = CASE WHEN status = 'queued' THEN 'given up: its fallback went out instead' ELSE error_detail END,
+             next_attempt_at = CASE WHEN status = 'queued' THEN NULL ELSE next_attempt_at END
+           WHERE id = @messageId AND fell_back_at IS NULL AND fallback IS NOT NULL
+           RETURNING *`,
+        )
+        .get({ messageId, at }) as Row | undefined;
+      if (!row) return { kind: 'already' };
+      const first = toMessage(row);
+      const plan = first.fallback!;
+      if (this.sql('SELECT 1 FROM suppressions WHERE number = ? AND channel = ?').get(first.to, plan.channel) !== undefined) {
+        this.insertEvents(first.callId, first.campaignId, [fallbackEvent(first, plan, why, { skipped: 'opted-out' })], at);
+        return { kind: 'opted-out' };
+      }
+      const events = [fallbackEvent(first, plan, why, { fallbackId: fallback.id })];
+      return { kind: 'created', message: this.insertMessage({ ...fallback, fallback: null, fallbackOf: first.id }, events) };
+    });
+  }
+
+  async dueFallbacks(now: string, limit: number): Promise<MessageRecord[]> {
+    const rows = this
+      .sql(
+        `SELECT * FROM messages
+         WHERE fallback IS NOT NULL AND fell_back_at IS NULL AND status IN ('queued', 'sent', 'failed', 'undelivered')
+           AND (status IN ('failed', 'undelivered') OR fallback_due_at <= ?)
+         ORDER BY created_at, id LIMIT ?`,
+      )
+      .all(now, limit) as Row[];
+    return rows.map(toMessage);
   }
 
   async getServiceSwitch(): Promise<ServiceSwitch> {

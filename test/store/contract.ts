@@ -154,7 +154,7 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
       store.recordAttempt(id, { status: 'sent', via, vendorMessageId: `v-${id}`, vendorStatus: 'accepted' }, at);
     const failAttempt = (id: string, at: string, via: string | null = 'twilio') =>
       store.recordAttempt(id, { status: 'failed', via, errorCode: 'twilio-21211', errorDetail: 'invalid number' }, at);
-    const receipt = (id: string, status: 'sent' | 'delivered' | 'undelivered' | 'failed', at: string, vendorStatus = status.toUpperCase(), gateway = 'twilio') =>
+    const receipt = (id: string, status: 'sent' | 'delivered' | 'undelivered' | 'failed' | 'read', at: string, vendorStatus = status.toUpperCase(), gateway = 'twilio') =>
       store.applyReceipt({ gateway, vendorMessageId: `v-${id}`, status, vendorStatus }, at);
 
     describe('calls', () => {
@@ -1486,6 +1486,178 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         expect(await store.applyOptOutChange({ ...start, at: min(1), receivedAt: min(1) })).toBe('applied');
         expect(await store.applyOptOutChange({ ...start, at: min(2), receivedAt: min(2) })).toBe('duplicate');
         expect(await store.applyOptOutChange({ ...start, at: min(3), receivedAt: min(3), forgetIdsBefore: min(2) })).toBe('applied');
+      });
+    });
+
+    describe('channels: opt-out per channel', () => {
+      const change = (c: Partial<OptOutChange>): OptOutChange => ({
+        number: NUMBER,
+        change: 'stop',
+        keyword: 'STOP',
+        source: 'whatsapp-cloud',
+        at: min(10),
+        receivedAt: min(10),
+        forgetIdsBefore: min(0),
+        ...c,
+      });
+
+      it('a WhatsApp STOP stops WhatsApp only, and an SMS STOP stops SMS only', async () => {
+        expect(await store.applyOptOutChange(change({ channel: 'whatsapp', vendorMessageId: 'wamid.1' }))).toBe('applied');
+        expect(await store.isSuppressed(NUMBER, 'whatsapp')).toBe(true);
+        expect(await store.isSuppressed(NUMBER, 'sms')).toBe(false);
+        expect(await store.isSuppressed(NUMBER)).toBe(false);
+        await store.suppress({ number: '+16175550000', keyword: 'STOP', source: 'twilio', createdAt: min(1) });
+        expect(await store.isSuppressed('+16175550000')).toBe(true);
+        expect(await store.isSuppressed('+16175550000', 'whatsapp')).toBe(false);
+        expect(await store.isSuppressed('+16175550000', 'rcs')).toBe(false);
+      });
+
+      it('orders changes per channel: a START on one channel is not older than a STOP on another', async () => {
+        expect(await store.applyOptOutChange(change({ channel: 'whatsapp', at: min(10) }))).toBe('applied');
+        expect(await store.applyOptOutChange(change({ source: 'twilio', at: min(20) }))).toBe('applied');
+        // WhatsApp START sent at 15: later than WhatsApp's STOP, earlier than the SMS one.
+        expect(await store.applyOptOutChange(change({ channel: 'whatsapp', change: 'start', keyword: 'START', at: min(15) }))).toBe('applied');
+        expect(await store.isSuppressed(NUMBER, 'whatsapp')).toBe(false);
+        expect(await store.isSuppressed(NUMBER, 'sms')).toBe(true);
+        // An SMS START older than the SMS STOP still changes nothing.
+        expect(await store.applyOptOutChange(change({ source: 'twilio', change: 'start', keyword: 'START', at: min(19) }))).toBe('older');
+        expect(await store.isSuppressed(NUMBER, 'sms')).toBe(true);
+        // A vendor's unsubscribe on WhatsApp, then an older WhatsApp START: older.
+        await store.suppress({ number: NUMBER, channel: 'whatsapp', keyword: 'wa-131050', source: 'whatsapp-cloud', createdAt: min(30) });
+        expect(await store.applyOptOutChange(change({ channel: 'whatsapp', change: 'start', keyword: 'START', at: min(25) }))).toBe('older');
+        expect(await store.isSuppressed(NUMBER, 'whatsapp')).toBe(true);
+      });
+    });
+
+    describe('channels: messages per number and channel, read receipts', () => {
+      it('keeps a fallback beside the first message; a repeated submit still gets the first, whatever its channel', async () => {
+        await store.createMessage(newMessage('wa', { callId: 'c1', channel: 'whatsapp', gateway: 'whatsapp-cloud' }));
+        // The same call submitting again (on any channel) gets the WhatsApp message.
+        const again = await store.createMessage(newMessage('again', { callId: 'c1' }));
+        expect(again).toMatchObject({ created: false, message: { id: 'wa', channel: 'whatsapp' } });
+        const admitted = await store.admitMessage(newMessage('again2', { callId: 'c1' }), {
+          limits: [],
+          consent: consentOf(newMessage('again2', { callId: 'c1' })),
+          events: [],
+        });
+        expect(admitted).toMatchObject({ kind: 'existing', message: { id: 'wa' } });
+        const sms = await store.createMessage(newMessage('sms', { callId: 'c1', fallbackOf: 'wa' }));
+        expect(sms).toMatchObject({ created: true, message: { id: 'sms', channel: 'sms', fallbackOf: 'wa' } });
+        expect((await store.listMessages({ limit: 10, callId: 'c1' })).map((m) => m.id).sort()).toEqual(['sms', 'wa']);
+      });
+
+      it('a read receipt moves a message to read, after delivered or before it, with message-read naming the channel', async () => {
+        await store.createMessage(newMessage('m1', { callId: 'c1', channel: 'whatsapp', gateway: 'whatsapp-cloud' }));
+        await sendAttempt('m1', sec(1), 'whatsapp-cloud');
+        expect(await receipt('m1', 'delivered', sec(10), 'delivered', 'whatsapp-cloud')).toMatchObject({ changed: true, message: { status: 'delivered' } });
+        const read = await store.applyReceipt({ gateway: 'whatsapp-cloud', vendorMessageId: 'v-m1', status: 'read', vendorStatus: 'read' }, sec(20));
+        expect(read).toMatchObject({ changed: true, message: { status: 'read', vendorStatus: 'read' } });
+        // Nothing moves a read message back: not a late delivered, not a failed.
+        expect(await receipt('m1', 'delivered', sec(30), 'delivered', 'whatsapp-cloud')).toMatchObject({ changed: false, message: { status: 'read' } });
+        expect(await receipt('m1', 'failed', sec(31), 'failed', 'whatsapp-cloud')).toMatchObject({ changed: false, message: { status: 'read' } });
+        expect((await store.listEvents('c1')).map((e) => [e.type, e.detail])).toEqual([
+          ['sms-queued', { messageId: 'm1' }],
+          ['sms-sent', { messageId: 'm1', via: 'whatsapp-cloud', channel: 'whatsapp' }],
+          ['sms-delivered', { messageId: 'm1', receipt: 'delivered', channel: 'whatsapp' }],
+          ['message-read', { messageId: 'm1', channel: 'whatsapp' }],
+        ]);
+        // A read receipt straight after sent (the delivered one lost) is read too.
+        await store.createMessage(newMessage('m2', { callId: 'c2', channel: 'rcs' }));
+        await sendAttempt('m2', sec(1));
+        expect(await store.applyReceipt({ gateway: 'twilio', vendorMessageId: 'v-m2', status: 'read', vendorStatus: 'read' }, sec(5))).toMatchObject({
+          changed: true,
+          message: { status: 'read' },
+        });
+      });
+    });
+
+    describe('channels: the fallback, exactly once', () => {
+      const plan = (afterSeconds: number | null = 120) => ({
+        channel: 'sms' as const,
+        gateway: 'twilio',
+        fallbackGateway: null,
+        body: 'Chat with us: https://t.example.test/s/abcdefgh',
+        afterSeconds,
+      });
+      const first = (id: string, afterSeconds: number | null = 120) =>
+        newMessage(id, { callId: `call-${id}`, channel: 'whatsapp', gateway: 'whatsapp-cloud', fallback: plan(afterSeconds), body: '' });
+      const fallbackOf = (id: string, fallbackId: string, at: string) =>
+        newMessage(fallbackId, { callId: `call-${id}`, channel: 'sms', gateway: 'twilio', createdAt: at });
+
+      it('creates the fallback once, records channel-fallback, and a second caller gets already', async () => {
+        await store.createMessage(first('wa'));
+        await store.recordAttempt('wa', { status: 'failed', via: 'whatsapp-cloud', errorCode: 'wa-131026', errorDetail: 'not on WhatsApp' }, sec(2));
+        const made = await store.fallBack('wa', fallbackOf('wa', 'fb1', sec(3)), 'not-on-channel', sec(3));
+        expect(made).toMatchObject({ kind: 'created', message: { id: 'fb1', channel: 'sms', fallbackOf: 'wa', fallback: null, status: 'queued' } });
+        expect(await store.fallBack('wa', fallbackOf('wa', 'fb2', sec(4)), 'failed', sec(4))).toEqual({ kind: 'already' });
+        expect(await store.getMessage('fb2')).toBeUndefined();
+        expect(await store.getMessage('wa')).toMatchObject({ fellBackAt: sec(3), status: 'failed', errorCode: 'wa-131026' });
+        expect((await store.listEvents('call-wa')).map((e) => [e.type, e.detail])).toEqual([
+          ['sms-queued', { messageId: 'wa' }],
+          ['sms-failed', { messageId: 'wa', code: 'wa-131026', channel: 'whatsapp' }],
+          ['channel-fallback', { messageId: 'wa', from: 'whatsapp', to: 'sms', why: 'not-on-channel', fallbackId: 'fb1' }],
+          ['sms-queued', { messageId: 'fb1' }],
+        ]);
+        // A message without a plan, or an unknown one, has nothing to fall back to.
+        await store.createMessage(newMessage('plain', { callId: 'c-plain' }));
+        expect(await store.fallBack('plain', fallbackOf('plain', 'fb3', sec(5)), 'failed', sec(5))).toEqual({ kind: 'already' });
+      });
+
+      it('two racing fallBack calls make exactly one fallback message', async () => {
+        await store.createMessage(first('wa'));
+        const results = await Promise.all([
+          store.fallBack('wa', fallbackOf('wa', 'fbA', sec(3)), 'failed', sec(3)),
+          store.fallBack('wa', fallbackOf('wa', 'fbB', sec(3)), 'no-delivery', sec(3)),
+        ]);
+        expect(results.map((r) => r.kind).sort()).toEqual(['already', 'created']);
+        const messages = await store.listMessages({ limit: 10, callId: 'call-wa' });
+        expect(messages.filter((m) => m.fallbackOf === 'wa')).toHaveLength(1);
+        expect((await store.listEvents('call-wa')).filter((e) => e.type === 'channel-fallback')).toHaveLength(1);
+      });
+
+      it('gives up a first message still queued (superseded), so it is not sent later too', async () => {
+        await store.createMessage(first('wa'));
+        await store.fallBack('wa', fallbackOf('wa', 'fb', min(3)), 'vendor-down', min(3));
+        expect(await store.getMessage('wa')).toMatchObject({ status: 'failed', errorCode: 'superseded', nextAttemptAt: null });
+        const claimed = await store.claimDueMessages(min(4), min(5), 10);
+        expect(ids(claimed)).toEqual(['fb']);
+      });
+
+      it('skips the fallback, recorded, when the number opted out of its channel', async () => {
+        await store.suppress({ number: NUMBER, keyword: 'STOP', source: 'twilio', createdAt: min(0) });
+        await store.createMessage(first('wa'));
+        expect(await store.fallBack('wa', fallbackOf('wa', 'fb', sec(3)), 'failed', sec(3))).toEqual({ kind: 'opted-out' });
+        expect(await store.getMessage('fb')).toBeUndefined();
+        expect(await store.fallBack('wa', fallbackOf('wa', 'fb', sec(4)), 'failed', sec(4))).toEqual({ kind: 'already' });
+        const events = (await store.listEvents('call-wa')).filter((e) => e.type === 'channel-fallback');
+        expect(events.map((e) => e.detail)).toEqual([{ messageId: 'wa', from: 'whatsapp', to: 'sms', why: 'failed', skipped: 'opted-out' }]);
+      });
+
+      it('lists due fallbacks: failed, undelivered, or past the window without delivered or read', async () => {
+        await store.createMessage(first('failed'));
+        await failAttempt('failed', sec(1), 'whatsapp-cloud');
+        await store.createMessage(first('undelivered'));
+        await sendAttempt('undelivered', sec(1), 'whatsapp-cloud');
+        await receipt('undelivered', 'undelivered', sec(2), 'failed', 'whatsapp-cloud');
+        await store.createMessage(first('silent'));
+        await sendAttempt('silent', sec(1), 'whatsapp-cloud');
+        await store.createMessage(first('queued'));
+        await store.createMessage(first('delivered'));
+        await sendAttempt('delivered', sec(1), 'whatsapp-cloud');
+        await receipt('delivered', 'delivered', sec(2), 'delivered', 'whatsapp-cloud');
+        await store.createMessage(first('read'));
+        await sendAttempt('read', sec(1), 'whatsapp-cloud');
+        await store.applyReceipt({ gateway: 'whatsapp-cloud', vendorMessageId: 'v-read', status: 'read', vendorStatus: 'read' }, sec(2));
+        await store.createMessage(first('untimed', null));
+        await sendAttempt('untimed', sec(1), 'whatsapp-cloud');
+        await store.createMessage(newMessage('no-plan', { callId: 'c-np' }));
+        await failAttempt('no-plan', sec(1));
+
+        expect(ids(await store.dueFallbacks(sec(119), 10)).sort()).toEqual(['failed', 'undelivered']);
+        expect(ids(await store.dueFallbacks(sec(120), 10)).sort()).toEqual(['failed', 'queued', 'silent', 'undelivered']);
+        expect(await store.dueFallbacks(sec(120), 2)).toHaveLength(2);
+        await store.fallBack('failed', fallbackOf('failed', 'fb', sec(121)), 'failed', sec(121));
+        expect(ids(await store.dueFallbacks(sec(121), 10)).sort()).toEqual(['queued', 'silent', 'undelivered']);
       });
     });
 
