@@ -74,9 +74,18 @@ export function webhookRoutes(deps: {
         at,
       );
       // A vendor that reports the recipient opted out (a STOP it honoured) speaks for the
-      // recipient: we stop texting the number too, as if the STOP had reached us.
+      // recipient: we stop messaging the number on that message's channel too, as if the
+      // STOP had reached us (a WhatsApp block says nothing about texts). A failed or
+      // undelivered receipt of a message with a fallback plan needs nothing more here:
+      // the outbox's fallback sweep finds it at its next poll (dueFallbacks).
       if (receipt.optedOut && applied) {
-        await store.suppress({ number: applied.message.to, keyword: receipt.errorCode ?? receipt.vendorStatus, source: gateway, createdAt: at });
+        await store.suppress({
+          number: applied.message.to,
+          channel: applied.message.channel,
+          keyword: receipt.errorCode ?? receipt.vendorStatus,
+          source: gateway,
+          createdAt: at,
+        });
       }
       // One callback may carry receipts for several calls: each line names its own.
       log.info(
@@ -111,6 +120,8 @@ export function webhookRoutes(deps: {
       const receivedAt = received.toISOString();
       verdict = await store.applyOptOutChange({
         number,
+        // The channel it came in on: a STOP sent on WhatsApp stops WhatsApp, not texts.
+        channel: sms.channel ?? 'sms',
         change: keyword,
         keyword: sms.text.trim().toUpperCase().slice(0, 20),
         source: gateway,
@@ -122,7 +133,7 @@ export function webhookRoutes(deps: {
       });
     }
     // A replay is answered like the original (2xx), so the vendor does not retry it.
-    log.info({ gateway, keyword, ...(verdict ? { optOut: verdict } : {}) }, 'inbound text');
+    log.info({ gateway, keyword, channel: sms.channel ?? 'sms', ...(verdict ? { optOut: verdict } : {}) }, 'inbound text');
     res.status(204).end();
   });
 

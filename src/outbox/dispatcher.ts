@@ -218,10 +218,11 @@ export class Dispatcher {
         }
         lease = renewed;
       }
-      if (await store.isSuppressed(message.to)) {
+      // Opted out of this message's channel only: a WhatsApp STOP does not stop an SMS.
+      if (await store.isSuppressed(message.to, message.channel)) {
         await store.recordAttempt(
           message.id,
-          { status: 'failed', via: null, errorCode: 'suppressed', errorDetail: 'the number has opted out of texts' },
+          { status: 'failed', via: null, errorCode: 'suppressed', errorDetail: `the number has opted out of ${message.channel} messages` },
           this.iso(),
         );
         messageLog.info('text not sent: the number has opted out');
@@ -312,7 +313,7 @@ export class Dispatcher {
     }
     if (outcome.outcome === 'permanent') {
       if (outcome.reason === 'unsubscribed') {
-        await store.suppress({ number: message.to, keyword: outcome.code, source: via, createdAt: at });
+        await store.suppress({ number: message.to, channel: message.channel, keyword: outcome.code, source: via, createdAt: at });
       }
       await store.recordAttempt(message.id, { status: 'failed', via, errorCode: outcome.code, errorDetail: outcome.detail }, at);
       log.warn({ code: outcome.code, reason: outcome.reason }, 'text refused by the gateway');
