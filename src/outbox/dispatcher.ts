@@ -4,6 +4,7 @@ import { runForCall } from '../observability/call-context';
 import type { GatewayMetrics } from '../observability/port';
 import { maskNumber } from '../phone';
 import type { OutgoingSms, PermanentReason, SendOutcome, SentLookup, SmsGateway } from '../sms/port';
+import { FallbackEngine } from '../channels/fallback';
 import type { MessageRecord, Store } from '../store/port';
 import { retryDelayMs } from './backoff';
 import { GatewayHealth } from './gateway-health';
@@ -24,6 +25,8 @@ const LEASE_MARGIN_MS = 5_000;
  * counted as a possible duplicate): a caller who never gets the link is worse than two texts.
  */
 export const MAX_UNANSWERED_LOOKUPS = 3;
+/** How many due fallbacks one poll makes at most (the next poll takes the rest). */
+const FALLBACK_SWEEP_LIMIT = 50;
 /** The outcome code of a lookup that could not tell whether the vendor has the text. */
 const LOOKUP_UNKNOWN = 'lookup-unknown';
 
@@ -86,6 +89,7 @@ export class Dispatcher {
   private readonly handBack = new AbortController();
   private readonly now: () => Date;
   private readonly random: () => number;
+  private readonly fallback: FallbackEngine;
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private pollAgain = false;
@@ -96,6 +100,7 @@ export class Dispatcher {
     this.limiter = new Limiter(deps.settings.concurrency);
     this.now = deps.now ?? (() => new Date());
     this.random = deps.random ?? Math.random;
+    this.fallback = new FallbackEngine({ store: deps.store, log: deps.log, now: this.now });
   }
 
   start(): void {
@@ -162,6 +167,10 @@ export class Dispatcher {
   private async poll(): Promise<void> {
     this.polling = true;
     try {
+      // Fallbacks due first (failed or undelivered, or silent past their window, also while
+      // this process was down): the fallback messages they create are due at once, so this
+      // same poll claims them.
+      if (!this.stopped) await this.claim(() => this.fallback.sweep(FALLBACK_SWEEP_LIMIT));
       const free = this.limiter.free;
       if (free > 0 && !this.stopped) {
         const lease = this.leaseUntil();
@@ -206,6 +215,35 @@ export class Dispatcher {
    * if it ran out meanwhile another dispatcher may own it now (then this one leaves it alone).
    */
   private async attempt(message: MessageRecord, claimedLease: string): Promise<FirstAttempt> {
+    const result = await this.attemptOnce(message, claimedLease);
+    return result.kind === 'refused' ? this.fallBackNow(message, result) : result;
+  }
+
+  /**
+   * A message refused for good (not on the channel, opted out of it, rejected, out of
+   * attempts) with a fallback plan falls back at once, and the fallback is tried at once
+   * too: a caller still waiting for the first attempt hears how the fallback went.
+   * Whoever else made the fallback first (another instance's sweep), it goes out once.
+   */
+  private async fallBackNow(first: MessageRecord, refused: FirstAttempt & { kind: 'refused' }): Promise<FirstAttempt> {
+    if (!first.fallback || first.fellBackAt) return refused;
+    try {
+      const why = refused.reason === 'not-on-channel' ? 'not-on-channel' : refused.reason === 'rejected' ? 'failed' : 'refused';
+      const made = await this.fallback.fallBack(first, why);
+      if (made.kind === 'opted-out') return refused;
+      if (made.kind === 'already') return { kind: 'pending' };
+      const lease = this.leaseUntil();
+      const claimed = await this.deps.store.claimMessage(made.message.id, this.iso(), lease);
+      if (!claimed) return { kind: 'pending' };
+      return await this.attemptOnce(claimed, lease);
+    } catch (err) {
+      // The store failed: the sweep finds the refused message at a later poll.
+      this.deps.log.error({ err, messageId: first.id }, 'outbox: channel fallback could not be made');
+      return { kind: 'pending' };
+    }
+  }
+
+  private async attemptOnce(message: MessageRecord, claimedLease: string): Promise<FirstAttempt> {
     const { store, log } = this.deps;
     const messageLog = log.child({ messageId: message.id, to: maskNumber(message.to) });
     try {

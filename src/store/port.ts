@@ -338,7 +338,10 @@ export type FallbackWhy = 'not-on-channel' | 'refused' | 'failed' | 'no-delivery
 export type FallbackResult =
   /** The fallback message was created now (by this call, and never again). */
   | { kind: 'created'; message: MessageRecord }
-  /** Another caller (instance, receipt, sweep) did it first, or the message has no plan. */
+  /**
+   * Another caller (instance, sweep) did it first, or the message has no plan, or it is
+   * queued and an attempt holds its lease now (nothing changed: the sweep comes back).
+   */
   | { kind: 'already' }
   /** The number opted out of the fallback's channel: recorded, nothing created. */
   | { kind: 'opted-out' };

@@ -592,6 +592,8 @@ export class PgStore implements Store {
            error_detail = CASE WHEN status = 'queued' THEN 'given up: its fallback went out instead' ELSE error_detail END,
            next_attempt_at = CASE WHEN status = 'queued' THEN NULL ELSE next_attempt_at END
          WHERE id = $1 AND fell_back_at IS NULL AND fallback IS NOT NULL
+           -- Not while an attempt holds it: that attempt's outcome decides (the sweep comes back).
+           AND (status <> 'queued' OR lease_until IS NULL OR lease_until <= $2)
          RETURNING *`,
         [messageId, at],
         tx.client,
@@ -618,6 +620,7 @@ export class PgStore implements Store {
       `SELECT * FROM messages
        WHERE fallback IS NOT NULL AND fell_back_at IS NULL AND status IN ('queued', 'sent', 'failed', 'undelivered')
          AND (status IN ('failed', 'undelivered') OR fallback_due_at <= $1)
+         AND (status <> 'queued' OR lease_until IS NULL OR lease_until <= $1)
        ORDER BY created_at, id LIMIT $2`,
       [now, limit],
     );

@@ -789,6 +789,8 @@ export class SqliteStore implements Store {
              error_detail = CASE WHEN status = 'queued' THEN 'given up: its fallback went out instead' ELSE error_detail END,
              next_attempt_at = CASE WHEN status = 'queued' THEN NULL ELSE next_attempt_at END
            WHERE id = @messageId AND fell_back_at IS NULL AND fallback IS NOT NULL
+           -- Not while an attempt holds it: that attempt's outcome decides (the sweep comes back).
+           AND (status <> 'queued' OR lease_until IS NULL OR lease_until <= @at)
            RETURNING *`,
         )
         .get({ messageId, at }) as Row | undefined;
@@ -809,10 +811,11 @@ export class SqliteStore implements Store {
       .sql(
         `SELECT * FROM messages
          WHERE fallback IS NOT NULL AND fell_back_at IS NULL AND status IN ('queued', 'sent', 'failed', 'undelivered')
-           AND (status IN ('failed', 'undelivered') OR fallback_due_at <= ?)
-         ORDER BY created_at, id LIMIT ?`,
+           AND (status IN ('failed', 'undelivered') OR fallback_due_at <= @now)
+           AND (status <> 'queued' OR lease_until IS NULL OR lease_until <= @now)
+         ORDER BY created_at, id LIMIT @limit`,
       )
-      .all(now, limit) as Row[];
+      .all({ now, limit }) as Row[];
     return rows.map(toMessage);
   }
 
