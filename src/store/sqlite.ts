@@ -44,7 +44,7 @@ import { isLaterChange } from './opt-out-order';
  * Migrations run in order at start; each runs once, recorded in schema_migrations.
  * Never edit a shipped migration: add a new one.
  */
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE calls (
      id TEXT PRIMARY KEY,
      campaign_id TEXT,
