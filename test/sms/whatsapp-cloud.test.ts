@@ -1,3 +1,4 @@
+import { ConfigError, loadConfig } from '../../src/config';
 import { gatewaySettingsFrom, type WhatsappCloudSettings } from '../../src/sms/gateway-config';
 import type { OutgoingSms, SmsGateway, WebhookRequest } from '../../src/sms/port';
 import { WhatsappCloudGateway } from '../../src/sms/whatsapp-cloud';
@@ -260,5 +261,20 @@ describe('settings', () => {
       'WHATSAPP_APP_SECRET: is required when whatsapp-cloud is configured',
       'WHATSAPP_VERIFY_TOKEN: is required when whatsapp-cloud is configured',
     ]);
+  });
+
+  it.each([
+    ['WHATSAPP_PHONE_NUMBER_ID', '+1 555 078 3881', 'WHATSAPP_PHONE_NUMBER_ID: must be the phone number ID'],
+    ['WHATSAPP_API_VERSION', '23', 'WHATSAPP_API_VERSION: must be a Graph API version such as v23.0'],
+    ['WHATSAPP_API_BASE_URL', 'graph.facebook.com', 'WHATSAPP_API_BASE_URL: must be an absolute http(s) URL'],
+  ])('a malformed %s stops start-up with a line naming it', (name, value, message) => {
+    let error: unknown;
+    try {
+      loadConfig({ ...all, [name]: value }, '/srv/ivr-deflect');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(message);
   });
 });
