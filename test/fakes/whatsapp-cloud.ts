@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import type { WebhookRequest } from '../../src/sms/port';
 import { json, startFakeServer, type FakeReply, type FakeServer, type RecordedRequest, type Responder } from './fake-server';
 
 /**
@@ -141,4 +142,20 @@ export async function metaSignature(rawBody: string, secret: string = WA_APP_SEC
   const key = await crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, enc.encode(rawBody)));
   return `sha256=${Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/**
+ * A signed callback as the routes' tests post it, synchronously (node:crypto): for the
+ * end-to-end tests. The signature itself is checked against the WebCrypto signer above in
+ * test/sms/whatsapp-cloud.test.ts.
+ */
+export function signedWhatsappRequest(url: string, rawBody: string, secret: string = WA_APP_SECRET): WebhookRequest {
+  const signature = `sha256=${createHmac('sha256', secret).update(rawBody, 'utf8').digest('hex')}`;
+  return {
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+    rawBody,
+    params: JSON.parse(rawBody) as Record<string, unknown>,
+  };
 }
