@@ -1,5 +1,6 @@
 import type { DeliveryReceipt, DeliveryStatus, InboundSms, WebhookVerdict } from './port';
 import { e164Of, invalid, isRecord } from './callback-parsing';
+import { classifyInboundText } from './opt-out';
 
 /**
  * Reading Meta's webhook for the `messages` field: `{object: "whatsapp_business_account",
@@ -71,11 +72,15 @@ export function receiptsOf(values: Record<string, unknown>[]): DeliveryReceipt[]
 }
 
 /**
- * The first text message to our number, with its wamid (a replay carries the same one)
- * and Meta's timestamp (Unix seconds). Other types (image, button, reaction) carry no
+ * The text message to our number that matters: the route applies one text per callback,
+ * and only a STOP or START changes anything. Meta usually sends one message per callback
+ * but may batch several, so the latest opt-out keyword among them wins (the person's last
+ * word), and otherwise the first text. Each carries its wamid (a replay carries the same
+ * one) and Meta's timestamp (Unix seconds). Other types (image, button, reaction) carry no
  * text and are left alone.
  */
 export function inboundOf(values: Record<string, unknown>[], phoneNumberId: string): InboundSms | undefined {
+  const texts: InboundSms[] = [];
   for (const value of values) {
     const metadata = isRecord(value.metadata) ? value.metadata : {};
     const to = typeof metadata.display_phone_number === 'string' ? e164Of(metadata.display_phone_number.replace(/\D/g, '')) : phoneNumberId;
@@ -84,15 +89,18 @@ export function inboundOf(values: Record<string, unknown>[], phoneNumberId: stri
       const text = isRecord(message.text) ? message.text.body : undefined;
       if (typeof text !== 'string') continue;
       const seconds = typeof message.timestamp === 'string' && /^\d{1,12}$/.test(message.timestamp) ? Number(message.timestamp) : undefined;
-      return {
+      texts.push({
         from: e164Of(message.from),
         to,
         text: text.slice(0, 1600),
         channel: 'whatsapp',
-        ...(typeof message.id === 'string' && message.id !== '' ? { vendorMessageId: message.id } : {}),
+        ...(typeof message.id === 'string' && message.id !== '' ? { vendorMessageId: message.id.slice(0, 200) } : {}),
         ...(seconds !== undefined ? { sentAt: new Date(seconds * 1000).toISOString() } : {}),
-      };
+      });
     }
   }
-  return undefined;
+  const keywords = texts.filter((t) => classifyInboundText(t.text) === 'stop' || classifyInboundText(t.text) === 'start');
+  // ISO times sort as text; a keyword without a time counts as the earliest.
+  keywords.sort((a, b) => (a.sentAt ?? '').localeCompare(b.sentAt ?? ''));
+  return keywords.at(-1) ?? texts[0];
 }

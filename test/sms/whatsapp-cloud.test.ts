@@ -213,6 +213,20 @@ describe('webhooks', () => {
     });
   });
 
+  it('of several texts in one callback, the latest STOP or START is the one read', async () => {
+    const batch = webhookBody({
+      messages: [
+        { from: '16505551234', id: 'wamid.G1', timestamp: '1750857300', type: 'text', text: { body: 'hello' } },
+        { from: '16505551234', id: 'wamid.G3', timestamp: '1750857360', type: 'text', text: { body: 'Stop' } },
+        { from: '16505551234', id: 'wamid.G2', timestamp: '1750857330', type: 'text', text: { body: 'START' } },
+      ],
+    });
+
+    const verdict = gateway().parseInbound(await signed(batch));
+
+    expect(verdict).toMatchObject({ ok: true, value: { text: 'Stop', vendorMessageId: 'wamid.G3' } });
+  });
+
   it('a status callback carries no inbound text; a non-text message neither', async () => {
     const image = webhookBody({ messages: [{ from: '16505551234', id: 'wamid.F2', timestamp: '1', type: 'image', image: { id: '1' } }] });
 
