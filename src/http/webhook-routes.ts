@@ -40,6 +40,16 @@ export function webhookRoutes(deps: {
   ): Promise<{ gateway: string; value: T } | undefined> {
     const name = req.params.gateway as string;
     const gateway = gateways.get(name);
+    // A vendor checking the callback URL before it posts to it (Meta's hub.challenge).
+    if (req.method === 'GET' && gateway?.verifySubscription) {
+      const handshake = gateway.verifySubscription(toWebhookRequest(req, deps.publicBaseUrl));
+      if (handshake.ok) res.status(200).type('text/plain').send(handshake.value);
+      else {
+        log.warn({ gateway: name, status: handshake.status, error: handshake.error }, 'subscription handshake refused');
+        res.status(handshake.status).json({ error: handshake.error });
+      }
+      return undefined;
+    }
     const parse = (kind === 'receipt' ? gateway?.parseReceipt : gateway?.parseInbound) as
       | ((req: WebhookRequest) => WebhookVerdict<T> | Promise<WebhookVerdict<T>>)
       | undefined;
@@ -100,10 +110,13 @@ export function webhookRoutes(deps: {
         applied ? 'delivery receipt' : 'delivery receipt for an unknown message',
       );
     }
+    // One callback URL for receipts and texts (Meta): the texts in it are read too.
+    if (gateways.get(gateway)?.inboundOnStatusUrl) return inboundRoute(req, res);
     res.status(204).end();
   });
 
-  router.all('/:gateway/inbound', async (req, res) => {
+  router.all('/:gateway/inbound', inboundRoute);
+  async function inboundRoute(req: Request, res: Response): Promise<void> {
     const inbound = await verified<InboundSms | undefined>(req, res, 'inbound');
     if (!inbound) return;
     const { gateway, value: sms } = inbound;
@@ -135,7 +148,7 @@ export function webhookRoutes(deps: {
     // A replay is answered like the original (2xx), so the vendor does not retry it.
     log.info({ gateway, keyword, channel: sms.channel ?? 'sms', ...(verdict ? { optOut: verdict } : {}) }, 'inbound text');
     res.status(204).end();
-  });
+  }
 
   return router;
 }

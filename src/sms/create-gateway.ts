@@ -14,6 +14,7 @@ import { TwilioGateway } from './twilio';
 import { VonageGateway } from './vonage';
 import { VoxeoGateway } from './voxeo';
 import { WebhookGateway } from './webhook';
+import { WhatsappCloudGateway } from './whatsapp-cloud';
 
 /**
  * Where a vendor posts delivery receipts, for adapters that name it on each message
@@ -44,6 +45,7 @@ export function createGateways(
   if (g.sinch) built.set('sinch', new SinchGateway(g.sinch, statusCallback(publicBaseUrl, 'sinch')));
   if (g.infobip) built.set('infobip', new InfobipGateway(g.infobip));
   if (g.amazon) built.set('amazon', new AmazonGateway(g.amazon));
+  if (g['whatsapp-cloud']) built.set('whatsapp-cloud', new WhatsappCloudGateway(g['whatsapp-cloud']));
   const secrets = gatewaySecrets(g);
   for (const [name, gateway] of built) built.set(name, withSafeRefusalDetails(gateway, secrets));
   return built;

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * Base URLs default to the vendor's public API and are overridable (regions, tests).
  */
 
-export const GATEWAY_NAMES = ['sandbox', 'twilio', 'vonage', 'clickatell', 'clickatell-http', 'voxeo', 'plivo', 'telnyx', 'sinch', 'infobip', 'amazon', 'webhook'] as const;
+export const GATEWAY_NAMES = ['sandbox', 'twilio', 'vonage', 'clickatell', 'clickatell-http', 'voxeo', 'plivo', 'telnyx', 'sinch', 'infobip', 'amazon', 'webhook', 'whatsapp-cloud'] as const;
 export type GatewayName = (typeof GATEWAY_NAMES)[number];
 
 export interface TwilioSettings {
@@ -126,6 +126,21 @@ export interface AmazonSettings {
    */
   snsBaseUrl?: string;
 }
+/**
+ * Meta's WhatsApp Cloud API (src/sms/whatsapp-cloud.ts): sends from one business phone
+ * number; webhooks are verified with the app secret, the subscription handshake with the
+ * verify token chosen in the app's dashboard.
+ */
+export interface WhatsappCloudSettings {
+  accessToken: string;
+  phoneNumberId: string;
+  appSecret: string;
+  verifyToken: string;
+  /** https://graph.facebook.com unless told (tests, a proxy). */
+  baseUrl: string;
+  /** The Graph API version in the path: v23.0 unless told. */
+  apiVersion: string;
+}
 export interface WebhookSettings {
   url: string;
   /** Signs our requests and verifies the gateway's callbacks (HMAC-SHA256). */
@@ -144,6 +159,7 @@ export interface GatewaySettings {
   sinch?: SinchSettings;
   infobip?: InfobipSettings;
   amazon?: AmazonSettings;
+  'whatsapp-cloud'?: WhatsappCloudSettings;
 }
 
 const text = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
@@ -229,6 +245,19 @@ export const GatewayEnvShape = {
   AMAZON_SMS_ENDPOINT: url,
   AMAZON_SMS_SNS_TOPIC_ARNS: text,
   AMAZON_SMS_SNS_BASE_URL: url,
+  WHATSAPP_ACCESS_TOKEN: text,
+  // Digits only: it is a path segment of every request.
+  WHATSAPP_PHONE_NUMBER_ID: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().regex(/^\d{1,30}$/, 'must be the phone number ID (digits) from WhatsApp Manager or the app dashboard').optional(),
+  ),
+  WHATSAPP_APP_SECRET: text,
+  WHATSAPP_VERIFY_TOKEN: text,
+  WHATSAPP_API_BASE_URL: url,
+  WHATSAPP_API_VERSION: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().regex(/^v\d{1,3}\.\d{1,3}$/, 'must be a Graph API version such as v23.0').optional(),
+  ),
   // The standard AWS names, read only for the amazon gateway (they never make it "configured").
   AWS_REGION: text,
   AWS_ACCESS_KEY_ID: text,
@@ -367,6 +396,19 @@ const VENDORS: {
       ...(e.AMAZON_SMS_ENDPOINT ? { endpoint: stripSlash(e.AMAZON_SMS_ENDPOINT) } : {}),
       snsTopicArns: (e.AMAZON_SMS_SNS_TOPIC_ARNS ?? '').split(',').map((arn) => arn.trim()).filter(Boolean),
       ...(e.AMAZON_SMS_SNS_BASE_URL ? { snsBaseUrl: stripSlash(e.AMAZON_SMS_SNS_BASE_URL) } : {}),
+    }),
+  },
+  'whatsapp-cloud': {
+    prefix: 'WHATSAPP_',
+    required: ['WHATSAPP_ACCESS_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID', 'WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN'],
+    build: (e) => ({
+      accessToken: e.WHATSAPP_ACCESS_TOKEN,
+      phoneNumberId: e.WHATSAPP_PHONE_NUMBER_ID,
+      // Without it no webhook can be trusted: no receipt, no STOP. So it is required.
+      appSecret: e.WHATSAPP_APP_SECRET,
+      verifyToken: e.WHATSAPP_VERIFY_TOKEN,
+      baseUrl: stripSlash(e.WHATSAPP_API_BASE_URL ?? 'https://graph.facebook.com'),
+      apiVersion: e.WHATSAPP_API_VERSION ?? 'v23.0',
     }),
   },
 };

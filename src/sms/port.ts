@@ -149,4 +149,15 @@ export interface SmsGateway {
    * verified callback that carries no text (a subscription handshake), answered 204.
    */
   parseInbound?(req: WebhookRequest): WebhookVerdict<InboundSms | undefined> | Promise<WebhookVerdict<InboundSms | undefined>>;
+  /**
+   * A vendor that checks our callback URL with a GET before it posts to it (Meta's
+   * hub.challenge): the text to answer (200 text/plain), or why not. Asked for every GET
+   * to this gateway's callback routes.
+   */
+  verifySubscription?(req: WebhookRequest): WebhookVerdict<string>;
+  /**
+   * The vendor posts receipts and inbound texts to one callback URL (Meta): the status
+   * route also reads the callback as inbound (parseInbound) after applying its receipts.
+   */
+  readonly inboundOnStatusUrl?: boolean;
 }

@@ -36,6 +36,7 @@ function credentialValues(g: GatewaySettings): { values: (string | undefined)[];
       ...(g.sinch ? [g.sinch.servicePlanId, g.sinch.apiToken, g.sinch.callbackSecret, g.sinch.callbackUser, g.sinch.callbackPassword] : []),
       ...(g.infobip ? [g.infobip.apiKey, g.infobip.callbackUser, g.infobip.callbackPassword] : []),
       ...(g.amazon ? [g.amazon.accessKeyId, g.amazon.secretAccessKey, g.amazon.sessionToken] : []),
+      ...(g['whatsapp-cloud'] ? [g['whatsapp-cloud'].accessToken, g['whatsapp-cloud'].appSecret, g['whatsapp-cloud'].verifyToken, g['whatsapp-cloud'].phoneNumberId] : []),
     ],
     basic: [
       ...(g.twilio ? [[g.twilio.accountSid, g.twilio.authToken] as [string, string]] : []),
@@ -73,11 +74,14 @@ export function withSafeRefusalDetails(gateway: SmsGateway, secrets: readonly st
   const findSent = gateway.findSent?.bind(gateway);
   return {
     name: gateway.name,
+    ...(gateway.channels ? { channels: gateway.channels } : {}),
     send: async (sms, signal) => clean(await gateway.send(sms, signal), sms.to),
     // The resend lookup's "could not tell" quotes the vendor too.
     ...(gateway.resendSafety ? { resendSafety: gateway.resendSafety } : {}),
     ...(findSent ? { findSent: async (sms, since, signal) => cleanLookup(await findSent(sms, since, signal), sms.to) } : {}),
     ...(gateway.parseReceipt ? { parseReceipt: gateway.parseReceipt.bind(gateway) } : {}),
     ...(gateway.parseInbound ? { parseInbound: gateway.parseInbound.bind(gateway) } : {}),
+    ...(gateway.verifySubscription ? { verifySubscription: gateway.verifySubscription.bind(gateway) } : {}),
+    ...(gateway.inboundOnStatusUrl ? { inboundOnStatusUrl: gateway.inboundOnStatusUrl } : {}),
   };
 }

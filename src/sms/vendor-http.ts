@@ -88,7 +88,7 @@ export function outcomeOfHttpStatus(reply: VendorReply, detail: string): SendOut
 }
 
 /** Retry-After is either seconds or an HTTP date. */
-function retryAfterMsOf(header: string | undefined, now = Date.now()): number | undefined {
+export function retryAfterMsOf(header: string | undefined, now = Date.now()): number | undefined {
   if (!header) return undefined;
   if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
   const at = Date.parse(header);

@@ -33,6 +33,7 @@ beforeAll(async () => {
     INFOBIP_BASE_URL: vendor.url,
     SMS_WEBHOOK_URL: `${vendor.url}/send`,
     AMAZON_SMS_ENDPOINT: vendor.url,
+    WHATSAPP_API_BASE_URL: vendor.url,
   };
   const { settings, problems } = gatewaySettingsFrom({ ...ENV, ...urls });
   expect(problems).toEqual([]);

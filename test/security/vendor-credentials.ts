@@ -46,6 +46,10 @@ export const ENV: Record<string, string> = {
   AWS_ACCESS_KEY_ID: 'AKIA5ECRETAMAZONKEY18',
   AWS_SECRET_ACCESS_KEY: "aws secret/key+19 (amazon)'~",
   AWS_SESSION_TOKEN: 'aws-session+token/20==',
+  WHATSAPP_ACCESS_TOKEN: 'EAAG5ecretWhatsapp+/=26_ü',
+  WHATSAPP_PHONE_NUMBER_ID: '106540352242922',
+  WHATSAPP_APP_SECRET: "wa app (secret)'27~",
+  WHATSAPP_VERIFY_TOKEN: 'wa verify/token+28 é',
 };
 
 /** Each gateway's credential variables, and the words its refusals start with. */
@@ -73,6 +77,7 @@ export const GATEWAYS: Record<Exclude<GatewayName, 'sandbox'>, { prefix: string;
     basic: [['INFOBIP_CALLBACK_USER', 'INFOBIP_CALLBACK_PASSWORD']],
   },
   amazon: { prefix: 'Amazon', credentials: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] },
+  'whatsapp-cloud': { prefix: 'WhatsApp', credentials: ['WHATSAPP_ACCESS_TOKEN', 'WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID'] },
 };
 
 /** The encodings a credential travels in, written out here rather than taken from the code under test. */

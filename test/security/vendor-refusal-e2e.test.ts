@@ -70,6 +70,7 @@ beforeAll(async () => {
     INFOBIP_BASE_URL: vendor.url,
     SMS_WEBHOOK_URL: `${vendor.url}/send`,
     AMAZON_SMS_ENDPOINT: vendor.url,
+    WHATSAPP_API_BASE_URL: vendor.url,
   };
   const log = pino({ level: 'trace' }, { write: (line: string) => logLines.push(line) });
   server = startTestServer({

@@ -1,0 +1,164 @@
+import request from 'supertest';
+import type { FakeServer } from '../fakes/fake-server';
+import {
+  metaSignature,
+  startFakeWhatsapp,
+  statusBody,
+  textBody,
+  WA_APP_SECRET,
+  WA_PHONE_NUMBER_ID,
+  WA_TOKEN,
+  WA_VERIFY_TOKEN,
+  WA_VERSION,
+} from '../fakes/whatsapp-cloud';
+import { IvrCaller } from '../helpers/ivr-caller';
+import { ADMIN_TOKEN, campaign, startTestServer, type TestServer } from '../helpers/server';
+
+/**
+ * Meta's callbacks through the real app (routes, store, outbox): the handshake Meta makes
+ * when the callback URL is saved, signed statuses moving the caller's message forward,
+ * forged ones refused, and a STOP on WhatsApp that a replay cannot repeat.
+ */
+
+const DNIS = '+18005550100';
+const ANI = '+16175551234';
+const CALLBACK = '/webhooks/whatsapp-cloud/status';
+
+let meta: FakeServer;
+let server: TestServer;
+
+beforeEach(async () => {
+  meta = await startFakeWhatsapp();
+  server = startTestServer({
+    env: {
+      WHATSAPP_ACCESS_TOKEN: WA_TOKEN,
+      WHATSAPP_PHONE_NUMBER_ID: WA_PHONE_NUMBER_ID,
+      WHATSAPP_APP_SECRET: WA_APP_SECRET,
+      WHATSAPP_VERIFY_TOKEN: WA_VERIFY_TOKEN,
+      WHATSAPP_API_BASE_URL: meta.url,
+      WHATSAPP_API_VERSION: WA_VERSION,
+    },
+    campaigns: [campaign({ gateway: 'whatsapp-cloud' })],
+  });
+});
+afterEach(async () => {
+  await server.close();
+  await meta.close();
+});
+
+/** Posts a body as Meta does: JSON, signed with the app secret unless told otherwise. */
+async function post(body: string, options: { path?: string; signature?: string | null } = {}) {
+  const req = request(server.app).post(options.path ?? CALLBACK).set('Content-Type', 'application/json');
+  const signature = options.signature === undefined ? await metaSignature(body) : options.signature;
+  return (signature === null ? req : req.set('X-Hub-Signature-256', signature)).send(body);
+}
+
+async function call(): Promise<IvrCaller> {
+  const caller = new IvrCaller(server.app);
+  await caller.start({ dnis: DNIS, ani: ANI });
+  await caller.press('1');
+  await caller.press('1');
+  return caller;
+}
+
+async function messages(): Promise<Array<{ status: string; vendorMessageId: string; vendorStatus: string | null }>> {
+  const res = await request(server.app).get('/api/messages?reveal=true&reason=test+assertions').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+  return res.body.messages;
+}
+
+const OPTED_OUT = 'That number has asked us not to send it texts.';
+
+describe('the subscription handshake (GET with hub.*)', () => {
+  const handshake = (token: string, path = CALLBACK) =>
+    request(server.app).get(path).query({ 'hub.mode': 'subscribe', 'hub.verify_token': token, 'hub.challenge': '1158201444' });
+
+  it('answers the challenge as text when the verify token is ours, on either callback path', async () => {
+    for (const path of [CALLBACK, '/webhooks/whatsapp-cloud/inbound']) {
+      const res = await handshake(WA_VERIFY_TOKEN, path);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain/);
+      expect(res.text).toBe('1158201444');
+    }
+  });
+
+  it('refuses a wrong verify token with 403, and does not echo the challenge', async () => {
+    const res = await handshake('guessed-token');
+
+    expect(res.status).toBe(403);
+    expect(res.text).not.toContain('1158201444');
+  });
+});
+
+it('a signed status moves the caller’s message to delivered; a late "sent" does not move it back', async () => {
+  expect((await call()).ending().result).toMatchObject({ status: 'sent' });
+  const [sent] = await messages();
+  expect(sent).toMatchObject({ status: 'sent', vendorMessageId: expect.stringMatching(/^wamid\./) });
+  const id = sent!.vendorMessageId;
+
+  expect((await post(statusBody(id, 'delivered'))).status).toBe(204);
+  expect((await messages())[0]).toMatchObject({ status: 'delivered', vendorStatus: 'delivered' });
+  expect((await post(statusBody(id, 'sent'))).status).toBe(204);
+  expect((await messages())[0]).toMatchObject({ status: 'delivered' });
+});
+
+// Skipped until the store ranks "read" above delivered in its receipt UPDATE (issue 18,
+// helper h1: read receipts): today both stores' RANK_SQL stop at delivered, so the read
+// receipt this adapter reports is not applied. Unskip when that lands.
+it.skip('a signed "read" status moves a delivered message to read', async () => {
+  await call();
+  const id = (await messages())[0]!.vendorMessageId;
+
+  expect((await post(statusBody(id, 'delivered'))).status).toBe(204);
+  expect((await post(statusBody(id, 'read'))).status).toBe(204);
+  expect((await messages())[0]).toMatchObject({ status: 'read', vendorStatus: 'read' });
+  expect((await post(statusBody(id, 'delivered'))).status).toBe(204);
+  expect((await messages())[0]).toMatchObject({ status: 'read' });
+});
+
+it('an unsigned or forged status is refused and changes nothing', async () => {
+  await call();
+  const id = (await messages())[0]!.vendorMessageId;
+  const body = statusBody(id, 'delivered');
+
+  expect((await post(body, { signature: null })).status).toBe(401);
+  expect((await post(body, { signature: await metaSignature(body, 'not-the-app-secret') })).status).toBe(403);
+  expect((await post(body, { signature: await metaSignature(statusBody(id, 'sent')) })).status).toBe(403);
+  expect((await messages())[0]).toMatchObject({ status: 'sent' });
+});
+
+it('a failed status with 131050 (stopped marketing messages) means the next caller on that number gets nothing', async () => {
+  await call();
+  const id = (await messages())[0]!.vendorMessageId;
+  const failed = statusBody(id, 'failed', ANI.slice(1), [{ code: 131050, title: 'User has stopped marketing messages' }]);
+  expect((await post(failed)).status).toBe(204);
+
+  expect((await call()).prompts()).toContain(OPTED_OUT);
+  expect(meta.requests).toHaveLength(1);
+});
+
+it('a STOP sent on WhatsApp, posted to the one callback URL, opts the number out', async () => {
+  expect((await post(textBody(ANI.slice(1), 'STOP'))).status).toBe(204);
+
+  expect((await call()).prompts()).toContain(OPTED_OUT);
+  expect(meta.requests).toHaveLength(0);
+});
+
+it('a signed STOP replayed after a START does not opt the caller out again (its wamid gives it away)', async () => {
+  const stop = textBody(ANI.slice(1), 'STOP', 'wamid.STOP1', '1750857384');
+  expect((await post(stop)).status).toBe(204);
+  expect((await post(textBody(ANI.slice(1), 'START', 'wamid.START1', '1750857390'))).status).toBe(204);
+  // The captured STOP, bytes and signature unchanged, on either path.
+  expect((await post(stop)).status).toBe(204);
+  expect((await post(stop, { path: '/webhooks/whatsapp-cloud/inbound' })).status).toBe(204);
+
+  expect((await call()).ending().result).toMatchObject({ status: 'sent' });
+  expect(meta.requests).toHaveLength(1);
+});
+
+it('a forged STOP is refused and the caller still gets the text', async () => {
+  const stop = textBody(ANI.slice(1), 'STOP');
+  expect((await post(stop, { signature: await metaSignature(stop, 'forged') })).status).toBe(403);
+  expect((await post(stop, { path: '/webhooks/whatsapp-cloud/inbound', signature: null })).status).toBe(401);
+
+  expect((await call()).ending().result).toMatchObject({ status: 'sent' });
+});
