@@ -1,9 +1,12 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { classifyInboundText } from '../sms/opt-out';
 import { e164Of } from '../sms/callback-parsing';
 import type { DeliveryReceipt, InboundSms, SmsGateway, WebhookRequest, WebhookVerdict } from '../sms/port';
 import type { OptOutVerdict, Store } from '../store/port';
+
+/** A callback body larger than this is refused (413) unless its gateway allows more. */
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * Vendor callbacks: delivery receipts (/webhooks/{gateway}/status) and inbound texts
@@ -26,8 +29,17 @@ export function webhookRoutes(deps: {
 }): Router {
   const { gateways, store, log, now } = deps;
   const router = express.Router();
-  // Signatures cover the exact bytes, so the body is kept as text whatever its type.
-  router.use(express.text({ type: () => true, limit: '64kb' }));
+  // Signatures cover the exact bytes, so the body is kept as text whatever its type; 64 kB
+  // unless the gateway says its vendor batches more (Meta).
+  const defaultParser = express.text({ type: () => true, limit: DEFAULT_MAX_BODY_BYTES });
+  const parsers = new Map<string, RequestHandler>();
+  for (const [name, gateway] of gateways) {
+    const limit = gateway.callbackHandling?.maxBodyBytes;
+    if (limit) parsers.set(name, express.text({ type: () => true, limit }));
+  }
+  router.use('/:gateway', (req, res, next) => (parsers.get(req.params.gateway as string) ?? defaultParser)(req, res, next));
+  /** The success answer: 204 unless the vendor wants 200 (Meta). */
+  const ok = (res: Response, name: string) => res.status(gateways.get(name)?.callbackHandling?.okStatus ?? 204).end();
 
   /**
    * Runs the gateway's parser for this kind of callback; answers 404 (no such callback)
@@ -112,7 +124,7 @@ export function webhookRoutes(deps: {
     }
     // One callback URL for receipts and texts (Meta): the texts in it are read too.
     if (gateways.get(gateway)?.inboundOnStatusUrl) return inboundRoute(req, res);
-    res.status(204).end();
+    ok(res, gateway);
   });
 
   router.all('/:gateway/inbound', inboundRoute);
@@ -122,7 +134,7 @@ export function webhookRoutes(deps: {
     const { gateway, value: sms } = inbound;
     if (!sms) {
       // A verified handshake (an SNS subscription confirmation): nothing to apply.
-      res.status(204).end();
+      ok(res, gateway);
       return;
     }
     const number = e164Of(sms.from.replace(/[^\d+]/g, ''));
@@ -147,7 +159,7 @@ export function webhookRoutes(deps: {
     }
     // A replay is answered like the original (2xx), so the vendor does not retry it.
     log.info({ gateway, keyword, channel: sms.channel ?? 'sms', ...(verdict ? { optOut: verdict } : {}) }, 'inbound text');
-    res.status(204).end();
+    ok(res, gateway);
   }
 
   return router;

@@ -160,4 +160,9 @@ export interface SmsGateway {
    * route also reads the callback as inbound (parseInbound) after applying its receipts.
    */
   readonly inboundOnStatusUrl?: boolean;
+  /**
+   * How its callbacks are taken, where the vendor needs other than the default (answered
+   * 204, bodies up to 64 kB): Meta wants 200 and batches many updates in one POST.
+   */
+  readonly callbackHandling?: { okStatus?: 200 | 204; maxBodyBytes?: number };
 }

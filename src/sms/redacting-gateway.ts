@@ -83,5 +83,6 @@ export function withSafeRefusalDetails(gateway: SmsGateway, secrets: readonly st
     ...(gateway.parseInbound ? { parseInbound: gateway.parseInbound.bind(gateway) } : {}),
     ...(gateway.verifySubscription ? { verifySubscription: gateway.verifySubscription.bind(gateway) } : {}),
     ...(gateway.inboundOnStatusUrl ? { inboundOnStatusUrl: gateway.inboundOnStatusUrl } : {}),
+    ...(gateway.callbackHandling ? { callbackHandling: gateway.callbackHandling } : {}),
   };
 }

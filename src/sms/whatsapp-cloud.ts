@@ -44,6 +44,13 @@ export class WhatsappCloudGateway implements SmsGateway {
   readonly channels = ['whatsapp'] as const;
   /** Meta has one callback URL for statuses and messages: see inboundOnStatusUrl on the port. */
   readonly inboundOnStatusUrl = true;
+  /**
+   * "Your endpoint should respond to all Event Notifications with 200 OK", and one POST may
+   * batch up to 1,000 updates (https://developers.facebook.com/docs/graph-api/webhooks/getting-started);
+   * a refused or too-large batch is retried for days and then the subscription is disabled.
+   * 1 MB holds a full batch of status updates with room to spare, and is still a bound.
+   */
+  readonly callbackHandling = { okStatus: 200 as const, maxBodyBytes: 1_048_576 };
 
   constructor(private readonly settings: WhatsappCloudSettings) {}
 
