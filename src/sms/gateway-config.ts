@@ -15,6 +15,17 @@ export interface TwilioSettings {
   /** One of from / messagingServiceSid is set. */
   from?: string;
   messagingServiceSid?: string;
+  /**
+   * The WhatsApp sender (E.164, without the "whatsapp:" prefix): WhatsApp goes From
+   * whatsapp:<it>. Unset: WhatsApp goes through messagingServiceSid (whose pool then needs a
+   * WhatsApp sender); neither: the gateway does not carry WhatsApp.
+   */
+  whatsappFrom?: string;
+  /**
+   * A Messaging Service with an RCS sender and an SMS sender in its pool: RCS goes through
+   * it, and Twilio itself falls back to SMS when the handset cannot take RCS. Unset: no RCS.
+   */
+  rcsMessagingServiceSid?: string;
   baseUrl: string;
 }
 export interface VonageSettings {
@@ -174,6 +185,8 @@ export const GatewayEnvShape = {
   TWILIO_AUTH_TOKEN: text,
   TWILIO_FROM: text,
   TWILIO_MESSAGING_SERVICE_SID: text,
+  TWILIO_WHATSAPP_FROM: text,
+  TWILIO_RCS_MESSAGING_SERVICE_SID: text,
   TWILIO_BASE_URL: url,
   VONAGE_API_KEY: text,
   VONAGE_API_SECRET: text,
@@ -256,6 +269,9 @@ const VENDORS: {
       authToken: e.TWILIO_AUTH_TOKEN,
       ...(e.TWILIO_FROM ? { from: e.TWILIO_FROM } : {}),
       ...(e.TWILIO_MESSAGING_SERVICE_SID ? { messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID } : {}),
+      // Written either way in Twilio's console: keep the number, add the prefix when sending.
+      ...(e.TWILIO_WHATSAPP_FROM ? { whatsappFrom: e.TWILIO_WHATSAPP_FROM.replace(/^whatsapp:/i, '') } : {}),
+      ...(e.TWILIO_RCS_MESSAGING_SERVICE_SID ? { rcsMessagingServiceSid: e.TWILIO_RCS_MESSAGING_SERVICE_SID } : {}),
       baseUrl: stripSlash(e.TWILIO_BASE_URL ?? 'https://api.twilio.com'),
     }),
   },
