@@ -12,6 +12,7 @@ import { TelnyxGateway } from './telnyx';
 import { SinchGateway } from './sinch';
 import { TwilioGateway } from './twilio';
 import { VonageGateway } from './vonage';
+import { VonageMessagesGateway } from './vonage-messages';
 import { VoxeoGateway } from './voxeo';
 import { WebhookGateway } from './webhook';
 
@@ -44,6 +45,8 @@ export function createGateways(
   if (g.sinch) built.set('sinch', new SinchGateway(g.sinch, statusCallback(publicBaseUrl, 'sinch')));
   if (g.infobip) built.set('infobip', new InfobipGateway(g.infobip));
   if (g.amazon) built.set('amazon', new AmazonGateway(g.amazon));
+  // Its status and inbound webhook URLs are set once on the Vonage application.
+  if (g['vonage-messages']) built.set('vonage-messages', new VonageMessagesGateway(g['vonage-messages']));
   const secrets = gatewaySecrets(g);
   for (const [name, gateway] of built) built.set(name, withSafeRefusalDetails(gateway, secrets));
   return built;

@@ -36,6 +36,7 @@ function credentialValues(g: GatewaySettings): { values: (string | undefined)[];
       ...(g.sinch ? [g.sinch.servicePlanId, g.sinch.apiToken, g.sinch.callbackSecret, g.sinch.callbackUser, g.sinch.callbackPassword] : []),
       ...(g.infobip ? [g.infobip.apiKey, g.infobip.callbackUser, g.infobip.callbackPassword] : []),
       ...(g.amazon ? [g.amazon.accessKeyId, g.amazon.secretAccessKey, g.amazon.sessionToken] : []),
+      ...(g['vonage-messages'] ? [g['vonage-messages'].applicationId, g['vonage-messages'].privateKey, g['vonage-messages'].signatureSecret] : []),
     ],
     basic: [
       ...(g.twilio ? [[g.twilio.accountSid, g.twilio.authToken] as [string, string]] : []),

@@ -1,4 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
 import type { GatewayName } from '../../src/sms/gateway-config';
+
+/** A real RSA key (the start-up check parses it), made per run: no key lives in the repository. */
+const VONAGE_APPLICATION_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 /**
  * Every vendor credential variable, set to values with the characters the encodings
@@ -46,6 +50,10 @@ export const ENV: Record<string, string> = {
   AWS_ACCESS_KEY_ID: 'AKIA5ECRETAMAZONKEY18',
   AWS_SECRET_ACCESS_KEY: "aws secret/key+19 (amazon)'~",
   AWS_SESSION_TOKEN: 'aws-session+token/20==',
+  VONAGE_MESSAGES_APPLICATION_ID: 'aaaaaaaa-5ecr-et00-0000-vonageapp026',
+  VONAGE_MESSAGES_PRIVATE_KEY: VONAGE_APPLICATION_KEY,
+  VONAGE_MESSAGES_SIGNATURE_SECRET: 'vonage msgs "sig" secret+/27',
+  VONAGE_MESSAGES_SMS_FROM: 'Acme',
 };
 
 /** Each gateway's credential variables, and the words its refusals start with. */
@@ -73,6 +81,9 @@ export const GATEWAYS: Record<Exclude<GatewayName, 'sandbox'>, { prefix: string;
     basic: [['INFOBIP_CALLBACK_USER', 'INFOBIP_CALLBACK_PASSWORD']],
   },
   amazon: { prefix: 'Amazon', credentials: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] },
+  // The private key is redacted too, but never leaves the server (only the JWT's signature
+  // does), and at 1,700 characters it is longer than the cut these sweeps place it across.
+  'vonage-messages': { prefix: 'Vonage', credentials: ['VONAGE_MESSAGES_APPLICATION_ID', 'VONAGE_MESSAGES_SIGNATURE_SECRET'] },
 };
 
 /** The encodings a credential travels in, written out here rather than taken from the code under test. */
