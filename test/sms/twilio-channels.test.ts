@@ -1,3 +1,4 @@
+import { createGateways } from '../../src/sms/create-gateway';
 import { gatewaySettingsFrom, type TwilioSettings } from '../../src/sms/gateway-config';
 import type { OutgoingSms } from '../../src/sms/port';
 import { TwilioGateway } from '../../src/sms/twilio';
@@ -64,6 +65,16 @@ describe('which channels a Twilio gateway carries', () => {
 
   it('carries SMS alone when neither is configured', () => {
     expect(gateway({ whatsappFrom: undefined, rcsMessagingServiceSid: undefined }).channels).toEqual(['sms']);
+  });
+
+  it('the server’s gateways (wrapped to redact refusals) still name their channels, so campaigns can be checked against them', () => {
+    const built = createGateways({
+      gateways: { twilio: { ...TWILIO_ACCOUNT, from: '+15005550006', whatsappFrom: WHATSAPP_FROM, baseUrl: fake.url } },
+      sandboxFailNumbers: [],
+      publicBaseUrl: 'https://ivr.example.com',
+    });
+
+    expect(built.get('twilio')!.channels).toEqual(['sms', 'whatsapp']);
   });
 
   it('reads TWILIO_WHATSAPP_FROM (with or without its whatsapp: prefix) and TWILIO_RCS_MESSAGING_SERVICE_SID', () => {
