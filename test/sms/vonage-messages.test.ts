@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { loadConfig } from '../../src/config';
 import { gatewaySettingsFrom, type VonageMessagesSettings } from '../../src/sms/gateway-config';
 import type { OutgoingSms, WebhookRequest } from '../../src/sms/port';
 import { VonageMessagesGateway } from '../../src/sms/vonage-messages';
@@ -86,6 +87,32 @@ describe('configuration', () => {
       'VONAGE_MESSAGES_SIGNATURE_SECRET: is required when vonage-messages is configured',
       'VONAGE_MESSAGES_SMS_FROM: set it, VONAGE_MESSAGES_WHATSAPP_FROM or VONAGE_MESSAGES_RCS_FROM when vonage-messages is configured',
     ]);
+  });
+
+  it('a truncated private key stops start-up with a message naming the variable, and not quoting the key', () => {
+    const truncated = APP.privateKey.slice(0, 400);
+    const start = () =>
+      loadConfig({
+        VONAGE_MESSAGES_APPLICATION_ID: APP.applicationId,
+        VONAGE_MESSAGES_PRIVATE_KEY: truncated,
+        VONAGE_MESSAGES_SIGNATURE_SECRET: APP.signatureSecret,
+        VONAGE_MESSAGES_SMS_FROM: 'Acme',
+      });
+
+    expect(start).toThrow(/VONAGE_MESSAGES_PRIVATE_KEY: must be a PEM private key/);
+    expect(start).not.toThrow(truncated.slice(40, 80));
+  });
+
+  it('a whole key passes the start-up check, and SMS_GATEWAY may name the gateway', () => {
+    const config = loadConfig({
+      SMS_GATEWAY: 'vonage-messages',
+      VONAGE_MESSAGES_APPLICATION_ID: APP.applicationId,
+      VONAGE_MESSAGES_PRIVATE_KEY: APP.privateKey,
+      VONAGE_MESSAGES_SIGNATURE_SECRET: APP.signatureSecret,
+      VONAGE_MESSAGES_SMS_FROM: 'Acme',
+    });
+
+    expect(config.gateways['vonage-messages']).toMatchObject({ applicationId: APP.applicationId });
   });
 
   it('carries the channels it has a sender for', () => {
