@@ -208,13 +208,14 @@ export function vonageStatusBody(options: {
 }
 
 /** An inbound message body (text), as documented for each channel. */
-export function vonageInboundBody(options: { channel: string; from: string; to: string; text: string }): Record<string, unknown> {
+export function vonageInboundBody(options: { channel: string; from: string; to: string; text: string; timestamp?: Date }): Record<string, unknown> {
   return {
     channel: options.channel,
     message_uuid: randomUUID(),
     to: options.to,
     from: options.from,
-    timestamp: '2025-02-03T12:14:25Z',
+    // Vonage's form: seconds, "Z" (the documented example: "2025-02-03T12:14:25Z").
+    timestamp: (options.timestamp ?? new Date('2025-02-03T12:14:25Z')).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     message_type: 'text',
     text: options.text,
     ...(options.channel === 'whatsapp' ? { profile: { name: 'Jane Smith' }, context_status: 'none' } : {}),

@@ -116,3 +116,20 @@ it('an unsigned STOP is refused and the caller still gets the text', async () =>
   expect((await call()).ending().result).toMatchObject({ status: 'sent' });
   expect(fake.accepted).toHaveLength(1);
 });
+
+it('a signed STOP replayed after a START, inside the 5-minute window, does not opt the caller out again', async () => {
+  // Sent two and one seconds ago: Vonage's timestamp orders the STOP before the START.
+  const inbound = (text: string, secondsAgo: number) =>
+    signedVonageWebhook(
+      APP.signatureSecret,
+      INBOUND_URL,
+      vonageInboundBody({ channel: 'sms', from: ANI.slice(1), to: '18445550001', text, timestamp: new Date(Date.now() - secondsAgo * 1000) }),
+    );
+  const stop = inbound('STOP', 2);
+  expect((await deliver(stop)).status).toBeLessThan(300);
+  expect((await deliver(inbound('START', 1))).status).toBeLessThan(300);
+  // The captured STOP, bytes and token unchanged: its message_uuid gives it away.
+  expect((await deliver(stop)).status).toBeLessThan(300);
+
+  expect((await call()).ending().result).toMatchObject({ status: 'sent' });
+});
