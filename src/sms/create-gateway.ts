@@ -12,6 +12,7 @@ import { TelnyxGateway } from './telnyx';
 import { SinchGateway } from './sinch';
 import { TwilioGateway } from './twilio';
 import { VonageGateway } from './vonage';
+import { VonageMessagesGateway } from './vonage-messages';
 import { VoxeoGateway } from './voxeo';
 import { WebhookGateway } from './webhook';
 import { WhatsappCloudGateway } from './whatsapp-cloud';
@@ -46,6 +47,8 @@ export function createGateways(
   if (g.infobip) built.set('infobip', new InfobipGateway(g.infobip));
   if (g.amazon) built.set('amazon', new AmazonGateway(g.amazon));
   if (g['whatsapp-cloud']) built.set('whatsapp-cloud', new WhatsappCloudGateway(g['whatsapp-cloud']));
+  // Its status and inbound webhook URLs are set once on the Vonage application.
+  if (g['vonage-messages']) built.set('vonage-messages', new VonageMessagesGateway(g['vonage-messages']));
   const secrets = gatewaySecrets(g);
   for (const [name, gateway] of built) built.set(name, withSafeRefusalDetails(gateway, secrets));
   return built;

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -6,7 +7,7 @@ import { z } from 'zod';
  * Base URLs default to the vendor's public API and are overridable (regions, tests).
  */
 
-export const GATEWAY_NAMES = ['sandbox', 'twilio', 'vonage', 'clickatell', 'clickatell-http', 'voxeo', 'plivo', 'telnyx', 'sinch', 'infobip', 'amazon', 'webhook', 'whatsapp-cloud'] as const;
+export const GATEWAY_NAMES = ['sandbox', 'twilio', 'vonage', 'clickatell', 'clickatell-http', 'voxeo', 'plivo', 'telnyx', 'sinch', 'infobip', 'amazon', 'webhook', 'whatsapp-cloud', 'vonage-messages'] as const;
 export type GatewayName = (typeof GATEWAY_NAMES)[number];
 
 export interface TwilioSettings {
@@ -15,6 +16,17 @@ export interface TwilioSettings {
   /** One of from / messagingServiceSid is set. */
   from?: string;
   messagingServiceSid?: string;
+  /**
+   * The WhatsApp sender (E.164, without the "whatsapp:" prefix): WhatsApp goes From
+   * whatsapp:<it>. Unset: WhatsApp goes through messagingServiceSid (whose pool then needs a
+   * WhatsApp sender); neither: the gateway does not carry WhatsApp.
+   */
+  whatsappFrom?: string;
+  /**
+   * A Messaging Service with an RCS sender and an SMS sender in its pool: RCS goes through
+   * it, and Twilio itself falls back to SMS when the handset cannot take RCS. Unset: no RCS.
+   */
+  rcsMessagingServiceSid?: string;
   baseUrl: string;
 }
 export interface VonageSettings {
@@ -38,6 +50,23 @@ export interface VonageSettings {
  */
 export const VONAGE_SIGNATURE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
 export type VonageSignatureMethod = (typeof VONAGE_SIGNATURE_METHODS)[number];
+/**
+ * The Vonage Messages API (SMS, WhatsApp, RCS on one endpoint), authenticated by a JWT
+ * signed with a Vonage application's private key. Its webhooks carry a JWT signed with
+ * the account's signature secret.
+ */
+export interface VonageMessagesSettings {
+  applicationId: string;
+  /** PEM (PKCS#8 as the Vonage dashboard downloads it, or PKCS#1). */
+  privateKey: string;
+  /** Verifies the webhooks' HS256 JWTs: required, as webhooks are refused without it. */
+  signatureSecret: string;
+  /** The sender on each channel: a channel is carried only when its sender is set. */
+  smsFrom?: string;
+  whatsappFrom?: string;
+  rcsFrom?: string;
+  baseUrl: string;
+}
 export interface ClickatellSettings {
   apiKey: string;
   from?: string;
@@ -160,6 +189,7 @@ export interface GatewaySettings {
   infobip?: InfobipSettings;
   amazon?: AmazonSettings;
   'whatsapp-cloud'?: WhatsappCloudSettings;
+  'vonage-messages'?: VonageMessagesSettings;
 }
 
 const text = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
@@ -184,12 +214,35 @@ const ed25519PublicKey = z.preprocess(
     .optional(),
 );
 
+/**
+ * A PEM private key. An env file often holds it on one line with "\n" escapes: those are
+ * turned back into newlines. Parsed at start-up, so a truncated paste stops the server
+ * with one line naming the variable instead of failing every send.
+ */
+const pemOf = (v: string): string => v.replace(/\\n/g, '\n').trim();
+const pemPrivateKey = z.preprocess(
+  (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : pemOf(v)) : v),
+  z
+    .string()
+    .refine((v) => {
+      try {
+        createPrivateKey(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be a PEM private key (the one the Vonage dashboard downloads for the application)')
+    .optional(),
+);
+
 /** Every vendor variable, merged into the server's environment schema. */
 export const GatewayEnvShape = {
   TWILIO_ACCOUNT_SID: text,
   TWILIO_AUTH_TOKEN: text,
   TWILIO_FROM: text,
   TWILIO_MESSAGING_SERVICE_SID: text,
+  TWILIO_WHATSAPP_FROM: text,
+  TWILIO_RCS_MESSAGING_SERVICE_SID: text,
   TWILIO_BASE_URL: url,
   VONAGE_API_KEY: text,
   VONAGE_API_SECRET: text,
@@ -200,6 +253,13 @@ export const GatewayEnvShape = {
     z.enum(VONAGE_SIGNATURE_METHODS, { message: `must be one of ${VONAGE_SIGNATURE_METHODS.join(', ')}` }).optional(),
   ),
   VONAGE_BASE_URL: url,
+  VONAGE_MESSAGES_APPLICATION_ID: text,
+  VONAGE_MESSAGES_PRIVATE_KEY: pemPrivateKey,
+  VONAGE_MESSAGES_SIGNATURE_SECRET: text,
+  VONAGE_MESSAGES_SMS_FROM: text,
+  VONAGE_MESSAGES_WHATSAPP_FROM: text,
+  VONAGE_MESSAGES_RCS_FROM: text,
+  VONAGE_MESSAGES_BASE_URL: url,
   CLICKATELL_API_KEY: text,
   CLICKATELL_FROM: text,
   CLICKATELL_CALLBACK_USER: text,
@@ -285,6 +345,9 @@ const VENDORS: {
       authToken: e.TWILIO_AUTH_TOKEN,
       ...(e.TWILIO_FROM ? { from: e.TWILIO_FROM } : {}),
       ...(e.TWILIO_MESSAGING_SERVICE_SID ? { messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID } : {}),
+      // Written either way in Twilio's console: keep the number, add the prefix when sending.
+      ...(e.TWILIO_WHATSAPP_FROM ? { whatsappFrom: e.TWILIO_WHATSAPP_FROM.replace(/^whatsapp:/i, '') } : {}),
+      ...(e.TWILIO_RCS_MESSAGING_SERVICE_SID ? { rcsMessagingServiceSid: e.TWILIO_RCS_MESSAGING_SERVICE_SID } : {}),
       baseUrl: stripSlash(e.TWILIO_BASE_URL ?? 'https://api.twilio.com'),
     }),
   },
@@ -298,6 +361,19 @@ const VENDORS: {
       ...(e.VONAGE_SIGNATURE_SECRET ? { signatureSecret: e.VONAGE_SIGNATURE_SECRET } : {}),
       ...(e.VONAGE_SIGNATURE_METHOD ? { signatureMethod: e.VONAGE_SIGNATURE_METHOD as VonageSignatureMethod } : {}),
       baseUrl: stripSlash(e.VONAGE_BASE_URL ?? 'https://rest.nexmo.com'),
+    }),
+  },
+  'vonage-messages': {
+    prefix: 'VONAGE_MESSAGES_',
+    required: ['VONAGE_MESSAGES_APPLICATION_ID', 'VONAGE_MESSAGES_PRIVATE_KEY', 'VONAGE_MESSAGES_SIGNATURE_SECRET'],
+    build: (e) => ({
+      applicationId: e.VONAGE_MESSAGES_APPLICATION_ID,
+      privateKey: pemOf(e.VONAGE_MESSAGES_PRIVATE_KEY),
+      signatureSecret: e.VONAGE_MESSAGES_SIGNATURE_SECRET,
+      ...(e.VONAGE_MESSAGES_SMS_FROM ? { smsFrom: e.VONAGE_MESSAGES_SMS_FROM } : {}),
+      ...(e.VONAGE_MESSAGES_WHATSAPP_FROM ? { whatsappFrom: e.VONAGE_MESSAGES_WHATSAPP_FROM } : {}),
+      ...(e.VONAGE_MESSAGES_RCS_FROM ? { rcsFrom: e.VONAGE_MESSAGES_RCS_FROM } : {}),
+      baseUrl: stripSlash(e.VONAGE_MESSAGES_BASE_URL ?? 'https://api.nexmo.com'),
     }),
   },
   clickatell: {
@@ -421,9 +497,13 @@ export function gatewaySettingsFrom(env: GatewayEnv): { settings: GatewaySetting
   const settings: GatewaySettings = {};
   const problems: string[] = [];
   for (const [name, vendor] of Object.entries(VENDORS) as [keyof GatewaySettings, (typeof VENDORS)[keyof GatewaySettings]][]) {
-    // CLICKATELL_HTTP_* variables also start with CLICKATELL_: keep the two apart.
+    // CLICKATELL_HTTP_* variables also start with CLICKATELL_, VONAGE_MESSAGES_* with
+    // VONAGE_: keep each pair apart.
     const mine = (Object.keys(GatewayEnvShape) as (keyof GatewayEnv)[]).filter(
-      (k) => k.startsWith(vendor.prefix) && !(name === 'clickatell' && k.startsWith('CLICKATELL_HTTP_')),
+      (k) =>
+        k.startsWith(vendor.prefix) &&
+        !(name === 'clickatell' && k.startsWith('CLICKATELL_HTTP_')) &&
+        !(name === 'vonage' && k.startsWith('VONAGE_MESSAGES_')),
     );
     if (!mine.some((k) => env[k] !== undefined)) continue;
     const missing = vendor.required
@@ -436,6 +516,9 @@ export function gatewaySettingsFrom(env: GatewayEnv): { settings: GatewaySetting
       missing.push('TELNYX_FROM: set it or TELNYX_MESSAGING_PROFILE_ID when telnyx is configured');
     }
     if (name === 'amazon') missing.push(...amazonProblems(env));
+    if (name === 'vonage-messages' && !env.VONAGE_MESSAGES_SMS_FROM && !env.VONAGE_MESSAGES_WHATSAPP_FROM && !env.VONAGE_MESSAGES_RCS_FROM) {
+      missing.push('VONAGE_MESSAGES_SMS_FROM: set it, VONAGE_MESSAGES_WHATSAPP_FROM or VONAGE_MESSAGES_RCS_FROM when vonage-messages is configured');
+    }
     if (missing.length) {
       problems.push(...missing);
       continue;

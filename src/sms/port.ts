@@ -19,6 +19,12 @@ export interface OutgoingSms {
   template?: TemplateContent;
   /** LivePerson Connect-to-Messaging: the invite's eligibility call id. */
   c2m?: C2mInvite;
+  /**
+   * RCS: the campaign asks the vendor to send this text as an SMS itself when the handset
+   * cannot take RCS (the channel entry's smsFallbackByVendor). Vonage Messages adds a
+   * failover to its request; Twilio's RCS Messaging Service always falls back.
+   */
+  smsFallbackByVendor?: boolean;
 }
 
 /** Why a send can never succeed as it is. */

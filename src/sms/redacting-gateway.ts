@@ -37,6 +37,7 @@ function credentialValues(g: GatewaySettings): { values: (string | undefined)[];
       ...(g.infobip ? [g.infobip.apiKey, g.infobip.callbackUser, g.infobip.callbackPassword] : []),
       ...(g.amazon ? [g.amazon.accessKeyId, g.amazon.secretAccessKey, g.amazon.sessionToken] : []),
       ...(g['whatsapp-cloud'] ? [g['whatsapp-cloud'].accessToken, g['whatsapp-cloud'].appSecret, g['whatsapp-cloud'].verifyToken, g['whatsapp-cloud'].phoneNumberId] : []),
+      ...(g['vonage-messages'] ? [g['vonage-messages'].applicationId, g['vonage-messages'].privateKey, g['vonage-messages'].signatureSecret] : []),
     ],
     basic: [
       ...(g.twilio ? [[g.twilio.accountSid, g.twilio.authToken] as [string, string]] : []),
@@ -74,6 +75,7 @@ export function withSafeRefusalDetails(gateway: SmsGateway, secrets: readonly st
   const findSent = gateway.findSent?.bind(gateway);
   return {
     name: gateway.name,
+    // Campaigns are checked against the channels a gateway carries: they must survive the wrapping.
     ...(gateway.channels ? { channels: gateway.channels } : {}),
     send: async (sms, signal) => clean(await gateway.send(sms, signal), sms.to),
     // The resend lookup's "could not tell" quotes the vendor too.

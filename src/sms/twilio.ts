@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import type { ChannelName } from '../channels/channel';
 import type { TwilioSettings } from './gateway-config';
 import type {
   DeliveryReceipt,
@@ -14,6 +15,14 @@ import type {
 } from './port';
 import { basicAuth, callVendor, excerpt, formBody, outcomeOfHttpStatus, type VendorReply } from './vendor-http';
 import { forbidden, invalid, isRecord, safeEqual, stringParam } from './callback-parsing';
+import {
+  CHANNEL_OTHER_ROUTE_CODES,
+  CHANNEL_PERMANENT_CODES,
+  addressedFields,
+  channelAddressOf,
+  twilioAddressOf,
+  twilioChannels,
+} from './twilio-channels';
 
 /**
  * Twilio Programmable Messaging (REST API 2010-04-01): one form POST per text to
@@ -21,16 +30,25 @@ import { forbidden, invalid, isRecord, safeEqual, stringParam } from './callback
  * answers 201 with the Message resource, or an error `{code, message, more_info, status}`
  * whose code (https://www.twilio.com/docs/api/errors) says more than the HTTP status.
  * Its status callbacks and inbound texts are form POSTs signed with X-Twilio-Signature.
+ *
+ * The same resource carries WhatsApp and RCS (see twilio-channels.ts for how each is
+ * addressed): a WhatsApp template is a Content template (ContentSid, ContentVariables),
+ * RCS goes through a Messaging Service whose pool also holds an SMS sender.
  */
 export class TwilioGateway implements SmsGateway {
   readonly name = 'twilio';
   /** Twilio takes no reference of ours, but lists an account's Messages by recipient and sender: see findSent. */
   readonly resendSafety = 'lookup' as const;
 
+  /** SMS always; WhatsApp and RCS only when a sender for them is configured. */
+  readonly channels: readonly ChannelName[];
+
   constructor(
     private readonly settings: TwilioSettings,
     private readonly callbacks: { statusUrl: string },
-  ) {}
+  ) {
+    this.channels = twilioChannels(settings);
+  }
 
   async send(sms: OutgoingSms, signal: AbortSignal): Promise<SendOutcome> {
     const { accountSid, authToken, baseUrl } = this.settings;
@@ -42,7 +60,7 @@ export class TwilioGateway implements SmsGateway {
         'Content-Type': 'application/x-www-form-urlencoded',
         Accept: 'application/json',
       },
-      body: formBody({ To: sms.to, ...senderOf(this.settings), Body: sms.body, StatusCallback: this.callbacks.statusUrl }),
+      body: formBody({ ...addressedFields(this.settings, sms), StatusCallback: this.callbacks.statusUrl }),
       signal,
     });
     return call.ok ? outcomeOf(call.reply) : call.outcome;
@@ -79,24 +97,29 @@ export class TwilioGateway implements SmsGateway {
 
   parseInbound(req: WebhookRequest): WebhookVerdict<InboundSms> {
     if (!isSignedByTwilio(req, this.settings.authToken)) return forbidden('X-Twilio-Signature is missing or does not match');
-    const from = stringParam(req, 'From');
-    const to = stringParam(req, 'To');
+    const rawFrom = stringParam(req, 'From');
+    const rawTo = stringParam(req, 'To');
     // An empty Body is a real (if odd) text; a missing one is not a Twilio inbound request.
     const text = stringParam(req, 'Body');
-    if (!from || !to || text === undefined) return invalid('From, To and Body are required');
+    if (!rawFrom || !rawTo || text === undefined) return invalid('From, To and Body are required');
     // Twilio's inbound request carries no time: MessageSid is what tells a replay apart.
     const sid = stringParam(req, 'MessageSid');
-    return { ok: true, value: { from, to, text, ...(sid ? { vendorMessageId: sid } : {}) } };
+    // "whatsapp:+1415..." is a WhatsApp reply: a STOP there opts out of WhatsApp only.
+    const from = channelAddressOf(rawFrom);
+    const channel = from.channel ?? channelAddressOf(rawTo).channel;
+    return {
+      ok: true,
+      value: {
+        from: from.address,
+        to: channelAddressOf(rawTo).address,
+        text,
+        ...(sid ? { vendorMessageId: sid } : {}),
+        ...(channel ? { channel } : {}),
+      },
+    };
   }
 }
 
-/**
- * A Messaging Service picks the sender from its pool (sticky sender, local numbers),
- * so it wins over a fixed From when both are configured: sending both would pin one number.
- */
-function senderOf(settings: TwilioSettings): Record<string, string | undefined> {
-  return settings.messagingServiceSid ? { MessagingServiceSid: settings.messagingServiceSid } : { From: settings.from };
-}
 
 // --- Send outcomes ---------------------------------------------------------------------
 
@@ -118,6 +141,7 @@ const PERMANENT_CODES: ReadonlyMap<number, PermanentReason> = new Map<number, Pe
   // https://www.twilio.com/docs/api/errors/30004 and /30007: blocked, carrier filtering.
   [30004, 'blocked'],
   [30007, 'blocked'],
+  ...CHANNEL_PERMANENT_CODES,
 ]);
 
 /**
@@ -130,7 +154,7 @@ const PERMANENT_CODES: ReadonlyMap<number, PermanentReason> = new Map<number, Pe
  * - 21408 (https://www.twilio.com/docs/api/errors/21408): the account has no permission
  *   for the destination's region (Geo Permissions): again ours to fix, not the caller's.
  */
-const OTHER_ROUTE_CODES: ReadonlySet<number> = new Set([20003, 21612, 21408]);
+const OTHER_ROUTE_CODES: ReadonlySet<number> = new Set([20003, 21612, 21408, ...CHANNEL_OTHER_ROUTE_CODES]);
 
 function outcomeOf(reply: VendorReply): SendOutcome {
   if (reply.status >= 200 && reply.status < 300) return acceptedOf(reply);
@@ -182,7 +206,8 @@ const DELIVERY_STATUS_OF: ReadonlyMap<string, DeliveryStatus> = new Map<string, 
   ['sent', 'sent'],
   ['partially_delivered', 'sent'],
   ['delivered', 'delivered'],
-  ['read', 'delivered'],
+  // WhatsApp and RCS read receipts: a step past delivered.
+  ['read', 'read'],
   ['undelivered', 'undelivered'],
   ['failed', 'failed'],
   ['canceled', 'failed'],
@@ -273,7 +298,7 @@ async function findSentMessage(settings: TwilioSettings, sms: OutgoingSms, since
   const { accountSid, authToken, baseUrl } = settings;
   // By To only, not From: a Messaging Service picks the sender from a pool, and instances
   // (or a changed TWILIO_FROM) may send from different numbers; the body and time decide.
-  const query = formBody({ To: sms.to, PageSize: String(LOOKUP_PAGE_SIZE) });
+  const query = formBody({ To: twilioAddressOf(sms), PageSize: String(LOOKUP_PAGE_SIZE) });
   let path = `/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json?${query}`;
   for (let page = 0; page < LOOKUP_MAX_PAGES; page++) {
     const call = await callVendor({
@@ -313,10 +338,15 @@ function messagePageOf(reply: VendorReply): { messages: ListedMessage[]; next: s
   return { messages, next };
 }
 
+/**
+ * A template's text is Twilio's rendering of the Content template, not our body: for one,
+ * an outbound message to that WhatsApp address since the attempt began is taken as ours
+ * (the window is minutes, and we send one deflection per call to a number).
+ */
 function isOurs(m: ListedMessage, sms: OutgoingSms, cutoff: number): boolean {
   return (
-    m.to === sms.to &&
-    m.body === sms.body &&
+    m.to === twilioAddressOf(sms) &&
+    (sms.template !== undefined || m.body === sms.body) &&
     (m.direction ?? '').startsWith('outbound') &&
     createdAt(m) >= cutoff
   );

@@ -219,7 +219,16 @@ function formOf(req: RecordedRequest): URLSearchParams {
 function missingField(form: URLSearchParams): FakeReply | undefined {
   if (!form.get('To')) return twilioError(400, 21604, "A 'To' phone number is required.");
   if (!form.get('From') && !form.get('MessagingServiceSid')) return twilioError(400, 21603, "A 'From' phone number is required.");
-  if (!form.get('Body') && !form.get('MediaUrl')) return twilioError(400, 21602, 'Message body is required.');
+  // A Content template (ContentSid) is the message's content too
+  // (https://www.twilio.com/docs/api/errors/21602: "Message body is required").
+  if (!form.get('Body') && !form.get('MediaUrl') && !form.get('ContentSid')) return twilioError(400, 21602, 'Message body is required.');
+  // https://www.twilio.com/docs/api/errors/21654: ContentVariables without a ContentSid.
+  if (form.get('ContentVariables') && !form.get('ContentSid')) return twilioError(400, 21654, 'ContentSid Required');
+  // A WhatsApp To needs a WhatsApp From (or a Messaging Service with a WhatsApp sender):
+  // https://www.twilio.com/docs/api/errors/63007, "could not find a Channel with the specified From address".
+  if (form.get('To')!.startsWith('whatsapp:') && form.get('From') && !form.get('From')!.startsWith('whatsapp:')) {
+    return twilioError(400, 63007, "Twilio could not find a Channel with the specified 'From' address");
+  }
   return undefined;
 }
 

@@ -24,6 +24,7 @@ beforeAll(async () => {
   const urls = {
     TWILIO_BASE_URL: vendor.url,
     VONAGE_BASE_URL: vendor.url,
+    VONAGE_MESSAGES_BASE_URL: vendor.url,
     CLICKATELL_BASE_URL: vendor.url,
     CLICKATELL_HTTP_BASE_URL: vendor.url,
     VOXEO_URL: `${vendor.url}/1.0/messaging`,

@@ -1,4 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
 import type { GatewayName } from '../../src/sms/gateway-config';
+
+/** A real RSA key (the start-up check parses it), made per run: no key lives in the repository. */
+const VONAGE_APPLICATION_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 /**
  * Every vendor credential variable, set to values with the characters the encodings
@@ -50,6 +54,10 @@ export const ENV: Record<string, string> = {
   WHATSAPP_PHONE_NUMBER_ID: '106540352242922',
   WHATSAPP_APP_SECRET: "wa app (secret)'27~",
   WHATSAPP_VERIFY_TOKEN: 'wa verify/token+28 é',
+  VONAGE_MESSAGES_APPLICATION_ID: 'aaaaaaaa-5ecr-et00-0000-vonageapp026',
+  VONAGE_MESSAGES_PRIVATE_KEY: VONAGE_APPLICATION_KEY,
+  VONAGE_MESSAGES_SIGNATURE_SECRET: 'vonage msgs "sig" secret+/27',
+  VONAGE_MESSAGES_SMS_FROM: 'Acme',
 };
 
 /** Each gateway's credential variables, and the words its refusals start with. */
@@ -78,6 +86,9 @@ export const GATEWAYS: Record<Exclude<GatewayName, 'sandbox'>, { prefix: string;
   },
   amazon: { prefix: 'Amazon', credentials: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] },
   'whatsapp-cloud': { prefix: 'WhatsApp', credentials: ['WHATSAPP_ACCESS_TOKEN', 'WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID'] },
+  // The private key is redacted too, but never leaves the server (only the JWT's signature
+  // does), and at 1,700 characters it is longer than the cut these sweeps place it across.
+  'vonage-messages': { prefix: 'Vonage', credentials: ['VONAGE_MESSAGES_APPLICATION_ID', 'VONAGE_MESSAGES_SIGNATURE_SECRET'] },
 };
 
 /** The encodings a credential travels in, written out here rather than taken from the code under test. */

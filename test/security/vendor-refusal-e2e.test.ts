@@ -44,7 +44,7 @@ beforeAll(async () => {
   // Which gateway is asking shows in the request; each answer starts with enough filler
   // that the gateway's first credential (form-encoded) begins 5 characters before the cut.
   vendor = await startFakeServer((req) => {
-    const i = Number(/To=%2B1617555(\d{4})|"dst":"\+?1617555(\d{4})|to=%2B?1617555(\d{4})|"to":"\+1617555(\d{4})"/.exec(`${req.url} ${req.body}`)?.slice(1).find(Boolean) ?? 2000) - 2000;
+    const i = Number(/To=%2B1617555(\d{4})|"dst":"\+?1617555(\d{4})|to=%2B?1617555(\d{4})|"to":"\+?1617555(\d{4})"/.exec(`${req.url} ${req.body}`)?.slice(1).find(Boolean) ?? 2000) - 2000;
     const name = NAMES[i]!;
     const g = GATEWAYS[name];
     const head = `${g.prefix} answered 500: `.length;
@@ -61,6 +61,7 @@ beforeAll(async () => {
   const urls = {
     TWILIO_BASE_URL: vendor.url,
     VONAGE_BASE_URL: vendor.url,
+    VONAGE_MESSAGES_BASE_URL: vendor.url,
     CLICKATELL_BASE_URL: vendor.url,
     CLICKATELL_HTTP_BASE_URL: vendor.url,
     VOXEO_URL: `${vendor.url}/1.0/messaging`,

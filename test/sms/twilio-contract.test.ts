@@ -55,6 +55,40 @@ describeContract('TwilioGateway against the official Twilio API spec (Prism)', (
     expect(outcome).toMatchObject({ outcome: 'accepted' });
   });
 
+  it('sends a WhatsApp Content template the spec accepts (ContentSid, ContentVariables, whatsapp: addresses)', async () => {
+    const outcome = await gateway({ whatsappFrom: '+15005550010' }).send(
+      {
+        ...sms,
+        channel: 'whatsapp',
+        template: { name: 'HX0123456789abcdef0123456789abcdef', language: 'en_US', body: ['https://x.example/c/abc'], urlButton: 'abc' },
+      },
+      AbortSignal.timeout(10_000),
+    );
+
+    expect(outcome).toEqual({ outcome: 'accepted', vendorMessageId: 'SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', code: 'queued' });
+  });
+
+  it('sends an RCS message through its Messaging Service the way the spec accepts', async () => {
+    const outcome = await gateway({ rcsMessagingServiceSid: 'MGfedcba9876543210fedcba9876543210' }).send(
+      { ...sms, channel: 'rcs' },
+      AbortSignal.timeout(10_000),
+    );
+
+    expect(outcome).toEqual({ outcome: 'accepted', vendorMessageId: 'SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', code: 'queued' });
+  });
+
+  it('Prism refuses a ContentSid that is not an HX sid (so the WhatsApp check above can fail)', async () => {
+    const auth = `Basic ${Buffer.from(`${TWILIO_ACCOUNT.accountSid}:${TWILIO_ACCOUNT.authToken}`).toString('base64')}`;
+    const res = await fetch(`${prismUrl}${twilioMessagesPath(TWILIO_ACCOUNT.accountSid)}`, {
+      method: 'POST',
+      headers: { Authorization: auth, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ To: 'whatsapp:+14155550100', From: 'whatsapp:+15005550010', ContentSid: 'not-a-content-sid' }).toString(),
+    });
+
+    expect(res.status).toBe(422);
+    expect(await res.text()).toContain('ContentSid');
+  });
+
   describe('the resend lookup: GET Messages.json with the documented filters', () => {
     // The spec's first list example (readFullPage1): a page whose first message went from
     // +12019235161 to +18182008801 with the body "testing", created on 24 May 2019.

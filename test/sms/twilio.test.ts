@@ -344,7 +344,7 @@ describe('TwilioGateway.parseReceipt', () => {
     ['sent', 'sent'],
     ['partially_delivered', 'sent'],
     ['delivered', 'delivered'],
-    ['read', 'delivered'],
+    ['read', 'read'],
     ['undelivered', 'undelivered'],
     ['failed', 'failed'],
     ['canceled', 'failed'],
