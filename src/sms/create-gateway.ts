@@ -1,4 +1,6 @@
 import type { Config } from '../config';
+import { C2mClient } from '../channels/c2m-client';
+import { LivePersonC2mGateway } from '../channels/c2m-gateway';
 import { AmazonGateway } from './amazon';
 import { ClickatellGateway } from './clickatell';
 import { ClickatellHttpGateway } from './clickatell-http';
@@ -44,6 +46,7 @@ export function createGateways(
   if (g.sinch) built.set('sinch', new SinchGateway(g.sinch, statusCallback(publicBaseUrl, 'sinch')));
   if (g.infobip) built.set('infobip', new InfobipGateway(g.infobip));
   if (g.amazon) built.set('amazon', new AmazonGateway(g.amazon));
+  if (g['liveperson-c2m']) built.set('liveperson-c2m', new LivePersonC2mGateway(new C2mClient(g['liveperson-c2m'])));
   const secrets = gatewaySecrets(g);
   for (const [name, gateway] of built) built.set(name, withSafeRefusalDetails(gateway, secrets));
   return built;

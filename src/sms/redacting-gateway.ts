@@ -36,6 +36,7 @@ function credentialValues(g: GatewaySettings): { values: (string | undefined)[];
       ...(g.sinch ? [g.sinch.servicePlanId, g.sinch.apiToken, g.sinch.callbackSecret, g.sinch.callbackUser, g.sinch.callbackPassword] : []),
       ...(g.infobip ? [g.infobip.apiKey, g.infobip.callbackUser, g.infobip.callbackPassword] : []),
       ...(g.amazon ? [g.amazon.accessKeyId, g.amazon.secretAccessKey, g.amazon.sessionToken] : []),
+      ...livePersonC2mCredentials(g['liveperson-c2m']),
     ],
     basic: [
       ...(g.twilio ? [[g.twilio.accountSid, g.twilio.authToken] as [string, string]] : []),
@@ -46,6 +47,12 @@ function credentialValues(g: GatewaySettings): { values: (string | undefined)[];
       ...(g.infobip?.callbackUser ? [[g.infobip.callbackUser, g.infobip.callbackPassword] as [string, string | undefined]] : []),
     ],
   };
+}
+
+/** LivePerson C2M's credentials of the auth it uses (an AppJWT client, or an API key's four values), and the account. */
+function livePersonC2mCredentials(c: GatewaySettings['liveperson-c2m']): string[] {
+  if (!c) return [];
+  return c.auth === 'app-jwt' ? [c.accountId, c.clientId, c.clientSecret] : [c.accountId, c.consumerKey, c.consumerSecret, c.accessToken, c.accessTokenSecret];
 }
 
 /** The forms of every credential the configured vendors are given. */
@@ -73,6 +80,8 @@ export function withSafeRefusalDetails(gateway: SmsGateway, secrets: readonly st
   const findSent = gateway.findSent?.bind(gateway);
   return {
     name: gateway.name,
+    // The channels it carries are what campaigns are checked against: the wrapper keeps them.
+    ...(gateway.channels ? { channels: gateway.channels } : {}),
     send: async (sms, signal) => clean(await gateway.send(sms, signal), sms.to),
     // The resend lookup's "could not tell" quotes the vendor too.
     ...(gateway.resendSafety ? { resendSafety: gateway.resendSafety } : {}),
