@@ -38,9 +38,16 @@ export class LivePersonC2mGateway implements SmsGateway {
     // Rate limit (1029 / 429): the outbox backs off and tries again (throttled slows it
     // down for everyone); a refused token (1100) was dropped and the next attempt fetches
     // another; 5xx, timeouts and network trouble are worth another try.
-    return { outcome: 'retryable', code, detail: answer.detail, ...(meaning === 'rate-limited' ? { throttled: true } : {}) };
+    // LivePerson's FAQ on 429: retry with exponential backoff starting at 5 s.
+    return { outcome: 'retryable', code, detail: answer.detail, ...(meaning === 'rate-limited' ? { throttled: true, retryAfterMs: RATE_LIMIT_RETRY_MS } : {}) };
   }
 }
+
+/**
+ * "We recommend a request be retried (3 attempts with exponential retry with delay of 5
+ * sec) when witnessing 429" (the C2M page's FAQ; its limit is 30 requests a second).
+ */
+export const RATE_LIMIT_RETRY_MS = 5_000;
 
 /** What each documented error means for this message, when no retry can change it. */
 const PERMANENT: Partial<Record<C2mMeaning, PermanentReason>> = {

@@ -24,6 +24,12 @@ export interface C2mChannelEntry {
   templateVariables?: Record<string, string>;
 }
 
+/**
+ * The page's limits on request fields (FAQ 8), for the campaign schema to check at load:
+ * a longer handoff id or skill could only be refused at every call.
+ */
+export const C2M_FIELD_LIMITS = { handoffId: 16, skill: 255, consumerPhoneNumber: 15 } as const;
+
 /** Why C2M is not offered: the campaign's next channel is, or the call is handed back when C2M is its only one. */
 export type C2mSkipReason =
   /** LivePerson answered eligible: false. */

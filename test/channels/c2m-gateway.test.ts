@@ -73,7 +73,7 @@ describe('the liveperson-c2m gateway: the invite through the outbox', () => {
     ['1001 invalid phone', c2mError(400, 1001, 'Invalid customerPhoneNumber'), { outcome: 'permanent', code: 'c2m-1001', reason: 'invalid-number' }],
     ['1500 no handoff', c2mError(400, 1500, 'No handoff is available'), { outcome: 'permanent', code: 'c2m-1500', reason: 'rejected' }],
     ['1300 no engagement for the skill', c2mError(400, 1300, 'No engagement found for skill support'), { outcome: 'permanent', code: 'c2m-1300', reason: 'rejected' }],
-    ['1029 rate limit: tried again later, slowing down', c2mError(429, 1029, 'Rate limit hit'), { outcome: 'retryable', code: 'c2m-1029', throttled: true }],
+    ['1029 rate limit: tried again later, slowing down', c2mError(429, 1029, 'Rate limit hit'), { outcome: 'retryable', code: 'c2m-1029', throttled: true, retryAfterMs: 5000 }],
     ['5000 internal error: tried again later', c2mError(500, 5000, 'Internal Server Error'), { outcome: 'retryable', code: 'c2m-5000' }],
     ['1100 invalid token: tried again with a fresh one', c2mError(401, 1100, 'Invalid Bearer token'), { outcome: 'retryable', code: 'c2m-1100' }],
   ])('maps %s', async (_label, reply, expected) => {
