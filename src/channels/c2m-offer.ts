@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { FixedWindowBudget } from '../fixed-window-budget';
 import { maskNumber } from '../phone';
 import type { C2mEligibility, CallUpdate, NewEvent } from '../store/port';
 import type { C2mInvite } from './channel';
@@ -62,6 +63,33 @@ export interface C2mOfferDeps {
   client: Pick<C2mClient, 'eligibility'>;
   log: Pick<Logger, 'error' | 'warn' | 'info'>;
   now?: () => number;
+  /**
+   * The campaign's eligibility budget (C2mBudgets.forCampaign): anyone can walk calls, and
+   * each one costs a LivePerson request (its limit is 30 a second for the account).
+   */
+  budget?: { take(): boolean; readonly max: number };
+}
+
+/**
+ * Eligibility calls per campaign per clock minute, per instance: the same rule and the same
+ * setting (AVAILABILITY_CHECKS_PER_MINUTE) as the remote availability checks.
+ */
+export class C2mBudgets {
+  private readonly budgets = new Map<string, FixedWindowBudget>();
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  forCampaign(campaignId: string): FixedWindowBudget {
+    let budget = this.budgets.get(campaignId);
+    if (!budget) {
+      budget = new FixedWindowBudget(this.perMinute, 60_000, this.now);
+      this.budgets.set(campaignId, budget);
+    }
+    return budget;
+  }
 }
 
 /**
@@ -70,6 +98,10 @@ export interface C2mOfferDeps {
  */
 export async function c2mAtOffer(deps: C2mOfferDeps, entry: C2mChannelEntry, phone: string, signal: AbortSignal): Promise<C2mStep> {
   const now = deps.now ?? Date.now;
+  if (deps.budget && !deps.budget.take()) {
+    deps.log.warn({ max: deps.budget.max }, 'LivePerson C2M eligibility budget spent for this minute; C2M not offered');
+    return skip('rate-limited', { eligible: false, error: 'c2m-budget' });
+  }
   const answer = await deps.client.eligibility(
     {
       skill: entry.skill,

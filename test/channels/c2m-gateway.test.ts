@@ -1,4 +1,4 @@
-import { c2mAtOffer, c2mAtSend, type C2mChannelEntry } from '../../src/channels/c2m-offer';
+import { C2mBudgets, c2mAtOffer, c2mAtSend, type C2mChannelEntry } from '../../src/channels/c2m-offer';
 import { C2mClient } from '../../src/channels/c2m-client';
 import { createGateways } from '../../src/sms/create-gateway';
 import { gatewaySettingsFrom } from '../../src/sms/gateway-config';
@@ -146,6 +146,27 @@ describe('eligibility at the offer', () => {
     const step = await c2mAtOffer({ client: build().client, log: recordingLog().log }, entry, CALLER, signal());
     expect(step.decision).toEqual({ offer: false, reason });
     expect(fake.eligibilityRequests()).toHaveLength(1);
+  });
+});
+
+describe('the eligibility budget', () => {
+  it('stops asking LivePerson once the campaign\'s calls for the minute are spent, and asks again the next minute', async () => {
+    let now = Date.parse('2026-12-04T21:00:10Z');
+    const budgets = new C2mBudgets(2, () => now);
+    const deps = () => ({ client: build().client, log: recordingLog().log, budget: budgets.forCampaign('support') });
+
+    expect((await c2mAtOffer(deps(), ENTRY, CALLER, signal())).decision.offer).toBe(true);
+    expect((await c2mAtOffer(deps(), ENTRY, CALLER, signal())).decision.offer).toBe(true);
+    const spent = await c2mAtOffer(deps(), ENTRY, CALLER, signal());
+    expect(spent.decision).toEqual({ offer: false, reason: 'rate-limited' });
+    expect(spent.events).toEqual([{ type: 'c2m-eligibility', detail: { eligible: false, error: 'c2m-budget', reason: 'rate-limited' } }]);
+    expect(fake.eligibilityRequests()).toHaveLength(2);
+    // Another campaign has its own budget.
+    expect((await c2mAtOffer({ ...deps(), budget: budgets.forCampaign('sales') }, ENTRY, CALLER, signal())).decision.offer).toBe(true);
+
+    now += 60_000;
+    expect((await c2mAtOffer(deps(), ENTRY, CALLER, signal())).decision.offer).toBe(true);
+    expect(fake.eligibilityRequests()).toHaveLength(4);
   });
 });
 
