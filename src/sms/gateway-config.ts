@@ -9,6 +9,12 @@ import { z } from 'zod';
 export const GATEWAY_NAMES = ['sandbox', 'twilio', 'vonage', 'clickatell', 'clickatell-http', 'voxeo', 'plivo', 'telnyx', 'sinch', 'infobip', 'amazon', 'webhook', 'liveperson-c2m'] as const;
 export type GatewayName = (typeof GATEWAY_NAMES)[number];
 
+/**
+ * Gateways that cannot carry a text message at all, so can be neither SMS_GATEWAY nor
+ * SMS_FALLBACK_GATEWAY: liveperson-c2m only asks LivePerson to send its own invite.
+ */
+export const NO_SMS_GATEWAYS: readonly GatewayName[] = ['liveperson-c2m'];
+
 export interface TwilioSettings {
   accountSid: string;
   authToken: string;

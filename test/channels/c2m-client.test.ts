@@ -1,4 +1,5 @@
 import { C2mClient } from '../../src/channels/c2m-client';
+import { loadConfig } from '../../src/config';
 import { gatewaySettingsFrom, type LivePersonC2mSettings } from '../../src/sms/gateway-config';
 import { c2mError, startFakeC2m, C2M_ACCOUNT_ID, type FakeC2m } from '../fakes/liveperson-c2m';
 
@@ -48,7 +49,10 @@ const ask = (client: C2mClient, phone = CALLER, skill = 'support', handoffId = H
   client.eligibility({ skill, consumerPhoneNumber: phone, handoffId }, AbortSignal.timeout(10_000));
 
 let fake: FakeC2m;
-afterEach(() => fake.close());
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined as unknown as FakeC2m;
+});
 
 describe('eligibility with an AppJWT, the host from the Domain API', () => {
   beforeEach(async () => {
@@ -172,6 +176,16 @@ describe('the settings an operator gives', () => {
       'LIVEPERSON_C2M_ACCESS_TOKEN_SECRET: is required when liveperson-c2m uses api-key auth',
     ]);
     expect(gatewaySettingsFrom({ LIVEPERSON_C2M_CLIENT_SECRET: 's' }).problems).toContain('LIVEPERSON_C2M_ACCOUNT_ID: is required when liveperson-c2m is configured');
+  });
+
+  it('stops start-up with one line naming the variable: a bad value, or liveperson-c2m as the SMS gateway', () => {
+    const base = { ADMIN_TOKEN: 'x'.repeat(32), LIVEPERSON_C2M_ACCOUNT_ID: '123', LIVEPERSON_C2M_CLIENT_ID: 'i', LIVEPERSON_C2M_CLIENT_SECRET: 's' };
+    expect(() => loadConfig({ ...base, LIVEPERSON_C2M_TIMEOUT_MS: 'fast' })).toThrow('Invalid configuration: LIVEPERSON_C2M_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 10000');
+    expect(() => loadConfig({ ...base, LIVEPERSON_C2M_AUTH: 'oauth' })).toThrow('Invalid configuration: LIVEPERSON_C2M_AUTH: must be one of app-jwt, api-key');
+    expect(() => loadConfig({ ...base, SMS_GATEWAY: 'liveperson-c2m' })).toThrow(
+      "Invalid configuration: SMS_GATEWAY: liveperson-c2m cannot send a text message (a campaign's channels name it)",
+    );
+    expect(loadConfig(base).gateways['liveperson-c2m']?.accountId).toBe('123');
   });
 
   it('defaults to LivePerson\'s Domain API, an AppJWT and a 1500 ms budget', () => {
