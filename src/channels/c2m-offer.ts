@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { FixedWindowBudget } from '../fixed-window-budget';
 import { maskNumber } from '../phone';
+import { maskNumbersIn } from '../sms/numbers-in-text';
 import type { C2mEligibility, CallUpdate, NewEvent } from '../store/port';
 import type { C2mInvite } from './channel';
 import type { C2mClient } from './c2m-client';
@@ -115,7 +116,8 @@ export async function c2mAtOffer(deps: C2mOfferDeps, entry: C2mChannelEntry, pho
 
   if (answer.kind === 'error') {
     const reason = skipReasonOf(answer.error.meaning);
-    const fields = { phone: masked, code: answer.error.code, detail: answer.detail, skill: entry.skill, handoffId: entry.handoffId };
+    // LivePerson's words may quote the number ("Invalid customerPhoneNumber ..."): logged masked.
+    const fields = { phone: masked, code: answer.error.code, detail: maskNumbersIn(answer.detail, phone), skill: entry.skill, handoffId: entry.handoffId };
     // Only an operator can fix these: the handoff id, the skill's engagement, the account's C2M onboarding or credentials.
     if (reason === 'misconfigured' || answer.error.meaning === 'auth') deps.log.error(fields, 'LivePerson C2M eligibility: the campaign or account is misconfigured; C2M not offered');
     else deps.log.warn(fields, 'LivePerson C2M eligibility failed; C2M not offered');

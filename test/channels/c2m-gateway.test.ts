@@ -137,6 +137,16 @@ describe('eligibility at the offer', () => {
     expect(JSON.stringify(lines)).not.toContain('6175552001');
   });
 
+  it('logs LivePerson\'s words with the caller\'s number masked when they quote it', async () => {
+    const { lines, log } = recordingLog();
+    fake.failNext(c2mError(400, 1001, `Invalid customerPhoneNumber ${CALLER}`));
+    const step = await c2mAtOffer({ client: build().client, log }, ENTRY, CALLER, signal());
+    expect(step.decision).toEqual({ offer: false, reason: 'invalid-number' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.fields.detail).toContain('Invalid customerPhoneNumber +*******2001');
+    expect(JSON.stringify(lines)).not.toContain('6175552001');
+  });
+
   it.each([
     ['no engagement for the skill', { ...ENTRY, skill: 'billing' }, undefined, 'no-engagement'],
     ['the rate limit', ENTRY, c2mError(429, 1029, 'Rate limit hit'), 'rate-limited'],
