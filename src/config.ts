@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { optionalText, wholeNumber } from './env-values';
 import { parsePasswordHash, type PasswordHash } from './console/password';
-import { GATEWAY_NAMES, GatewayEnvShape, gatewaySettingsFrom, type GatewayName, type GatewaySettings } from './sms/gateway-config';
+import { GATEWAY_NAMES, GatewayEnvShape, NO_SMS_GATEWAYS, gatewaySettingsFrom, type GatewayName, type GatewaySettings } from './sms/gateway-config';
 import { ConnectionEnvShape, connectionSettingsFrom, type ConnectionSettings } from './http/security/connections';
 import { ivrDoorProblem } from './http/security/ivr-door';
 import { SecurityEnvShape, securitySettingsFrom, type SecuritySettings } from './http/security/settings';
@@ -221,6 +221,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   if (!usable(e.SMS_GATEWAY)) problems.push(`SMS_GATEWAY: ${e.SMS_GATEWAY} is chosen but none of its variables are set`);
   if (e.SMS_FALLBACK_GATEWAY && !usable(e.SMS_FALLBACK_GATEWAY)) {
     problems.push(`SMS_FALLBACK_GATEWAY: ${e.SMS_FALLBACK_GATEWAY} is chosen but none of its variables are set`);
+  }
+  for (const [variable, name] of [['SMS_GATEWAY', e.SMS_GATEWAY], ['SMS_FALLBACK_GATEWAY', e.SMS_FALLBACK_GATEWAY]] as const) {
+    if (name && NO_SMS_GATEWAYS.includes(name)) problems.push(`${variable}: ${name} cannot send a text message (a campaign's channels name it)`);
   }
   if (e.SMS_FALLBACK_GATEWAY && e.SMS_FALLBACK_GATEWAY === e.SMS_GATEWAY) {
     problems.push('SMS_FALLBACK_GATEWAY: must differ from SMS_GATEWAY');

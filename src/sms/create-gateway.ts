@@ -1,4 +1,6 @@
 import type { Config } from '../config';
+import { C2mClient } from '../channels/c2m-client';
+import { LivePersonC2mGateway } from '../channels/c2m-gateway';
 import { AmazonGateway } from './amazon';
 import { ClickatellGateway } from './clickatell';
 import { ClickatellHttpGateway } from './clickatell-http';
@@ -49,6 +51,7 @@ export function createGateways(
   if (g['whatsapp-cloud']) built.set('whatsapp-cloud', new WhatsappCloudGateway(g['whatsapp-cloud']));
   // Its status and inbound webhook URLs are set once on the Vonage application.
   if (g['vonage-messages']) built.set('vonage-messages', new VonageMessagesGateway(g['vonage-messages']));
+  if (g['liveperson-c2m']) built.set('liveperson-c2m', new LivePersonC2mGateway(new C2mClient(g['liveperson-c2m'])));
   const secrets = gatewaySecrets(g);
   for (const [name, gateway] of built) built.set(name, withSafeRefusalDetails(gateway, secrets));
   return built;

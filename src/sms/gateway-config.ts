@@ -7,8 +7,14 @@ import { z } from 'zod';
  * Base URLs default to the vendor's public API and are overridable (regions, tests).
  */
 
-export const GATEWAY_NAMES = ['sandbox', 'twilio', 'vonage', 'clickatell', 'clickatell-http', 'voxeo', 'plivo', 'telnyx', 'sinch', 'infobip', 'amazon', 'webhook', 'whatsapp-cloud', 'vonage-messages'] as const;
+export const GATEWAY_NAMES = ['sandbox', 'twilio', 'vonage', 'clickatell', 'clickatell-http', 'voxeo', 'plivo', 'telnyx', 'sinch', 'infobip', 'amazon', 'webhook', 'whatsapp-cloud', 'vonage-messages', 'liveperson-c2m'] as const;
 export type GatewayName = (typeof GATEWAY_NAMES)[number];
+
+/**
+ * Gateways that cannot carry a text message at all, so can be neither SMS_GATEWAY nor
+ * SMS_FALLBACK_GATEWAY: liveperson-c2m only asks LivePerson to send its own invite.
+ */
+export const NO_SMS_GATEWAYS: readonly GatewayName[] = ['liveperson-c2m'];
 
 export interface TwilioSettings {
   accountSid: string;
@@ -170,6 +176,27 @@ export interface WhatsappCloudSettings {
   /** The Graph API version in the path: v23.0 unless told. */
   apiVersion: string;
 }
+/**
+ * LivePerson Connect-to-Messaging (https://developers.liveperson.com/connect-to-messaging-api.html):
+ * the eligibility call at the offer and the invite (this gateway's send). Auth is an AppJWT
+ * (OAuth 2.0 client credentials from Sentinel) or an API key (OAuth 1.0 signed requests).
+ */
+export const LIVEPERSON_C2M_AUTH_TYPES = ['app-jwt', 'api-key'] as const;
+export type LivePersonC2mSettings = {
+  accountId: string;
+  /** LivePerson's Domain API: names the C2M host (service connectToMessagingDomain) and Sentinel's. */
+  domainApiUrl: string;
+  /** Replaces the Domain API's answer for the C2M host (a proxy, a test server). */
+  baseUrl?: string;
+  /** Replaces the Domain API's answer for Sentinel (app-jwt only). */
+  sentinelUrl?: string;
+  /** The eligibility call's budget at the offer (the caller is waiting on the line). */
+  timeoutMs: number;
+} & (
+  | { auth: 'app-jwt'; clientId: string; clientSecret: string }
+  | { auth: 'api-key'; consumerKey: string; consumerSecret: string; accessToken: string; accessTokenSecret: string }
+);
+
 export interface WebhookSettings {
   url: string;
   /** Signs our requests and verifies the gateway's callbacks (HMAC-SHA256). */
@@ -190,6 +217,7 @@ export interface GatewaySettings {
   amazon?: AmazonSettings;
   'whatsapp-cloud'?: WhatsappCloudSettings;
   'vonage-messages'?: VonageMessagesSettings;
+  'liveperson-c2m'?: LivePersonC2mSettings;
 }
 
 const text = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
@@ -317,6 +345,27 @@ export const GatewayEnvShape = {
   WHATSAPP_API_VERSION: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z.string().regex(/^v\d{1,3}\.\d{1,3}$/, 'must be a Graph API version such as v23.0').optional(),
+  ),
+  LIVEPERSON_C2M_ACCOUNT_ID: text,
+  LIVEPERSON_C2M_AUTH: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.enum(LIVEPERSON_C2M_AUTH_TYPES, { message: `must be one of ${LIVEPERSON_C2M_AUTH_TYPES.join(', ')}` }).optional(),
+  ),
+  LIVEPERSON_C2M_CLIENT_ID: text,
+  LIVEPERSON_C2M_CLIENT_SECRET: text,
+  LIVEPERSON_C2M_CONSUMER_KEY: text,
+  LIVEPERSON_C2M_CONSUMER_SECRET: text,
+  LIVEPERSON_C2M_ACCESS_TOKEN: text,
+  LIVEPERSON_C2M_ACCESS_TOKEN_SECRET: text,
+  LIVEPERSON_C2M_DOMAIN_API_URL: url,
+  LIVEPERSON_C2M_BASE_URL: url,
+  LIVEPERSON_C2M_SENTINEL_URL: url,
+  LIVEPERSON_C2M_TIMEOUT_MS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .refine((v) => /^\d{3,5}$/.test(v) && Number(v) >= 100 && Number(v) <= 10000, 'must be a whole number of milliseconds from 100 to 10000')
+      .optional(),
   ),
   // The standard AWS names, read only for the amazon gateway (they never make it "configured").
   AWS_REGION: text,
@@ -487,6 +536,29 @@ const VENDORS: {
       apiVersion: e.WHATSAPP_API_VERSION ?? 'v23.0',
     }),
   },
+  'liveperson-c2m': {
+    prefix: 'LIVEPERSON_C2M_',
+    required: ['LIVEPERSON_C2M_ACCOUNT_ID'],
+    build: (e) => {
+      const common = {
+        accountId: e.LIVEPERSON_C2M_ACCOUNT_ID,
+        domainApiUrl: stripSlash(e.LIVEPERSON_C2M_DOMAIN_API_URL ?? 'https://api.liveperson.net'),
+        ...(e.LIVEPERSON_C2M_BASE_URL ? { baseUrl: stripSlash(e.LIVEPERSON_C2M_BASE_URL) } : {}),
+        ...(e.LIVEPERSON_C2M_SENTINEL_URL ? { sentinelUrl: stripSlash(e.LIVEPERSON_C2M_SENTINEL_URL) } : {}),
+        timeoutMs: Number(e.LIVEPERSON_C2M_TIMEOUT_MS ?? 1500),
+      };
+      return e.LIVEPERSON_C2M_AUTH === 'api-key'
+        ? {
+            ...common,
+            auth: 'api-key' as const,
+            consumerKey: e.LIVEPERSON_C2M_CONSUMER_KEY,
+            consumerSecret: e.LIVEPERSON_C2M_CONSUMER_SECRET,
+            accessToken: e.LIVEPERSON_C2M_ACCESS_TOKEN,
+            accessTokenSecret: e.LIVEPERSON_C2M_ACCESS_TOKEN_SECRET,
+          }
+        : { ...common, auth: 'app-jwt' as const, clientId: e.LIVEPERSON_C2M_CLIENT_ID, clientSecret: e.LIVEPERSON_C2M_CLIENT_SECRET };
+    },
+  },
 };
 
 /**
@@ -519,6 +591,7 @@ export function gatewaySettingsFrom(env: GatewayEnv): { settings: GatewaySetting
     if (name === 'vonage-messages' && !env.VONAGE_MESSAGES_SMS_FROM && !env.VONAGE_MESSAGES_WHATSAPP_FROM && !env.VONAGE_MESSAGES_RCS_FROM) {
       missing.push('VONAGE_MESSAGES_SMS_FROM: set it, VONAGE_MESSAGES_WHATSAPP_FROM or VONAGE_MESSAGES_RCS_FROM when vonage-messages is configured');
     }
+    if (name === 'liveperson-c2m') missing.push(...livePersonC2mProblems(env));
     if (missing.length) {
       problems.push(...missing);
       continue;
@@ -543,4 +616,15 @@ function amazonProblems(env: GatewayEnv): string[] {
   const bad = arns.find((arn) => !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(arn));
   if (bad !== undefined) problems.push('AMAZON_SMS_SNS_TOPIC_ARNS: each entry must be an SNS topic ARN (arn:aws:sns:{region}:{account}:{topic})');
   return problems;
+}
+
+/** The credentials the chosen auth needs (LIVEPERSON_C2M_AUTH, app-jwt by default: LivePerson retires API keys). */
+function livePersonC2mProblems(env: GatewayEnv): string[] {
+  const needed: (keyof GatewayEnv)[] =
+    env.LIVEPERSON_C2M_AUTH === 'api-key'
+      ? ['LIVEPERSON_C2M_CONSUMER_KEY', 'LIVEPERSON_C2M_CONSUMER_SECRET', 'LIVEPERSON_C2M_ACCESS_TOKEN', 'LIVEPERSON_C2M_ACCESS_TOKEN_SECRET']
+      : ['LIVEPERSON_C2M_CLIENT_ID', 'LIVEPERSON_C2M_CLIENT_SECRET'];
+  return needed
+    .filter((k) => env[k] === undefined)
+    .map((k) => `${k}: is required when liveperson-c2m uses ${env.LIVEPERSON_C2M_AUTH ?? 'app-jwt'} auth`);
 }

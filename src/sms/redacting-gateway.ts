@@ -38,6 +38,7 @@ function credentialValues(g: GatewaySettings): { values: (string | undefined)[];
       ...(g.amazon ? [g.amazon.accessKeyId, g.amazon.secretAccessKey, g.amazon.sessionToken] : []),
       ...(g['whatsapp-cloud'] ? [g['whatsapp-cloud'].accessToken, g['whatsapp-cloud'].appSecret, g['whatsapp-cloud'].verifyToken, g['whatsapp-cloud'].phoneNumberId] : []),
       ...(g['vonage-messages'] ? [g['vonage-messages'].applicationId, g['vonage-messages'].privateKey, g['vonage-messages'].signatureSecret] : []),
+      ...livePersonC2mCredentials(g['liveperson-c2m']),
     ],
     basic: [
       ...(g.twilio ? [[g.twilio.accountSid, g.twilio.authToken] as [string, string]] : []),
@@ -48,6 +49,12 @@ function credentialValues(g: GatewaySettings): { values: (string | undefined)[];
       ...(g.infobip?.callbackUser ? [[g.infobip.callbackUser, g.infobip.callbackPassword] as [string, string | undefined]] : []),
     ],
   };
+}
+
+/** LivePerson C2M's credentials of the auth it uses (an AppJWT client, or an API key's four values), and the account. */
+function livePersonC2mCredentials(c: GatewaySettings['liveperson-c2m']): string[] {
+  if (!c) return [];
+  return c.auth === 'app-jwt' ? [c.accountId, c.clientId, c.clientSecret] : [c.accountId, c.consumerKey, c.consumerSecret, c.accessToken, c.accessTokenSecret];
 }
 
 /** The forms of every credential the configured vendors are given. */

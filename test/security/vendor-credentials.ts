@@ -60,8 +60,12 @@ export const ENV: Record<string, string> = {
   VONAGE_MESSAGES_SMS_FROM: 'Acme',
 };
 
-/** Each gateway's credential variables, and the words its refusals start with. */
-export const GATEWAYS: Record<Exclude<GatewayName, 'sandbox'>, { prefix: string; credentials: string[]; basic?: [string, string][] }> = {
+/**
+ * Each gateway's credential variables, and the words its refusals start with. Not
+ * liveperson-c2m: its send needs an eligibility callId first (its refusals' redaction is
+ * tested in test/channels/c2m-gateway.test.ts).
+ */
+export const GATEWAYS: Record<Exclude<GatewayName, 'sandbox' | 'liveperson-c2m'>, { prefix: string; credentials: string[]; basic?: [string, string][] }> = {
   twilio: { prefix: 'Twilio', credentials: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'], basic: [['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']] },
   vonage: { prefix: 'Vonage', credentials: ['VONAGE_API_KEY', 'VONAGE_API_SECRET', 'VONAGE_SIGNATURE_SECRET'] },
   clickatell: {

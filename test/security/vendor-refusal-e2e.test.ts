@@ -18,7 +18,7 @@ import { BLOBS, ENCODINGS, ENV, GATEWAYS } from './vendor-credentials';
  * the database file.
  */
 
-const NAMES = Object.keys(GATEWAYS) as Exclude<GatewayName, 'sandbox'>[];
+const NAMES = Object.keys(GATEWAYS) as Exclude<GatewayName, 'sandbox' | 'liveperson-c2m'>[];
 const ani = (i: number) => `+1617555${2000 + i}`;
 
 /** The forms of the caller's number a vendor quotes. */
