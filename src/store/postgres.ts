@@ -1,5 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import type {
+  ChannelMessageCount,
   CallState,
   AdminSession,
   Admission,
@@ -33,6 +34,7 @@ import { lockAdmission } from './postgres-admission';
 import { limitCondition } from './send-limits';
 import { funnelSlotOf } from './port';
 import { funnelSlots } from './postgres-funnel';
+import { postgresChannelCounts } from './channel-counts';
 import { CALL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
 import { checkSchemaName, migrate } from './postgres-schema';
 import { transaction } from './postgres-transaction';
@@ -68,7 +70,7 @@ export interface PgStoreOptions {
 const SERVICE_SWITCH_KEY = 'service.enabled';
 
 /** SQL for STATUS_RANK, so a receipt's forward-only rule is one atomic UPDATE. */
-const RANK_SQL = (expression: string): string => `CASE ${expression} WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 ELSE 2 END`;
+const RANK_SQL = (expression: string): string => `CASE ${expression} WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'read' THEN 3 ELSE 2 END`;
 
 /** A write in progress: its connection, and the call events to announce once it commits. */
 interface Tx {
@@ -209,6 +211,10 @@ export class PgStore implements Store {
 
   async funnelSlots(query: FunnelQuery): Promise<FunnelSlot[]> {
     return funnelSlots(this.pool, query);
+  }
+
+  async channelMessageCounts(query: FunnelQuery): Promise<ChannelMessageCount[]> {
+    return postgresChannelCounts(this.pool, query);
   }
 
   async createMessage(message: NewMessage, events: NewEvent[] = []): Promise<{ created: boolean; message: MessageRecord }> {
@@ -491,7 +497,12 @@ export class PgStore implements Store {
       );
       if (row) {
         const message = toMessage(row);
-        const type = message.status === 'delivered' ? 'sms-delivered' : message.status === 'sent' ? undefined : 'sms-failed';
+        // A read receipt (WhatsApp, RCS) is not a failure: it is the message-read event.
+        const type =
+          message.status === 'delivered' ? 'sms-delivered'
+          : message.status === 'read' ? 'message-read'
+          : message.status === 'sent' ? undefined
+          : 'sms-failed';
         if (type) {
           const detail = { messageId: message.id, receipt: receipt.vendorStatus };
           await this.insertEvents(tx, message.callId, message.campaignId, [{ type, detail }], at);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type {
+  ChannelMessageCount,
   CallState,
   CallEvent,
   CallRecord,
@@ -35,6 +36,7 @@ import { limitCondition } from './send-limits';
 import { funnelSlotOf } from './port';
 import { CALL_COLUMNS, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
 import { isLaterChange } from './opt-out-order';
+import { sqliteChannelCounts, SQLITE_CHANNEL_COUNTS_SQL } from './channel-counts';
 
 /**
  * Migrations run in order at start; each runs once, recorded in schema_migrations.
@@ -215,7 +217,7 @@ const SERVICE_SWITCH_KEY = 'service.enabled';
 
 /** SQL for STATUS_RANK, so a receipt's forward-only rule is one atomic UPDATE. */
 const RANK_SQL = (column: string): string =>
-  `CASE ${column} WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 ELSE 2 END`;
+  `CASE ${column} WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'read' THEN 3 ELSE 2 END`;
 
 
 export class SqliteStore implements Store {
@@ -592,7 +594,12 @@ export class SqliteStore implements Store {
         .get({ ...receipt, errorCode: receipt.errorCode ?? null, at }) as Row | undefined;
       if (row) {
         const message = toMessage(row);
-        const type = message.status === 'delivered' ? 'sms-delivered' : message.status === 'sent' ? undefined : 'sms-failed';
+        // A read receipt (WhatsApp, RCS) is not a failure: it is the message-read event.
+        const type =
+          message.status === 'delivered' ? 'sms-delivered'
+          : message.status === 'read' ? 'message-read'
+          : message.status === 'sent' ? undefined
+          : 'sms-failed';
         if (type) {
           this.insertEvents(message.callId, message.campaignId, [
             { type, detail: { messageId: message.id, receipt: receipt.vendorStatus } },
@@ -802,6 +809,10 @@ export class SqliteStore implements Store {
       foldFunnelRows(rows, slots);
     }
     return slots;
+  }
+
+  async channelMessageCounts(query: FunnelQuery): Promise<ChannelMessageCount[]> {
+    return sqliteChannelCounts(this.sql(SQLITE_CHANNEL_COUNTS_SQL), query);
   }
 
   async close(): Promise<void> {
