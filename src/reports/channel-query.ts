@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Store } from '../store/port';
 import { buildChannelReport, CHANNEL_GROUPINGS, type ChannelGrouping, type ChannelReport } from './channels';
-import { FunnelFields, withRange } from './funnel-query';
+import { FunnelFields, withRangeUpTo } from './funnel-query';
 
 /**
  * What a by-channel report is asked for: the funnel's range (local days or instants in a
@@ -17,8 +17,10 @@ export const ChannelQuery = z
     by: z.enum(CHANNEL_GROUPINGS).default('channel'),
     format: z.enum(['json', 'csv']).default('json'),
   })
-  // The range limit of a report not cut into days or hours (366 days).
-  .transform((q, ctx) => ({ ...withRange({ ...q, by: 'campaign' as const }, ctx), by: q.by }));
+  // Not cut into days or hours: a year at most, like the funnel by campaign.
+  .transform((q, ctx) => withRangeUpTo(q, ctx, MAX_CHANNEL_RANGE_DAYS, 'in a channel report'));
+
+export const MAX_CHANNEL_RANGE_DAYS = 366;
 
 export interface ChannelRange {
   start: Date;
