@@ -39,6 +39,7 @@ import { CALL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession,
 import { checkSchemaName, migrate } from './postgres-schema';
 import { transaction } from './postgres-transaction';
 import { isLaterChange } from './opt-out-order';
+import { channelDetail, receiptEventType } from './event-channel';
 
 /**
  * The store on PostgreSQL, for several instances sharing one database. It answers the
@@ -478,8 +479,10 @@ export class PgStore implements Store {
       const message = toMessage(row);
       if (attempt.status !== 'queued') {
         const type = attempt.status === 'sent' ? 'sms-sent' : 'sms-failed';
-        const detail: Record<string, string> =
-          attempt.status === 'sent' ? { messageId: id, via: attempt.via } : { messageId: id, code: attempt.errorCode };
+        const detail: Record<string, string> = {
+          ...(attempt.status === 'sent' ? { messageId: id, via: attempt.via } : { messageId: id, code: attempt.errorCode }),
+          ...channelDetail(message),
+        };
         await this.insertEvents(tx, message.callId, message.campaignId, [{ type, detail }], at);
       }
       return message;
@@ -497,14 +500,9 @@ export class PgStore implements Store {
       );
       if (row) {
         const message = toMessage(row);
-        // A read receipt (WhatsApp, RCS) is not a failure: it is the message-read event.
-        const type =
-          message.status === 'delivered' ? 'sms-delivered'
-          : message.status === 'read' ? 'message-read'
-          : message.status === 'sent' ? undefined
-          : 'sms-failed';
+        const type = receiptEventType(message.status);
         if (type) {
-          const detail = { messageId: message.id, receipt: receipt.vendorStatus };
+          const detail = { messageId: message.id, receipt: receipt.vendorStatus, ...channelDetail(message) };
           await this.insertEvents(tx, message.callId, message.campaignId, [{ type, detail }], at);
         }
         return { message, changed: true };

@@ -36,6 +36,7 @@ import { limitCondition } from './send-limits';
 import { funnelSlotOf } from './port';
 import { CALL_COLUMNS, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
 import { isLaterChange } from './opt-out-order';
+import { channelDetail, receiptEventType } from './event-channel';
 import { sqliteChannelCounts, SQLITE_CHANNEL_COUNTS_SQL } from './channel-counts';
 
 /**
@@ -573,8 +574,10 @@ export class SqliteStore implements Store {
       const message = toMessage(row);
       if (attempt.status !== 'queued') {
         const type = attempt.status === 'sent' ? 'sms-sent' : 'sms-failed';
-        const detail: Record<string, string> =
-          attempt.status === 'sent' ? { messageId: id, via: attempt.via } : { messageId: id, code: attempt.errorCode };
+        const detail: Record<string, string> = {
+          ...(attempt.status === 'sent' ? { messageId: id, via: attempt.via } : { messageId: id, code: attempt.errorCode }),
+          ...channelDetail(message),
+        };
         this.insertEvents(message.callId, message.campaignId, [{ type, detail }], at);
       }
       return message;
@@ -594,15 +597,10 @@ export class SqliteStore implements Store {
         .get({ ...receipt, errorCode: receipt.errorCode ?? null, at }) as Row | undefined;
       if (row) {
         const message = toMessage(row);
-        // A read receipt (WhatsApp, RCS) is not a failure: it is the message-read event.
-        const type =
-          message.status === 'delivered' ? 'sms-delivered'
-          : message.status === 'read' ? 'message-read'
-          : message.status === 'sent' ? undefined
-          : 'sms-failed';
+        const type = receiptEventType(message.status);
         if (type) {
           this.insertEvents(message.callId, message.campaignId, [
-            { type, detail: { messageId: message.id, receipt: receipt.vendorStatus } },
+            { type, detail: { messageId: message.id, receipt: receipt.vendorStatus, ...channelDetail(message) } },
           ], at);
         }
         return { message, changed: true };

@@ -630,6 +630,9 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         expect((await store.getMessage('w-read'))?.status).toBe('read');
         const types = (await store.listEvents('call-w-read')).map((e) => e.type);
         expect(types).toEqual(['sms-queued', 'sms-sent', 'sms-delivered', 'message-read']);
+        // A WhatsApp message's events name the channel (the metrics label by it); an SMS message's read as before.
+        expect((await store.listEvents('call-w-read')).slice(1).map((e) => e.detail?.channel)).toEqual(['whatsapp', 'whatsapp', 'whatsapp']);
+        expect((await store.listEvents('call-s-sales')).map((e) => e.detail)).toEqual([{ messageId: 's-sales' }, { messageId: 's-sales', via: 'twilio' }]);
         // A late delivered receipt cannot move it back.
         expect((await receipt('w-read', 'delivered', min(4)))?.changed).toBe(false);
       });
