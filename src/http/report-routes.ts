@@ -1,6 +1,8 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { funnelChartSvg, seriesChartSvg } from '../reports/chart-svg';
+import { ChannelQuery, loadChannelReport } from '../reports/channel-query';
+import { channelCsv } from '../reports/channels';
 import { funnelCsv, type FunnelReport } from '../reports/funnel';
 import { FunnelQuery, FunnelSvgQuery, loadFunnelReport, type Range } from '../reports/funnel-query';
 import type { Store } from '../store/port';
@@ -8,7 +10,8 @@ import { parseOr400 } from './validation';
 
 /**
  * Reports (mounted under /api, behind the admin token): the deflection funnel as JSON,
- * CSV or an SVG chart, by local day or hour in any time zone, by campaign or by DNIS.
+ * CSV or an SVG chart, by local day or hour in any time zone, by campaign or by DNIS;
+ * the messages of the same range by channel (JSON or CSV).
  */
 export function reportRoutes(store: Store, now: () => Date): Router {
   const router = express.Router();
@@ -49,6 +52,21 @@ export function reportRoutes(store: Store, now: () => Date): Router {
       .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
       .set('X-Content-Type-Options', 'nosniff')
       .send(query.chart === 'series' ? seriesChartSvg(report) : funnelChartSvg(report));
+  });
+
+  router.get('/reports/channels', async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const query = parseOr400(ChannelQuery, req.query, 'query', res);
+    if (!query) return;
+    const report = await loadChannelReport(store, query, query.by);
+    if (query.format === 'csv') {
+      res
+        .type('text/csv; charset=utf-8')
+        .attachment(`channels-${query.from.slice(0, 10)}-${query.to.slice(0, 10)}.csv`)
+        .send(channelCsv(report));
+      return;
+    }
+    res.json({ ...report, generatedAt: now().toISOString() });
   });
 
   return router;

@@ -1,4 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
+import { CHANNEL_NAMES, DEFAULT_CHANNEL, type ChannelName } from '../channels/channel';
 import type { CallEvent } from '../store/port';
 
 /**
@@ -14,7 +15,8 @@ export class FunnelMetrics {
   private readonly accepted: Counter<'campaign'>;
   private readonly declined: Counter<'campaign'>;
   private readonly handedBack: Counter<'campaign' | 'reason'>;
-  private readonly texts: Counter<'campaign' | 'status'>;
+  private readonly texts: Counter<'campaign' | 'channel' | 'status'>;
+  private readonly fallbacks: Counter<'from' | 'to' | 'why'>;
   private readonly linksClicked: Counter<'campaign'>;
   private readonly linksExpired: Counter<'campaign'>;
   private readonly limitsReached: Counter<'campaign' | 'scope'>;
@@ -33,7 +35,16 @@ export class FunnelMetrics {
       'Calls that ended without a text (handed back to the IVR), by reason: the not-offered reasons, caller-declined, no-input, limit-reached, gateway-error...',
       ['campaign', 'reason'],
     );
-    this.texts = counter('texts_total', 'Texts that reached a status: sent (a vendor accepted it), delivered, failed', ['campaign', 'status']);
+    this.texts = counter(
+      'texts_total',
+      'Messages that reached a status: sent (a vendor accepted it), delivered, read (WhatsApp, RCS), failed; by channel (sms, whatsapp, rcs, c2m)',
+      ['campaign', 'channel', 'status'],
+    );
+    this.fallbacks = counter(
+      'channel_fallbacks_total',
+      'Fallback messages created because the first channel did not get through, by channel left, channel taken and why (not-on-channel, failed, no-delivery, vendor-down)',
+      ['from', 'to', 'why'],
+    );
     this.linksClicked = counter('links_clicked_total', 'Short links opened', ['campaign']);
     this.linksExpired = counter('links_expired_total', 'Short links opened after they had expired', ['campaign']);
     this.limitsReached = counter(
@@ -73,13 +84,19 @@ export class FunnelMetrics {
           this.handedBack.inc({ campaign, reason });
           break;
         case 'sms-sent':
-          this.texts.inc({ campaign, status: 'sent' });
+          this.texts.inc({ campaign, channel: channelOf(event.detail?.channel), status: 'sent' });
           break;
         case 'sms-delivered':
-          this.texts.inc({ campaign, status: 'delivered' });
+          this.texts.inc({ campaign, channel: channelOf(event.detail?.channel), status: 'delivered' });
+          break;
+        case 'message-read':
+          this.texts.inc({ campaign, channel: channelOf(event.detail?.channel), status: 'read' });
           break;
         case 'sms-failed':
-          this.texts.inc({ campaign, status: 'failed' });
+          this.texts.inc({ campaign, channel: channelOf(event.detail?.channel), status: 'failed' });
+          break;
+        case 'channel-fallback':
+          this.fallbacks.inc({ from: channelOf(event.detail?.from), to: channelOf(event.detail?.to), why: whyOf(event.detail?.why) });
           break;
         case 'link-clicked':
           this.linksClicked.inc({ campaign });
@@ -96,4 +113,21 @@ export class FunnelMetrics {
       }
     }
   };
+}
+
+/**
+ * A channel label: one of the four names, or sms when the event names none (every
+ * message before channels, and SMS messages since, whose events carry no channel).
+ * Anything else is 'other': labels stay bounded whatever a detail holds.
+ */
+function channelOf(value: unknown): ChannelName | 'other' {
+  if (value === undefined) return DEFAULT_CHANNEL;
+  return (CHANNEL_NAMES as readonly unknown[]).includes(value) ? (value as ChannelName) : 'other';
+}
+
+/** The documented reasons for a fallback (see the channel-fallback event); anything else is 'other'. */
+export const FALLBACK_REASONS = ['not-on-channel', 'failed', 'no-delivery', 'vendor-down'] as const;
+
+function whyOf(value: unknown): string {
+  return (FALLBACK_REASONS as readonly unknown[]).includes(value) ? String(value) : 'other';
 }

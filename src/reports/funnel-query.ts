@@ -56,6 +56,16 @@ export interface Range {
  * be forward and no longer than the grouping allows, counted in local days touched.
  */
 export function withRange<T extends Omit<Range, 'start' | 'end'>>(q: T, ctx: z.RefinementCtx): T & Pick<Range, 'start' | 'end'> {
+  return withRangeUpTo(q, ctx, MAX_RANGE_DAYS[q.by], `by ${q.by}`);
+}
+
+/** withRange for any report: at most maxDays local days, the refusal naming which report (`of`). */
+export function withRangeUpTo<T extends Pick<Range, 'from' | 'to' | 'timeZone'>>(
+  q: T,
+  ctx: z.RefinementCtx,
+  maxDays: number,
+  of: string,
+): T & Pick<Range, 'start' | 'end'> {
   const start = LOCAL_DATE.test(q.from) ? startOfLocalDate(q.from, q.timeZone) : new Date(q.from);
   const end = LOCAL_DATE.test(q.to) ? startOfLocalDate(q.to, q.timeZone, 1) : new Date(q.to);
   if (end <= start) {
@@ -63,9 +73,8 @@ export function withRange<T extends Omit<Range, 'start' | 'end'>>(q: T, ctx: z.R
     return z.NEVER;
   }
   const days = localDayNumber(new Date(end.getTime() - 1), q.timeZone) - localDayNumber(start, q.timeZone) + 1;
-  const max = MAX_RANGE_DAYS[q.by];
-  if (days > max) {
-    ctx.addIssue({ code: 'custom', path: ['to'], message: `the range may span at most ${max} days by ${q.by} (this one spans ${days})` });
+  if (days > maxDays) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: `the range may span at most ${maxDays} days ${of} (this one spans ${days})` });
     return z.NEVER;
   }
   return { ...q, start, end };

@@ -476,6 +476,22 @@ export interface FunnelQuery {
   campaignId?: string;
 }
 
+/**
+ * One group of messages for the by-channel report: how many messages created in the
+ * range went on a channel and ended in a status. The store only groups; src/reports
+ * folds the groups into the report's columns.
+ */
+export interface ChannelMessageCount {
+  campaignId: string;
+  channel: ChannelName;
+  /** A fallback message: the channel of the message it stands in for (null: not a fallback). */
+  fallbackFrom: ChannelName | null;
+  status: MessageStatus;
+  /** A vendor accepted it: it has the vendor's id (a failure receipt may have come after). */
+  accepted: boolean;
+  messages: number;
+}
+
 /** A call handed back at start, before any offer: what its count needs, and no more. */
 export interface NotOfferedCall {
   /** The id it would have had: its events name it for the observer; nothing stores it. */
@@ -520,6 +536,12 @@ export interface Store {
   searchEvents(query: EventQuery): Promise<CallEvent[]>;
   /** The deflection funnel's raw counts, by 15-minute slot, campaign and DNIS. */
   funnelSlots(query: FunnelQuery): Promise<FunnelSlot[]>;
+  /**
+   * The messages created in [from, to) (of one campaign, if given), grouped by campaign,
+   * channel, the channel a fallback stands in for, status and whether a vendor accepted
+   * them: the by-channel report's raw counts.
+   */
+  channelMessageCounts(query: FunnelQuery): Promise<ChannelMessageCount[]>;
 
   /**
    * Inserts the message unless this call already has one for the same number; either

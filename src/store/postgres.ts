@@ -1,5 +1,6 @@
 import { Pool, type PoolClient } from 'pg';
 import type {
+  ChannelMessageCount,
   CallState,
   AdminSession,
   Admission,
@@ -37,6 +38,7 @@ import { lockAdmission } from './postgres-admission';
 import { limitCondition } from './send-limits';
 import { funnelSlotOf } from './port';
 import { funnelSlots } from './postgres-funnel';
+import { postgresChannelCounts } from './channel-counts';
 import { CALL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
 import { checkSchemaName, migrate } from './postgres-schema';
 import { transaction } from './postgres-transaction';
@@ -214,6 +216,10 @@ export class PgStore implements Store {
 
   async funnelSlots(query: FunnelQuery): Promise<FunnelSlot[]> {
     return funnelSlots(this.pool, query);
+  }
+
+  async channelMessageCounts(query: FunnelQuery): Promise<ChannelMessageCount[]> {
+    return postgresChannelCounts(this.pool, query);
   }
 
   async createMessage(message: NewMessage, events: NewEvent[] = []): Promise<{ created: boolean; message: MessageRecord }> {

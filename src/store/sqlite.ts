@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type {
+  ChannelMessageCount,
   CallState,
   CallEvent,
   CallRecord,
@@ -39,6 +40,7 @@ import { limitCondition } from './send-limits';
 import { funnelSlotOf } from './port';
 import { CALL_COLUMNS, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
 import { isLaterChange } from './opt-out-order';
+import { sqliteChannelCounts, SQLITE_CHANNEL_COUNTS_SQL } from './channel-counts';
 
 /**
  * Migrations run in order at start; each runs once, recorded in schema_migrations.
@@ -947,6 +949,10 @@ export class SqliteStore implements Store {
       foldFunnelRows(rows, slots);
     }
     return slots;
+  }
+
+  async channelMessageCounts(query: FunnelQuery): Promise<ChannelMessageCount[]> {
+    return sqliteChannelCounts(this.sql(SQLITE_CHANNEL_COUNTS_SQL), query);
   }
 
   async close(): Promise<void> {

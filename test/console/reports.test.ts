@@ -57,3 +57,73 @@ it('needs a signed-in admin for the page and the CSV', async () => {
   expect((await request(server.app).get('/admin/reports')).status).toBe(303);
   expect((await request(server.app).get('/admin/reports.csv')).status).toBe(303);
 });
+
+describe('by channel', () => {
+  const row = (html: string, channel: string) => new RegExp(`<tr data-channel="${channel}">([\\s\\S]*?)</tr>`).exec(html)?.[1] ?? '';
+  const cells = (html: string) => [...html.matchAll(/<t[hd][^>]*>([^<]*)<\/t[hd]>/g)].map((m) => m[1]);
+
+  /** A WhatsApp message read, and one not on WhatsApp that fell back to SMS, delivered: seeded through the store. */
+  async function whatsappWithFallback(): Promise<void> {
+    const base = { campaignId: 'support', to: '+16175551234', body: 'Chat: https://t.example.test/s/x', fallbackGateway: null, segments: 1, encoding: 'GSM-7' as const, createdAt: NOW.toISOString() };
+    const store = server.store;
+    const accept = (id: string) => store.recordAttempt(id, { status: 'sent', via: 'sandbox', vendorMessageId: `v-${id}`, vendorStatus: 'accepted' }, NOW.toISOString());
+    const receipt = (id: string, status: 'delivered' | 'read') =>
+      store.applyReceipt({ gateway: 'sandbox', vendorMessageId: `v-${id}`, status, vendorStatus: status }, NOW.toISOString());
+    await store.createMessage({ ...base, id: 'wa-read', callId: 'c-wa-read', gateway: 'sandbox', channel: 'whatsapp' });
+    await accept('wa-read');
+    await receipt('wa-read', 'delivered');
+    await receipt('wa-read', 'read');
+    await store.createMessage({ ...base, id: 'wa-none', callId: 'c-wa-none', gateway: 'sandbox', channel: 'whatsapp' });
+    await store.recordAttempt('wa-none', { status: 'failed', via: 'sandbox', errorCode: 'whatsapp-131026', errorDetail: 'not on WhatsApp' }, NOW.toISOString());
+    await store.createMessage({ ...base, id: 'sms-fb', callId: 'c-sms-fb', gateway: 'sandbox', fallbackOf: 'wa-none' });
+    await accept('sms-fb');
+    await receipt('sms-fb', 'delivered');
+  }
+
+  it('an SMS-only campaign: one SMS row under the funnel, its read count and read rate a dash, the funnel figures as before', async () => {
+    await call(['1', '1']);
+    await call(['2']);
+    const page = await admin.get('/admin/reports');
+    expect([figure(page.text, 'calls'), figure(page.text, 'accepted'), figure(page.text, 'textsSent')]).toEqual(['2', '1', '1']);
+    expect(page.text.indexOf('By channel')).toBeGreaterThan(page.text.indexOf('Download CSV'));
+    expect(page.text).not.toContain('data-channel="whatsapp"');
+    const sms = cells(row(page.text, 'sms'));
+    expect(sms.slice(0, 3)).toEqual(['SMS', '1', '1']);
+    expect(sms[4]).toBe('—');
+    expect(sms.at(-1)).toBe('—');
+  });
+
+  it('WhatsApp with SMS fallback: read receipts and read rate on WhatsApp, the fallback counted under both channels', async () => {
+    await whatsappWithFallback();
+    const page = await admin.get('/admin/reports');
+    expect(page.status).toBe(200);
+    // Channel, messages, sent, delivered, read, failed, fell back, fallbacks in, delivery, read rate.
+    expect(cells(row(page.text, 'whatsapp'))).toEqual(['WhatsApp', '2', '1', '1', '1', '1', '1', '0', '100.0%', '100.0%']);
+    expect(cells(row(page.text, 'sms'))).toEqual(['SMS', '1', '1', '1', '—', '0', '0', '1', '100.0%', '—']);
+    expect(page.text).toContain('Fallbacks: WhatsApp to SMS: 1.');
+  });
+
+  it('says so when the range has no messages, and narrows to the campaign asked for', async () => {
+    await whatsappWithFallback();
+    const empty = await admin.get('/admin/reports?from=2026-10-01&to=2026-10-07&timeZone=UTC');
+    expect(empty.text).toContain('No messages in this range.');
+    const other = await admin.get('/admin/reports?campaign=nobody');
+    expect(other.status).toBe(200);
+    expect(other.text).toContain('No messages in this range.');
+    const support = await admin.get('/admin/reports?campaign=support');
+    expect(cells(row(support.text, 'whatsapp'))[1]).toBe('2');
+  });
+
+  it('downloads the by-channel rows as CSV, for a signed-in admin only', async () => {
+    await whatsappWithFallback();
+    const csv = await admin.get('/admin/reports-channels.csv?from=2026-11-15&to=2026-11-21&timeZone=UTC&by=day&campaign=');
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-disposition']).toContain('channels-2026-11-15-2026-11-21.csv');
+    expect(csv.text.trim().split(/\r?\n/)).toEqual([
+      'channel,created,sent,delivered,read,failed,fell_back,fallbacks_in,delivery_rate,read_rate',
+      'sms,1,1,1,,0,0,1,1,',
+      'whatsapp,2,1,1,1,1,1,0,1,1',
+    ]);
+    expect((await request(server.app).get('/admin/reports-channels.csv')).status).toBe(303);
+  });
+});

@@ -583,6 +583,79 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
       });
     });
 
+    describe('channelMessageCounts: the by-channel report\'s raw counts', () => {
+      const read = (id: string, at: string) =>
+        store.applyReceipt({ gateway: 'twilio', vendorMessageId: `v-${id}`, status: 'read', vendorStatus: 'read' }, at);
+
+      /** One campaign's messages on every channel and in every state, one of another campaign, one after the range. */
+      async function seed(): Promise<void> {
+        await store.createMessage(newMessage('w-read', { channel: 'whatsapp', createdAt: min(1) }));
+        await sendAttempt('w-read', min(1));
+        await receipt('w-read', 'delivered', min(2));
+        await read('w-read', min(3));
+        await store.createMessage(newMessage('w-delivered', { channel: 'whatsapp', createdAt: min(4) }));
+        await sendAttempt('w-delivered', min(4));
+        await receipt('w-delivered', 'delivered', min(5));
+        // Not on WhatsApp: refused at the send, never accepted; its fallback went out by SMS.
+        await store.createMessage(newMessage('w-refused', { channel: 'whatsapp', createdAt: min(6) }));
+        await failAttempt('w-refused', min(6));
+        await store.createMessage(newMessage('s-fallback', { callId: 'call-fb', channel: 'sms', fallbackOf: 'w-refused', createdAt: min(7) }));
+        await sendAttempt('s-fallback', min(7));
+        await receipt('s-fallback', 'delivered', min(8));
+        // Accepted, then a receipt said it failed.
+        await store.createMessage(newMessage('r-failed', { channel: 'rcs', createdAt: min(9) }));
+        await sendAttempt('r-failed', min(9));
+        await receipt('r-failed', 'failed', min(10));
+        await store.createMessage(newMessage('s-queued', { createdAt: min(11) }));
+        await store.createMessage(newMessage('s-sales', { campaignId: 'sales', createdAt: min(12) }));
+        await sendAttempt('s-sales', min(12));
+        await store.createMessage(newMessage('s-later', { createdAt: min(60) }));
+      }
+
+      it('groups the range\'s messages by campaign, channel, fallback origin, status and acceptance, in one order', async () => {
+        await seed();
+        expect(await store.channelMessageCounts({ from: min(0), to: min(60) })).toEqual([
+          { campaignId: 'sales', channel: 'sms', fallbackFrom: null, status: 'sent', accepted: true, messages: 1 },
+          { campaignId: 'support', channel: 'rcs', fallbackFrom: null, status: 'failed', accepted: true, messages: 1 },
+          { campaignId: 'support', channel: 'sms', fallbackFrom: null, status: 'queued', accepted: false, messages: 1 },
+          { campaignId: 'support', channel: 'sms', fallbackFrom: 'whatsapp', status: 'delivered', accepted: true, messages: 1 },
+          { campaignId: 'support', channel: 'whatsapp', fallbackFrom: null, status: 'delivered', accepted: true, messages: 1 },
+          { campaignId: 'support', channel: 'whatsapp', fallbackFrom: null, status: 'failed', accepted: false, messages: 1 },
+          { campaignId: 'support', channel: 'whatsapp', fallbackFrom: null, status: 'read', accepted: true, messages: 1 },
+        ]);
+      });
+
+      it('moves a delivered message to read on a read receipt, recorded as message-read (not a failure)', async () => {
+        await seed();
+        expect((await store.getMessage('w-read'))?.status).toBe('read');
+        const types = (await store.listEvents('call-w-read')).map((e) => e.type);
+        expect(types).toEqual(['sms-queued', 'sms-sent', 'sms-delivered', 'message-read']);
+        // A WhatsApp message's events name the channel (the metrics label by it); an SMS message's read as before.
+        expect((await store.listEvents('call-w-read')).slice(1).map((e) => e.detail?.channel)).toEqual(['whatsapp', 'whatsapp', 'whatsapp']);
+        expect((await store.listEvents('call-s-sales')).map((e) => e.detail)).toEqual([{ messageId: 's-sales' }, { messageId: 's-sales', via: 'twilio' }]);
+        // A late delivered receipt cannot move it back.
+        expect((await receipt('w-read', 'delivered', min(4)))?.changed).toBe(false);
+      });
+
+      it('adds up messages alike, narrows to one campaign and cuts the range at its ends (to excluded)', async () => {
+        await seed();
+        await store.createMessage(newMessage('w-read-2', { channel: 'whatsapp', createdAt: min(20) }));
+        await sendAttempt('w-read-2', min(20));
+        await read('w-read-2', min(21));
+        const support = await store.channelMessageCounts({ from: min(1), to: min(60), campaignId: 'support' });
+        expect(support.map((c) => c.campaignId)).not.toContain('sales');
+        expect(support.find((c) => c.channel === 'whatsapp' && c.status === 'read')?.messages).toBe(2);
+        // From min(4): the first read one is before the range; to min(60) excludes s-later.
+        const cut = await store.channelMessageCounts({ from: min(4), to: min(60), campaignId: 'support' });
+        expect(cut.find((c) => c.channel === 'whatsapp' && c.status === 'read')?.messages).toBe(1);
+        expect(cut.reduce((n, c) => n + c.messages, 0)).toBe(6);
+        // A range of many days (SQLite counts it a day at a time) gives the same groups.
+        expect(await store.channelMessageCounts({ from: '2026-11-01T00:00:00.000Z', to: min(60), campaignId: 'support' })).toEqual(support);
+        expect(await store.channelMessageCounts({ from: min(0), to: min(60), campaignId: 'nobody' })).toEqual([]);
+        expect(await store.channelMessageCounts({ from: min(61), to: min(600) })).toEqual([]);
+      });
+    });
+
     describe('messages', () => {
       it('stores a new message as queued, due at once, and records the call\'s events then sms-queued', async () => {
         const draft = newMessage('m1', { callId: 'c1', fallbackGateway: 'vonage', createdAt: sec(30) });

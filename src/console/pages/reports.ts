@@ -1,8 +1,11 @@
 import type { Response, Router } from 'express';
+import { CHANNEL_LABELS } from '../../channels/channel';
 import { z } from 'zod';
 import { fieldErrors } from '../../http/validation';
 import { funnelChartSvg, seriesChartSvg } from '../../reports/chart-svg';
 import { FUNNEL_GROUPINGS, funnelCsv, MAX_GROUP_ROWS, type FunnelReport } from '../../reports/funnel';
+import { loadChannelReport } from '../../reports/channel-query';
+import { channelCsv, type ChannelReport } from '../../reports/channels';
 import { FunnelFields, loadFunnelReport, withRange } from '../../reports/funnel-query';
 import { wallClock } from '../../time-zone';
 import type { ConsoleDeps } from '../routes';
@@ -16,21 +19,35 @@ const DAY_MS = 86_400_000;
 
 /**
  * The reports page: the deflection funnel for a range of local days, as figures, an SVG
- * funnel, the rows over time and a table, with a CSV of the same report.
+ * funnel, the rows over time and a table, with a CSV of the same report; under it the
+ * messages of the same range by channel (GET /api/reports/channels), with its own CSV.
  */
 export function reportPages(router: Router, deps: ConsoleDeps): void {
   /** The report the form asks for; undefined when the form was refused (the page with its errors is sent). */
-  async function reportFor(query: Record<string, unknown>, res: Response): Promise<{ form: ReportForm; report: FunnelReport } | undefined> {
+  async function reportFor(
+    query: Record<string, unknown>,
+    res: Response,
+  ): Promise<{ form: ReportForm; report: FunnelReport; channels: ChannelReport } | undefined> {
     const form = formFrom(query, deps);
     const parsed = ReportForm.safeParse(withoutBlanks(form));
-    if (parsed.success) return { form, report: await loadFunnelReport(deps.store, parsed.data) };
-    showPage(res, deps, form, undefined, errorsOf(parsed.error));
+    if (parsed.success) {
+      const [report, channels] = await Promise.all([loadFunnelReport(deps.store, parsed.data), loadChannelReport(deps.store, parsed.data)]);
+      return { form, report, channels };
+    }
+    showPage(res, deps, form, undefined, undefined, errorsOf(parsed.error));
     return undefined;
   }
 
   router.get('/reports', async (req, res) => {
     const found = await reportFor(req.query, res);
-    if (found) showPage(res, deps, found.form, found.report, {});
+    if (found) showPage(res, deps, found.form, found.report, found.channels, {});
+  });
+
+  router.get('/reports-channels.csv', async (req, res) => {
+    const found = await reportFor(req.query, res);
+    if (!found) return;
+    const { form, channels } = found;
+    res.type('text/csv; charset=utf-8').attachment(`channels-${form.from}-${form.to}.csv`).send(channelCsv(channels));
   });
 
   router.get('/reports.csv', async (req, res) => {
@@ -78,7 +95,14 @@ function shiftDate(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
-function showPage(res: Response, deps: ConsoleDeps, form: ReportForm, report: FunnelReport | undefined, errors: Record<string, string>): void {
+function showPage(
+  res: Response,
+  deps: ConsoleDeps,
+  form: ReportForm,
+  report: FunnelReport | undefined,
+  channels: ChannelReport | undefined,
+  errors: Record<string, string>,
+): void {
   const today = localDate(deps.now(), form.timeZone);
   const link = (from: string, to: string) =>
     `/admin/reports?${new URLSearchParams({ ...form, from, to }).toString()}`;
@@ -96,7 +120,10 @@ function showPage(res: Response, deps: ConsoleDeps, form: ReportForm, report: Fu
       { label: 'Last 30 days', href: link(shiftDate(today, -29), today) },
     ],
     csvHref: `/admin/reports.csv?${new URLSearchParams(form).toString()}`,
+    channelsCsvHref: `/admin/reports-channels.csv?${new URLSearchParams(form).toString()}`,
     report: report ?? null,
+    channels: channels ?? null,
+    labels: CHANNEL_LABELS,
     maxRows: MAX_GROUP_ROWS,
     // Our own renderer escapes every text it draws: safe to place in the page as markup.
     funnelSvg: report ? funnelChartSvg(report) : '',

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { campaignJsonSchema } from '../../campaigns/json-schema';
+import { ChannelQuery } from '../../reports/channel-query';
 import { FunnelQuery, FunnelSvgQuery } from '../../reports/funnel-query';
 import {
   CallWithEventsView,
   CampaignDetailView,
+  ChannelReportView,
   CampaignListView,
   ConsentListView,
   ConsentQuery,
@@ -165,6 +167,14 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'The funnel (chart=funnel) or its rows over time (chart=series) as an SVG chart',
     query: FunnelSvgQuery,
     responses: { 200: { description: 'the chart', media: 'image/svg+xml' }, 400: bad },
+  },
+  {
+    method: 'get',
+    path: '/reports/channels',
+    tag: 'reports',
+    summary: 'The messages of a range by channel (or by campaign and channel): created, sent, delivered, read, failed, fallbacks (JSON, or CSV with format=csv)',
+    query: ChannelQuery,
+    responses: { 200: { description: 'the report', schema: ChannelReportView, media: 'text/csv' }, 400: bad },
   },
 ];
 

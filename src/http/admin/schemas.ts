@@ -200,3 +200,30 @@ export const FunnelReportView = z.object({
     .describe('by campaign or DNIS: rows past the first 200 (by calls) folded into the "(other)" row; 0 when every row is shown'),
   generatedAt: z.string(),
 });
+
+const CHANNEL = z.enum(['sms', 'whatsapp', 'rcs', 'c2m']);
+const ChannelRowView = z.object({
+  campaign: z.string().nullable().describe('by campaign: the campaign id; by channel: null'),
+  channel: CHANNEL,
+  label: z.string().describe('the channel as people call it ("WhatsApp")'),
+  created: z.number().int().describe('messages created on this channel, fallbacks included'),
+  sent: z.number().int().describe('accepted by the vendor'),
+  delivered: z.number().int().describe('a receipt said delivered (read ones included)'),
+  read: z.number().int().nullable().describe('a read receipt came (WhatsApp, RCS); null on channels without read receipts'),
+  failed: z.number().int().describe('refused, undelivered or failed'),
+  fellBack: z.number().int().describe('messages on this channel that a fallback message stood in for'),
+  fallbacksIn: z.number().int().describe('fallback messages sent on this channel'),
+  rates: z.object({
+    delivery: Rate.describe('delivered / sent'),
+    read: Rate.describe('read / delivered; null without read receipts'),
+  }),
+});
+export const ChannelReportView = z.object({
+  by: z.enum(['channel', 'campaign']),
+  timeZone: z.string(),
+  from: z.string(),
+  to: z.string(),
+  rows: z.array(ChannelRowView),
+  fallbacks: z.array(z.object({ campaign: z.string().nullable(), from: CHANNEL, to: CHANNEL, messages: z.number().int() })),
+  generatedAt: z.string(),
+});
