@@ -73,6 +73,8 @@ export function withSafeRefusalDetails(gateway: SmsGateway, secrets: readonly st
   const findSent = gateway.findSent?.bind(gateway);
   return {
     name: gateway.name,
+    // The channels it carries: campaigns are checked against them at load.
+    ...(gateway.channels ? { channels: gateway.channels } : {}),
     send: async (sms, signal) => clean(await gateway.send(sms, signal), sms.to),
     // The resend lookup's "could not tell" quotes the vendor too.
     ...(gateway.resendSafety ? { resendSafety: gateway.resendSafety } : {}),
