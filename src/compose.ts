@@ -9,6 +9,7 @@ import type { CampaignCatalog, CampaignCheck } from './campaigns/catalog';
 import { FileCampaignCatalog } from './campaigns/file-catalog';
 import { PgCampaignCatalog } from './campaigns/pg-catalog';
 import type { Campaign } from './campaigns/schema';
+import { C2M_GATEWAY } from './deflection/channel-message';
 import type { Config } from './config';
 import { OfferRules } from './deflection/offer-rules';
 import { DeflectionService } from './deflection/service';
@@ -259,9 +260,29 @@ function lineTypeLookup(settings: NonNullable<Config['lineTypeLookup']>, perHour
 }
 
 function gatewayProblems(campaign: Campaign, gateways: ReadonlyMap<string, SmsGateway>): string[] {
-  return (['gateway', 'fallbackGateway'] as const)
-    .filter((field) => campaign[field] && campaign[field] !== 'none' && !gateways.has(campaign[field]))
-    .map((field) => `${field}: ${campaign[field]} is not configured (set its variables in the environment)`);
+  return [
+    ...(['gateway', 'fallbackGateway'] as const)
+      .filter((field) => campaign[field] && campaign[field] !== 'none' && !gateways.has(campaign[field]))
+      .map((field) => `${field}: ${campaign[field]} is not configured (set its variables in the environment)`),
+    ...channelGatewayProblems(campaign, gateways),
+  ];
+}
+
+/**
+ * Each channel's gateway is configured and carries that channel (a gateway that lists no
+ * channels carries SMS only). An SMS entry without its own gateway uses the campaign's,
+ * checked above; LivePerson's invites go through its own gateway.
+ */
+function channelGatewayProblems(campaign: Campaign, gateways: ReadonlyMap<string, SmsGateway>): string[] {
+  return (campaign.channels?.list ?? []).flatMap((entry, i) => {
+    const name = entry.channel === 'c2m' ? C2M_GATEWAY : entry.gateway;
+    if (!name) return [];
+    const gateway = gateways.get(name);
+    const field = `channels.list.${i}.${entry.channel === 'c2m' ? 'channel' : 'gateway'}`;
+    if (!gateway) return [`${field}: ${name} is not configured (set its variables in the environment)`];
+    const carries = gateway.channels ?? ['sms'];
+    return carries.includes(entry.channel) ? [] : [`${field}: ${name} does not carry ${entry.channel} (it carries ${carries.join(', ')})`];
+  });
 }
 
 /** A message that needs two segments costs twice, and some handsets show the parts apart. */

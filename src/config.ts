@@ -35,6 +35,8 @@ export interface Config {
   gateways: GatewaySettings;
   /** E.164 numbers the sandbox gateway refuses, so testers can walk the failure path. */
   sandboxFailNumbers: string[];
+  /** E.164 numbers the sandbox answers "not on this channel" for WhatsApp and RCS (walks a fallback). */
+  sandboxNotOnChannelNumbers: string[];
   outbox: OutboxSettings;
   callTtlMs: number;
   /** Values for {secret:NAME} in campaign availability headers, from CAMPAIGN_SECRET_NAME. */
@@ -104,6 +106,13 @@ export class ConfigError extends Error {}
 
 const CAMPAIGN_SECRET = /^CAMPAIGN_SECRET_([A-Z0-9_]+)$/;
 
+/** A comma-separated list of E.164 numbers (the sandbox's test numbers). */
+const e164List = z
+  .string()
+  .default('')
+  .transform((v) => v.split(',').map((n) => n.trim()).filter(Boolean))
+  .refine((list) => list.every((n) => /^\+[1-9]\d{6,14}$/.test(n)), 'must be a comma-separated list of E.164 numbers');
+
 const EnvSchema = z.object({
   PORT: optionalText.pipe(
     z
@@ -169,13 +178,8 @@ const EnvSchema = z.object({
   // The send submit's fetchtimeout is 15 s: the caller's wait must end well before it.
   SMS_CALLER_WAIT_MS: wholeNumber(0, 10_000, 2_500),
   ...GatewayEnvShape,
-  SANDBOX_FAIL_NUMBERS: optionalText.pipe(
-    z
-      .string()
-      .default('')
-      .transform((v) => v.split(',').map((n) => n.trim()).filter(Boolean))
-      .refine((list) => list.every((n) => /^\+[1-9]\d{6,14}$/.test(n)), 'must be a comma-separated list of E.164 numbers'),
-  ),
+  SANDBOX_FAIL_NUMBERS: optionalText.pipe(e164List),
+  SANDBOX_NOT_ON_CHANNEL_NUMBERS: optionalText.pipe(e164List),
   CALL_TTL_MINUTES: optionalText.pipe(
     z
       .string()
@@ -256,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     smsFallbackGateway: e.SMS_FALLBACK_GATEWAY,
     gateways,
     sandboxFailNumbers: e.SANDBOX_FAIL_NUMBERS,
+    sandboxNotOnChannelNumbers: e.SANDBOX_NOT_ON_CHANNEL_NUMBERS,
     outbox: {
       attemptTimeoutMs: e.SMS_ATTEMPT_TIMEOUT_MS,
       maxAttempts: e.SMS_MAX_ATTEMPTS,

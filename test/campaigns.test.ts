@@ -67,8 +67,8 @@ function problemsOfCampaign(overrides: Record<string, unknown>): string[] {
 describe('the shipped example', () => {
   it('loads, with the defaults filled in', () => {
     const shipped = loadCampaignFiles(CAMPAIGNS_DIR);
-    // Beside the example: the campaigns the shipped scenarios of a UK number and of keys 5/6 call.
-    expect(shipped.map((c) => c.id).sort()).toEqual(['example-keys', 'example-support', 'example-uk']);
+    // Beside the example: the campaigns the shipped scenarios of a UK number, keys 5/6 and channels call.
+    expect(shipped.map((c) => c.id).sort()).toEqual(['example-fallback', 'example-keys', 'example-support', 'example-uk', 'example-whatsapp']);
     const example = shipped.find((c) => c.id === 'example-support');
     expect(example).toMatchObject({
       id: 'example-support',

@@ -8,6 +8,7 @@ import { isTimeZone } from '../time-zone';
 import { GATEWAY_NAMES } from '../sms/gateway-config';
 import { PLATFORM_NAMES } from '../vxml/platforms/profiles';
 import { PROMPT_NAMES, PROMPT_PLACEHOLDERS, defaultPromptsFor, hasDefaultPrompts, type PromptName } from './default-prompts';
+import type { ChannelName } from '../channels/channel';
 
 /** Values the interaction link template may use; each is URL-encoded when filled. */
 export const LINK_PLACEHOLDERS = ['callerId', 'mobile', 'dnis', 'callId', 'campaignId'] as const;
@@ -175,7 +176,147 @@ const Variant = z.strictObject({
 });
 export type Variant = z.infer<typeof Variant>;
 
-export const CampaignSchema = z
+/**
+ * Channels (issue 18). Without `channels` a campaign texts, exactly as before. With it the
+ * caller gets the link on the listed channels: "fallback" sends on the first entry and,
+ * once, on the next one if the first does not get through; "choice" lets the caller pick
+ * one by its key at the offer.
+ */
+export const MESSAGE_TEMPLATE_PLACEHOLDERS = ['link', 'code'] as const;
+export const DEFAULT_FALLBACK_AFTER_SECONDS = 120;
+
+/** Per-entry prompt overrides: the offer (choice mode: this channel's line of it) and "sent". */
+const ChannelPrompts = z
+  .strictObject({
+    offer: Prompt.optional().describe("Fallback mode (first entry): the offer; choice mode: this channel's line of the offer"),
+    sent: Prompt.optional().describe('Said when the message went out on this channel'),
+  })
+  .optional();
+
+/** Wording spoken with the offer, before the key that accepts takes effect: the opt-in. */
+const Consent = z.string().min(1).max(500);
+
+/** A template variable: text that may use {link} (the short link) and {code} (its code). */
+const TemplateValue = z
+  .string()
+  .min(1)
+  .max(1000)
+  .refine(
+    (v) => placeholdersIn(v).every((p) => (MESSAGE_TEMPLATE_PLACEHOLDERS as readonly string[]).includes(p)),
+    'may only use the placeholders {link} and {code}',
+  );
+
+const channelCommon = {
+  key: dtmfKey.optional().describe('Choice mode: the key that picks this channel'),
+  prompts: ChannelPrompts,
+};
+
+const SmsChannel = z.strictObject({
+  channel: z.literal('sms'),
+  gateway: z.enum(GATEWAY_NAMES).optional().describe("Default: the campaign's gateway"),
+  message: SmsText.optional().describe("Default: the campaign's message"),
+  consent: Consent.optional(),
+  ...channelCommon,
+});
+
+const WhatsAppChannel = z.strictObject({
+  channel: z.literal('whatsapp'),
+  gateway: z.enum(['whatsapp-cloud', 'twilio', 'vonage-messages', 'sandbox']),
+  template: z.strictObject({
+    name: z.string().min(1).max(512).describe("The approved template's name (Twilio: the Content SID, HX...)"),
+    language: z
+      .string()
+      .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'must be a WhatsApp language code such as en_US, es or pt_BR')
+      .describe("The template's language as WhatsApp spells it: en_US, es, pt_BR"),
+    body: z.array(TemplateValue).max(20).describe('The body variables {{1}}, {{2}}, ... in order; {link} and {code} are filled'),
+    urlButton: TemplateValue.optional().describe("The URL button's variable, usually {code} (the button's base URL is PUBLIC_BASE_URL/s/)"),
+  }),
+  consent: Consent.describe('Required: WhatsApp needs the caller to opt in; spoken with the offer'),
+  ...channelCommon,
+});
+
+const RcsChannel = z.strictObject({
+  channel: z.literal('rcs'),
+  gateway: z.enum(['twilio', 'vonage-messages', 'sandbox']),
+  message: SmsText,
+  smsFallbackByVendor: z
+    .boolean()
+    .default(true)
+    .describe('Let the vendor turn the message into an SMS when the handset cannot take RCS'),
+  consent: Consent.optional(),
+  ...channelCommon,
+});
+
+const C2mChannel = z.strictObject({
+  channel: z.literal('c2m'),
+  skill: z.string().min(1).max(200).describe('LivePerson skill the conversation goes to'),
+  handoffId: z.string().min(1).max(200).describe('LivePerson Connect-to-Messaging handoff id'),
+  overrideChannel: z.enum(['sms', 'whatsapp']).optional().describe("Ask LivePerson for this channel instead of its choice"),
+  consent: Consent.optional(),
+  ...channelCommon,
+});
+
+const ChannelEntry = z.discriminatedUnion('channel', [SmsChannel, WhatsAppChannel, RcsChannel, C2mChannel]);
+export type ChannelEntry = z.output<typeof ChannelEntry>;
+
+const Channels = z.strictObject({
+  mode: z.enum(['fallback', 'choice']).default('fallback').describe('fallback: the first, then the next once; choice: the caller picks'),
+  fallbackAfterSeconds: z
+    .number()
+    .int()
+    .min(10)
+    .max(86400)
+    .default(DEFAULT_FALLBACK_AFTER_SECONDS)
+    .describe(`Fallback mode: no delivery receipt this long after the first message, the next channel is tried once (default ${DEFAULT_FALLBACK_AFTER_SECONDS})`),
+  list: z.array(ChannelEntry).min(1).max(4).describe('The channels, in order; each at most once'),
+});
+export type Channels = z.output<typeof Channels>;
+
+/** Every channel rule that needs the whole campaign (keys, languages), with its path. */
+function checkChannels(c: z.output<typeof CampaignBase>, ctx: z.RefinementCtx): void {
+  const channels = c.channels;
+  if (!channels) return;
+  const at = (...path: (string | number)[]) => ['channels', ...path];
+  const seen = new Set<ChannelName>();
+  const keys = new Map<string, number>();
+  const hasDefaults = hasDefaultPrompts(c.language);
+  channels.list.forEach((entry, i) => {
+    if (seen.has(entry.channel)) {
+      ctx.addIssue({ code: 'custom', path: at('list', i, 'channel'), message: `"${entry.channel}" is listed twice` });
+    }
+    seen.add(entry.channel);
+    if (channels.mode === 'fallback' && entry.key !== undefined) {
+      ctx.addIssue({ code: 'custom', path: at('list', i, 'key'), message: 'is only for choice mode (fallback mode uses keys.accept)' });
+    }
+    if (channels.mode === 'choice') {
+      if (entry.key === undefined) {
+        ctx.addIssue({ code: 'custom', path: at('list', i, 'key'), message: 'is required in choice mode' });
+      } else if (entry.key === c.keys.decline) {
+        ctx.addIssue({ code: 'custom', path: at('list', i, 'key'), message: `must differ from the decline key ${c.keys.decline}` });
+      } else if (keys.has(entry.key)) {
+        ctx.addIssue({ code: 'custom', path: at('list', i, 'key'), message: `${entry.key} is already the key of list[${keys.get(entry.key)}]` });
+      } else {
+        keys.set(entry.key, i);
+      }
+    }
+    for (const name of ['offer', 'sent'] as const) {
+      const prompt = entry.prompts?.[name];
+      const unknown = prompt ? textsOf(prompt).flatMap(placeholdersIn) : [];
+      if (unknown.length) ctx.addIssue({ code: 'custom', path: at('list', i, 'prompts', name), message: `unknown placeholder {${unknown[0]}}` });
+    }
+    // Without default wording for the language, what would be a default must be written.
+    if (!hasDefaults && entry.channel !== 'sms') {
+      if (!entry.prompts?.sent) {
+        ctx.addIssue({ code: 'custom', path: at('list', i, 'prompts', 'sent'), message: `is required: there are no default prompts for language ${c.language}` });
+      }
+      if (channels.mode === 'fallback' && i === 0 && !entry.prompts?.offer) {
+        ctx.addIssue({ code: 'custom', path: at('list', i, 'prompts', 'offer'), message: `is required: there are no default prompts for language ${c.language}` });
+      }
+    }
+  });
+}
+
+const CampaignBase = z
   .strictObject({
     $schema: z.string().optional().describe('Path to campaign.schema.json, for editors'),
     id: z
@@ -304,8 +445,11 @@ export const CampaignSchema = z
     onHandBack: EndAction.default({ action: 'exit' }).describe(
       'How the call goes back to the IVR when not deflected (goto mode)',
     ),
-  })
-  .superRefine((c, ctx) => {
+    channels: Channels.optional().describe('Channels beyond SMS: WhatsApp, RCS, LivePerson Connect-to-Messaging (absent: SMS only)'),
+  });
+
+export const CampaignSchema = CampaignBase.superRefine((c, ctx) => {
+    checkChannels(c, ctx);
     if (c.hours && !c.timeZone) {
       ctx.addIssue({ code: 'custom', path: ['timeZone'], message: 'is required when hours are set' });
     }

@@ -1,5 +1,6 @@
 import type { Campaign } from '../campaigns/schema';
 import type { PromptName } from '../campaigns/default-prompts';
+import type { ChannelName } from '../channels/channel';
 import type { CallRecord } from '../store/port';
 import type { CallResult, Page, QuestionPage } from '../vxml/model';
 import { afterNoMatches, confirmAniPage, endPage, enterNumberPage, offerPage, readBackPage, type CallContext } from './pages';
@@ -11,7 +12,10 @@ import { offerPromptOf, variantOf } from './variants';
  * was about a kilobyte a call). Rebuilding it with the same builders serves the same bytes
  * while the campaign is unchanged.
  */
-export type PageRecipe = QuestionRecipe | { builder: 'end'; result: CallResult; prompts: PromptName[] };
+export type PageRecipe =
+  | QuestionRecipe
+  /** channel: the channel "sent" names (absent: the campaign's SMS wording). */
+  | { builder: 'end'; result: CallResult; prompts: PromptName[]; channel?: ChannelName };
 
 /**
  * A question, and how many answers outside its grammar the server has counted at it (a
@@ -43,7 +47,7 @@ export type RecipeCall = Pick<CallRecord, 'id' | 'mode' | 'variant'>;
 export function pageFromRecipe(recipe: PageRecipe, campaign: Campaign, call: RecipeCall): Page;
 export function pageFromRecipe(recipe: PageRecipe, campaign: Campaign | undefined, call: RecipeCall): Page | undefined;
 export function pageFromRecipe(recipe: PageRecipe, campaign: Campaign | undefined, call: RecipeCall): Page | undefined {
-  if (recipe.builder === 'end') return endPage(campaign, call.mode, recipe.result, recipe.prompts);
+  if (recipe.builder === 'end') return endPage(campaign, call.mode, recipe.result, recipe.prompts, recipe.channel ?? null);
   if (!campaign) return undefined;
   const ctx = { campaign, callId: call.id, mode: call.mode };
   const page = questionPage(recipe, ctx, call);

@@ -1,5 +1,7 @@
 import { promptFor, placeholdersIn, type Campaign, type PromptOverride } from '../campaigns/schema';
 import type { PromptName } from '../campaigns/default-prompts';
+import { channelEndPrompt } from '../campaigns/channel-prompts';
+import type { ChannelName } from '../channels/channel';
 import type { IntegrationMode } from '../store/port';
 import type { CallResult, EndPage, Ending, Page, PlatformChoice, QuestionPage, RootPage, Speech, SpeechPart } from '../vxml/model';
 
@@ -109,11 +111,17 @@ function question(
 
 /** The offer, in the wording of the call's variant (or the campaign's own). */
 export function offerPage(ctx: CallContext, offer: PromptOverride): QuestionPage {
-  const { keys } = ctx.campaign;
   return question(ctx, 'offer', {
     prompt: speechOf(offer),
-    answer: { kind: 'keys', keys: [keys.accept, keys.decline] },
+    answer: { kind: 'keys', keys: offerKeys(ctx.campaign) },
   });
+}
+
+/** The offer's keys: accept and decline, or in choice mode each channel's key and decline. */
+export function offerKeys(campaign: Campaign): string[] {
+  const { keys, channels } = campaign;
+  if (channels?.mode === 'choice') return [...channels.list.map((e) => e.key ?? keys.accept), keys.decline];
+  return [keys.accept, keys.decline];
 }
 
 /**
@@ -167,10 +175,14 @@ export function endPage(
   mode: IntegrationMode,
   result: CallResult,
   prompts: PromptName[] = [],
+  channel: ChannelName | null = null,
 ): EndPage {
+  // "Sent" and "on its way" name the channel the message went on (a WhatsApp message).
+  const sayEnd = (c: Campaign, name: PromptName): Speech =>
+    channel && (name === 'sent' || name === 'pending') ? speechOf(channelEndPrompt(c, channel, name)) : say(c, name);
   // Consecutive prompts get a space between them, or TTS reads "text.Please" as one word.
   const prompt = campaign
-    ? prompts.flatMap((name, i): Speech => [...(i ? [{ kind: 'text' as const, text: ' ' }] : []), ...say(campaign, name)])
+    ? prompts.flatMap((name, i): Speech => [...(i ? [{ kind: 'text' as const, text: ' ' }] : []), ...sayEnd(campaign, name)])
     : [];
   return {
     ...platformChoiceOf(campaign),

@@ -26,7 +26,10 @@ import {
 import type { CallResult, Page, RootPage } from '../vxml/model';
 import { isRecipe, pageFromRecipe, type PageRecipe } from './page-recipe';
 import { startOfLocalDay } from '../time-zone';
-import { fillLinkTemplate, renderMessage } from './message';
+import { fillLinkTemplate } from './message';
+import { channelConsentText, firstChannelOf } from '../campaigns/channel-prompts';
+import type { ChannelName } from '../channels/channel';
+import { fallbackPlanFor, messageFor, type MessageInputs } from './channel-message';
 import type { AbuseSettings } from './abuse-settings';
 import { judgeNumber } from './number-policy';
 import { pumpingLimits, pumpingReasonOf, rangeOf } from './pumping-guard';
@@ -174,6 +177,8 @@ export class DeflectionService {
     if (!decision.offer) return this.notOffered(call, campaign, req.mode, decision.reason, log, decision.detail);
 
     const variant = pickVariant(lookup.campaign, this.random);
+    // Fallback mode: the call goes on the first channel; choice mode: the caller picks.
+    const channel = firstChannelOf(lookup.campaign);
     const offerPrompt = offerPromptOf(lookup.campaign, variant);
     const recipe: PageRecipe = { builder: 'offer' };
     const page = pageFromRecipe(recipe, lookup.campaign, { ...call, variant: variant?.id ?? null });
@@ -195,6 +200,7 @@ export class DeflectionService {
         offerText: promptText(offerPrompt),
         chatUrl: decision.chatUrl ?? null,
         chatUrlExpiresAt: decision.chatUrlExpiresAt ?? null,
+        ...(channel ? { channel } : {}),
         result: null,
         lastPage: recipe,
       },
@@ -234,23 +240,28 @@ export class DeflectionService {
   offer(req: StepRequest): Promise<Page> {
     const { answer } = req;
     return this.step(req, ['offered'], async (call, ctx) => {
-      const { keys } = ctx.campaign;
+      const { keys, channels } = ctx.campaign;
       if (answer === keys.decline) return this.handBack('declined', 'caller-declined', [{ type: 'declined' }]);
-      if (answer !== keys.accept) return undefined;
+      // Choice mode: the key names the channel ("for WhatsApp press 3"); else only accept.
+      const chosen = channels?.mode === 'choice' ? channels.list.find((e) => e.key === answer)?.channel : undefined;
+      if (channels?.mode === 'choice' ? !chosen : answer !== keys.accept) return undefined;
+      const choice: { update: { channel?: ChannelName }; events: NewEvent[] } = chosen
+        ? { update: { channel: chosen }, events: [{ type: 'channel-chosen', detail: { channel: chosen } }] }
+        : { update: {}, events: [] };
       const acceptedAt = this.now().toISOString();
       // Withheld, toll-free, the brand's own number (a forwarded call), a landline: not
       // "the number you're calling from", so the caller is asked for a mobile instead.
       const ani = await judgeNumber(call.ani, ctx.campaign, this.deps.lookup);
       if (ani.ok) {
         return {
-          update: { state: 'confirming', destination: ani.e164, destinationSource: 'ani', acceptedAt },
-          events: [{ type: 'accepted', detail: { aniUsable: true } }],
+          update: { state: 'confirming', destination: ani.e164, destinationSource: 'ani', acceptedAt, ...choice.update },
+          events: [...choice.events, { type: 'accepted', detail: { aniUsable: true } }],
           recipe: { builder: 'confirm-ani', lastFour: ani.lastFour },
         };
       }
       return {
-        update: { state: 'capturing', acceptedAt },
-        events: [{ type: 'accepted', detail: { aniUsable: false, aniProblem: ani.reason } }],
+        update: { state: 'capturing', acceptedAt, ...choice.update },
+        events: [...choice.events, { type: 'accepted', detail: { aniUsable: false, aniProblem: ani.reason } }],
         recipe: { builder: 'enter-number' },
       };
     });
@@ -339,7 +350,9 @@ export class DeflectionService {
   private async send(call: CallRecord, ctx: CallContext, to: string): Promise<Transition | typeof MOVED> {
     const { store, shortener, outbox } = this.deps;
     const { campaign } = ctx;
-    if (await store.isSuppressed(to)) {
+    // An opt-out is per channel: a STOP to our texts does not stop a WhatsApp message.
+    const channel = call.channel;
+    if (await (channel ? store.isSuppressed(to, channel) : store.isSuppressed(to))) {
       return this.refusedNumber(call, ctx, 'optedOut', { type: 'number-opted-out', detail: { number: maskNumber(to) } });
     }
     const now = this.now();
@@ -352,7 +365,15 @@ export class DeflectionService {
       campaignId: campaign.id,
       expiresAt: earliest(target.expiresAt, campaign.linkTtlMinutes ? new Date(now.getTime() + campaign.linkTtlMinutes * 60_000).toISOString() : null),
     });
-    const body = renderMessage(messageTemplateOf(campaign, variantOf(campaign, call.variant)), link);
+    const inputs: MessageInputs = {
+      campaign,
+      smsTemplate: messageTemplateOf(campaign, variantOf(campaign, call.variant)),
+      link,
+      smsRoute: this.deps.routeFor(campaign),
+    };
+    // The message on the call's channel, and what goes out once if it does not get through.
+    const { body, gateway, fallbackGateway, ...onChannel } = messageFor(channel, inputs, call);
+    const fallback = fallbackPlanFor(channel, inputs, call);
     const { segments, encoding } = measureSms(body);
     const source = call.destinationSource ?? 'ani';
     const admission = await store.admitMessage(
@@ -363,7 +384,9 @@ export class DeflectionService {
         to,
         caller: this.callerKey(call, campaign),
         body,
-        ...this.deps.routeFor(campaign),
+        gateway,
+        fallbackGateway,
+        ...(channel ? { ...onChannel, fallback } : {}),
         segments,
         encoding,
         createdAt: at,
@@ -393,6 +416,7 @@ export class DeflectionService {
           offeredAt: call.createdAt,
           acceptedAt: call.acceptedAt,
           confirmedAt: at,
+          ...(channel ? { channel, channelConsentText: channelConsentText(campaign, channel) } : {}),
         },
         events: [{ type: 'number-confirmed', detail: { source } }],
         claim: { from: call.state },
@@ -406,16 +430,22 @@ export class DeflectionService {
       admission.kind === 'created'
         ? await outbox.sendNow(admission.message.id, this.deps.callerWaitMs)
         : firstAttemptOf(admission.message);
-    return { ...this.sendOutcome(call, ctx, to, attempt), from: 'sending' };
+    return { ...this.sendOutcome(call, ctx, to, attempt, fallback?.channel ?? null), from: 'sending' };
   }
 
   /** Where a claimed send leaves the call, given its first attempt. */
-  private sendOutcome(call: CallRecord, ctx: CallContext, to: string, attempt: FirstAttempt): Transition {
+  private sendOutcome(call: CallRecord, ctx: CallContext, to: string, attempt: FirstAttempt, fallbackChannel: ChannelName | null): Transition {
     if (attempt.kind === 'refused' && attempt.reason === 'invalid-number') {
       return this.refusedNumber(call, ctx, 'invalidNumber');
     }
     if (attempt.kind === 'refused' && attempt.reason === 'unsubscribed') {
       return this.refusedNumber(call, ctx, 'optedOut', { type: 'number-opted-out', detail: { number: maskNumber(to) } });
+    }
+    // Not on this channel, or refused: the stored fallback plan goes out instead (the
+    // fallback engine sends it), so the caller hears that the fallback is on its way.
+    if (attempt.kind === 'refused' && fallbackChannel) {
+      const result: CallResult = { status: 'sent', reason: 'queued', maskedNumber: maskNumber(to) };
+      return { update: { state: 'sent', result }, events: [], recipe: { builder: 'end', result, prompts: ['pending'], channel: fallbackChannel } };
     }
     if (attempt.kind === 'refused') {
       return this.handBack('failed', 'gateway-error', [], ['failed'], to);
@@ -425,7 +455,12 @@ export class DeflectionService {
     return {
       update: { state: 'sent', result },
       events: [],
-      recipe: { builder: 'end', result, prompts: [attempt.kind === 'sent' ? 'sent' : 'pending'] },
+      recipe: {
+        builder: 'end',
+        result,
+        prompts: [attempt.kind === 'sent' ? 'sent' : 'pending'],
+        ...(call.channel ? { channel: call.channel } : {}),
+      },
     };
   }
 
@@ -641,7 +676,7 @@ export class DeflectionService {
     const result: CallResult = { status: 'failed', reason: 'error', maskedNumber: '' };
     const transition =
       campaign && message
-        ? this.sendOutcome(call, { campaign, callId: call.id, mode: call.mode }, message.to, firstAttemptOf(message))
+        ? this.sendOutcome(call, { campaign, callId: call.id, mode: call.mode }, message.to, firstAttemptOf(message), message.fallback?.channel ?? null)
         : { update: { state: 'failed' as const, result }, events: [], recipe: { builder: 'end' as const, result, prompts: [] } };
     const at = this.now().toISOString();
     const applied = await this.deps.store.updateCall(call.id, { ...transition.update, lastPage: transition.recipe }, transition.events, at, 'sending');

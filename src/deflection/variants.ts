@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { promptFor, type Campaign, type PromptOverride, type Variant } from '../campaigns/schema';
+import type { Campaign, PromptOverride, Variant } from '../campaigns/schema';
+import { channelOfferPrompt } from '../campaigns/channel-prompts';
 
 /**
  * Weighted variants of the offer and the SMS text (A/B tests). A call draws one at start;
@@ -24,8 +25,9 @@ export function variantOf(campaign: Campaign, id: string | null): Variant | unde
   return id ? campaign.variants.find((v) => v.id === id) : undefined;
 }
 
+/** The offer: the variant's wording or the campaign's; with channels, their wording and consent. */
 export function offerPromptOf(campaign: Campaign, variant: Variant | undefined): PromptOverride {
-  return variant?.offer ?? promptFor(campaign, 'offer');
+  return channelOfferPrompt(campaign, variant?.offer);
 }
 
 export function messageTemplateOf(campaign: Campaign, variant: Variant | undefined): string {

@@ -33,10 +33,10 @@ function statusCallback(publicBaseUrl: string, name: GatewayName): { statusUrl: 
  * a credential or a whole phone number into logs or pages (redacting-gateway.ts).
  */
 export function createGateways(
-  config: Pick<Config, 'gateways' | 'sandboxFailNumbers' | 'publicBaseUrl'>,
+  config: Pick<Config, 'gateways' | 'sandboxFailNumbers' | 'publicBaseUrl'> & Partial<Pick<Config, 'sandboxNotOnChannelNumbers'>>,
 ): Map<GatewayName, SmsGateway> {
   const { gateways: g, publicBaseUrl } = config;
-  const built = new Map<GatewayName, SmsGateway>([['sandbox', new SandboxGateway(config.sandboxFailNumbers)]]);
+  const built = new Map<GatewayName, SmsGateway>([['sandbox', new SandboxGateway(config.sandboxFailNumbers, config.sandboxNotOnChannelNumbers)]]);
   if (g.twilio) built.set('twilio', new TwilioGateway(g.twilio, statusCallback(publicBaseUrl, 'twilio')));
   if (g.vonage) built.set('vonage', new VonageGateway(g.vonage, statusCallback(publicBaseUrl, 'vonage')));
   if (g.clickatell) built.set('clickatell', new ClickatellGateway(g.clickatell));
