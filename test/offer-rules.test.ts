@@ -563,6 +563,8 @@ describe('consent evidence', () => {
         offeredAt: '2026-11-24T20:00:00.000Z',
         acceptedAt: '2026-11-24T20:00:04.000Z',
         confirmedAt: '2026-11-24T20:00:07.000Z',
+        channel: 'sms',
+        channelConsentText: '',
       },
     ]);
     expect(masked.body.consent[0].messageId).toBe((message as unknown as { id: string }).id);
@@ -573,7 +575,7 @@ describe('consent evidence', () => {
     expect(revealed.headers['content-disposition']).toContain('consent-2026-11-24-2026-11-25.csv');
     const [header, row, end] = revealed.text.split('\r\n');
     expect(header).toBe(
-      'message_id,call_id,campaign_id,variant,dnis,ani,destination,destination_source,accept_key,confirm_key,offer_version,offer_text,offered_at,accepted_at,confirmed_at',
+      'message_id,call_id,campaign_id,variant,dnis,ani,destination,destination_source,accept_key,confirm_key,offer_version,offer_text,offered_at,accepted_at,confirmed_at,channel,channel_consent_text',
     );
     // Numbers start with "+": prefixed so a spreadsheet keeps them as text.
     expect(row).toContain(`,'+18005550100,'+16175551234,'+16175551234,ani,1,1,`);

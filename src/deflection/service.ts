@@ -452,6 +452,8 @@ export class DeflectionService {
     }
     const reason = attempt.kind === 'sent' ? 'accepted' : 'queued';
     const result: CallResult = { status: 'sent', reason, maskedNumber: maskNumber(to) };
+    // The fallback went instead of the call's channel: the caller hears its name.
+    const channel = attempt.channel ?? call.channel;
     return {
       update: { state: 'sent', result },
       events: [],
@@ -459,7 +461,7 @@ export class DeflectionService {
         builder: 'end',
         result,
         prompts: [attempt.kind === 'sent' ? 'sent' : 'pending'],
-        ...(call.channel ? { channel: call.channel } : {}),
+        ...(channel ? { channel } : {}),
       },
     };
   }

@@ -1,3 +1,4 @@
+import type { ChannelName } from '../channels/channel';
 import type { Logger } from 'pino';
 import type { OutboxSettings } from '../config';
 import { runForCall } from '../observability/call-context';
@@ -67,11 +68,12 @@ export interface DispatcherDeps {
 
 /** How the caller's first attempt went, as far as the caller needs to know. */
 export type FirstAttempt =
-  | { kind: 'sent' }
+  /** channel: set when it is the fallback that went (or waits to go), on that channel. */
+  | { kind: 'sent'; channel?: ChannelName }
   /** Never going to be sent; reason says whether another number could help. */
   | { kind: 'refused'; reason: PermanentReason }
   /** Still in the outbox: it will be retried in the background. */
-  | { kind: 'pending' };
+  | { kind: 'pending'; channel?: ChannelName };
 
 
 /**
@@ -231,11 +233,14 @@ export class Dispatcher {
       const why = refused.reason === 'not-on-channel' ? 'not-on-channel' : refused.reason === 'rejected' ? 'failed' : 'refused';
       const made = await this.fallback.fallBack(first, why);
       if (made.kind === 'opted-out') return refused;
-      if (made.kind === 'already') return { kind: 'pending' };
+      // What the caller hears names the fallback's channel, not the refused one's.
+      const channel = first.fallback.channel;
+      if (made.kind === 'already') return { kind: 'pending', channel };
       const lease = this.leaseUntil();
       const claimed = await this.deps.store.claimMessage(made.message.id, this.iso(), lease);
-      if (!claimed) return { kind: 'pending' };
-      return await this.attemptOnce(claimed, lease);
+      if (!claimed) return { kind: 'pending', channel };
+      const outcome = await this.attemptOnce(claimed, lease);
+      return outcome.kind === 'refused' ? outcome : { ...outcome, channel };
     } catch (err) {
       // The store failed: the sweep finds the refused message at a later poll.
       this.deps.log.error({ err, messageId: first.id }, 'outbox: channel fallback could not be made');

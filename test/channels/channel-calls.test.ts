@@ -104,17 +104,19 @@ describe('fallback mode: WhatsApp first, SMS if it does not get through', () => 
     expect(consent?.offerText).toContain(CONSENT);
   });
 
-  it('a number not on WhatsApp hears that the text is on its way (the SMS plan goes out, in the campaign\'s SMS wording)', async () => {
+  it('a number not on WhatsApp gets the SMS plan in the same wait, and hears that a text (not a WhatsApp message) was sent', async () => {
     const srv = start([fallbackCampaign()]);
     const caller = new IvrCaller(srv.app);
     await caller.start({ dnis: DNIS, ani: NOT_ON_WHATSAPP });
     const callId = callIdOf(caller);
     await caller.press('1');
     await caller.press('1');
-    expect(caller.prompts()).toBe('Your text is on its way. Goodbye.');
-    const [message] = await messagesOf(srv, callId);
-    expect(message).toMatchObject({ channel: 'whatsapp', status: 'failed' });
-    expect(message?.fallback?.channel).toBe('sms');
+    expect(caller.prompts()).toBe("We've sent you a text. Goodbye.");
+    const messages = await messagesOf(srv, callId);
+    const first = messages.find((m) => m.channel === 'whatsapp');
+    expect(first).toMatchObject({ status: 'failed' });
+    expect(first?.fallback?.channel).toBe('sms');
+    expect(messages.filter((m) => m.channel === 'sms')).toEqual([expect.objectContaining({ status: 'sent', fallbackOf: first?.id })]);
   });
 
   it('the opt-out checked is the call\'s channel: a number that opted out of WhatsApp is asked for another', async () => {
