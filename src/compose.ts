@@ -3,6 +3,8 @@ import type { Express } from 'express';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { createAvailabilityCheck } from './availability/create';
+import { C2mClient } from './channels/c2m-client';
+import { C2mBudgets } from './channels/c2m-offer';
 import { livePersonFirstUrl } from './availability/liveperson';
 import type { AvailabilityCheck } from './availability/port';
 import type { CampaignCatalog, CampaignCheck } from './campaigns/catalog';
@@ -178,6 +180,7 @@ function wire(
     offerRules: new OfferRules({ store, availabilityOf, now }),
     ...(config.lineTypeLookup ? { lookup: lineTypeLookup(config.lineTypeLookup, config.abuse.lookupsPerHour, now) } : {}),
     abuse: config.abuse,
+    ...c2mDeps(config, now),
     callTtlMs: config.callTtlMs,
     callerWaitMs: config.outbox.callerWaitMs,
     log,
@@ -297,4 +300,15 @@ function warnAboutLongMessages(campaigns: readonly Campaign[], publicBaseUrl: st
       );
     }
   }
+}
+
+/**
+ * LivePerson C2M's eligibility calls at the offer, when its gateway is configured (a
+ * campaign listing C2M without it is refused at load). Its own client beside the
+ * gateway's: each caches its token (one extra token fetch an hour).
+ */
+function c2mDeps(config: Config, now: () => Date): { c2m?: { client: C2mClient; budgets: C2mBudgets } } {
+  const settings = config.gateways['liveperson-c2m'];
+  if (!settings) return {};
+  return { c2m: { client: new C2mClient(settings), budgets: new C2mBudgets(config.abuse.availabilityChecksPerMinute, () => now().getTime()) } };
 }

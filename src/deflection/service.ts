@@ -30,6 +30,8 @@ import { fillLinkTemplate } from './message';
 import { channelConsentText, firstChannelOf } from '../campaigns/channel-prompts';
 import type { ChannelName } from '../channels/channel';
 import { fallbackPlanFor, messageFor, type MessageInputs } from './channel-message';
+import { c2mAtOffer, c2mAtSend, type C2mBudgets, type C2mOfferDeps, type C2mStep } from '../channels/c2m-offer';
+import { c2mEntryOf, campaignSeenBy } from '../channels/c2m-view';
 import type { AbuseSettings } from './abuse-settings';
 import { judgeNumber } from './number-policy';
 import { pumpingLimits, pumpingReasonOf, rangeOf } from './pumping-guard';
@@ -60,6 +62,8 @@ export interface DeflectionDeps {
   random?: () => number;
   /** How often a request that found the call being sent looks again for its outcome (default 100 ms). */
   sendPollMs?: number;
+  /** LivePerson Connect-to-Messaging (when its gateway is configured): the eligibility calls. */
+  c2m?: { client: C2mOfferDeps['client']; budgets: C2mBudgets };
 }
 
 /** A step of a call in progress. The mode hint is only used when the call is unknown. */
@@ -115,6 +119,8 @@ export type HandBackReason =
   | 'limit-reached'
   | 'service-budget'
   | 'suspected-pumping'
+  /** LivePerson C2M, the campaign's only channel, said this caller is not eligible (or could not say). */
+  | 'not-eligible'
   | 'gateway-error'
   | 'call-expired'
   | 'campaign-removed'
@@ -176,12 +182,19 @@ export class DeflectionService {
     });
     if (!decision.offer) return this.notOffered(call, campaign, req.mode, decision.reason, log, decision.detail);
 
-    const variant = pickVariant(lookup.campaign, this.random);
+    // LivePerson C2M says per caller whether it may be offered: a caller it did not say yes
+    // to is offered the campaign's other channels (none left: handed back).
+    const c2m = await this.c2mAtStart(lookup.campaign, call);
+    const c2mEligibility = c2m?.decision.offer ? c2m.decision.eligibility : null;
+    const seen = campaignSeenBy(lookup.campaign, { c2mEligibility });
+    if (!seen) return this.notOffered(call, campaign, req.mode, 'not-eligible', log, c2m?.decision.offer === false ? c2m.decision.reason : undefined);
+
+    const variant = pickVariant(seen, this.random);
     // Fallback mode: the call goes on the first channel; choice mode: the caller picks.
-    const channel = firstChannelOf(lookup.campaign);
-    const offerPrompt = offerPromptOf(lookup.campaign, variant);
+    const channel = firstChannelOf(seen);
+    const offerPrompt = offerPromptOf(seen, variant);
     const recipe: PageRecipe = { builder: 'offer' };
-    const page = pageFromRecipe(recipe, lookup.campaign, { ...call, variant: variant?.id ?? null });
+    const page = pageFromRecipe(recipe, seen, { ...call, variant: variant?.id ?? null });
     const offered: NewEvent = {
       type: 'offered',
       detail: {
@@ -201,10 +214,11 @@ export class DeflectionService {
         chatUrl: decision.chatUrl ?? null,
         chatUrlExpiresAt: decision.chatUrlExpiresAt ?? null,
         ...(channel ? { channel } : {}),
+        ...(c2mEligibility ? { c2mEligibility } : {}),
         result: null,
         lastPage: recipe,
       },
-      [{ type: 'started' }, offered],
+      [{ type: 'started' }, ...(c2m?.events ?? []), offered],
     );
     if (decision.detail) log.warn({ detail: decision.detail }, 'availability check failed; offering anyway');
     log.info({ ani: call.ani ? maskNumber(call.ani) : '', variant: variant?.id }, 'offer made');
@@ -371,9 +385,17 @@ export class DeflectionService {
       link,
       smsRoute: this.deps.routeFor(campaign),
     };
+    // C2M: LivePerson's eligibility was for the caller's own number; another number the
+    // caller gave needs its own. Not eligible: the message goes without an invite, which the
+    // C2M gateway refuses as not on the channel, so the fallback plan (if any) goes instead.
+    const c2m = channel === 'c2m' ? await this.c2mAtSend(campaign, call, to) : undefined;
+    if (c2m?.decision.offer === false && c2m.decision.reason === 'invalid-number') {
+      return this.refusedNumber(call, ctx, 'invalidNumber', ...c2m.events);
+    }
+    const eligibility = c2m ? (c2m.decision.offer ? c2m.decision.eligibility : null) : call.c2mEligibility;
     // The message on the call's channel, and what goes out once if it does not get through.
-    const { body, gateway, fallbackGateway, ...onChannel } = messageFor(channel, inputs, call);
-    const fallback = fallbackPlanFor(channel, inputs, call);
+    const { body, gateway, fallbackGateway, ...onChannel } = messageFor(channel, inputs, { c2mEligibility: eligibility });
+    const fallback = fallbackPlanFor(channel, inputs, { c2mEligibility: eligibility });
     const { segments, encoding } = measureSms(body);
     const source = call.destinationSource ?? 'ani';
     const admission = await store.admitMessage(
@@ -418,7 +440,7 @@ export class DeflectionService {
           confirmedAt: at,
           ...(channel ? { channel, channelConsentText: channelConsentText(campaign, channel) } : {}),
         },
-        events: [{ type: 'number-confirmed', detail: { source } }],
+        events: [{ type: 'number-confirmed', detail: { source } }, ...(c2m?.events ?? [])],
         claim: { from: call.state },
       },
     );
@@ -594,7 +616,7 @@ export class DeflectionService {
    * (any country), else '' (withheld, empty, "12" or junk), which the store counts in the
    * campaign's one withheld bucket. Rotating made-up ANIs must not each get a fresh limit.
    */
-  private callerKey(call: CallRecord, campaign: Campaign): string {
+  private callerKey(call: Pick<CallRecord, 'ani'>, campaign: Campaign): string {
     const parsed = parsePhoneNumberFromString(extractDialString(call.ani), campaign.country as CountryCode);
     return parsed?.isValid() ? parsed.number : '';
   }
@@ -618,7 +640,7 @@ export class DeflectionService {
     if (call.state === 'sending') return this.afterSend(call.id, call.mode, duringSend);
 
     const at = this.now().toISOString();
-    const campaign = call.campaignId ? this.deps.campaigns.get(call.campaignId) : undefined;
+    const campaign = this.campaignOf(call);
     const expired: HandBackReason | undefined = !campaign
       ? 'campaign-removed'
       : at > call.expiresAt
@@ -673,7 +695,7 @@ export class DeflectionService {
 
   /** A send whose request died after the claim: the call ends as its stored message says. */
   private async finishAbandonedSend(call: CallRecord): Promise<Page> {
-    const campaign = call.campaignId ? this.deps.campaigns.get(call.campaignId) : undefined;
+    const campaign = this.campaignOf(call);
     const [message] = await this.deps.store.listMessages({ callId: call.id, limit: 1 });
     const result: CallResult = { status: 'failed', reason: 'error', maskedNumber: '' };
     const transition =
@@ -696,7 +718,7 @@ export class DeflectionService {
     const stored = call.lastPage;
     if (!stored) return this.unknownCall(call.mode);
     if (!isRecipe(stored)) return stored;
-    const campaign = call.campaignId ? this.deps.campaigns.get(call.campaignId) : undefined;
+    const campaign = this.campaignOf(call);
     return pageFromRecipe(stored, campaign, call) ?? this.unknownCall(call.mode);
   }
 
@@ -704,6 +726,42 @@ export class DeflectionService {
   private async currentPage(callId: string, mode: IntegrationMode): Promise<Page> {
     const call = await this.deps.store.getCall(callId);
     return call ? this.pageOf(call) : this.unknownCall(mode);
+  }
+
+  /** The call's campaign as the call sees it (without C2M unless LivePerson said yes). */
+  private campaignOf(call: CallRecord): Campaign | undefined {
+    const campaign = call.campaignId ? this.deps.campaigns.get(call.campaignId) : undefined;
+    // A campaign edited since the call started may leave no channel in the view: the
+    // campaign as it is then (the step's own checks decide what the call hears).
+    return campaign && (campaignSeenBy(campaign, call) ?? campaign);
+  }
+
+  /**
+   * LivePerson C2M's eligibility for the caller's own number, when the campaign lists C2M
+   * (undefined: it does not). A withheld or unreadable caller number is not eligible: there
+   * is nothing to ask LivePerson about.
+   */
+  private async c2mAtStart(campaign: Campaign, call: { ani: string }): Promise<C2mStep | undefined> {
+    const entry = c2mEntryOf(campaign);
+    if (!entry) return undefined;
+    const phone = this.callerKey({ ani: call.ani }, campaign);
+    const c2m = this.deps.c2m;
+    if (!phone || !c2m) {
+      return { decision: { offer: false, reason: 'not-eligible' }, update: {}, events: [{ type: 'c2m-eligibility', detail: { eligible: false, reason: phone ? 'not-configured' : 'no-caller-number' } }] };
+    }
+    return c2mAtOffer(this.c2mDeps(campaign), entry, phone, new AbortController().signal);
+  }
+
+  /** The invite for the confirmed number: the offer's answer, or a new one for another number. */
+  private async c2mAtSend(campaign: Campaign, call: CallRecord, to: string): Promise<C2mStep | undefined> {
+    const entry = c2mEntryOf(campaign);
+    if (!entry || !this.deps.c2m) return undefined;
+    return c2mAtSend(this.c2mDeps(campaign), entry, call.c2mEligibility, to, new AbortController().signal);
+  }
+
+  private c2mDeps(campaign: Campaign): C2mOfferDeps {
+    const c2m = this.deps.c2m!;
+    return { client: c2m.client, log: this.deps.log.child({ campaignId: campaign.id }), now: () => this.now().getTime(), budget: c2m.budgets.forCampaign(campaign.id) };
   }
 
   /** Something went wrong on our side, or the request made no sense: hand back silently. */
