@@ -18,6 +18,8 @@ export interface ChannelMessage {
   body: string;
   template?: TemplateContent;
   c2m?: C2mInvite;
+  /** RCS: the vendor turns it into an SMS itself when the handset cannot take RCS. */
+  smsFallbackByVendor?: boolean;
   gateway: string;
   fallbackGateway: string | null;
 }
@@ -78,7 +80,13 @@ export function messageOn(entry: ChannelEntry | undefined, inputs: MessageInputs
       return { channel: 'whatsapp', body, template, gateway: entry.gateway, fallbackGateway: null };
     }
     case 'rcs':
-      return { channel: 'rcs', body: renderMessage(entry.message, link), gateway: entry.gateway, fallbackGateway: null };
+      return {
+        channel: 'rcs',
+        body: renderMessage(entry.message, link),
+        ...(entry.smsFallbackByVendor ? { smsFallbackByVendor: true } : {}),
+        gateway: entry.gateway,
+        fallbackGateway: null,
+      };
     case 'c2m': {
       const c2m = c2mInviteFor(call, entry);
       return {
@@ -116,6 +124,10 @@ export function fallbackPlanFor(channel: ChannelName | null, inputs: MessageInpu
     next = channels.list.find((e) => e.channel === 'sms');
   }
   if (!next) return null;
+  // RCS whose vendor sends the SMS itself (Twilio's Messaging Service, Vonage's failover):
+  // an SMS of ours too would be the second text.
+  const current = channelEntryOf(inputs.campaign, channel);
+  if (current?.channel === 'rcs' && current.smsFallbackByVendor && next.channel === 'sms') return null;
   const message = messageOn(next, inputs, call);
   return {
     channel: message.channel,

@@ -564,5 +564,6 @@ export function outgoingOf(message: MessageRecord): OutgoingSms {
     ...(message.channel !== 'sms' ? { channel: message.channel } : {}),
     ...(message.template ? { template: message.template } : {}),
     ...(message.c2m ? { c2m: message.c2m } : {}),
+    ...(message.smsFallbackByVendor ? { smsFallbackByVendor: true } : {}),
   };
 }

@@ -182,6 +182,8 @@ export interface MessageRecord {
   fallbackOf: string | null;
   /** When this message's fallback was created (null: not, or not yet): it is created once. */
   fellBackAt: string | null;
+  /** RCS: the vendor sends the SMS itself when the handset cannot take RCS (OutgoingSms.smsFallbackByVendor). */
+  smsFallbackByVendor: boolean;
   status: MessageStatus;
   /** The campaign's gateway when the message was created, and where failover goes. */
   gateway: string;
@@ -219,7 +221,7 @@ export type NewMessage = Pick<
   MessageRecord,
   'id' | 'callId' | 'campaignId' | 'to' | 'body' | 'gateway' | 'fallbackGateway' | 'segments' | 'encoding' | 'createdAt'
 > &
-  Partial<Pick<MessageRecord, 'caller' | 'channel' | 'template' | 'c2m' | 'fallback' | 'fallbackOf'>> & {
+  Partial<Pick<MessageRecord, 'caller' | 'channel' | 'template' | 'c2m' | 'fallback' | 'fallbackOf' | 'smsFallbackByVendor'>> & {
     /**
      * When background dispatch (of any instance) may take it; default createdAt. A caller
      * waiting for the first attempt sets it to the end of the wait: the instance that

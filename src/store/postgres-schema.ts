@@ -189,6 +189,8 @@ const MIGRATIONS: string[] = [
    ALTER TABLE messages ADD COLUMN fallback_due_at text COLLATE "C";
    CREATE INDEX messages_fallback_waiting ON messages (fallback_due_at)
      WHERE fallback IS NOT NULL AND fell_back_at IS NULL AND status IN ('queued', 'sent', 'failed', 'undelivered');`,
+  // RCS whose SMS fallback the vendor sends itself: see the SQLite migration of the same number.
+  `ALTER TABLE messages ADD COLUMN sms_fallback_by_vendor boolean NOT NULL DEFAULT false;`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

@@ -65,6 +65,8 @@ export function toMessage(r: Row): MessageRecord {
     fallback: r.fallback ? JSON.parse(r.fallback as string) : null,
     fallbackOf: (r.fallback_of as string | null) ?? null,
     fellBackAt: (r.fell_back_at as string | null) ?? null,
+    // SQLite keeps 0/1, PostgreSQL a boolean.
+    smsFallbackByVendor: Boolean(r.sms_fallback_by_vendor),
     status: r.status as MessageRecord['status'],
     gateway: r.gateway as string,
     fallbackGateway: (r.fallback_gateway as string | null) ?? null,

@@ -295,6 +295,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE UNIQUE INDEX messages_first_of_call ON messages (call_id, "to") WHERE fallback_of IS NULL;
    CREATE INDEX messages_fallback_waiting ON messages (fallback_due_at)
      WHERE fallback IS NOT NULL AND fell_back_at IS NULL AND status IN ('queued', 'sent', 'failed', 'undelivered');`,
+  // RCS whose SMS fallback the vendor sends itself (Vonage's failover): the adapter asks for it.
+  `ALTER TABLE messages ADD COLUMN sms_fallback_by_vendor INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** Which column each limit scope counts by. */
@@ -541,10 +543,10 @@ export class SqliteStore implements Store {
       .sql(
         `INSERT INTO messages (id, call_id, campaign_id, "to", caller, body, status, gateway, fallback_gateway, segments,
                                encoding, next_attempt_at, created_at, updated_at, channel, template, c2m, fallback, fallback_of,
-                               fallback_due_at)
+                               fallback_due_at, sms_fallback_by_vendor)
          VALUES (@id, @callId, @campaignId, @to, @caller, @body, 'queued', @gateway, @fallbackGateway, @segments,
                  @encoding, @dueAt, @createdAt, @createdAt, @channel, @template, @c2m, @fallback, @fallbackOf,
-                 @fallbackDueAt)
+                 @fallbackDueAt, @smsFallbackByVendor)
          RETURNING *`,
       )
       .get({
@@ -557,6 +559,7 @@ export class SqliteStore implements Store {
         fallback: toJson(message.fallback),
         dueAt: message.dueAt ?? message.createdAt,
         fallbackDueAt: fallbackDueAt(message),
+        smsFallbackByVendor: message.smsFallbackByVendor ? 1 : 0,
       }) as Row;
     this.insertEvents(
       message.callId,

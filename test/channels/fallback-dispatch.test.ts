@@ -136,7 +136,7 @@ describe('channel fallback in the outbox', () => {
     const { store, dispatcher } = open();
     await store.createMessage(whatsappMessage('wa1'));
     const firstAttempt = await dispatcher.sendNow('wa1', 60_000);
-    expect(firstAttempt).toEqual({ kind: 'sent' });
+    expect(firstAttempt).toEqual({ kind: 'sent', channel: 'sms' });
     expect(sms.sent).toHaveLength(1);
     expect(sms.sent[0]).toMatchObject({ to: NUMBER, body: `Chat with us: ${LINK}` });
     expect(sms.sent[0]!.channel).toBeUndefined();

@@ -20,7 +20,8 @@ function inputs(channels: CampaignInput['channels'], extra: Partial<CampaignInpu
   return { campaign, smsTemplate: campaign.message, link: LINK, smsRoute: { gateway: 'twilio', fallbackGateway: 'vonage' } };
 }
 
-const RCS = { channel: 'rcs' as const, gateway: 'vonage-messages' as const, message: 'Tap to chat: {link}' };
+/** RCS whose SMS fallback is ours to send (smsFallbackByVendor false). */
+const RCS = { channel: 'rcs' as const, gateway: 'vonage-messages' as const, message: 'Tap to chat: {link}', smsFallbackByVendor: false };
 const C2M = { channel: 'c2m' as const, skill: 'support', handoffId: 'H123', overrideChannel: 'whatsapp' as const };
 
 describe('the message on the call channel', () => {
@@ -71,6 +72,15 @@ describe('the fallback plan', () => {
     expect(fallbackPlanFor('sms', withSms, NOT_CHECKED)).toBeNull();
     const noSms = inputs({ mode: 'choice', list: [{ ...RCS, key: '1' }, { ...C2M, key: '3' }] });
     expect(fallbackPlanFor('rcs', noSms, NOT_CHECKED)).toBeNull();
+  });
+
+  it('RCS whose vendor sends the SMS itself (the default) gets no SMS plan of ours: one text, never two; the message asks the vendor for it', () => {
+    const vendorFallback = { ...RCS, smsFallbackByVendor: true };
+    const i = inputs({ list: [vendorFallback, { channel: 'sms' }] });
+    expect(messageFor('rcs', i, NOT_CHECKED)).toMatchObject({ channel: 'rcs', smsFallbackByVendor: true });
+    expect(fallbackPlanFor('rcs', i, NOT_CHECKED)).toBeNull();
+    const byDefault = inputs({ list: [{ channel: 'rcs', gateway: 'twilio', message: 'Tap: {link}' }, { channel: 'sms' }] });
+    expect(fallbackPlanFor('rcs', byDefault, NOT_CHECKED)).toBeNull();
   });
 
   it('a campaign without channels has none', () => {

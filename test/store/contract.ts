@@ -657,6 +657,13 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
     });
 
     describe('messages', () => {
+      it('keeps an RCS message\'s request for the vendor\'s own SMS failover, and its channel, as given', async () => {
+        await store.createMessage({ ...newMessage('m-rcs', { callId: 'c1' }), channel: 'rcs', smsFallbackByVendor: true });
+        await store.createMessage({ ...newMessage('m-plain', { callId: 'c2' }), channel: 'rcs' });
+        expect(await store.getMessage('m-rcs')).toMatchObject({ channel: 'rcs', smsFallbackByVendor: true });
+        expect(await store.getMessage('m-plain')).toMatchObject({ channel: 'rcs', smsFallbackByVendor: false });
+      });
+
       it('stores a new message as queued, due at once, and records the call\'s events then sms-queued', async () => {
         const draft = newMessage('m1', { callId: 'c1', fallbackGateway: 'vonage', createdAt: sec(30) });
         const { created, message } = await store.createMessage(draft, [{ type: 'number-confirmed', detail: { source: 'ani' } }]);
@@ -674,6 +681,7 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           fallback: null,
           fallbackOf: null,
           fellBackAt: null,
+          smsFallbackByVendor: false,
           status: 'queued',
           gateway: 'twilio',
           fallbackGateway: 'vonage',
