@@ -21,6 +21,8 @@ interface ChannelWords {
   choiceDecline(decline: string): string;
   sent(thing: string): string;
   pending(thing: string): string;
+  /** The number confirmation, naming what is sent ({lastFour} filled by the page). */
+  confirmAni(thing: string, confirm: string, change: string): string;
   keyName(key: string): string;
 }
 
@@ -39,6 +41,8 @@ const WORDS: Record<string, ChannelWords> = {
     choiceDecline: (decline) => `To stay on the line, press ${decline}.`,
     sent: (thing) => `We've sent you ${thing}. Goodbye.`,
     pending: (thing) => `${thing.replace(/^a /, 'Your ')} is on its way. Goodbye.`,
+    confirmAni: (thing, confirm, change) =>
+      `We'll send ${thing} to the number you're calling from, ending in {lastFour}. Press ${confirm} for yes, or ${change} to use a different number.`,
     keyName: (key) => (key === '*' ? 'star' : key),
   },
   es: {
@@ -55,6 +59,8 @@ const WORDS: Record<string, ChannelWords> = {
     choiceDecline: (decline) => `Para permanecer en la línea, oprima ${decline}.`,
     sent: (thing) => `Le hemos enviado ${thing}. Adiós.`,
     pending: (thing) => `${thing.replace(/^un /, 'Su ')} está en camino. Adiós.`,
+    confirmAni: (thing, confirm, change) =>
+      `Enviaremos ${thing} al número desde el que llama, que termina en {lastFour}. Oprima ${confirm} para sí, o ${change} para usar otro número.`,
     keyName: (key) => (key === '*' ? 'asterisco' : key),
   },
 };
@@ -151,6 +157,18 @@ export function channelEndPrompt(campaign: Campaign, channel: ChannelName | null
   const words = wordsOf(campaign.language);
   if (!words) return entry.prompts?.sent ?? promptFor(campaign, name);
   return words[name](words.thing[entry.channel]);
+}
+
+/**
+ * "We'll send ... to the number you're calling from": the campaign's confirmAni when it
+ * sets one (it knows its channels), else the default naming the call's channel, so a
+ * WhatsApp call is not told "we'll text". SMS (or no channel) keeps the campaign's prompt.
+ */
+export function channelConfirmAniPrompt(campaign: Campaign, channel: ChannelName | null | undefined): PromptOverride {
+  const words = wordsOf(campaign.language);
+  if (!channel || channel === 'sms' || campaign.prompts.confirmAni || !words) return promptFor(campaign, 'confirmAni');
+  const key = (k: string) => words.keyName(k);
+  return words.confirmAni(words.thing[channel], key(campaign.keys.confirm), key(campaign.keys.change));
 }
 
 /** The wording of the channel's own consent the caller heard ('' when it has none). */

@@ -38,7 +38,7 @@ export function isRecipe(stored: StoredPage): stored is PageRecipe {
 }
 
 /** What a recipe needs of the call: where its URLs lead, and the variant the caller heard. */
-export type RecipeCall = Pick<CallRecord, 'id' | 'mode' | 'variant'>;
+export type RecipeCall = Pick<CallRecord, 'id' | 'mode' | 'variant'> & Partial<Pick<CallRecord, 'channel'>>;
 
 /**
  * The page a recipe makes for this call. Without its campaign only an ending can be built
@@ -59,7 +59,7 @@ function questionPage(recipe: QuestionRecipe, ctx: CallContext, call: RecipeCall
     case 'offer':
       return offerPage(ctx, offerPromptOf(ctx.campaign, variantOf(ctx.campaign, call.variant)));
     case 'confirm-ani':
-      return confirmAniPage(ctx, recipe.lastFour);
+      return confirmAniPage(ctx, recipe.lastFour, call.channel);
     case 'read-back':
       return readBackPage(ctx, recipe.digits);
     case 'enter-number':

@@ -1,6 +1,6 @@
 import { promptFor, placeholdersIn, type Campaign, type PromptOverride } from '../campaigns/schema';
 import type { PromptName } from '../campaigns/default-prompts';
-import { channelEndPrompt } from '../campaigns/channel-prompts';
+import { channelConfirmAniPrompt, channelEndPrompt } from '../campaigns/channel-prompts';
 import type { ChannelName } from '../channels/channel';
 import type { IntegrationMode } from '../store/port';
 import type { CallResult, EndPage, Ending, Page, PlatformChoice, QuestionPage, RootPage, Speech, SpeechPart } from '../vxml/model';
@@ -138,8 +138,9 @@ function confirmQuestion(ctx: CallContext, prompt: Speech): QuestionPage {
   });
 }
 
-export function confirmAniPage(ctx: CallContext, lastFour: string): QuestionPage {
-  return confirmQuestion(ctx, say(ctx.campaign, 'confirmAni', { lastFour }));
+/** "We'll send it to the number you're calling from": naming the call's channel. */
+export function confirmAniPage(ctx: CallContext, lastFour: string, channel?: ChannelName | null): QuestionPage {
+  return confirmQuestion(ctx, speechOf(channelConfirmAniPrompt(ctx.campaign, channel), { lastFour }));
 }
 
 export function readBackPage(ctx: CallContext, digits: string): QuestionPage {

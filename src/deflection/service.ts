@@ -667,7 +667,8 @@ export class DeflectionService {
     if (!transition) return this.pageOf(call);
     const from = transition.from ?? call.state;
     const applied = await this.deps.store.updateCall(call.id, { ...transition.update, lastPage: transition.recipe }, transition.events, at, from);
-    if (applied) return pageFromRecipe(transition.recipe, campaign, call);
+    // The page names the channel the step chose (choice mode), not the one the call had.
+    if (applied) return pageFromRecipe(transition.recipe, campaign, { ...call, channel: transition.update.channel ?? call.channel });
     // Another request for this call (a retry, a racing confirm, maybe on another instance)
     // got there first: answer with the page it left, once any send it claimed has ended.
     return this.afterSend(call.id, call.mode, from === 'sending' ? [] : duringSend);

@@ -220,3 +220,30 @@ describe('channel documents are VoiceXML 2.1', () => {
     expect(caller.prompts()).toBe(spanish ? 'Le hemos enviado un mensaje de WhatsApp. Adiós.' : "We've sent you a WhatsApp message. Goodbye.");
   });
 });
+
+describe('the number confirmation names the channel', () => {
+  it('a WhatsApp call is told "we\'ll send a WhatsApp message to the number you\'re calling from", in English and Spanish; SMS keeps "we\'ll text"', async () => {
+    const srv = start([
+      fallbackCampaign(),
+      fallbackCampaign({ id: 'soporte', dnis: ['+18005550199'], language: 'es-US' }),
+      campaign({ id: 'plain', dnis: ['+18005550188'] }),
+    ]);
+    const heard = async (dnis: string, keys: string[]) => {
+      const caller = new IvrCaller(srv.app);
+      await caller.start({ dnis, ani: ANI });
+      for (const key of keys) await caller.press(key);
+      return caller.prompts();
+    };
+    expect(await heard(DNIS, ['1'])).toContain("We'll send a WhatsApp message to the number you're calling from, ending in 1234.");
+    expect(await heard('+18005550199', ['1'])).toContain('Enviaremos un mensaje de WhatsApp al número desde el que llama, que termina en 1234.');
+    expect(await heard('+18005550188', ['1'])).toContain("We'll text the number you're calling from");
+  });
+
+  it('choice mode: the channel the caller just picked is the one named', async () => {
+    const srv = start([choiceCampaign()]);
+    const caller = new IvrCaller(srv.app);
+    await caller.start({ dnis: DNIS, ani: ANI });
+    await caller.press('3');
+    expect(caller.prompts()).toContain("We'll send a WhatsApp message to the number you're calling from");
+  });
+});
