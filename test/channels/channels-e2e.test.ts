@@ -76,6 +76,8 @@ interface ChannelCase {
   receipt(vendorId: string, status: 'delivered' | 'read', secret?: string): WebhookRequest;
   /** The header that carries the signature (removed for the unsigned replay). */
   signatureHeader: string;
+  /** Credentials that must appear in no VoiceXML document and no admin API answer. */
+  secrets: string[];
 }
 
 const statusUrl = (gateway: string) => `${PUBLIC_BASE_URL}/webhooks/${gateway}/status`;
@@ -132,6 +134,7 @@ const TWILIO_WHATSAPP: ChannelCase = {
   vendorIdOf: () => twilioFake!.messages[0]!.sid,
   receipt: (sid, status, secret) => twilioReceipt(`whatsapp:${ANI}`, `whatsapp:${TW_WHATSAPP_FROM}`)(sid, status, secret),
   signatureHeader: 'x-twilio-signature',
+  secrets: [TWILIO_ACCOUNT.authToken],
 };
 
 const TWILIO_RCS: ChannelCase = {
@@ -152,6 +155,7 @@ const TWILIO_RCS: ChannelCase = {
   vendorIdOf: () => twilioFake!.messages[0]!.sid,
   receipt: (sid, status, secret) => twilioReceipt(ANI, TW_RCS_SERVICE)(sid, status, secret),
   signatureHeader: 'x-twilio-signature',
+  secrets: [TWILIO_ACCOUNT.authToken],
 };
 
 const VONAGE_WHATSAPP: ChannelCase = {
@@ -191,6 +195,7 @@ const VONAGE_WHATSAPP: ChannelCase = {
   vendorIdOf: () => vonageFake!.accepted[0]!.uuid,
   receipt: (uuid, status, secret) => vonageReceipt('whatsapp')(uuid, status, secret),
   signatureHeader: 'authorization',
+  secrets: [VN_APP.signatureSecret, VN_APP.privateKey.split('\n')[1]!],
 };
 
 const VONAGE_RCS: ChannelCase = {
@@ -212,6 +217,7 @@ const VONAGE_RCS: ChannelCase = {
   vendorIdOf: () => vonageFake!.accepted[0]!.uuid,
   receipt: (uuid, status, secret) => vonageReceipt('rcs')(uuid, status, secret),
   signatureHeader: 'authorization',
+  secrets: [VN_APP.signatureSecret, VN_APP.privateKey.split('\n')[1]!],
 };
 
 // --- Helpers ---------------------------------------------------------------------------
@@ -287,6 +293,10 @@ async function wholeCall(c: ChannelCase, vendor: Vendor, srv: TestServer): Promi
   expect(report.status).toBe(200);
   expect(report.body.rows).toEqual([expect.objectContaining({ channel: c.channel, created: 1, sent: 1, delivered: 1, read: 1, failed: 0 })]);
   expect(report.body.fallbacks).toEqual([]);
+
+  // 8. No credential in what the caller's platform or an administrator was served.
+  const served = [...caller.documents, JSON.stringify(await messages(srv)), consent.text, report.text];
+  for (const secret of c.secrets) expect(served.filter((text) => text.includes(secret))).toEqual([]);
 }
 
 // --- The calls -------------------------------------------------------------------------
@@ -378,6 +388,7 @@ describeIfSpec(SPEC, 'the WhatsApp Cloud whole call through Prism')('a whole cal
       },
       receipt: (id, status, secret) => signedWhatsappRequest(statusUrl('whatsapp-cloud'), whatsappStatusBody(id, status, ANI.slice(1)), secret ?? WA_APP_SECRET),
       signatureHeader: 'x-hub-signature-256',
+      secrets: [WA_TOKEN, WA_APP_SECRET, WA_VERIFY_TOKEN],
     };
     srv = startTestServer({ env: vendor.env, campaigns: [fallbackCampaign(c.entry)] });
     await wholeCall(c, vendor, srv);

@@ -16,7 +16,7 @@ import {
   WA_VERSION,
 } from '../fakes/whatsapp-cloud';
 import { IvrCaller } from '../helpers/ivr-caller';
-import { campaign, startTestServer, type TestServer } from '../helpers/server';
+import { ADMIN_TOKEN, campaign, startTestServer, type TestServer } from '../helpers/server';
 
 /**
  * Issue 18's "Done when", second half: each fallback path through the real app, WhatsApp
@@ -214,6 +214,14 @@ it('no delivery within the window: one text once the clock passes it; a delivere
   await twoPolls();
   expect(texts()).toHaveLength(1);
   expect(whatsappSends()).toBe(1);
+
+  // The channel report counts the fallback once, from WhatsApp to SMS.
+  const day = 86_400_000;
+  const report = await request(srv.app)
+    .get(`/api/reports/channels?from=${new Date(clock - 2 * day).toISOString()}&to=${new Date(clock + day).toISOString()}`)
+    .set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+  expect(report.status).toBe(200);
+  expect(report.body.fallbacks).toEqual([expect.objectContaining({ from: 'whatsapp', to: 'sms', messages: 1 })]);
 });
 
 it('a delivered receipt before the window: no text, ever', async () => {
