@@ -186,6 +186,15 @@ it('not on WhatsApp reported later (accepted, then a signed "failed" with 131026
   await twoPolls();
   expect(texts()).toHaveLength(0);
 
+  // A forged or unsigned "failed" makes no text.
+  const failed = statusBody(first.vendorMessageId!, 'failed', ANI.slice(1), NOT_ON_WHATSAPP);
+  const posting = () => request(srv.app).post(CALLBACK).set('Content-Type', 'application/json');
+  expect((await posting().set('X-Hub-Signature-256', await metaSignature(failed, 'not-the-app-secret')).send(failed)).status).toBe(403);
+  expect((await posting().send(failed)).status).toBe(401);
+  await twoPolls();
+  expect(texts()).toHaveLength(0);
+  expect((await whatsappMessage()).status).toBe('sent');
+
   expect((await postStatus(first.vendorMessageId!, 'failed', NOT_ON_WHATSAPP)).status).toBe(200);
   await waitFor(() => texts().length > 0, 'the fallback text');
   await expectOneFallbackText();
