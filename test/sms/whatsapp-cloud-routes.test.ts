@@ -27,19 +27,19 @@ const CALLBACK = '/webhooks/whatsapp-cloud/status';
 let meta: FakeServer;
 let server: TestServer;
 
+/** Meta's settings, pointing the adapter at the fake. */
+const whatsappEnv = (): Record<string, string> => ({
+  WHATSAPP_ACCESS_TOKEN: WA_TOKEN,
+  WHATSAPP_PHONE_NUMBER_ID: WA_PHONE_NUMBER_ID,
+  WHATSAPP_APP_SECRET: WA_APP_SECRET,
+  WHATSAPP_VERIFY_TOKEN: WA_VERIFY_TOKEN,
+  WHATSAPP_API_BASE_URL: meta.url,
+  WHATSAPP_API_VERSION: WA_VERSION,
+});
+
 beforeEach(async () => {
   meta = await startFakeWhatsapp();
-  server = startTestServer({
-    env: {
-      WHATSAPP_ACCESS_TOKEN: WA_TOKEN,
-      WHATSAPP_PHONE_NUMBER_ID: WA_PHONE_NUMBER_ID,
-      WHATSAPP_APP_SECRET: WA_APP_SECRET,
-      WHATSAPP_VERIFY_TOKEN: WA_VERIFY_TOKEN,
-      WHATSAPP_API_BASE_URL: meta.url,
-      WHATSAPP_API_VERSION: WA_VERSION,
-    },
-    campaigns: [campaign({ gateway: 'whatsapp-cloud' })],
-  });
+  server = startTestServer({ env: whatsappEnv(), campaigns: [campaign({ gateway: 'whatsapp-cloud' })] });
 });
 afterEach(async () => {
   await server.close();
@@ -133,11 +133,44 @@ it('a failed status with 131050 (stopped marketing messages) means the next call
   expect(meta.requests).toHaveLength(1);
 });
 
-it('a STOP sent on WhatsApp, posted to the one callback URL, opts the number out', async () => {
+it('a STOP sent on WhatsApp, posted to the one callback URL, opts the number out of WhatsApp, not of SMS', async () => {
+  // Opt-out is per channel: a campaign that offers both (choice: 1 for a text, 3 for WhatsApp).
+  await server.close();
+  server = startTestServer({
+    env: whatsappEnv(),
+    campaigns: [
+      campaign({
+        channels: {
+          mode: 'choice',
+          list: [
+            { channel: 'sms', key: '1' },
+            {
+              channel: 'whatsapp',
+              gateway: 'whatsapp-cloud',
+              template: { name: 'chat_link', language: 'en_US', body: ['{link}'] },
+              consent: 'By pressing 3 you agree to get WhatsApp messages from Acme.',
+              key: '3',
+            },
+          ],
+        },
+      }),
+    ],
+  });
+  const choose = async (key: string) => {
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: ANI });
+    await caller.press(key);
+    await caller.press('1');
+    return caller;
+  };
   expect((await post(textBody(ANI.slice(1), 'STOP'))).status).toBe(200);
 
-  expect((await call()).prompts()).toContain(OPTED_OUT);
+  expect((await choose('3')).prompts()).toContain(OPTED_OUT);
   expect(meta.requests).toHaveLength(0);
+  // The same caller still gets a text (through the sandbox, the campaign's SMS gateway).
+  const texted = await choose('1');
+  expect(texted.prompts()).toBe("We've sent you a text. Goodbye.");
+  expect(await server.store.listMessages({ limit: 10 })).toEqual([expect.objectContaining({ channel: 'sms', to: ANI, status: 'sent' })]);
 });
 
 it('a signed STOP replayed after a START does not opt the caller out again (its wamid gives it away)', async () => {
