@@ -5,6 +5,7 @@ import { askWithin, failed, seconds, statusDetail } from './remote';
 import type { AvailabilityAnswer, AvailabilityCheck, AvailabilityRequest } from './port';
 import { redact, resolveHeaders, type Secrets } from './secrets';
 import { isAbsoluteHttpUrl, type LivePersonSettings } from './settings';
+import { ABORTED, untilAborted } from '../until-aborted';
 
 /**
  * LivePerson's IVR Engagement API: one POST per call asks whether an agent can take a
@@ -105,26 +106,6 @@ export class LivePersonAvailability implements AvailabilityCheck {
   }
 }
 
-const ABORTED = Symbol('aborted');
-
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
-  if (signal.aborted) return Promise.resolve(ABORTED);
-  return new Promise((resolve) => {
-    const stop = () => resolve(ABORTED);
-    signal.addEventListener('abort', stop, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', stop);
-        resolve(value);
-      },
-      () => {
-        // The shared steps never reject; were one to, the check still answers rather than throws.
-        signal.removeEventListener('abort', stop);
-        resolve(ABORTED);
-      },
-    );
-  });
-}
 
 function fixedBase(settings: Pick<LivePersonSettings, 'baseUrl' | 'domain'>): string | undefined {
   return settings.baseUrl ?? (settings.domain ? `https://${settings.domain}` : undefined);

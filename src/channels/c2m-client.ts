@@ -7,6 +7,7 @@ import { OutboundPolicy } from '../outbound/policy';
 import { normaliseHost } from '../outbound/settings';
 import type { LivePersonC2mSettings } from '../sms/gateway-config';
 import { c2mErrorOf, type C2mError } from './c2m-errors';
+import { ABORTED, untilAborted } from '../until-aborted';
 
 /**
  * LivePerson Connect-to-Messaging (C2M v2), the two calls
@@ -194,26 +195,6 @@ function configuredHosts(settings: LivePersonC2mSettings): string[] {
     .map((u) => normaliseHost(new URL(u).hostname));
 }
 
-const ABORTED = Symbol('aborted');
-
-/** Shared steps (a Domain API lookup, a token fetch) go on for others; this caller stops waiting. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | typeof ABORTED> {
-  if (signal.aborted) return Promise.resolve(ABORTED);
-  return new Promise((resolve) => {
-    const stop = () => resolve(ABORTED);
-    signal.addEventListener('abort', stop, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', stop);
-        resolve(value);
-      },
-      () => {
-        signal.removeEventListener('abort', stop);
-        resolve(ABORTED);
-      },
-    );
-  });
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
