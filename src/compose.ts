@@ -264,9 +264,16 @@ function lineTypeLookup(settings: NonNullable<Config['lineTypeLookup']>, perHour
 
 function gatewayProblems(campaign: Campaign, gateways: ReadonlyMap<string, SmsGateway>): string[] {
   return [
-    ...(['gateway', 'fallbackGateway'] as const)
-      .filter((field) => campaign[field] && campaign[field] !== 'none' && !gateways.has(campaign[field]))
-      .map((field) => `${field}: ${campaign[field]} is not configured (set its variables in the environment)`),
+    ...(['gateway', 'fallbackGateway'] as const).flatMap((field) => {
+      const name = campaign[field];
+      if (!name || name === 'none') return [];
+      const gateway = gateways.get(name);
+      if (!gateway) return [`${field}: ${name} is not configured (set its variables in the environment)`];
+      // The campaign's texts: a WhatsApp-only or C2M gateway would refuse every one (Meta
+      // takes no free-form text outside a customer's 24-hour window): name it in channels.
+      const carries = gateway.channels ?? ['sms'];
+      return carries.includes('sms') ? [] : [`${field}: ${name} does not carry sms (it carries ${carries.join(', ')}): name it in channels instead`];
+    }),
     ...channelGatewayProblems(campaign, gateways),
   ];
 }

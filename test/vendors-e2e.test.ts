@@ -37,18 +37,6 @@ import {
   startFakeSns,
   twoWayPayload,
 } from './fakes/amazon';
-import {
-  acceptWhatsappMessage,
-  signedWhatsappRequest,
-  startFakeWhatsapp,
-  statusBody as whatsappStatusBody,
-  textBody as whatsappTextBody,
-  WA_APP_SECRET,
-  WA_PHONE_NUMBER_ID,
-  WA_TOKEN,
-  WA_VERIFY_TOKEN,
-  WA_VERSION,
-} from './fakes/whatsapp-cloud';
 import { IvrCaller } from './helpers/ivr-caller';
 import { ADMIN_TOKEN, PUBLIC_BASE_URL, campaign, startTestServer, type TestServer } from './helpers/server';
 
@@ -701,54 +689,7 @@ const amazon: VendorCase = {
   stop: (from) => snsNotification(inboundUrl('amazon'), INBOUND_TOPIC, twoWayPayload({ from, to: AM.from, body: 'STOP' })),
 };
 
-// --- WhatsApp (Meta Cloud API: statuses and messages on one signed callback URL) -----------
-
-const whatsappCloud: VendorCase = {
-  name: 'whatsapp-cloud',
-  secrets: [WA_TOKEN, WA_APP_SECRET, WA_VERIFY_TOKEN],
-  identifiers: [WA_PHONE_NUMBER_ID],
-  async start() {
-    const accepted: Acceptance[] = [];
-    const fake = await startFakeWhatsapp(
-      recording(accepted, (req) => {
-        const reply = acceptWhatsappMessage(req);
-        const [message] = reply.status === 200 ? (jsonOfReply(reply).messages as Array<{ id: string }>) : [];
-        return { reply, id: message?.id };
-      }),
-    );
-    return {
-      env: {
-        WHATSAPP_ACCESS_TOKEN: WA_TOKEN,
-        WHATSAPP_PHONE_NUMBER_ID: WA_PHONE_NUMBER_ID,
-        WHATSAPP_APP_SECRET: WA_APP_SECRET,
-        WHATSAPP_VERIFY_TOKEN: WA_VERIFY_TOKEN,
-        WHATSAPP_API_BASE_URL: fake.url,
-        WHATSAPP_API_VERSION: WA_VERSION,
-      },
-      requests: fake.requests,
-      accepted,
-      close: () => fake.close(),
-    };
-  },
-  expectedTo: ANI,
-  recipientOf: (req) => {
-    const to = bodyOf(req)?.to;
-    return typeof to === 'string' ? to : undefined;
-  },
-  expectCredentials(req) {
-    expect(req.headers.authorization).toBe(`Bearer ${WA_TOKEN}`);
-    expect(req.path).toBe(`/${WA_VERSION}/${WA_PHONE_NUMBER_ID}/messages`);
-    expect(bodyOf(req)).toMatchObject({ messaging_product: 'whatsapp', recipient_type: 'individual' });
-  },
-  receipts: {
-    delivered: (id) => signedWhatsappRequest(statusUrl('whatsapp-cloud'), whatsappStatusBody(id, 'delivered', ANI.slice(1))),
-    forged: (id) => signedWhatsappRequest(statusUrl('whatsapp-cloud'), whatsappStatusBody(id, 'delivered', ANI.slice(1)), 'another-apps-secret'),
-  },
-  // Meta posts texts to the same callback URL as statuses.
-  stop: (from) => signedWhatsappRequest(statusUrl('whatsapp-cloud'), whatsappTextBody(from.replace(/^\+/, ''), 'STOP')),
-};
-
-const VENDORS: VendorCase[] = [twilio, vonage, clickatell, clickatellHttp, voxeo, plivo, telnyx, sinch, infobip, amazon, webhook, whatsappCloud];
+const VENDORS: VendorCase[] = [twilio, vonage, clickatell, clickatellHttp, voxeo, plivo, telnyx, sinch, infobip, amazon, webhook];
 
 // --- Helpers ---------------------------------------------------------------------------
 

@@ -12,9 +12,10 @@ export type GatewayName = (typeof GATEWAY_NAMES)[number];
 
 /**
  * Gateways that cannot carry a text message at all, so can be neither SMS_GATEWAY nor
- * SMS_FALLBACK_GATEWAY: liveperson-c2m only asks LivePerson to send its own invite.
+ * SMS_FALLBACK_GATEWAY: liveperson-c2m only asks LivePerson to send its own invite, and
+ * whatsapp-cloud sends WhatsApp messages (a campaign's channels name them).
  */
-export const NO_SMS_GATEWAYS: readonly GatewayName[] = ['liveperson-c2m'];
+export const NO_SMS_GATEWAYS: readonly GatewayName[] = ['liveperson-c2m', 'whatsapp-cloud'];
 
 export interface TwilioSettings {
   accountSid: string;

@@ -10,6 +10,13 @@ import { IvrCaller } from '../helpers/ivr-caller';
 import { ADMIN_TOKEN, campaign, startTestServer, type TestServer } from '../helpers/server';
 import { BLOBS, ENCODINGS, ENV, GATEWAYS } from './vendor-credentials';
 
+const WHATSAPP_ENTRY = {
+  channel: 'whatsapp' as const,
+  gateway: 'whatsapp-cloud' as const,
+  template: { name: 'chat_link', language: 'en_US', body: ['{link}'] },
+  consent: 'By pressing 1 you agree to get WhatsApp messages from us.',
+};
+
 /**
  * The whole server, every gateway configured, each vendor refusing with an answer that
  * echoes its credentials in every encoding (the first one straddling the point where the
@@ -76,7 +83,12 @@ beforeAll(async () => {
   const log = pino({ level: 'trace' }, { write: (line: string) => logLines.push(line) });
   server = startTestServer({
     env: { ...ENV, ...urls, ADMIN_USER: USER, ADMIN_PASSWORD_HASH: await passwordHash(), SMS_MAX_ATTEMPTS: '1', SMS_CALLER_WAIT_MS: '3000' },
-    campaigns: NAMES.map((gateway, i) => campaign({ id: `c-${gateway}`, dnis: [`+1 800 555 01${10 + i}`], gateway, fallbackGateway: 'none' })),
+    campaigns: NAMES.map((gateway, i) =>
+      // A WhatsApp-only gateway carries no text: its campaign names it as a channel.
+      gateway === 'whatsapp-cloud'
+        ? campaign({ id: `c-${gateway}`, dnis: [`+1 800 555 01${10 + i}`], fallbackGateway: 'none', channels: { mode: 'fallback', list: [WHATSAPP_ENTRY] } })
+        : campaign({ id: `c-${gateway}`, dnis: [`+1 800 555 01${10 + i}`], gateway, fallbackGateway: 'none' }),
+    ),
     log,
   });
 });

@@ -57,4 +57,14 @@ describe('a campaign whose channel gateway cannot carry the channel', () => {
       'channels.list.0.gateway: twilio does not carry rcs (it carries sms)',
     );
   });
+
+  it('is refused when its own SMS gateway (gateway, fallbackGateway) carries no text: a WhatsApp-only gateway is named in channels', () => {
+    const whatsappOnly = { name: 'twilio', channels: ['whatsapp' as const], send: async () => ({ outcome: 'accepted' as const, vendorMessageId: 'x' }) };
+    expect(() => startTestServer({ campaigns: [campaign({ gateway: 'twilio' })], gateways: [whatsappOnly] })).toThrow(
+      'gateway: twilio does not carry sms (it carries whatsapp): name it in channels instead',
+    );
+    expect(() => startTestServer({ campaigns: [campaign({ fallbackGateway: 'twilio' })], gateways: [whatsappOnly] })).toThrow(
+      'fallbackGateway: twilio does not carry sms',
+    );
+  });
 });

@@ -39,7 +39,18 @@ const whatsappEnv = (): Record<string, string> => ({
 
 beforeEach(async () => {
   meta = await startFakeWhatsapp();
-  server = startTestServer({ env: whatsappEnv(), campaigns: [campaign({ gateway: 'whatsapp-cloud' })] });
+  // A WhatsApp-only gateway is a channel of a campaign, never its SMS gateway.
+  server = startTestServer({
+    env: whatsappEnv(),
+    campaigns: [
+      campaign({
+        channels: {
+          mode: 'fallback',
+          list: [{ channel: 'whatsapp', gateway: 'whatsapp-cloud', template: { name: 'chat_link', language: 'en_US', body: ['{link}'] }, consent: 'By pressing 1 you agree to get WhatsApp messages from Acme.' }],
+        },
+      }),
+    ],
+  });
 });
 afterEach(async () => {
   await server.close();
