@@ -50,6 +50,11 @@ export interface CallRecord {
   channel: ChannelName | null;
   /** LivePerson Connect-to-Messaging's answer at the offer, when the campaign asks it. */
   c2mEligibility: C2mEligibility | null;
+  /**
+   * The IVR's named context for the agent (intent, account reference...), only the names
+   * the campaign allows, bounded (src/deflection/ivr-context.ts); null when none was passed.
+   */
+  context: Record<string, string> | null;
   result: CallResult | null;
   /**
    * The page last served, as a recipe (a whole page in older rows): what a repeated or
@@ -75,7 +80,7 @@ export type NewCall = Pick<
   CallRecord,
   'id' | 'campaignId' | 'mode' | 'dnis' | 'ani' | 'platformCallId' | 'state' | 'result' | 'lastPage' | 'createdAt' | 'expiresAt'
 > &
-  Partial<Pick<CallRecord, 'variant' | 'offerText' | 'chatUrl' | 'chatUrlExpiresAt' | 'channel' | 'c2mEligibility'>>;
+  Partial<Pick<CallRecord, 'variant' | 'offerText' | 'chatUrl' | 'chatUrlExpiresAt' | 'channel' | 'c2mEligibility' | 'context'>>;
 
 export type CallUpdate = Partial<
   Pick<

@@ -191,6 +191,8 @@ const MIGRATIONS: string[] = [
      WHERE fallback IS NOT NULL AND fell_back_at IS NULL AND status IN ('queued', 'sent', 'failed', 'undelivered');`,
   // RCS whose SMS fallback the vendor sends itself: see the SQLite migration of the same number.
   `ALTER TABLE messages ADD COLUMN sms_fallback_by_vendor boolean NOT NULL DEFAULT false;`,
+  // Context for the agent: see the SQLite migration of the same number.
+  `ALTER TABLE calls ADD COLUMN context text;`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

@@ -130,8 +130,8 @@ export class PgStore implements Store {
       await tx.client.query(
         `INSERT INTO calls (id, campaign_id, mode, dnis, ani, platform_call_id, state, variant, offer_text,
                             chat_url, chat_url_expires_at, result, last_page, created_at, updated_at, expires_at,
-                            channel, c2m_eligibility)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17)`,
+                            channel, c2m_eligibility, context)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18)`,
         [
           call.id,
           call.campaignId,
@@ -150,6 +150,7 @@ export class PgStore implements Store {
           call.expiresAt,
           call.channel ?? null,
           toJson(call.c2mEligibility),
+          toJson(call.context),
         ],
       );
       await this.insertEvents(tx, call.id, call.campaignId, events, call.createdAt);

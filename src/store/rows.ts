@@ -32,6 +32,7 @@ export function toCall(r: Row): CallRecord {
     chatUrlExpiresAt: (r.chat_url_expires_at as string | null) ?? null,
     channel: (r.channel as CallRecord['channel']) ?? null,
     c2mEligibility: r.c2m_eligibility ? JSON.parse(r.c2m_eligibility as string) : null,
+    context: r.context ? JSON.parse(r.context as string) : null,
     result: r.result ? JSON.parse(r.result as string) : null,
     lastPage: r.last_page ? JSON.parse(r.last_page as string) : null,
     createdAt: r.created_at as string,

@@ -297,6 +297,8 @@ export const MIGRATIONS: readonly string[] = [
      WHERE fallback IS NOT NULL AND fell_back_at IS NULL AND status IN ('queued', 'sent', 'failed', 'undelivered');`,
   // RCS whose SMS fallback the vendor sends itself (Vonage's failover): the adapter asks for it.
   `ALTER TABLE messages ADD COLUMN sms_fallback_by_vendor INTEGER NOT NULL DEFAULT 0;`,
+  // Context for the agent: the IVR's allow-listed named context, as JSON text.
+  `ALTER TABLE calls ADD COLUMN context TEXT;`,
 ];
 
 /** Which column each limit scope counts by. */
@@ -378,9 +380,9 @@ export class SqliteStore implements Store {
       this
         .sql(
           `INSERT INTO calls (id, campaign_id, mode, dnis, ani, platform_call_id, state, variant, offer_text,
-                              chat_url, chat_url_expires_at, channel, c2m_eligibility, result, last_page, created_at, updated_at, expires_at)
+                              chat_url, chat_url_expires_at, channel, c2m_eligibility, context, result, last_page, created_at, updated_at, expires_at)
            VALUES (@id, @campaignId, @mode, @dnis, @ani, @platformCallId, @state, @variant, @offerText,
-                   @chatUrl, @chatUrlExpiresAt, @channel, @c2mEligibility, @result, @lastPage, @createdAt, @createdAt, @expiresAt)`,
+                   @chatUrl, @chatUrlExpiresAt, @channel, @c2mEligibility, @context, @result, @lastPage, @createdAt, @createdAt, @expiresAt)`,
         )
         .run({
           variant: null,
@@ -390,6 +392,7 @@ export class SqliteStore implements Store {
           channel: null,
           ...call,
           c2mEligibility: toJson(call.c2mEligibility),
+          context: toJson(call.context),
           result: toJson(call.result),
           lastPage: toJson(call.lastPage),
         });

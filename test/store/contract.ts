@@ -178,11 +178,20 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           chatUrlExpiresAt: null,
           channel: null,
           c2mEligibility: null,
+          context: null,
           result: null,
           lastPage: null,
           createdAt: min(0),
           expiresAt: min(60),
         });
+      });
+
+      it("keeps the IVR context for the agent as given, names and unicode values intact", async () => {
+        const context = { intent: 'billing', account: 'AC-123', language: 'fr-CA', waited: '240', note: 'Évitez « ça » ☎' };
+        await store.createCall(newCall('c1', { context }), []);
+        expect((await store.getCall('c1'))?.context).toEqual(context);
+        await store.createCall(newCall('c2'), []);
+        expect((await store.getCall('c2'))?.context).toBeNull();
       });
 
       it('keeps every field given: variant, offer wording, chat URL, result and page (unicode and nesting intact)', async () => {
@@ -199,6 +208,7 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           chatUrlExpiresAt: min(10),
           channel: 'whatsapp',
           c2mEligibility: { callId: 'lp-1', phone: NUMBER, availableChannels: ['sms', 'whatsapp'], recommendedChannel: 'whatsapp', checkedAt: min(0) },
+          context: { intent: 'billing', account: 'AC123' },
           result: { status: 'unavailable', reason: 'unknown-dnis', maskedNumber: '' },
           lastPage: END_PAGE,
         });
@@ -267,6 +277,7 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           chatUrlExpiresAt: min(15),
           channel: 'rcs',
           c2mEligibility: null,
+          context: null,
           result: SENT_RESULT,
           lastPage: END_PAGE,
         });
