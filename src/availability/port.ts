@@ -10,6 +10,8 @@ export interface AvailabilityRequest {
   dnis: string;
   ani: string;
   callId: string;
+  /** The call's allow-listed IVR context, if any (LivePerson passes it as engagement attributes). */
+  context?: Readonly<Record<string, string>>;
 }
 
 export type AvailabilityAnswer =

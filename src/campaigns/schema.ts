@@ -11,7 +11,7 @@ import { PROMPT_NAMES, PROMPT_PLACEHOLDERS, defaultPromptsFor, hasDefaultPrompts
 import type { ChannelName } from '../channels/channel';
 
 /** Values the interaction link template may use; each is URL-encoded when filled. */
-export const LINK_PLACEHOLDERS = ['callerId', 'mobile', 'dnis', 'callId', 'campaignId'] as const;
+export const LINK_PLACEHOLDERS = ['callerId', 'mobile', 'dnis', 'callId', 'campaignId', 'contextToken'] as const;
 export const MESSAGE_PLACEHOLDERS = ['link'] as const;
 
 const PLACEHOLDER = /\{([^{}]*)\}/g;
@@ -94,6 +94,32 @@ const Window = z.strictObject({
  * walking calls through a campaign can cost the brand at most this many texts an hour.
  * Sized for a busy queue (a text a minute, for ten hours a day); raise them for more.
  */
+/** A context name as the IVR sends it after "ctx.": short, a letter first, no dots. */
+export const CONTEXT_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+export const MAX_CONTEXT_NAMES = 20;
+export const DEFAULT_CONTEXT_MAX_LENGTH = 64;
+
+/**
+ * Context for the agent (README "Context for the agent"): only the names in allow are
+ * kept, each value at most maxLength characters.
+ */
+const IvrContextSettings = z.strictObject({
+  allow: z
+    .array(z.string().regex(CONTEXT_NAME, 'must be a letter then up to 31 letters, digits, _ or -'))
+    .min(1)
+    .max(MAX_CONTEXT_NAMES)
+    .refine((names) => new Set(names).size === names.length, 'names must not repeat')
+    .describe('The context names kept (ctx.<name> on the start URL or form); anything else is dropped and counted'),
+  maxLength: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(DEFAULT_CONTEXT_MAX_LENGTH)
+    .describe('Longest value kept, in characters: a longer value is dropped, not cut'),
+});
+export type IvrContextSettings = z.infer<typeof IvrContextSettings>;
+
 export const DEFAULT_HOURLY_CAP = 60;
 export const DEFAULT_DAILY_CAP = 600;
 
@@ -340,7 +366,9 @@ const CampaignBase = z
         const sample = l.replace(PLACEHOLDER, 'x');
         return /^https?:\/\//i.test(sample) && URL.canParse(sample);
       }, 'must be an absolute http(s) URL once its placeholders are filled')
-      .describe('Interaction URL template: {callerId} {mobile} {dnis} {callId} {campaignId}, URL-encoded when filled'),
+      .describe(
+        'Interaction URL template: {callerId} {mobile} {dnis} {callId} {campaignId} {contextToken}, URL-encoded when filled',
+      ),
     language: z
       .string()
       .default('en-US')
@@ -446,6 +474,9 @@ const CampaignBase = z
       'How the call goes back to the IVR when not deflected (goto mode)',
     ),
     channels: Channels.optional().describe('Channels beyond SMS: WhatsApp, RCS, LivePerson Connect-to-Messaging (absent: SMS only)'),
+    context: IvrContextSettings.optional().describe(
+      'Named context the IVR may pass at start (ctx.<name>=value), kept for the agent (absent: none is kept)',
+    ),
   });
 
 export const CampaignSchema = CampaignBase.superRefine((c, ctx) => {

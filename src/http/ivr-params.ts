@@ -35,3 +35,33 @@ export function platformCallIdParam(req: Request): string {
 export function modeParam(req: Request): IntegrationMode {
   return ivrParam(req, 'mode').toLowerCase() === 'subdialog' ? 'subdialog' : 'goto';
 }
+
+/** The prefix of a context parameter: ctx.intent=billing. */
+const CONTEXT_PREFIX = 'ctx.';
+/** More names than any allow-list may hold (MAX_CONTEXT_NAMES): the rest is not even read. */
+const MAX_CONTEXT_PARAMS = 40;
+/** Longer than any allowed value (maxLength is at most 256): anything past it is refused anyway. */
+const MAX_CONTEXT_VALUE_LENGTH = 257;
+
+/**
+ * The ctx.<name> parameters, from the form body and the query string (the body wins, as
+ * in ivrParam), first value of each, raw: src/deflection/ivr-context.ts decides what is
+ * kept. Values are cut one past the longest allowed so that a too-long value stays too long.
+ */
+export function contextParams(req: Request): Record<string, string> {
+  // No prototype: a parameter named ctx.__proto__ is just a name (dropped later).
+  const out = Object.create(null) as Record<string, string>;
+  const sources = [req.body as Record<string, unknown> | undefined, req.query as Record<string, unknown> | undefined];
+  for (const source of sources) {
+    if (!source || typeof source !== 'object') continue;
+    for (const [key, value] of Object.entries(source)) {
+      if (!key.startsWith(CONTEXT_PREFIX)) continue;
+      const name = key.slice(CONTEXT_PREFIX.length);
+      if (name in out) continue;
+      if (Object.keys(out).length >= MAX_CONTEXT_PARAMS) return out;
+      const text = firstText(value);
+      if (text !== undefined) out[name] = text.slice(0, MAX_CONTEXT_VALUE_LENGTH);
+    }
+  }
+  return out;
+}

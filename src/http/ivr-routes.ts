@@ -6,7 +6,7 @@ import type { Page } from '../vxml/model';
 import { PageRenderer } from '../vxml/render-cache';
 import { AUDIO_MAX_AGE_S, perCallDocument, ROOT_MAX_AGE_S, sharedResource } from './ivr-caching';
 import { multipartForm } from './ivr-multipart';
-import { ivrParam, modeParam, platformCallIdParam } from './ivr-params';
+import { contextParams, ivrParam, modeParam, platformCallIdParam } from './ivr-params';
 import { unknownPlatformPage, withPlatform } from '../deflection/platform-override';
 import { platformParam } from './platform-param';
 import { allowedSources, requireSharedSecret, type IvrAccess } from './security/ivr-access';
@@ -91,6 +91,7 @@ export function ivrRoutes(
       ani: ivrParam(req, 'ani'),
       platformCallId: platformCallIdParam(req),
       mode: modeParam(req),
+      context: contextParams(req),
     });
     sendPage(res, page);
   });
