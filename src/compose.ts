@@ -1,3 +1,4 @@
+import { ContextTokens } from './context/token';
 import type { Server as HttpServer } from 'node:http';
 import type { Express } from 'express';
 import { Pool } from 'pg';
@@ -171,6 +172,8 @@ function wire(
     ...(overrides.random ? { random: overrides.random } : {}),
     ...(overrides.outboxPollMs ? { pollMs: overrides.outboxPollMs } : {}),
   });
+  // Links' {contextToken} and GET /api/context/:token share one key and the same clock.
+  const contextTokens = config.context.tokenSecret ? new ContextTokens(config.context.tokenSecret, config.context.tokenTtlSeconds, now) : undefined;
   const service = new DeflectionService({
     campaigns,
     store,
@@ -178,6 +181,7 @@ function wire(
     routeFor,
     shortener: new BuiltinShortener(store, config.publicBaseUrl, now),
     offerRules: new OfferRules({ store, availabilityOf, now }),
+    ...(contextTokens ? { contextTokens } : {}),
     ...(config.lineTypeLookup ? { lookup: lineTypeLookup(config.lineTypeLookup, config.abuse.lookupsPerHour, now) } : {}),
     abuse: config.abuse,
     ...c2mDeps(config, now),
@@ -189,7 +193,7 @@ function wire(
   });
   const liveCalls = new LiveCalls();
   const readiness = new Readiness({ store, campaigns, gateways, defaultGateway, ivrOpen: ivrDoorOpen(config.host, config.security.ivrAccess), now });
-  const app = createApp({ service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, console: config.console, security: config.security, liveCalls, log, now, metrics, metricsToken: config.metricsToken, readiness, holdAudioEncoding: config.holdAudioEncoding });
+  const app = createApp({ service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, console: config.console, security: config.security, liveCalls, log, now, metrics, metricsToken: config.metricsToken, readiness, holdAudioEncoding: config.holdAudioEncoding, ...(contextTokens ? { contextTokens } : {}), contextApiToken: config.context.apiToken });
   // Messages left queued by a previous run (a crash, a restart) go out now.
   dispatcher.start();
   const listen = (port: number, host?: string): HttpServer => {

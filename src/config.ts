@@ -14,6 +14,15 @@ import { HOLD_AUDIO_ENCODINGS, type HoldAudioEncoding } from './vxml/hold-tone';
  * Everything the server reads from its environment, parsed once at start-up.
  * No other module reads process.env: they receive the parts of Config they need.
  */
+/** README "Context for the agent". */
+export interface ContextSettings {
+  /** Signs the {contextToken} of links; undefined: links get no token (the placeholder is left empty). */
+  tokenSecret: string | undefined;
+  tokenTtlSeconds: number;
+  /** A bearer token for the chat platform on GET /api/context/:token (ADMIN_TOKEN works too). */
+  apiToken: string | undefined;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -46,6 +55,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Bearer token GET /metrics asks for; undefined: /metrics is open. */
   metricsToken: string | undefined;
+  /** Context for the agent: the link token's key and lifetime, and the chat platform's API token. */
+  context: ContextSettings;
   /** Proxies to trust, who may fetch the IVR documents, short-link rate limit. */
   security: SecuritySettings;
   /** Which internal hosts campaign URLs (availability checks) may reach anyway. */
@@ -201,6 +212,10 @@ const EnvSchema = z.object({
   LOOKUP_CACHE_HOURS: wholeNumber(0, 8_760, 720),
   LOG_LEVEL: optionalText.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  // HS256 wants a key as long as its hash (RFC 7518 section 3.2): 32 bytes at least.
+  CONTEXT_TOKEN_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  CONTEXT_TOKEN_TTL_MINUTES: wholeNumber(1, 43_200, 1_440),
+  CONTEXT_API_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   // Long enough for a load balancer polling /readyz every few seconds to see it go 503.
   SHUTDOWN_DRAIN_MS: wholeNumber(0, 120_000, 5_000),
   SHUTDOWN_GRACE_MS: wholeNumber(0, 120_000, 10_000),
@@ -273,6 +288,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     lineTypeLookup,
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,
+    context: {
+      tokenSecret: e.CONTEXT_TOKEN_SECRET,
+      tokenTtlSeconds: e.CONTEXT_TOKEN_TTL_MINUTES * 60,
+      apiToken: e.CONTEXT_API_TOKEN,
+    },
     outbound: outboundSettingsFrom(e),
     security,
     connections: connections.settings,

@@ -666,6 +666,7 @@ describe('fillLinkTemplate and renderMessage', () => {
     dnis: 'tel:+18005550100',
     callId: 'a&b=c d/e?f#g',
     campaignId: 'ñandú-📞',
+    contextToken: 'eyJ.a.b',
   };
 
   it('URL-encodes every value, so it stays one query parameter', () => {

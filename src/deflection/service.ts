@@ -27,6 +27,7 @@ import type { CallResult, Page, RootPage } from '../vxml/model';
 import { isRecipe, pageFromRecipe, type PageRecipe } from './page-recipe';
 import { startOfLocalDay } from '../time-zone';
 import { fillLinkTemplate } from './message';
+import { keepContext } from './ivr-context';
 import { channelConsentText, firstChannelOf } from '../campaigns/channel-prompts';
 import type { ChannelName } from '../channels/channel';
 import { fallbackPlanFor, messageFor, type MessageInputs } from './channel-message';
@@ -62,6 +63,11 @@ export interface DeflectionDeps {
   random?: () => number;
   /** How often a request that found the call being sent looks again for its outcome (default 100 ms). */
   sendPollMs?: number;
+  /**
+   * Signs the link's {contextToken} (CONTEXT_TOKEN_SECRET); absent, the placeholder is
+   * left empty (README "Context for the agent").
+   */
+  contextTokens?: { sign(callId: string): Promise<string> };
   /** LivePerson Connect-to-Messaging (when its gateway is configured): the eligibility calls. */
   c2m?: { client: C2mOfferDeps['client']; budgets: C2mBudgets };
 }
@@ -78,6 +84,8 @@ export interface StartRequest {
   ani: string;
   platformCallId: string;
   mode: IntegrationMode;
+  /** The ctx.<name> parameters as the IVR sent them; the campaign's allow-list filters them. */
+  context?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -174,11 +182,15 @@ export class DeflectionService {
       const reason: HandBackReason = !lookup ? 'missing-dnis' : lookup.kind === 'unknown' ? 'unknown-dnis' : 'campaign-inactive';
       return this.notOffered(call, campaign, req.mode, reason, log);
     }
+    // Only the names the campaign allows are kept; the rest is counted, never stored or logged.
+    const context = keepContext(req.context ?? {}, lookup.campaign.context);
+    if (context.dropped) log.warn({ contextDropped: context.dropped }, 'IVR context dropped: names not allowed or values refused');
     const decision = await this.deps.offerRules.decide(lookup.campaign, {
       campaignId: lookup.campaign.id,
       dnis: call.dnis,
       ani: call.ani,
       callId: call.id,
+      ...(context.values ? { context: context.values } : {}),
     });
     if (!decision.offer) return this.notOffered(call, campaign, req.mode, decision.reason, log, decision.detail);
 
@@ -202,6 +214,7 @@ export class DeflectionService {
         ...(variant ? { variant: variant.id } : {}),
         // Offered although the check failed (onError "offer"): keep why, for the reports.
         ...(decision.detail ? { availabilityError: decision.detail } : {}),
+        ...(context.dropped ? { contextDropped: context.dropped } : {}),
       },
     };
     await this.deps.store.createCall(
@@ -215,6 +228,7 @@ export class DeflectionService {
         chatUrlExpiresAt: decision.chatUrlExpiresAt ?? null,
         ...(channel ? { channel } : {}),
         ...(c2mEligibility ? { c2mEligibility } : {}),
+        ...(context.values ? { context: context.values } : {}),
         result: null,
         lastPage: recipe,
       },
@@ -523,6 +537,7 @@ export class DeflectionService {
     campaign: Campaign,
     to: string,
   ): Promise<{ ok: true; url: string; expiresAt: string | null } | { ok: false; reason: SkipReason }> {
+    const contextToken = await this.contextTokenFor(call, campaign);
     const campaignLink = () =>
       fillLinkTemplate(campaign.link, {
         callerId: this.callerId(call, campaign) || to,
@@ -530,6 +545,7 @@ export class DeflectionService {
         dnis: call.dnis,
         callId: call.platformCallId || call.id,
         campaignId: campaign.id,
+        contextToken,
       });
     if (!call.chatUrl) return { ok: true, url: campaignLink(), expiresAt: null };
     if (!call.chatUrlExpiresAt || call.chatUrlExpiresAt > this.now().toISOString()) {
@@ -540,11 +556,27 @@ export class DeflectionService {
       dnis: call.dnis,
       ani: call.ani,
       callId: call.id,
+      ...(call.context ? { context: call.context } : {}),
     });
     if (!fresh.offer) return { ok: false, reason: fresh.reason };
     return fresh.chatUrl
       ? { ok: true, url: fresh.chatUrl, expiresAt: fresh.chatUrlExpiresAt ?? null }
       : { ok: true, url: campaignLink(), expiresAt: null };
+  }
+
+  /**
+   * The signed token for {contextToken}, only when the link asks for one. Without
+   * CONTEXT_TOKEN_SECRET the placeholder is left empty, loudly: the chat opens, without context.
+   */
+  private async contextTokenFor(call: CallRecord, campaign: Campaign): Promise<string> {
+    if (!campaign.link.includes('{contextToken}')) return '';
+    if (!this.deps.contextTokens) {
+      this.deps.log
+        .child({ campaignId: campaign.id })
+        .warn('the campaign link has {contextToken} but CONTEXT_TOKEN_SECRET is not set: the link goes without one');
+      return '';
+    }
+    return this.deps.contextTokens.sign(call.id);
   }
 
   /**

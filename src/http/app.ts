@@ -17,6 +17,7 @@ import type { Store } from '../store/port';
 import { adminRoutes } from './admin-routes';
 import type { HoldAudioEncoding } from '../vxml/hold-tone';
 import { ivrRoutes } from './ivr-routes';
+import { contextRoutes } from './context-routes';
 import { shortLinkRoutes } from './short-link-routes';
 import { webhookRoutes } from './webhook-routes';
 
@@ -37,6 +38,10 @@ export interface AppDeps {
   /** When set, GET /metrics asks for it as a bearer token. */
   metricsToken: string | undefined;
   readiness: Readiness;
+  /** Verifies link context tokens (undefined: CONTEXT_TOKEN_SECRET is unset). */
+  contextTokens?: { verify(token: string): Promise<string | undefined> };
+  /** The chat platform's bearer token for GET /api/context/:token. */
+  contextApiToken?: string | undefined;
   /** The G.711 law of the built-in hold tone. */
   holdAudioEncoding?: HoldAudioEncoding;
 }
@@ -82,7 +87,9 @@ export function createApp(deps: AppDeps): Express {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      deps.log.debug({ method: req.method, path: req.baseUrl + req.path, status: res.statusCode, ms }, 'request');
+      // A context token is a credential until it expires: its path is logged without it.
+      const logged = (req.baseUrl + req.path).replace(/^\/api\/context\/.*/, '/api/context/:token');
+      deps.log.debug({ method: req.method, path: logged, status: res.statusCode, ms }, 'request');
     });
     next();
   });
@@ -97,6 +104,8 @@ export function createApp(deps: AppDeps): Express {
   // it never leaves this process.
   const simulatorKey = randomBytes(32).toString('base64url');
   app.use('/vxml', ivrRoutes(deps.service, deps.log, deps.security.ivrAccess, simulatorKey, deps.holdAudioEncoding));
+  // Before the admin API: the chat platform's own token opens this one path, nothing else.
+  app.use('/api/context', contextRoutes({ store: deps.store, tokens: deps.contextTokens, adminToken: deps.adminToken, apiToken: deps.contextApiToken, log: deps.log }));
   app.use('/api', adminRoutes({ store: deps.store, catalog: deps.campaigns, adminToken: deps.adminToken, log: deps.log, now: deps.now }));
   app.use('/admin', consoleRoutes({ store: deps.store, catalog: deps.campaigns, gatewayNames: [...deps.gateways.keys()], config: deps.console, publicBaseUrl: deps.publicBaseUrl, liveCalls: deps.liveCalls, simulatorKey, log: deps.log, now: deps.now }));
   app.use('/s', shortLinkRoutes({ ...deps, rateLimit: deps.security.shortLinkRateLimit }));
