@@ -6,6 +6,7 @@ import type { AvailabilityAnswer, AvailabilityCheck, AvailabilityRequest } from 
 import { redact, resolveHeaders, type Secrets } from './secrets';
 import { isAbsoluteHttpUrl, type LivePersonSettings } from './settings';
 import { ABORTED, untilAborted } from '../until-aborted';
+import { contextAttributes } from './liveperson-context';
 
 /**
  * LivePerson's IVR Engagement API: one POST per call asks whether an agent can take a
@@ -22,7 +23,6 @@ import { ABORTED, untilAborted } from '../until-aborted';
  */
 export class LivePersonAvailability implements AvailabilityCheck {
   private readonly headers: Record<string, string>;
-  private readonly body: string;
   private readonly domains: LivePersonDomains;
   private readonly authorizer: LivePersonAuthorizer | undefined;
   private readonly secretValues: readonly string[];
@@ -35,11 +35,6 @@ export class LivePersonAvailability implements AvailabilityCheck {
     private readonly now: () => number = Date.now,
   ) {
     this.headers = resolveHeaders(settings.headers, secrets);
-    this.body = JSON.stringify({
-      appType: 'IVR',
-      consumerSections: settings.consumerSections,
-      engagementAttributes: settings.engagementAttributes,
-    });
     this.domains = new LivePersonDomains(client, settings.domainApiUrl, settings.accountId, settings.timeoutMs, now);
     this.authorizer = settings.auth
       ? createAuthorizer(settings.auth, secrets, {
@@ -53,7 +48,16 @@ export class LivePersonAvailability implements AvailabilityCheck {
     this.secretValues = this.authorizer?.secretValues ?? [];
   }
 
-  async check(_request: AvailabilityRequest, signal: AbortSignal): Promise<AvailabilityAnswer> {
+  /** The campaign's engagement attributes, then the call's context as attributes (liveperson-context.ts). */
+  private bodyFor(request: AvailabilityRequest): string {
+    return JSON.stringify({
+      appType: 'IVR',
+      consumerSections: this.settings.consumerSections,
+      engagementAttributes: [...this.settings.engagementAttributes, ...contextAttributes(request.context)],
+    });
+  }
+
+  async check(request: AvailabilityRequest, signal: AbortSignal): Promise<AvailabilityAnswer> {
     const { timeoutMs } = this.settings;
     const started = this.now();
     const caller = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
@@ -77,7 +81,7 @@ export class LivePersonAvailability implements AvailabilityCheck {
         url,
         // The signature goes last: a campaign header may not replace it.
         headers: { ...this.headers, 'Content-Type': 'application/json', Accept: 'application/json', ...auth.headers },
-        body: this.body,
+        body: this.bodyFor(request),
       },
       remaining,
       signal,

@@ -101,3 +101,46 @@ it('a wrong secret in the environment: LivePerson refuses, the campaign\'s onErr
   expect(text()).not.toContain('stale-secret-0000');
   expect(text()).not.toContain(API_KEY.consumerSecret);
 });
+
+it("passes the call's allowed IVR context to LivePerson as engagement attributes, after the campaign's own", async () => {
+  server = startTestServer({
+    campaigns: [
+      campaign({
+        availability: {
+          kind: 'liveperson',
+          accountId: LP_ACCOUNT_ID,
+          domainApiUrl: lp.url,
+          auth: { type: 'api-key' },
+          consumerSections: ['Support'],
+          engagementAttributes: [{ type: 'mrktInfo', info: { channel: '3' } }],
+        },
+        context: { allow: ['intent', 'account', 'language', 'waited'] },
+      } as Partial<CampaignInput>),
+    ],
+    env: ENV,
+  });
+  const caller = new IvrCaller(server.app);
+  await caller.start({ dnis: DNIS, ani: '+16175551234', 'ctx.intent': 'billing', 'ctx.account': 'AC123', 'ctx.language': 'fr-CA', 'ctx.waited': '240', 'ctx.pin': '1234' });
+  expect(caller.isQuestion()).toBe(true);
+
+  const [engagement] = lp.engagementRequests();
+  expect(JSON.parse(String(engagement?.body))).toEqual({
+    appType: 'IVR',
+    consumerSections: ['Support'],
+    // https://developers.liveperson.com/engagement-attributes-types-of-engagement-attributes.html
+    engagementAttributes: [
+      { type: 'mrktInfo', info: { channel: '3' } },
+      { type: 'service', service: { topic: 'billing' } },
+      { type: 'ctmrinfo', info: { customerId: 'AC123' } },
+      { type: 'personal', personal: { language: 'fr-CA' } },
+    ],
+  });
+});
+
+it('sends only the campaign attributes for a call without context', async () => {
+  server = startTestServer({ campaigns: [signedCampaign()], env: ENV });
+  const caller = new IvrCaller(server.app);
+  await caller.start({ dnis: DNIS, ani: '+16175551234', 'ctx.intent': 'billing' });
+  const [engagement] = lp.engagementRequests();
+  expect(JSON.parse(String(engagement?.body)).engagementAttributes).toEqual([]);
+});
