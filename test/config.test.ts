@@ -100,6 +100,9 @@ describe('loadConfig with values set', () => {
         CAMPAIGN_SECRET_ACME_TOKEN: 's3cret',
         LOG_LEVEL: 'debug',
         METRICS_TOKEN: 'metrics-token-0123456789',
+        CONTEXT_TOKEN_SECRET: 'context-token-secret-0123456789abcdef',
+        CONTEXT_TOKEN_TTL_MINUTES: '90',
+        CONTEXT_API_TOKEN: 'context-api-token-0123456789',
         SHUTDOWN_DRAIN_MS: '1500',
         SHUTDOWN_GRACE_MS: '2500',
         SMS_SERVICE_HOURLY_BUDGET: '1000',
@@ -159,6 +162,7 @@ describe('loadConfig with values set', () => {
         availabilityChecksPerMinute: 90,
       },
       metricsToken: 'metrics-token-0123456789',
+      context: { tokenSecret: 'context-token-secret-0123456789abcdef', tokenTtlSeconds: 5400, apiToken: 'context-api-token-0123456789' },
       security: {
         trustProxy: ['10.0.0.0/8', 'loopback'],
         ivrAccess: {
@@ -191,6 +195,13 @@ describe('loadConfig with values set', () => {
     expect(loadConfig({}, CWD).lineTypeLookup).toBeUndefined();
     expect(() => loadConfig({ LINE_TYPE_LOOKUP: 'twilio' }, CWD)).toThrow(/LOOKUP_TWILIO_ACCOUNT_SID/);
     expect(() => loadConfig({ LINE_TYPE_LOOKUP: 'numverify' }, CWD)).toThrow(/LINE_TYPE_LOOKUP/);
+  });
+
+  it('refuses a context token secret shorter than 32 characters, naming the variable and not the value', () => {
+    const err = configError({ CONTEXT_TOKEN_SECRET: 'short-secret-value' });
+    expect(err.message).toMatch(/CONTEXT_TOKEN_SECRET: must be at least 32 characters/);
+    expect(err.message).not.toContain('short-secret-value');
+    expect(configError({ CONTEXT_TOKEN_TTL_MINUTES: '0' }).message).toMatch(/CONTEXT_TOKEN_TTL_MINUTES/);
   });
 
   it('collects CAMPAIGN_SECRET_* variables by name, ignoring blank ones', () => {

@@ -144,6 +144,13 @@ describe('a call with context, through the app', () => {
     expect(logged).not.toContain(SECRET);
   });
 
+  it('reads context from a POSTed form body as from the query string', async () => {
+    const caller = new IvrCaller(server.app);
+    await caller.start({ dnis: DNIS, ani: ANI, 'ctx.intent': 'moving', 'ctx.account': 'AC9' }, { method: 'post' });
+    const callId = /[?&]call=([^&"]+)/.exec(caller.xml.replace(/&amp;/g, '&'))?.[1] ?? '';
+    expect((await server.store.getCall(callId))?.context).toEqual({ intent: 'moving', account: 'AC9' });
+  });
+
   it('keeps nothing when the campaign has no context setting', async () => {
     server.close();
     server = startTestServer({
