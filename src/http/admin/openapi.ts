@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { campaignJsonSchema } from '../../campaigns/json-schema';
 import { ChannelQuery } from '../../reports/channel-query';
 import { FunnelQuery, FunnelSvgQuery } from '../../reports/funnel-query';
+import { VariantQuery } from '../../reports/variant-query';
 import {
   CallWithEventsView,
   CampaignDetailView,
   ChannelReportView,
+  VariantReportView,
   CampaignListView,
   ConsentListView,
   ConsentQuery,
@@ -175,6 +177,15 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'The messages of a range by channel (or by campaign and channel): created, sent, delivered, read, failed, fallbacks (JSON, or CSV with format=csv)',
     query: ChannelQuery,
     responses: { 200: { description: 'the report', schema: ChannelReportView, media: 'text/csv' }, 400: bad },
+  },
+  {
+    method: 'get',
+    path: '/reports/variants',
+    tag: 'reports',
+    summary:
+      "The funnel by offer variant, A/B style: each step's share of offered calls with its 95% Wilson interval, a two-proportion z-test against the campaign's first variant, a winner only when p < 0.05, else the calls each arm needs (JSON, or CSV with format=csv; also GET /reports/funnel?by=variant)",
+    query: VariantQuery,
+    responses: { 200: { description: 'the report', schema: VariantReportView, media: 'text/csv' }, 400: bad },
   },
 ];
 
