@@ -7,6 +7,7 @@ import { funnelCsv, type FunnelReport } from '../reports/funnel';
 import { FunnelQuery, FunnelSvgQuery, loadFunnelReport, type Range } from '../reports/funnel-query';
 import { loadVariantReport, VariantQuery } from '../reports/variant-query';
 import { variantCsv } from '../reports/variants';
+import { loadSavings, SavingsQuery } from '../reports/savings';
 import type { Store } from '../store/port';
 import { parseOr400 } from './validation';
 
@@ -35,6 +36,16 @@ export function reportRoutes(store: Store, now: () => Date, variantOrder?: (camp
     res.json({ ...report, generatedAt: now().toISOString() });
   }
   router.get('/reports/variants', variants);
+
+  // What deflection saved in the range, from cost inputs given with the question.
+  router.get('/reports/savings', async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const query = parseOr400(SavingsQuery, req.query, 'query', res);
+    if (!query) return;
+    const { voiceMinute, handleMinutes, chat, text } = query;
+    const estimate = await loadSavings(store, query, { voiceMinute, handleMinutes, chat, text });
+    res.json({ from: query.start.toISOString(), to: query.end.toISOString(), timeZone: query.timeZone, campaign: query.campaign ?? null, ...estimate, generatedAt: now().toISOString() });
+  });
 
   /** The report for a parsed query; undefined when the query was refused (400 already sent). */
   async function funnelFor<T extends Range>(

@@ -169,3 +169,42 @@ describe('the console report', () => {
     expect(csv.text.trim().split('\r\n')).toHaveLength(1 + 4);
   });
 });
+
+describe('the savings estimate (issue 19 part 7)', () => {
+  // 12 calls clicked (8 + 1 + 1 + 2), 12 texts sent. Avoided: 12 × 6.5 min × 1.20 = 93.60;
+  // chats 12 × 2.50 = 30.00; texts 12 × 0.0079 = 0.0948; net 63.5052 → 63.51, 5.29 per call moved.
+  const COSTS = 'voiceMinute=1.20&handleMinutes=6.5&chat=2.50&text=0.0079';
+
+  it('GET /api/reports/savings estimates from the costs given with the question', async () => {
+    const res = await api(`/reports/savings?${DAY}&${COSTS}`).expect(200);
+    expect(res.body).toMatchObject({
+      deflected: 12,
+      textsSent: 12,
+      voiceCostAvoided: 93.6,
+      chatCost: 30,
+      textCost: 0.09,
+      net: 63.51,
+      netPerDeflectedCall: 5.29,
+      inputs: { voiceMinute: 1.2, handleMinutes: 6.5, chat: 2.5, text: 0.0079 },
+    });
+    const sales = await api(`/reports/savings?${DAY}&${COSTS}&campaign=sales`).expect(200);
+    // Sales: 3 moved, 3 texts: 23.40 - 7.50 - 0.0237 = 15.8763.
+    expect([sales.body.deflected, sales.body.textsSent, sales.body.net]).toEqual([3, 3, 15.88]);
+    expect((await api(`/reports/savings?${DAY}&voiceMinute=1.20`)).status).toBe(400);
+    expect((await api(`/reports/savings?${DAY}&voiceMinute=-1&handleMinutes=6.5&chat=2.50&text=0.0079`)).status).toBe(400);
+  });
+
+  it('the console shows it on the Reports page from the costs typed there, and explains a bad cost', async () => {
+    const page = await admin.get(`/admin/reports?${DAY}&${COSTS}`);
+    expect(page.status).toBe(200);
+    const section = /<section[^>]*data-section="savings"[\s\S]*?<\/section>/.exec(page.text)?.[0] ?? '';
+    const figure = (name: string) => new RegExp(`data-figure="${name}">([^<]+)<`).exec(section)?.[1];
+    expect([figure('deflected'), figure('voiceCostAvoided'), figure('chatCost'), figure('textCost'), figure('net')]).toEqual(['12', '93.60', '30.00', '0.09', '63.51']);
+    expect(section).toContain('value="6.5"');
+    const bad = await admin.get(`/admin/reports?${DAY}&voiceMinute=abc&handleMinutes=6&chat=1&text=1`);
+    // The rest of the report still shows: only the estimate is refused.
+    expect(bad.status).toBe(200);
+    expect(bad.text).toContain('Give all four costs as numbers');
+    expect(bad.text).not.toContain('data-figure="net"');
+  });
+});

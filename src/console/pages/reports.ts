@@ -8,6 +8,7 @@ import { loadChannelReport } from '../../reports/channel-query';
 import { channelCsv, type ChannelReport } from '../../reports/channels';
 import { FunnelFields, loadFunnelReport, withRange } from '../../reports/funnel-query';
 import { loadVariantReport } from '../../reports/variant-query';
+import { estimateSavings, SavingsInputs, type SavingsEstimate } from '../../reports/savings';
 import { VARIANT_STEPS, variantCsv, type VariantReport } from '../../reports/variants';
 import { wallClock } from '../../time-zone';
 import type { ConsoleDeps } from '../routes';
@@ -48,7 +49,10 @@ export function reportPages(router: Router, deps: ConsoleDeps): void {
 
   router.get('/reports', async (req, res) => {
     const found = await reportFor(req.query, res);
-    if (found) showPage(res, deps, found.form, found.report, found.channels, found.variants, {});
+    if (!found) return;
+    const costs = costsFrom(req.query);
+    const savings = costs.inputs ? estimateSavings(found.report.total, costs.inputs) : undefined;
+    showPage(res, deps, found.form, found.report, found.channels, found.variants, {}, { costs: costs.raw, savings, error: costs.error });
   });
 
   router.get('/reports-channels.csv', async (req, res) => {
@@ -71,6 +75,25 @@ export function reportPages(router: Router, deps: ConsoleDeps): void {
     const { form, report } = found;
     res.type('text/csv; charset=utf-8').attachment(`funnel-${form.from}-${form.to}.csv`).send(funnelCsv(report));
   });
+}
+
+const COST_FIELDS = ['voiceMinute', 'handleMinutes', 'chat', 'text'] as const;
+
+interface SavingsView {
+  costs: Partial<Record<(typeof COST_FIELDS)[number], string>>;
+  savings: SavingsEstimate | undefined;
+  error: string | undefined;
+}
+
+/** The savings form's costs: none given, no estimate; all four valid, the inputs; else a message for the card. */
+function costsFrom(query: Record<string, unknown>): { raw: SavingsView['costs']; inputs?: SavingsInputs; error?: string } {
+  const raw = Object.fromEntries(
+    COST_FIELDS.flatMap((f) => (typeof query[f] === 'string' && (query[f] as string).trim() !== '' ? [[f, (query[f] as string).trim()]] : [])),
+  ) as SavingsView['costs'];
+  if (Object.keys(raw).length === 0) return { raw };
+  const parsed = SavingsInputs.safeParse(raw);
+  if (!parsed.success) return { raw, error: 'Give all four costs as numbers of 0 or more (handle time in minutes, at most 600).' };
+  return { raw, inputs: parsed.data };
 }
 
 /** The form as asked, with defaults: the last 7 local days in the first campaign's zone. */
@@ -118,6 +141,7 @@ function showPage(
   channels: ChannelReport | undefined,
   variants: VariantReport | undefined,
   errors: Record<string, string>,
+  savings: SavingsView = { costs: {}, savings: undefined, error: undefined },
 ): void {
   const today = localDate(deps.now(), form.timeZone);
   const link = (from: string, to: string) =>
@@ -140,6 +164,9 @@ function showPage(
     report: report ?? null,
     channels: channels ?? null,
     variants: variants ?? null,
+    costs: savings.costs,
+    savings: savings.savings ?? null,
+    savingsError: savings.error ?? null,
     variantSteps: VARIANT_STEPS,
     variantsCsvHref: `/admin/reports-variants.csv?${new URLSearchParams(form).toString()}`,
     labels: CHANNEL_LABELS,

@@ -280,3 +280,19 @@ export const VariantReportView = z.object({
   verdicts: z.array(VerdictView),
   generatedAt: z.string(),
 });
+
+export const SavingsView = z.object({
+  from: z.string(),
+  to: z.string(),
+  timeZone: z.string(),
+  campaign: z.string().nullable(),
+  inputs: z.object({ voiceMinute: z.number(), handleMinutes: z.number(), chat: z.number(), text: z.number() }),
+  deflected: z.number().int(),
+  textsSent: z.number().int(),
+  voiceCostAvoided: z.number(),
+  chatCost: z.number(),
+  textCost: z.number(),
+  net: z.number(),
+  netPerDeflectedCall: z.number().nullable(),
+  generatedAt: z.string(),
+});
