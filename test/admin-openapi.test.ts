@@ -127,6 +127,11 @@ describe('real answers against the document (Prism validating proxy)', () => {
     ['GET', `/reports/channels?from=${from}&to=2100-12-31T00:00:00Z`, 400, undefined],
     ['GET', '/reports/channels?from=2026-01-01&to=2026-12-31&by=campaign', 200, undefined],
     ['GET', '/reports/channels?from=2026-01-01&to=2026-12-31&format=csv', 200, undefined],
+    ['GET', '/reports/variants?from=2026-01-01&to=2026-12-31', 200, undefined],
+    ['GET', '/reports/variants?from=2026-01-01&to=2026-12-31&campaign=support&format=csv', 200, undefined],
+    ['GET', '/reports/variants?from=2026-01-01&to=2027-12-31', 400, undefined],
+    ['GET', '/reports/savings?from=2026-01-01&to=2026-12-31&voiceMinute=1.2&handleMinutes=6&chat=2.5&text=0.01', 200, undefined],
+    ['GET', '/reports/savings?from=2026-01-01&to=2026-12-31&voiceMinute=1.2', 400, undefined],
   ])('%s %s answers %i within the document', async (method, url, status, body) => {
     const res = await send(method, url.replace('{call}', await callId()), body);
     expect({ status: res.status, violations: res.violations }).toEqual({ status, violations: [] });

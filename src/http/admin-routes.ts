@@ -34,7 +34,7 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.use(campaignRoutes(deps.catalog));
   router.use(recordRoutes(store, log));
-  router.use(reportRoutes(store, now));
+  router.use(reportRoutes(store, now, (id) => deps.catalog.entry(id)?.campaign.variants.map((v) => v.id) ?? []));
 
   // The global switch: off means no call is offered anything, from the next call on.
   router.get('/service', async (_req, res) => {

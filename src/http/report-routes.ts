@@ -5,16 +5,47 @@ import { ChannelQuery, loadChannelReport } from '../reports/channel-query';
 import { channelCsv } from '../reports/channels';
 import { funnelCsv, type FunnelReport } from '../reports/funnel';
 import { FunnelQuery, FunnelSvgQuery, loadFunnelReport, type Range } from '../reports/funnel-query';
+import { loadVariantReport, VariantQuery } from '../reports/variant-query';
+import { variantCsv } from '../reports/variants';
+import { loadSavings, SavingsQuery } from '../reports/savings';
 import type { Store } from '../store/port';
 import { parseOr400 } from './validation';
 
 /**
  * Reports (mounted under /api, behind the admin token): the deflection funnel as JSON,
  * CSV or an SVG chart, by local day or hour in any time zone, by campaign or by DNIS;
- * the messages of the same range by channel (JSON or CSV).
+ * the messages of the same range by channel (JSON or CSV); the funnel by offer variant
+ * with the A/B statistics (JSON or CSV).
  */
-export function reportRoutes(store: Store, now: () => Date): Router {
+export function reportRoutes(store: Store, now: () => Date, variantOrder?: (campaignId: string) => readonly string[]): Router {
   const router = express.Router();
+
+  /** The funnel by offer variant with the A/B statistics (JSON or CSV). */
+  async function variants(req: Request, res: Response): Promise<void> {
+    res.set('Cache-Control', 'no-store');
+    const query = parseOr400(VariantQuery, req.query, 'query', res);
+    if (!query) return;
+    const report = await loadVariantReport(store, query, variantOrder);
+    if (query.format === 'csv') {
+      res
+        .type('text/csv; charset=utf-8')
+        .attachment(`variants-${query.from.slice(0, 10)}-${query.to.slice(0, 10)}.csv`)
+        .send(variantCsv(report));
+      return;
+    }
+    res.json({ ...report, generatedAt: now().toISOString() });
+  }
+  router.get('/reports/variants', variants);
+
+  // What deflection saved in the range, from cost inputs given with the question.
+  router.get('/reports/savings', async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const query = parseOr400(SavingsQuery, req.query, 'query', res);
+    if (!query) return;
+    const { voiceMinute, handleMinutes, chat, text } = query;
+    const estimate = await loadSavings(store, query, { voiceMinute, handleMinutes, chat, text });
+    res.json({ from: query.start.toISOString(), to: query.end.toISOString(), timeZone: query.timeZone, campaign: query.campaign ?? null, ...estimate, generatedAt: now().toISOString() });
+  });
 
   /** The report for a parsed query; undefined when the query was refused (400 already sent). */
   async function funnelFor<T extends Range>(
@@ -29,6 +60,8 @@ export function reportRoutes(store: Store, now: () => Date): Router {
   }
 
   router.get('/reports/funnel', async (req, res) => {
+    // The funnel by variant is a report of its own (rates with intervals and tests, no time rows).
+    if (req.query.by === 'variant') return variants(req, res);
     const found = await funnelFor(req, res, FunnelQuery);
     if (!found) return;
     const { query, report } = found;

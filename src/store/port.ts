@@ -499,6 +499,15 @@ export interface ChannelMessageCount {
   messages: number;
 }
 
+/**
+ * One group of calls for the A/B report: the funnel's counts of the calls of one campaign
+ * that heard one offer variant (null: the campaign had none when they called).
+ */
+export interface VariantCount extends FunnelCounts {
+  campaignId: string;
+  variant: string | null;
+}
+
 /** A call handed back at start, before any offer: what its count needs, and no more. */
 export interface NotOfferedCall {
   /** The id it would have had: its events name it for the observer; nothing stores it. */
@@ -549,6 +558,12 @@ export interface Store {
    * them: the by-channel report's raw counts.
    */
   channelMessageCounts(query: FunnelQuery): Promise<ChannelMessageCount[]>;
+  /**
+   * The calls started in [from, to) that have a campaign (of one campaign, if given),
+   * counted once per funnel step, by campaign and offer variant, ordered by campaign and
+   * variant (no variant first): the A/B report's raw counts.
+   */
+  variantCounts(query: FunnelQuery): Promise<VariantCount[]>;
 
   /**
    * Inserts the message unless this call already has one for the same number; either

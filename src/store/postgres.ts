@@ -1,6 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
 import type {
   ChannelMessageCount,
+  VariantCount,
   CallState,
   AdminSession,
   Admission,
@@ -39,6 +40,7 @@ import { limitCondition } from './send-limits';
 import { funnelSlotOf } from './port';
 import { funnelSlots } from './postgres-funnel';
 import { postgresChannelCounts } from './channel-counts';
+import { postgresVariantCounts } from './variant-counts';
 import { CALL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
 import { checkSchemaName, migrate } from './postgres-schema';
 import { transaction } from './postgres-transaction';
@@ -217,6 +219,10 @@ export class PgStore implements Store {
 
   async funnelSlots(query: FunnelQuery): Promise<FunnelSlot[]> {
     return funnelSlots(this.pool, query);
+  }
+
+  async variantCounts(query: FunnelQuery): Promise<VariantCount[]> {
+    return postgresVariantCounts(this.pool, query);
   }
 
   async channelMessageCounts(query: FunnelQuery): Promise<ChannelMessageCount[]> {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type {
   ChannelMessageCount,
+  VariantCount,
   CallState,
   CallEvent,
   CallRecord,
@@ -41,6 +42,7 @@ import { funnelSlotOf } from './port';
 import { CALL_COLUMNS, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
 import { isLaterChange } from './opt-out-order';
 import { sqliteChannelCounts, SQLITE_CHANNEL_COUNTS_SQL } from './channel-counts';
+import { sqliteVariantCounts, SQLITE_VARIANT_COUNTS_SQL } from './variant-counts';
 
 /**
  * Migrations run in order at start; each runs once, recorded in schema_migrations.
@@ -955,6 +957,10 @@ export class SqliteStore implements Store {
       foldFunnelRows(rows, slots);
     }
     return slots;
+  }
+
+  async variantCounts(query: FunnelQuery): Promise<VariantCount[]> {
+    return sqliteVariantCounts(this.sql(SQLITE_VARIANT_COUNTS_SQL), query);
   }
 
   async channelMessageCounts(query: FunnelQuery): Promise<ChannelMessageCount[]> {

@@ -667,6 +667,45 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
       });
     });
 
+    describe('variantCounts: the A/B report\'s raw counts', () => {
+      async function call(id: string, at: string, variant: string | null, types: NewEvent['type'][], overrides: Partial<NewCall> = {}) {
+        await store.createCall(newCall(id, { createdAt: at, variant, ...overrides }), [{ type: 'started' }, ...types.map((type) => ({ type }))]);
+      }
+      const counts = (over: Partial<Record<'calls' | 'offered' | 'accepted' | 'declined' | 'textsSent' | 'textsDelivered' | 'textsFailed' | 'linksClicked', number>>) => ({
+        calls: 0, offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0, ...over,
+      });
+
+      beforeEach(async () => {
+        await call('a1', min(1), 'a', ['offered', 'accepted', 'sms-sent', 'sms-delivered', 'link-clicked', 'link-clicked']);
+        await call('a2', min(2), 'a', ['offered', 'declined']);
+        await call('b1', min(3), 'b', ['offered', 'accepted', 'sms-sent', 'sms-sent']);
+        // Two hours later: SQLite counts an hour at a time; the groups add up across hours.
+        await call('b2', min(125), 'b', ['offered', 'accepted', 'sms-failed']);
+        await call('plain', min(4), null, ['offered']);
+        await call('sales', min(5), 'a', ['offered', 'accepted'], { campaignId: 'sales' });
+        // No campaign (unknown DNIS): never in an A/B report.
+        await call('stray', min(6), null, [], { campaignId: null });
+        await call('later', min(300), 'a', ['offered']);
+      });
+
+      it('counts each call once per step, by campaign and variant (no variant first), in one order', async () => {
+        expect(await store.variantCounts({ from: min(0), to: min(240) })).toEqual([
+          { campaignId: 'sales', variant: 'a', ...counts({ calls: 1, offered: 1, accepted: 1 }) },
+          { campaignId: 'support', variant: null, ...counts({ calls: 1, offered: 1 }) },
+          { campaignId: 'support', variant: 'a', ...counts({ calls: 2, offered: 2, accepted: 1, declined: 1, textsSent: 1, textsDelivered: 1, linksClicked: 1 }) },
+          { campaignId: 'support', variant: 'b', ...counts({ calls: 2, offered: 2, accepted: 2, textsSent: 1, textsFailed: 1 }) },
+        ]);
+      });
+
+      it('narrows to one campaign and cuts the range at its ends (to excluded)', async () => {
+        const sales = await store.variantCounts({ from: min(0), to: min(240), campaignId: 'sales' });
+        expect(sales.map((c) => [c.campaignId, c.variant, c.calls])).toEqual([['sales', 'a', 1]]);
+        const cut = await store.variantCounts({ from: min(2), to: min(125), campaignId: 'support' });
+        expect(cut.map((c) => [c.variant, c.calls])).toEqual([[null, 1], ['a', 1], ['b', 1]]);
+        expect(await store.variantCounts({ from: min(400), to: min(600) })).toEqual([]);
+      });
+    });
+
     describe('messages', () => {
       it('keeps an RCS message\'s request for the vendor\'s own SMS failover, and its channel, as given', async () => {
         await store.createMessage({ ...newMessage('m-rcs', { callId: 'c1' }), channel: 'rcs', smsFallbackByVendor: true });

@@ -7,6 +7,9 @@ import { FUNNEL_GROUPINGS, funnelCsv, MAX_GROUP_ROWS, type FunnelReport } from '
 import { loadChannelReport } from '../../reports/channel-query';
 import { channelCsv, type ChannelReport } from '../../reports/channels';
 import { FunnelFields, loadFunnelReport, withRange } from '../../reports/funnel-query';
+import { loadVariantReport } from '../../reports/variant-query';
+import { estimateSavings, SavingsInputs, type SavingsEstimate } from '../../reports/savings';
+import { VARIANT_STEPS, variantCsv, type VariantReport } from '../../reports/variants';
 import { wallClock } from '../../time-zone';
 import type { ConsoleDeps } from '../routes';
 import { render } from '../render';
@@ -20,27 +23,36 @@ const DAY_MS = 86_400_000;
 /**
  * The reports page: the deflection funnel for a range of local days, as figures, an SVG
  * funnel, the rows over time and a table, with a CSV of the same report; under it the
- * messages of the same range by channel (GET /api/reports/channels), with its own CSV.
+ * messages of the same range by channel (GET /api/reports/channels), with its own CSV,
+ * and the A/B table of the offer variants (GET /api/reports/variants).
  */
 export function reportPages(router: Router, deps: ConsoleDeps): void {
   /** The report the form asks for; undefined when the form was refused (the page with its errors is sent). */
   async function reportFor(
     query: Record<string, unknown>,
     res: Response,
-  ): Promise<{ form: ReportForm; report: FunnelReport; channels: ChannelReport } | undefined> {
+  ): Promise<{ form: ReportForm; report: FunnelReport; channels: ChannelReport; variants: VariantReport } | undefined> {
     const form = formFrom(query, deps);
     const parsed = ReportForm.safeParse(withoutBlanks(form));
     if (parsed.success) {
-      const [report, channels] = await Promise.all([loadFunnelReport(deps.store, parsed.data), loadChannelReport(deps.store, parsed.data)]);
-      return { form, report, channels };
+      const variantOrder = (id: string) => deps.catalog.entry(id)?.campaign.variants.map((v) => v.id) ?? [];
+      const [report, channels, variants] = await Promise.all([
+        loadFunnelReport(deps.store, parsed.data),
+        loadChannelReport(deps.store, parsed.data),
+        loadVariantReport(deps.store, parsed.data, variantOrder),
+      ]);
+      return { form, report, channels, variants };
     }
-    showPage(res, deps, form, undefined, undefined, errorsOf(parsed.error));
+    showPage(res, deps, form, undefined, undefined, undefined, errorsOf(parsed.error));
     return undefined;
   }
 
   router.get('/reports', async (req, res) => {
     const found = await reportFor(req.query, res);
-    if (found) showPage(res, deps, found.form, found.report, found.channels, {});
+    if (!found) return;
+    const costs = costsFrom(req.query);
+    const savings = costs.inputs ? estimateSavings(found.report.total, costs.inputs) : undefined;
+    showPage(res, deps, found.form, found.report, found.channels, found.variants, {}, { costs: costs.raw, savings, error: costs.error });
   });
 
   router.get('/reports-channels.csv', async (req, res) => {
@@ -50,12 +62,38 @@ export function reportPages(router: Router, deps: ConsoleDeps): void {
     res.type('text/csv; charset=utf-8').attachment(`channels-${form.from}-${form.to}.csv`).send(channelCsv(channels));
   });
 
+  router.get('/reports-variants.csv', async (req, res) => {
+    const found = await reportFor(req.query, res);
+    if (!found) return;
+    const { form, variants } = found;
+    res.type('text/csv; charset=utf-8').attachment(`variants-${form.from}-${form.to}.csv`).send(variantCsv(variants));
+  });
+
   router.get('/reports.csv', async (req, res) => {
     const found = await reportFor(req.query, res);
     if (!found) return;
     const { form, report } = found;
     res.type('text/csv; charset=utf-8').attachment(`funnel-${form.from}-${form.to}.csv`).send(funnelCsv(report));
   });
+}
+
+const COST_FIELDS = ['voiceMinute', 'handleMinutes', 'chat', 'text'] as const;
+
+interface SavingsView {
+  costs: Partial<Record<(typeof COST_FIELDS)[number], string>>;
+  savings: SavingsEstimate | undefined;
+  error: string | undefined;
+}
+
+/** The savings form's costs: none given, no estimate; all four valid, the inputs; else a message for the card. */
+function costsFrom(query: Record<string, unknown>): { raw: SavingsView['costs']; inputs?: SavingsInputs; error?: string } {
+  const raw = Object.fromEntries(
+    COST_FIELDS.flatMap((f) => (typeof query[f] === 'string' && (query[f] as string).trim() !== '' ? [[f, (query[f] as string).trim()]] : [])),
+  ) as SavingsView['costs'];
+  if (Object.keys(raw).length === 0) return { raw };
+  const parsed = SavingsInputs.safeParse(raw);
+  if (!parsed.success) return { raw, error: 'Give all four costs as numbers of 0 or more (handle time in minutes, at most 600).' };
+  return { raw, inputs: parsed.data };
 }
 
 /** The form as asked, with defaults: the last 7 local days in the first campaign's zone. */
@@ -101,7 +139,9 @@ function showPage(
   form: ReportForm,
   report: FunnelReport | undefined,
   channels: ChannelReport | undefined,
+  variants: VariantReport | undefined,
   errors: Record<string, string>,
+  savings: SavingsView = { costs: {}, savings: undefined, error: undefined },
 ): void {
   const today = localDate(deps.now(), form.timeZone);
   const link = (from: string, to: string) =>
@@ -123,6 +163,12 @@ function showPage(
     channelsCsvHref: `/admin/reports-channels.csv?${new URLSearchParams(form).toString()}`,
     report: report ?? null,
     channels: channels ?? null,
+    variants: variants ?? null,
+    costs: savings.costs,
+    savings: savings.savings ?? null,
+    savingsError: savings.error ?? null,
+    variantSteps: VARIANT_STEPS,
+    variantsCsvHref: `/admin/reports-variants.csv?${new URLSearchParams(form).toString()}`,
     labels: CHANNEL_LABELS,
     maxRows: MAX_GROUP_ROWS,
     // Our own renderer escapes every text it draws: safe to place in the page as markup.

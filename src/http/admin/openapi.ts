@@ -2,10 +2,14 @@ import { z } from 'zod';
 import { campaignJsonSchema } from '../../campaigns/json-schema';
 import { ChannelQuery } from '../../reports/channel-query';
 import { FunnelQuery, FunnelSvgQuery } from '../../reports/funnel-query';
+import { VariantQuery } from '../../reports/variant-query';
+import { SavingsQuery } from '../../reports/savings';
 import {
   CallWithEventsView,
   CampaignDetailView,
   ChannelReportView,
+  VariantReportView,
+  SavingsView,
   CampaignListView,
   ConsentListView,
   ConsentQuery,
@@ -175,6 +179,24 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'The messages of a range by channel (or by campaign and channel): created, sent, delivered, read, failed, fallbacks (JSON, or CSV with format=csv)',
     query: ChannelQuery,
     responses: { 200: { description: 'the report', schema: ChannelReportView, media: 'text/csv' }, 400: bad },
+  },
+  {
+    method: 'get',
+    path: '/reports/variants',
+    tag: 'reports',
+    summary:
+      "The funnel by offer variant, A/B style: each step's share of offered calls with its 95% Wilson interval, a two-proportion z-test against the campaign's first variant, a winner only when p < 0.05, else the calls each arm needs (JSON, or CSV with format=csv; also GET /reports/funnel?by=variant)",
+    query: VariantQuery,
+    responses: { 200: { description: 'the report', schema: VariantReportView, media: 'text/csv' }, 400: bad },
+  },
+  {
+    method: 'get',
+    path: '/reports/savings',
+    tag: 'reports',
+    summary:
+      'What deflection saved in a range, from the costs given: a voice minute, the average handle time (minutes), a chat, a text. Calls whose link was opened count as moved to chat',
+    query: SavingsQuery,
+    responses: { 200: { description: 'the estimate', schema: SavingsView }, 400: bad },
   },
 ];
 

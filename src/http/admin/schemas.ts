@@ -227,3 +227,72 @@ export const ChannelReportView = z.object({
   fallbacks: z.array(z.object({ campaign: z.string().nullable(), from: CHANNEL, to: CHANNEL, messages: z.number().int() })),
   generatedAt: z.string(),
 });
+
+const IntervalView = z.object({ low: z.number(), high: z.number() });
+const StepStatsView = z.object({
+  count: z.number().int(),
+  rate: z.number().nullable(),
+  interval: IntervalView.nullable(),
+  vsBaseline: z
+    .object({
+      baseline: z.string(),
+      difference: z.number(),
+      z: z.number().nullable(),
+      pValue: z.number().nullable(),
+      significant: z.boolean(),
+      neededPerArm: z.number().int().nullable(),
+    })
+    .nullable(),
+});
+const VariantRowView = z.object({
+  campaign: z.string(),
+  variant: z.string().nullable(),
+  calls: z.number().int(),
+  offered: z.number().int(),
+  notOffered: z.record(z.string(), z.number().int()),
+  accepted: z.number().int(),
+  declined: z.number().int(),
+  textsSent: z.number().int(),
+  textsDelivered: z.number().int(),
+  textsFailed: z.number().int(),
+  linksClicked: z.number().int(),
+  steps: z.object({ accepted: StepStatsView, textsSent: StepStatsView, textsDelivered: StepStatsView, linksClicked: StepStatsView }),
+});
+const VerdictView = z.union([
+  z.object({ campaign: z.string(), variant: z.string(), baseline: z.string(), kind: z.literal('winner'), winner: z.string(), pValue: z.number() }),
+  z.object({
+    campaign: z.string(),
+    variant: z.string(),
+    baseline: z.string(),
+    kind: z.literal('not-significant'),
+    pValue: z.number().nullable(),
+    neededPerArm: z.number().int().nullable(),
+    moreCalls: z.object({ baseline: z.number().int(), variant: z.number().int() }).nullable(),
+  }),
+]);
+export const VariantReportView = z.object({
+  timeZone: z.string(),
+  from: z.string(),
+  to: z.string(),
+  alpha: z.number(),
+  primaryStep: z.string(),
+  rows: z.array(VariantRowView),
+  verdicts: z.array(VerdictView),
+  generatedAt: z.string(),
+});
+
+export const SavingsView = z.object({
+  from: z.string(),
+  to: z.string(),
+  timeZone: z.string(),
+  campaign: z.string().nullable(),
+  inputs: z.object({ voiceMinute: z.number(), handleMinutes: z.number(), chat: z.number(), text: z.number() }),
+  deflected: z.number().int(),
+  textsSent: z.number().int(),
+  voiceCostAvoided: z.number(),
+  chatCost: z.number(),
+  textCost: z.number(),
+  net: z.number(),
+  netPerDeflectedCall: z.number().nullable(),
+  generatedAt: z.string(),
+});
