@@ -5,15 +5,18 @@ import { ChannelQuery, loadChannelReport } from '../reports/channel-query';
 import { channelCsv } from '../reports/channels';
 import { funnelCsv, type FunnelReport } from '../reports/funnel';
 import { FunnelQuery, FunnelSvgQuery, loadFunnelReport, type Range } from '../reports/funnel-query';
+import { DEFAULT_RECONTACT_DAYS } from '../deflection/recontact';
+import { loadStuckReport, stuckCsv } from '../reports/stuck';
 import type { Store } from '../store/port';
 import { parseOr400 } from './validation';
 
 /**
  * Reports (mounted under /api, behind the admin token): the deflection funnel as JSON,
  * CSV or an SVG chart, by local day or hour in any time zone, by campaign or by DNIS;
- * the messages of the same range by channel (JSON or CSV).
+ * the messages of the same range by channel (JSON or CSV); the deflections that stuck
+ * (texted callers who did not call again within their campaign's recontactDays).
  */
-export function reportRoutes(store: Store, now: () => Date): Router {
+export function reportRoutes(store: Store, now: () => Date, recontactDaysOf: (campaignId: string) => number = () => DEFAULT_RECONTACT_DAYS): Router {
   const router = express.Router();
 
   /** The report for a parsed query; undefined when the query was refused (400 already sent). */
@@ -52,6 +55,24 @@ export function reportRoutes(store: Store, now: () => Date): Router {
       .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
       .set('X-Content-Type-Options', 'nosniff')
       .send(query.chart === 'series' ? seriesChartSvg(report) : funnelChartSvg(report));
+  });
+
+  // Deflections that stuck: texted callers who did not call again within the window.
+  router.get('/reports/stuck', async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const query = parseOr400(FunnelQuery, req.query, 'query', res);
+    if (!query) return;
+    const at = now();
+    const range = { from: query.start.toISOString(), to: query.end.toISOString(), ...(query.campaign ? { campaignId: query.campaign } : {}) };
+    const report = await loadStuckReport(store, range, at, recontactDaysOf);
+    if (query.format === 'csv') {
+      res
+        .type('text/csv; charset=utf-8')
+        .attachment(`stuck-${query.from.slice(0, 10)}-${query.to.slice(0, 10)}.csv`)
+        .send(stuckCsv(report));
+      return;
+    }
+    res.json({ ...report, generatedAt: at.toISOString() });
   });
 
   router.get('/reports/channels', async (req, res) => {

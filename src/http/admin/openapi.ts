@@ -6,6 +6,7 @@ import {
   CallWithEventsView,
   CampaignDetailView,
   ChannelReportView,
+  StuckReportView,
   CampaignListView,
   ConsentListView,
   ConsentQuery,
@@ -175,6 +176,14 @@ export const OPERATIONS: readonly Operation[] = [
     summary: 'The messages of a range by channel (or by campaign and channel): created, sent, delivered, read, failed, fallbacks (JSON, or CSV with format=csv)',
     query: ChannelQuery,
     responses: { 200: { description: 'the report', schema: ChannelReportView, media: 'text/csv' }, 400: bad },
+  },
+  {
+    method: 'get',
+    path: '/reports/stuck',
+    tag: 'reports',
+    summary: "Deflections that stuck, by campaign: texted calls of the range whose caller or texted number did not call again within the campaign's recontactDays; only windows fully passed are judged (JSON, or CSV with format=csv)",
+    query: FunnelQuery,
+    responses: { 200: { description: 'the report', schema: StuckReportView, media: 'text/csv' }, 400: bad },
   },
 ];
 
