@@ -8,6 +8,8 @@ import { loadChannelReport } from '../../reports/channel-query';
 import { channelCsv, type ChannelReport } from '../../reports/channels';
 import { FunnelFields, loadFunnelReport, withRange } from '../../reports/funnel-query';
 import { wallClock } from '../../time-zone';
+import { DEFAULT_RECONTACT_DAYS } from '../../deflection/recontact';
+import { loadStuckReport, type StuckReport } from '../../reports/stuck';
 import type { ConsoleDeps } from '../routes';
 import { render } from '../render';
 
@@ -27,12 +29,17 @@ export function reportPages(router: Router, deps: ConsoleDeps): void {
   async function reportFor(
     query: Record<string, unknown>,
     res: Response,
-  ): Promise<{ form: ReportForm; report: FunnelReport; channels: ChannelReport } | undefined> {
+  ): Promise<{ form: ReportForm; report: FunnelReport; channels: ChannelReport; stuck: StuckReport } | undefined> {
     const form = formFrom(query, deps);
     const parsed = ReportForm.safeParse(withoutBlanks(form));
     if (parsed.success) {
-      const [report, channels] = await Promise.all([loadFunnelReport(deps.store, parsed.data), loadChannelReport(deps.store, parsed.data)]);
-      return { form, report, channels };
+      const range = { from: parsed.data.start.toISOString(), to: parsed.data.end.toISOString(), ...(parsed.data.campaign ? { campaignId: parsed.data.campaign } : {}) };
+      const [report, channels, stuck] = await Promise.all([
+        loadFunnelReport(deps.store, parsed.data),
+        loadChannelReport(deps.store, parsed.data),
+        loadStuckReport(deps.store, range, deps.now(), (id) => deps.catalog.get(id)?.recontactDays ?? DEFAULT_RECONTACT_DAYS),
+      ]);
+      return { form, report, channels, stuck };
     }
     showPage(res, deps, form, undefined, undefined, errorsOf(parsed.error));
     return undefined;
@@ -40,7 +47,7 @@ export function reportPages(router: Router, deps: ConsoleDeps): void {
 
   router.get('/reports', async (req, res) => {
     const found = await reportFor(req.query, res);
-    if (found) showPage(res, deps, found.form, found.report, found.channels, {});
+    if (found) showPage(res, deps, found.form, found.report, found.channels, {}, found.stuck);
   });
 
   router.get('/reports-channels.csv', async (req, res) => {
@@ -102,6 +109,7 @@ function showPage(
   report: FunnelReport | undefined,
   channels: ChannelReport | undefined,
   errors: Record<string, string>,
+  stuck?: StuckReport,
 ): void {
   const today = localDate(deps.now(), form.timeZone);
   const link = (from: string, to: string) =>
@@ -123,6 +131,7 @@ function showPage(
     channelsCsvHref: `/admin/reports-channels.csv?${new URLSearchParams(form).toString()}`,
     report: report ?? null,
     channels: channels ?? null,
+    stuck: stuck ?? null,
     labels: CHANNEL_LABELS,
     maxRows: MAX_GROUP_ROWS,
     // Our own renderer escapes every text it draws: safe to place in the page as markup.
