@@ -78,6 +78,8 @@ describe('the shipped example', () => {
       keys: { accept: '1', decline: '2', confirm: '1', change: '2' },
       maxNumberAttempts: 3,
       maxRetries: 3,
+      // Issue 19: a call back within 7 days of a text is a recontact.
+      recontactDays: 7,
       timers: { noInputSeconds: 5, interDigitSeconds: 3 },
       prompts: {},
     });
@@ -114,6 +116,9 @@ describe('campaign.schema.json', () => {
 describe('invalid campaigns are reported with file name and field path', () => {
   it.each<[string, Record<string, unknown>, string]>([
     ['a message without {link}', { message: 'Chat with us now' }, 'bad.json: message: must contain {link}'],
+    ['a recontact window of no days', { recontactDays: 0 }, 'bad.json: recontactDays: Too small: expected number to be >=1'],
+    ['a recontact window past 90 days', { recontactDays: 91 }, 'bad.json: recontactDays: Too big: expected number to be <=90'],
+    ['a recontact window of part days', { recontactDays: 1.5 }, 'bad.json: recontactDays: Invalid input: expected int, received number'],
     ['a message with another placeholder', { message: '{link} {name}' }, 'bad.json: message: may only use the placeholder {link}'],
     [
       'an unknown placeholder in the link',

@@ -411,6 +411,13 @@ const CampaignBase = z
       .max(43200)
       .optional()
       .describe('Short links stop working this long after the text (default: never; a chat URL with a validity bounds it too)'),
+    recontactDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(90)
+      .default(7)
+      .describe('A call from a texted caller or texted number within this many days of the text is a recontact (the deflection did not stick)'),
     expiredLink: z
       .strictObject({
         message: z.string().min(1).max(500).optional().describe('Replaces the default text of the expired-link page'),

@@ -35,6 +35,7 @@ import { c2mAtOffer, c2mAtSend, type C2mBudgets, type C2mOfferDeps, type C2mStep
 import { c2mEntryOf, campaignSeenBy } from '../channels/c2m-view';
 import type { AbuseSettings } from './abuse-settings';
 import { judgeNumber } from './number-policy';
+import { recontactEvent } from './recontact';
 import { pumpingLimits, pumpingReasonOf, rangeOf } from './pumping-guard';
 import type { OfferRules, SkipReason } from './offer-rules';
 import { messageTemplateOf, offerPromptOf, pickVariant, variantOf, wordingVersion } from './variants';
@@ -207,6 +208,8 @@ export class DeflectionService {
     const offerPrompt = offerPromptOf(seen, variant);
     const recipe: PageRecipe = { builder: 'offer' };
     const page = pageFromRecipe(recipe, seen, { ...call, variant: variant?.id ?? null });
+    // Recorded on the new call: the report counts recontacts, and deflections that stuck.
+    const recontact = await recontactEvent(this.deps.store, this.deps.campaigns, this.callerKey(call, lookup.campaign), at);
     const offered: NewEvent = {
       type: 'offered',
       detail: {
@@ -232,7 +235,7 @@ export class DeflectionService {
         result: null,
         lastPage: recipe,
       },
-      [{ type: 'started' }, ...(c2m?.events ?? []), offered],
+      [{ type: 'started' }, ...(recontact ? [recontact] : []), ...(c2m?.events ?? []), offered],
     );
     if (decision.detail) log.warn({ detail: decision.detail }, 'availability check failed; offering anyway');
     log.info({ ani: call.ani ? maskNumber(call.ani) : '', variant: variant?.id }, 'offer made');

@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { CampaignCatalog } from '../campaigns/catalog';
+import { DEFAULT_RECONTACT_DAYS } from '../deflection/recontact';
 import type { Store } from '../store/port';
 import { campaignRoutes } from './admin/campaign-routes';
 import { adminOpenApi } from './admin/openapi';
@@ -34,7 +35,12 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.use(campaignRoutes(deps.catalog));
   router.use(recordRoutes(store, log));
-  router.use(reportRoutes(store, now, (id) => deps.catalog.entry(id)?.campaign.variants.map((v) => v.id) ?? []));
+  router.use(
+    reportRoutes(store, now, {
+      variantOrder: (id) => deps.catalog.entry(id)?.campaign.variants.map((v) => v.id) ?? [],
+      recontactDaysOf: (id) => deps.catalog.get(id)?.recontactDays ?? DEFAULT_RECONTACT_DAYS,
+    }),
+  );
 
   // The global switch: off means no call is offered anything, from the next call on.
   router.get('/service', async (_req, res) => {

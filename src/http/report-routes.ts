@@ -8,6 +8,8 @@ import { FunnelQuery, FunnelSvgQuery, loadFunnelReport, type Range } from '../re
 import { loadVariantReport, VariantQuery } from '../reports/variant-query';
 import { variantCsv } from '../reports/variants';
 import { loadSavings, SavingsQuery } from '../reports/savings';
+import { DEFAULT_RECONTACT_DAYS } from '../deflection/recontact';
+import { loadStuckReport, stuckCsv } from '../reports/stuck';
 import type { Store } from '../store/port';
 import { parseOr400 } from './validation';
 
@@ -15,9 +17,19 @@ import { parseOr400 } from './validation';
  * Reports (mounted under /api, behind the admin token): the deflection funnel as JSON,
  * CSV or an SVG chart, by local day or hour in any time zone, by campaign or by DNIS;
  * the messages of the same range by channel (JSON or CSV); the funnel by offer variant
- * with the A/B statistics (JSON or CSV).
+ * with the A/B statistics (JSON or CSV); the deflections that stuck (texted callers who
+ * did not call again within their campaign's recontactDays).
  */
-export function reportRoutes(store: Store, now: () => Date, variantOrder?: (campaignId: string) => readonly string[]): Router {
+export function reportRoutes(
+  store: Store,
+  now: () => Date,
+  campaigns: {
+    /** A campaign's variants in its configured order (the first is the A/B baseline). */
+    variantOrder?: (campaignId: string) => readonly string[];
+    recontactDaysOf?: (campaignId: string) => number;
+  } = {},
+): Router {
+  const { variantOrder, recontactDaysOf = () => DEFAULT_RECONTACT_DAYS } = campaigns;
   const router = express.Router();
 
   /** The funnel by offer variant with the A/B statistics (JSON or CSV). */
@@ -85,6 +97,24 @@ export function reportRoutes(store: Store, now: () => Date, variantOrder?: (camp
       .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
       .set('X-Content-Type-Options', 'nosniff')
       .send(query.chart === 'series' ? seriesChartSvg(report) : funnelChartSvg(report));
+  });
+
+  // Deflections that stuck: texted callers who did not call again within the window.
+  router.get('/reports/stuck', async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const query = parseOr400(FunnelQuery, req.query, 'query', res);
+    if (!query) return;
+    const at = now();
+    const range = { from: query.start.toISOString(), to: query.end.toISOString(), ...(query.campaign ? { campaignId: query.campaign } : {}) };
+    const report = await loadStuckReport(store, range, at, recontactDaysOf);
+    if (query.format === 'csv') {
+      res
+        .type('text/csv; charset=utf-8')
+        .attachment(`stuck-${query.from.slice(0, 10)}-${query.to.slice(0, 10)}.csv`)
+        .send(stuckCsv(report));
+      return;
+    }
+    res.json({ ...report, generatedAt: at.toISOString() });
   });
 
   router.get('/reports/channels', async (req, res) => {

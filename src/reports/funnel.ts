@@ -76,6 +76,7 @@ const COUNT_FIELDS = [
   'textsDelivered',
   'textsFailed',
   'linksClicked',
+  'recontacts',
 ] as const satisfies readonly (keyof FunnelCounts)[];
 
 const QUARTER_HOUR_MS = 15 * 60_000;
@@ -185,6 +186,7 @@ export function funnelCsv(report: FunnelReport): string {
     'delivery_rate',
     'click_through_rate',
     'deflection_rate',
+    'recontacts',
   ];
   const rows = report.rows.map((r) => [
     r.key,
@@ -203,6 +205,7 @@ export function funnelCsv(report: FunnelReport): string {
     r.rates.delivery,
     r.rates.clickThrough,
     r.rates.deflection,
+    r.recontacts,
   ]);
   return toCsv(header, rows);
 }

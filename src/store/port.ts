@@ -131,6 +131,9 @@ export const EVENT_TYPES = [
   'channel-fallback',
   // LivePerson C2M's eligibility answer at the offer: detail.eligible, detail.channel or detail.error.
   'c2m-eligibility',
+  // The caller (ANI) was texted, or called for a text, within the texting campaign's
+  // recontactDays: detail.earlierCallId, detail.earlierCampaign, detail.daysSince, detail.matchedBy (ani, number).
+  'recontact',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -470,10 +473,32 @@ export interface FunnelCounts {
   textsDelivered: number;
   textsFailed: number;
   linksClicked: number;
+  /** Calls from a number texted (or called for a text) within the texting campaign's recontactDays. */
+  recontacts: number;
 }
 
 export function emptyFunnelCounts(): FunnelCounts {
-  return { calls: 0, offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0 };
+  return { calls: 0, offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0, recontacts: 0 };
+}
+
+/** Texted calls of a range (see Store.textRecontacts). */
+export interface TextRecontactCount {
+  campaignId: string;
+  /** UTC date of the call's first text a vendor accepted (YYYY-MM-DD). */
+  day: string;
+  /** Whole days, rounded up, from that text to the first recontact of it; null: none. */
+  daysToRecontact: number | null;
+  texts: number;
+}
+
+/** The latest text a number was part of (see Store.lastTextFor). */
+export interface TextMatch {
+  callId: string;
+  campaignId: string;
+  /** When the message was created. */
+  textedAt: string;
+  /** ani: the earlier call came from this number; number: this number was texted. */
+  matchedBy: 'ani' | 'number';
 }
 
 export interface FunnelQuery {
@@ -564,6 +589,19 @@ export interface Store {
    * variant (no variant first): the A/B report's raw counts.
    */
   variantCounts(query: FunnelQuery): Promise<VariantCount[]>;
+  /**
+   * The latest text a vendor accepted, created in [since, before), that was sent for a
+   * call from this number (matchedBy ani, preferred) or to it (number): the recontact
+   * lookup at start. One query on the messages (caller, created_at) and ("to",
+   * created_at) indexes. An empty number (withheld) never matches.
+   */
+  lastTextFor(number: string, since: string, before: string): Promise<TextMatch | undefined>;
+  /**
+   * The calls started in [from, to) (of one campaign, if given) that a vendor accepted a
+   * text for, by campaign, UTC day of the text and days to the first recontact recorded
+   * for them: the raw counts of the report's "deflections that stuck".
+   */
+  textRecontacts(query: FunnelQuery): Promise<TextRecontactCount[]>;
 
   /**
    * Inserts the message unless this call already has one for the same number; either

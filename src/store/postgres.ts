@@ -16,6 +16,8 @@ import type {
   EventQuery,
   FunnelQuery,
   FunnelSlot,
+  TextMatch,
+  TextRecontactCount,
   MessageQuery,
   MessageRecord,
   NewCall,
@@ -39,9 +41,10 @@ import { lockAdmission } from './postgres-admission';
 import { limitCondition } from './send-limits';
 import { funnelSlotOf } from './port';
 import { funnelSlots } from './postgres-funnel';
+import { POSTGRES_LAST_TEXT_FOR_SQL, POSTGRES_TEXT_RECONTACTS_SQL } from './last-text-sql';
 import { postgresChannelCounts } from './channel-counts';
 import { postgresVariantCounts } from './variant-counts';
-import { CALL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
+import { CALL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, toTextMatch, toTextRecontactCount, type Row } from './rows';
 import { checkSchemaName, migrate } from './postgres-schema';
 import { transaction } from './postgres-transaction';
 import { isLaterChange } from './opt-out-order';
@@ -223,6 +226,17 @@ export class PgStore implements Store {
 
   async variantCounts(query: FunnelQuery): Promise<VariantCount[]> {
     return postgresVariantCounts(this.pool, query);
+  }
+
+  async textRecontacts(query: FunnelQuery): Promise<TextRecontactCount[]> {
+    const { rows } = await this.pool.query<Row>(POSTGRES_TEXT_RECONTACTS_SQL, [query.from, query.to, query.campaignId ?? null]);
+    return rows.map(toTextRecontactCount);
+  }
+
+  async lastTextFor(number: string, since: string, before: string): Promise<TextMatch | undefined> {
+    if (!number) return undefined;
+    const { rows } = await this.pool.query<Row>(POSTGRES_LAST_TEXT_FOR_SQL, [number, since, before]);
+    return toTextMatch(rows[0]);
   }
 
   async channelMessageCounts(query: FunnelQuery): Promise<ChannelMessageCount[]> {

@@ -1,4 +1,4 @@
-import { emptyFunnelCounts, type AdminSession, type CallEvent, type CallRecord, type CallUpdate, type ConsentRecord, type FunnelSlot, type MessageRecord, type ShortLink } from './port';
+import { emptyFunnelCounts, type AdminSession, type CallEvent, type CallRecord, type CallUpdate, type ConsentRecord, type FunnelSlot, type MessageRecord, type ShortLink, type TextMatch, type TextRecontactCount } from './port';
 
 /**
  * Both stores' rows to the port's records: SQLite and PostgreSQL have the same columns, and
@@ -169,6 +169,7 @@ export function foldFunnelRows(rows: readonly Row[], slots: FunnelSlot[]): void 
     last.textsDelivered += Number(r.texts_delivered);
     last.textsFailed += Number(r.texts_failed);
     last.linksClicked += Number(r.links_clicked);
+    last.recontacts += Number(r.recontacts);
     // Calls stored in full (before counters existed) and counted ones add up.
     if (r.reason != null) last.notOffered[r.reason as string] = (last.notOffered[r.reason as string] ?? 0) + Number(r.calls);
   }
@@ -190,4 +191,19 @@ export function mergeFunnelRows(calls: readonly Row[], counted: readonly Row[]):
 
 /** The columns a not-offered counter row gives the fold: only calls and the reason count. */
 export const NOT_OFFERED_FUNNEL_COLUMNS = `0 AS offered, 0 AS accepted, 0 AS declined, 0 AS texts_sent, 0 AS texts_delivered,
-  0 AS texts_failed, 0 AS links_clicked`;
+  0 AS texts_failed, 0 AS links_clicked, 0 AS recontacts`;
+
+/** A lastTextFor row to its match. */
+export function toTextMatch(r: Row | undefined): TextMatch | undefined {
+  if (!r) return undefined;
+  return { callId: r.call_id as string, campaignId: r.campaign_id as string, textedAt: r.created_at as string, matchedBy: r.matched_by as TextMatch['matchedBy'] };
+}
+
+export function toTextRecontactCount(r: Row): TextRecontactCount {
+  return {
+    campaignId: r.campaign_id as string,
+    day: r.day as string,
+    daysToRecontact: r.days_to_recontact == null ? null : Number(r.days_to_recontact),
+    texts: Number(r.texts),
+  };
+}

@@ -30,6 +30,8 @@ import type {
   EventQuery,
   FunnelQuery,
   FunnelSlot,
+  TextMatch,
+  TextRecontactCount,
   MessageQuery,
   NotOfferedCall,
   FallbackResult,
@@ -39,8 +41,9 @@ import type { ChannelName } from '../channels/channel';
 import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
 import { limitCondition } from './send-limits';
 import { funnelSlotOf } from './port';
-import { CALL_COLUMNS, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, type Row } from './rows';
+import { CALL_COLUMNS, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, toTextMatch, toTextRecontactCount, type Row } from './rows';
 import { isLaterChange } from './opt-out-order';
+import { SQLITE_LAST_TEXT_FOR_SQL, SQLITE_TEXT_RECONTACTS_SQL } from './last-text-sql';
 import { sqliteChannelCounts, SQLITE_CHANNEL_COUNTS_SQL } from './channel-counts';
 import { sqliteVariantCounts, SQLITE_VARIANT_COUNTS_SQL } from './variant-counts';
 
@@ -900,6 +903,16 @@ export class SqliteStore implements Store {
     return this.sql('DELETE FROM admin_sessions WHERE expires_at <= ?').run(now).changes;
   }
 
+  async lastTextFor(number: string, since: string, before: string): Promise<TextMatch | undefined> {
+    if (!number) return undefined;
+    return toTextMatch(this.sql(SQLITE_LAST_TEXT_FOR_SQL).get({ number, since, before }) as Row | undefined);
+  }
+
+  async textRecontacts(query: FunnelQuery): Promise<TextRecontactCount[]> {
+    const rows = this.sql(SQLITE_TEXT_RECONTACTS_SQL).all({ from: query.from, to: query.to, campaignId: query.campaignId ?? null }) as Row[];
+    return rows.map(toTextRecontactCount);
+  }
+
   async funnelSlots(query: FunnelQuery): Promise<FunnelSlot[]> {
     // The counts in one pass: the calls of the range, in created_at index order, each
     // joined to its events through call_events (call_id, id). The inner GROUP BY
@@ -913,7 +926,7 @@ export class SqliteStore implements Store {
              campaign_id, dnis, reason,
              COUNT(*) AS calls, SUM(offered) AS offered, SUM(accepted) AS accepted, SUM(declined) AS declined,
              SUM(texts_sent) AS texts_sent, SUM(texts_delivered) AS texts_delivered, SUM(texts_failed) AS texts_failed,
-             SUM(links_clicked) AS links_clicked
+             SUM(links_clicked) AS links_clicked, SUM(recontacts) AS recontacts
       FROM (
         -- IS, not =: a call without such events (NULLs from the LEFT JOIN) gets 0, not NULL.
         SELECT c.created_at, c.campaign_id, c.dnis,
@@ -924,12 +937,13 @@ export class SqliteStore implements Store {
                MAX(e.type IS 'sms-delivered') AS texts_delivered,
                MAX(e.type IS 'sms-failed') AS texts_failed,
                MAX(e.type IS 'link-clicked') AS links_clicked,
+               MAX(e.type IS 'recontact') AS recontacts,
                -- A not-offered event always names its reason; 'unknown' keeps such a call counted if one did not.
                MAX(CASE WHEN e.type = 'not-offered' THEN COALESCE(json_extract(e.detail, '$.reason'), 'unknown') END) AS reason
         FROM calls c
         -- Only the funnel's own event types reach the aggregates: fewer rows to fold (about 8% faster).
         LEFT JOIN call_events e ON e.call_id = c.id AND e.type IN
-          ('offered', 'not-offered', 'accepted', 'declined', 'sms-sent', 'sms-delivered', 'sms-failed', 'link-clicked')
+          ('offered', 'not-offered', 'accepted', 'declined', 'sms-sent', 'sms-delivered', 'sms-failed', 'link-clicked', 'recontact')
         WHERE c.created_at >= @from AND c.created_at < @to AND (@campaignId IS NULL OR c.campaign_id = @campaignId)
         GROUP BY c.created_at, c.rowid
       )

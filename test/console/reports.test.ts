@@ -127,3 +127,39 @@ describe('by channel', () => {
     expect((await request(server.app).get('/admin/reports-channels.csv')).status).toBe(303);
   });
 });
+
+describe('repeat calls', () => {
+  it('shows the funnel\'s repeat calls and the deflections that stuck, saying only passed windows are judged', async () => {
+    // Its own server: the clock moves from the texts to the call back to the day of the report.
+    let clock = new Date('2026-11-01T15:00:00Z');
+    const own = await startConsole({ now: () => clock });
+    try {
+      const texted = async (ani: string) => {
+        const caller = new IvrCaller(own.app);
+        await caller.start({ dnis: '+18005550100', ani });
+        await caller.press('1');
+        await caller.press('1');
+        expect(caller.ending().result.status).toBe('sent');
+      };
+      await texted('+16175551234');
+      await texted('+16175550142');
+      // Three days later the first caller rings again and holds.
+      clock = new Date('2026-11-04T15:00:00Z');
+      const back = new IvrCaller(own.app);
+      await back.start({ dnis: '+18005550100', ani: '+16175551234' });
+      await back.press('2');
+
+      clock = new Date('2026-11-21T15:00:00Z');
+      const signedIn = await signIn(own.app);
+      const page = await signedIn.get('/admin/reports?from=2026-11-01&to=2026-11-04&timeZone=UTC&by=campaign');
+      expect(page.status).toBe(200);
+      expect(/data-cell="recontacts">(\d+)</.exec(page.text.split('class="total"')[1] ?? '')?.[1]).toBe('1');
+      const stuck = page.text.slice(page.text.indexOf('data-section="stuck"'));
+      expect(/data-cell="stuck">(\d+)</.exec(stuck)?.[1]).toBe('1');
+      expect(/data-cell="pending">(\d+)</.exec(stuck)?.[1]).toBe('0');
+      expect(stuck).toContain('Only texts whose recontact window has fully passed are judged');
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -448,7 +448,7 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         await store.createCall(newCall(id, { createdAt: at, ...overrides }), [{ type: 'started' }, ...types.map((type) => ({ type }))]);
         for (const [event, when] of later) await store.updateCall(id, {}, [event], when);
       }
-      const zero = { offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0 };
+      const zero = { offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0, recontacts: 0 };
       const bySlot = (slots: Awaited<ReturnType<Store['funnelSlots']>>) =>
         [...slots].sort((a, b) => {
           // Within a slot the port promises no order: sorted here, calls without a campaign last.
@@ -504,6 +504,7 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
             textsDelivered: 1,
             textsFailed: 1,
             linksClicked: 1,
+            recontacts: 0,
           },
           { ...zero, slot: min(15), campaignId: 'support', dnis: '+18005550111', calls: 1, offered: 1 },
           // No campaign (an unknown DNIS) is a row of its own.
@@ -672,7 +673,7 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         await store.createCall(newCall(id, { createdAt: at, variant, ...overrides }), [{ type: 'started' }, ...types.map((type) => ({ type }))]);
       }
       const counts = (over: Partial<Record<'calls' | 'offered' | 'accepted' | 'declined' | 'textsSent' | 'textsDelivered' | 'textsFailed' | 'linksClicked', number>>) => ({
-        calls: 0, offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0, ...over,
+        calls: 0, offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0, recontacts: 0, ...over,
       });
 
       beforeEach(async () => {
@@ -703,6 +704,77 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         const cut = await store.variantCounts({ from: min(2), to: min(125), campaignId: 'support' });
         expect(cut.map((c) => [c.variant, c.calls])).toEqual([[null, 1], ['a', 1], ['b', 1]]);
         expect(await store.variantCounts({ from: min(400), to: min(600) })).toEqual([]);
+      });
+    });
+
+    describe('recontacts: lastTextFor and textRecontacts', () => {
+      const DAY = 86_400_000;
+      const day = (n: number): string => iso(T0 + n * DAY);
+
+      /** A call from `caller` texted at `at` to `to`; accepted by the vendor unless `accepted` is false. */
+      async function texted(id: string, at: string, caller: string, to: string, accepted = true, campaignId = 'support'): Promise<void> {
+        await store.createCall(newCall(`call-${id}`, { campaignId, ani: caller, createdAt: at }), [{ type: 'started' }]);
+        await store.createMessage(newMessage(id, { campaignId, caller, to, createdAt: at }));
+        if (accepted) await sendAttempt(id, at);
+      }
+
+      it('finds the latest accepted text from or to a number before a time, saying which matched', async () => {
+        await texted('m1', day(0), ANI, NUMBER);
+        // By ani: the earlier call came from it; by number: it was texted.
+        expect(await store.lastTextFor(ANI, day(-90), day(3))).toEqual({ callId: 'call-m1', campaignId: 'support', textedAt: day(0), matchedBy: 'ani' });
+        expect(await store.lastTextFor(NUMBER, day(-90), day(3))).toEqual({ callId: 'call-m1', campaignId: 'support', textedAt: day(0), matchedBy: 'number' });
+        // A text to the number it came from: ani wins.
+        await texted('m2', day(1), '+16175550001', '+16175550001', true, 'sales');
+        expect((await store.lastTextFor('+16175550001', day(-90), day(3)))?.matchedBy).toBe('ani');
+        // The latest of several, from either side.
+        await texted('m3', day(2), '+16175550002', ANI);
+        expect(await store.lastTextFor(ANI, day(-90), day(3))).toEqual({ callId: 'call-m3', campaignId: 'support', textedAt: day(2), matchedBy: 'number' });
+      });
+
+      it('ignores texts outside [since, before), texts no vendor accepted, other numbers and the withheld caller', async () => {
+        await texted('m1', day(0), ANI, NUMBER);
+        await texted('m2', day(5), ANI, NUMBER, false);
+        await texted('w1', day(1), '', NUMBER);
+        expect(await store.lastTextFor(ANI, day(1), day(9))).toBeUndefined();
+        expect(await store.lastTextFor(ANI, day(-9), day(0))).toBeUndefined();
+        expect((await store.lastTextFor(ANI, day(0), iso(T0 + 1)))?.callId).toBe('call-m1');
+        expect(await store.lastTextFor('+16175550999', day(-9), day(9))).toBeUndefined();
+        // Withheld callers share '' in the store: '' must never match one of them.
+        expect(await store.lastTextFor('', day(-9), day(9))).toBeUndefined();
+      });
+
+      it('counts texted calls by campaign and day with the whole days to their first recontact', async () => {
+        await texted('m1', day(0), ANI, NUMBER);
+        await texted('m2', iso(T0 + 60_000), '+16175550002', '+16175550002');
+        await texted('m3', day(1), '+16175550003', '+16175550003', true, 'sales');
+        await texted('q1', day(1), '+16175550004', '+16175550004', false);
+        // call-m1's caller called back 2.5 days later, and again later: the first counts.
+        const recontact = (callId: string, at: string, earlierCallId: string) =>
+          store.createCall(newCall(callId, { createdAt: at }), [{ type: 'started' }, { type: 'recontact', detail: { earlierCallId, earlierCampaign: 'support', daysSince: 1, matchedBy: 'ani' } }]);
+        await recontact('back-1', iso(T0 + 2.5 * DAY), 'call-m1');
+        await recontact('back-2', day(4), 'call-m1');
+        // call-m3 exactly 3 days later: 3 whole days.
+        await recontact('back-3', day(4), 'call-m3');
+        expect(await store.textRecontacts({ from: day(0), to: day(2) })).toEqual([
+          { campaignId: 'sales', day: day(1).slice(0, 10), daysToRecontact: 3, texts: 1 },
+          { campaignId: 'support', day: day(0).slice(0, 10), daysToRecontact: 3, texts: 1 },
+          { campaignId: 'support', day: day(0).slice(0, 10), daysToRecontact: null, texts: 1 },
+        ]);
+        expect(await store.textRecontacts({ from: day(0), to: day(2), campaignId: 'sales' })).toEqual([
+          { campaignId: 'sales', day: day(1).slice(0, 10), daysToRecontact: 3, texts: 1 },
+        ]);
+        expect(await store.textRecontacts({ from: day(1), to: day(2), campaignId: 'support' })).toEqual([]);
+      });
+
+      it('counts a recontact in the funnel of the call that made it', async () => {
+        await store.createCall(newCall('back', { createdAt: min(1) }), [
+          { type: 'started' },
+          { type: 'recontact', detail: { earlierCallId: 'x', earlierCampaign: 'support', daysSince: 2, matchedBy: 'number' } },
+          { type: 'offered' },
+        ]);
+        await store.createCall(newCall('fresh', { createdAt: min(2) }), [{ type: 'started' }, { type: 'offered' }]);
+        const [slot] = await store.funnelSlots({ from: min(0), to: min(15) });
+        expect(slot).toMatchObject({ calls: 2, offered: 2, recontacts: 1 });
       });
     });
 

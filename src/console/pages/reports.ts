@@ -11,6 +11,8 @@ import { loadVariantReport } from '../../reports/variant-query';
 import { estimateSavings, SavingsInputs, type SavingsEstimate } from '../../reports/savings';
 import { VARIANT_STEPS, variantCsv, type VariantReport } from '../../reports/variants';
 import { wallClock } from '../../time-zone';
+import { DEFAULT_RECONTACT_DAYS } from '../../deflection/recontact';
+import { loadStuckReport, type StuckReport } from '../../reports/stuck';
 import type { ConsoleDeps } from '../routes';
 import { render } from '../render';
 
@@ -31,17 +33,19 @@ export function reportPages(router: Router, deps: ConsoleDeps): void {
   async function reportFor(
     query: Record<string, unknown>,
     res: Response,
-  ): Promise<{ form: ReportForm; report: FunnelReport; channels: ChannelReport; variants: VariantReport } | undefined> {
+  ): Promise<{ form: ReportForm; report: FunnelReport; channels: ChannelReport; variants: VariantReport; stuck: StuckReport } | undefined> {
     const form = formFrom(query, deps);
     const parsed = ReportForm.safeParse(withoutBlanks(form));
     if (parsed.success) {
       const variantOrder = (id: string) => deps.catalog.entry(id)?.campaign.variants.map((v) => v.id) ?? [];
-      const [report, channels, variants] = await Promise.all([
+      const range = { from: parsed.data.start.toISOString(), to: parsed.data.end.toISOString(), ...(parsed.data.campaign ? { campaignId: parsed.data.campaign } : {}) };
+      const [report, channels, variants, stuck] = await Promise.all([
         loadFunnelReport(deps.store, parsed.data),
         loadChannelReport(deps.store, parsed.data),
         loadVariantReport(deps.store, parsed.data, variantOrder),
+        loadStuckReport(deps.store, range, deps.now(), (id) => deps.catalog.get(id)?.recontactDays ?? DEFAULT_RECONTACT_DAYS),
       ]);
-      return { form, report, channels, variants };
+      return { form, report, channels, variants, stuck };
     }
     showPage(res, deps, form, undefined, undefined, undefined, errorsOf(parsed.error));
     return undefined;
@@ -52,7 +56,7 @@ export function reportPages(router: Router, deps: ConsoleDeps): void {
     if (!found) return;
     const costs = costsFrom(req.query);
     const savings = costs.inputs ? estimateSavings(found.report.total, costs.inputs) : undefined;
-    showPage(res, deps, found.form, found.report, found.channels, found.variants, {}, { costs: costs.raw, savings, error: costs.error });
+    showPage(res, deps, found.form, found.report, found.channels, found.variants, {}, { costs: costs.raw, savings, error: costs.error }, found.stuck);
   });
 
   router.get('/reports-channels.csv', async (req, res) => {
@@ -142,6 +146,7 @@ function showPage(
   variants: VariantReport | undefined,
   errors: Record<string, string>,
   savings: SavingsView = { costs: {}, savings: undefined, error: undefined },
+  stuck?: StuckReport,
 ): void {
   const today = localDate(deps.now(), form.timeZone);
   const link = (from: string, to: string) =>
@@ -169,6 +174,7 @@ function showPage(
     savingsError: savings.error ?? null,
     variantSteps: VARIANT_STEPS,
     variantsCsvHref: `/admin/reports-variants.csv?${new URLSearchParams(form).toString()}`,
+    stuck: stuck ?? null,
     labels: CHANNEL_LABELS,
     maxRows: MAX_GROUP_ROWS,
     // Our own renderer escapes every text it draws: safe to place in the page as markup.

@@ -10,6 +10,7 @@ import {
   ChannelReportView,
   VariantReportView,
   SavingsView,
+  StuckReportView,
   CampaignListView,
   ConsentListView,
   ConsentQuery,
@@ -197,6 +198,14 @@ export const OPERATIONS: readonly Operation[] = [
       'What deflection saved in a range, from the costs given: a voice minute, the average handle time (minutes), a chat, a text. Calls whose link was opened count as moved to chat',
     query: SavingsQuery,
     responses: { 200: { description: 'the estimate', schema: SavingsView }, 400: bad },
+  },
+  {
+    method: 'get',
+    path: '/reports/stuck',
+    tag: 'reports',
+    summary: "Deflections that stuck, by campaign: texted calls of the range whose caller or texted number did not call again within the campaign's recontactDays; only windows fully passed are judged (JSON, or CSV with format=csv)",
+    query: FunnelQuery,
+    responses: { 200: { description: 'the report', schema: StuckReportView, media: 'text/csv' }, 400: bad },
   },
 ];
 

@@ -180,6 +180,7 @@ const FunnelRowView = z.object({
   textsDelivered: z.number().int(),
   textsFailed: z.number().int(),
   linksClicked: z.number().int(),
+  recontacts: z.number().int().describe("calls from a number texted (or called for a text) within the texting campaign's recontactDays"),
   rates: z.object({
     acceptance: Rate.describe('accepted / offered'),
     delivery: Rate.describe('textsDelivered / textsSent'),
@@ -294,5 +295,21 @@ export const SavingsView = z.object({
   textCost: z.number(),
   net: z.number(),
   netPerDeflectedCall: z.number().nullable(),
+  generatedAt: z.string(),
+});
+const StuckRowView = z.object({
+  campaignId: z.string(),
+  recontactDays: z.number().int().describe("the campaign's recontact window, in days"),
+  judged: z.number().int().describe('texted calls whose window has fully passed'),
+  recontacted: z.number().int().describe('of those, the ones whose caller or texted number called again within the window'),
+  stuck: z.number().int().describe('judged - recontacted: deflections that stuck'),
+  stuckRate: Rate.describe('stuck / judged'),
+  pending: z.number().int().describe('texted calls whose window is still open (not judged yet)'),
+});
+export const StuckReportView = z.object({
+  from: z.string(),
+  to: z.string(),
+  note: z.string(),
+  rows: z.array(StuckRowView),
   generatedAt: z.string(),
 });
