@@ -528,7 +528,8 @@ export interface ChannelMessageCount {
  * One group of calls for the A/B report: the funnel's counts of the calls of one campaign
  * that heard one offer variant (null: the campaign had none when they called).
  */
-export interface VariantCount extends FunnelCounts {
+/** The A/B report's counts: the funnel's steps (repeat calls are the stuck report's business). */
+export interface VariantCount extends Omit<FunnelCounts, 'recontacts'> {
   campaignId: string;
   variant: string | null;
 }

@@ -83,8 +83,6 @@ function toVariantCount(row: Row): VariantCount {
     calls: 0,
     offered: 0,
     notOffered: {},
-    // Repeat calls are the stuck report's business, not the A/B report's.
-    recontacts: 0,
     accepted: 0,
     declined: 0,
     textsSent: 0,

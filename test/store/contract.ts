@@ -673,7 +673,7 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         await store.createCall(newCall(id, { createdAt: at, variant, ...overrides }), [{ type: 'started' }, ...types.map((type) => ({ type }))]);
       }
       const counts = (over: Partial<Record<'calls' | 'offered' | 'accepted' | 'declined' | 'textsSent' | 'textsDelivered' | 'textsFailed' | 'linksClicked', number>>) => ({
-        calls: 0, offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0, recontacts: 0, ...over,
+        calls: 0, offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0, ...over,
       });
 
       beforeEach(async () => {
