@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { C2M_FIELD_LIMITS } from '../channels/c2m-offer';
 import { isCountryCode } from '../phone';
 import { mobileDigitsIn } from '../mobile-digits';
 import type { CountryCode } from 'libphonenumber-js/max';
@@ -275,8 +276,9 @@ const RcsChannel = z.strictObject({
 
 const C2mChannel = z.strictObject({
   channel: z.literal('c2m'),
-  skill: z.string().min(1).max(200).describe('LivePerson skill the conversation goes to'),
-  handoffId: z.string().min(1).max(200).describe('LivePerson Connect-to-Messaging handoff id'),
+  // LivePerson's limits (C2M_FIELD_LIMITS): a longer one would be refused at every call.
+  skill: z.string().min(1).max(C2M_FIELD_LIMITS.skill).describe('LivePerson skill the conversation goes to'),
+  handoffId: z.string().min(1).max(C2M_FIELD_LIMITS.handoffId).describe('LivePerson Connect-to-Messaging handoff id'),
   overrideChannel: z.enum(['sms', 'whatsapp']).optional().describe("Ask LivePerson for this channel instead of its choice"),
   consent: Consent.optional(),
   ...channelCommon,

@@ -13,7 +13,7 @@ import type { C2mClient } from './c2m-client';
  * (CallUpdate + events, for store.updateCall) beside the decision; nothing here touches
  * the store or the caller's pages.
  *
- * The campaign's channel entry, as h2's schema shapes it:
+ * The campaign's channel entry (src/campaigns/schema.ts):
  *   { "channel": "c2m", "skill": "support", "handoffId": "H123", "overrideChannel": "whatsapp" }
  */
 export interface C2mChannelEntry {
@@ -169,17 +169,23 @@ export async function c2mAtSend(
   return c2mAtOffer(deps, entry, destination, signal);
 }
 
-function inviteOf(callId: string, entry: C2mChannelEntry): C2mInvite {
-  return { callId, ...(entry.overrideChannel ? { overrideChannel: entry.overrideChannel } : {}) };
+/** The invite for an eligibility answer, asking for the campaign's channel in LivePerson's words. */
+export function inviteOf(callId: string, entry: Pick<C2mChannelEntry, 'overrideChannel'>): C2mInvite {
+  return { callId, ...(entry.overrideChannel ? { overrideChannel: livePersonChannel(entry.overrideChannel) } : {}) };
 }
 
 /**
- * Whether LivePerson offers the channel. The page: "'sms' and 'twilio' are interpreted as
- * the same thing" for overrideChannel; it lists WhatsApp as "wa".
+ * A channel as LivePerson names it. The page: "'sms' and 'twilio' are interpreted as the
+ * same thing" for overrideChannel; it lists WhatsApp as "wa" (the campaign says whatsapp).
  */
+function livePersonChannel(name: string): string {
+  const lower = name.toLowerCase();
+  return lower === 'twilio' ? 'sms' : lower === 'whatsapp' ? 'wa' : lower;
+}
+
+/** Whether LivePerson offers the channel. */
 function offers(available: readonly string[], wanted: string): boolean {
-  const same = (name: string) => (name.toLowerCase() === 'twilio' ? 'sms' : name.toLowerCase());
-  return available.some((c) => same(c) === same(wanted));
+  return available.some((c) => livePersonChannel(c) === livePersonChannel(wanted));
 }
 
 function skipReasonOf(meaning: import('./c2m-errors').C2mMeaning): C2mSkipReason {

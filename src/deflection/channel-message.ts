@@ -1,3 +1,4 @@
+import { inviteOf } from '../channels/c2m-offer';
 import type { C2mInvite, ChannelName, FallbackPlan, TemplateContent } from '../channels/channel';
 import { channelEntryOf } from '../campaigns/channel-prompts';
 import type { Campaign, ChannelEntry } from '../campaigns/schema';
@@ -10,7 +11,7 @@ import { renderMessage } from './message';
  * the fallback plan stored with it. Pure: the send step stores what this returns.
  */
 
-/** LivePerson's own invites go through this gateway (h5's adapter). */
+/** LivePerson's own invites go through this gateway (src/channels/c2m-gateway.ts). */
 export const C2M_GATEWAY = 'liveperson-c2m';
 
 export interface ChannelMessage {
@@ -44,15 +45,13 @@ function fill(value: string, link: string): string {
 }
 
 /**
- * LivePerson Connect-to-Messaging's invite for this call: the eligibility call at the
- * offer gave its callId. TODO(h5): the LivePerson side (eligibility at the offer, a new
- * call when the caller gave another number) fills this; until then a call without an
- * eligibility answer has no invite, and its message is refused by the C2M gateway as
- * not-on-channel, which sends the fallback.
+ * LivePerson Connect-to-Messaging's invite for this call: the eligibility call (at the
+ * offer, or at the send for another number) gave its callId. A call LivePerson did not
+ * find eligible has no invite: the C2M gateway refuses its message as not on the channel,
+ * which sends the fallback.
  */
 export function c2mInviteFor(call: Pick<CallRecord, 'c2mEligibility'>, entry: Extract<ChannelEntry, { channel: 'c2m' }>): C2mInvite | undefined {
-  if (!call.c2mEligibility) return undefined;
-  return { callId: call.c2mEligibility.callId, ...(entry.overrideChannel ? { overrideChannel: entry.overrideChannel } : {}) };
+  return call.c2mEligibility ? inviteOf(call.c2mEligibility.callId, entry) : undefined;
 }
 
 /** The message for one channel entry (SMS when there is none: a campaign without channels). */

@@ -93,6 +93,19 @@ describe('eligible: LivePerson sends the invite itself', () => {
     expect(consent.body.consent).toEqual([expect.objectContaining({ channel: 'c2m', channelConsentText: C2M.consent })]);
   });
 
+  it('a campaign asking for WhatsApp gets it: "whatsapp" in the campaign is LivePerson\'s "wa", offered and asked for in the invite', async () => {
+    start(campaign({ channels: { mode: 'fallback', list: [{ ...C2M, overrideChannel: 'whatsapp' }] } }));
+    const caller = await acceptedCall(ELIGIBLE);
+
+    expect(caller.ending().result).toMatchObject({ status: 'sent' });
+    expect(JSON.parse(fake.inviteRequests()[0]!.body)).toMatchObject({ overrideChannel: 'wa' });
+    expect(fake.invites).toEqual([{ callId: expect.any(String), phone: ELIGIBLE, channel: 'wa' }]);
+  });
+
+  it('refuses at load a handoff id longer than LivePerson takes (16 characters)', () => {
+    expect(() => start(campaign({ channels: { mode: 'fallback', list: [{ ...C2M, handoffId: 'H0720472934778631' }] } }))).toThrow(/channels\.list\.0\.handoffId/);
+  });
+
   it('a caller who gives another number gets a fresh eligibility call for that number, and the invite goes there', async () => {
     start(c2mOnly());
     const caller = new IvrCaller(server.app);

@@ -47,7 +47,8 @@ describe('the message on the call channel', () => {
     expect(messageFor('c2m', inputs({ list: [C2M] }), ELIGIBLE)).toMatchObject({
       channel: 'c2m',
       gateway: C2M_GATEWAY,
-      c2m: { callId: 'lp-call-1', overrideChannel: 'whatsapp' },
+      // In LivePerson's words: it lists WhatsApp as "wa".
+      c2m: { callId: 'lp-call-1', overrideChannel: 'wa' },
     });
     expect(messageFor('c2m', inputs({ list: [C2M] }), NOT_CHECKED).c2m).toBeUndefined();
   });
