@@ -5,7 +5,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import type { GatewayName } from '../src/sms/gateway-config';
 import type { WebhookRequest } from '../src/sms/port';
-import { signWebhookBody } from '../src/sms/webhook';
+import { signTimestamped } from '../src/signing/timestamped-hmac';
 import {
   bodyOf,
   clickatellAccepted,
@@ -474,7 +474,7 @@ const WH = { secret: 'wh-webhook-secret-SECRET-7890' };
 function signedWebhookReceipt(secret: string, id: string): WebhookRequest {
   const payload = { id, status: 'delivered' };
   const rawBody = JSON.stringify(payload);
-  const { timestamp, signature } = signWebhookBody(secret, rawBody, new Date());
+  const { timestamp, signature } = signTimestamped(secret, rawBody, new Date());
   return {
     url: statusUrl('webhook'),
     method: 'POST',

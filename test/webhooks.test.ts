@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { signWebhookBody } from '../src/sms/webhook';
+import { signTimestamped } from '../src/signing/timestamped-hmac';
 import { startFakeWebhookGateway, type FakeWebhookGateway } from './fakes/webhook';
 import { IvrCaller } from './helpers/ivr-caller';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from './helpers/server';
@@ -41,7 +41,7 @@ async function deflect(ani = ANI): Promise<IvrCaller> {
 
 function signed(path: string, payload: unknown, secret = SECRET, at = new Date()) {
   const body = JSON.stringify(payload);
-  const { timestamp, signature } = signWebhookBody(secret, body, at);
+  const { timestamp, signature } = signTimestamped(secret, body, at);
   return request(server.app)
     .post(path)
     .set('Content-Type', 'application/json')

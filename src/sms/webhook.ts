@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { signedHeaders, timestampedSignatureProblem } from '../signing/timestamped-hmac';
 import type { WebhookSettings } from './gateway-config';
 import type {
   DeliveryReceipt,
@@ -17,35 +17,9 @@ import { invalid, isoTime, isRecord } from './callback-parsing';
 /**
  * A generic gateway for an in-house SMS service: we POST JSON `{id, to, body}`, and it
  * POSTs delivery receipts `{id, status, errorCode?}` and inbound texts `{from, to, text}`
- * back. Both directions are signed the Stripe/Slack way with the shared secret:
- *
- *   X-Signature-Timestamp: <unix seconds>
- *   X-Signature: sha256=<lower-case hex HMAC-SHA256(secret, timestamp + "." + raw body)>
- *
- * Signing the timestamp with the body lets the receiver refuse a replayed old request.
+ * back. Both directions are signed with the shared secret by our one timestamped HMAC
+ * scheme (src/signing/timestamped-hmac.ts).
  */
-
-export const SIGNATURE_HEADER = 'X-Signature';
-export const TIMESTAMP_HEADER = 'X-Signature-Timestamp';
-
-/** How far a callback's timestamp may be from our clock (both ways: clocks drift). */
-export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
-
-export interface WebhookSignature {
-  /** Unix seconds, as sent in X-Signature-Timestamp. */
-  timestamp: string;
-  /** "sha256=<hex>", as sent in X-Signature. */
-  signature: string;
-}
-
-export function signWebhookBody(secret: string, rawBody: string, now: Date): WebhookSignature {
-  const timestamp = String(Math.floor(now.getTime() / 1000));
-  return { timestamp, signature: signatureOf(secret, timestamp, rawBody) };
-}
-
-function signatureOf(secret: string, timestamp: string, rawBody: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`, 'utf8').digest('hex')}`;
-}
 
 const PERMANENT_REASONS: readonly PermanentReason[] = ['invalid-number', 'unsubscribed', 'blocked', 'rejected'];
 const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['queued', 'sent', 'delivered', 'undelivered', 'failed'];
@@ -63,11 +37,11 @@ export class WebhookGateway implements SmsGateway {
 
   async send(sms: OutgoingSms, signal: AbortSignal): Promise<SendOutcome> {
     const body = JSON.stringify({ id: sms.id, to: sms.to, body: sms.body });
-    const { timestamp, signature } = signWebhookBody(this.settings.secret, body, this.now());
+
     const call = await callVendor({
       method: 'POST',
       url: this.settings.url,
-      headers: { 'Content-Type': 'application/json', [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signature },
+      headers: { 'Content-Type': 'application/json', ...signedHeaders(this.settings.secret, body, this.now()) },
       body,
       signal,
     });
@@ -123,18 +97,9 @@ export class WebhookGateway implements SmsGateway {
   }
 
   private signatureProblem(req: WebhookRequest): string | undefined {
-    const timestamp = req.headers[TIMESTAMP_HEADER.toLowerCase()];
-    const signature = req.headers[SIGNATURE_HEADER.toLowerCase()];
-    if (!timestamp || !signature) return `missing ${TIMESTAMP_HEADER} or ${SIGNATURE_HEADER}`;
-    if (!/^\d{1,12}$/.test(timestamp)) return `${TIMESTAMP_HEADER} must be unix seconds`;
-    const skew = Math.abs(this.now().getTime() / 1000 - Number(timestamp));
-    if (skew > SIGNATURE_TOLERANCE_SECONDS) return `${TIMESTAMP_HEADER} is more than ${SIGNATURE_TOLERANCE_SECONDS} seconds away`;
-    const expected = Buffer.from(signatureOf(this.settings.secret, timestamp, req.rawBody), 'utf8');
-    const given = Buffer.from(signature, 'utf8');
-    // timingSafeEqual needs equal lengths; a length mismatch gives away nothing secret.
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return `${SIGNATURE_HEADER} does not match`;
-    return undefined;
+    return timestampedSignatureProblem([this.settings.secret], req.headers, req.rawBody, this.now());
   }
+
 }
 
 /**

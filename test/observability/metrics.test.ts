@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { loadConfig } from '../../src/config';
-import { signWebhookBody } from '../../src/sms/webhook';
+import { signTimestamped } from '../../src/signing/timestamped-hmac';
 import type { SendOutcome, SmsGateway } from '../../src/sms/port';
 import { startFakeWebhookGateway } from '../fakes/webhook';
 import { IvrCaller } from '../helpers/ivr-caller';
@@ -114,7 +114,7 @@ describe('the deflection funnel', () => {
       await caller.press('1');
       const body = JSON.stringify({ id: `gw-${vendor.accepted[0]?.id}`, status: 'delivered' });
       for (let i = 0; i < 2; i++) {
-        const { timestamp, signature } = signWebhookBody(SECRET, body, new Date());
+        const { timestamp, signature } = signTimestamped(SECRET, body, new Date());
         const receipt = await request(srv.app)
           .post('/webhooks/webhook/status')
           .set('Content-Type', 'application/json')

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { OutgoingSms, WebhookRequest } from '../../src/sms/port';
-import { signWebhookBody, WebhookGateway } from '../../src/sms/webhook';
+import { signTimestamped } from '../../src/signing/timestamped-hmac';
+import { WebhookGateway } from '../../src/sms/webhook';
 import { json } from '../fakes/fake-server';
 import { startFakeWebhookGateway, type FakeWebhookGateway } from '../fakes/webhook';
 
@@ -23,10 +24,10 @@ beforeEach(() => {
 });
 afterAll(() => fake.close());
 
-describe('signWebhookBody', () => {
+describe('signTimestamped', () => {
   it('signs "<unix seconds>.<raw body>" with HMAC-SHA256, hex, prefixed sha256=', () => {
     const at = new Date('2030-01-02T03:04:05.678Z');
-    const { timestamp, signature } = signWebhookBody('k', '{"a":1}', at);
+    const { timestamp, signature } = signTimestamped('k', '{"a":1}', at);
     expect(timestamp).toBe(String(Math.floor(at.getTime() / 1000)));
     expect(signature).toBe(`sha256=${createHmac('sha256', 'k').update(`${timestamp}.{"a":1}`).digest('hex')}`);
   });
@@ -145,7 +146,7 @@ describe('WebhookGateway callbacks', () => {
     const rawBody = typeof payload === 'string' ? payload : JSON.stringify(payload);
     const headers: Record<string, string | undefined> = { 'content-type': 'application/json' };
     if (sign) {
-      const { timestamp, signature } = signWebhookBody(sign.secret ?? secret, rawBody, sign.at ?? now);
+      const { timestamp, signature } = signTimestamped(sign.secret ?? secret, rawBody, sign.at ?? now);
       headers['x-signature-timestamp'] = timestamp;
       headers['x-signature'] = signature;
     }
