@@ -76,6 +76,7 @@ const COUNT_FIELDS = [
   'textsDelivered',
   'textsFailed',
   'linksClicked',
+  'linksPreviewed',
 ] as const satisfies readonly (keyof FunnelCounts)[];
 
 const QUARTER_HOUR_MS = 15 * 60_000;
@@ -181,6 +182,7 @@ export function funnelCsv(report: FunnelReport): string {
     'texts_delivered',
     'texts_failed',
     'links_clicked',
+    'links_previewed',
     'acceptance_rate',
     'delivery_rate',
     'click_through_rate',
@@ -199,6 +201,7 @@ export function funnelCsv(report: FunnelReport): string {
     r.textsDelivered,
     r.textsFailed,
     r.linksClicked,
+    r.linksPreviewed,
     r.rates.acceptance,
     r.rates.delivery,
     r.rates.clickThrough,

@@ -36,6 +36,7 @@ function slot(at: string, counts: Partial<FunnelSlot>): FunnelSlot {
     textsDelivered: 0,
     textsFailed: 0,
     linksClicked: 0,
+    linksPreviewed: 0,
     ...counts,
   };
 }
