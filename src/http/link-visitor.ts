@@ -56,8 +56,12 @@ const PATTERNS: readonly AgentPattern[] = [
   // user agent and are caught by behaviour instead (HEAD, no text/html in Accept); these
   // are the tokens the ones that name themselves put in it (crawler-user-agents and the
   // vendors' pages on allow-listing their scanners).
-  // Microsoft Defender for Office 365 Safe Links (https://learn.microsoft.com/en-us/defender-office-365/safe-links-about).
-  { agent: 'scanner:safelinks', pattern: /SafeLinks|Safe Links/i },
+  // Microsoft Defender for Office 365 Safe Links (https://learn.microsoft.com/en-us/defender-office-365/safe-links-about):
+  // its time-of-click check and Office's own link check fetch as "Microsoft Office/16.0
+  // (...)", "ms-office" or "msoffice"; the delivery-time sandbox uses a plain Chrome user
+  // agent from Microsoft's addresses, which no user-agent pattern can tell apart
+  // (https://check.live-direct-marketing.online/blog/microsoft-defender-link-click-pattern).
+  { agent: 'scanner:safelinks', pattern: /SafeLinks|Microsoft Office|ms-office|msoffice/i },
   // Proofpoint URL Defense / Targeted Attack Protection.
   { agent: 'scanner:proofpoint', pattern: /Proofpoint/i },
   // Mimecast URL Protect.
