@@ -53,9 +53,10 @@ const PATTERNS: readonly AgentPattern[] = [
   // bingbot, adidxbot, BingPreview (https://www.bing.com/webmasters/help/which-crawlers-does-bing-use-8c184ec0).
   { agent: 'crawler:bing', pattern: /bingbot|BingPreview|adidxbot/i },
   // URL scanners of mail and message security gateways. Most fetch with a plain browser
-  // user agent and are caught by behaviour instead (HEAD, no text/html in Accept); these
-  // are the tokens the ones that name themselves put in it (crawler-user-agents and the
-  // vendors' pages on allow-listing their scanners).
+  // user agent and are caught by behaviour instead (HEAD, no text/html in Accept). Except
+  // for Safe Links, their vendors publish no user agent: the tokens below are their
+  // product names, matched in case a scanner names itself; not confirmed against a
+  // captured request (to revisit with real traffic, as the list is maintained).
   // Microsoft Defender for Office 365 Safe Links (https://learn.microsoft.com/en-us/defender-office-365/safe-links-about):
   // its time-of-click check and Office's own link check fetch as "Microsoft Office/16.0
   // (...)", "ms-office" or "msoffice"; the delivery-time sandbox uses a plain Chrome user
