@@ -3,6 +3,7 @@ import pino from 'pino';
 import request from 'supertest';
 import type { SmsGateway } from '../src/sms/port';
 import { IvrCaller } from './helpers/ivr-caller';
+import { PHONE_BROWSER } from './helpers/link-visitors';
 import { ADMIN_TOKEN, PUBLIC_BASE_URL, campaign, startTestServer, type TestServer } from './helpers/server';
 
 const DNIS = 'tel:+18005550100';
@@ -57,7 +58,7 @@ describe('a caller accepts and confirms the number they call from', () => {
     expect(link).not.toBeNull();
     expect(message?.body).toBe(`Chat with us: ${link?.[0]}`);
 
-    const click = await request(server.app).get(`/s/${link?.[1]}`);
+    const click = await request(server.app).get(`/s/${link?.[1]}`).set(PHONE_BROWSER);
     expect(click.status).toBe(302);
     const target = new URL(click.headers.location as string);
     expect(target.origin + target.pathname).toBe('https://chat.example.com/start');

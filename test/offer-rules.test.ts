@@ -10,6 +10,7 @@ import { startFakeTwilioLookup, type FakeTwilioLookup } from './fakes/twilio-loo
 import { TWILIO_ACCOUNT } from './fakes/twilio';
 import { IvrCaller } from './helpers/ivr-caller';
 import { ADMIN_TOKEN, campaign, startTestServer, type TestServer } from './helpers/server';
+import { PHONE_BROWSER } from './helpers/link-visitors';
 
 /**
  * Whether a call is offered, and where its text may go, walked as an IVR would against
@@ -233,9 +234,9 @@ describe('LivePerson IVR Engagement API', () => {
     const code = shortCodeIn(message?.body ?? '');
 
     clock = new Date(clock.getTime() + 119_000);
-    expect((await request(srv.app).get(`/s/${code}`)).status).toBe(302);
+    expect((await request(srv.app).get(`/s/${code}`).set(PHONE_BROWSER)).status).toBe(302);
     clock = new Date(clock.getTime() + 1_000);
-    const expired = await request(srv.app).get(`/s/${code}`);
+    const expired = await request(srv.app).get(`/s/${code}`).set(PHONE_BROWSER);
     expect(expired.status).toBe(410);
     expect(expired.text).toContain('This link has expired');
     const events = (await eventsOf(srv, callIdOf(caller))).map((e) => e.type);

@@ -4,6 +4,7 @@ import type { Campaigns } from '../campaigns/registry';
 import { SHORT_CODE_PATTERN } from '../shortener/builtin';
 import type { Store } from '../store/port';
 import { expiredPageView } from './link-expired-page';
+import { classifyVisit } from './link-visitor';
 import { linkPageStyle } from './link-page-style';
 import { linkPageHeaders } from './security/html-headers';
 import { limitRequests } from './security/rate-limits';
@@ -20,7 +21,9 @@ export interface ShortLinkDeps {
 }
 
 /**
- * /s/{code}: counts the click and redirects to the interaction link. An expired link
+ * /s/{code}: counts the click and redirects to the interaction link. Only a person's
+ * click counts: a HEAD, a messaging app's preview or a URL scanner (see link-visitor.ts)
+ * gets the same redirect but is recorded as a preview. An expired link
  * answers 410 with a page in the campaign's language saying how to reach the company.
  * A client following links faster than SHORT_LINK_RATE_LIMIT a minute is guessing codes
  * (or counting clicks up): it gets 429 until the minute is over.
@@ -48,7 +51,14 @@ export function shortLinkRoutes(deps: ShortLinkDeps): Router {
   }
   router.get('/:code', async (req, res) => {
     const code = req.params.code;
-    const link = SHORT_CODE_PATTERN.test(code) ? await store.clickShortLink(code, now().toISOString()) : undefined;
+    // Express answers HEAD with this GET route (without the body): req.method says which.
+    const visit = classifyVisit({
+      method: req.method,
+      userAgent: req.get('user-agent'),
+      accept: req.get('accept'),
+      purpose: req.get('sec-purpose') ?? req.get('purpose'),
+    });
+    const link = SHORT_CODE_PATTERN.test(code) ? await store.clickShortLink(code, now().toISOString(), visit) : undefined;
     if (!link) {
       res.status(404).render('link-not-found');
       return;

@@ -19,6 +19,7 @@ export class FunnelMetrics {
   private readonly fallbacks: Counter<'from' | 'to' | 'why'>;
   private readonly linksClicked: Counter<'campaign'>;
   private readonly linksExpired: Counter<'campaign'>;
+  private readonly linksPreviewed: Counter<'campaign' | 'by'>;
   private readonly limitsReached: Counter<'campaign' | 'scope'>;
   private readonly pumpingRefusals: Counter<'campaign' | 'reason'>;
 
@@ -45,7 +46,12 @@ export class FunnelMetrics {
       'Fallback messages created because the first channel did not get through, by channel left, channel taken and why (not-on-channel, failed, no-delivery, vendor-down)',
       ['from', 'to', 'why'],
     );
-    this.linksClicked = counter('links_clicked_total', 'Short links opened', ['campaign']);
+    this.linksClicked = counter('links_clicked_total', 'Short links opened by a person (the first click of each link)', ['campaign']);
+    this.linksPreviewed = counter(
+      'links_previewed_total',
+      'Short link fetches by machines, not counted as clicks, by kind: preview (messaging apps), scanner (security gateways), crawler, head, prefetch, no-html',
+      ['campaign', 'by'],
+    );
     this.linksExpired = counter('links_expired_total', 'Short links opened after they had expired', ['campaign']);
     this.limitsReached = counter(
       'send_limits_reached_total',
@@ -104,6 +110,9 @@ export class FunnelMetrics {
         case 'link-expired':
           this.linksExpired.inc({ campaign });
           break;
+        case 'link-previewed':
+          this.linksPreviewed.inc({ campaign, by: previewKindOf(event.detail?.agent) });
+          break;
         case 'limit-reached':
           this.limitsReached.inc({ campaign, scope: String(event.detail?.scope ?? 'unknown') });
           if (event.detail?.scope === 'prefix' || event.detail?.scope === 'country') this.pumpingRefusals.inc({ campaign, reason });
@@ -123,6 +132,13 @@ export class FunnelMetrics {
 function channelOf(value: unknown): ChannelName | 'other' {
   if (value === undefined) return DEFAULT_CHANNEL;
   return (CHANNEL_NAMES as readonly unknown[]).includes(value) ? (value as ChannelName) : 'other';
+}
+
+/** A preview's agent class ("preview:whatsapp", "head"...) to its kind: a bounded label whatever the detail holds. */
+const PREVIEW_KINDS = ['preview', 'scanner', 'crawler', 'head', 'prefetch', 'no-html'] as const;
+function previewKindOf(agent: unknown): string {
+  const kind = String(agent ?? '').split(':')[0];
+  return (PREVIEW_KINDS as readonly string[]).includes(kind ?? '') ? (kind as string) : 'other';
 }
 
 /** The documented reasons for a fallback (see the channel-fallback event); anything else is 'other'. */

@@ -77,6 +77,7 @@ const COUNT_FIELDS = [
   'textsFailed',
   'linksClicked',
   'recontacts',
+  'linksPreviewed',
 ] as const satisfies readonly (keyof FunnelCounts)[];
 
 const QUARTER_HOUR_MS = 15 * 60_000;
@@ -182,6 +183,7 @@ export function funnelCsv(report: FunnelReport): string {
     'texts_delivered',
     'texts_failed',
     'links_clicked',
+    'links_previewed',
     'acceptance_rate',
     'delivery_rate',
     'click_through_rate',
@@ -201,6 +203,7 @@ export function funnelCsv(report: FunnelReport): string {
     r.textsDelivered,
     r.textsFailed,
     r.linksClicked,
+    r.linksPreviewed,
     r.rates.acceptance,
     r.rates.delivery,
     r.rates.clickThrough,

@@ -117,6 +117,9 @@ export const EVENT_TYPES = [
   'sms-delivered',
   'link-clicked',
   'link-expired',
+  // A machine fetched the short link (a messaging app's preview, a URL scanner, a HEAD):
+  // detail.code, detail.agent (its class). Not a click: the funnel counts it apart.
+  'link-previewed',
   // The caller hung up (or the browser gave up) while the text was being sent: noted, not
   // an outcome, since the text went out all the same.
   'gave-up-while-sending',
@@ -475,10 +478,12 @@ export interface FunnelCounts {
   linksClicked: number;
   /** Calls from a number texted (or called for a text) within the texting campaign's recontactDays. */
   recontacts: number;
+  /** Calls whose link a machine fetched (a preview, a scanner, a HEAD), clicked or not. */
+  linksPreviewed: number;
 }
 
 export function emptyFunnelCounts(): FunnelCounts {
-  return { calls: 0, offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0, recontacts: 0 };
+  return { calls: 0, offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0, recontacts: 0, linksPreviewed: 0 };
 }
 
 /** Texted calls of a range (see Store.textRecontacts). */
@@ -500,6 +505,22 @@ export interface TextMatch {
   /** ani: the earlier call came from this number; number: this number was texted. */
   matchedBy: 'ani' | 'number';
 }
+
+/** Who opened a short link (src/http/link-visitor.ts classifies the request). */
+export interface LinkVisit {
+  kind: 'click' | 'preview';
+  /**
+   * The agent's class, never its raw user agent: `browser`, `unknown` (clicks); `head`,
+   * `prefetch`, `no-html`, `preview:<app>`, `scanner:<vendor>`, `crawler:<engine>` (previews).
+   */
+  agent: string;
+}
+
+/** A visit nobody classified (a caller of the store that predates classes): counted as a click. */
+export const UNKNOWN_CLICK: LinkVisit = { kind: 'click', agent: 'unknown' };
+
+/** Link-previewed events kept per call: enough to see who fetched it, bounded against a looping scanner. */
+export const MAX_PREVIEW_EVENTS = 10;
 
 export interface FunnelQuery {
   /** Calls started at or after `from` and before `to` (ISO 8601 UTC). */
@@ -529,7 +550,7 @@ export interface ChannelMessageCount {
  * that heard one offer variant (null: the campaign had none when they called).
  */
 /** The A/B report's counts: the funnel's steps (repeat calls are the stuck report's business). */
-export interface VariantCount extends Omit<FunnelCounts, 'recontacts'> {
+export interface VariantCount extends Omit<FunnelCounts, 'recontacts' | 'linksPreviewed'> {
   campaignId: string;
   variant: string | null;
 }
@@ -687,10 +708,14 @@ export interface Store {
   /** False when the code is taken (the caller draws another). */
   createShortLink(link: Omit<ShortLink, 'clicks'>): Promise<boolean>;
   /**
-   * Counts the click and records a link-clicked event; an expired link counts no click
-   * and records link-expired instead. Undefined for an unknown code.
+   * A visit to a short link. A click counts (clicks + 1) and the first one records a
+   * link-clicked event (detail.agent: the visit's class); an expired link counts no click
+   * and records link-expired instead. A preview counts nothing and records link-previewed
+   * (at most MAX_PREVIEW_EVENTS a call: a scanner may fetch again and again), nothing
+   * once the link has expired. Undefined for an unknown code. No visit: a click of an
+   * unknown agent.
    */
-  clickShortLink(code: string, at: string): Promise<(ShortLink & { expired: boolean }) | undefined>;
+  clickShortLink(code: string, at: string, visit?: LinkVisit): Promise<(ShortLink & { expired: boolean }) | undefined>;
 
   /** Console sign-in sessions; expired ones are never returned. */
   createSession(session: AdminSession): Promise<void>;

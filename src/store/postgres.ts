@@ -22,6 +22,7 @@ import type {
   MessageRecord,
   NewCall,
   NewEvent,
+  LinkVisit,
   NewMessage,
   ReceiptUpdate,
   SendLimit,
@@ -39,7 +40,7 @@ import type { ChannelName } from '../channels/channel';
 import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
 import { lockAdmission } from './postgres-admission';
 import { limitCondition } from './send-limits';
-import { funnelSlotOf } from './port';
+import { funnelSlotOf, MAX_PREVIEW_EVENTS, UNKNOWN_CLICK } from './port';
 import { funnelSlots } from './postgres-funnel';
 import { POSTGRES_LAST_TEXT_FOR_SQL, POSTGRES_TEXT_RECONTACTS_SQL } from './last-text-sql';
 import { postgresChannelCounts } from './channel-counts';
@@ -679,8 +680,26 @@ export class PgStore implements Store {
     return result.rowCount === 1;
   }
 
-  async clickShortLink(code: string, at: string): Promise<(ShortLink & { expired: boolean }) | undefined> {
+  async clickShortLink(code: string, at: string, visit: LinkVisit = UNKNOWN_CLICK): Promise<(ShortLink & { expired: boolean }) | undefined> {
     return this.write(async (tx) => {
+      if (visit.kind === 'preview') {
+        // FOR UPDATE: two previews of one call at once count each other's events (the cap holds).
+        const [row] = await this.rows('SELECT * FROM short_links WHERE code = $1 FOR UPDATE', [code], tx.client);
+        if (!row) return undefined;
+        const expired = row.expires_at != null && (row.expires_at as string) <= at;
+        const link = { ...toShortLink(row), expired };
+        if (link.callId && !expired) {
+          const [{ n }] = (await this.rows(
+            "SELECT COUNT(*)::int AS n FROM call_events WHERE call_id = $1 AND type = 'link-previewed'",
+            [link.callId],
+            tx.client,
+          )) as [Row];
+          if (Number(n) < MAX_PREVIEW_EVENTS) {
+            await this.insertEvents(tx, link.callId, link.campaignId, [{ type: 'link-previewed', detail: { code, agent: visit.agent } }], at);
+          }
+        }
+        return link;
+      }
       // Count the click only while the link lives; nothing counted means expired, or unknown.
       const [clicked] = await this.rows(
         'UPDATE short_links SET clicks = clicks + 1 WHERE code = $1 AND (expires_at IS NULL OR expires_at > $2) RETURNING *',
@@ -690,9 +709,10 @@ export class PgStore implements Store {
       const row = clicked ?? (await this.rows('SELECT * FROM short_links WHERE code = $1', [code], tx.client))[0];
       if (!row) return undefined;
       const link = { ...toShortLink(row), expired: !clicked };
-      if (link.callId) {
-        const type = clicked ? 'link-clicked' : 'link-expired';
-        await this.insertEvents(tx, link.callId, link.campaignId, [{ type, detail: { code } }], at);
+      // Only the first click is an event: the funnel counts the call once, and clicks counts the rest.
+      if (link.callId && (!clicked || link.clicks === 1)) {
+        const event: NewEvent = clicked ? { type: 'link-clicked', detail: { code, agent: visit.agent } } : { type: 'link-expired', detail: { code } };
+        await this.insertEvents(tx, link.callId, link.campaignId, [event], at);
       }
       return link;
     });

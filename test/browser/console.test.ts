@@ -5,6 +5,7 @@ import { PASSWORD, startConsole, USER } from '../console/helpers';
 import { describeIfChromium, launchChromium, screenshot } from '../helpers/browser';
 import { IvrCaller } from '../helpers/ivr-caller';
 import type { TestServer } from '../helpers/server';
+import { PHONE_BROWSER } from '../helpers/link-visitors';
 
 /**
  * An admin's first session, in a real browser against the real server: sign in, create a
@@ -90,7 +91,7 @@ describeIfChromium('the console in Chromium')('the console in Chromium', () => {
     // One caller opens the link from the text.
     const [message] = await server.store.listMessages({ limit: 1, campaignId: 'sales' });
     const link = /https?:\/\/\S+\/s\/(\w+)/.exec(message?.body ?? '')?.[1];
-    expect((await fetch(`${base}/s/${link}`, { redirect: 'manual' })).status).toBe(302);
+    expect((await fetch(`${base}/s/${link}`, { redirect: 'manual', headers: PHONE_BROWSER })).status).toBe(302);
 
     await page.click('nav >> text=Reports');
     await page.waitForURL(/\/admin\/reports/);

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { IvrCaller } from '../helpers/ivr-caller';
+import { PHONE_BROWSER, WHATSAPP_PREVIEW } from '../helpers/link-visitors';
 import type { TestServer } from '../helpers/server';
 import { signIn, startConsole, type Admin } from './helpers';
 
@@ -162,4 +163,20 @@ describe('repeat calls', () => {
       await own.close();
     }
   });
+});
+
+it('shows previews apart from clicks: a WhatsApp preview and a HEAD are previewed, the phone is clicked', async () => {
+  await call(['1', '1']);
+  const [message] = await server.store.listMessages({ limit: 1 });
+  const path = /\/s\/[0-9A-Za-z]{7,16}$/.exec(message?.body ?? '')?.[0] ?? '/s/missing';
+  expect((await request(server.app).get(path).set(WHATSAPP_PREVIEW)).status).toBe(302);
+  expect((await request(server.app).head(path)).status).toBe(302);
+  let page = await admin.get('/admin/reports');
+  expect([figure(page.text, 'linksClicked'), figure(page.text, 'linksPreviewed')]).toEqual(['0', '1']);
+  expect((await request(server.app).get(path).set(PHONE_BROWSER)).status).toBe(302);
+  page = await admin.get('/admin/reports');
+  expect([figure(page.text, 'linksClicked'), figure(page.text, 'linksPreviewed')]).toEqual(['1', '1']);
+  // The rows' table has the column too: the total row ends "... Clicked 1, Previewed 1".
+  expect(page.text).toContain('<th scope="col" class="num">Previewed</th>');
+  expect(page.text).toMatch(/class="total"[\s\S]*?<td class="num">1<\/td><td class="num">1<\/td><td class="num" data-cell="recontacts">\d+<\/td>/);
 });

@@ -6,6 +6,7 @@ import { startFakeWebhookGateway } from '../fakes/webhook';
 import { IvrCaller } from '../helpers/ivr-caller';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../helpers/server';
 import { scrape, valueOf, type Sample } from './scrape';
+import { PHONE_BROWSER } from '../helpers/link-visitors';
 
 /**
  * What a Prometheus dashboard reads from GET /metrics after real calls through the app:
@@ -51,7 +52,7 @@ describe('the deflection funnel', () => {
     await deflected.press('1');
     await deflected.press('1');
     expect(deflected.ending().result.status).toBe('sent');
-    expect((await request(server.app).get(`/s/${await sentLink(server)}`)).status).toBe(302);
+    expect((await request(server.app).get(`/s/${await sentLink(server)}`).set(PHONE_BROWSER)).status).toBe(302);
 
     const declined = new IvrCaller(server.app);
     await declined.start({ dnis: DNIS, ani: '+16175552222' });

@@ -37,6 +37,7 @@ function slot(at: string, counts: Partial<FunnelSlot>): FunnelSlot {
     textsFailed: 0,
     linksClicked: 0,
     recontacts: 0,
+    linksPreviewed: 0,
     ...counts,
   };
 }

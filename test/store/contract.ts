@@ -12,6 +12,7 @@ import type {
   SendLimit,
   Store,
 } from '../../src/store/port';
+import { MAX_PREVIEW_EVENTS } from '../../src/store/port';
 
 /**
  * The store contract: what every Store adapter promises, written once and run against
@@ -448,7 +449,7 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         await store.createCall(newCall(id, { createdAt: at, ...overrides }), [{ type: 'started' }, ...types.map((type) => ({ type }))]);
         for (const [event, when] of later) await store.updateCall(id, {}, [event], when);
       }
-      const zero = { offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0, recontacts: 0 };
+      const zero = { offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0, recontacts: 0, linksPreviewed: 0 };
       const bySlot = (slots: Awaited<ReturnType<Store['funnelSlots']>>) =>
         [...slots].sort((a, b) => {
           // Within a slot the port promises no order: sorted here, calls without a campaign last.
@@ -473,13 +474,20 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           // Clicked twice, the next day: one clicked call, in the slot the call started in.
           [{ type: 'link-clicked' }, min(24 * 60)],
           [{ type: 'link-clicked' }, min(24 * 60 + 1)],
+          // Previewed twice too (an app, then a scanner): one previewed call.
+          [{ type: 'link-previewed', detail: { code: 'x', agent: 'preview:whatsapp' } }, min(16)],
+          [{ type: 'link-previewed', detail: { code: 'x', agent: 'scanner:safelinks' } }, min(16)],
         ]);
         await call('d', min(20), [], { campaignId: null, dnis: '+18005550199' }, [[{ type: 'not-offered', detail: { reason: 'unknown-dnis' } }, min(20)]]);
         await call('e', min(22), [], {}, [[{ type: 'not-offered', detail: { reason: 'outside-hours' } }, min(22)]]);
         await call('f', min(23), [], {}, [[{ type: 'not-offered', detail: { reason: 'outside-hours' } }, min(23)]]);
         // A not-offered event without its reason still counts the call.
         await call('g', min(24), ['not-offered']);
-        await call('h', min(25), ['offered', 'accepted'], {}, [[{ type: 'sms-failed' }, min(26)]]);
+        // Previewed, never clicked: counted apart from the clicks.
+        await call('h', min(25), ['offered', 'accepted'], {}, [
+          [{ type: 'sms-failed' }, min(26)],
+          [{ type: 'link-previewed', detail: { code: 'y', agent: 'head' } }, min(27)],
+        ]);
         await call('i', min(29), ['offered', 'handed-back'], { dnis: '+18005550111' });
         // Other hours, another campaign.
         await call('j', min(100), ['offered'], { campaignId: 'sales', dnis: '+18005550122' });
@@ -505,6 +513,7 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
             textsFailed: 1,
             linksClicked: 1,
             recontacts: 0,
+            linksPreviewed: 2,
           },
           { ...zero, slot: min(15), campaignId: 'support', dnis: '+18005550111', calls: 1, offered: 1 },
           // No campaign (an unknown DNIS) is a row of its own.
@@ -1899,14 +1908,49 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         expect(await store.clickShortLink('ab3de6gh', min(1))).toMatchObject({ target: 'https://lower.example.com/' });
       });
 
-      it('counts each click and records a link-clicked event on the call', async () => {
+      it('counts each click and records link-clicked once, with the visitor class', async () => {
         await store.createShortLink(link('Ab3dE6gH', { expiresAt: min(60) }));
-        expect(await store.clickShortLink('Ab3dE6gH', min(1))).toEqual({ ...link('Ab3dE6gH', { expiresAt: min(60) }), clicks: 1, expired: false });
-        expect(await store.clickShortLink('Ab3dE6gH', min(2))).toMatchObject({ clicks: 2, expired: false });
+        expect(await store.clickShortLink('Ab3dE6gH', min(1), { kind: 'click', agent: 'browser' })).toEqual({
+          ...link('Ab3dE6gH', { expiresAt: min(60) }),
+          clicks: 1,
+          expired: false,
+        });
+        // The same person again (or another): clicks counts it, the call's one event stays one.
+        expect(await store.clickShortLink('Ab3dE6gH', min(2), { kind: 'click', agent: 'unknown' })).toMatchObject({ clicks: 2, expired: false });
         expect(withoutIds(await store.listEvents('c1'))).toEqual([
-          { callId: 'c1', campaignId: 'support', type: 'link-clicked', detail: { code: 'Ab3dE6gH' }, createdAt: min(1) },
-          { callId: 'c1', campaignId: 'support', type: 'link-clicked', detail: { code: 'Ab3dE6gH' }, createdAt: min(2) },
+          { callId: 'c1', campaignId: 'support', type: 'link-clicked', detail: { code: 'Ab3dE6gH', agent: 'browser' }, createdAt: min(1) },
         ]);
+      });
+
+      it('takes no visit as a click of an unknown agent', async () => {
+        await store.createShortLink(link('Ab3dE6gH'));
+        expect(await store.clickShortLink('Ab3dE6gH', min(1))).toMatchObject({ clicks: 1 });
+        expect((await store.listEvents('c1')).map((e) => e.detail)).toEqual([{ code: 'Ab3dE6gH', agent: 'unknown' }]);
+      });
+
+      it('counts no click for a preview and records link-previewed with its class; the first click after it still counts', async () => {
+        await store.createShortLink(link('Ab3dE6gH', { expiresAt: min(60) }));
+        expect(await store.clickShortLink('Ab3dE6gH', min(1), { kind: 'preview', agent: 'preview:whatsapp' })).toEqual({
+          ...link('Ab3dE6gH', { expiresAt: min(60) }),
+          clicks: 0,
+          expired: false,
+        });
+        expect(await store.clickShortLink('Ab3dE6gH', min(2), { kind: 'preview', agent: 'head' })).toMatchObject({ clicks: 0 });
+        expect(await store.clickShortLink('Ab3dE6gH', min(3), { kind: 'click', agent: 'browser' })).toMatchObject({ clicks: 1 });
+        expect((await store.listEvents('c1')).map((e) => [e.type, e.detail, e.createdAt])).toEqual([
+          ['link-previewed', { code: 'Ab3dE6gH', agent: 'preview:whatsapp' }, min(1)],
+          ['link-previewed', { code: 'Ab3dE6gH', agent: 'head' }, min(2)],
+          ['link-clicked', { code: 'Ab3dE6gH', agent: 'browser' }, min(3)],
+        ]);
+      });
+
+      it(`keeps at most ${MAX_PREVIEW_EVENTS} link-previewed events a call, and none once the link has expired`, async () => {
+        await store.createShortLink(link('Ab3dE6gH', { expiresAt: min(60) }));
+        const scan = { kind: 'preview', agent: 'scanner:proofpoint' } as const;
+        await Promise.all(Array.from({ length: MAX_PREVIEW_EVENTS + 5 }, (_, i) => store.clickShortLink('Ab3dE6gH', sec(60 + i), scan)));
+        expect(await store.clickShortLink('Ab3dE6gH', min(60), scan)).toMatchObject({ clicks: 0, expired: true });
+        const events = await store.listEvents('c1');
+        expect(events.map((e) => e.type)).toEqual(Array.from({ length: MAX_PREVIEW_EVENTS }, () => 'link-previewed'));
       });
 
       it('counts no click on an expired link and records link-expired instead', async () => {
@@ -1937,7 +1981,8 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         await store.createShortLink(link('Ab3dE6gH'));
         await Promise.all(Array.from({ length: 25 }, (_, i) => store.clickShortLink('Ab3dE6gH', sec(60 + i))));
         expect(await store.clickShortLink('Ab3dE6gH', min(5))).toMatchObject({ clicks: 26 });
-        expect(await store.searchEvents({ from: min(0), to: min(10), type: 'link-clicked', limit: 100 })).toHaveLength(26);
+        // However they race, exactly one of them is the call's first click.
+        expect(await store.searchEvents({ from: min(0), to: min(10), type: 'link-clicked', limit: 100 })).toHaveLength(1);
       });
     });
 

@@ -179,7 +179,8 @@ const FunnelRowView = z.object({
   textsSent: z.number().int(),
   textsDelivered: z.number().int(),
   textsFailed: z.number().int(),
-  linksClicked: z.number().int(),
+  linksClicked: z.number().int().describe('calls whose short link a person opened (previews, scanners and HEAD requests do not count)'),
+  linksPreviewed: z.number().int().describe('calls whose short link a machine fetched: a messaging app preview, a URL scanner, a HEAD'),
   recontacts: z.number().int().describe("calls from a number texted (or called for a text) within the texting campaign's recontactDays"),
   rates: z.object({
     acceptance: Rate.describe('accepted / offered'),
