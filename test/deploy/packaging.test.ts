@@ -350,14 +350,15 @@ describe('deploy/ivr-deflect.service', () => {
       ProtectSystem: 'strict',
       ProtectHome: 'yes',
       PrivateTmp: 'yes',
-      StateDirectory: 'ivr-deflect',
       RestrictAddressFamilies: 'AF_INET AF_INET6 AF_UNIX',
       SystemCallFilter: '@system-service',
     };
     for (const [key, want] of Object.entries(expected)) expect([key, value(key)]).toEqual([key, expect.arrayContaining([want])]);
     // V8's JIT needs pages it writes, then runs (nodejs/node#55509): the filter would abort Node.
     expect(value('MemoryDenyWriteExecute')).toEqual([]);
-    expect(value('Environment')).toContain('DATA_DIR=%S/ivr-deflect');
+    // The folders the server writes are the ones systemd makes for it (%S is /var/lib).
+    expect(value('StateDirectory').flatMap((v) => v.split(/\s+/))).toEqual(['ivr-deflect', 'ivr-deflect/campaigns']);
+    expect(value('Environment')).toEqual(expect.arrayContaining(['DATA_DIR=%S/ivr-deflect', 'CAMPAIGNS_DIR=%S/ivr-deflect/campaigns']));
     expect(value('EnvironmentFile')).toEqual(['/etc/ivr-deflect/ivr-deflect.env']);
   });
 
