@@ -358,7 +358,11 @@ describe('deploy/ivr-deflect.service', () => {
     expect(value('MemoryDenyWriteExecute')).toEqual([]);
     // The folders the server writes are the ones systemd makes for it (%S is /var/lib).
     expect(value('StateDirectory').flatMap((v) => v.split(/\s+/))).toEqual(['ivr-deflect', 'ivr-deflect/campaigns']);
-    expect(value('Environment')).toEqual(expect.arrayContaining(['DATA_DIR=%S/ivr-deflect', 'CAMPAIGNS_DIR=%S/ivr-deflect/campaigns']));
+    expect(value('Environment')).toEqual(expect.arrayContaining(['DATA_DIR=%S/ivr-deflect/data', 'CAMPAIGNS_DIR=%S/ivr-deflect/campaigns']));
+    // The project's .env.example as the EnvironmentFile overrides them with the same folders.
+    expect(value('WorkingDirectory')).toEqual(['%S/ivr-deflect']);
+    const example = envFileEntries(read('.env.example'));
+    expect([example.get('DATA_DIR'), example.get('CAMPAIGNS_DIR')]).toEqual(['./data', './campaigns']);
     expect(value('EnvironmentFile')).toEqual(['/etc/ivr-deflect/ivr-deflect.env']);
   });
 
