@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # ivr-deflect: README "Deploying". Three stages on one base image, so the native module
 # (better-sqlite3) is built for exactly the Node and glibc the server runs on:
 #   build     all dependencies, TypeScript compiled to dist/
