@@ -77,6 +77,8 @@ const COUNT_FIELDS = [
   'textsFailed',
   'linksClicked',
   'recontacts',
+  'conversationsStarted',
+  'conversationsResolved',
 ] as const satisfies readonly (keyof FunnelCounts)[];
 
 const QUARTER_HOUR_MS = 15 * 60_000;
@@ -187,6 +189,8 @@ export function funnelCsv(report: FunnelReport): string {
     'click_through_rate',
     'deflection_rate',
     'recontacts',
+    'conversations_started',
+    'conversations_resolved',
   ];
   const rows = report.rows.map((r) => [
     r.key,
@@ -206,6 +210,8 @@ export function funnelCsv(report: FunnelReport): string {
     r.rates.clickThrough,
     r.rates.deflection,
     r.recontacts,
+    r.conversationsStarted,
+    r.conversationsResolved,
   ]);
   return toCsv(header, rows);
 }

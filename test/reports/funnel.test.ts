@@ -21,6 +21,8 @@ function slot(at: string, counts: Partial<FunnelSlot> = {}): FunnelSlot {
     textsFailed: 0,
     linksClicked: 0,
     recontacts: 0,
+    conversationsStarted: 0,
+    conversationsResolved: 0,
     ...counts,
   };
 }

@@ -181,6 +181,8 @@ const FunnelRowView = z.object({
   textsFailed: z.number().int(),
   linksClicked: z.number().int(),
   recontacts: z.number().int().describe("calls from a number texted (or called for a text) within the texting campaign's recontactDays"),
+  conversationsStarted: z.number().int().describe('calls whose text led to a conversation the chat platform reported (README "Conversation outcomes")'),
+  conversationsResolved: z.number().int().describe('calls whose conversation the chat platform reported resolved'),
   rates: z.object({
     acceptance: Rate.describe('accepted / offered'),
     delivery: Rate.describe('textsDelivered / textsSent'),
