@@ -110,6 +110,10 @@ describe('POST /webhooks/conversations', () => {
     expect(second.status).toBe(200);
     expect(second.body).toEqual({ recorded: false });
     expect(await outcomeEvents(callId)).toEqual(['conversation-started', 'agent-engaged', 'conversation-resolved']);
+    // The dashboard counts what the report counts, once each.
+    const metrics = (await request(server.app).get('/metrics')).text;
+    expect(metrics).toContain('ivr_deflect_conversation_outcomes_total{campaign="support",outcome="conversation-resolved"} 1');
+    expect(metrics).toContain('ivr_deflect_conversation_outcomes_total{campaign="support",outcome="conversation-started"} 1');
     const [startEvent] = (await server.store.listEvents(callId)).filter((e) => e.type === 'conversation-started');
     expect(startEvent?.detail).toEqual({ source: 'conversations', reportedAt: '2026-12-01T10:02:30Z' });
   });
