@@ -180,6 +180,15 @@ describe('POST /webhooks/conversations', () => {
       expect((await post(other, signed(other))).status).toBe(403);
     });
 
+    it('a genuine token whose call is not kept: 404, and its id not remembered', async () => {
+      const key = new TextEncoder().encode(TOKEN_SECRET);
+      const gone = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('a-purged-call').setExpirationTime(START.getTime() / 1000 + 3600).sign(key);
+      const body = report({ id: 'g-1', type: 'resolved', token: gone });
+      const res = await post(body, signed(body));
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ error: 'token: its call is no longer kept' });
+    });
+
     it('a body without a valid type or id: 400 naming the field', async () => {
       const badType = report({ id: 'b-1', type: 'closed', token });
       const res = await post(badType, signed(badType));
