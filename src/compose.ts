@@ -193,7 +193,7 @@ function wire(
   });
   const liveCalls = new LiveCalls();
   const readiness = new Readiness({ store, campaigns, gateways, defaultGateway, ivrOpen: ivrDoorOpen(config.host, config.security.ivrAccess), now });
-  const app = createApp({ service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, console: config.console, security: config.security, liveCalls, log, now, metrics, metricsToken: config.metricsToken, readiness, holdAudioEncoding: config.holdAudioEncoding, ...(contextTokens ? { contextTokens } : {}), contextApiToken: config.context.apiToken });
+  const app = createApp({ service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, console: config.console, security: config.security, liveCalls, log, now, metrics, metricsToken: config.metricsToken, readiness, holdAudioEncoding: config.holdAudioEncoding, ...(contextTokens ? { contextTokens } : {}), contextApiToken: config.context.apiToken, conversations: config.conversations });
   // Messages left queued by a previous run (a crash, a restart) go out now.
   dispatcher.start();
   const listen = (port: number, host?: string): HttpServer => {

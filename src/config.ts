@@ -9,6 +9,7 @@ import { SecurityEnvShape, securitySettingsFrom, type SecuritySettings } from '.
 import { OutboundEnvShape, outboundSettingsFrom, type OutboundSettings } from './outbound/settings';
 import { AbuseEnvShape, abuseSettingsFrom, type AbuseSettings } from './deflection/abuse-settings';
 import { HOLD_AUDIO_ENCODINGS, type HoldAudioEncoding } from './vxml/hold-tone';
+import { ConversationEnvShape, conversationSettingsFrom, type ConversationSettings } from './conversations/settings';
 
 /**
  * Everything the server reads from its environment, parsed once at start-up.
@@ -57,6 +58,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** Context for the agent: the link token's key and lifetime, and the chat platform's API token. */
   context: ContextSettings;
+  /** Conversation outcomes: the inbound endpoints' secrets and the token's grace after expiry. */
+  conversations: ConversationSettings;
   /** Proxies to trust, who may fetch the IVR documents, short-link rate limit. */
   security: SecuritySettings;
   /** Which internal hosts campaign URLs (availability checks) may reach anyway. */
@@ -216,6 +219,7 @@ const EnvSchema = z.object({
   CONTEXT_TOKEN_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   CONTEXT_TOKEN_TTL_MINUTES: wholeNumber(1, 43_200, 1_440),
   CONTEXT_API_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  ...ConversationEnvShape,
   // Long enough for a load balancer polling /readyz every few seconds to see it go 503.
   SHUTDOWN_DRAIN_MS: wholeNumber(0, 120_000, 5_000),
   SHUTDOWN_GRACE_MS: wholeNumber(0, 120_000, 10_000),
@@ -293,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       tokenTtlSeconds: e.CONTEXT_TOKEN_TTL_MINUTES * 60,
       apiToken: e.CONTEXT_API_TOKEN,
     },
+    conversations: conversationSettingsFrom(e),
     outbound: outboundSettingsFrom(e),
     security,
     connections: connections.settings,

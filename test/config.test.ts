@@ -103,6 +103,9 @@ describe('loadConfig with values set', () => {
         CONTEXT_TOKEN_SECRET: 'context-token-secret-0123456789abcdef',
         CONTEXT_TOKEN_TTL_MINUTES: '90',
         CONTEXT_API_TOKEN: 'context-api-token-0123456789',
+        CONVERSATION_WEBHOOK_SECRET: 'conversation-webhook-secret-0123456789,previous-conversation-secret-0123456789',
+        LIVEPERSON_WEBHOOK_SECRET: 'lp-client-secret-0123',
+        CONVERSATION_TOKEN_GRACE_DAYS: '3',
         SHUTDOWN_DRAIN_MS: '1500',
         SHUTDOWN_GRACE_MS: '2500',
         SMS_SERVICE_HOURLY_BUDGET: '1000',
@@ -163,6 +166,11 @@ describe('loadConfig with values set', () => {
       },
       metricsToken: 'metrics-token-0123456789',
       context: { tokenSecret: 'context-token-secret-0123456789abcdef', tokenTtlSeconds: 5400, apiToken: 'context-api-token-0123456789' },
+      conversations: {
+        webhookSecrets: ['conversation-webhook-secret-0123456789', 'previous-conversation-secret-0123456789'],
+        livePersonSecrets: ['lp-client-secret-0123'],
+        tokenGraceSeconds: 3 * 86_400,
+      },
       security: {
         trustProxy: ['10.0.0.0/8', 'loopback'],
         ivrAccess: {

@@ -28,6 +28,26 @@ export class ContextTokens {
     return new SignJWT({}).setProtectedHeader({ alg: CONTEXT_TOKEN_ALG }).setSubject(callId).setExpirationTime(exp).sign(this.key);
   }
 
+  /**
+   * For a conversation outcome: the call id of a genuine token expired no more than
+   * graceSeconds ago (a conversation can end long after its link expired), or why not:
+   * 'expired' past the grace, 'invalid' for anything else (forged, another key or alg,
+   * malformed). Never throws.
+   */
+  async verifyWithGrace(token: string, graceSeconds: number): Promise<{ callId: string } | { problem: 'expired' | 'invalid' }> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: [CONTEXT_TOKEN_ALG],
+        currentDate: this.now(),
+        requiredClaims: ['sub', 'exp'],
+        clockTolerance: graceSeconds,
+      });
+      return typeof payload.sub === 'string' && payload.sub ? { callId: payload.sub } : { problem: 'invalid' };
+    } catch (err) {
+      return { problem: (err as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'expired' : 'invalid' };
+    }
+  }
+
   /** The call id a genuine, unexpired token names; undefined for anything else (never throws). */
   async verify(token: string): Promise<string | undefined> {
     try {

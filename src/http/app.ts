@@ -20,6 +20,9 @@ import { ivrRoutes } from './ivr-routes';
 import { contextRoutes } from './context-routes';
 import { shortLinkRoutes } from './short-link-routes';
 import { webhookRoutes } from './webhook-routes';
+import { conversationRoutes } from './conversation-routes';
+import type { ConversationSettings } from '../conversations/settings';
+import type { OutcomeTokens } from '../conversations/record';
 
 export interface AppDeps {
   service: DeflectionService;
@@ -39,7 +42,9 @@ export interface AppDeps {
   metricsToken: string | undefined;
   readiness: Readiness;
   /** Verifies link context tokens (undefined: CONTEXT_TOKEN_SECRET is unset). */
-  contextTokens?: { verify(token: string): Promise<string | undefined> };
+  contextTokens?: { verify(token: string): Promise<string | undefined> } & OutcomeTokens;
+  /** Conversation outcomes' endpoints (absent: both answer 404). */
+  conversations?: ConversationSettings;
   /** The chat platform's bearer token for GET /api/context/:token. */
   contextApiToken?: string | undefined;
   /** The G.711 law of the built-in hold tone. */
@@ -109,6 +114,17 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', adminRoutes({ store: deps.store, catalog: deps.campaigns, adminToken: deps.adminToken, log: deps.log, now: deps.now }));
   app.use('/admin', consoleRoutes({ store: deps.store, catalog: deps.campaigns, gatewayNames: [...deps.gateways.keys()], config: deps.console, publicBaseUrl: deps.publicBaseUrl, liveCalls: deps.liveCalls, simulatorKey, log: deps.log, now: deps.now }));
   app.use('/s', shortLinkRoutes({ ...deps, rateLimit: deps.security.shortLinkRateLimit }));
+  // Before the vendor callbacks, whose /webhooks/:gateway would take the path otherwise.
+  app.use(
+    '/webhooks/conversations',
+    conversationRoutes({
+      store: deps.store,
+      tokens: deps.contextTokens,
+      settings: deps.conversations ?? { webhookSecrets: [], livePersonSecrets: [], tokenGraceSeconds: 0 },
+      log: deps.log,
+      now: deps.now,
+    }),
+  );
   app.use('/webhooks', webhookRoutes(deps));
 
   app.use((_req, res) => {

@@ -22,6 +22,7 @@ export class FunnelMetrics {
   private readonly linksPreviewed: Counter<'campaign' | 'by'>;
   private readonly limitsReached: Counter<'campaign' | 'scope'>;
   private readonly pumpingRefusals: Counter<'campaign' | 'reason'>;
+  private readonly conversations: Counter<'campaign' | 'outcome'>;
 
   constructor(registry: Registry) {
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
@@ -62,6 +63,11 @@ export class FunnelMetrics {
       'pumping_guard_refusals_total',
       'Texts the SMS pumping guard refused, by reason: range-burst, foreign-country-burst (alert on any)',
       ['campaign', 'reason'],
+    );
+    this.conversations = counter(
+      'conversation_outcomes_total',
+      'Conversation outcomes the chat platform reported, once per call and outcome: conversation-started, agent-engaged, conversation-resolved, conversation-abandoned',
+      ['campaign', 'outcome'],
     );
   }
 
@@ -116,6 +122,12 @@ export class FunnelMetrics {
         case 'limit-reached':
           this.limitsReached.inc({ campaign, scope: String(event.detail?.scope ?? 'unknown') });
           if (event.detail?.scope === 'prefix' || event.detail?.scope === 'country') this.pumpingRefusals.inc({ campaign, reason });
+          break;
+        case 'conversation-started':
+        case 'agent-engaged':
+        case 'conversation-resolved':
+        case 'conversation-abandoned':
+          this.conversations.inc({ campaign, outcome: event.type });
           break;
         default:
         // The steps inside the send (number entered, confirmed, queued...) are the reports' detail.

@@ -78,6 +78,8 @@ const COUNT_FIELDS = [
   'linksClicked',
   'recontacts',
   'linksPreviewed',
+  'conversationsStarted',
+  'conversationsResolved',
 ] as const satisfies readonly (keyof FunnelCounts)[];
 
 const QUARTER_HOUR_MS = 15 * 60_000;
@@ -189,6 +191,8 @@ export function funnelCsv(report: FunnelReport): string {
     'click_through_rate',
     'deflection_rate',
     'recontacts',
+    'conversations_started',
+    'conversations_resolved',
   ];
   const rows = report.rows.map((r) => [
     r.key,
@@ -209,6 +213,8 @@ export function funnelCsv(report: FunnelReport): string {
     r.rates.clickThrough,
     r.rates.deflection,
     r.recontacts,
+    r.conversationsStarted,
+    r.conversationsResolved,
   ]);
   return toCsv(header, rows);
 }

@@ -50,7 +50,7 @@ export interface StepStats {
   vsBaseline: Comparison | null;
 }
 
-export interface VariantRow extends Omit<FunnelCounts, 'recontacts' | 'linksPreviewed'> {
+export interface VariantRow extends Omit<FunnelCounts, 'recontacts' | 'linksPreviewed' | 'conversationsStarted' | 'conversationsResolved'> {
   campaign: string;
   /** Null: calls made while the campaign had no variants (shown, never compared). */
   variant: string | null;

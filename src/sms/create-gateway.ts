@@ -33,7 +33,7 @@ function statusCallback(publicBaseUrl: string, name: GatewayName): { statusUrl: 
  * a credential or a whole phone number into logs or pages (redacting-gateway.ts).
  */
 export function createGateways(
-  config: Pick<Config, 'gateways' | 'sandboxFailNumbers' | 'publicBaseUrl'> & Partial<Pick<Config, 'sandboxNotOnChannelNumbers'>>,
+  config: Pick<Config, 'gateways' | 'sandboxFailNumbers' | 'publicBaseUrl'> & Partial<Pick<Config, 'sandboxNotOnChannelNumbers' | 'conversations'>>,
 ): Map<GatewayName, SmsGateway> {
   const { gateways: g, publicBaseUrl } = config;
   const built = new Map<GatewayName, SmsGateway>([['sandbox', new SandboxGateway(config.sandboxFailNumbers, config.sandboxNotOnChannelNumbers)]]);
@@ -52,7 +52,9 @@ export function createGateways(
   // Its status and inbound webhook URLs are set once on the Vonage application.
   if (g['vonage-messages']) built.set('vonage-messages', new VonageMessagesGateway(g['vonage-messages']));
   if (g['liveperson-c2m']) built.set('liveperson-c2m', new LivePersonC2mGateway(new C2mClient(g['liveperson-c2m'])));
-  const secrets = gatewaySecrets(g);
+  // The conversation outcome secrets too: no vendor should ever echo them, but if one did.
+  const c = config.conversations;
+  const secrets = gatewaySecrets(g, c ? [...c.webhookSecrets, ...c.livePersonSecrets] : []);
   for (const [name, gateway] of built) built.set(name, withSafeRefusalDetails(gateway, secrets));
   return built;
 }

@@ -58,10 +58,10 @@ function livePersonC2mCredentials(c: GatewaySettings['liveperson-c2m']): string[
 }
 
 /** The forms of every credential the configured vendors are given. */
-export function gatewaySecrets(g: GatewaySettings): string[] {
+export function gatewaySecrets(g: GatewaySettings, otherSecrets: readonly string[] = []): string[] {
   const { values, basic } = credentialValues(g);
   return [
-    ...values.filter((v): v is string => Boolean(v)).flatMap(secretForms),
+    ...[...values, ...otherSecrets].filter((v): v is string => Boolean(v)).flatMap(secretForms),
     ...basic.flatMap(([user, password]) => (password ? basicForms(user, password) : [])),
   ];
 }

@@ -137,6 +137,13 @@ export const EVENT_TYPES = [
   // The caller (ANI) was texted, or called for a text, within the texting campaign's
   // recontactDays: detail.earlierCallId, detail.earlierCampaign, detail.daysSince, detail.matchedBy (ani, number).
   'recontact',
+  // The chat platform's word on the conversation the text led to (README "Conversation
+  // outcomes"), each recorded once per call: detail.source (conversations, liveperson),
+  // detail.reportedAt (the platform's time, when it gave one).
+  'conversation-started',
+  'agent-engaged',
+  'conversation-resolved',
+  'conversation-abandoned',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -478,13 +485,63 @@ export interface FunnelCounts {
   linksClicked: number;
   /** Calls from a number texted (or called for a text) within the texting campaign's recontactDays. */
   recontacts: number;
+  /**
+   * Calls whose text led to a conversation the chat platform reported (any of its outcomes:
+   * a conversation reported resolved was started, even if its start report was lost).
+   */
+  conversationsStarted: number;
+  /** Calls whose conversation the chat platform reported resolved. */
+  conversationsResolved: number;
   /** Calls whose link a machine fetched (a preview, a scanner, a HEAD), clicked or not. */
   linksPreviewed: number;
 }
 
 export function emptyFunnelCounts(): FunnelCounts {
-  return { calls: 0, offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0, recontacts: 0, linksPreviewed: 0 };
+  return {
+    calls: 0,
+    offered: 0,
+    notOffered: {},
+    accepted: 0,
+    declined: 0,
+    textsSent: 0,
+    textsDelivered: 0,
+    textsFailed: 0,
+    linksClicked: 0,
+    recontacts: 0,
+    conversationsStarted: 0,
+    conversationsResolved: 0,
+    linksPreviewed: 0,
+  };
 }
+
+/** The call events a conversation outcome records (see Store.recordConversationOutcome). */
+export const CONVERSATION_EVENT_TYPES = ['conversation-started', 'agent-engaged', 'conversation-resolved', 'conversation-abandoned'] as const;
+export type ConversationEventType = (typeof CONVERSATION_EVENT_TYPES)[number];
+
+/**
+ * An outcome the chat platform reported for a call. Signed reports can be captured and
+ * replayed: the notification's id is remembered (with the inbound texts' ids, by source)
+ * so a replay records nothing, and forgotten once a replay of it would be refused anyway.
+ */
+export interface ConversationOutcome {
+  callId: string;
+  type: ConversationEventType;
+  detail: Record<string, string | number | boolean>;
+  /** Who reported it (conversations, liveperson): the replay memory is kept per source. */
+  source: string;
+  /** The report's own id: a second report with it is a replay. */
+  notificationId: string;
+  receivedAt: string;
+  /** Ids received before this are forgotten (a replay of them is refused by its time). */
+  forgetIdsBefore: string;
+}
+
+/**
+ * recorded: the event was recorded; already: the call had this outcome (nothing recorded);
+ * replay: that notification id was seen before (nothing recorded); unknown-call: no such
+ * call is kept (nothing recorded, the id not remembered).
+ */
+export type OutcomeVerdict = 'recorded' | 'already' | 'replay' | 'unknown-call';
 
 /** Texted calls of a range (see Store.textRecontacts). */
 export interface TextRecontactCount {
@@ -550,7 +607,7 @@ export interface ChannelMessageCount {
  * that heard one offer variant (null: the campaign had none when they called).
  */
 /** The A/B report's counts: the funnel's steps (repeat calls are the stuck report's business). */
-export interface VariantCount extends Omit<FunnelCounts, 'recontacts' | 'linksPreviewed'> {
+export interface VariantCount extends Omit<FunnelCounts, 'recontacts' | 'linksPreviewed' | 'conversationsStarted' | 'conversationsResolved'> {
   campaignId: string;
   variant: string | null;
 }
@@ -624,6 +681,13 @@ export interface Store {
    * for them: the raw counts of the report's "deflections that stuck".
    */
   textRecontacts(query: FunnelQuery): Promise<TextRecontactCount[]>;
+  /**
+   * Records a conversation outcome for a call, in one transaction: refused (unknown-call)
+   * when the call is not kept; a replay when its notification id was seen (ids received
+   * before forgetIdsBefore are forgotten first); already when the call has this event;
+   * otherwise the event is recorded (created at receivedAt).
+   */
+  recordConversationOutcome(outcome: ConversationOutcome): Promise<OutcomeVerdict>;
 
   /**
    * Inserts the message unless this call already has one for the same number; either

@@ -20,7 +20,8 @@ const FUNNEL_SQL = `
          COUNT(*)::int AS calls, SUM(offered)::int AS offered, SUM(accepted)::int AS accepted,
          SUM(declined)::int AS declined, SUM(texts_sent)::int AS texts_sent,
          SUM(texts_delivered)::int AS texts_delivered, SUM(texts_failed)::int AS texts_failed,
-         SUM(links_clicked)::int AS links_clicked, SUM(recontacts)::int AS recontacts, SUM(links_previewed)::int AS links_previewed
+         SUM(links_clicked)::int AS links_clicked, SUM(recontacts)::int AS recontacts,
+         SUM(conversations_started)::int AS conversations_started, SUM(conversations_resolved)::int AS conversations_resolved, SUM(links_previewed)::int AS links_previewed
   FROM (
     SELECT substr(c.created_at, 1, 14) || lpad((substr(c.created_at, 15, 2)::int / 15 * 15)::text, 2, '0') || ':00.000Z' AS slot,
            c.campaign_id, c.dnis,
@@ -34,11 +35,15 @@ const FUNNEL_SQL = `
            MAX(CASE WHEN e.type = 'link-clicked' THEN 1 ELSE 0 END) AS links_clicked,
            MAX(CASE WHEN e.type = 'recontact' THEN 1 ELSE 0 END) AS recontacts,
            MAX(CASE WHEN e.type = 'link-previewed' THEN 1 ELSE 0 END) AS links_previewed,
+           -- Any outcome means a conversation started: its start report may have been lost.
+           MAX(CASE WHEN e.type IN ('conversation-started', 'agent-engaged', 'conversation-resolved', 'conversation-abandoned') THEN 1 ELSE 0 END) AS conversations_started,
+           MAX(CASE WHEN e.type = 'conversation-resolved' THEN 1 ELSE 0 END) AS conversations_resolved,
            -- A not-offered event always names its reason; 'unknown' keeps such a call counted if one did not.
            MAX(CASE WHEN e.type = 'not-offered' THEN COALESCE(e.detail::json ->> 'reason', 'unknown') END) COLLATE "C" AS reason
     FROM calls c
     LEFT JOIN call_events e ON e.call_id = c.id AND e.type IN
-      ('offered', 'not-offered', 'accepted', 'declined', 'sms-sent', 'sms-delivered', 'sms-failed', 'link-clicked', 'recontact', 'link-previewed')
+      ('offered', 'not-offered', 'accepted', 'declined', 'sms-sent', 'sms-delivered', 'sms-failed', 'link-clicked', 'recontact',
+       'conversation-started', 'agent-engaged', 'conversation-resolved', 'conversation-abandoned', 'link-previewed')
     WHERE c.created_at >= $1 AND c.created_at < $2 AND ($3::text IS NULL OR c.campaign_id = $3)
     GROUP BY c.id
   ) per_call

@@ -16,6 +16,8 @@ import type {
   EventQuery,
   FunnelQuery,
   FunnelSlot,
+  ConversationOutcome,
+  OutcomeVerdict,
   TextMatch,
   TextRecontactCount,
   MessageQuery,
@@ -219,6 +221,25 @@ export class PgStore implements Store {
     values.push(query.limit);
     const sql = `SELECT * FROM call_events WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${values.length}`;
     return (await this.rows(sql, values)).map(toEvent);
+  }
+
+  async recordConversationOutcome(outcome: ConversationOutcome): Promise<OutcomeVerdict> {
+    return this.write(async (tx): Promise<OutcomeVerdict> => {
+      // The call's row locked: two reports of one outcome at once (two instances) take
+      // turns, so the second finds the first's event.
+      const [call] = await this.rows('SELECT campaign_id FROM calls WHERE id = $1 FOR UPDATE', [outcome.callId], tx.client);
+      if (!call) return 'unknown-call';
+      await tx.client.query('DELETE FROM inbound_messages WHERE received_at < $1', [outcome.forgetIdsBefore]);
+      const fresh = await tx.client.query(
+        'INSERT INTO inbound_messages (source, vendor_message_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        [outcome.source, outcome.notificationId, outcome.receivedAt],
+      );
+      if (fresh.rowCount === 0) return 'replay';
+      const had = await this.rows('SELECT 1 FROM call_events WHERE call_id = $1 AND type = $2 LIMIT 1', [outcome.callId, outcome.type], tx.client);
+      if (had.length) return 'already';
+      await this.insertEvents(tx, outcome.callId, (call.campaign_id as string | null) ?? null, [{ type: outcome.type, detail: outcome.detail }], outcome.receivedAt);
+      return 'recorded';
+    });
   }
 
   async funnelSlots(query: FunnelQuery): Promise<FunnelSlot[]> {

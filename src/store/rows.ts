@@ -171,6 +171,8 @@ export function foldFunnelRows(rows: readonly Row[], slots: FunnelSlot[]): void 
     last.linksClicked += Number(r.links_clicked);
     last.recontacts += Number(r.recontacts);
     last.linksPreviewed += Number(r.links_previewed);
+    last.conversationsStarted += Number(r.conversations_started);
+    last.conversationsResolved += Number(r.conversations_resolved);
     // Calls stored in full (before counters existed) and counted ones add up.
     if (r.reason != null) last.notOffered[r.reason as string] = (last.notOffered[r.reason as string] ?? 0) + Number(r.calls);
   }
@@ -192,7 +194,7 @@ export function mergeFunnelRows(calls: readonly Row[], counted: readonly Row[]):
 
 /** The columns a not-offered counter row gives the fold: only calls and the reason count. */
 export const NOT_OFFERED_FUNNEL_COLUMNS = `0 AS offered, 0 AS accepted, 0 AS declined, 0 AS texts_sent, 0 AS texts_delivered,
-  0 AS texts_failed, 0 AS links_clicked, 0 AS recontacts, 0 AS links_previewed`;
+  0 AS texts_failed, 0 AS links_clicked, 0 AS recontacts, 0 AS conversations_started, 0 AS conversations_resolved, 0 AS links_previewed`;
 
 /** A lastTextFor row to its match. */
 export function toTextMatch(r: Row | undefined): TextMatch | undefined {

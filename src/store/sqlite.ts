@@ -37,6 +37,8 @@ import type {
   NotOfferedCall,
   FallbackResult,
   FallbackWhy,
+  ConversationOutcome,
+  OutcomeVerdict,
 } from './port';
 import type { ChannelName } from '../channels/channel';
 import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
@@ -927,6 +929,22 @@ export class SqliteStore implements Store {
     return rows.map(toTextRecontactCount);
   }
 
+  async recordConversationOutcome(outcome: ConversationOutcome): Promise<OutcomeVerdict> {
+    return this.write((): OutcomeVerdict => {
+      const call = this.sql('SELECT campaign_id FROM calls WHERE id = ?').get(outcome.callId) as Row | undefined;
+      if (!call) return 'unknown-call';
+      this.sql('DELETE FROM inbound_messages WHERE received_at < ?').run(outcome.forgetIdsBefore);
+      const fresh = this
+        .sql('INSERT INTO inbound_messages (source, vendor_message_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+        .run(outcome.source, outcome.notificationId, outcome.receivedAt).changes;
+      if (fresh === 0) return 'replay';
+      const had = this.sql('SELECT 1 FROM call_events WHERE call_id = ? AND type = ? LIMIT 1').get(outcome.callId, outcome.type);
+      if (had) return 'already';
+      this.insertEvents(outcome.callId, (call.campaign_id as string | null) ?? null, [{ type: outcome.type, detail: outcome.detail }], outcome.receivedAt);
+      return 'recorded';
+    });
+  }
+
   async funnelSlots(query: FunnelQuery): Promise<FunnelSlot[]> {
     // The counts in one pass: the calls of the range, in created_at index order, each
     // joined to its events through call_events (call_id, id). The inner GROUP BY
@@ -940,7 +958,8 @@ export class SqliteStore implements Store {
              campaign_id, dnis, reason,
              COUNT(*) AS calls, SUM(offered) AS offered, SUM(accepted) AS accepted, SUM(declined) AS declined,
              SUM(texts_sent) AS texts_sent, SUM(texts_delivered) AS texts_delivered, SUM(texts_failed) AS texts_failed,
-             SUM(links_clicked) AS links_clicked, SUM(recontacts) AS recontacts, SUM(links_previewed) AS links_previewed
+             SUM(links_clicked) AS links_clicked, SUM(recontacts) AS recontacts,
+             SUM(conversations_started) AS conversations_started, SUM(conversations_resolved) AS conversations_resolved, SUM(links_previewed) AS links_previewed
       FROM (
         -- IS, not =: a call without such events (NULLs from the LEFT JOIN) gets 0, not NULL.
         SELECT c.created_at, c.campaign_id, c.dnis,
@@ -953,12 +972,16 @@ export class SqliteStore implements Store {
                MAX(e.type IS 'link-clicked') AS links_clicked,
                MAX(e.type IS 'recontact') AS recontacts,
                MAX(e.type IS 'link-previewed') AS links_previewed,
+               -- Any outcome means a conversation started: its start report may have been lost.
+               MAX(e.type IN ('conversation-started', 'agent-engaged', 'conversation-resolved', 'conversation-abandoned')) AS conversations_started,
+               MAX(e.type IS 'conversation-resolved') AS conversations_resolved,
                -- A not-offered event always names its reason; 'unknown' keeps such a call counted if one did not.
                MAX(CASE WHEN e.type = 'not-offered' THEN COALESCE(json_extract(e.detail, '$.reason'), 'unknown') END) AS reason
         FROM calls c
         -- Only the funnel's own event types reach the aggregates: fewer rows to fold (about 8% faster).
         LEFT JOIN call_events e ON e.call_id = c.id AND e.type IN
-          ('offered', 'not-offered', 'accepted', 'declined', 'sms-sent', 'sms-delivered', 'sms-failed', 'link-clicked', 'recontact', 'link-previewed')
+          ('offered', 'not-offered', 'accepted', 'declined', 'sms-sent', 'sms-delivered', 'sms-failed', 'link-clicked', 'recontact',
+           'conversation-started', 'agent-engaged', 'conversation-resolved', 'conversation-abandoned', 'link-previewed')
         WHERE c.created_at >= @from AND c.created_at < @to AND (@campaignId IS NULL OR c.campaign_id = @campaignId)
         GROUP BY c.created_at, c.rowid
       )

@@ -180,3 +180,29 @@ it('shows previews apart from clicks: a WhatsApp preview and a HEAD are previewe
   expect(page.text).toContain('<th scope="col" class="num">Previewed</th>');
   expect(page.text).toMatch(/class="total"[\s\S]*?<td class="num">1<\/td><td class="num">1<\/td><td class="num" data-cell="recontacts">\d+<\/td>/);
 });
+
+describe('conversation outcomes', () => {
+  it('shows the calls whose conversation started and was resolved in the funnel table', async () => {
+    const clock = new Date('2026-11-02T15:00:00Z');
+    const own = await startConsole({ now: () => clock });
+    try {
+      const caller = new IvrCaller(own.app);
+      await caller.start({ dnis: '+18005550100', ani: '+16175551234' });
+      await caller.press('1');
+      await caller.press('1');
+      const [message] = await own.store.listMessages({ limit: 1 });
+      const outcome = { callId: message?.callId ?? '', detail: { source: 'conversations' }, source: 'conversations', receivedAt: clock.toISOString(), forgetIdsBefore: '2026-11-01T00:00:00Z' };
+      expect(await own.store.recordConversationOutcome({ ...outcome, type: 'agent-engaged', notificationId: 'a' })).toBe('recorded');
+      expect(await own.store.recordConversationOutcome({ ...outcome, type: 'conversation-resolved', notificationId: 'b' })).toBe('recorded');
+
+      const page = await (await signIn(own.app)).get('/admin/reports?from=2026-11-01&to=2026-11-04&timeZone=UTC&by=campaign');
+      expect(page.status).toBe(200);
+      const total = page.text.split('class="total"')[1] ?? '';
+      expect(/data-cell="conversations-started">(\d+)</.exec(total)?.[1]).toBe('1');
+      expect(/data-cell="conversations-resolved">(\d+)</.exec(total)?.[1]).toBe('1');
+      expect(page.text).toContain('<th scope="col" class="num">Resolved</th>');
+    } finally {
+      await own.close();
+    }
+  });
+});

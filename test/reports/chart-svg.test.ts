@@ -38,6 +38,8 @@ function slot(at: string, counts: Partial<FunnelSlot>): FunnelSlot {
     linksClicked: 0,
     recontacts: 0,
     linksPreviewed: 0,
+    conversationsStarted: 0,
+    conversationsResolved: 0,
     ...counts,
   };
 }

@@ -85,7 +85,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-const zero = { offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0, recontacts: 0, linksPreviewed: 0 };
+const zero = { offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0, recontacts: 0, conversationsStarted: 0, conversationsResolved: 0, linksPreviewed: 0 };
 
 describe('store.funnelSlots', () => {
   it('counts each call once per step, in the 15-minute UTC slot it started in', async () => {
@@ -107,6 +107,8 @@ describe('store.funnelSlots', () => {
         linksClicked: 1,
         recontacts: 0,
         linksPreviewed: 1,
+        conversationsStarted: 0,
+        conversationsResolved: 0,
       },
       { ...zero, slot: '2026-11-24T20:15:00.000Z', campaignId: 'support', dnis: DNIS, calls: 1, offered: 1 },
       // Counted, not stored: every unknown DNIS shares one key, so a flood of made-up numbers adds no rows.
@@ -162,6 +164,8 @@ describe('GET /reports/funnel', () => {
       linksClicked: 1,
       recontacts: 0,
       linksPreviewed: 1,
+      conversationsStarted: 0,
+      conversationsResolved: 0,
       rates: { acceptance: 0.5, delivery: 1, clickThrough: 1, deflection: 0.1667 },
     });
   });
@@ -192,9 +196,10 @@ describe('GET /reports/funnel', () => {
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.text.split('\r\n')).toEqual([
       'day,start,calls,offered,not_offered,not_offered:outside-hours,not_offered:unknown-dnis,accepted,declined,texts_sent,' +
-        'texts_delivered,texts_failed,links_clicked,links_previewed,acceptance_rate,delivery_rate,click_through_rate,deflection_rate,recontacts',
-      '2026-11-24,2026-11-24T00:00:00-05:00,6,4,2,1,1,2,1,1,1,1,1,1,0.5,1,1,0.1667,0',
-      '2026-11-25,2026-11-25T00:00:00-05:00,0,0,0,0,0,0,0,0,0,0,0,0,,,,,0',
+        'texts_delivered,texts_failed,links_clicked,links_previewed,acceptance_rate,delivery_rate,click_through_rate,deflection_rate,recontacts,' +
+        'conversations_started,conversations_resolved',
+      '2026-11-24,2026-11-24T00:00:00-05:00,6,4,2,1,1,2,1,1,1,1,1,1,0.5,1,1,0.1667,0,0,0',
+      '2026-11-25,2026-11-25T00:00:00-05:00,0,0,0,0,0,0,0,0,0,0,0,0,,,,,0,0,0',
       '',
     ]);
   });

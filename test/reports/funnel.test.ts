@@ -22,6 +22,8 @@ function slot(at: string, counts: Partial<FunnelSlot> = {}): FunnelSlot {
     linksClicked: 0,
     recontacts: 0,
     linksPreviewed: 0,
+    conversationsStarted: 0,
+    conversationsResolved: 0,
     ...counts,
   };
 }
@@ -219,7 +221,7 @@ describe('funnelCsv', () => {
   it('has one column per count, reason and rate; empty cells for rates without a denominator', () => {
     const r = report(
       [
-        slot('2026-11-21T09:00:00Z', { calls: 4, offered: 2, notOffered: { 'outside-hours': 2 }, accepted: 1, textsSent: 1, linksClicked: 1, linksPreviewed: 1, recontacts: 1 }),
+        slot('2026-11-21T09:00:00Z', { calls: 4, offered: 2, notOffered: { 'outside-hours': 2 }, accepted: 1, textsSent: 1, linksClicked: 1, linksPreviewed: 1, recontacts: 1, conversationsStarted: 1, conversationsResolved: 1 }),
         slot('2026-11-21T10:00:00Z', { notOffered: { 'campaign-cap': 1 } }),
       ],
       { from: '2026-11-21T00:00:00.000Z', to: '2026-11-23T00:00:00.000Z' },
@@ -227,11 +229,12 @@ describe('funnelCsv', () => {
     const lines = funnelCsv(r).split('\r\n');
     expect(lines[0]).toBe(
       'day,start,calls,offered,not_offered,not_offered:campaign-cap,not_offered:outside-hours,accepted,declined,' +
-        'texts_sent,texts_delivered,texts_failed,links_clicked,links_previewed,acceptance_rate,delivery_rate,click_through_rate,deflection_rate,recontacts',
+        'texts_sent,texts_delivered,texts_failed,links_clicked,links_previewed,acceptance_rate,delivery_rate,click_through_rate,deflection_rate,recontacts,' +
+        'conversations_started,conversations_resolved',
     );
     expect(lines.slice(1)).toEqual([
-      '2026-11-21,2026-11-21T00:00:00+00:00,5,2,3,1,2,1,0,1,0,0,1,1,0.5,0,1,0.2,1',
-      '2026-11-22,2026-11-22T00:00:00+00:00,0,0,0,0,0,0,0,0,0,0,0,0,,,,,0',
+      '2026-11-21,2026-11-21T00:00:00+00:00,5,2,3,1,2,1,0,1,0,0,1,1,0.5,0,1,0.2,1,1,1',
+      '2026-11-22,2026-11-22T00:00:00+00:00,0,0,0,0,0,0,0,0,0,0,0,0,,,,,0,0,0',
       '',
     ]);
   });

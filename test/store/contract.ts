@@ -1,5 +1,6 @@
 import type { CallResult, Page } from '../../src/vxml/model';
 import type {
+  ConversationOutcome,
   OptOutChange,
   AdminSession,
   CallEvent,
@@ -449,7 +450,7 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         await store.createCall(newCall(id, { createdAt: at, ...overrides }), [{ type: 'started' }, ...types.map((type) => ({ type }))]);
         for (const [event, when] of later) await store.updateCall(id, {}, [event], when);
       }
-      const zero = { offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0, recontacts: 0, linksPreviewed: 0 };
+      const zero = { offered: 0, notOffered: {}, accepted: 0, declined: 0, textsSent: 0, textsDelivered: 0, textsFailed: 0, linksClicked: 0, recontacts: 0, conversationsStarted: 0, conversationsResolved: 0, linksPreviewed: 0 };
       const bySlot = (slots: Awaited<ReturnType<Store['funnelSlots']>>) =>
         [...slots].sort((a, b) => {
           // Within a slot the port promises no order: sorted here, calls without a campaign last.
@@ -514,6 +515,8 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
             linksClicked: 1,
             recontacts: 0,
             linksPreviewed: 2,
+            conversationsStarted: 0,
+            conversationsResolved: 0,
           },
           { ...zero, slot: min(15), campaignId: 'support', dnis: '+18005550111', calls: 1, offered: 1 },
           // No campaign (an unknown DNIS) is a row of its own.
@@ -2092,6 +2095,69 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         // It still hears of the writes after them.
         await observed.updateCall('c1', {}, [{ type: 'declined' }], sec(2));
         expect(told.map((batch) => batch.map((e) => e.type))).toEqual([['declined']]);
+      });
+    });
+
+    describe('recordConversationOutcome', () => {
+      const outcome = (o: Partial<ConversationOutcome>): ConversationOutcome => ({
+        callId: 'c1',
+        type: 'conversation-started',
+        detail: { source: 'conversations' },
+        source: 'conversations',
+        notificationId: 'n-1',
+        receivedAt: min(10),
+        forgetIdsBefore: min(0),
+        ...o,
+      });
+
+      it('records each outcome once per call, refuses a replayed notification id, and writes nothing for an unknown call', async () => {
+        const told: string[] = [];
+        const observed = await fresh((events) => told.push(...events.map((e) => `${e.callId}:${e.type}:${e.campaignId}`)));
+        await observed.createCall(newCall('c1'), []);
+        expect(await observed.recordConversationOutcome(outcome({}))).toBe('recorded');
+        // The same notification again: a replay, whatever it says.
+        expect(await observed.recordConversationOutcome(outcome({ type: 'conversation-resolved' }))).toBe('replay');
+        // A new notification of an outcome the call has: accepted, nothing recorded.
+        expect(await observed.recordConversationOutcome(outcome({ notificationId: 'n-2', receivedAt: min(11) }))).toBe('already');
+        expect(await observed.recordConversationOutcome(outcome({ notificationId: 'n-3', type: 'conversation-resolved', receivedAt: min(12) }))).toBe('recorded');
+        // The same id from another source is another notification.
+        expect(await observed.recordConversationOutcome(outcome({ source: 'liveperson', type: 'agent-engaged', receivedAt: min(13) }))).toBe('recorded');
+        expect(await observed.recordConversationOutcome(outcome({ callId: 'nope', notificationId: 'n-4' }))).toBe('unknown-call');
+        // The unknown call's id was not remembered: the same id for a real call records.
+        expect(await observed.recordConversationOutcome(outcome({ notificationId: 'n-4', type: 'conversation-abandoned', receivedAt: min(14) }))).toBe('recorded');
+        const events = await observed.listEvents('c1');
+        expect(events.map((e) => [e.type, e.createdAt])).toEqual([
+          ['conversation-started', min(10)],
+          ['conversation-resolved', min(12)],
+          ['agent-engaged', min(13)],
+          ['conversation-abandoned', min(14)],
+        ]);
+        expect(events[0]?.detail).toEqual({ source: 'conversations' });
+        expect(told).toEqual(['c1:conversation-started:support', 'c1:conversation-resolved:support', 'c1:agent-engaged:support', 'c1:conversation-abandoned:support']);
+      });
+
+      it('forgets notification ids received before forgetIdsBefore, and only those', async () => {
+        await store.createCall(newCall('c1'), []);
+        await store.createCall(newCall('c2'), []);
+        expect(await store.recordConversationOutcome(outcome({ notificationId: 'old', receivedAt: min(1) }))).toBe('recorded');
+        expect(await store.recordConversationOutcome(outcome({ notificationId: 'kept', callId: 'c2', receivedAt: min(5) }))).toBe('recorded');
+        // Ten minutes on, ids before minute 3 are forgotten: "old" is new again, "kept" is not.
+        const later = { receivedAt: min(10), forgetIdsBefore: min(3) };
+        expect(await store.recordConversationOutcome(outcome({ notificationId: 'kept', type: 'conversation-resolved', ...later }))).toBe('replay');
+        expect(await store.recordConversationOutcome(outcome({ notificationId: 'old', type: 'conversation-resolved', ...later }))).toBe('recorded');
+      });
+
+      it('counts conversations started (any outcome) and resolved in the funnel, once per call', async () => {
+        await store.createCall(newCall('c1'), [{ type: 'offered' }]);
+        await store.createCall(newCall('c2', { createdAt: min(1) }), [{ type: 'offered' }]);
+        await store.createCall(newCall('c3', { createdAt: min(2) }), [{ type: 'offered' }]);
+        await store.recordConversationOutcome(outcome({ notificationId: 'a' }));
+        await store.recordConversationOutcome(outcome({ notificationId: 'b', type: 'agent-engaged' }));
+        await store.recordConversationOutcome(outcome({ notificationId: 'c', type: 'conversation-resolved' }));
+        // c2's start report was lost: its abandonment says a conversation started.
+        await store.recordConversationOutcome(outcome({ callId: 'c2', notificationId: 'd', type: 'conversation-abandoned' }));
+        const [slot] = await store.funnelSlots({ from: min(0), to: min(15) });
+        expect(slot).toMatchObject({ calls: 3, offered: 3, conversationsStarted: 2, conversationsResolved: 1 });
       });
     });
 

@@ -182,6 +182,8 @@ const FunnelRowView = z.object({
   linksClicked: z.number().int().describe('calls whose short link a person opened (previews, scanners and HEAD requests do not count)'),
   linksPreviewed: z.number().int().describe('calls whose short link a machine fetched: a messaging app preview, a URL scanner, a HEAD'),
   recontacts: z.number().int().describe("calls from a number texted (or called for a text) within the texting campaign's recontactDays"),
+  conversationsStarted: z.number().int().describe('calls whose text led to a conversation the chat platform reported (README "Conversation outcomes")'),
+  conversationsResolved: z.number().int().describe('calls whose conversation the chat platform reported resolved'),
   rates: z.object({
     acceptance: Rate.describe('accepted / offered'),
     delivery: Rate.describe('textsDelivered / textsSent'),
