@@ -22,6 +22,9 @@ export class EventSink {
   private arrivals: ((r: Received) => void)[] = [];
   private server: http.Server;
   port = 0;
+  /** Requests being received or waiting for their answer now, and the most there ever were at once. */
+  private open = 0;
+  mostAtOnce = 0;
 
   private constructor() {
     this.server = this.create();
@@ -75,6 +78,9 @@ export class EventSink {
 
   private create(): http.Server {
     return http.createServer((req, res) => {
+      this.open += 1;
+      this.mostAtOnce = Math.max(this.mostAtOnce, this.open);
+      res.on('close', () => (this.open -= 1));
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
