@@ -26,8 +26,9 @@ export function eventExportRoutes(store: Store, log: Logger, pageSize = EXPORT_P
     res
       .status(200)
       .set('Cache-Control', 'no-store')
-      .type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
-      .attachment(name);
+      // attachment() sets a type from the file name (none for .ndjson): ours comes after it.
+      .attachment(name)
+      .type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
     if (csv) await write(res, toCsv(CSV_HEADER, []));
     const query = { from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString(), limit: pageSize, ...(q.type ? { type: q.type } : {}), ...(q.campaign ? { campaignId: q.campaign } : {}) };
     let afterId = 0;
