@@ -153,6 +153,7 @@ describe('loadConfig with values set', () => {
       shutdownDrainMs: 1500,
       shutdownGraceMs: 2500,
       holdAudioEncoding: 'alaw',
+      eventsOut: { endpoints: [], batchSize: 100, maxBodyBytes: 262_144, timeoutMs: 10_000, retryBaseMs: 2_000, retryCapMs: 300_000, pollMs: 5_000 },
       connections: { headersTimeoutMs: 5000, requestTimeoutMs: 15000, idleTimeoutMs: 20000, maxConnections: 400 },
       abuse: {
         serviceHourlyBudget: 1000,
