@@ -63,13 +63,16 @@ function csvRow(e: OutgoingEvent): string {
 function write(res: Response, chunk: string): Promise<void> {
   if (res.write(chunk)) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const done = () => {
+    const settle = (error?: Error) => {
       res.off('drain', done);
       res.off('close', done);
-      resolve();
+      res.off('error', settle);
+      if (error) reject(error);
+      else resolve();
     };
+    const done = () => settle();
     res.once('drain', done);
     res.once('close', done);
-    res.once('error', reject);
+    res.once('error', settle);
   });
 }
