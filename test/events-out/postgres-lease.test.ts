@@ -105,6 +105,35 @@ describePostgres('events out on PostgreSQL: two instances, one endpoint', () => 
     expect(await a.getEventCursor('bi')).toMatchObject({ lastId: events.at(-1)!.id, leaseOwner: null });
   });
 
+  it('hands event ids out in commit order: a write waits for another still holding the events lock, then gets the larger id', async () => {
+    // Another instance's transaction, mid-way: it has taken the events lock and not committed.
+    const other = await schema.connect();
+    await other.query('BEGIN');
+    await other.query(`SELECT pg_advisory_xact_lock(hashtext('ivr-deflect call_events'))`);
+    const writing = record(a, 'call-late').then(() => 'committed' as const);
+    // Watch PostgreSQL itself: a's transaction shows up waiting on the advisory lock.
+    let watching = true;
+    const waiting = (async () => {
+      while (watching) {
+        const { rowCount } = await other.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+        if (rowCount) return 'waiting' as const;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return 'stopped' as const;
+    })();
+    const first = await Promise.race([writing, waiting]);
+    watching = false;
+    expect(first).toBe('waiting');
+    await other.query(
+      `INSERT INTO call_events (call_id, campaign_id, type, detail, created_at) VALUES ('call-early', 'support', 'started', NULL, $1)`,
+      [new Date(clock).toISOString()],
+    );
+    await other.query('COMMIT');
+    await writing;
+    const events = await a.eventsAfter(0, 10);
+    expect(events.map((e) => e.callId)).toEqual(['call-early', 'call-late', 'call-late']);
+  });
+
   it('both woken together, again and again: every event sent once and in order, never two requests at once', async () => {
     const first = deliverer(a, 2);
     const second = deliverer(b, 2);
