@@ -38,13 +38,16 @@ import { LiveCalls } from './simulator/live-calls';
 import { PgStore } from './store/postgres';
 import { SqliteStore } from './store/sqlite';
 import { renderPage } from './vxml/render';
-import type { Store } from './store/port';
+import type { EventObserver, Store } from './store/port';
+import { EventsDeliverer } from './events-out/deliverer';
 
 export interface Server {
   app: Express;
   store: Store;
   campaigns: CampaignCatalog;
   dispatcher: Dispatcher;
+  /** Events out: delivers the call events to the configured endpoints (none: idle). */
+  eventsOut: EventsDeliverer;
   /** What /readyz answers; drain() when shutdown begins, so load balancers stop sending calls. */
   readiness: Readiness;
   /** Starts the HTTP server, answering even unparseable IVR requests with VoiceXML. */
@@ -65,6 +68,8 @@ export interface Overrides {
   random?: () => number;
   /** How often the outbox polls for due messages (tests make it fast). */
   outboxPollMs?: number;
+  /** How often events out looks for due endpoints (tests make it long and drive it themselves). */
+  eventsOutPollMs?: number;
   /** Resolves host names for campaign URLs (tests: names without a network, DNS rebinding). */
   resolve?: Resolver;
 }
@@ -77,6 +82,9 @@ interface Environment {
   /** Campaigns are checked against the environment when they load and whenever they change. */
   check: CampaignCheck;
   metrics: Metrics;
+  /** The store's observer: the funnel metrics, then whoever listens (events out). */
+  observer: EventObserver;
+  onEvents(listener: () => void): void;
 }
 
 function environment(config: Config, overrides: Overrides): Environment {
@@ -84,13 +92,20 @@ function environment(config: Config, overrides: Overrides): Environment {
   for (const g of [...(overrides.gateways ?? []), ...(overrides.gateway ? [overrides.gateway] : [])]) gateways.set(g.name, g);
   const outbound = new OutboundClient(new OutboundPolicy(config.outbound, overrides.resolve));
   const availability = new AvailabilityChecks(config.campaignSecrets, outbound, config.abuse.availabilityChecksPerMinute, overrides.now);
+  const metrics = new Metrics();
+  const listeners: (() => void)[] = [];
   return {
     gateways,
     defaultGateway: overrides.gateway?.name ?? config.smsGateway,
     availability,
     // A campaign whose gateway or secret is missing never reaches a caller.
     check: (c) => [...gatewayProblems(c, gateways), ...availability.problems(c)],
-    metrics: new Metrics(),
+    metrics,
+    observer: (events) => {
+      metrics.funnel.recorded(events);
+      for (const listener of listeners) listener();
+    },
+    onEvents: (listener) => listeners.push(listener),
   };
 }
 
@@ -107,7 +122,7 @@ export function campaignCheck(config: Config): CampaignCheck {
 export function composeServer(config: Config, log: Logger, overrides: Overrides = {}): Server {
   const env = environment(config, overrides);
   const campaigns = FileCampaignCatalog.open({ dir: config.campaignsDir, check: env.check, log });
-  const store = SqliteStore.open(config.dataDir, env.metrics.funnel.recorded);
+  const store = SqliteStore.open(config.dataDir, env.observer);
   return wire(config, log, overrides, env, { store, campaigns, close: async () => undefined });
 }
 
@@ -121,7 +136,7 @@ export async function composeSharedServer(config: Config, log: Logger, overrides
   if (!url) throw new Error('composeSharedServer needs DATABASE_URL');
   const env = environment(config, overrides);
   const onConnectionError = (err: Error) => log.warn({ err: err.message }, 'a PostgreSQL connection failed; the pool opens another');
-  const store = await PgStore.open({ url, observer: env.metrics.funnel.recorded, onConnectionError });
+  const store = await PgStore.open({ url, observer: env.observer, onConnectionError });
   // The catalog's own small pool: one revision check per call start, and its rare writes.
   const catalogPool = new Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 10_000 });
   catalogPool.on('error', onConnectionError);
@@ -196,6 +211,19 @@ function wire(
   const app = createApp({ service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, console: config.console, security: config.security, liveCalls, log, now, metrics, metricsToken: config.metricsToken, readiness, holdAudioEncoding: config.holdAudioEncoding, ...(contextTokens ? { contextTokens } : {}), contextApiToken: config.context.apiToken, conversations: config.conversations });
   // Messages left queued by a previous run (a crash, a restart) go out now.
   dispatcher.start();
+  const eventsOut = new EventsDeliverer({
+    store,
+    settings: config.eventsOut,
+    log,
+    now,
+    metrics: metrics.eventsOut,
+    ...(overrides.random ? { random: overrides.random } : {}),
+    ...(overrides.eventsOutPollMs ? { settings: { ...config.eventsOut, pollMs: overrides.eventsOutPollMs } } : {}),
+  });
+  metrics.eventsOut.watchLag(store, eventsOut.endpoints.map((e) => e.name), now);
+  // New events wake it at once; its timer catches retries and other instances' expired leases.
+  env.onEvents(() => queueMicrotask(() => eventsOut.wake()));
+  eventsOut.start();
   const listen = (port: number, host?: string): HttpServer => {
     // Stalled and half-open clients are timed out and destroyed (HTTP_*_TIMEOUT_MS,
     // HTTP_MAX_CONNECTIONS): they cannot hold descriptors for ever.
@@ -210,10 +238,11 @@ function wire(
     await liveCalls.close();
     campaigns.close();
     await dispatcher.stop(graceMs);
+    await eventsOut.stop(graceMs);
     await store.close();
     await storage.close();
   };
-  return { app, store, campaigns, dispatcher, readiness, listen, close };
+  return { app, store, campaigns, dispatcher, eventsOut, readiness, listen, close };
 }
 
 /**

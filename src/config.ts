@@ -10,6 +10,7 @@ import { OutboundEnvShape, outboundSettingsFrom, type OutboundSettings } from '.
 import { AbuseEnvShape, abuseSettingsFrom, type AbuseSettings } from './deflection/abuse-settings';
 import { HOLD_AUDIO_ENCODINGS, type HoldAudioEncoding } from './vxml/hold-tone';
 import { ConversationEnvShape, conversationSettingsFrom, type ConversationSettings } from './conversations/settings';
+import { EventsOutEnvShape, eventsOutSettingsFrom, type EventsOutSettings } from './events-out/settings';
 
 /**
  * Everything the server reads from its environment, parsed once at start-up.
@@ -74,6 +75,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** The G.711 law of the built-in hold tone (/vxml/audio/hold.wav). */
   holdAudioEncoding: HoldAudioEncoding;
+  /** Events out: the endpoints the call events are delivered to, signed (none: off). */
+  eventsOut: EventsOutSettings;
 }
 
 export interface OutboxSettings {
@@ -183,6 +186,7 @@ const EnvSchema = z.object({
   ...OutboundEnvShape,
   ...ConnectionEnvShape,
   ...AbuseEnvShape,
+  ...EventsOutEnvShape,
   SMS_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).default('sandbox')),
   SMS_FALLBACK_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).optional()),
   SMS_ATTEMPT_TIMEOUT_MS: wholeNumber(1000, 60_000, 10_000),
@@ -257,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   if (door) problems.push(door);
   const connections = connectionSettingsFrom(e);
   if (connections.problem) problems.push(connections.problem);
+  const eventsOut = eventsOutSettingsFrom(e, env, problems);
   if (problems.length) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return {
     port: e.PORT,
@@ -305,6 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     abuse: abuseSettingsFrom(e),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     holdAudioEncoding: e.HOLD_AUDIO_ENCODING,
+    eventsOut,
   };
 }
 

@@ -156,6 +156,7 @@ describe('loadConfig with values set', () => {
       shutdownDrainMs: 1500,
       shutdownGraceMs: 2500,
       holdAudioEncoding: 'alaw',
+      eventsOut: { endpoints: [], batchSize: 100, maxBodyBytes: 262_144, timeoutMs: 10_000, retryBaseMs: 2_000, retryCapMs: 300_000, pollMs: 5_000 },
       connections: { headersTimeoutMs: 5000, requestTimeoutMs: 15000, idleTimeoutMs: 20000, maxConnections: 400 },
       abuse: {
         serviceHourlyBudget: 1000,
@@ -384,5 +385,58 @@ describe('documentation of the configuration', () => {
     const text = read(file);
     const missing = CONFIG_VARIABLES.filter((name) => !new RegExp(`\\b${name}\\b`).test(text));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('events out (EVENTS_OUT, EVENTS_OUT_SECRET_<NAME>)', () => {
+  const SECRET = 'crm-secret-0123456789abcdefghijklmn';
+
+  it('is off by default, with its defaults: batches of 100, 256 KB, 10 s, backoff from 2 s capped at 5 minutes', () => {
+    expect(loadConfig({}, CWD).eventsOut).toEqual({
+      endpoints: [],
+      batchSize: 100,
+      maxBodyBytes: 256 * 1024,
+      timeoutMs: 10_000,
+      retryBaseMs: 2_000,
+      retryCapMs: 300_000,
+      pollMs: 5_000,
+    });
+  });
+
+  it('reads each endpoint and its own secret variable (a - in the name is _ in the variable)', () => {
+    const config = loadConfig(
+      {
+        EVENTS_OUT: JSON.stringify([
+          { name: 'crm', url: 'https://crm.example.com/hooks/ivr' },
+          { name: 'bi-sink', url: 'http://127.0.0.1:9000/events', types: ['offered', 'link-clicked'] },
+        ]),
+        EVENTS_OUT_SECRET_CRM: SECRET,
+        EVENTS_OUT_SECRET_BI_SINK: `${SECRET}-bi`,
+        EVENTS_OUT_RETRY_CAP_SECONDS: '60',
+      },
+      CWD,
+    );
+    expect(config.eventsOut.endpoints).toEqual([
+      { name: 'crm', url: 'https://crm.example.com/hooks/ivr', types: undefined, secret: SECRET },
+      { name: 'bi-sink', url: 'http://127.0.0.1:9000/events', types: ['offered', 'link-clicked'], secret: `${SECRET}-bi` },
+    ]);
+    expect(config.eventsOut.retryCapMs).toBe(60_000);
+  });
+
+  it.each([
+    ['not JSON', { EVENTS_OUT: '[{name: crm}]' }, /^Invalid configuration: EVENTS_OUT: must be a JSON list/],
+    ['plain http to another host', { EVENTS_OUT: '[{"name":"crm","url":"http://crm.example.com/x"}]', EVENTS_OUT_SECRET_CRM: SECRET }, /EVENTS_OUT: endpoint 1 url: must be https/],
+    ['a password in the URL', { EVENTS_OUT: '[{"name":"crm","url":"https://u:p@crm.example.com/x"}]', EVENTS_OUT_SECRET_CRM: SECRET }, /EVENTS_OUT: endpoint 1 url: must not hold a user or password/],
+    ['an unknown event type', { EVENTS_OUT: '[{"name":"crm","url":"https://crm.example.com","types":["clicked"]}]', EVENTS_OUT_SECRET_CRM: SECRET }, /EVENTS_OUT: endpoint 1 types\.0/],
+    ['an unknown field', { EVENTS_OUT: '[{"name":"crm","url":"https://crm.example.com","secret":"x"}]', EVENTS_OUT_SECRET_CRM: SECRET }, /EVENTS_OUT: endpoint 1/],
+    ['a name twice', { EVENTS_OUT: '[{"name":"crm","url":"https://a.example.com"},{"name":"CRM","url":"https://b.example.com"}]', EVENTS_OUT_SECRET_CRM: SECRET }, /EVENTS_OUT: endpoint 2: name CRM is used twice/],
+    ['no secret', { EVENTS_OUT: '[{"name":"crm","url":"https://crm.example.com"}]' }, /EVENTS_OUT_SECRET_CRM: the secret of events endpoint crm must be set, at least 32 characters/],
+    ['a short secret', { EVENTS_OUT: '[{"name":"crm","url":"https://crm.example.com"}]', EVENTS_OUT_SECRET_CRM: 'short' }, /EVENTS_OUT_SECRET_CRM: .* at least 32/],
+    ['a batch size of 0', { EVENTS_OUT_BATCH_SIZE: '0' }, /EVENTS_OUT_BATCH_SIZE: must be a whole number from 1 to 1000/],
+  ])('refuses %s, in one line naming the variable', (_what, env, message) => {
+    const err = configError(env);
+    expect(err.message).toMatch(message);
+    expect(err.message).not.toContain('\n');
+    expect(err.message).not.toContain(SECRET);
   });
 });

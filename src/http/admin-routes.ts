@@ -6,6 +6,7 @@ import type { Store } from '../store/port';
 import { campaignRoutes } from './admin/campaign-routes';
 import { adminOpenApi } from './admin/openapi';
 import { recordRoutes } from './admin/record-routes';
+import { eventExportRoutes } from './admin/event-export';
 import { ServiceSwitchBody } from './admin/schemas';
 import { requireAdminToken } from './admin-auth';
 import { reportRoutes } from './report-routes';
@@ -34,6 +35,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use(express.json({ limit: '256kb' }));
 
   router.use(campaignRoutes(deps.catalog));
+  router.use(eventExportRoutes(store, log));
   router.use(recordRoutes(store, log));
   router.use(
     reportRoutes(store, now, {

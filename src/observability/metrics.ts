@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Store } from '../store/port';
+import { EventsOutMetrics } from './events-out-metrics';
 import { FunnelMetrics } from './funnel-metrics';
 import { PromGatewayMetrics } from './gateway-metrics';
 import { registerOutboxGauges } from './outbox-metrics';
@@ -30,6 +31,8 @@ export class Metrics {
   readonly funnel = new FunnelMetrics(this.registry);
   /** Given to the outbox dispatcher. */
   readonly gateways = new PromGatewayMetrics(this.registry);
+  /** Given to events out's deliverer; its lag gauge is wired once the store is open. */
+  readonly eventsOut = new EventsOutMetrics(this.registry);
   /** Times every HTTP request (mounted first in the app). */
   readonly requests: RequestHandler = requestMetrics(this.registry);
 

@@ -448,6 +448,29 @@ export interface EventQuery {
   limit: number;
 }
 
+/**
+ * Events out (src/events-out): how far one configured endpoint has got through the call
+ * events, in id order. The cursor only moves when the endpoint has answered 2xx, so an
+ * event is never skipped; a lease keeps two instances from sending one batch at once.
+ */
+export interface EventCursor {
+  endpoint: string;
+  /** The last event id the endpoint acknowledged: delivery resumes after it. */
+  lastId: number;
+  /** Failed deliveries in a row since the last success (drives the backoff). */
+  failures: number;
+  /** Not before this (a backoff after a failure); null: now. */
+  nextAttemptAt: string | null;
+  /** The last failure, one short line without secrets (null after a success). */
+  lastError: string | null;
+  /** Who holds the lease (a random id per claim) and until when; after that anyone may take it. */
+  leaseOwner: string | null;
+  leaseUntil: string | null;
+}
+
+/** How a leased delivery ended: delivered up to an id (2xx), or failed and retried later. */
+export type EventDeliveryOutcome = { delivered: number } | { failed: string; nextAttemptAt: string };
+
 /** A signed-in console user; the cookie holds a random token, the store only its hash. */
 export interface AdminSession {
   /** SHA-256 of the cookie's token (hex): a stolen database gives no usable cookie. */
@@ -654,6 +677,27 @@ export interface Store {
   listEvents(callId: string): Promise<CallEvent[]>;
   /** Events of every call in a time range, oldest first, paged by id. */
   searchEvents(query: EventQuery): Promise<CallEvent[]>;
+  /**
+   * Events with an id above afterId, in id order, whatever their time: the events-out
+   * queue's read. Ids grow in commit order (PostgreSQL serialises event inserts with an
+   * advisory lock held to commit), so a cursor on the last id delivered never skips one.
+   */
+  eventsAfter(afterId: number, limit: number): Promise<CallEvent[]>;
+  /**
+   * Events out: leases the endpoint's cursor to `owner` until leaseUntil when no live
+   * lease holds it and it is due (nextAttemptAt passed); undefined otherwise. A cursor
+   * that does not exist yet is created first at the newest event id (a new endpoint gets
+   * the events from now on; the export covers the past).
+   */
+  claimEventCursor(endpoint: string, owner: string, now: string, leaseUntil: string): Promise<EventCursor | undefined>;
+  /**
+   * Ends a lease with its outcome, only if `owner` still holds it (false: another took
+   * it, nothing written). delivered moves lastId forward (never back) and clears the
+   * failures; failed counts one more and sets when to try again.
+   */
+  finishEventDelivery(endpoint: string, owner: string, outcome: EventDeliveryOutcome): Promise<boolean>;
+  /** The endpoint's cursor as stored (metrics: the lag), undefined before its first claim. */
+  getEventCursor(endpoint: string): Promise<EventCursor | undefined>;
   /** The deflection funnel's raw counts, by 15-minute slot, campaign and DNIS. */
   funnelSlots(query: FunnelQuery): Promise<FunnelSlot[]>;
   /**

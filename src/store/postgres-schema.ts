@@ -193,6 +193,16 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE messages ADD COLUMN sms_fallback_by_vendor boolean NOT NULL DEFAULT false;`,
   // Context for the agent: see the SQLite migration of the same number.
   `ALTER TABLE calls ADD COLUMN context text;`,
+  // Events out: each endpoint's place in the call events, its backoff and its lease.
+  `CREATE TABLE event_cursors (
+     endpoint text COLLATE "C" PRIMARY KEY,
+     last_id bigint NOT NULL,
+     failures integer NOT NULL DEFAULT 0,
+     next_attempt_at text,
+     last_error text,
+     lease_owner text,
+     lease_until text
+   );`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

@@ -37,6 +37,8 @@ import type {
   NotOfferedCall,
   FallbackResult,
   FallbackWhy,
+  EventCursor,
+  EventDeliveryOutcome,
 } from './port';
 import type { ChannelName } from '../channels/channel';
 import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
@@ -47,7 +49,7 @@ import { funnelSlots } from './postgres-funnel';
 import { POSTGRES_LAST_TEXT_FOR_SQL, POSTGRES_TEXT_RECONTACTS_SQL } from './last-text-sql';
 import { postgresChannelCounts } from './channel-counts';
 import { postgresVariantCounts } from './variant-counts';
-import { CALL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, toTextMatch, toTextRecontactCount, type Row } from './rows';
+import { CALL_COLUMNS, toCall, toConsent, toEvent, toEventCursor, toJson, toMessage, toSession, toShortLink, toTextMatch, toTextRecontactCount, type Row } from './rows';
 import { checkSchemaName, migrate } from './postgres-schema';
 import { transaction } from './postgres-transaction';
 import { isLaterChange } from './opt-out-order';
@@ -240,6 +242,47 @@ export class PgStore implements Store {
       await this.insertEvents(tx, outcome.callId, (call.campaign_id as string | null) ?? null, [{ type: outcome.type, detail: outcome.detail }], outcome.receivedAt);
       return 'recorded';
     });
+  }
+
+  async eventsAfter(afterId: number, limit: number): Promise<CallEvent[]> {
+    return (await this.rows('SELECT * FROM call_events WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit])).map(toEvent);
+  }
+
+  async claimEventCursor(endpoint: string, owner: string, now: string, leaseUntil: string): Promise<EventCursor | undefined> {
+    await this.pool.query(
+      `INSERT INTO event_cursors (endpoint, last_id) VALUES ($1, (SELECT COALESCE(MAX(id), 0) FROM call_events)) ON CONFLICT (endpoint) DO NOTHING`,
+      [endpoint],
+    );
+    // One UPDATE: under READ COMMITTED a second instance's UPDATE waits on the row lock,
+    // then re-checks the lease it now finds taken, and gets no row.
+    const [row] = await this.rows(
+      `UPDATE event_cursors SET lease_owner = $2, lease_until = $3
+       WHERE endpoint = $1 AND (lease_until IS NULL OR lease_until <= $4) AND (next_attempt_at IS NULL OR next_attempt_at <= $4)
+       RETURNING *`,
+      [endpoint, owner, leaseUntil, now],
+    );
+    return row && toEventCursor(row);
+  }
+
+  async finishEventDelivery(endpoint: string, owner: string, outcome: EventDeliveryOutcome): Promise<boolean> {
+    const result =
+      'delivered' in outcome
+        ? await this.pool.query(
+            `UPDATE event_cursors SET last_id = GREATEST(last_id, $3), failures = 0, next_attempt_at = NULL, last_error = NULL,
+               lease_owner = NULL, lease_until = NULL WHERE endpoint = $1 AND lease_owner = $2`,
+            [endpoint, owner, outcome.delivered],
+          )
+        : await this.pool.query(
+            `UPDATE event_cursors SET failures = failures + 1, next_attempt_at = $3, last_error = $4,
+               lease_owner = NULL, lease_until = NULL WHERE endpoint = $1 AND lease_owner = $2`,
+            [endpoint, owner, outcome.nextAttemptAt, outcome.failed],
+          );
+    return result.rowCount === 1;
+  }
+
+  async getEventCursor(endpoint: string): Promise<EventCursor | undefined> {
+    const [row] = await this.rows('SELECT * FROM event_cursors WHERE endpoint = $1', [endpoint]);
+    return row && toEventCursor(row);
   }
 
   async funnelSlots(query: FunnelQuery): Promise<FunnelSlot[]> {
@@ -772,6 +815,11 @@ export class PgStore implements Store {
   /** The events in the order given (so their ids are too), remembered for the observer. */
   private async insertEvents(tx: Tx, callId: string, campaignId: string | null, events: NewEvent[], at: string): Promise<void> {
     if (!events.length) return;
+    // Events out reads events by id behind a cursor: an id must never become visible after
+    // a larger one (two transactions committing out of order would let the cursor pass it).
+    // This lock, held until commit, hands ids out in commit order across instances. Event
+    // inserts come last in their transactions, so the holder waits for no other lock.
+    await tx.client.query(`SELECT pg_advisory_xact_lock(hashtext('ivr-deflect call_events'))`);
     await tx.client.query(
       `INSERT INTO call_events (call_id, campaign_id, type, detail, created_at)
        SELECT $1, $2, e.type, e.detail, $5

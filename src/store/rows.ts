@@ -1,4 +1,4 @@
-import { emptyFunnelCounts, type AdminSession, type CallEvent, type CallRecord, type CallUpdate, type ConsentRecord, type FunnelSlot, type MessageRecord, type ShortLink, type TextMatch, type TextRecontactCount } from './port';
+import { emptyFunnelCounts, type AdminSession, type CallEvent, type CallRecord, type CallUpdate, type ConsentRecord, type EventCursor, type FunnelSlot, type MessageRecord, type ShortLink, type TextMatch, type TextRecontactCount } from './port';
 
 /**
  * Both stores' rows to the port's records: SQLite and PostgreSQL have the same columns, and
@@ -120,6 +120,18 @@ export function toConsent(r: Row): ConsentRecord {
     confirmedAt: r.confirmed_at as string,
     channel: (r.channel as ConsentRecord['channel']) ?? 'sms',
     channelConsentText: (r.channel_consent_text as string | null) ?? '',
+  };
+}
+
+export function toEventCursor(r: Row): EventCursor {
+  return {
+    endpoint: r.endpoint as string,
+    lastId: Number(r.last_id),
+    failures: Number(r.failures),
+    nextAttemptAt: (r.next_attempt_at as string | null) ?? null,
+    lastError: (r.last_error as string | null) ?? null,
+    leaseOwner: (r.lease_owner as string | null) ?? null,
+    leaseUntil: (r.lease_until as string | null) ?? null,
   };
 }
 

@@ -39,12 +39,14 @@ import type {
   FallbackWhy,
   ConversationOutcome,
   OutcomeVerdict,
+  EventCursor,
+  EventDeliveryOutcome,
 } from './port';
 import type { ChannelName } from '../channels/channel';
 import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
 import { limitCondition } from './send-limits';
 import { funnelSlotOf, MAX_PREVIEW_EVENTS, UNKNOWN_CLICK } from './port';
-import { CALL_COLUMNS, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toJson, toMessage, toSession, toShortLink, toTextMatch, toTextRecontactCount, type Row } from './rows';
+import { CALL_COLUMNS, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toEventCursor, toJson, toMessage, toSession, toShortLink, toTextMatch, toTextRecontactCount, type Row } from './rows';
 import { isLaterChange } from './opt-out-order';
 import { SQLITE_LAST_TEXT_FOR_SQL, SQLITE_TEXT_RECONTACTS_SQL } from './last-text-sql';
 import { sqliteChannelCounts, SQLITE_CHANNEL_COUNTS_SQL } from './channel-counts';
@@ -307,6 +309,16 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE messages ADD COLUMN sms_fallback_by_vendor INTEGER NOT NULL DEFAULT 0;`,
   // Context for the agent: the IVR's allow-listed named context, as JSON text.
   `ALTER TABLE calls ADD COLUMN context TEXT;`,
+  // Events out: each endpoint's place in the call events, its backoff and its lease.
+  `CREATE TABLE event_cursors (
+     endpoint TEXT PRIMARY KEY,
+     last_id INTEGER NOT NULL,
+     failures INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at TEXT,
+     last_error TEXT,
+     lease_owner TEXT,
+     lease_until TEXT
+   );`,
 ];
 
 /** Which column each limit scope counts by. */
@@ -461,6 +473,51 @@ export class SqliteStore implements Store {
     }
     const sql = `SELECT * FROM call_events WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`;
     return (this.sql(sql).all(...args, query.limit) as Row[]).map(toEvent);
+  }
+
+  async eventsAfter(afterId: number, limit: number): Promise<CallEvent[]> {
+    // SQLite has one writer at a time: ids are handed out in commit order.
+    return (this.sql('SELECT * FROM call_events WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Row[]).map(toEvent);
+  }
+
+  async claimEventCursor(endpoint: string, owner: string, now: string, leaseUntil: string): Promise<EventCursor | undefined> {
+    return this.db.transaction(() => {
+      this
+        .sql(`INSERT INTO event_cursors (endpoint, last_id) VALUES (?, (SELECT COALESCE(MAX(id), 0) FROM call_events)) ON CONFLICT (endpoint) DO NOTHING`)
+        .run(endpoint);
+      const row = this
+        .sql(
+          `UPDATE event_cursors SET lease_owner = ?, lease_until = ?
+           WHERE endpoint = ? AND (lease_until IS NULL OR lease_until <= ?) AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+           RETURNING *`,
+        )
+        .get(owner, leaseUntil, endpoint, now, now) as Row | undefined;
+      return row && toEventCursor(row);
+    })();
+  }
+
+  async finishEventDelivery(endpoint: string, owner: string, outcome: EventDeliveryOutcome): Promise<boolean> {
+    const held = 'endpoint = @endpoint AND lease_owner = @owner';
+    const result =
+      'delivered' in outcome
+        ? this
+            .sql(
+              `UPDATE event_cursors SET last_id = MAX(last_id, @lastId), failures = 0, next_attempt_at = NULL, last_error = NULL,
+                 lease_owner = NULL, lease_until = NULL WHERE ${held}`,
+            )
+            .run({ endpoint, owner, lastId: outcome.delivered })
+        : this
+            .sql(
+              `UPDATE event_cursors SET failures = failures + 1, next_attempt_at = @next, last_error = @error,
+                 lease_owner = NULL, lease_until = NULL WHERE ${held}`,
+            )
+            .run({ endpoint, owner, next: outcome.nextAttemptAt, error: outcome.failed });
+    return result.changes === 1;
+  }
+
+  async getEventCursor(endpoint: string): Promise<EventCursor | undefined> {
+    const row = this.sql('SELECT * FROM event_cursors WHERE endpoint = ?').get(endpoint) as Row | undefined;
+    return row && toEventCursor(row);
   }
 
   async createMessage(message: NewMessage, events: NewEvent[] = []): Promise<{ created: boolean; message: MessageRecord }> {

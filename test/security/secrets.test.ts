@@ -31,6 +31,7 @@ const S = {
   availabilityToken: 'S3cretAvailabilityTok12',
   ivrSecret: 'S3cretIvrSharedKey13',
   telnyxKey: 'S3cretTelnyxApiKey14',
+  eventsOutSecret: 'S3cretEventsOutHmacKey15-0123456789',
   adminToken: ADMIN_TOKEN,
   password: PASSWORD,
 };
@@ -66,6 +67,9 @@ function environment(vendor: string, hash: string): Record<string, string> {
     ADMIN_USER: USER,
     ADMIN_PASSWORD_HASH: hash,
     IVR_SHARED_SECRET: S.ivrSecret,
+    // Events out to the echoing vendor: its refusals (which quote our request) are logged.
+    EVENTS_OUT: JSON.stringify([{ name: 'crm', url: `${vendor}/events` }]),
+    EVENTS_OUT_SECRET_CRM: S.eventsOutSecret,
     SIGN_IN_MAX_FAILURES: '3',
     SHORT_LINK_RATE_LIMIT: '2',
     SMS_MAX_ATTEMPTS: '1',
@@ -243,7 +247,10 @@ describe('with every secret configured', () => {
     expect(answers.at(-1)).toMatch(/^429 /);
   });
 
-  it('never shows or logs a secret', () => {
+  it('never shows or logs a secret', async () => {
+    await server.eventsOut.idle();
+    // Events out tried, was refused, and logged it.
+    expect(logLines.some((l) => l.includes('events out: delivery failed'))).toBe(true);
     expect(answers.length).toBeGreaterThan(40);
     expect(logLines.length).toBeGreaterThan(40);
     for (const secret of forbiddenStrings(hash)) {

@@ -444,6 +444,66 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
       });
     });
 
+    describe('events out: eventsAfter and the endpoint cursors', () => {
+      it('eventsAfter answers events above an id in id order, whatever their times, up to the limit', async () => {
+        await store.createCall(newCall('c1', { createdAt: min(10) }), [{ type: 'started' }, { type: 'offered' }]);
+        await store.createCall(newCall('c2', { createdAt: min(1) }), [{ type: 'started' }]);
+        await store.updateCall('c1', {}, [{ type: 'accepted', detail: { key: '1' } }], min(11));
+        const all = await store.eventsAfter(0, 100);
+        expect(all.map((e) => `${e.callId} ${e.type}`)).toEqual(['c1 started', 'c1 offered', 'c2 started', 'c1 accepted']);
+        expect(all[3]).toMatchObject({ campaignId: 'support', detail: { key: '1' }, createdAt: min(11) });
+        expect(await store.eventsAfter(all[1]!.id, 2)).toEqual([all[2], all[3]]);
+        expect(await store.eventsAfter(all[3]!.id, 10)).toEqual([]);
+      });
+
+      it('a new endpoint\'s cursor starts at the newest event: it gets the events recorded from then on', async () => {
+        await store.createCall(newCall('c1'), [{ type: 'started' }, { type: 'offered' }]);
+        const newest = (await store.eventsAfter(0, 10)).at(-1)!.id;
+        const cursor = await store.claimEventCursor('crm', 'owner-a', min(1), min(2));
+        expect(cursor).toEqual({ endpoint: 'crm', lastId: newest, failures: 0, nextAttemptAt: null, lastError: null, leaseOwner: 'owner-a', leaseUntil: min(2) });
+        expect(await store.getEventCursor('bi')).toBeUndefined();
+        const empty = await fresh();
+        expect(await empty.claimEventCursor('crm', 'owner-a', min(1), min(2))).toMatchObject({ lastId: 0 });
+      });
+
+      it('leases a cursor to one owner at a time; an expired lease may be taken over', async () => {
+        expect(await store.claimEventCursor('crm', 'a', min(0), min(1))).toBeDefined();
+        expect(await store.claimEventCursor('crm', 'b', sec(30), min(2))).toBeUndefined();
+        // Another endpoint has its own lease.
+        expect(await store.claimEventCursor('bi', 'b', sec(30), min(2))).toMatchObject({ leaseOwner: 'b' });
+        // a died: at its lease's end b takes over, and a's late outcome writes nothing.
+        expect(await store.claimEventCursor('crm', 'b', min(1), min(3))).toMatchObject({ leaseOwner: 'b' });
+        expect(await store.finishEventDelivery('crm', 'a', { delivered: 99 })).toBe(false);
+        expect(await store.getEventCursor('crm')).toMatchObject({ lastId: 0, leaseOwner: 'b' });
+      });
+
+      it('concurrent claims of one cursor: exactly one wins', async () => {
+        await store.claimEventCursor('crm', 'first', min(0), min(0));
+        await store.finishEventDelivery('crm', 'first', { delivered: 0 });
+        const claims = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((owner) => store.claimEventCursor('crm', owner, min(1), min(2))));
+        expect(claims.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('a delivery moves the cursor forward (never back), clears failures and frees the lease', async () => {
+        await store.claimEventCursor('crm', 'a', min(0), min(1));
+        expect(await store.finishEventDelivery('crm', 'a', { failed: 'HTTP 503', nextAttemptAt: min(5) })).toBe(true);
+        expect(await store.getEventCursor('crm')).toEqual({ endpoint: 'crm', lastId: 0, failures: 1, nextAttemptAt: min(5), lastError: 'HTTP 503', leaseOwner: null, leaseUntil: null });
+        // Not due before its backoff ends.
+        expect(await store.claimEventCursor('crm', 'a', min(4), min(6))).toBeUndefined();
+        await store.claimEventCursor('crm', 'a', min(5), min(6));
+        expect(await store.finishEventDelivery('crm', 'a', { failed: 'connection refused', nextAttemptAt: min(7) })).toBe(true);
+        expect(await store.getEventCursor('crm')).toMatchObject({ failures: 2, lastError: 'connection refused' });
+        await store.claimEventCursor('crm', 'a', min(7), min(8));
+        expect(await store.finishEventDelivery('crm', 'a', { delivered: 12 })).toBe(true);
+        expect(await store.getEventCursor('crm')).toEqual({ endpoint: 'crm', lastId: 12, failures: 0, nextAttemptAt: null, lastError: null, leaseOwner: null, leaseUntil: null });
+        await store.claimEventCursor('crm', 'b', min(8), min(9));
+        await store.finishEventDelivery('crm', 'b', { delivered: 7 });
+        expect(await store.getEventCursor('crm')).toMatchObject({ lastId: 12 });
+        // A lease already given back cannot be finished again.
+        expect(await store.finishEventDelivery('crm', 'b', { delivered: 20 })).toBe(false);
+      });
+    });
+
     describe('funnelSlots', () => {
       /** A call and its events, all recorded at its start unless later ones are given. */
       async function call(id: string, at: string, types: NewEvent['type'][], overrides: Partial<NewCall> = {}, later: [NewEvent, string][] = []) {

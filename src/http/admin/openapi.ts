@@ -15,6 +15,7 @@ import {
   ConsentListView,
   ConsentQuery,
   ErrorView,
+  EventsExportQuery,
   EventsQuery,
   EventsView,
   FunnelReportView,
@@ -41,7 +42,7 @@ export interface Operation {
   query?: z.ZodType;
   body?: { schema: Json; description: string };
   /** Status → description and (for JSON answers) the zod schema; `media` for other types. */
-  responses: Record<number, { description: string; schema?: z.ZodType | Json; media?: string; headers?: Json }>;
+  responses: Record<number, { description: string; schema?: z.ZodType | Json; media?: string | readonly string[]; headers?: Json }>;
   /** Campaign changes take If-Match. */
   ifMatch?: boolean;
 }
@@ -152,6 +153,17 @@ export const OPERATIONS: readonly Operation[] = [
   },
   {
     method: 'get',
+    path: '/events/export',
+    tag: 'records',
+    summary: 'Call events of a range (at most 31 days) for a warehouse, streamed: NDJSON (the events-out body\'s items, one a line) or CSV',
+    query: EventsExportQuery,
+    responses: {
+      200: { description: 'the events, oldest first (by id)', media: ['application/x-ndjson', 'text/csv'] },
+      400: bad,
+    },
+  },
+  {
+    method: 'get',
     path: '/calls/{id}',
     tag: 'records',
     summary: 'One call and all its events (numbers masked)',
@@ -244,7 +256,7 @@ function operationObject(op: Operation): Json {
     Object.entries(op.responses).map(([status, r]) => {
       const content: Json = {};
       if (r.schema) content['application/json'] = { schema: stripDialect(jsonSchemaOf(r.schema, 'output')) };
-      if (r.media) content[r.media] = { schema: { type: 'string' } };
+      for (const media of typeof r.media === 'string' ? [r.media] : (r.media ?? [])) content[media] = { schema: { type: 'string' } };
       return [
         status,
         {

@@ -58,6 +58,20 @@ export const EventsQuery = z
   })
   .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'must be after from', path: ['to'] });
 
+/** The events export's longest range: a month at a time keeps one request's work bounded. */
+export const EXPORT_MAX_DAYS = 31;
+
+export const EventsExportQuery = z
+  .strictObject({
+    from: isoTime.describe('events at or after this time'),
+    to: isoTime.describe(`events before this time (at most ${EXPORT_MAX_DAYS} days after from)`),
+    format: z.enum(['ndjson', 'csv']).default('ndjson').describe('ndjson: one JSON event a line, as events out sends them; csv: one row per event'),
+    type: z.enum(EVENT_TYPES).optional(),
+    campaign: z.string().min(1).max(63).optional(),
+  })
+  .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'must be after from', path: ['to'] })
+  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= EXPORT_MAX_DAYS * 86_400_000, { message: `must be at most ${EXPORT_MAX_DAYS} days after from`, path: ['to'] });
+
 export const ServiceSwitchBody = z.strictObject({ enabled: z.boolean() });
 
 /** Campaign ids as the schema allows them: also what path parameters must look like. */

@@ -1,0 +1,147 @@
+import pino from 'pino';
+import { EventsDeliverer } from '../../src/events-out/deliverer';
+import type { EventsOutSettings } from '../../src/events-out/settings';
+import type { PgStore } from '../../src/store/postgres';
+import { describePostgres, TestSchema } from '../helpers/postgres';
+import { EventSink, type Received } from './sink';
+
+/**
+ * Two instances on one PostgreSQL, one endpoint: the cursor's lease lets one of them send
+ * a batch at a time; when the holder dies mid-request, the other takes over at the end of
+ * the lease and sends the same batch again (the same ids: the receiver de-duplicates).
+ */
+
+const T0 = Date.parse('2026-12-01T10:00:00.000Z');
+const SECRET = 'bi-events-secret-0123456789abcdefgh';
+
+const ids = (r: Received): number[] => (JSON.parse(r.body) as { events: { id: number }[] }).events.map((e) => e.id);
+
+describePostgres('events out on PostgreSQL: two instances, one endpoint', () => {
+  let schema: TestSchema;
+  let sink: EventSink;
+  let a: PgStore;
+  let b: PgStore;
+  let clock = T0;
+  const deliverers: EventsDeliverer[] = [];
+
+  const deliverer = (store: PgStore, batchSize = 100): EventsDeliverer => {
+    const settings: EventsOutSettings = {
+      endpoints: [{ name: 'bi', url: sink.url, types: undefined, secret: SECRET }],
+      batchSize,
+      maxBodyBytes: 256 * 1024,
+      timeoutMs: 10_000,
+      retryBaseMs: 2_000,
+      retryCapMs: 300_000,
+      pollMs: 3_600_000,
+    };
+    const d = new EventsDeliverer({ store, settings, log: pino({ level: 'silent' }), now: () => new Date(clock) });
+    deliverers.push(d);
+    return d;
+  };
+
+  const record = async (store: PgStore, id: string) =>
+    store.createCall(
+      {
+        id,
+        campaignId: 'support',
+        mode: 'goto',
+        dnis: '+18005550100',
+        ani: '+16175559876',
+        platformCallId: `cvp-${id}`,
+        state: 'offered',
+        result: null,
+        lastPage: null,
+        createdAt: new Date(clock).toISOString(),
+        expiresAt: new Date(clock + 3_600_000).toISOString(),
+      },
+      [{ type: 'started' }, { type: 'offered' }],
+    );
+
+  beforeEach(async () => {
+    clock = T0;
+    schema = new TestSchema();
+    sink = await EventSink.start(200);
+    a = await schema.open();
+    b = await schema.open();
+  });
+
+  afterEach(async () => {
+    sink.release();
+    for (const d of deliverers.splice(0)) await d.stop(0);
+    await sink.stop();
+    await schema.drop();
+  });
+
+  it('never sends one batch from both at once; a dead holder\'s batch is taken over at its lease\'s end, same ids', async () => {
+    const first = deliverer(a);
+    const second = deliverer(b);
+    // The cursor starts at the newest event: create it before the events.
+    await first.deliverDue();
+    await record(a, 'call-1');
+    await record(b, 'call-2');
+
+    sink.hold();
+    const arrived = sink.nextRequest();
+    const firstPass = first.deliverDue();
+    const batch = await arrived;
+    // The first holds the lease, its request unanswered: the second sends nothing.
+    await second.deliverDue();
+    expect(sink.received).toHaveLength(1);
+
+    // The first instance hangs; past its lease (timeout + margin) the second takes over.
+    clock += 26_000;
+    const again = sink.nextRequest();
+    const secondPass = second.deliverDue();
+    const retried = await again;
+    expect(ids(retried)).toEqual(ids(batch));
+    expect(retried.body).toBe(batch.body);
+    expect(sink.received).toHaveLength(2);
+    sink.release();
+    await Promise.all([firstPass, secondPass]);
+
+    // The second's success moved the cursor; the first's late success wrote nothing over it.
+    const events = await a.eventsAfter(0, 100);
+    expect(ids(batch)).toEqual(events.map((e) => e.id));
+    expect(await a.getEventCursor('bi')).toMatchObject({ lastId: events.at(-1)!.id, leaseOwner: null });
+  });
+
+  it('hands event ids out in commit order: a write waits for another still holding the events lock, then gets the larger id', async () => {
+    // Another instance's transaction, mid-way: it has taken the events lock and not committed.
+    const other = await schema.connect();
+    await other.query('BEGIN');
+    await other.query(`SELECT pg_advisory_xact_lock(hashtext('ivr-deflect call_events'))`);
+    const writing = record(a, 'call-late').then(() => 'committed' as const);
+    // Watch PostgreSQL itself: a's transaction shows up waiting on the advisory lock.
+    let watching = true;
+    const waiting = (async () => {
+      while (watching) {
+        const { rowCount } = await other.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+        if (rowCount) return 'waiting' as const;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return 'stopped' as const;
+    })();
+    const first = await Promise.race([writing, waiting]);
+    watching = false;
+    expect(first).toBe('waiting');
+    await other.query(
+      `INSERT INTO call_events (call_id, campaign_id, type, detail, created_at) VALUES ('call-early', 'support', 'started', NULL, $1)`,
+      [new Date(clock).toISOString()],
+    );
+    await other.query('COMMIT');
+    await writing;
+    const events = await a.eventsAfter(0, 10);
+    expect(events.map((e) => e.callId)).toEqual(['call-early', 'call-late', 'call-late']);
+  });
+
+  it('both woken together, again and again: every event sent once and in order, never two requests at once', async () => {
+    const first = deliverer(a, 2);
+    const second = deliverer(b, 2);
+    await first.deliverDue();
+    for (let i = 0; i < 6; i += 1) await record(i % 2 ? a : b, `call-${i}`);
+    // Twelve events in batches of two: both instances try for each batch.
+    for (let round = 0; round < 6; round += 1) await Promise.all([first.deliverDue(), second.deliverDue()]);
+    expect(sink.mostAtOnce).toBe(1);
+    expect(sink.received.flatMap(ids)).toEqual((await a.eventsAfter(0, 100)).map((e) => e.id));
+  });
+});
