@@ -106,7 +106,7 @@ export function campaignCheck(config: Config): CampaignCheck {
  */
 export function composeServer(config: Config, log: Logger, overrides: Overrides = {}): Server {
   const env = environment(config, overrides);
-  const campaigns = FileCampaignCatalog.open({ dir: config.campaignsDir, check: env.check, log });
+  const campaigns = FileCampaignCatalog.open({ dir: config.campaignsDir, lastGoodDir: config.campaignsLastGoodDir, check: env.check, log });
   const store = SqliteStore.open(config.dataDir, env.metrics.funnel.recorded);
   return wire(config, log, overrides, env, { store, campaigns, close: async () => undefined });
 }
@@ -162,6 +162,7 @@ function wire(
 
   const now = overrides.now ?? (() => new Date());
   metrics.watchOutbox(store, now);
+  metrics.watchCampaigns(campaigns);
   const dispatcher = new Dispatcher({
     store,
     gateways,

@@ -260,6 +260,7 @@ function entryOf(good: Good): CampaignEntry {
     document: structuredClone(good.document),
     campaign: good.campaign,
     version: good.version,
+    status: 'ok',
     problems: [],
   };
 }
