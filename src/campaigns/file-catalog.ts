@@ -364,7 +364,7 @@ export class FileCampaignCatalog implements CampaignCatalog {
           ? `its last good version of campaign ${state.good.campaign.id} serves until it is fixed`
           : 'not in service: its numbers get the not-available answer until it is fixed';
         this.log.error(
-          { file: path.join(this.dir, file), status: state.good ? 'last-good' : 'broken', campaign: state.good?.campaign.id, problems: state.problems },
+          { file, path: path.join(this.dir, file), status: state.good ? 'last-good' : 'broken', campaign: state.good?.campaign.id, problems: state.problems },
           `campaign file is invalid: ${inService}`,
         );
       }
