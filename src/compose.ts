@@ -100,9 +100,10 @@ export function campaignCheck(config: Config): CampaignCheck {
 }
 
 /**
- * The embedded default: SQLite in DATA_DIR and the campaigns folder. Throws CampaignError
- * for invalid campaigns (before the store is opened), including a campaign that names a
- * gateway the environment does not configure.
+ * The embedded default: SQLite in DATA_DIR and the campaigns folder. An invalid campaign
+ * file (including one naming a gateway the environment does not configure) serves its last
+ * good copy or nothing; CampaignError is thrown, before the store is opened, only when the
+ * folder cannot be read or none of its files can serve.
  */
 export function composeServer(config: Config, log: Logger, overrides: Overrides = {}): Server {
   const env = environment(config, overrides);
