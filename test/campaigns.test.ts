@@ -45,7 +45,9 @@ function folder(files: Record<string, unknown>): string {
 
 /** The campaigns of a folder as the server loads them at start-up (no environment checks). */
 function loadCampaignFiles(dir: string) {
-  const catalog = FileCampaignCatalog.open({ dir, check: () => [], log: pino({ level: 'silent' }), watch: false });
+  // Copies go to a temporary folder: the shipped campaigns folder stays as committed.
+  const lastGoodDir = fs.mkdtempSync(path.join(os.tmpdir(), 'last-good-'));
+  const catalog = FileCampaignCatalog.open({ dir, lastGoodDir, check: () => [], log: pino({ level: 'silent' }), watch: false });
   return catalog.all();
 }
 
