@@ -115,13 +115,14 @@ export function campaignCheck(config: Config): CampaignCheck {
 }
 
 /**
- * The embedded default: SQLite in DATA_DIR and the campaigns folder. Throws CampaignError
- * for invalid campaigns (before the store is opened), including a campaign that names a
- * gateway the environment does not configure.
+ * The embedded default: SQLite in DATA_DIR and the campaigns folder. An invalid campaign
+ * file (including one naming a gateway the environment does not configure) serves its last
+ * good copy or nothing; CampaignError is thrown, before the store is opened, only when the
+ * folder cannot be read or none of its files can serve.
  */
 export function composeServer(config: Config, log: Logger, overrides: Overrides = {}): Server {
   const env = environment(config, overrides);
-  const campaigns = FileCampaignCatalog.open({ dir: config.campaignsDir, check: env.check, log });
+  const campaigns = FileCampaignCatalog.open({ dir: config.campaignsDir, lastGoodDir: config.campaignsLastGoodDir, check: env.check, log });
   const store = SqliteStore.open(config.dataDir, env.observer);
   return wire(config, log, overrides, env, { store, campaigns, close: async () => undefined });
 }
@@ -177,6 +178,7 @@ function wire(
 
   const now = overrides.now ?? (() => new Date());
   metrics.watchOutbox(store, now);
+  metrics.watchCampaigns(campaigns);
   const dispatcher = new Dispatcher({
     store,
     gateways,

@@ -34,6 +34,8 @@ export interface Config {
   /** PostgreSQL, shared by several instances; undefined: the embedded SQLite file in dataDir. */
   databaseUrl: string | undefined;
   campaignsDir: string;
+  /** The last good copy of each campaign file, served while the file is invalid (also after a restart). */
+  campaignsLastGoodDir: string;
   /** Undefined means the admin API is switched off (it answers 503). */
   adminToken: string | undefined;
   /** The admin console at /admin. */
@@ -156,6 +158,8 @@ const EnvSchema = z.object({
       .optional(),
   ),
   CAMPAIGNS_DIR: optionalText.pipe(z.string().default('./campaigns')),
+  /** Where the last good copy of each campaign file is kept; default: .last-good in CAMPAIGNS_DIR. */
+  CAMPAIGNS_LAST_GOOD_DIR: optionalText.pipe(z.string().optional()),
   ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   ADMIN_USER: optionalText.pipe(
     z
@@ -270,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     dataDir: path.resolve(cwd, e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     campaignsDir: path.resolve(cwd, e.CAMPAIGNS_DIR),
+    campaignsLastGoodDir: path.resolve(cwd, e.CAMPAIGNS_LAST_GOOD_DIR ?? path.join(e.CAMPAIGNS_DIR, '.last-good')),
     adminToken: e.ADMIN_TOKEN,
     console: {
       user: e.ADMIN_USER,

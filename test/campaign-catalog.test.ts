@@ -68,6 +68,11 @@ function open(dir: string, options: Partial<FileCampaignCatalogOptions> = {}) {
   return { catalog, lines };
 }
 
+/** What the folder holds besides the last good copies' folder (checked on its own). */
+function campaignFolder(dir: string): string[] {
+  return fs.readdirSync(dir).filter((name) => name !== '.last-good');
+}
+
 function textOf(dir: string, name: string): string {
   return fs.readFileSync(path.join(dir, name), 'utf8');
 }
@@ -120,16 +125,28 @@ describe('opening the folder', () => {
     expect(catalog.fileProblems()).toEqual([]);
   });
 
-  it('refuses to start with an invalid file, naming the file and field', () => {
+  it('starts with the valid files when others are invalid, naming each invalid file and field', () => {
     const dir = folder({
       'support.json': SUPPORT,
       'broken.json': '{ "id": ',
       'sales.json': { ...SALES, dnis: [''], colour: 'blue' },
     });
+    const { catalog, lines } = open(dir);
 
-    const problems = startupProblems(dir);
-    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^broken\.json: not valid JSON/), 'sales.json: dnis.0: Too small: expected string to have >=1 characters']));
-    expect(problems.some((p) => p.startsWith('sales.json: ') && p.includes('colour'))).toBe(true);
+    expect(catalog.all().map((c) => c.id)).toEqual(['support']);
+    expect(catalog.resolve('+16175550200')).toEqual({ kind: 'unknown' });
+    const problems = catalog.fileProblems();
+    expect(problems.map((p) => p.file)).toEqual(['broken.json', 'sales.json']);
+    expect(problems[0]?.problems).toEqual([expect.stringMatching(/^broken\.json: not valid JSON/)]);
+    expect(problems[1]?.problems).toContain('sales.json: dnis.0: Too small: expected string to have >=1 characters');
+    expect(problems[1]?.problems.some((p) => p.includes('colour'))).toBe(true);
+    // One error line per invalid file, naming it.
+    expect(lines.filter((l) => l.level === 50).map((l) => l.file)).toEqual(['broken.json', 'sales.json']);
+  });
+
+  it('refuses to start when every file is invalid and none has a last good copy', () => {
+    const dir = folder({ 'broken.json': '{ "id": ', 'sales.json': { ...SALES, message: 'no link' } });
+    expect(startupProblems(dir)).toEqual([expect.stringMatching(/^broken\.json: not valid JSON/), 'sales.json: message: must contain {link}']);
   });
 
   it('refuses to start when the environment check fails, naming the file', () => {
@@ -137,16 +154,19 @@ describe('opening the folder', () => {
     expect(startupProblems(dir)).toEqual(['support.json: gateway: twilio is not configured']);
   });
 
-  it('refuses to start when two active campaigns claim one number, or two files one id', () => {
+  it('a clash without last good copies: the file first by name serves, the later ones are reported', () => {
     const dir = folder({
       'a.json': SUPPORT,
       'b.json': { ...SALES, dnis: ['(617) 555-0100'] },
       'c.json': { ...SALES, id: 'support', dnis: ['+16175550300'] },
     });
-    const problems = startupProblems(dir);
-    expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatch(/^b\.json: dnis \+16175550100 belongs to more than one active campaign: support, sales$/);
-    expect(problems[1]).toMatch(/^c\.json: support: id is used by more than one campaign$/);
+    const { catalog } = open(dir);
+    expect(catalog.resolve('+16175550100')).toMatchObject({ kind: 'found', campaign: { id: 'support', name: 'Support chat' } });
+    expect(catalog.resolve('+16175550300')).toEqual({ kind: 'unknown' });
+    const problems = catalog.fileProblems();
+    expect(problems.map((p) => p.file)).toEqual(['b.json', 'c.json']);
+    expect(problems[0]?.problems).toEqual([expect.stringMatching(/^b\.json: dnis \+16175550100 belongs to more than one active campaign: support, sales$/)]);
+    expect(problems[1]?.problems).toEqual([expect.stringMatching(/^c\.json: support: id is used by more than one campaign$/)]);
   });
 
   it('lets an inactive campaign share a number with an active one', () => {
@@ -198,7 +218,7 @@ describe('create', () => {
     expect(fields).toEqual(expect.arrayContaining(['dnis.0', 'message', 'colour']));
     expect(await catalog.create('not an object')).toMatchObject({ kind: 'invalid', fields: [{ field: '' }] });
     expect(await catalog.create(undefined)).toMatchObject({ kind: 'invalid', fields: [{ field: '' }] });
-    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(campaignFolder(dir)).toEqual([]);
   });
 
   it('refuses an id that is not a safe file name, on the field id', async () => {
@@ -207,7 +227,7 @@ describe('create', () => {
     for (const id of ['../escape', 'a/b', '.hidden', 'UPPER', 'x.json']) {
       expect(await catalog.create({ ...SALES, id })).toMatchObject({ kind: 'invalid', fields: [{ field: 'id' }] });
     }
-    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(campaignFolder(dir)).toEqual([]);
     expect(fs.existsSync(path.join(dir, '..', 'escape.json'))).toBe(false);
   });
 
@@ -222,7 +242,7 @@ describe('create', () => {
       kind: 'invalid',
       fields: [{ field: '', message: 'no Vonage credentials' }],
     });
-    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(campaignFolder(dir)).toEqual([]);
   });
 
   it('refuses an active campaign on a number another active campaign answers, on the field dnis', async () => {
@@ -247,7 +267,7 @@ describe('update', () => {
     const entry = saved(await catalog.update('support', changed));
 
     expect(textOf(dir, 'support-line.json')).toBe(`${JSON.stringify(changed, null, 2)}\n`);
-    expect(fs.readdirSync(dir)).toEqual(['support-line.json']);
+    expect(campaignFolder(dir)).toEqual(['support-line.json']);
     expect(entry.version).not.toBe(before);
     expect(entry.version).toBe(versionOf(textOf(dir, 'support-line.json')));
     expect(catalog.get('support')?.name).toBe('Support, now with chat');
@@ -318,7 +338,7 @@ describe('update', () => {
     expect(bodies.filter((body) => JSON.stringify(body) === JSON.stringify(onDisk))).toHaveLength(1);
     expect(catalog.entry('support')?.document).toEqual(onDisk);
     expect(catalog.entry('support')?.version).toBe(versionOf(textOf(dir, 'support.json')));
-    expect(fs.readdirSync(dir)).toEqual(['support.json']);
+    expect(campaignFolder(dir)).toEqual(['support.json']);
   });
 });
 
@@ -378,7 +398,7 @@ describe('remove', () => {
 
     expect(saved(await catalog.remove('support', { ifMatch: version }))).toMatchObject({ id: 'support', file: 'support.json' });
 
-    expect(fs.readdirSync(dir)).toEqual(['sales.json']);
+    expect(campaignFolder(dir)).toEqual(['sales.json']);
     expect(catalog.get('support')).toBeUndefined();
     expect(catalog.entry('support')).toBeUndefined();
     expect(catalog.resolve('+16175550100')).toEqual({ kind: 'unknown' });
@@ -560,7 +580,136 @@ describe('writeFileAtomic', () => {
 
     await expect(writeFileAtomic(path.join(dir, 'target.json'), '{}\n')).rejects.toThrow();
 
-    expect(fs.readdirSync(dir)).toEqual(['target.json']);
+    expect(campaignFolder(dir)).toEqual(['target.json']);
     expect(fs.statSync(path.join(dir, 'target.json')).isDirectory()).toBe(true);
+  });
+});
+
+describe('restarts: the last good copy of each file', () => {
+  const copyOf = (dir: string, name: string) => path.join(dir, '.last-good', name);
+
+  it('is the exact bytes of each file that loaded cleanly, kept beside the folder', () => {
+    const dir = folder({ 'support.json': SUPPORT, 'sales.json': SALES });
+    open(dir);
+    expect(fs.readFileSync(copyOf(dir, 'support.json'), 'utf8')).toBe(textOf(dir, 'support.json'));
+    expect(fs.readFileSync(copyOf(dir, 'sales.json'), 'utf8')).toBe(textOf(dir, 'sales.json'));
+    expect(fs.readdirSync(path.join(dir, '.last-good')).sort()).toEqual(['sales.json', 'support.json']);
+  });
+
+  it('serves after a restart for a file broken while the server was down, marked last-good; the others serve as written', () => {
+    const dir = folder({ 'support.json': SUPPORT, 'sales.json': SALES });
+    const first = open(dir).catalog;
+    const goodVersion = first.entry('support')?.version;
+    first.close();
+
+    writeHand(dir, 'support.json', { ...SUPPORT, name: 'Support, broken', message: 'no link here' });
+    writeHand(dir, 'sales.json', { ...SALES, name: 'Sales, edited' });
+    const { catalog, lines } = open(dir);
+
+    expect(catalog.resolve('+16175550100')).toMatchObject({ kind: 'found', campaign: { id: 'support', name: 'Support chat' } });
+    expect(catalog.entry('support')).toMatchObject({ status: 'last-good', version: goodVersion, problems: ['support.json: message: must contain {link}'] });
+    expect(catalog.entry('sales')).toMatchObject({ status: 'ok', problems: [], campaign: { name: 'Sales, edited' } });
+    expect(catalog.fileProblems()).toEqual([]);
+    expect(lines.filter((l) => l.level === 50)).toEqual([
+      expect.objectContaining({ file: 'support.json', campaign: 'support', msg: expect.stringContaining('last good version') }),
+    ]);
+    // The broken content never becomes the copy.
+    expect(JSON.parse(fs.readFileSync(copyOf(dir, 'support.json'), 'utf8'))).toEqual(SUPPORT);
+
+    writeHand(dir, 'support.json', { ...SUPPORT, name: 'Support, fixed' });
+    catalog.reload();
+    expect(catalog.entry('support')).toMatchObject({ status: 'ok', problems: [], campaign: { name: 'Support, fixed' } });
+    expect(JSON.parse(fs.readFileSync(copyOf(dir, 'support.json'), 'utf8'))).toMatchObject({ name: 'Support, fixed' });
+  });
+
+  it('a file with no last good copy is reported and not served, its number unknown; fixing it serves it', () => {
+    const dir = folder({ 'support.json': SUPPORT, 'sales.json': { ...SALES, message: 'no link' } });
+    const { catalog } = open(dir);
+    expect(catalog.resolve('+16175550200')).toEqual({ kind: 'unknown' });
+    expect(catalog.entry('sales')).toBeUndefined();
+    expect(catalog.fileProblems()).toEqual([{ file: 'sales.json', problems: ['sales.json: message: must contain {link}'] }]);
+    expect(fs.existsSync(copyOf(dir, 'sales.json'))).toBe(false);
+
+    writeHand(dir, 'sales.json', SALES);
+    catalog.reload();
+    expect(catalog.resolve('+16175550200')).toMatchObject({ kind: 'found', campaign: { id: 'sales' } });
+    expect(catalog.fileProblems()).toEqual([]);
+    expect(fs.existsSync(copyOf(dir, 'sales.json'))).toBe(true);
+  });
+
+  it('a clash after a restart: the version that served before keeps the number, whatever the file names', () => {
+    const dir = folder({ 'a.json': { ...SALES, dnis: ['+16175550200'] }, 'z.json': SUPPORT });
+    open(dir).catalog.close();
+
+    // While the server was down, a.json was edited to claim z.json's number too.
+    writeHand(dir, 'a.json', { ...SALES, dnis: ['+16175550100'] });
+    const { catalog } = open(dir);
+    expect(catalog.resolve('+16175550100')).toMatchObject({ kind: 'found', campaign: { id: 'support' } });
+    expect(catalog.resolve('+16175550200')).toMatchObject({ kind: 'found', campaign: { id: 'sales' } });
+    expect(catalog.entry('sales')).toMatchObject({ status: 'last-good', problems: [expect.stringMatching(/^a\.json: dnis \+16175550100 belongs to more than one active campaign/)] });
+    expect(catalog.entry('support')?.status).toBe('ok');
+  });
+
+  it('is dropped with its file: a file deleted while down and put back broken is not served from an old copy', () => {
+    const dir = folder({ 'support.json': SUPPORT, 'sales.json': SALES });
+    open(dir).catalog.close();
+    fs.rmSync(path.join(dir, 'sales.json'));
+    open(dir).catalog.close();
+    expect(fs.existsSync(copyOf(dir, 'sales.json'))).toBe(false);
+
+    writeHand(dir, 'sales.json', '{ "id": "sales", ');
+    const { catalog } = open(dir);
+    expect(catalog.entry('sales')).toBeUndefined();
+    expect(catalog.fileProblems().map((p) => p.file)).toEqual(['sales.json']);
+  });
+
+  it('is dropped when a campaign is removed through the catalog', async () => {
+    const dir = folder({ 'support.json': SUPPORT, 'sales.json': SALES });
+    const { catalog } = open(dir);
+    saved(await catalog.remove('sales'));
+    expect(fs.existsSync(copyOf(dir, 'sales.json'))).toBe(false);
+  });
+
+  it('is written by changes through the catalog', async () => {
+    const dir = folder({ 'support.json': SUPPORT });
+    const { catalog } = open(dir);
+    saved(await catalog.create(SALES));
+    saved(await catalog.update('support', { ...SUPPORT, name: 'Support, via the API' }));
+    expect(fs.readFileSync(copyOf(dir, 'sales.json'), 'utf8')).toBe(textOf(dir, 'sales.json'));
+    expect(fs.readFileSync(copyOf(dir, 'support.json'), 'utf8')).toBe(textOf(dir, 'support.json'));
+  });
+
+  it('is not used when it no longer passes the environment check: the file is broken', () => {
+    const dir = folder({ 'support.json': SUPPORT, 'sales.json': { ...SALES, gateway: 'sandbox' } });
+    open(dir).catalog.close();
+    writeHand(dir, 'sales.json', '{ "id": "sales", ');
+    const strict: CampaignCheck = (c) => (c.gateway === 'sandbox' ? ['gateway: sandbox is not configured'] : []);
+    const { catalog, lines } = open(dir, { check: strict });
+    expect(catalog.entry('sales')).toBeUndefined();
+    expect(catalog.fileProblems().map((p) => p.file)).toEqual(['sales.json']);
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, file: 'sales.json', msg: expect.stringContaining('last good copy') }));
+  });
+
+  it('goes to lastGoodDir when one is given (a read-only campaigns folder), and serves from there', () => {
+    const dir = folder({ 'support.json': SUPPORT });
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), 'last-good-'));
+    dirs.push(state);
+    open(dir, { lastGoodDir: state }).catalog.close();
+    expect(fs.existsSync(path.join(dir, '.last-good'))).toBe(false);
+    expect(fs.readFileSync(path.join(state, 'support.json'), 'utf8')).toBe(textOf(dir, 'support.json'));
+
+    writeHand(dir, 'support.json', 'not json');
+    const { catalog } = open(dir, { lastGoodDir: state });
+    expect(catalog.entry('support')).toMatchObject({ status: 'last-good', campaign: { name: 'Support chat' } });
+  });
+
+  it('a folder where no copy can be written still serves, with one warning', () => {
+    const dir = folder({ 'support.json': SUPPORT, 'sales.json': SALES });
+    // A file where the copies' folder should be: mkdir fails whoever runs the test (root too).
+    const blocked = path.join(dir, 'not-a-folder');
+    fs.writeFileSync(blocked, '');
+    const { catalog, lines } = open(dir, { lastGoodDir: path.join(blocked, 'copies') });
+    expect(catalog.all().map((c) => c.id).sort()).toEqual(['sales', 'support']);
+    expect(lines.filter((l) => l.level === 40 && l.msg.includes('CAMPAIGNS_LAST_GOOD_DIR'))).toHaveLength(1);
   });
 });

@@ -120,7 +120,7 @@ describe('hand-edited files', () => {
     const listed = await request(server.app).get('/api/campaigns').set(auth);
     expect(listed.status).toBe(200);
     expect(listed.body.campaigns[0].problems.join(' ')).toMatch(/prompts\.offer: must not contain control characters.*U\+0007/);
-    expect(listed.body.fileProblems).toEqual([{ file: 'deep.json', problems: [expect.stringMatching(/^deep\.json: availability\.body(\.0)*: is nested too deeply/)] }]);
+    expect(listed.body.fileProblems).toEqual([{ file: 'deep.json', status: 'broken', problems: [expect.stringMatching(/^deep\.json: availability\.body(\.0)*: is nested too deeply/)] }]);
 
     for (const page of ['/admin/campaigns', '/admin/simulator', '/admin/reports', '/admin/campaigns/support']) {
       const res = await admin.get(page);

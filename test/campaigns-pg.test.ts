@@ -110,3 +110,81 @@ describePostgres('campaigns in PostgreSQL, seen by two instances', () => {
     expect(reader.fileProblems()).toEqual([{ file: '(database) deep', problems: [expect.stringMatching(/^name(\.0)*: is nested too deeply/)] }]);
   });
 });
+
+describePostgres('campaigns in PostgreSQL: a stored revision that fails validation', () => {
+  const lastGoodSchema = `campaigns_lg_${randomBytes(4).toString('hex')}`;
+  const own: Pool[] = [];
+  const poolOf = () => {
+    const pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 4, options: `-c search_path=${lastGoodSchema}` });
+    own.push(pool);
+    return pool;
+  };
+  beforeAll(() => admin(`CREATE SCHEMA ${lastGoodSchema}`));
+  afterAll(async () => {
+    await Promise.all(own.map((p) => p.end()));
+    await admin(`DROP SCHEMA ${lastGoodSchema} CASCADE`);
+  });
+
+  /** A revision written past the catalog's checks (an older version's rules, a hand edit), as the other instances see it. */
+  async function storeByHand(pool: Pool, id: string, document: Record<string, unknown>): Promise<void> {
+    await pool.query(
+      `INSERT INTO campaigns (id, document, version, updated_at) VALUES ($1, $2, $3, now()::text)
+       ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document, version = EXCLUDED.version`,
+      [id, JSON.stringify(document), `hand-${randomBytes(4).toString('hex')}`],
+    );
+    await pool.query('UPDATE campaign_revision SET revision = revision + 1 WHERE id = 1');
+  }
+
+  it('serves its last good version after a restart, marked last-good, the others as stored; a fix clears it', async () => {
+    const pool = poolOf();
+    const before = await PgCampaignCatalog.open({ pool, check: () => [], log });
+    await before.create(campaign({ id: 'tightened', name: 'Before the upgrade', dnis: ['+1 800 555 0108'] }));
+    await before.create(campaign({ id: 'neighbour', dnis: ['+1 800 555 0109'] }));
+    const goodVersion = before.entry('tightened')?.version;
+    await storeByHand(pool, 'tightened', campaign({ id: 'tightened', name: 'After the upgrade', dnis: ['+1 800 555 0108'], message: 'no link any more' }));
+
+    // A restart: a new instance on the same database.
+    const after = await PgCampaignCatalog.open({ pool: poolOf(), check: () => [], log });
+    expect(after.resolve('+18005550108')).toMatchObject({ kind: 'found', campaign: { id: 'tightened', name: 'Before the upgrade' } });
+    expect(after.entry('tightened')).toMatchObject({ status: 'last-good', version: goodVersion, problems: ['message: must contain {link}'] });
+    expect(after.resolve('+18005550109')).toMatchObject({ kind: 'found', campaign: { id: 'neighbour' } });
+    expect(after.entry('neighbour')?.status).toBe('ok');
+    expect(after.fileProblems()).toEqual([]);
+
+    // The running instance sees the same at its next call.
+    await before.sync();
+    expect(before.entry('tightened')?.status).toBe('last-good');
+
+    // An admin fixes it from the version shown (the last good one's ETag).
+    const fixed = await after.update('tightened', campaign({ id: 'tightened', name: 'Fixed', dnis: ['+1 800 555 0108'] }), { ifMatch: goodVersion as string });
+    expect(fixed).toMatchObject({ kind: 'saved', entry: { status: 'ok', problems: [] } });
+    await before.sync();
+    expect(before.entry('tightened')).toMatchObject({ status: 'ok', campaign: { name: 'Fixed' } });
+  });
+
+  it('with no last good copy it is listed with its problems and not served', async () => {
+    const pool = poolOf();
+    const catalog = await PgCampaignCatalog.open({ pool, check: () => [], log });
+    await storeByHand(pool, 'never-good', campaign({ id: 'never-good', dnis: ['+1 800 555 0110'], message: 'no link' }));
+    await catalog.sync();
+    expect(catalog.resolve('+18005550110')).toEqual({ kind: 'unknown' });
+    expect(catalog.entry('never-good')).toBeUndefined();
+    expect(catalog.fileProblems()).toEqual([{ file: '(database) never-good', problems: ['message: must contain {link}'] }]);
+  });
+
+  it('a last good copy claiming a number another campaign took since is not served: that campaign keeps it', async () => {
+    const pool = poolOf();
+    const catalog = await PgCampaignCatalog.open({ pool, check: () => [], log });
+    await catalog.create(campaign({ id: 'moved', dnis: ['+1 800 555 0111'] }));
+    await storeByHand(pool, 'moved', campaign({ id: 'moved', dnis: ['+1 800 555 0112'], message: 'no link' }));
+    await catalog.sync();
+    // moved is invalid, serving its copy on 0111; another campaign now claims 0111.
+    await storeByHand(pool, 'taker', campaign({ id: 'taker', dnis: ['+1 800 555 0111'] }));
+    const restarted = await PgCampaignCatalog.open({ pool: poolOf(), check: () => [], log });
+    expect(restarted.resolve('+18005550111')).toMatchObject({ kind: 'found', campaign: { id: 'taker' } });
+    expect(restarted.entry('moved')).toBeUndefined();
+    expect(restarted.fileProblems().filter((p) => p.file === '(database) moved')).toEqual([
+      { file: '(database) moved', problems: ['message: must contain {link}', expect.stringMatching(/^last good copy: dnis \+18005550111 belongs to more than one active campaign/)] },
+    ]);
+  });
+});

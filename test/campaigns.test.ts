@@ -45,7 +45,9 @@ function folder(files: Record<string, unknown>): string {
 
 /** The campaigns of a folder as the server loads them at start-up (no environment checks). */
 function loadCampaignFiles(dir: string) {
-  const catalog = FileCampaignCatalog.open({ dir, check: () => [], log: pino({ level: 'silent' }), watch: false });
+  // Copies go to a temporary folder: the shipped campaigns folder stays as committed.
+  const lastGoodDir = fs.mkdtempSync(path.join(os.tmpdir(), 'last-good-'));
+  const catalog = FileCampaignCatalog.open({ dir, lastGoodDir, check: () => [], log: pino({ level: 'silent' }), watch: false });
   return catalog.all();
 }
 
@@ -228,9 +230,8 @@ describe('invalid campaigns are reported with file name and field path', () => {
     expect(campaign({ country: 'gb' }).country).toBe('GB');
   });
 
-  it('every bad file is reported at once, in file order, with the good ones not blocking', () => {
+  it('every bad file is reported at once, in file order', () => {
     const dir = folder({
-      'a-good.json': VALID,
       'b-bad.json': { ...VALID, id: 'B', message: 'no link' },
       'c-broken.json': '{ "id": "c", ',
       'd-bad.json': { ...VALID, id: 'd', country: 'ZZ' },
@@ -241,6 +242,16 @@ describe('invalid campaigns are reported with file name and field path', () => {
       'b-bad.json: message: must contain {link}',
       expect.stringMatching(/^c-broken\.json: not valid JSON \(/),
       'd-bad.json: country: must be an ISO 3166-1 alpha-2 country code such as US',
+    ]);
+  });
+
+  it('a good file among bad ones serves, and the bad ones are listed as not in service', () => {
+    const dir = folder({ 'a-good.json': VALID, 'b-bad.json': { ...VALID, id: 'b', message: 'no link' }, 'c-broken.json': '{ "id": "c", ' });
+    const catalog = FileCampaignCatalog.open({ dir, check: () => [], log: pino({ level: 'silent' }), watch: false });
+    expect(catalog.all().map((c) => c.id)).toEqual([VALID.id]);
+    expect(catalog.fileProblems()).toEqual([
+      { file: 'b-bad.json', problems: ['b-bad.json: message: must contain {link}'] },
+      { file: 'c-broken.json', problems: [expect.stringMatching(/^c-broken\.json: not valid JSON \(/)] },
     ]);
   });
 

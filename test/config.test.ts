@@ -126,6 +126,7 @@ describe('loadConfig with values set', () => {
       publicBaseUrl: 'https://ivr.example.com/deflect',
       dataDir: path.resolve('/var/lib/ivr'),
       campaignsDir: path.join(CWD, 'conf/campaigns'),
+      campaignsLastGoodDir: path.join(CWD, 'conf/campaigns/.last-good'),
       adminToken: '0123456789abcdef',
       console: {
         user: 'ops',

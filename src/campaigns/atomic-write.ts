@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import fsSync from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -48,5 +49,39 @@ async function syncFolder(dir: string): Promise<void> {
     if (!FOLDER_SYNC_UNSUPPORTED.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
   } finally {
     await handle?.close();
+  }
+}
+
+/**
+ * writeFileAtomic for the catalog's synchronous folder reads (start-up, reloads): the same
+ * temporary file, flush and rename, so a crash leaves the old copy or the new one.
+ */
+export function writeFileAtomicSync(file: string, data: Buffer | string): void {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = fsSync.openSync(temp, 'wx');
+  try {
+    try {
+      fsSync.writeFileSync(fd, data);
+      fsSync.fsyncSync(fd);
+    } finally {
+      fsSync.closeSync(fd);
+    }
+    fsSync.renameSync(temp, file);
+  } catch (err) {
+    fsSync.rmSync(temp, { force: true });
+    throw err;
+  }
+  syncFolderSync(path.dirname(file));
+}
+
+function syncFolderSync(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fsSync.openSync(dir, 'r');
+    fsSync.fsyncSync(fd);
+  } catch (err) {
+    if (!FOLDER_SYNC_UNSUPPORTED.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+  } finally {
+    if (fd !== undefined) fsSync.closeSync(fd);
   }
 }

@@ -16,6 +16,11 @@ export interface CampaignEntry {
   campaign: Campaign;
   /** Content hash of the version in service (the ETag; If-Match compares it). */
   version: string;
+  /**
+   * ok: the file as it is serves. last-good: the file is invalid and its last good version
+   * (in memory, or the copy kept from an earlier run) serves until it is fixed.
+   */
+  status: 'ok' | 'last-good';
   /** When the file's current content stopped validating: why. Empty when it is fine. */
   problems: string[];
 }

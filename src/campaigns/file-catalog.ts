@@ -6,6 +6,7 @@ import { invalid, prepareDocument, registryOf, versionOf, type Good, type Invali
 import type { CampaignCatalog, CampaignCheck, CampaignEntry, ChangeOptions, FileProblem, SaveResult } from './catalog';
 import { CampaignError, CampaignRegistry, isCampaignFile, type CampaignLookup } from './registry';
 import { documentProblems } from './document-limits';
+import { LastGoodCopies } from './last-good';
 import { CampaignSchema, type Campaign } from './schema';
 
 export interface FileCampaignCatalogOptions {
@@ -18,6 +19,8 @@ export interface FileCampaignCatalogOptions {
   watch?: boolean;
   /** Quiet time after the last change in the folder before it is re-read (default 150 ms). */
   debounceMs?: number;
+  /** Where each file's last good copy is kept (default `<dir>/.last-good`). */
+  lastGoodDir?: string;
 }
 
 
@@ -32,6 +35,8 @@ interface FileState {
   problems: string[];
   /** The content and problems last logged, so a bad file that stays bad is logged once. */
   reported?: string;
+  /** The bytes of good, when they were just read or written: kept as the file's last good copy. */
+  content?: Buffer | string;
 }
 
 type Files = ReadonlyMap<string, FileState>;
@@ -62,17 +67,26 @@ export class FileCampaignCatalog implements CampaignCatalog {
     private readonly dir: string,
     private readonly check: CampaignCheck,
     private readonly log: Logger,
+    private readonly lastGood: LastGoodCopies,
   ) {}
 
   /**
-   * Loads every file of the folder, and throws CampaignError listing each problem of each
-   * file if any is invalid or clashes with another: at start-up nothing is left out quietly.
+   * Loads every file of the folder the way a reload does, starting from the last good
+   * copies kept by earlier runs (as a reload starts from the versions in service): a file
+   * that fails validation is logged and serves its last good copy, or nothing if it has
+   * none, and the other files serve as usual.
+   *
+   * Throws CampaignError, listing each problem of each file, only when the folder cannot be
+   * read or it holds campaign files and not one of them can serve: that is a bad deploy,
+   * and an instance answering every call with "not available" would hide it.
    */
   static open(options: FileCampaignCatalogOptions): FileCampaignCatalog {
-    const catalog = new FileCampaignCatalog(options.dir, options.check, options.log);
+    const lastGood = new LastGoodCopies(options.lastGoodDir ?? path.join(options.dir, '.last-good'), options.log);
+    const catalog = new FileCampaignCatalog(options.dir, options.check, options.log, lastGood);
+    catalog.seed();
     catalog.refresh(false);
-    const problems = [...catalog.files.values()].flatMap((state) => state.problems);
-    if (problems.length) throw new CampaignError(problems);
+    const states = [...catalog.files.values()];
+    if (states.length > 0 && catalog.all().length === 0) throw new CampaignError(states.flatMap((state) => state.problems));
     if (options.watch ?? true) catalog.watch(options.debounceMs ?? 150);
     options.log.info({ campaigns: catalog.all().map((c) => c.id) }, 'campaigns loaded');
     return catalog;
@@ -150,6 +164,7 @@ export class FileCampaignCatalog implements CampaignCatalog {
       const registry = new CampaignRegistry(campaignsOf(next));
       await removeFileDurably(path.join(this.dir, target.file));
       this.publish(next, registry);
+      this.lastGood.forget(target.file);
       this.logChange(id, target.file, 'removed', 'catalog');
       return { kind: 'saved', entry: entryOf(target, target.good) };
     });
@@ -204,6 +219,7 @@ export class FileCampaignCatalog implements CampaignCatalog {
     if (Array.isArray(registry)) return invalid(registry.map((message) => ({ field: clashField, message })));
     await writeFileAtomic(path.join(this.dir, file), prepared.text);
     this.publish(next, registry);
+    this.lastGood.keep(file, prepared.text);
     this.logChange(prepared.good.campaign.id, file, action, 'catalog');
     return { kind: 'saved', entry: entryOf(state, prepared.good) };
   }
@@ -221,7 +237,35 @@ export class FileCampaignCatalog implements CampaignCatalog {
     return run;
   }
 
-  /** Re-reads the folder; report logs what changed (at start-up a failure is thrown instead). */
+  /**
+   * The last good copies of the folder's files as the versions in service before the first
+   * read, each checked again (the environment may have changed) and taken in file order
+   * while it fits with those before it. Copies of files deleted meanwhile are dropped.
+   */
+  private seed(): void {
+    const present = listCampaignFiles(this.dir);
+    this.lastGood.prune(new Set(present));
+    const seeded = new Map<string, FileState>();
+    for (const file of present) {
+      const bytes = this.lastGood.read(file);
+      if (!bytes) continue;
+      const parsed = parseCampaignFile(file, bytes, this.check);
+      const problems = Array.isArray(parsed) ? parsed : [];
+      if (!Array.isArray(parsed)) {
+        const state: FileState = { file, seen: parsed.version, good: parsed, problems: [] };
+        const clash = registryOf(campaignsOf(new Map(seeded).set(file, state)));
+        if (!Array.isArray(clash)) {
+          seeded.set(file, state);
+          continue;
+        }
+        problems.push(...clash);
+      }
+      this.log.warn({ file, dir: this.lastGood.dir, problems }, 'the last good copy of a campaign file cannot serve: not used');
+    }
+    this.files = seeded;
+  }
+
+  /** Re-reads the folder; report logs what changed (not at start-up: everything is new). Invalid files are always logged. */
   private refresh(report: boolean): void {
     const next = new Map<string, FileState>();
     const candidates: FileState[] = [];
@@ -233,11 +277,19 @@ export class FileCampaignCatalog implements CampaignCatalog {
     }
     settle(next, candidates);
     const registry = new CampaignRegistry(campaignsOf(next));
-    if (report) {
-      this.logFolderChanges(this.files, next);
-      this.reportProblems(next);
-    }
+    if (report) this.logFolderChanges(this.files, next);
+    this.reportProblems(next);
+    const before = this.files;
     this.publish(next, registry);
+    this.keepLastGood(before, next);
+  }
+
+  /** Files that now load cleanly become their last good copy; deleted files lose theirs. */
+  private keepLastGood(before: Files, after: Files): void {
+    for (const state of after.values()) {
+      if (state.good && state.problems.length === 0 && state.content !== undefined) this.lastGood.keep(state.file, state.content);
+    }
+    for (const file of before.keys()) if (!after.has(file)) this.lastGood.forget(file);
   }
 
   /**
@@ -260,7 +312,7 @@ export class FileCampaignCatalog implements CampaignCatalog {
     if (old?.good?.version === seen) return { state };
     const parsed = parseCampaignFile(file, bytes, this.check);
     if (Array.isArray(parsed)) return { state: { ...state, problems: parsed } };
-    return { state, candidate: { ...state, good: parsed } };
+    return { state, candidate: { ...state, good: parsed, content: bytes } };
   }
 
   private publish(files: Files, registry: CampaignRegistry): void {
@@ -308,8 +360,13 @@ export class FileCampaignCatalog implements CampaignCatalog {
     for (const [file, state] of files) {
       const reported = state.problems.length ? `${state.seen}\n${state.problems.join('\n')}` : undefined;
       if (reported && reported !== state.reported) {
-        const inService = state.good ? `campaign ${state.good.campaign.id} stays in service as it was` : 'not in service';
-        this.log.error({ file, campaign: state.good?.campaign.id, problems: state.problems }, `campaign file is invalid: ${inService}`);
+        const inService = state.good
+          ? `its last good version of campaign ${state.good.campaign.id} serves until it is fixed`
+          : 'not in service: its numbers get the not-available answer until it is fixed';
+        this.log.error(
+          { file, path: path.join(this.dir, file), status: state.good ? 'last-good' : 'broken', campaign: state.good?.campaign.id, problems: state.problems },
+          `campaign file is invalid: ${inService}`,
+        );
       }
       files.set(file, { ...state, reported });
     }
@@ -337,7 +394,7 @@ function settle(next: Map<string, FileState>, candidates: readonly FileState[]):
     const { file } = candidate;
     const clash = registryOf(campaignsOf(new Map(next).set(file, candidate)));
     if (Array.isArray(clash)) {
-      next.set(file, { ...candidate, good: next.get(file)?.good, problems: clash.map((p) => `${file}: ${p}`) });
+      next.set(file, { ...candidate, good: next.get(file)?.good, content: undefined, problems: clash.map((p) => `${file}: ${p}`) });
     } else {
       next.set(file, candidate);
     }
@@ -391,6 +448,7 @@ function entryOf(state: FileState, good: Good): CampaignEntry {
     document: structuredClone(good.document),
     campaign: good.campaign,
     version: good.version,
+    status: state.problems.length ? 'last-good' : 'ok',
     problems: [...state.problems],
   };
 }

@@ -39,6 +39,8 @@ export class PgCampaignCatalog implements CampaignCatalog {
   private registry = new CampaignRegistry([]);
   private goods = new Map<string, Good>();
   private refused: Refused[] = [];
+  /** Campaigns whose stored revision this instance refuses, served from their last good copy: why. */
+  private lastGoodProblems = new Map<string, string[]>();
   private revision = -1;
 
   private constructor(
@@ -57,6 +59,12 @@ export class PgCampaignCatalog implements CampaignCatalog {
         updated_at TEXT NOT NULL)`);
       await client.query('CREATE TABLE IF NOT EXISTS campaign_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision BIGINT NOT NULL)');
       await client.query('INSERT INTO campaign_revision (id, revision) VALUES (1, 0) ON CONFLICT (id) DO NOTHING');
+      // The last revision of each campaign that some instance loaded cleanly: what serves
+      // while the stored revision fails validation (say, after an upgrade tightened a rule).
+      await client.query(`CREATE TABLE IF NOT EXISTS campaign_last_good (
+        id TEXT PRIMARY KEY,
+        document TEXT NOT NULL,
+        version TEXT NOT NULL)`);
     });
     await catalog.sync();
     options.log.info({ campaigns: catalog.all().map((c) => c.id) }, 'campaigns loaded from PostgreSQL');
@@ -83,12 +91,12 @@ export class PgCampaignCatalog implements CampaignCatalog {
   }
 
   entries(): CampaignEntry[] {
-    return [...this.goods.values()].sort(byId).map(entryOf);
+    return [...this.goods.values()].sort(byId).map((good) => entryOf(good, this.lastGoodProblems.get(good.campaign.id)));
   }
 
   entry(id: string): CampaignEntry | undefined {
     const good = this.goods.get(id);
-    return good && entryOf(good);
+    return good && entryOf(good, this.lastGoodProblems.get(id));
   }
 
   /** Stored campaigns this instance cannot serve, as "files" named after the database row. */
@@ -148,7 +156,9 @@ export class PgCampaignCatalog implements CampaignCatalog {
   ): Promise<SaveResult> {
     const result = await this.transaction(async (client) => {
       const stored = await storedGoods(client);
-      const current = stored.get(id);
+      // A stored revision that fails validation is changed from the version that serves
+      // for it, its last good copy: an admin fixing it sends that copy's ETag.
+      const current = stored.get(id) ?? (await lastGoodOfInvalid(client, id));
       if (!current && mustExist) return { kind: 'not-found' } as SaveResult;
       if (current && options.ifMatch !== undefined && options.ifMatch !== current.version) {
         return {
@@ -171,6 +181,7 @@ export class PgCampaignCatalog implements CampaignCatalog {
         );
       } else {
         await client.query('DELETE FROM campaigns WHERE id = $1', [id]);
+        await client.query('DELETE FROM campaign_last_good WHERE id = $1', [id]);
       }
       await client.query('UPDATE campaign_revision SET revision = revision + 1 WHERE id = 1');
       this.log.info({ campaign: id, action: decision.action, source: 'catalog' }, `campaign ${decision.action}`);
@@ -180,28 +191,68 @@ export class PgCampaignCatalog implements CampaignCatalog {
     return result;
   }
 
-  /** Reads every stored campaign and puts those this instance can serve in service. */
+  /**
+   * Reads every stored campaign and puts those this instance can serve in service. A stored
+   * revision this instance refuses serves its last good copy, when one passes and fits with
+   * the others (marked last-good), else nothing; each revision that loads cleanly becomes
+   * its campaign's last good copy.
+   */
   private async load(): Promise<void> {
-    const { revision, goods, refused } = await this.transaction(async (client) => {
+    const { revision, goods, fallbacks, refused } = await this.transaction(async (client) => {
       const { rows } = await client.query<{ revision: string }>('SELECT revision FROM campaign_revision WHERE id = 1');
-      const stored = await client.query<{ id: string; document: string; version: string }>('SELECT id, document, version FROM campaigns ORDER BY id');
+      const stored = await client.query<StoredRow>('SELECT id, document, version FROM campaigns ORDER BY id');
+      const copies = await client.query<StoredRow>('SELECT id, document, version FROM campaign_last_good');
+      const lastGood = new Map(copies.rows.map((row) => [row.id, row]));
       const loaded = new Map<string, Good>();
+      const substitutes: Array<{ good: Good; problems: string[] }> = [];
       const problems: Refused[] = [];
       for (const row of stored.rows) {
         const prepared = prepareStored(row, this.check);
-        if ('problems' in prepared) problems.push({ id: row.id, problems: prepared.problems });
-        else loaded.set(row.id, prepared);
+        if (!('problems' in prepared)) {
+          loaded.set(row.id, prepared);
+          if (lastGood.get(row.id)?.version !== row.version) {
+            await client.query(
+              `INSERT INTO campaign_last_good (id, document, version) VALUES ($1, $2, $3)
+               ON CONFLICT (id) DO UPDATE SET document = EXCLUDED.document, version = EXCLUDED.version`,
+              [row.id, row.document, row.version],
+            );
+          }
+          continue;
+        }
+        const copy = lastGood.get(row.id);
+        const fallback = copy && copy.version !== row.version ? prepareStored(copy, this.check) : undefined;
+        if (fallback && !('problems' in fallback)) substitutes.push({ good: fallback, problems: prepared.problems });
+        else problems.push({ id: row.id, problems: prepared.problems });
       }
-      return { revision: Number(rows[0]?.revision ?? 0), goods: loaded, refused: problems };
+      return { revision: Number(rows[0]?.revision ?? 0), goods: loaded, fallbacks: substitutes, refused: problems };
     });
     const registry = registryOf([...goods.values()].sort(byId).map((g) => g.campaign));
     // Stored campaigns were checked together when they were saved; a clash here can only
     // come from this instance refusing one of them, which cannot add a clash.
     if (Array.isArray(registry)) throw new Error(`stored campaigns clash: ${registry.join('; ')}`);
-    for (const r of refused) if (!this.refused.some((old) => old.id === r.id)) this.log.error({ campaign: r.id, problems: r.problems }, 'stored campaign cannot be served by this instance');
+    // A last good copy may claim a number another campaign has taken since: that one keeps it.
+    let served = registry;
+    const lastGoodProblems = new Map<string, string[]>();
+    for (const { good, problems } of fallbacks) {
+      const next = new Map(goods).set(good.campaign.id, good);
+      const fits = registryOf([...next.values()].sort(byId).map((g) => g.campaign));
+      if (Array.isArray(fits)) {
+        refused.push({ id: good.campaign.id, problems: [...problems, ...fits.map((p) => `last good copy: ${p}`)] });
+        continue;
+      }
+      goods.set(good.campaign.id, good);
+      lastGoodProblems.set(good.campaign.id, problems);
+      served = fits;
+    }
+    refused.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const r of refused) if (!this.refused.some((old) => old.id === r.id)) this.log.error({ campaign: r.id, status: 'broken', problems: r.problems }, 'stored campaign cannot be served by this instance');
+    for (const [id, problems] of lastGoodProblems) {
+      if (!this.lastGoodProblems.has(id)) this.log.error({ campaign: id, status: 'last-good', problems }, 'stored campaign is invalid: its last good version serves until it is fixed');
+    }
     this.goods = goods;
     this.refused = refused;
-    this.registry = registry;
+    this.lastGoodProblems = lastGoodProblems;
+    this.registry = served;
     this.revision = revision;
   }
 
@@ -233,7 +284,23 @@ async function storedGoods(client: PoolClient): Promise<Map<string, Good>> {
   return goods;
 }
 
-function prepareStored(row: { id: string; document: string; version: string }, check: CampaignCheck): Good | { problems: string[] } {
+/** The last good copy of campaign id, when its stored revision is there but invalid. */
+async function lastGoodOfInvalid(client: PoolClient, id: string): Promise<Good | undefined> {
+  const { rows } = await client.query<StoredRow>(
+    'SELECT l.id, l.document, l.version FROM campaign_last_good l JOIN campaigns c ON c.id = l.id WHERE l.id = $1',
+    [id],
+  );
+  const prepared = rows[0] && prepareStored(rows[0], () => []);
+  return prepared && !('problems' in prepared) ? prepared : undefined;
+}
+
+interface StoredRow {
+  id: string;
+  document: string;
+  version: string;
+}
+
+function prepareStored(row: StoredRow, check: CampaignCheck): Good | { problems: string[] } {
   let json: unknown;
   try {
     json = JSON.parse(row.document);
@@ -253,13 +320,14 @@ function byId(a: Good, b: Good): number {
   return a.campaign.id < b.campaign.id ? -1 : a.campaign.id > b.campaign.id ? 1 : 0;
 }
 
-function entryOf(good: Good): CampaignEntry {
+function entryOf(good: Good, lastGoodProblems?: string[]): CampaignEntry {
   return {
     id: good.campaign.id,
     file: `(database) ${good.campaign.id}`,
     document: structuredClone(good.document),
     campaign: good.campaign,
     version: good.version,
-    problems: [],
+    status: lastGoodProblems ? 'last-good' : 'ok',
+    problems: [...(lastGoodProblems ?? [])],
   };
 }

@@ -1,12 +1,14 @@
 import express, { type Router } from 'express';
+import type { CampaignCatalog } from '../campaigns/catalog';
 import type { Campaigns } from '../campaigns/registry';
 import type { Store } from '../store/port';
 
-type Check = { status: 'ok'; [detail: string]: unknown } | { status: 'failed'; error: string };
+type Check = { status: 'ok'; [detail: string]: unknown } | { status: 'failed'; error: string; [detail: string]: unknown };
 
 export interface ReadinessDeps {
   store: Store;
-  campaigns: Campaigns;
+  /** With a catalog's entries and fileProblems, the campaigns check names the invalid files. */
+  campaigns: Campaigns & Partial<Pick<CampaignCatalog, 'entries' | 'fileProblems'>>;
   gateways: ReadonlyMap<string, unknown>;
   /** The gateway texts go through unless a campaign names its own. */
   defaultGateway: string;
@@ -53,10 +55,19 @@ export class Readiness {
     }
   }
 
-  /** Without a campaign every call is handed back: nothing for this instance to do. */
+  /**
+   * Without a campaign every call is handed back: nothing for this instance to do. An
+   * invalid file does not make the instance unready (the others serve, and a load balancer
+   * taking every instance out over one file would stop them all); the detail names it.
+   * Only file names: the problems may quote the file, and /readyz asks for no token.
+   */
   private campaigns(): Check {
-    const count = this.deps.campaigns.all().length;
-    return count > 0 ? { status: 'ok', count } : { status: 'failed', error: 'no campaigns loaded' };
+    const { campaigns } = this.deps;
+    const count = campaigns.all().length;
+    const lastGood = (campaigns.entries?.() ?? []).filter((e) => e.status === 'last-good').map((e) => e.file);
+    const broken = (campaigns.fileProblems?.() ?? []).map((p) => p.file);
+    const invalid = lastGood.length || broken.length ? { invalidFiles: { lastGood, broken } } : {};
+    return count > 0 ? { status: 'ok', count, ...invalid } : { status: 'failed', error: 'no campaigns loaded', ...invalid };
   }
 
   private gateway(): Check {

@@ -5,6 +5,8 @@ import { EventsOutMetrics } from './events-out-metrics';
 import { FunnelMetrics } from './funnel-metrics';
 import { PromGatewayMetrics } from './gateway-metrics';
 import { registerOutboxGauges } from './outbox-metrics';
+import { registerCampaignGauges } from './campaign-metrics';
+import type { CampaignCatalog } from '../campaigns/catalog';
 import { requestMetrics } from './request-metrics';
 
 let processRegistry: Registry | undefined;
@@ -39,6 +41,11 @@ export class Metrics {
   /** The outbox gauges read the store at scrape time: wired once the store is open. */
   watchOutbox(store: Store, now: () => Date): void {
     registerOutboxGauges(this.registry, store, now);
+  }
+
+  /** The gauge of invalid campaign files reads the catalog at scrape time. */
+  watchCampaigns(catalog: Pick<CampaignCatalog, 'entries' | 'fileProblems'>): void {
+    registerCampaignGauges(this.registry, catalog);
   }
 
   /** A scrape: this app's series and the process's, in Prometheus text format. */

@@ -81,7 +81,9 @@ describe('the campaigns list', () => {
     const page = await admin.get('/admin/campaigns');
     expect(page.text).toContain('the last good version stays in service');
     expect(page.text).toContain('draft.json');
-    expect(page.text).toMatch(/draft\.json<\/strong> is in the campaigns folder but not in service/);
+    expect(page.text).toMatch(/draft\.json<\/strong> is invalid and has no last good version: not in service/);
+    // The banner at the top names the broken file whose last good version serves, too.
+    expect(page.text).toMatch(/support\.json<\/strong> is invalid: its last good version of support serves until it is fixed:\s*<ul><li>support\.json: not valid JSON/);
     expect(await offered('+18005550100')).toBe(true);
   });
 

@@ -14,7 +14,8 @@ export function campaignRoutes(catalog: CampaignCatalog): Router {
   router.get('/campaigns', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({
       campaigns: catalog.entries().map(summaryOf),
-      fileProblems: catalog.fileProblems(),
+      // Files not in service at all: invalid with no last good version to serve.
+      fileProblems: catalog.fileProblems().map((p) => ({ ...p, status: 'broken' as const })),
     });
   });
 
@@ -61,6 +62,7 @@ function summaryOf(entry: CampaignEntry) {
     dnis: campaign.dnis,
     file: entry.file,
     version: entry.version,
+    status: entry.status,
     problems: entry.problems,
   };
 }

@@ -171,11 +171,14 @@ export const CampaignSummaryView = z.object({
   dnis: z.array(z.string()),
   file: z.string(),
   version: z.string(),
+  status: z.enum(['ok', 'last-good']).describe('last-good: the file is invalid, and its last good version serves until it is fixed'),
   problems: z.array(z.string()).describe('why the file on disk is not in service (its last good version is)'),
 });
 export const CampaignListView = z.object({
   campaigns: z.array(CampaignSummaryView),
-  fileProblems: z.array(z.object({ file: z.string(), problems: z.array(z.string()) })),
+  fileProblems: z
+    .array(z.object({ file: z.string(), status: z.literal('broken'), problems: z.array(z.string()) }))
+    .describe('invalid files with no last good version: not in service, their numbers get the not-available answer'),
 });
 export const CampaignDetailView = CampaignSummaryView.extend({
   document: z.record(z.string(), z.unknown()).describe('the campaign as written in its file'),
