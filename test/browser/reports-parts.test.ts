@@ -116,6 +116,10 @@ describeIfChromium('the report parts of issue 19 in Chromium')('the report parts
     const total = await totals(page);
     expect(total).toMatchObject({ Calls: '4', Sent: '3', Clicked: '1', Previewed: '2', 'Repeat calls': '1' });
     await expect(page.locator('[data-figure="linksPreviewed"]').textContent()).resolves.toBe('2');
+    // Under the table, a line says what a preview is, so 2 previewed beside 1 clicked reads right.
+    const note = page.locator('[aria-label="Report rows"] + [data-note="previewed"]');
+    await expect(note.isVisible()).resolves.toBe(true);
+    await expect(note.textContent()).resolves.toContain('Previewed: link fetched by a messaging app, scanner or HEAD; not a click.');
     expect(await overflow(page)).toBeLessThanOrEqual(0);
     // On a phone the table scrolls in its box: bring the new columns into sight, as a person would.
     await page.locator('[aria-label="Report rows"] thead th', { hasText: 'Repeat calls' }).scrollIntoViewIfNeeded();
