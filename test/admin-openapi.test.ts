@@ -4,7 +4,9 @@ import path from 'node:path';
 import type { Server as HttpServer } from 'node:http';
 import type { Router } from 'express';
 import { adminOpenApi, OPERATIONS } from '../src/http/admin/openapi';
+import { ContextTokens } from '../src/context/token';
 import { adminRoutes } from '../src/http/admin-routes';
+import { contextRoutes } from '../src/http/context-routes';
 import { IvrCaller } from './helpers/ivr-caller';
 import { startPrism, type PrismMock } from './helpers/prism';
 import { ADMIN_TOKEN, campaign, startTestServer, tempDir, type TestServer } from './helpers/server';
@@ -31,11 +33,12 @@ function routesOf(router: Router): string[] {
 }
 
 describe('the OpenAPI document', () => {
-  it('lists exactly the routes the admin router answers', () => {
+  it('lists exactly the routes the admin router and the context router (mounted at /api/context) answer', () => {
     const server = startTestServer();
     try {
       const router = adminRoutes({ store: server.store, catalog: server.campaigns, adminToken: ADMIN_TOKEN, log: undefined as never, now: () => new Date() });
-      const answered = routesOf(router)
+      const context = contextRoutes({ store: server.store, tokens: undefined, adminToken: ADMIN_TOKEN, apiToken: undefined, log: undefined as never });
+      const answered = [...routesOf(router), ...routesOf(context).map((r) => r.replace(' /', ' /context/'))]
         .filter((r) => r !== 'GET /openapi.json')
         .map((r) => r.replace(/:(\w+)/g, '{$1}'))
         .sort();
@@ -57,13 +60,20 @@ describe('the OpenAPI document', () => {
   });
 });
 
+const CONTEXT_TOKEN_SECRET = 'a-context-token-secret-of-32-chars-or-more';
+const CONTEXT_API_TOKEN = 'chat-platform-token-0123456789';
+
 describe('real answers against the document (Prism validating proxy)', () => {
   let server: TestServer;
   let http: HttpServer;
   let prism: PrismMock;
 
   beforeAll(async () => {
-    server = startTestServer({ campaigns: [campaign()] });
+    server = startTestServer({
+      // The context API switched on, with a context the campaign allows, so its answer has a context.
+      campaigns: [campaign({ context: { allow: ['intent'] } })],
+      env: { CONTEXT_TOKEN_SECRET, CONTEXT_API_TOKEN },
+    });
     http = server.listen(0, '127.0.0.1');
     await new Promise((resolve) => http.once('listening', resolve));
     const upstream = `http://127.0.0.1:${(http.address() as AddressInfo).port}/api`;
@@ -74,7 +84,7 @@ describe('real answers against the document (Prism validating proxy)', () => {
     // A few calls so messages, events and consent have rows.
     for (const [ani, callid] of [['+16175551234', 'a1'], ['+16175550000', 'a2']] as const) {
       const caller = new IvrCaller(server.app);
-      await caller.start({ dnis: '+18005550100', ani, callid });
+      await caller.start({ dnis: '+18005550100', ani, callid, 'ctx.intent': 'billing' });
       await caller.press('1');
       await caller.press('1');
     }
@@ -139,4 +149,27 @@ describe('real answers against the document (Prism validating proxy)', () => {
     const res = await send(method, url.replace('{call}', await callId()), body);
     expect({ status: res.status, violations: res.violations }).toEqual({ status, violations: [] });
   }, 20_000);
+
+  describe('GET /context/{token}', () => {
+    // Tokens as the texted link carries them: HS256 with the server's secret, naming a call id.
+    const tokenFor = (callId: string) => new ContextTokens(CONTEXT_TOKEN_SECRET, 3_600).sign(callId);
+
+    it('answers the chat platform (its own bearer) and the admin with the call, both within the document', async () => {
+      const token = await tokenFor(await callId());
+      for (const bearer of [CONTEXT_API_TOKEN, ADMIN_TOKEN]) {
+        const res = await send('GET', `/context/${token}`, undefined, { Authorization: `Bearer ${bearer}` });
+        expect({ status: res.status, violations: res.violations }).toEqual({ status: 200, violations: [] });
+        expect(JSON.parse(res.body)).toMatchObject({ campaignId: 'support', ani: '+*******1234', context: { intent: 'billing' }, channel: 'sms' });
+      }
+    }, 20_000);
+
+    it.each([
+      ['a wrong bearer', async () => tokenFor(await callId()), 'not-the-token-0123456789', 401],
+      ['a forged token', async () => new ContextTokens('another-secret-of-at-least-32-chars!!', 3_600).sign(await callId()), CONTEXT_API_TOKEN, 401],
+      ['a token of a call not kept', async () => tokenFor('no-such-call'), CONTEXT_API_TOKEN, 404],
+    ])('refuses %s with an answer within the document', async (_case, token, bearer, status) => {
+      const res = await send('GET', `/context/${await token()}`, undefined, { Authorization: `Bearer ${bearer}` });
+      expect({ status: res.status, violations: res.violations }).toEqual({ status, violations: [] });
+    }, 20_000);
+  });
 });

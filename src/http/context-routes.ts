@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
+import { z } from 'zod';
+import { CHANNEL_NAMES } from '../channels/channel';
 import { maskNumber } from '../phone';
 import type { CallRecord, Store } from '../store/port';
 
@@ -64,7 +66,24 @@ export function contextRoutes(deps: ContextRouteDeps): Router {
   return router;
 }
 
-function answerOf(call: CallRecord, textedAt: string | null) {
+/**
+ * The answer to the chat platform, as the admin OpenAPI document describes it
+ * (src/http/admin/openapi.ts); answerOf is typed by it, and the OpenAPI test sends a
+ * real answer through Prism against it.
+ */
+export const ContextView = z.object({
+  campaignId: z.string().nullable().describe('the campaign that answered the call; null for a number no campaign answers'),
+  dnis: z.string().describe('the number the caller dialled'),
+  ani: z.string().describe("the caller's number masked: a leading + and the last 4 digits kept, the rest starred; empty when the IVR passed none"),
+  context: z.record(z.string(), z.string()).describe("the IVR's named context (ctx.*), only the names the campaign allows; {} when none"),
+  variant: z.string().nullable().describe('the offer variant the caller heard; null without variants'),
+  channel: z.enum(CHANNEL_NAMES).describe('the channel the caller was messaged on'),
+  offeredAt: z.string().describe('when the call started (ISO 8601)'),
+  acceptedAt: z.string().nullable().describe('when the caller accepted the offer; null if never'),
+  textedAt: z.string().nullable().describe("when the call's first message was created; null if none"),
+});
+
+function answerOf(call: CallRecord, textedAt: string | null): z.infer<typeof ContextView> {
   return {
     campaignId: call.campaignId,
     dnis: call.dnis,

@@ -24,6 +24,14 @@ export function funnelChartSvg(report: FunnelReport): string {
     { label: 'Texts sent', count: t.textsSent, rate: ratio(t.textsSent, t.accepted), of: 'of accepted' },
     { label: 'Delivered', count: t.textsDelivered, rate: t.rates.delivery, of: 'of sent' },
     { label: 'Clicked', count: t.linksClicked, rate: t.rates.clickThrough, of: 'of sent' },
+    // Only where the chat platform reports outcomes (README "Conversation outcomes"):
+    // elsewhere two empty bars would read as conversations that never happened.
+    ...(t.conversationsStarted > 0
+      ? [
+          { label: 'Conversations', count: t.conversationsStarted, rate: ratio(t.conversationsStarted, t.linksClicked), of: 'of clicked' },
+          { label: 'Resolved', count: t.conversationsResolved, rate: ratio(t.conversationsResolved, t.conversationsStarted), of: 'of conversations' },
+        ]
+      : []),
   ];
   const width = 480;
   const pad = 16;

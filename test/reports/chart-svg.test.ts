@@ -96,6 +96,14 @@ describe('funnelChartSvg', () => {
     expect(widths[4]).toBeCloseTo((widths[1] ?? 0) * (9_010 / 12_500), 0);
   });
 
+  it('goes on to conversations and resolved only where the chat platform reported outcomes', async () => {
+    const reported = SLOTS.map((s, i) => (i === 0 ? { ...s, conversationsStarted: 40, conversationsResolved: 30 } : s));
+    const steps = texts(await parseSvg(funnelChartSvg(reportBy('day', reported)))).slice(3);
+    expect(steps.slice(-3)).toEqual(['Clicked 1,102 · 25.0% of sent', 'Conversations 40 · 3.6% of clicked', 'Resolved 30 · 75.0% of conversations']);
+    // Without outcomes the funnel ends at Clicked (see the test above).
+    expect(texts(await parseSvg(funnelChartSvg(reportBy('day')))).at(-1)).toBe('Clicked 1,102 · 25.0% of sent');
+  });
+
   it('says n/a for rates without a denominator and draws no bars for an empty period', async () => {
     const root = await parseSvg(funnelChartSvg(reportBy('day', [])));
     expect(texts(root)).toContain('Deflection n/a');

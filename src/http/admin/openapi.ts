@@ -4,6 +4,7 @@ import { ChannelQuery } from '../../reports/channel-query';
 import { FunnelQuery, FunnelSvgQuery } from '../../reports/funnel-query';
 import { VariantQuery } from '../../reports/variant-query';
 import { SavingsQuery } from '../../reports/savings';
+import { ContextView } from '../context-routes';
 import {
   CallWithEventsView,
   CampaignDetailView,
@@ -45,6 +46,8 @@ export interface Operation {
   responses: Record<number, { description: string; schema?: z.ZodType | Json; media?: string | readonly string[]; headers?: Json }>;
   /** Campaign changes take If-Match. */
   ifMatch?: boolean;
+  /** Who may call it, when not the admin bearer alone (OpenAPI security requirements: any one). */
+  security?: Json[];
 }
 
 const CAMPAIGN_REF = { $ref: '#/components/schemas/Campaign' };
@@ -54,6 +57,14 @@ const bad = { description: 'invalid input: error names each failing field', sche
 const notFound = { description: 'no such campaign', schema: ErrorView };
 const stale = { description: 'If-Match names an older version; ETag has the current one', schema: ErrorView };
 const campaignSaved = (description: string) => ({ description, schema: CampaignDetailView, headers: ETAG });
+const NO_STORE = { 'Cache-Control': { description: 'no-store: the answer holds personal data', schema: { type: 'string', const: 'no-store' } } };
+/** Path parameters other than a campaign's {id}. */
+const PATH_PARAMETERS: Record<string, Json> = {
+  token: {
+    description: 'the context token from the link the caller opened (the {contextToken} placeholder): a compact JWS, HS256',
+    schema: { type: 'string' },
+  },
+};
 
 export const OPERATIONS: readonly Operation[] = [
   {
@@ -219,6 +230,25 @@ export const OPERATIONS: readonly Operation[] = [
     query: FunnelQuery,
     responses: { 200: { description: 'the report', schema: StuckReportView, media: 'text/csv' }, 400: bad },
   },
+  {
+    method: 'get',
+    path: '/context/{token}',
+    tag: 'context',
+    summary:
+      "Context for the agent: the chat platform trades the token of the link the caller opened for why they called (the IVR's allowed ctx.* values, the offer, when it was accepted and texted; the caller's number masked)",
+    // Either bearer opens it: the admin's, or the chat platform's own, which opens nothing else.
+    security: [{ bearer: [] }, { contextBearer: [] }],
+    responses: {
+      200: { description: 'the call behind the token (never cached)', schema: ContextView, headers: NO_STORE },
+      401: {
+        description: 'missing or wrong bearer token; or a context token forged, expired, too long or not a token at all (one answer for all: which check failed is not said)',
+        schema: ErrorView,
+        headers: NO_STORE,
+      },
+      404: { description: 'the token is genuine but its call is no longer kept', schema: ErrorView, headers: NO_STORE },
+      503: { description: 'switched off: neither CONTEXT_API_TOKEN nor ADMIN_TOKEN is set, or CONTEXT_TOKEN_SECRET is not', schema: ErrorView, headers: NO_STORE },
+    },
+  },
 ];
 
 const jsonSchemaOf = (schema: z.ZodType | Json, io: 'input' | 'output'): Json =>
@@ -241,7 +271,9 @@ function queryParameters(schema: z.ZodType): Json[] {
 
 function operationObject(op: Operation): Json {
   const parameters: Json[] = [];
-  if (op.path.includes('{id}')) parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'string' } });
+  for (const [, name = ''] of op.path.matchAll(/\{(\w+)\}/g)) {
+    parameters.push({ name, in: 'path', required: true, ...(PATH_PARAMETERS[name] ?? { schema: { type: 'string' } }) });
+  }
   if (op.ifMatch) {
     parameters.push({
       name: 'If-Match',
@@ -274,7 +306,9 @@ function operationObject(op: Operation): Json {
     ...(op.body
       ? { requestBody: { required: true, description: op.body.description, content: { 'application/json': { schema: stripDialect(op.body.schema) } } } }
       : {}),
-    responses: { ...responses, 401: { description: 'missing or wrong bearer token' } },
+    // An operation's own 401 (the context API says more) wins over the common one.
+    responses: { 401: { description: 'missing or wrong bearer token' }, ...responses },
+    ...(op.security ? { security: op.security } : {}),
   };
 }
 
@@ -295,14 +329,17 @@ export function adminOpenApi(operations: readonly Operation[] = OPERATIONS): Jso
       title: 'ivr-deflect admin API',
       version: '1',
       description:
-        'Campaigns, the service switch, texts, consent evidence, call events and reports. Every route needs `Authorization: Bearer <ADMIN_TOKEN>`.',
+        'Campaigns, the service switch, texts, consent evidence, call events, reports, and the context for the agent. Every route needs `Authorization: Bearer <ADMIN_TOKEN>`; GET /context/{token} also takes the chat platform\'s `Bearer <CONTEXT_API_TOKEN>`.',
     },
     servers: [{ url: '/api' }],
     security: [{ bearer: [] }],
-    tags: [{ name: 'campaigns' }, { name: 'service' }, { name: 'records' }, { name: 'reports' }],
+    tags: [{ name: 'campaigns' }, { name: 'service' }, { name: 'records' }, { name: 'reports' }, { name: 'context' }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN: opens every route' },
+        contextBearer: { type: 'http', scheme: 'bearer', description: "CONTEXT_API_TOKEN, the chat platform's token: opens GET /context/{token} only" },
+      },
       schemas: { Campaign: stripDialect(campaignJsonSchema()) },
     },
   };
