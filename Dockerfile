@@ -35,12 +35,15 @@ WORKDIR /app
 # No secret here: they come from the environment at run time (compose's env_file, -e,
 # or your orchestrator's secrets). These only place the server inside a container:
 # listen on every interface (the port is published; the server still refuses to start
-# without IVR_ALLOWED_CIDRS, IVR_SHARED_SECRET or IVR_OPEN=true), SQLite in the volume.
+# without IVR_ALLOWED_CIDRS, IVR_SHARED_SECRET or IVR_OPEN=true), SQLite and the campaigns'
+# last good copies (README "What happens when a campaign file is invalid") in the volume,
+# so a new container still has them when a mounted campaign file is broken.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
     DATA_DIR=/var/lib/ivr-deflect \
-    CAMPAIGNS_DIR=/app/campaigns
+    CAMPAIGNS_DIR=/app/campaigns \
+    CAMPAIGNS_LAST_GOOD_DIR=/var/lib/ivr-deflect/last-good
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
