@@ -7,11 +7,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { signIn } from './console/helpers';
-import { passwordHash } from './console/helpers';
+import { passwordHash, signIn } from './console/helpers';
 import { expectValidVxml } from './helpers/vxml-schema';
 import {
   EXAMPLE_CAMPAIGN,
+  exampleCampaign,
   ServerProcess,
   cleanUpProcesses,
   freePort,
@@ -31,11 +31,6 @@ const ANI = '+16175551234';
 
 afterEach(cleanUpProcesses);
 
-function exampleCampaign(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const campaign = JSON.parse(fs.readFileSync(EXAMPLE_CAMPAIGN, 'utf8')) as Record<string, unknown>;
-  delete campaign.$schema;
-  return { ...campaign, ...overrides };
-}
 
 const SALES = exampleCampaign({ id: 'sales', name: 'Sales chat', dnis: [SALES_DNIS] });
 const DRAFT = exampleCampaign({ id: 'draft', name: 'Draft chat', dnis: [DRAFT_DNIS] });

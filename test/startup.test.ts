@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  EXAMPLE_CAMPAIGN,
+  exampleCampaign,
   ServerProcess,
   cleanUpProcesses,
   exampleCampaignsDir,
@@ -20,7 +20,8 @@ import {
   waitUntilAnswering,
 } from './helpers/server-process';
 
-jest.setTimeout(30_000);
+// Generous: each test starts a Node process, which a busy machine makes slow; a passing run takes seconds.
+jest.setTimeout(120_000);
 
 const ADMIN_TOKEN = 'startup-test-admin-token-0123';
 const DNIS = '+18005550100';
@@ -29,13 +30,6 @@ const ANI = '+16175551234';
 // Child processes and temporary folders (test/helpers/server-process.ts), cleaned up
 // after every test even when it fails.
 afterEach(cleanUpProcesses);
-
-/** The shipped example campaign as an object, for tests to break. */
-function exampleCampaign(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const campaign = JSON.parse(fs.readFileSync(EXAMPLE_CAMPAIGN, 'utf8')) as Record<string, unknown>;
-  delete campaign.$schema;
-  return { ...campaign, ...overrides };
-}
 
 /** Starts the server with everything valid except what `env` overrides, and waits for it to exit. */
 async function startupOutcome(env: Record<string, string>, campaignsDir = exampleCampaignsDir()) {
@@ -47,7 +41,8 @@ async function startupOutcome(env: Record<string, string>, campaignsDir = exampl
     CAMPAIGNS_DIR: campaignsDir,
     ...env,
   });
-  const exit = await server.exitWithin(15_000);
+  // An upper bound, not a speed check: a refused start exits as soon as it has read its settings.
+  const exit = await server.exitWithin(60_000);
   return { ...exit, stdout: server.stdout, stderr: server.stderr };
 }
 

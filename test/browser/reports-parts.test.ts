@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { PASSWORD, passwordHash, USER } from '../console/helpers';
-import { describeIfChromium, launchChromium, screenshot } from '../helpers/browser';
+import { describeIfChromium, launchChromium, screenshot, signedInPage } from '../helpers/browser';
 import { IvrCaller } from '../helpers/ivr-caller';
 import { PHONE_BROWSER, WHATSAPP_PREVIEW } from '../helpers/link-visitors';
 import { campaign, startTestServer, type TestServer } from '../helpers/server';
@@ -75,16 +75,7 @@ describeIfChromium('the report parts of issue 19 in Chromium')('the report parts
     await server?.close();
   });
 
-  async function signedIn(width: number, height: number): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height } });
-    const page = await context.newPage();
-    await page.goto(`${base}/admin/sign-in`);
-    await page.fill('#user', USER);
-    await page.fill('#password', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${base}/admin/campaigns`);
-    return page;
-  }
+  const signedIn = (width: number, height: number): Promise<Page> => signedInPage(browser, base, { width, height }, { user: USER, password: PASSWORD });
 
   /** The funnel table's total row, cell by column heading, as the page shows them. */
   async function totals(page: Page): Promise<Record<string, string>> {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { PASSWORD, passwordHash, USER } from '../console/helpers';
-import { describeIfChromium, launchChromium, screenshot } from '../helpers/browser';
+import { describeIfChromium, launchChromium, screenshot, signedInPage } from '../helpers/browser';
 import { IvrCaller } from '../helpers/ivr-caller';
 import { campaign, startTestServer, type TestServer } from '../helpers/server';
 
@@ -66,16 +66,7 @@ describeIfChromium('the Variants report in Chromium')('the Variants report in Ch
     await server?.close();
   });
 
-  async function signedIn(width: number, height: number): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height } });
-    const page = await context.newPage();
-    await page.goto(`${base}/admin/sign-in`);
-    await page.fill('#user', USER);
-    await page.fill('#password', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${base}/admin/campaigns`);
-    return page;
-  }
+  const signedIn = (width: number, height: number): Promise<Page> => signedInPage(browser, base, { width, height }, { user: USER, password: PASSWORD });
 
   it.each([
     ['laptop', 1280, 860],

@@ -37,3 +37,20 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** A page in a context of its own at this viewport, signed in to the console as the local admin. */
+export async function signedInPage(
+  browser: Browser,
+  base: string,
+  viewport: { width: number; height: number },
+  credentials: { user: string; password: string },
+): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  await page.goto(`${base}/admin/sign-in`);
+  await page.fill('#user', credentials.user);
+  await page.fill('#password', credentials.password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/admin/campaigns`);
+  return page;
+}

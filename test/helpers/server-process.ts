@@ -18,6 +18,13 @@ import { CONFIG_VARIABLES } from '../../src/config';
 
 const MAIN = path.resolve(__dirname, '../../src/main.ts');
 export const EXAMPLE_CAMPAIGN = path.resolve(__dirname, '../../campaigns/example.json');
+
+/** The shipped example campaign as an object, for tests to change or break. */
+export function exampleCampaign(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const campaign = JSON.parse(fs.readFileSync(EXAMPLE_CAMPAIGN, 'utf8')) as Record<string, unknown>;
+  delete campaign.$schema;
+  return { ...campaign, ...overrides };
+}
 // tsx's loader runs the TypeScript in the same process (`npx tsx` would start a second
 // Node process, and signals sent to the first would not reach the server). An absolute
 // URL lets the child run in any working directory.
