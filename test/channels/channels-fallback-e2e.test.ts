@@ -152,6 +152,8 @@ async function postStatus(wamid: string, status: string, errors?: { code: number
 
 /** The one text went to the caller with the link, and is stored as the WhatsApp message's fallback. */
 async function expectOneFallbackText(): Promise<void> {
+  // Twilio's fake has the text before our outbox records its answer: wait for the record.
+  await waitFor(async () => (await stored()).some((m) => m.channel === 'sms' && m.vendorMessageId !== null), 'the fallback text recorded as sent');
   expect(texts()).toHaveLength(1);
   expect(texts()[0]).toMatchObject({ to: ANI, body: expect.stringMatching(/^Chat with us: https:\/\/t\.example\.test\/s\//) });
   const first = await whatsappMessage();
