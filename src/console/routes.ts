@@ -2,6 +2,7 @@ import express, { type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { ConsoleSettings } from '../config';
 import type { CampaignCatalog } from '../campaigns/catalog';
+import type { AuditTrail } from '../audit/trail';
 import type { LiveCalls } from '../simulator/live-calls';
 import type { Store } from '../store/port';
 import { consolePageHeaders } from '../http/security/html-headers';
@@ -31,6 +32,8 @@ export interface ConsoleDeps {
   simulatorKey: string;
   log: Logger;
   now: () => Date;
+  /** Where the console's changes, reveals and sign-ins are recorded. */
+  audit: AuditTrail;
 }
 
 /**
