@@ -127,6 +127,10 @@ describe('real answers against the document (Prism validating proxy)', () => {
     ['GET', '/messages?status=sent&number=1234&reveal=true&reason=audit+check', 200, undefined],
     ['GET', '/messages?limit=0', 400, undefined],
     ['GET', `/consent?from=${from}&to=${to}`, 200, undefined],
+    // After the changes above, so the trail has entries with diffs in them.
+    ['GET', '/audit?action=campaign&limit=2', 200, undefined],
+    ['GET', `/audit?from=${from}&to=${to}&actor=admin&format=csv`, 200, undefined],
+    ['GET', '/audit?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', 400, undefined],
     ['GET', `/events?from=${from}&to=${to}&limit=3`, 200, undefined],
     ['GET', `/events/export?from=2026-01-01T00:00:00Z&to=2026-01-31T00:00:00Z`, 200, undefined],
     ['GET', `/events/export?from=2026-01-01T00:00:00Z&to=2026-01-31T00:00:00Z&format=csv&type=offered`, 200, undefined],

@@ -10,7 +10,7 @@ import { optionalSession } from './session';
  * the layout what it needs (who is signed in, the CSRF token for its forms, the nav).
  */
 
-export type NavItem = 'campaigns' | 'messages' | 'reports' | 'simulator' | 'service';
+export type NavItem = 'campaigns' | 'messages' | 'reports' | 'simulator' | 'service' | 'audit';
 
 export const NAV: ReadonlyArray<{ id: NavItem; label: string; href: string }> = [
   { id: 'campaigns', label: 'Campaigns', href: '/admin/campaigns' },
@@ -18,6 +18,7 @@ export const NAV: ReadonlyArray<{ id: NavItem; label: string; href: string }> = 
   { id: 'reports', label: 'Reports', href: '/admin/reports' },
   { id: 'simulator', label: 'Simulator', href: '/admin/simulator' },
   { id: 'service', label: 'Service', href: '/admin/service' },
+  { id: 'audit', label: 'Audit', href: '/admin/audit' },
 ];
 
 export interface PageLocals {

@@ -2,11 +2,13 @@ import express, { type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { ConsoleSettings } from '../config';
 import type { CampaignCatalog } from '../campaigns/catalog';
+import type { AuditTrail } from '../audit/trail';
 import type { LiveCalls } from '../simulator/live-calls';
 import type { Store } from '../store/port';
 import { consolePageHeaders } from '../http/security/html-headers';
 import { serveAssets } from './assets';
 import { requireCsrf } from './csrf';
+import { auditPages } from './pages/audit';
 import { campaignPages } from './pages/campaigns';
 import { messagesPages } from './pages/messages';
 import { reportPages } from './pages/reports';
@@ -31,6 +33,8 @@ export interface ConsoleDeps {
   simulatorKey: string;
   log: Logger;
   now: () => Date;
+  /** Where the console's changes, reveals and sign-ins are recorded. */
+  audit: AuditTrail;
 }
 
 /**
@@ -40,7 +44,7 @@ export interface ConsoleDeps {
 export type ConsolePages = (router: Router, deps: ConsoleDeps) => void;
 
 /** Every page group, in no particular order: add new ones here. */
-const PAGES: readonly ConsolePages[] = [campaignPages, servicePages, messagesPages, reportPages, simulatorPages];
+const PAGES: readonly ConsolePages[] = [campaignPages, servicePages, messagesPages, reportPages, simulatorPages, auditPages];
 
 // Pages hold phone numbers and switches: never cached (not even a redirect to them).
 const noStore: RequestHandler = (_req, res, next) => {

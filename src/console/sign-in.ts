@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
+import { auditSignIn, auditSignInFailure, auditSignOut } from '../audit/sign-in-audit';
 import { clientAddress, limitRequests } from '../http/security/rate-limits';
 import { requireCsrf, requireSignInFormToken, signInFormToken } from './csrf';
 import { unmatchableHash, type PasswordHash } from './password';
@@ -139,17 +140,21 @@ export function signInPages(router: Router, deps: ConsoleDeps, passwordHash: Pas
     }
     if (!matches) {
       deps.log.warn({ ip: req.ip }, 'console sign-in refused');
+      await auditSignInFailure(deps.audit, req, form.user, 'password', 'wrong user name or password');
       showForm(req, res, { typedUser: form.user, next, error: 'Wrong user name or password.', status: 401 });
       return;
     }
     await startSession(deps, req, res, account.user);
     deps.log.info({ user: account.user }, 'console sign-in');
+    await auditSignIn(deps.audit, req, account.user, 'password');
     res.redirect(303, next);
   });
 
   router.post('/sign-out', requireSignIn(deps), requireCsrf, async (req, res) => {
+    const { user } = res.locals.session as { user: string };
     await endSession(deps, req, res);
-    deps.log.info({ user: account.user }, 'console sign-out');
+    deps.log.info({ user }, 'console sign-out');
+    await auditSignOut(deps.audit, req, user);
     res.redirect(303, '/admin/sign-in');
   });
 }

@@ -2,7 +2,11 @@ import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { CampaignCatalog } from '../campaigns/catalog';
 import { DEFAULT_RECONTACT_DAYS } from '../deflection/recontact';
+import { actorOf } from '../audit/actor';
+import { auditTokenUse } from '../audit/token-use';
+import { AuditTrail } from '../audit/trail';
 import type { Store } from '../store/port';
+import { auditRoutes } from './admin/audit-routes';
 import { campaignRoutes } from './admin/campaign-routes';
 import { adminOpenApi } from './admin/openapi';
 import { recordRoutes } from './admin/record-routes';
@@ -18,11 +22,14 @@ export interface AdminDeps {
   adminToken: string | undefined;
   log: Logger;
   now: () => Date;
+  /** Where changes and reveals are recorded (default: a trail on `store` with no metrics). */
+  audit?: AuditTrail;
 }
 
 /** Admin JSON API under /api: the OpenAPI document is public, every other route needs the bearer token. */
 export function adminRoutes(deps: AdminDeps): Router {
   const { store, log, now } = deps;
+  const audit = deps.audit ?? new AuditTrail(store, log, now);
   const router = express.Router();
   // Built on first request: generating it costs more than the rest of start-up's routing.
   let openApi: string | undefined;
@@ -32,11 +39,13 @@ export function adminRoutes(deps: AdminDeps): Router {
   });
 
   router.use(requireAdminToken(deps.adminToken));
+  router.use(auditTokenUse(audit, now));
   router.use(express.json({ limit: '256kb' }));
 
-  router.use(campaignRoutes(deps.catalog));
+  router.use(campaignRoutes(deps.catalog, audit));
   router.use(eventExportRoutes(store, log));
-  router.use(recordRoutes(store, log));
+  router.use(recordRoutes(store, log, audit));
+  router.use(auditRoutes(store));
   router.use(
     reportRoutes(store, now, {
       variantOrder: (id) => deps.catalog.entry(id)?.campaign.variants.map((v) => v.id) ?? [],
@@ -51,8 +60,10 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.put('/service', async (req, res) => {
     const body = parseOr400(ServiceSwitchBody, req.body, 'body', res);
     if (!body) return;
+    const before = await store.getServiceSwitch();
     const result = await store.setServiceSwitch(body.enabled, 'admin-api', now().toISOString());
     log.warn({ enabled: result.enabled }, 'service switched by the admin API');
+    await audit.record(actorOf(req), 'service.switch', 'service', { was: before.enabled, enabled: result.enabled });
     res.json(result);
   });
 

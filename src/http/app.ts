@@ -15,6 +15,7 @@ import { metricsRoutes } from '../observability/metrics-routes';
 import type { SmsGateway } from '../sms/port';
 import type { Store } from '../store/port';
 import { adminRoutes } from './admin-routes';
+import { AuditTrail } from '../audit/trail';
 import type { HoldAudioEncoding } from '../vxml/hold-tone';
 import { ivrRoutes } from './ivr-routes';
 import { contextRoutes } from './context-routes';
@@ -49,6 +50,8 @@ export interface AppDeps {
   contextApiToken?: string | undefined;
   /** The G.711 law of the built-in hold tone. */
   holdAudioEncoding?: HoldAudioEncoding;
+  /** The audit trail (default: one on `store`, counting failed writes in `metrics`). */
+  audit?: AuditTrail;
 }
 
 const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
@@ -76,6 +79,7 @@ function syncCampaigns(campaigns: AppDeps['campaigns'], log: Logger): RequestHan
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
+  const audit = deps.audit ?? new AuditTrail(deps.store, deps.log, deps.now, deps.metrics.audit);
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   // req.ip is the client's address only behind the proxies named here (TRUST_PROXY).
@@ -111,8 +115,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/vxml', ivrRoutes(deps.service, deps.log, deps.security.ivrAccess, simulatorKey, deps.holdAudioEncoding));
   // Before the admin API: the chat platform's own token opens this one path, nothing else.
   app.use('/api/context', contextRoutes({ store: deps.store, tokens: deps.contextTokens, adminToken: deps.adminToken, apiToken: deps.contextApiToken, log: deps.log }));
-  app.use('/api', adminRoutes({ store: deps.store, catalog: deps.campaigns, adminToken: deps.adminToken, log: deps.log, now: deps.now }));
-  app.use('/admin', consoleRoutes({ store: deps.store, catalog: deps.campaigns, gatewayNames: [...deps.gateways.keys()], config: deps.console, publicBaseUrl: deps.publicBaseUrl, liveCalls: deps.liveCalls, simulatorKey, log: deps.log, now: deps.now }));
+  app.use('/api', adminRoutes({ store: deps.store, catalog: deps.campaigns, adminToken: deps.adminToken, log: deps.log, now: deps.now, audit }));
+  app.use('/admin', consoleRoutes({ store: deps.store, catalog: deps.campaigns, gatewayNames: [...deps.gateways.keys()], config: deps.console, publicBaseUrl: deps.publicBaseUrl, liveCalls: deps.liveCalls, simulatorKey, log: deps.log, now: deps.now, audit }));
   app.use('/s', shortLinkRoutes({ ...deps, rateLimit: deps.security.shortLinkRateLimit }));
   // Before the vendor callbacks, whose /webhooks/:gateway would take the path otherwise.
   app.use(

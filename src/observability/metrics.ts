@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Store } from '../store/port';
+import { AuditMetrics } from './audit-metrics';
 import { EventsOutMetrics } from './events-out-metrics';
 import { FunnelMetrics } from './funnel-metrics';
 import { PromGatewayMetrics } from './gateway-metrics';
@@ -35,6 +36,8 @@ export class Metrics {
   readonly gateways = new PromGatewayMetrics(this.registry);
   /** Given to events out's deliverer; its lag gauge is wired once the store is open. */
   readonly eventsOut = new EventsOutMetrics(this.registry);
+  /** Failed audit writes (given to the AuditTrail). */
+  readonly audit = new AuditMetrics(this.registry);
   /** Times every HTTP request (mounted first in the app). */
   readonly requests: RequestHandler = requestMetrics(this.registry);
 

@@ -471,6 +471,48 @@ export interface EventCursor {
 /** How a leased delivery ended: delivered up to an id (2xx), or failed and retried later. */
 export type EventDeliveryOutcome = { delivered: number } | { failed: string; nextAttemptAt: string };
 
+/** Who did an audited thing: a console user, the API bearer token, or a job of ours. */
+export type AuditActorKind = 'user' | 'token' | 'system';
+
+/**
+ * One audit entry as appended. detail is canonical JSON text (sorted keys, bounded:
+ * src/audit/entry.ts makes it), stored as is so its hash can be recomputed byte for byte.
+ */
+export interface NewAuditEntry {
+  at: string;
+  actorKind: AuditActorKind;
+  actorName: string;
+  ip: string | null;
+  action: string;
+  target: string | null;
+  detail: string | null;
+}
+
+/** A stored entry: hash is SHA-256 of the previous entry's hash and this entry's content (src/audit/chain.ts). */
+export interface AuditEntry extends NewAuditEntry {
+  id: number;
+  hash: string;
+}
+
+/** The audit search: newest first, paged by id (beforeId). action matches itself and its sub-actions ("campaign" finds "campaign.update"). */
+export interface AuditQuery {
+  from?: string;
+  to?: string;
+  actor?: string;
+  action?: string;
+  beforeId?: number;
+  limit: number;
+}
+
+/** Where the chain starts after pruning: the last pruned entry's id and hash. */
+export interface AuditCheckpoint {
+  throughId: number;
+  hash: string;
+  prunedAt: string;
+  /** Entries pruned so far, over every prune. */
+  pruned: number;
+}
+
 /** A signed-in console user; the cookie holds a random token, the store only its hash. */
 export interface AdminSession {
   /** SHA-256 of the cookie's token (hex): a stolen database gives no usable cookie. */
@@ -830,6 +872,22 @@ export interface Store {
   getSession(id: string, now: string): Promise<AdminSession | undefined>;
   deleteSession(id: string): Promise<void>;
   deleteExpiredSessions(now: string): Promise<number>;
+
+  /**
+   * The audit trail, append-only: there is no method to change or remove one entry.
+   * appendAudit chains the entry to the last one (its hash) in one serialised step.
+   */
+  appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
+  searchAudit(query: AuditQuery): Promise<AuditEntry[]>;
+  /** Entries with an id above afterId, oldest first: the chain's verification read. */
+  auditChain(afterId: number, limit: number): Promise<AuditEntry[]>;
+  auditCheckpoint(): Promise<AuditCheckpoint | undefined>;
+  /**
+   * Retention's one way to drop entries: those before `before` (the oldest ones, up to the
+   * last entry older than it, so the rest stay one unbroken chain), recording a checkpoint
+   * (the last dropped entry's id and hash) that verification starts from. Returns how many.
+   */
+  pruneAuditBefore(before: string, at: string): Promise<number>;
 
   close(): Promise<void>;
 }

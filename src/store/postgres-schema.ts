@@ -203,6 +203,40 @@ const MIGRATIONS: string[] = [
      lease_owner text,
      lease_until text
    );`,
+  // The audit trail: append-only, hash-chained (src/audit/chain.ts). The trigger refuses
+  // UPDATE, TRUNCATE and DELETE; pruneAuditBefore alone deletes, with SET LOCAL
+  // ivr_deflect.audit_prune = 'on' in its transaction (a DBA could do the same: it is
+  // the documented way, and the checkpoint it must write is what verification expects).
+  `CREATE TABLE audit_log (
+     id bigserial PRIMARY KEY,
+     at text COLLATE "C" NOT NULL,
+     actor_kind text NOT NULL,
+     actor_name text NOT NULL,
+     ip text,
+     action text COLLATE "C" NOT NULL,
+     target text,
+     detail text,
+     hash text NOT NULL
+   );
+   CREATE INDEX audit_log_at ON audit_log (at);
+   CREATE TABLE audit_checkpoint (
+     id integer PRIMARY KEY CHECK (id = 1),
+     through_id bigint NOT NULL,
+     hash text NOT NULL,
+     pruned_at text NOT NULL,
+     pruned bigint NOT NULL
+   );
+   CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     IF TG_OP = 'DELETE' AND current_setting('ivr_deflect.audit_prune', true) = 'on' THEN
+       RETURN OLD;
+     END IF;
+     RAISE EXCEPTION 'audit_log is append-only (% refused)', TG_OP;
+   END $$;
+   CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+   CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

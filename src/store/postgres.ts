@@ -4,6 +4,10 @@ import type {
   VariantCount,
   CallState,
   AdminSession,
+  AuditCheckpoint,
+  AuditEntry,
+  AuditQuery,
+  NewAuditEntry,
   Admission,
   AdmissionRequest,
   AttemptRecord,
@@ -49,7 +53,8 @@ import { funnelSlots } from './postgres-funnel';
 import { POSTGRES_LAST_TEXT_FOR_SQL, POSTGRES_TEXT_RECONTACTS_SQL } from './last-text-sql';
 import { postgresChannelCounts } from './channel-counts';
 import { postgresVariantCounts } from './variant-counts';
-import { CALL_COLUMNS, toCall, toConsent, toEvent, toEventCursor, toJson, toMessage, toSession, toShortLink, toTextMatch, toTextRecontactCount, type Row } from './rows';
+import { chainHash, GENESIS } from '../audit/chain';
+import { CALL_COLUMNS, toAuditCheckpoint, toAuditEntry, toCall, toConsent, toEvent, toEventCursor, toJson, toMessage, toSession, toShortLink, toTextMatch, toTextRecontactCount, type Row } from './rows';
 import { checkSchemaName, migrate } from './postgres-schema';
 import { transaction } from './postgres-transaction';
 import { isLaterChange } from './opt-out-order';
@@ -803,6 +808,64 @@ export class PgStore implements Store {
 
   async deleteExpiredSessions(now: string): Promise<number> {
     return (await this.pool.query('DELETE FROM admin_sessions WHERE expires_at <= $1', [now])).rowCount ?? 0;
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    return transaction(this.pool, async (client) => {
+      // Appends from every instance take turns (the lock is held to commit), so each one
+      // chains to the entry committed just before it.
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('ivr-deflect audit'))`);
+      const [last] = await this.rows('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1', [], client);
+      const [checkpoint] = last ? [] : await this.rows('SELECT hash FROM audit_checkpoint WHERE id = 1', [], client);
+      const hash = chainHash((last?.hash ?? checkpoint?.hash ?? GENESIS) as string, entry);
+      const [row] = await this.rows(
+        `INSERT INTO audit_log (at, actor_kind, actor_name, ip, action, target, detail, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        [entry.at, entry.actorKind, entry.actorName, entry.ip, entry.action, entry.target, entry.detail, hash],
+        client,
+      );
+      return toAuditEntry(row as Row);
+    });
+  }
+
+  async searchAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    const rows = await this.rows(
+      `SELECT * FROM audit_log
+       WHERE ($1::text IS NULL OR at >= $1) AND ($2::text IS NULL OR at < $2)
+         AND ($3::text IS NULL OR actor_name = $3)
+         AND ($4::text IS NULL OR action = $4 OR left(action, length($4) + 1) = $4 || '.')
+         AND ($5::bigint IS NULL OR id < $5)
+       ORDER BY id DESC LIMIT $6`,
+      [query.from ?? null, query.to ?? null, query.actor ?? null, query.action ?? null, query.beforeId ?? null, query.limit],
+    );
+    return rows.map(toAuditEntry);
+  }
+
+  async auditChain(afterId: number, limit: number): Promise<AuditEntry[]> {
+    return (await this.rows('SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit])).map(toAuditEntry);
+  }
+
+  async auditCheckpoint(): Promise<AuditCheckpoint | undefined> {
+    const [row] = await this.rows('SELECT * FROM audit_checkpoint WHERE id = 1');
+    return row && toAuditCheckpoint(row);
+  }
+
+  async pruneAuditBefore(before: string, at: string): Promise<number> {
+    return transaction(this.pool, async (client) => {
+      // Behind the appends' lock: no entry is chained to one being pruned meanwhile.
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('ivr-deflect audit'))`);
+      const [last] = await this.rows('SELECT id, hash FROM audit_log WHERE at < $1 ORDER BY id DESC LIMIT 1', [before], client);
+      if (!last) return 0;
+      await client.query(`SET LOCAL ivr_deflect.audit_prune = 'on'`);
+      const pruned = (await client.query('DELETE FROM audit_log WHERE id <= $1', [last.id])).rowCount ?? 0;
+      await client.query(
+        `INSERT INTO audit_checkpoint (id, through_id, hash, pruned_at, pruned) VALUES (1, $1, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET through_id = excluded.through_id, hash = excluded.hash,
+           pruned_at = excluded.pruned_at, pruned = audit_checkpoint.pruned + excluded.pruned`,
+        [last.id, last.hash, at, pruned],
+      );
+      return pruned;
+    });
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { emptyFunnelCounts, type AdminSession, type CallEvent, type CallRecord, type CallUpdate, type ConsentRecord, type EventCursor, type FunnelSlot, type MessageRecord, type ShortLink, type TextMatch, type TextRecontactCount } from './port';
+import { emptyFunnelCounts, type AdminSession, type AuditActorKind, type AuditCheckpoint, type AuditEntry, type CallEvent, type CallRecord, type CallUpdate, type ConsentRecord, type EventCursor, type FunnelSlot, type MessageRecord, type ShortLink, type TextMatch, type TextRecontactCount } from './port';
 
 /**
  * Both stores' rows to the port's records: SQLite and PostgreSQL have the same columns, and
@@ -133,6 +133,24 @@ export function toEventCursor(r: Row): EventCursor {
     leaseOwner: (r.lease_owner as string | null) ?? null,
     leaseUntil: (r.lease_until as string | null) ?? null,
   };
+}
+
+export function toAuditEntry(r: Row): AuditEntry {
+  return {
+    id: Number(r.id),
+    at: r.at as string,
+    actorKind: r.actor_kind as AuditActorKind,
+    actorName: r.actor_name as string,
+    ip: (r.ip as string | null) ?? null,
+    action: r.action as string,
+    target: (r.target as string | null) ?? null,
+    detail: (r.detail as string | null) ?? null,
+    hash: r.hash as string,
+  };
+}
+
+export function toAuditCheckpoint(r: Row): AuditCheckpoint {
+  return { throughId: Number(r.through_id), hash: r.hash as string, prunedAt: r.pruned_at as string, pruned: Number(r.pruned) };
 }
 
 export function toSession(r: Row): AdminSession {

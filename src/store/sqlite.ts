@@ -28,6 +28,10 @@ import type {
   OptOutChange,
   OptOutVerdict,
   AdminSession,
+  AuditCheckpoint,
+  AuditEntry,
+  AuditQuery,
+  NewAuditEntry,
   EventQuery,
   FunnelQuery,
   FunnelSlot,
@@ -46,7 +50,8 @@ import type { ChannelName } from '../channels/channel';
 import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
 import { limitCondition } from './send-limits';
 import { funnelSlotOf, MAX_PREVIEW_EVENTS, UNKNOWN_CLICK } from './port';
-import { CALL_COLUMNS, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toEventCursor, toJson, toMessage, toSession, toShortLink, toTextMatch, toTextRecontactCount, type Row } from './rows';
+import { chainHash, GENESIS } from '../audit/chain';
+import { CALL_COLUMNS, toAuditCheckpoint, toAuditEntry, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toEventCursor, toJson, toMessage, toSession, toShortLink, toTextMatch, toTextRecontactCount, type Row } from './rows';
 import { isLaterChange } from './opt-out-order';
 import { SQLITE_LAST_TEXT_FOR_SQL, SQLITE_TEXT_RECONTACTS_SQL } from './last-text-sql';
 import { sqliteChannelCounts, SQLITE_CHANNEL_COUNTS_SQL } from './channel-counts';
@@ -319,6 +324,33 @@ export const MIGRATIONS: readonly string[] = [
      lease_owner TEXT,
      lease_until TEXT
    );`,
+  // The audit trail: append-only (the triggers refuse UPDATE, and DELETE except while
+  // pruneAuditBefore holds a permit row in its transaction), hash-chained (src/audit/chain.ts).
+  `CREATE TABLE audit_log (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at TEXT NOT NULL,
+     actor_kind TEXT NOT NULL,
+     actor_name TEXT NOT NULL,
+     ip TEXT,
+     action TEXT NOT NULL,
+     target TEXT,
+     detail TEXT,
+     hash TEXT NOT NULL
+   );
+   CREATE INDEX audit_log_at ON audit_log (at);
+   CREATE TABLE audit_checkpoint (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     through_id INTEGER NOT NULL,
+     hash TEXT NOT NULL,
+     pruned_at TEXT NOT NULL,
+     pruned INTEGER NOT NULL
+   );
+   CREATE TABLE audit_prune_permit (id INTEGER PRIMARY KEY);
+   CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+   BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+   WHEN NOT EXISTS (SELECT 1 FROM audit_prune_permit)
+   BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: entries leave only through pruneAuditBefore'); END;`,
 ];
 
 /** Which column each limit scope counts by. */
@@ -974,6 +1006,71 @@ export class SqliteStore implements Store {
 
   async deleteExpiredSessions(now: string): Promise<number> {
     return this.sql('DELETE FROM admin_sessions WHERE expires_at <= ?').run(now).changes;
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    // One transaction: SQLite writes one at a time, so no other append slips in between.
+    return this.write(() => {
+      const last = this.sql('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1').get() as Row | undefined;
+      const checkpoint = last ? undefined : (this.sql('SELECT hash FROM audit_checkpoint WHERE id = 1').get() as Row | undefined);
+      const hash = chainHash((last?.hash ?? checkpoint?.hash ?? GENESIS) as string, entry);
+      const row = this
+        .sql(
+          `INSERT INTO audit_log (at, actor_kind, actor_name, ip, action, target, detail, hash)
+           VALUES (@at, @actorKind, @actorName, @ip, @action, @target, @detail, @hash) RETURNING *`,
+        )
+        .get({ ...entry, hash }) as Row;
+      return toAuditEntry(row);
+    });
+  }
+
+  async searchAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    const rows = this
+      .sql(
+        `SELECT * FROM audit_log
+         WHERE (@from IS NULL OR at >= @from) AND (@to IS NULL OR at < @to)
+           AND (@actor IS NULL OR actor_name = @actor)
+           AND (@action IS NULL OR action = @action OR substr(action, 1, length(@action) + 1) = @action || '.')
+           AND (@beforeId IS NULL OR id < @beforeId)
+         ORDER BY id DESC LIMIT @limit`,
+      )
+      .all({
+        from: query.from ?? null,
+        to: query.to ?? null,
+        actor: query.actor ?? null,
+        action: query.action ?? null,
+        beforeId: query.beforeId ?? null,
+        limit: query.limit,
+      }) as Row[];
+    return rows.map(toAuditEntry);
+  }
+
+  async auditChain(afterId: number, limit: number): Promise<AuditEntry[]> {
+    return (this.sql('SELECT * FROM audit_log WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as Row[]).map(toAuditEntry);
+  }
+
+  async auditCheckpoint(): Promise<AuditCheckpoint | undefined> {
+    const row = this.sql('SELECT * FROM audit_checkpoint WHERE id = 1').get() as Row | undefined;
+    return row && toAuditCheckpoint(row);
+  }
+
+  async pruneAuditBefore(before: string, at: string): Promise<number> {
+    return this.write(() => {
+      const last = this.sql('SELECT id, hash FROM audit_log WHERE at < ? ORDER BY id DESC LIMIT 1').get(before) as Row | undefined;
+      if (!last) return 0;
+      // The permit lets the delete trigger pass, for this transaction only.
+      this.sql('INSERT INTO audit_prune_permit (id) VALUES (1)').run();
+      const pruned = this.sql('DELETE FROM audit_log WHERE id <= ?').run(last.id).changes;
+      this.sql('DELETE FROM audit_prune_permit').run();
+      this
+        .sql(
+          `INSERT INTO audit_checkpoint (id, through_id, hash, pruned_at, pruned) VALUES (1, @id, @hash, @at, @pruned)
+           ON CONFLICT (id) DO UPDATE SET through_id = excluded.through_id, hash = excluded.hash,
+             pruned_at = excluded.pruned_at, pruned = audit_checkpoint.pruned + excluded.pruned`,
+        )
+        .run({ id: last.id, hash: last.hash, at, pruned });
+      return pruned;
+    });
   }
 
   async lastTextFor(number: string, since: string, before: string): Promise<TextMatch | undefined> {

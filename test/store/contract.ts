@@ -14,6 +14,8 @@ import type {
   Store,
 } from '../../src/store/port';
 import { MAX_PREVIEW_EVENTS } from '../../src/store/port';
+import type { NewAuditEntry } from '../../src/store/port';
+import { verifyAuditChain } from '../../src/audit/chain';
 
 /**
  * The store contract: what every Store adapter promises, written once and run against
@@ -2218,6 +2220,69 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         await store.recordConversationOutcome(outcome({ callId: 'c2', notificationId: 'd', type: 'conversation-abandoned' }));
         const [slot] = await store.funnelSlots({ from: min(0), to: min(15) });
         expect(slot).toMatchObject({ calls: 3, offered: 3, conversationsStarted: 2, conversationsResolved: 1 });
+      });
+    });
+
+    describe('the audit trail', () => {
+      const entry = (minute: number, over: Partial<NewAuditEntry> = {}): NewAuditEntry => ({
+        at: min(minute),
+        actorKind: 'user',
+        actorName: 'admin',
+        ip: '203.0.113.7',
+        action: 'campaign.update',
+        target: 'campaign:spring',
+        detail: '{"changes":[{"path":"/name","old":"A","new":"B"}]}',
+        ...over,
+      });
+
+      it('appends entries that come back as written, newest first, and chain to each other', async () => {
+        const first = await store.appendAudit(entry(0));
+        const second = await store.appendAudit(entry(1, { actorKind: 'token', actorName: 'admin', ip: null, action: 'service.switch', target: null, detail: null }));
+        expect(second.id).toBeGreaterThan(first.id);
+        expect(second.hash).not.toBe(first.hash);
+        expect(await store.searchAudit({ limit: 10 })).toEqual([second, first]);
+        expect(await verifyAuditChain(store)).toEqual({ ok: true, checked: 2, checkpoint: null });
+      });
+
+      it('filters by time, actor and action (an action finds its sub-actions, not its namesakes) and pages by id', async () => {
+        await store.appendAudit(entry(0, { action: 'campaign.create' }));
+        await store.appendAudit(entry(1, { actorName: 'oidc:idp.example:42', action: 'campaign.update' }));
+        await store.appendAudit(entry(2, { action: 'campaigns-export' }));
+        await store.appendAudit(entry(3, { action: 'campaign' }));
+        const actions = (list: { action: string }[]) => list.map((e) => e.action);
+        expect(actions(await store.searchAudit({ action: 'campaign', limit: 10 }))).toEqual(['campaign', 'campaign.update', 'campaign.create']);
+        expect(actions(await store.searchAudit({ actor: 'oidc:idp.example:42', limit: 10 }))).toEqual(['campaign.update']);
+        expect(actions(await store.searchAudit({ from: min(1), to: min(3), limit: 10 }))).toEqual(['campaigns-export', 'campaign.update']);
+        const [newest, next] = await store.searchAudit({ limit: 2 });
+        expect(actions(await store.searchAudit({ beforeId: next!.id, limit: 10 }))).toEqual(['campaign.update', 'campaign.create']);
+        expect(newest!.action).toBe('campaign');
+      });
+
+      it('chains appends made at once in one unbroken line', async () => {
+        await Promise.all(Array.from({ length: 20 }, (_, i) => store.appendAudit(entry(i, { target: `t${i}` }))));
+        expect(await verifyAuditChain(store)).toMatchObject({ ok: true, checked: 20 });
+      });
+
+      it('prunes the oldest entries with a checkpoint that the rest of the chain still verifies from', async () => {
+        for (let i = 0; i < 5; i++) await store.appendAudit(entry(i * 10));
+        expect(await store.pruneAuditBefore(min(25), min(100))).toBe(3);
+        expect((await store.searchAudit({ limit: 10 })).map((e) => e.at)).toEqual([min(40), min(30)]);
+        const checkpoint = await store.auditCheckpoint();
+        expect(checkpoint).toMatchObject({ prunedAt: min(100), pruned: 3 });
+        expect(await verifyAuditChain(store)).toMatchObject({ ok: true, checked: 2 });
+        // Appends go on from the remaining chain; a second prune adds to the count.
+        await store.appendAudit(entry(50));
+        expect(await store.pruneAuditBefore(min(45), min(101))).toBe(2);
+        expect(await store.auditCheckpoint()).toMatchObject({ pruned: 5 });
+        expect(await verifyAuditChain(store)).toMatchObject({ ok: true, checked: 1 });
+        expect(await store.pruneAuditBefore(min(0), min(102))).toBe(0);
+      });
+
+      it('continues the chain from the checkpoint when every entry was pruned', async () => {
+        await store.appendAudit(entry(0));
+        await store.pruneAuditBefore(min(5), min(6));
+        await store.appendAudit(entry(7));
+        expect(await verifyAuditChain(store)).toMatchObject({ ok: true, checked: 1 });
       });
     });
 

@@ -1,4 +1,6 @@
 import type { Request, Response, Router } from 'express';
+import { actorOf } from '../../audit/actor';
+import { auditCampaignChange } from '../../audit/campaign-audit';
 import type { CampaignEntry, SaveResult } from '../../campaigns/catalog';
 import { CampaignIdParam } from '../../http/admin/schemas';
 import type { FieldError } from '../../http/validation';
@@ -36,6 +38,7 @@ export function campaignPages(router: Router, deps: ConsoleDeps): void {
     const built = documentFromForm(form);
     if (built.kind === 'invalid') return showForm(res, deps, { mode: 'new', form, errors: built.fields, status: 400 });
     const result = await catalog.create(built.document);
+    await auditCampaignChange(deps.audit, actorOf(req), 'campaign.create', undefined, result);
     afterSave(res, deps, result, { mode: 'new', form });
   });
 
@@ -50,6 +53,7 @@ export function campaignPages(router: Router, deps: ConsoleDeps): void {
     const built = documentFromForm(form, entry.document);
     if (built.kind === 'invalid') return showForm(res, deps, { mode: 'edit', form, errors: built.fields, entry, status: 400 });
     const result = await catalog.update(entry.id, built.document, { ifMatch: form.version });
+    await auditCampaignChange(deps.audit, actorOf(req), 'campaign.update', entry, result);
     afterSave(res, deps, result, { mode: 'edit', form, entry });
   });
 
@@ -59,6 +63,7 @@ export function campaignPages(router: Router, deps: ConsoleDeps): void {
       const entry = entryOf(req, deps);
       const result = await catalog.setActive(entry.id, active, { ifMatch: String(req.body?.version ?? '') });
       if (result.kind !== 'saved') throw new PageError(409, refusal(result));
+      await auditCampaignChange(deps.audit, actorOf(req), `campaign.${action}`, entry, result);
       log.info({ user: currentSession(res).user, campaignId: entry.id, active }, 'campaign switched in the console');
       res.redirect(303, '/admin/campaigns');
     });
@@ -71,6 +76,7 @@ export function campaignPages(router: Router, deps: ConsoleDeps): void {
     }
     const result = await catalog.remove(entry.id, { ifMatch: String(req.body?.version ?? '') });
     if (result.kind !== 'saved') throw new PageError(409, refusal(result));
+    await auditCampaignChange(deps.audit, actorOf(req), 'campaign.delete', entry, result);
     log.warn({ user: currentSession(res).user, campaignId: entry.id }, 'campaign deleted in the console');
     res.redirect(303, '/admin/campaigns');
   });

@@ -1,4 +1,7 @@
-import type { Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
+import { actorOf } from '../../audit/actor';
+import { maskValue } from '../../audit/diff';
+import { AuditUnavailable } from '../../audit/trail';
 import { z } from 'zod';
 import { fieldErrors } from '../../http/validation';
 import { maskNumber } from '../../phone';
@@ -67,18 +70,30 @@ function row(m: MessageRecord, reveal: boolean) {
 
 /**
  * Texts, newest first, with filters and paging. Numbers are masked; an admin who needs
- * whole ones gives a reason, which is logged, and sees them in that one answer only
- * (a POST, so no link or browser history brings them back).
+ * whole ones gives a reason, which is recorded in the audit trail before they are shown
+ * (not shown when it cannot be), and sees them in that one answer only (a POST, so no
+ * link or browser history brings them back).
  */
-export function messagesPages(router: Router, { store, log }: ConsoleDeps): void {
+export function messagesPages(router: Router, { store, log, audit }: ConsoleDeps): void {
   const show = async (
+    req: Request,
     res: Response,
     input: unknown,
     options: { reveal?: { reason: string }; revealError?: string } = {},
   ): Promise<void> => {
     const filters = Filters.safeParse(input ?? {});
     // Invalid filters show no rows, so there is nothing to reveal (or to log).
-    const reveal = filters.success ? options.reveal : undefined;
+    let reveal = filters.success ? options.reveal : undefined;
+    let revealError = options.revealError;
+    if (reveal && filters.success) {
+      try {
+        await audit.recordOrRefuse(actorOf(req), 'reveal.messages', 'messages', { reason: reveal.reason, filters: maskValue(filters.data) });
+      } catch (err) {
+        if (!(err instanceof AuditUnavailable)) throw err;
+        reveal = undefined;
+        revealError = 'Whole numbers are not shown: the audit trail could not record this request. Try again in a moment.';
+      }
+    }
     const errors = filters.success ? {} : Object.fromEntries(fieldErrors(filters.error).map((e) => [e.field, e.message]));
     const found = filters.success ? await store.listMessages(storeQuery(filters.data)) : [];
     const page = found.slice(0, PAGE_SIZE);
@@ -96,19 +111,19 @@ export function messagesPages(router: Router, { store, log }: ConsoleDeps): void
       rows: page.map((m) => row(m, Boolean(reveal))),
       older,
       reveal: reveal ?? null,
-      revealError: options.revealError ?? null,
-      status: !filters.success || options.revealError ? 400 : 200,
+      revealError: revealError ?? null,
+      status: !filters.success || options.revealError ? 400 : revealError ? 503 : 200,
     });
   };
 
-  router.get('/messages', (req, res) => show(res, req.query));
+  router.get('/messages', (req, res) => show(req, res, req.query));
 
   router.post('/messages/reveal', async (req, res) => {
     const reveal = Reveal.safeParse(req.body ?? {});
     if (!reveal.success) {
-      await show(res, req.body, { revealError: reveal.error.issues[0]?.message ?? 'give a reason' });
+      await show(req, res, req.body, { revealError: reveal.error.issues[0]?.message ?? 'give a reason' });
       return;
     }
-    await show(res, req.body, { reveal: reveal.data });
+    await show(req, res, req.body, { reveal: reveal.data });
   });
 }

@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import { z } from 'zod';
+import { actorOf } from '../../audit/actor';
 import type { ConsoleDeps } from '../routes';
 import { PageError, render } from '../render';
 import { currentSession } from '../session';
@@ -16,7 +17,7 @@ const UNDERSTOOD = 'Tick the box to confirm that callers will not be offered tex
  * at once. Switching off asks for a ticked confirmation; switching on does not, since it
  * only restores what the campaigns say.
  */
-export function servicePages(router: Router, { store, log, now }: ConsoleDeps): void {
+export function servicePages(router: Router, { store, log, now, audit }: ConsoleDeps): void {
   router.get('/service', async (_req, res) => {
     render(res, 'service', { title: 'Service', nav: 'service', service: await store.getServiceSwitch(), error: null });
   });
@@ -30,8 +31,10 @@ export function servicePages(router: Router, { store, log, now }: ConsoleDeps): 
       return;
     }
     const { user } = currentSession(res);
+    const before = await store.getServiceSwitch();
     const result = await store.setServiceSwitch(enabled, `console:${user}`, now().toISOString());
     log.warn({ user, enabled: result.enabled }, 'service switched in the console');
+    await audit.record(actorOf(req), 'service.switch', 'service', { was: before.enabled, enabled: result.enabled });
     // Post/redirect/get: reloading the page does not flip the switch again.
     res.redirect(303, '/admin/service');
   });

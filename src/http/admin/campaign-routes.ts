@@ -1,14 +1,17 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { CampaignCatalog, CampaignEntry, ChangeOptions, SaveResult } from '../../campaigns/catalog';
+import { actorOf } from '../../audit/actor';
+import { auditCampaignChange } from '../../audit/campaign-audit';
+import type { AuditTrail } from '../../audit/trail';
 import { CampaignIdParam } from './schemas';
 
 /**
  * Campaigns through the API: every change is validated like a file at start-up, written
  * back to campaigns/ atomically by the catalog, and in service from the next call on.
  * Versions travel as ETags; a client that sends If-Match never overwrites a change it
- * has not seen.
+ * has not seen. Every saved change is in the audit trail, with its diff.
  */
-export function campaignRoutes(catalog: CampaignCatalog): Router {
+export function campaignRoutes(catalog: CampaignCatalog, audit: AuditTrail): Router {
   const router = express.Router();
 
   router.get('/campaigns', (_req, res) => {
@@ -25,27 +28,37 @@ export function campaignRoutes(catalog: CampaignCatalog): Router {
   });
 
   router.post('/campaigns', async (req, res) => {
-    answer(res, await catalog.create(req.body), 201);
+    const result = await catalog.create(req.body);
+    await auditCampaignChange(audit, actorOf(req), 'campaign.create', undefined, result);
+    answer(res, result, 201);
   });
 
   router.put('/campaigns/:id', async (req, res) => {
     const id = idFrom(req, res);
     if (!id) return;
-    answer(res, await catalog.update(id, req.body, changeOptions(req)));
+    const before = catalog.entry(id);
+    const result = await catalog.update(id, req.body, changeOptions(req));
+    await auditCampaignChange(audit, actorOf(req), 'campaign.update', before, result);
+    answer(res, result);
   });
 
   for (const [action, active] of [['activate', true], ['deactivate', false]] as const) {
     router.post(`/campaigns/:id/${action}`, async (req, res) => {
       const id = idFrom(req, res);
       if (!id) return;
-      answer(res, await catalog.setActive(id, active, changeOptions(req)));
+      const before = catalog.entry(id);
+      const result = await catalog.setActive(id, active, changeOptions(req));
+      await auditCampaignChange(audit, actorOf(req), `campaign.${action}`, before, result);
+      answer(res, result);
     });
   }
 
   router.delete('/campaigns/:id', async (req, res) => {
     const id = idFrom(req, res);
     if (!id) return;
+    const before = catalog.entry(id);
     const result = await catalog.remove(id, changeOptions(req));
+    await auditCampaignChange(audit, actorOf(req), 'campaign.delete', before, result);
     if (result.kind === 'saved') res.status(204).end();
     else answer(res, result);
   });

@@ -5,6 +5,7 @@ import { FunnelQuery, FunnelSvgQuery } from '../../reports/funnel-query';
 import { VariantQuery } from '../../reports/variant-query';
 import { SavingsQuery } from '../../reports/savings';
 import { ContextView } from '../context-routes';
+import { AuditListView, AuditQueryParams } from '../../audit/schemas';
 import {
   CallWithEventsView,
   CampaignDetailView,
@@ -53,6 +54,7 @@ export interface Operation {
 const CAMPAIGN_REF = { $ref: '#/components/schemas/Campaign' };
 const ETAG = { ETag: { description: 'the version of the campaign in service', schema: { type: 'string' } } };
 
+const unaudited = { description: 'reveal=true, and the audit trail could not record it: whole numbers are not shown', schema: ErrorView };
 const bad = { description: 'invalid input: error names each failing field', schema: ErrorView };
 const notFound = { description: 'no such campaign', schema: ErrorView };
 const stale = { description: 'If-Match names an older version; ETag has the current one', schema: ErrorView };
@@ -122,6 +124,14 @@ export const OPERATIONS: readonly Operation[] = [
   ),
   {
     method: 'get',
+    path: '/audit',
+    tag: 'audit',
+    summary: 'The audit trail, newest first, paged, with the hash chain\'s verification (JSON, or CSV of every match with format=csv)',
+    query: AuditQueryParams,
+    responses: { 200: { description: 'audit entries', schema: AuditListView, media: 'text/csv' }, 400: bad },
+  },
+  {
+    method: 'get',
     path: '/service',
     tag: 'service',
     summary: 'The global service switch',
@@ -139,9 +149,9 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get',
     path: '/messages',
     tag: 'records',
-    summary: 'Texts, newest first, with filters; numbers masked unless reveal=true with a reason (logged)',
+    summary: 'Texts, newest first, with filters; numbers masked unless reveal=true with a reason (recorded in the audit trail)',
     query: MessagesQuery,
-    responses: { 200: { description: 'messages', schema: MessagesView }, 400: bad },
+    responses: { 200: { description: 'messages', schema: MessagesView }, 400: bad, 503: unaudited },
   },
   {
     method: 'get',
@@ -152,6 +162,7 @@ export const OPERATIONS: readonly Operation[] = [
     responses: {
       200: { description: 'consent records', schema: ConsentListView, media: 'text/csv' },
       400: bad,
+      503: unaudited,
     },
   },
   {
@@ -333,7 +344,7 @@ export function adminOpenApi(operations: readonly Operation[] = OPERATIONS): Jso
     },
     servers: [{ url: '/api' }],
     security: [{ bearer: [] }],
-    tags: [{ name: 'campaigns' }, { name: 'service' }, { name: 'records' }, { name: 'reports' }, { name: 'context' }],
+    tags: [{ name: 'campaigns' }, { name: 'service' }, { name: 'records' }, { name: 'audit' }, { name: 'reports' }, { name: 'context' }],
     paths,
     components: {
       securitySchemes: {

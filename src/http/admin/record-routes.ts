@@ -1,5 +1,8 @@
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
+import { actorOf } from '../../audit/actor';
+import { maskValue } from '../../audit/diff';
+import { AuditUnavailable, type AuditTrail } from '../../audit/trail';
 import { maskNumber } from '../../phone';
 import type { CallEvent, CallRecord, ConsentRecord, MessageRecord, Store } from '../../store/port';
 import { toCsv } from '../csv';
@@ -8,16 +11,31 @@ import { ConsentQuery, EventsQuery, MessagesQuery } from './schemas';
 
 /**
  * What happened: texts, consent evidence, call events. Phone numbers are masked unless
- * the client asks for whole ones with a reason, and that request is logged (who may see
- * a caller's number is an audit question).
+ * the client asks for whole ones with a reason, and that request is recorded in the audit
+ * trail first (who may see a caller's number is an audit question): when it cannot be
+ * recorded, the whole numbers are not shown (503).
  */
-export function recordRoutes(store: Store, log: Logger): Router {
+export function recordRoutes(store: Store, log: Logger, audit: AuditTrail): Router {
   const router = express.Router();
+
+  /** Records a reveal; false (and a 503 sent) when the audit trail cannot take it. */
+  const auditReveal = async (req: express.Request, res: express.Response, what: string, reason: string | undefined, query: Record<string, unknown>): Promise<boolean> => {
+    const { reveal: _r, reason: _why, ...filters } = query;
+    try {
+      await audit.recordOrRefuse(actorOf(req), `reveal.${what}`, what, { reason, filters: maskValue(filters) });
+      return true;
+    } catch (err) {
+      if (!(err instanceof AuditUnavailable)) throw err;
+      res.status(503).set('Retry-After', '5').json({ error: err.message });
+      return false;
+    }
+  };
 
   router.get('/messages', async (req, res) => {
     const q = parseOr400(MessagesQuery, req.query, 'query', res);
     if (!q) return;
     const reveal = q.reveal === 'true';
+    if (reveal && !(await auditReveal(req, res, 'messages', q.reason, q))) return;
     if (reveal) log.warn({ reason: q.reason, by: 'admin-api' }, 'messages listed with whole numbers');
     const messages = await store.listMessages({
       limit: q.limit,
@@ -35,6 +53,7 @@ export function recordRoutes(store: Store, log: Logger): Router {
     const q = parseOr400(ConsentQuery, req.query, 'query', res);
     if (!q) return;
     const reveal = q.reveal === 'true';
+    if (reveal && !(await auditReveal(req, res, 'consent', q.reason, q))) return;
     if (reveal) log.warn({ reason: q.reason, from: q.from, to: q.to, campaign: q.campaign }, 'consent export with whole numbers');
     const records = await store.listConsent({
       from: new Date(q.from).toISOString(),
