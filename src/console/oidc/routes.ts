@@ -89,6 +89,13 @@ export function oidcSignInPages(router: Router, deps: ConsoleDeps, settings: Oid
         response_type: 'code',
       });
       claims = tokens.claims();
+      // Providers that follow the spec to the letter (oidc-provider, some Keycloak set-ups) put
+      // the scopes' claims in the userinfo answer rather than the ID token. openid-client
+      // checks that its subject is the ID token's.
+      if (claims.email === undefined && settings.allowedDomains.length && client.issuer.metadata.userinfo_endpoint) {
+        const info = await client.userinfo(tokens);
+        claims = { ...claims, email: info.email, email_verified: info.email_verified, name: claims.name ?? info.name };
+      }
     } catch (err) {
       const [status, message] = explain(err, settings.label);
       // Messages of both error classes name checks and claims, never the code or a token.
