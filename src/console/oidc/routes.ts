@@ -109,6 +109,8 @@ export function oidcSignInPages(router: Router, deps: ConsoleDeps, settings: Oid
       refuse(req, res, 403, `Your ${settings.label} account is not allowed to use this console. Ask an administrator to add it.`, `${user}: ${refusal}`);
       return;
     }
+    // Roles (issue 20 part 2) will want a claim of the provider's (groups, roles): the session
+    // keeps only the user name today, so the claim needs a column on admin sessions first.
     await startSession(deps, req, res, user);
     deps.log.info({ user, email: claims.email, name: claims.name }, 'console sign-in (single sign-on)');
     res.redirect(303, pending.next);
