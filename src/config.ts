@@ -10,6 +10,7 @@ import { OutboundEnvShape, outboundSettingsFrom, type OutboundSettings } from '.
 import { AbuseEnvShape, abuseSettingsFrom, type AbuseSettings } from './deflection/abuse-settings';
 import { HOLD_AUDIO_ENCODINGS, type HoldAudioEncoding } from './vxml/hold-tone';
 import { ConversationEnvShape, conversationSettingsFrom, type ConversationSettings } from './conversations/settings';
+import { OidcEnvShape, oidcSettingsFrom, type OidcSettings } from './console/oidc/settings';
 import { EventsOutEnvShape, eventsOutSettingsFrom, type EventsOutSettings } from './events-out/settings';
 
 /**
@@ -109,6 +110,8 @@ export interface ConsoleSettings {
   maxFailedSignInsTotal: number;
   /** Password checks running at once (each on its own thread); one more answers 429. */
   concurrentPasswordChecks: number;
+  /** Single sign-on through an OpenID provider; undefined: local sign-in only. */
+  oidc: OidcSettings | undefined;
 }
 
 export interface LineTypeLookupSettings {
@@ -186,6 +189,7 @@ const EnvSchema = z.object({
   SIGN_IN_MAX_FAILURES_PER_ADDRESS: wholeNumber(1, 10_000, 30),
   SIGN_IN_MAX_FAILURES_TOTAL: wholeNumber(1, 100_000, 300),
   SIGN_IN_CONCURRENT_CHECKS: wholeNumber(1, 16, 1),
+  ...OidcEnvShape,
   ...SecurityEnvShape,
   ...OutboundEnvShape,
   ...ConnectionEnvShape,
@@ -266,11 +270,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   const connections = connectionSettingsFrom(e);
   if (connections.problem) problems.push(connections.problem);
   const eventsOut = eventsOutSettingsFrom(e, env, problems);
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const oidc = oidcSettingsFrom(e, publicBaseUrl, problems);
   if (problems.length) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return {
     port: e.PORT,
     host: e.HOST,
-    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicBaseUrl,
     dataDir: path.resolve(cwd, e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     campaignsDir: path.resolve(cwd, e.CAMPAIGNS_DIR),
@@ -284,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       maxFailedSignInsPerAddress: e.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
       maxFailedSignInsTotal: e.SIGN_IN_MAX_FAILURES_TOTAL,
       concurrentPasswordChecks: e.SIGN_IN_CONCURRENT_CHECKS,
+      oidc,
     },
     smsGateway: e.SMS_GATEWAY,
     smsFallbackGateway: e.SMS_FALLBACK_GATEWAY,

@@ -14,7 +14,7 @@ export function createLogger(level: Config['logLevel'], destination?: pino.Desti
     base: { service: 'ivr-deflect' },
     mixin: currentCallFields,
     redact: {
-      paths: ['authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'adminToken', 'databaseUrl', 'metricsToken', 'tokenSecret', '*.tokenSecret', 'apiToken', '*.apiToken', 'secret', '*.secret', 'endpoints[*].secret', '*.endpoints[*].secret'],
+      paths: ['authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'adminToken', 'databaseUrl', 'metricsToken', 'tokenSecret', '*.tokenSecret', 'apiToken', '*.apiToken', 'secret', '*.secret', 'endpoints[*].secret', '*.endpoints[*].secret', 'clientSecret', '*.clientSecret', '*.*.clientSecret', '*.*.*.clientSecret'],
       censor: '[redacted]',
     },
   };

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const { campaigns } = server;
 
   if (!config.adminToken) log.warn('ADMIN_TOKEN is not set: the admin API (/api) is disabled');
-  if (!config.console.passwordHash) log.warn('ADMIN_PASSWORD_HASH is not set: the admin console (/admin) is disabled');
+  if (!config.console.passwordHash && !config.console.oidc) log.warn('ADMIN_PASSWORD_HASH and OIDC_ISSUER are not set: the admin console (/admin) is disabled');
   if (Object.keys(config.gateways).length > 0 && !process.env.PUBLIC_BASE_URL) {
     log.warn(
       { publicBaseUrl: config.publicBaseUrl },

@@ -18,6 +18,8 @@ import type { PasswordHash } from './password';
 import { consoleErrors, render } from './render';
 import { requireSignIn } from './session';
 import { HOME, signInPages } from './sign-in';
+import { OidcProvider } from './oidc/provider';
+import { oidcSignInPages } from './oidc/routes';
 
 export interface ConsoleDeps {
   store: Store;
@@ -60,16 +62,24 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
   router.use('/assets', serveAssets());
   router.use(noStore);
   const hash = deps.config.passwordHash;
-  router.use(hash ? consolePages(deps, hash) : (_req, res) => render(res, 'disabled', { title: 'The console is switched off', status: 503 }));
+  const on = hash !== undefined || deps.config.oidc !== undefined;
+  router.use(on ? consolePages(deps, hash) : (_req, res) => render(res, 'disabled', { title: 'The console is switched off', status: 503 }));
   router.use(consoleErrors(deps.log));
   return router;
 }
 
-function consolePages(deps: ConsoleDeps, passwordHash: PasswordHash): Router {
+/** The console: signed in with the local admin's password, single sign-on, or both. */
+function consolePages(deps: ConsoleDeps, passwordHash: PasswordHash | undefined): Router {
   const router = express.Router();
   // A campaign form is a few KB; 64 KB (and body-parser's 1000 fields) bounds the rest.
   router.use(express.urlencoded({ extended: false, limit: '64kb' }), express.json({ limit: '64kb' }));
   signInPages(router, deps, passwordHash);
+  const oidc = deps.config.oidc;
+  if (oidc) {
+    const provider = new OidcProvider(oidc, deps.log, deps.now);
+    provider.warmUp();
+    oidcSignInPages(router, deps, oidc, provider);
+  }
   router.use(requireSignIn(deps), requireCsrf);
   router.get('/', (_req, res) => res.redirect(HOME));
   for (const addPages of PAGES) addPages(router, deps);

@@ -8,7 +8,7 @@ import { unmatchableHash, type PasswordHash } from './password';
 import { PasswordChecks, PasswordChecksBusy } from './password-checks';
 import { formatTime, render } from './render';
 import type { ConsoleDeps } from './routes';
-import { endSession, findSession, requireSignIn, startSession } from './session';
+import { currentSession, endSession, findSession, requireSignIn, startSession } from './session';
 
 /** Where a sign-in goes when it was not sent from a page. */
 export const HOME = '/admin/campaigns';
@@ -100,14 +100,22 @@ function failureLimits(deps: ConsoleDeps): RequestHandler[] {
   ];
 }
 
-/** GET and POST /sign-in (open to all) and POST /sign-out. */
-export function signInPages(router: Router, deps: ConsoleDeps, passwordHash: PasswordHash): void {
-  const account = { user: deps.config.user, passwordHash };
-  const decoy = unmatchableHash(passwordHash);
-  const checks = new PasswordChecks(deps.config.concurrentPasswordChecks);
-
+/**
+ * GET /sign-in (open to all), POST /sign-in when there is a local admin (ADMIN_PASSWORD_HASH),
+ * and POST /sign-out. With single sign-on the page also has its button (oidc/routes.ts).
+ */
+export function signInPages(router: Router, deps: ConsoleDeps, passwordHash: PasswordHash | undefined): void {
+  const oidcLabel = deps.config.oidc?.label ?? null;
   const showForm = (req: Request, res: Response, form: { typedUser: string; next: string; error?: string; status?: number }) =>
-    render(res, 'sign-in', { title: 'Sign in', csrfToken: signInFormToken(deps, req, res), error: null, ...form });
+    render(res, 'sign-in', {
+      title: 'Sign in',
+      csrfToken: signInFormToken(deps, req, res),
+      error: null,
+      localSignIn: passwordHash !== undefined,
+      oidcLabel,
+      oidcStart: `/admin/oidc/start?${new URLSearchParams({ next: form.next })}`,
+      ...form,
+    });
 
   router.get('/sign-in', async (req, res) => {
     const next = safeNext(req.query.next);
@@ -117,6 +125,25 @@ export function signInPages(router: Router, deps: ConsoleDeps, passwordHash: Pas
     }
     showForm(req, res, { typedUser: '', next });
   });
+
+  router.post('/sign-out', requireSignIn(deps), requireCsrf, async (req, res) => {
+    const { user } = currentSession(res);
+    await endSession(deps, req, res);
+    deps.log.info({ user }, 'console sign-out');
+    await auditSignOut(deps.audit, req, user);
+    res.redirect(303, '/admin/sign-in');
+  });
+
+  if (passwordHash) localSignIn(router, deps, passwordHash, showForm);
+}
+
+type ShowForm = (req: Request, res: Response, form: { typedUser: string; next: string; error?: string; status?: number }) => void;
+
+/** POST /sign-in: the local admin's user name and password. */
+function localSignIn(router: Router, deps: ConsoleDeps, passwordHash: PasswordHash, showForm: ShowForm): void {
+  const account = { user: deps.config.user, passwordHash };
+  const decoy = unmatchableHash(passwordHash);
+  const checks = new PasswordChecks(deps.config.concurrentPasswordChecks);
 
   // The form token is checked before anything costly: no password check without it.
   router.post('/sign-in', ...failureLimits(deps), requireSignInFormToken(deps), async (req, res) => {
@@ -148,14 +175,6 @@ export function signInPages(router: Router, deps: ConsoleDeps, passwordHash: Pas
     deps.log.info({ user: account.user }, 'console sign-in');
     await auditSignIn(deps.audit, req, account.user, 'password');
     res.redirect(303, next);
-  });
-
-  router.post('/sign-out', requireSignIn(deps), requireCsrf, async (req, res) => {
-    const { user } = res.locals.session as { user: string };
-    await endSession(deps, req, res);
-    deps.log.info({ user }, 'console sign-out');
-    await auditSignOut(deps.audit, req, user);
-    res.redirect(303, '/admin/sign-in');
   });
 }
 

@@ -33,7 +33,7 @@ function statusCallback(publicBaseUrl: string, name: GatewayName): { statusUrl: 
  * a credential or a whole phone number into logs or pages (redacting-gateway.ts).
  */
 export function createGateways(
-  config: Pick<Config, 'gateways' | 'sandboxFailNumbers' | 'publicBaseUrl'> & Partial<Pick<Config, 'sandboxNotOnChannelNumbers' | 'conversations'>>,
+  config: Pick<Config, 'gateways' | 'sandboxFailNumbers' | 'publicBaseUrl'> & Partial<Pick<Config, 'sandboxNotOnChannelNumbers' | 'conversations' | 'console'>>,
 ): Map<GatewayName, SmsGateway> {
   const { gateways: g, publicBaseUrl } = config;
   const built = new Map<GatewayName, SmsGateway>([['sandbox', new SandboxGateway(config.sandboxFailNumbers, config.sandboxNotOnChannelNumbers)]]);
@@ -54,7 +54,9 @@ export function createGateways(
   if (g['liveperson-c2m']) built.set('liveperson-c2m', new LivePersonC2mGateway(new C2mClient(g['liveperson-c2m'])));
   // The conversation outcome secrets too: no vendor should ever echo them, but if one did.
   const c = config.conversations;
-  const secrets = gatewaySecrets(g, c ? [...c.webhookSecrets, ...c.livePersonSecrets] : []);
+  // And the console's OpenID client secret, which no vendor has any business quoting either.
+  const oidcSecret = config.console?.oidc ? [config.console.oidc.clientSecret] : [];
+  const secrets = gatewaySecrets(g, [...(c ? [...c.webhookSecrets, ...c.livePersonSecrets] : []), ...oidcSecret]);
   for (const [name, gateway] of built) built.set(name, withSafeRefusalDetails(gateway, secrets));
   return built;
 }
