@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { assetUrl } from './assets';
+import { label } from './labels';
 import { optionalSession } from './session';
 
 /**
@@ -52,6 +53,8 @@ export function render(res: Response, view: string, locals: PageLocals): void {
     navItems: NAV,
     asset: assetUrl,
     formatTime,
+    // Human labels of codes (labels.ts), for every template.
+    label,
   });
 }
 

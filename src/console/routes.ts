@@ -7,6 +7,7 @@ import type { Store } from '../store/port';
 import { consolePageHeaders } from '../http/security/html-headers';
 import { serveAssets } from './assets';
 import { requireCsrf } from './csrf';
+import { callPages } from './pages/calls';
 import { campaignPages } from './pages/campaigns';
 import { messagesPages } from './pages/messages';
 import { reportPages } from './pages/reports';
@@ -40,7 +41,7 @@ export interface ConsoleDeps {
 export type ConsolePages = (router: Router, deps: ConsoleDeps) => void;
 
 /** Every page group, in no particular order: add new ones here. */
-const PAGES: readonly ConsolePages[] = [campaignPages, servicePages, messagesPages, reportPages, simulatorPages];
+const PAGES: readonly ConsolePages[] = [campaignPages, servicePages, messagesPages, callPages, reportPages, simulatorPages];
 
 // Pages hold phone numbers and switches: never cached (not even a redirect to them).
 const noStore: RequestHandler = (_req, res, next) => {
