@@ -57,6 +57,17 @@ export function campaignPages(router: Router, deps: ConsoleDeps): void {
   for (const [action, active] of [['activate', true], ['deactivate', false]] as const) {
     router.post(`/campaigns/:id/${action}`, async (req, res) => {
       const entry = entryOf(req, deps);
+      // Switching off hands every caller back from the next call: the first post only asks
+      // (a page, so it works without script); the confirm page's own post says yes.
+      if (!active && req.body?.confirmed !== 'yes') {
+        render(res, 'campaign-off', {
+          title: `Switch off ${entry.campaign.name}?`,
+          nav: 'campaigns',
+          entry,
+          version: String(req.body?.version ?? entry.version),
+        });
+        return;
+      }
       const result = await catalog.setActive(entry.id, active, { ifMatch: String(req.body?.version ?? '') });
       if (result.kind !== 'saved') throw new PageError(409, refusal(result));
       log.info({ user: currentSession(res).user, campaignId: entry.id, active }, 'campaign switched in the console');
