@@ -11,11 +11,12 @@ import { optionalSession } from './session';
  * the layout what it needs (who is signed in, the CSRF token for its forms, the nav).
  */
 
-export type NavItem = 'campaigns' | 'messages' | 'reports' | 'simulator' | 'service';
+export type NavItem = 'campaigns' | 'messages' | 'opt-outs' | 'reports' | 'simulator' | 'service';
 
 export const NAV: ReadonlyArray<{ id: NavItem; label: string; href: string }> = [
   { id: 'campaigns', label: 'Campaigns', href: '/admin/campaigns' },
   { id: 'messages', label: 'Messages', href: '/admin/messages' },
+  { id: 'opt-outs', label: 'Opt-outs', href: '/admin/opt-outs' },
   { id: 'reports', label: 'Reports', href: '/admin/reports' },
   { id: 'simulator', label: 'Simulator', href: '/admin/simulator' },
   { id: 'service', label: 'Service', href: '/admin/service' },

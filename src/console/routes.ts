@@ -10,6 +10,7 @@ import { requireCsrf } from './csrf';
 import { callPages } from './pages/calls';
 import { campaignPages } from './pages/campaigns';
 import { messagesPages } from './pages/messages';
+import { optOutPages } from './pages/opt-outs';
 import { reportPages } from './pages/reports';
 import { servicePages } from './pages/service';
 import { simulatorPages } from './pages/simulator';
@@ -41,7 +42,7 @@ export interface ConsoleDeps {
 export type ConsolePages = (router: Router, deps: ConsoleDeps) => void;
 
 /** Every page group, in no particular order: add new ones here. */
-const PAGES: readonly ConsolePages[] = [campaignPages, servicePages, messagesPages, callPages, reportPages, simulatorPages];
+const PAGES: readonly ConsolePages[] = [campaignPages, servicePages, messagesPages, callPages, optOutPages, reportPages, simulatorPages];
 
 // Pages hold phone numbers and switches: never cached (not even a redirect to them).
 const noStore: RequestHandler = (_req, res, next) => {
