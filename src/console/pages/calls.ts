@@ -102,7 +102,8 @@ export function callPages(router: Router, { store, catalog }: ConsoleDeps): void
     const [events, messages] = await Promise.all([store.listEvents(call.id), store.listMessages({ callId: call.id, limit: MESSAGES_SHOWN })]);
     const campaignName = call.campaignId ? (catalog.entry(call.campaignId)?.campaign.name ?? null) : null;
     render(res, 'call', {
-      title: `Call ${call.id}`,
+      // The id goes in the facts (it wraps there): a 22-character heading overflows a phone.
+      title: 'Call trace',
       nav: 'messages',
       call: callView(call, campaignName),
       events: events.map((e) => ({ id: e.id, type: e.type, label: label('event', e.type), createdAt: e.createdAt, detail: detailOf(e) })),
