@@ -6,6 +6,7 @@ import type { ConsoleDeps } from '../routes';
 import { PageError, render } from '../render';
 import { currentSession } from '../session';
 import { previewSms } from '../sms-preview';
+import { FORM_WEEKDAYS, WEEKDAY_NAMES, type FormWeekday } from './hours-form';
 import { campaignForm, documentFromForm, FORM_FIELDS, formFromDocument, type CampaignForm } from './campaign-form';
 
 /**
@@ -108,7 +109,8 @@ function showForm(res: Response, deps: ConsoleDeps, view: FormView): void {
   for (const e of view.errors) {
     const head = e.field.split('.')[0] ?? '';
     const key = known.has(head) ? head : 'advanced';
-    const text = key === 'advanced' && e.field && e.field !== 'advanced' ? `${e.field}: ${e.message}` : e.message;
+    const text =
+      key === 'hours' ? `${hoursPart(e.field)}${e.message}` : key === 'advanced' && e.field && e.field !== 'advanced' ? `${e.field}: ${e.message}` : e.message;
     (errorsByField[key] ??= []).push(text);
   }
   render(res, 'campaign-form', {
@@ -122,7 +124,21 @@ function showForm(res: Response, deps: ConsoleDeps, view: FormView): void {
     errorCount: view.errors.length,
     gateways: deps.gatewayNames,
     preview: previewSms(view.form.message, deps.publicBaseUrl),
+    weekdays: FORM_WEEKDAYS.map((id) => ({ id, name: WEEKDAY_NAMES[id] })),
+    timeZones: TIME_ZONES,
   });
+}
+
+// The picker's choices: every IANA zone this Node knows (the schema accepts the same).
+const TIME_ZONES: readonly string[] = Intl.supportedValuesOf('timeZone');
+
+/** "Monday: " for hours.weekly.mon.0, "Holidays: " for hours.closed.1...: which field of the hours a message is about. */
+function hoursPart(field: string): string {
+  const [, part, key] = field.split('.');
+  if (part === 'weekly' && key && key in WEEKDAY_NAMES) return `${WEEKDAY_NAMES[key as FormWeekday]}: `;
+  if (part === 'closed') return 'Holidays: ';
+  if (part === 'special') return 'Special days: ';
+  return '';
 }
 
 function afterSave(res: Response, deps: ConsoleDeps, result: SaveResult, view: Omit<FormView, 'errors'>): void {
