@@ -89,6 +89,20 @@ describeIfChromium('the call, opt-out and confirm pages in Chromium')('the call,
     expect(server.campaigns.get('support')?.active).toBe(true);
   });
 
+  it('sets opening hours and a time zone in fields, not JSON', async () => {
+    await page.goto(`${base}/admin/campaigns/support`);
+    await page.fill('#timeZone', 'America/New_York');
+    await page.check('[id="hours.enabled"]');
+    for (const day of ['mon', 'tue', 'wed', 'thu', 'fri']) await page.fill(`[id="hours.${day}"]`, '09:00-17:00');
+    await page.fill('[id="hours.closed"]', '2026-12-25');
+    await page.fill('[id="hours.special"]', '2026-12-24 09:00-13:00');
+    await page.locator('fieldset.hours').scrollIntoViewIfNeeded();
+    await screenshot(page, 'i20-07-campaign-hours');
+    await page.click('button:has-text("Save")');
+    await page.waitForURL(`${base}/admin/campaigns?saved=support`);
+    expect(server.campaigns.get('support')?.hours?.weekly.fri).toEqual(['09:00-17:00']);
+  });
+
   it('fits a phone', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, storageState: await laptop.storageState() });
     const small = await phone.newPage();
@@ -96,10 +110,10 @@ describeIfChromium('the call, opt-out and confirm pages in Chromium')('the call,
     for (const [name, url] of [
       ['i20-04-phone-call', `/admin/calls/${message?.callId}`],
       ['i20-05-phone-opt-outs', '/admin/opt-outs'],
+      ['i20-08-phone-campaign-hours', '/admin/campaigns/support'],
     ] as const) {
       await small.goto(`${base}${url}`);
       const overflow = await small.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
-      if (overflow) { await screenshot(small, `debug-${name}`); console.log(await small.evaluate<string>('[...document.querySelectorAll("main *")].filter(e => e.getBoundingClientRect().right > window.innerWidth).map(e => e.tagName + "." + e.className + " " + Math.round(e.getBoundingClientRect().right) + " " + (e.textContent||"").slice(0,60)).join("\\n")')); }
       expect({ url, overflow }).toEqual({ url, overflow: 0 });
       await screenshot(small, name);
     }
