@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { assetUrl } from './assets';
+import { label } from './labels';
 import { optionalSession } from './session';
 
 /**
@@ -10,11 +11,12 @@ import { optionalSession } from './session';
  * the layout what it needs (who is signed in, the CSRF token for its forms, the nav).
  */
 
-export type NavItem = 'campaigns' | 'messages' | 'reports' | 'simulator' | 'service' | 'audit';
+export type NavItem = 'campaigns' | 'messages' | 'opt-outs' | 'reports' | 'simulator' | 'service' | 'audit';
 
 export const NAV: ReadonlyArray<{ id: NavItem; label: string; href: string }> = [
   { id: 'campaigns', label: 'Campaigns', href: '/admin/campaigns' },
   { id: 'messages', label: 'Messages', href: '/admin/messages' },
+  { id: 'opt-outs', label: 'Opt-outs', href: '/admin/opt-outs' },
   { id: 'reports', label: 'Reports', href: '/admin/reports' },
   { id: 'simulator', label: 'Simulator', href: '/admin/simulator' },
   { id: 'service', label: 'Service', href: '/admin/service' },
@@ -53,6 +55,8 @@ export function render(res: Response, view: string, locals: PageLocals): void {
     navItems: NAV,
     asset: assetUrl,
     formatTime,
+    // Human labels of codes (labels.ts), for every template.
+    label,
   });
 }
 

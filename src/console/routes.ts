@@ -9,8 +9,10 @@ import { consolePageHeaders } from '../http/security/html-headers';
 import { serveAssets } from './assets';
 import { requireCsrf } from './csrf';
 import { auditPages } from './pages/audit';
+import { callPages } from './pages/calls';
 import { campaignPages } from './pages/campaigns';
 import { messagesPages } from './pages/messages';
+import { optOutPages } from './pages/opt-outs';
 import { reportPages } from './pages/reports';
 import { servicePages } from './pages/service';
 import { simulatorPages } from './pages/simulator';
@@ -46,7 +48,7 @@ export interface ConsoleDeps {
 export type ConsolePages = (router: Router, deps: ConsoleDeps) => void;
 
 /** Every page group, in no particular order: add new ones here. */
-const PAGES: readonly ConsolePages[] = [campaignPages, servicePages, messagesPages, reportPages, simulatorPages, auditPages];
+const PAGES: readonly ConsolePages[] = [campaignPages, servicePages, messagesPages, callPages, optOutPages, reportPages, simulatorPages, auditPages];
 
 // Pages hold phone numbers and switches: never cached (not even a redirect to them).
 const noStore: RequestHandler = (_req, res, next) => {

@@ -400,6 +400,15 @@ export interface OptOutChange {
   forgetIdsBefore: string;
 }
 
+/** The opt-out list as the console searches it (see Store.listSuppressions). */
+export interface SuppressionQuery {
+  /** A whole E.164 number, or its last digits (2 to 6 of them): NUMBER_FILTER. */
+  number?: string;
+  limit: number;
+  /** Paging: only entries added before this time (the last createdAt of the previous page). */
+  before?: string;
+}
+
 /** applied; duplicate: that vendor id was seen before; older: a later change was already made. */
 export type OptOutVerdict = 'applied' | 'duplicate' | 'older';
 
@@ -850,6 +859,12 @@ export interface Store {
   applyOptOutChange(change: OptOutChange): Promise<OptOutVerdict>;
   /** Whether the number opted out of this channel (default sms); other channels' opt-outs do not count. */
   isSuppressed(number: string, channel?: ChannelName): Promise<boolean>;
+  /**
+   * The opt-out list, newest first (every channel; channel is always set), for the
+   * console's search. Adding and removing go through applyOptOutChange like a texted STOP
+   * or START, so an admin's change and a caller's are ordered by time the same way.
+   */
+  listSuppressions(query: SuppressionQuery): Promise<Array<Suppression & { channel: ChannelName }>>;
 
   /** The global switch: off, no call is offered anything. */
   getServiceSwitch(): Promise<ServiceSwitch>;

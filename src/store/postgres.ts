@@ -36,6 +36,7 @@ import type {
   ShortLink,
   Store,
   Suppression,
+  SuppressionQuery,
   OptOutChange,
   OptOutVerdict,
   NotOfferedCall,
@@ -54,7 +55,7 @@ import { POSTGRES_LAST_TEXT_FOR_SQL, POSTGRES_TEXT_RECONTACTS_SQL } from './last
 import { postgresChannelCounts } from './channel-counts';
 import { postgresVariantCounts } from './variant-counts';
 import { chainHash, GENESIS } from '../audit/chain';
-import { CALL_COLUMNS, toAuditCheckpoint, toAuditEntry, toCall, toConsent, toEvent, toEventCursor, toJson, toMessage, toSession, toShortLink, toTextMatch, toTextRecontactCount, type Row } from './rows';
+import { CALL_COLUMNS, toAuditCheckpoint, toAuditEntry, toCall, toConsent, toEvent, toEventCursor, toJson, toMessage, toSession, toShortLink, toSuppression, toTextMatch, toTextRecontactCount, type Row } from './rows';
 import { checkSchemaName, migrate } from './postgres-schema';
 import { transaction } from './postgres-transaction';
 import { isLaterChange } from './opt-out-order';
@@ -677,6 +678,23 @@ export class PgStore implements Store {
 
   async isSuppressed(number: string, channel: ChannelName = 'sms'): Promise<boolean> {
     return (await this.rows('SELECT 1 FROM suppressions WHERE number = $1 AND channel = $2', [number, channel])).length > 0;
+  }
+
+  async listSuppressions(query: SuppressionQuery): Promise<Array<Suppression & { channel: ChannelName }>> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (query.before) {
+      values.push(query.before);
+      where.push(`created_at < $${values.length}`);
+    }
+    if (query.number) {
+      // As the messages search: a whole number exactly, a few digits at the end.
+      values.push(query.number.startsWith('+') ? query.number : `%${query.number}`);
+      where.push(query.number.startsWith('+') ? `number = $${values.length}` : `number LIKE $${values.length}`);
+    }
+    values.push(query.limit);
+    const sql = `SELECT * FROM suppressions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, number, channel LIMIT $${values.length}`;
+    return (await this.rows(sql, values)).map(toSuppression);
   }
 
   async fallBack(messageId: string, fallback: NewMessage, why: FallbackWhy, at: string): Promise<FallbackResult> {

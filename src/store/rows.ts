@@ -1,4 +1,5 @@
-import { emptyFunnelCounts, type AdminSession, type AuditActorKind, type AuditCheckpoint, type AuditEntry, type CallEvent, type CallRecord, type CallUpdate, type ConsentRecord, type EventCursor, type FunnelSlot, type MessageRecord, type ShortLink, type TextMatch, type TextRecontactCount } from './port';
+import { emptyFunnelCounts, type AdminSession, type AuditActorKind, type AuditCheckpoint, type AuditEntry, type CallEvent, type CallRecord, type CallUpdate, type ConsentRecord, type EventCursor, type FunnelSlot, type MessageRecord, type ShortLink, type Suppression, type TextMatch, type TextRecontactCount } from './port';
+import type { ChannelName } from '../channels/channel';
 
 /**
  * Both stores' rows to the port's records: SQLite and PostgreSQL have the same columns, and
@@ -98,6 +99,16 @@ export function toShortLink(r: Row): ShortLink {
     clicks: r.clicks as number,
     createdAt: r.created_at as string,
     expiresAt: (r.expires_at as string | null) ?? null,
+  };
+}
+
+export function toSuppression(r: Row): Suppression & { channel: ChannelName } {
+  return {
+    number: r.number as string,
+    channel: r.channel as ChannelName,
+    keyword: r.keyword as string,
+    source: r.source as string,
+    createdAt: r.created_at as string,
   };
 }
 

@@ -25,6 +25,7 @@ import type {
   ConsentRecord,
   Store,
   Suppression,
+  SuppressionQuery,
   OptOutChange,
   OptOutVerdict,
   AdminSession,
@@ -51,7 +52,7 @@ import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './mess
 import { limitCondition } from './send-limits';
 import { funnelSlotOf, MAX_PREVIEW_EVENTS, UNKNOWN_CLICK } from './port';
 import { chainHash, GENESIS } from '../audit/chain';
-import { CALL_COLUMNS, toAuditCheckpoint, toAuditEntry, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toEventCursor, toJson, toMessage, toSession, toShortLink, toTextMatch, toTextRecontactCount, type Row } from './rows';
+import { CALL_COLUMNS, toAuditCheckpoint, toAuditEntry, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toEventCursor, toJson, toMessage, toSession, toShortLink, toSuppression, toTextMatch, toTextRecontactCount, type Row } from './rows';
 import { isLaterChange } from './opt-out-order';
 import { SQLITE_LAST_TEXT_FOR_SQL, SQLITE_TEXT_RECONTACTS_SQL } from './last-text-sql';
 import { sqliteChannelCounts, SQLITE_CHANNEL_COUNTS_SQL } from './channel-counts';
@@ -881,6 +882,22 @@ export class SqliteStore implements Store {
 
   async isSuppressed(number: string, channel: ChannelName = 'sms'): Promise<boolean> {
     return this.sql('SELECT 1 FROM suppressions WHERE number = ? AND channel = ?').get(number, channel) !== undefined;
+  }
+
+  async listSuppressions(query: SuppressionQuery): Promise<Array<Suppression & { channel: ChannelName }>> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (query.before) {
+      where.push('created_at < ?');
+      args.push(query.before);
+    }
+    if (query.number) {
+      // As the messages search: a whole number exactly, a few digits at the end.
+      where.push(query.number.startsWith('+') ? 'number = ?' : 'number LIKE ?');
+      args.push(query.number.startsWith('+') ? query.number : `%${query.number}`);
+    }
+    const sql = `SELECT * FROM suppressions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, number, channel LIMIT ?`;
+    return (this.sql(sql).all(...args, query.limit) as Row[]).map(toSuppression);
   }
 
   async fallBack(messageId: string, fallback: NewMessage, why: FallbackWhy, at: string): Promise<FallbackResult> {

@@ -112,6 +112,11 @@ describeIfChromium('the console in Chromium')('the console in Chromium', () => {
   it('switches the campaign off: the next call is handed back', async () => {
     await page.click('nav >> text=Campaigns');
     await page.click('button[aria-label="Switch off Sales chat"]');
+    // A confirm step first: the next call is still offered until the admin says yes.
+    await page.waitForSelector('text=Cancel, keep it on');
+    expect((await call(NEW_DNIS)).isQuestion()).toBe(true);
+    await screenshot(page, '05a-campaign-off-confirm');
+    await page.click('button:has-text("Switch off Sales chat")');
     await page.waitForURL(`${base}/admin/campaigns`);
     await expect(page.locator('tr', { hasText: 'Sales chat' }).locator('.badge').textContent()).resolves.toBe('off');
     const caller = await call(NEW_DNIS);

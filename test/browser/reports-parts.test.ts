@@ -121,7 +121,7 @@ describeIfChromium('the report parts of issue 19 in Chromium')('the report parts
     const stuck = page.locator('[data-section="stuck"]');
     await expect(stuck.isVisible()).resolves.toBe(true);
     expect(await stuckRow(page, 'support')).toEqual({
-      Campaign: 'support',
+      Campaign: 'Support chat',
       'Window (days)': '7',
       'Texts judged': '3',
       'Called again': '1',

@@ -76,7 +76,7 @@ describeIfChromium('the Variants report in Chromium')('the Variants report in Ch
     await page.goto(`${base}/admin/reports?from=2026-11-24&to=2026-11-24&timeZone=UTC&voiceMinute=1.2&handleMinutes=6.5&chat=2.5&text=0.0079`);
     const verdict = (await page.textContent('[data-verdict="support/skip-queue"]'))?.replace(/\s+/g, ' ').trim();
     // 1/6 vs 5/6: pooled 0.5, z = 0.6667 / sqrt(0.25 · 2/6) = 2.3094, p = 0.0209 (R: prop.test(c(1, 5), c(6, 6), correct = FALSE)).
-    expect(verdict).toBe('support, skip-queue against plain (clicked of offered): skip-queue wins (p = 0.0209).');
+    expect(verdict).toBe('Support chat, skip-queue against plain (clicked of offered): skip-queue wins (p = 0.0209).');
     expect((await page.textContent('[data-figure="deflected"]'))?.trim()).toBe('6');
     await expect(page.locator('[data-section="variants"] table').isVisible()).resolves.toBe(true);
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');

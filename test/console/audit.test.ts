@@ -64,7 +64,7 @@ describe('console changes in the audit trail', () => {
     const version = versionOf((await admin.get('/admin/campaigns/support')).text);
     expect((await admin.post('/admin/campaigns/support', { ...campaignForm({ name: 'Support (edited)' }), version })).status).toBe(303);
     const fresh = versionOf((await admin.get('/admin/campaigns')).text);
-    expect((await admin.post('/admin/campaigns/support/deactivate', { version: fresh })).status).toBe(303);
+    expect((await admin.post('/admin/campaigns/support/deactivate', { version: fresh, confirmed: 'yes' })).status).toBe(303);
     const last = versionOf((await admin.get('/admin/campaigns')).text);
     expect((await admin.post('/admin/campaigns/support/delete', { version: last, confirm: 'support' })).status).toBe(303);
     const changes = (await entries(srv)).filter((e) => e.action.startsWith('campaign.'));

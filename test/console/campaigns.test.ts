@@ -59,7 +59,15 @@ describe('the campaigns list', () => {
     expect(page.text).toContain('badge-active');
 
     const version = /name="version" value="([^"]+)"/.exec(page.text)?.[1] as string;
-    const off = await admin.post('/admin/campaigns/support/deactivate', { version });
+    // Switching off asks first: the list's button only brings the confirm page, nothing changes.
+    const ask = await admin.post('/admin/campaigns/support/deactivate', { version });
+    expect(ask.status).toBe(200);
+    expect(ask.text).toContain('Switch off Support chat?');
+    expect(ask.text).toContain('+1 800 555 0100');
+    expect(ask.text).toContain('name="confirmed" value="yes"');
+    expect(ask.text).toContain('href="/admin/campaigns">Cancel, keep it on</a>');
+    expect(await offered('+18005550100')).toBe(true);
+    const off = await admin.post('/admin/campaigns/support/deactivate', { version: /name="version" value="([^"]+)"/.exec(ask.text)?.[1] as string, confirmed: 'yes' });
     expect(off.status).toBe(303);
     expect(await offered('+18005550100')).toBe(false);
     const after = await admin.get('/admin/campaigns');

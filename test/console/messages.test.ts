@@ -76,26 +76,28 @@ describe('the messages page', () => {
     const res = await admin.get('/admin/messages');
     expect(res.status).toBe(200);
     expect(rows(res.text)).toEqual([
-      ['2026-11-22 11:00:00 UTC', 'billing', '+*******0000', 'queued'],
-      ['2026-11-21 10:00:00 UTC', 'support', '+********0123', 'failed'],
-      ['2026-11-20 09:00:00 UTC', 'support', '+*******1234', 'delivered'],
+      ['2026-11-22 11:00:00 UTC', 'billing', '+*******0000', 'Queued'],
+      ['2026-11-21 10:00:00 UTC', 'support', '+********0123', 'Failed'],
+      ['2026-11-20 09:00:00 UTC', 'support', '+*******1234', 'Delivered'],
     ]);
     for (const number of [US, UK, OTHER]) expect(res.text).not.toContain(number);
-    expect(res.text).toContain('<span class="badge badge-failed">failed</span>');
-    expect(res.text).toContain('invalid-number: not a mobile number');
+    // Statuses and our error codes in words; each row links to its call's trace.
+    expect(res.text).toContain('<span class="badge badge-failed">Failed</span>');
+    expect(res.text).toContain('Number cannot take texts: not a mobile number');
+    expect(res.text).toContain('href="/admin/calls/call-m-uk"');
     expect(res.text).toContain('<td>sandbox</td>');
     expect(res.text).toContain('<time datetime="2026-11-20T09:00:00.000Z">');
   });
 
   it.each([
-    ['status=failed', ['failed']],
-    ['campaign=billing', ['queued']],
-    ['number=1234', ['delivered']],
-    ['number=551234', ['delivered']],
-    [`number=${encodeURIComponent('+44 7700 900123')}`, ['failed']],
-    ['from=2026-11-21', ['queued', 'failed']],
-    ['status=&campaign=&number=&from=', ['queued', 'failed', 'delivered']],
-    ['campaign=support&from=2026-11-21', ['failed']],
+    ['status=failed', ['Failed']],
+    ['campaign=billing', ['Queued']],
+    ['number=1234', ['Delivered']],
+    ['number=551234', ['Delivered']],
+    [`number=${encodeURIComponent('+44 7700 900123')}`, ['Failed']],
+    ['from=2026-11-21', ['Queued', 'Failed']],
+    ['status=&campaign=&number=&from=', ['Queued', 'Failed', 'Delivered']],
+    ['campaign=support&from=2026-11-21', ['Failed']],
   ])('filters by %s', async (query, statuses) => {
     const { admin } = await startWithMessages();
     const res = await admin.get(`/admin/messages?${query}`);
@@ -174,7 +176,7 @@ describe('revealing whole numbers', () => {
     const res = await admin.post('/admin/messages/reveal', { reason: 'caller complaint #4521', status: 'failed', campaign: '', number: '', from: '', before: '' });
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(rows(res.text)).toEqual([['2026-11-21 10:00:00 UTC', 'support', UK, 'failed']]);
+    expect(rows(res.text)).toEqual([['2026-11-21 10:00:00 UTC', 'support', UK, 'Failed']]);
     expect(res.text).not.toContain(US);
     expect(res.text).toContain('Whole numbers are shown for this page only (reason: caller complaint #4521)');
     expect(lines.filter((l) => l.level === 40)).toEqual([

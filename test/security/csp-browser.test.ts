@@ -43,7 +43,7 @@ describeIfChromium('the security policy in Chromium')('the security policy in Ch
     await page.fill('#password', PASSWORD);
     await page.click('button[type=submit]');
     await page.waitForURL(`${base}/admin/campaigns`);
-    for (const path of ['/admin/campaigns', '/admin/campaigns/new', '/admin/campaigns/support', '/admin/messages', '/admin/reports', '/admin/simulator', '/admin/service']) {
+    for (const path of ['/admin/campaigns', '/admin/campaigns/new', '/admin/campaigns/support', '/admin/messages', '/admin/opt-outs', '/admin/reports', '/admin/simulator', '/admin/service']) {
       await page.goto(`${base}${path}`);
       await page.waitForLoadState('networkidle');
       // console.js ran: at phone width it shows the menu button the markup hides.

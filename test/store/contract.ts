@@ -1720,6 +1720,32 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         expect(await store.applyOptOutChange(change({ number: '+16175550000', at: min(6), receivedAt: min(6) }))).toBe('applied');
       });
 
+      it('lists the opt-out list newest first, by whole number or last digits, paged, every channel', async () => {
+        await store.suppress({ number: NUMBER, keyword: 'STOP', source: 'twilio', createdAt: min(1) });
+        await store.suppress({ number: NUMBER, keyword: 'STOP', source: 'whatsapp', channel: 'whatsapp', createdAt: min(2) });
+        await store.suppress({ number: '+447700900123', keyword: 'ADMIN', source: 'console', createdAt: min(3) });
+        const all = await store.listSuppressions({ limit: 10 });
+        expect(all.map((s) => [s.number, s.channel])).toEqual([
+          ['+447700900123', 'sms'],
+          [NUMBER, 'whatsapp'],
+          [NUMBER, 'sms'],
+        ]);
+        expect(all[2]).toEqual({ number: NUMBER, channel: 'sms', keyword: 'STOP', source: 'twilio', createdAt: min(1) });
+        const lastDigits = NUMBER.slice(-4);
+        expect((await store.listSuppressions({ limit: 10, number: lastDigits })).map((s) => s.channel)).toEqual(['whatsapp', 'sms']);
+        expect((await store.listSuppressions({ limit: 10, number: '+447700900123' })).map((s) => s.source)).toEqual(['console']);
+        expect(await store.listSuppressions({ limit: 10, number: '9999' })).toEqual([]);
+        const first = await store.listSuppressions({ limit: 2 });
+        expect(first).toHaveLength(2);
+        expect((await store.listSuppressions({ limit: 2, before: first[1]!.createdAt })).map((s) => s.source)).toEqual(['twilio']);
+        // Taken off by a START: gone from the list.
+        await store.applyOptOutChange({ number: NUMBER, change: 'start', keyword: 'START', source: 'console', at: min(4), receivedAt: min(4), forgetIdsBefore: min(0) });
+        expect((await store.listSuppressions({ limit: 10 })).map((s) => [s.number, s.channel])).toEqual([
+          ['+447700900123', 'sms'],
+          [NUMBER, 'whatsapp'],
+        ]);
+      });
+
       it('applies an inbound STOP or START once per vendor id, and never one older than the last change', async () => {
         const change = (c: Partial<OptOutChange>): OptOutChange => ({
           number: NUMBER,

@@ -1,18 +1,22 @@
 import type { FieldError } from '../../http/validation';
+import { hoursFormFromBody, hoursFormFromDocument, hoursFromForm, type HoursForm } from './hours-form';
 
 /**
  * The campaign form: the fields most campaigns change are form fields; everything else
- * (prompts, hours, availability, limits, variants...) is edited as JSON in "advanced".
+ * (prompts, availability, limits, variants...) is edited as JSON in "advanced"; opening
+ * hours and holidays have fields of their own (hours-form.ts).
  * The form is turned into the same document a campaign file holds and validated by the
  * catalog, so the console can never accept what the API or a file would refuse.
  */
 
 /** The fields the form shows one by one, in the order they are written to the file. */
-export const FORM_FIELDS = ['id', 'name', 'active', 'dnis', 'message', 'link', 'language', 'country', 'timeZone', 'linkTtlMinutes', 'gateway'] as const;
+export const FORM_FIELDS = ['id', 'name', 'active', 'dnis', 'message', 'link', 'language', 'country', 'timeZone', 'hours', 'linkTtlMinutes', 'gateway'] as const;
 type FormField = (typeof FORM_FIELDS)[number];
 
-export type CampaignForm = Record<Exclude<FormField, 'active'>, string> & {
+export type CampaignForm = Record<Exclude<FormField, 'active' | 'hours'>, string> & {
   active: boolean;
+  /** Opening hours and holidays as fields (hours-form.ts). */
+  hours: HoursForm;
   /** The rest of the document as JSON text. */
   advanced: string;
   /** The version the form was opened on (If-Match), empty for a new campaign. */
@@ -38,6 +42,7 @@ export function campaignForm(body: unknown = undefined, id?: string): CampaignFo
     language: blank ? 'en-US' : text(b, 'language'),
     country: blank ? 'US' : text(b, 'country'),
     timeZone: text(b, 'timeZone'),
+    hours: hoursFormFromBody(b, blank),
     linkTtlMinutes: text(b, 'linkTtlMinutes'),
     gateway: text(b, 'gateway'),
     advanced: blank ? '{}' : text(b, 'advanced'),
@@ -63,6 +68,7 @@ export function formFromDocument(document: Record<string, unknown>, version = ''
     language: str(rest.language),
     country: str(rest.country),
     timeZone: str(rest.timeZone),
+    hours: hoursFormFromDocument(rest.hours),
     linkTtlMinutes: str(rest.linkTtlMinutes),
     gateway: str(rest.gateway),
     advanced: JSON.stringify(advanced, null, 2),
@@ -95,12 +101,16 @@ export function documentFromForm(form: CampaignForm, previous?: Record<string, u
   if (minutes && !/^\d+$/.test(minutes)) {
     return { kind: 'invalid', fields: [{ field: 'linkTtlMinutes', message: 'must be a whole number of minutes' }] };
   }
+  const hours = hoursFromForm(form.hours);
+  if (hours.kind === 'invalid') return hours;
   const optional = (value: string) => (value.trim() ? value.trim() : undefined);
   const document: Record<string, unknown> = {
     ...(typeof previous?.$schema === 'string' ? { $schema: previous.$schema } : {}),
     id: form.id,
     name: form.name.trim(),
-    active: form.active,
+    // A file that left active out (on by default) keeps it out while it stays on, so an
+    // edit in the form writes what the same edit through the API writes.
+    active: previous && previous.active === undefined && form.active ? undefined : form.active,
     dnis: form.dnis
       .split(/[\n,]/)
       .map((d) => d.trim())
@@ -110,6 +120,7 @@ export function documentFromForm(form: CampaignForm, previous?: Record<string, u
     language: optional(form.language),
     country: optional(form.country)?.toUpperCase(),
     timeZone: optional(form.timeZone),
+    hours: hours.hours,
     linkTtlMinutes: minutes ? Number(minutes) : undefined,
     gateway: optional(form.gateway),
     ...(advanced as Record<string, unknown>),

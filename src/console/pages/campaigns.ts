@@ -8,6 +8,7 @@ import type { ConsoleDeps } from '../routes';
 import { PageError, render } from '../render';
 import { currentSession } from '../session';
 import { previewSms } from '../sms-preview';
+import { FORM_WEEKDAYS, WEEKDAY_NAMES, type FormWeekday } from './hours-form';
 import { campaignForm, documentFromForm, FORM_FIELDS, formFromDocument, type CampaignForm } from './campaign-form';
 
 /**
@@ -61,6 +62,17 @@ export function campaignPages(router: Router, deps: ConsoleDeps): void {
   for (const [action, active] of [['activate', true], ['deactivate', false]] as const) {
     router.post(`/campaigns/:id/${action}`, async (req, res) => {
       const entry = entryOf(req, deps);
+      // Switching off hands every caller back from the next call: the first post only asks
+      // (a page, so it works without script); the confirm page's own post says yes.
+      if (!active && req.body?.confirmed !== 'yes') {
+        render(res, 'campaign-off', {
+          title: `Switch off ${entry.campaign.name}?`,
+          nav: 'campaigns',
+          entry,
+          version: String(req.body?.version ?? entry.version),
+        });
+        return;
+      }
       const result = await catalog.setActive(entry.id, active, { ifMatch: String(req.body?.version ?? '') });
       if (result.kind !== 'saved') throw new PageError(409, refusal(result));
       await auditCampaignChange(deps.audit, actorOf(req), `campaign.${action}`, entry, result);
@@ -103,7 +115,8 @@ function showForm(res: Response, deps: ConsoleDeps, view: FormView): void {
   for (const e of view.errors) {
     const head = e.field.split('.')[0] ?? '';
     const key = known.has(head) ? head : 'advanced';
-    const text = key === 'advanced' && e.field && e.field !== 'advanced' ? `${e.field}: ${e.message}` : e.message;
+    const text =
+      key === 'hours' ? `${hoursPart(e.field)}${e.message}` : key === 'advanced' && e.field && e.field !== 'advanced' ? `${e.field}: ${e.message}` : e.message;
     (errorsByField[key] ??= []).push(text);
   }
   render(res, 'campaign-form', {
@@ -117,7 +130,21 @@ function showForm(res: Response, deps: ConsoleDeps, view: FormView): void {
     errorCount: view.errors.length,
     gateways: deps.gatewayNames,
     preview: previewSms(view.form.message, deps.publicBaseUrl),
+    weekdays: FORM_WEEKDAYS.map((id) => ({ id, name: WEEKDAY_NAMES[id] })),
+    timeZones: TIME_ZONES,
   });
+}
+
+// The picker's choices: every IANA zone this Node knows (the schema accepts the same).
+const TIME_ZONES: readonly string[] = Intl.supportedValuesOf('timeZone');
+
+/** "Monday: " for hours.weekly.mon.0, "Holidays: " for hours.closed.1...: which field of the hours a message is about. */
+function hoursPart(field: string): string {
+  const [, part, key] = field.split('.');
+  if (part === 'weekly' && key && key in WEEKDAY_NAMES) return `${WEEKDAY_NAMES[key as FormWeekday]}: `;
+  if (part === 'closed') return 'Holidays: ';
+  if (part === 'special') return 'Special days: ';
+  return '';
 }
 
 function afterSave(res: Response, deps: ConsoleDeps, result: SaveResult, view: Omit<FormView, 'errors'>): void {

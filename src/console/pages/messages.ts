@@ -7,6 +7,7 @@ import { fieldErrors } from '../../http/validation';
 import { maskNumber } from '../../phone';
 import { NUMBER_FILTER, STATUS_RANK, type MessageQuery, type MessageRecord, type MessageStatus } from '../../store/port';
 import type { ConsoleDeps } from '../routes';
+import { label } from '../labels';
 import { render } from '../render';
 import { currentSession } from '../session';
 
@@ -59,12 +60,13 @@ function storeQuery(f: Filters): MessageQuery {
 function row(m: MessageRecord, reveal: boolean) {
   return {
     createdAt: m.createdAt,
+    callId: m.callId,
     campaignId: m.campaignId,
     number: reveal ? m.to : maskNumber(m.to),
     status: m.status,
     segments: m.segments,
     gateway: m.sentVia ?? m.gateway,
-    error: m.errorCode ? [m.errorCode, m.errorDetail].filter(Boolean).join(': ') : '',
+    error: m.errorCode ? [label('error', m.errorCode), m.errorDetail].filter(Boolean).join(': ') : '',
   };
 }
 

@@ -159,6 +159,8 @@ function showPage(
     errors,
     groupings: FUNNEL_GROUPINGS,
     campaigns: deps.catalog.entries().map((e) => ({ id: e.id, name: e.campaign.name })),
+    // Rows name campaigns by id; people know them by name (a deleted one keeps its id).
+    campaignName: (id: string) => deps.catalog.entry(id)?.campaign.name ?? id,
     presets: [
       { label: 'Today', href: link(today, today) },
       { label: 'Last 7 days', href: link(shiftDate(today, -6), today) },
