@@ -1,4 +1,4 @@
-import { emptyFunnelCounts, type AdminSession, type CallEvent, type CallRecord, type CallUpdate, type ConsentRecord, type EventCursor, type FunnelSlot, type MessageRecord, type ShortLink, type TextMatch, type TextRecontactCount } from './port';
+import { emptyFunnelCounts, type AdminSession, type LegalHold, type CallEvent, type CallRecord, type CallUpdate, type ConsentRecord, type EventCursor, type FunnelSlot, type MessageRecord, type ShortLink, type TextMatch, type TextRecontactCount } from './port';
 
 /**
  * Both stores' rows to the port's records: SQLite and PostgreSQL have the same columns, and
@@ -220,5 +220,15 @@ export function toTextRecontactCount(r: Row): TextRecontactCount {
     day: r.day as string,
     daysToRecontact: r.days_to_recontact == null ? null : Number(r.days_to_recontact),
     texts: Number(r.texts),
+  };
+}
+
+export function toLegalHold(row: Row): LegalHold {
+  return {
+    kind: row.kind as LegalHold['kind'],
+    value: row.value as string,
+    reason: row.reason as string,
+    createdBy: row.created_by as string,
+    createdAt: row.created_at as string,
   };
 }
