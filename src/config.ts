@@ -10,6 +10,7 @@ import { OutboundEnvShape, outboundSettingsFrom, type OutboundSettings } from '.
 import { AbuseEnvShape, abuseSettingsFrom, type AbuseSettings } from './deflection/abuse-settings';
 import { HOLD_AUDIO_ENCODINGS, type HoldAudioEncoding } from './vxml/hold-tone';
 import { ConversationEnvShape, conversationSettingsFrom, type ConversationSettings } from './conversations/settings';
+import { dataSettingsFrom, RetentionEnvShape, type DataSettings } from './retention/settings';
 import { EventsOutEnvShape, eventsOutSettingsFrom, type EventsOutSettings } from './events-out/settings';
 
 /**
@@ -79,6 +80,8 @@ export interface Config {
   holdAudioEncoding: HoldAudioEncoding;
   /** Events out: the endpoints the call events are delivered to, signed (none: off). */
   eventsOut: EventsOutSettings;
+  /** Retention per data class, and erasure's key (README "Data"). */
+  data: DataSettings;
 }
 
 export interface OutboxSettings {
@@ -191,6 +194,7 @@ const EnvSchema = z.object({
   ...ConnectionEnvShape,
   ...AbuseEnvShape,
   ...EventsOutEnvShape,
+  ...RetentionEnvShape,
   SMS_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).default('sandbox')),
   SMS_FALLBACK_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).optional()),
   SMS_ATTEMPT_TIMEOUT_MS: wholeNumber(1000, 60_000, 10_000),
@@ -316,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     holdAudioEncoding: e.HOLD_AUDIO_ENCODING,
     eventsOut,
+    data: dataSettingsFrom(e),
   };
 }
 

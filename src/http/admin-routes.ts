@@ -2,7 +2,8 @@ import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { CampaignCatalog } from '../campaigns/catalog';
 import { DEFAULT_RECONTACT_DAYS } from '../deflection/recontact';
-import type { Store } from '../store/port';
+import type { NumberKey, Store } from '../store/port';
+import { dataRoutes } from './admin/data-routes';
 import { campaignRoutes } from './admin/campaign-routes';
 import { adminOpenApi } from './admin/openapi';
 import { recordRoutes } from './admin/record-routes';
@@ -18,6 +19,8 @@ export interface AdminDeps {
   adminToken: string | undefined;
   log: Logger;
   now: () => Date;
+  /** Erasure's key for the opt-out list (ERASURE_KEY); undefined: erasure answers 503. */
+  numberKey?: NumberKey | undefined;
 }
 
 /** Admin JSON API under /api: the OpenAPI document is public, every other route needs the bearer token. */
@@ -37,6 +40,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use(campaignRoutes(deps.catalog));
   router.use(eventExportRoutes(store, log));
   router.use(recordRoutes(store, log));
+  router.use(dataRoutes({ store, log, now, numberKey: deps.numberKey }));
   router.use(
     reportRoutes(store, now, {
       variantOrder: (id) => deps.catalog.entry(id)?.campaign.variants.map((v) => v.id) ?? [],

@@ -8,6 +8,7 @@ import { registerOutboxGauges } from './outbox-metrics';
 import { registerCampaignGauges } from './campaign-metrics';
 import type { CampaignCatalog } from '../campaigns/catalog';
 import { requestMetrics } from './request-metrics';
+import { RetentionMetrics } from './retention-metrics';
 
 let processRegistry: Registry | undefined;
 
@@ -35,6 +36,8 @@ export class Metrics {
   readonly gateways = new PromGatewayMetrics(this.registry);
   /** Given to events out's deliverer; its lag gauge is wired once the store is open. */
   readonly eventsOut = new EventsOutMetrics(this.registry);
+  /** Given to the retention job. */
+  readonly retention = new RetentionMetrics(this.registry);
   /** Times every HTTP request (mounted first in the app). */
   readonly requests: RequestHandler = requestMetrics(this.registry);
 

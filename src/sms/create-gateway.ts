@@ -33,7 +33,7 @@ function statusCallback(publicBaseUrl: string, name: GatewayName): { statusUrl: 
  * a credential or a whole phone number into logs or pages (redacting-gateway.ts).
  */
 export function createGateways(
-  config: Pick<Config, 'gateways' | 'sandboxFailNumbers' | 'publicBaseUrl'> & Partial<Pick<Config, 'sandboxNotOnChannelNumbers' | 'conversations'>>,
+  config: Pick<Config, 'gateways' | 'sandboxFailNumbers' | 'publicBaseUrl'> & Partial<Pick<Config, 'sandboxNotOnChannelNumbers' | 'conversations' | 'data'>>,
 ): Map<GatewayName, SmsGateway> {
   const { gateways: g, publicBaseUrl } = config;
   const built = new Map<GatewayName, SmsGateway>([['sandbox', new SandboxGateway(config.sandboxFailNumbers, config.sandboxNotOnChannelNumbers)]]);
@@ -54,7 +54,9 @@ export function createGateways(
   if (g['liveperson-c2m']) built.set('liveperson-c2m', new LivePersonC2mGateway(new C2mClient(g['liveperson-c2m'])));
   // The conversation outcome secrets too: no vendor should ever echo them, but if one did.
   const c = config.conversations;
-  const secrets = gatewaySecrets(g, c ? [...c.webhookSecrets, ...c.livePersonSecrets] : []);
+  // And erasure's key, which keys what the opt-out list keeps of an erased number.
+  const erasureKey = config.data?.erasureKey ? [config.data.erasureKey] : [];
+  const secrets = gatewaySecrets(g, [...(c ? [...c.webhookSecrets, ...c.livePersonSecrets] : []), ...erasureKey]);
   for (const [name, gateway] of built) built.set(name, withSafeRefusalDetails(gateway, secrets));
   return built;
 }
