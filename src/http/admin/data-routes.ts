@@ -20,7 +20,62 @@ export const LegalHoldBody = z.union([
   z.strictObject({ number: E164, reason: Reason }),
   z.strictObject({ campaign: z.string().min(1).max(63), reason: Reason }),
 ]);
-export const LegalHoldTarget = z.union([z.strictObject({ number: E164 }), z.strictObject({ campaign: z.string().min(1).max(63) })]);
+export const LegalHoldTarget = z
+  .strictObject({ number: E164.optional().describe('a held number (E.164)'), campaign: z.string().min(1).max(63).optional().describe('a held campaign') })
+  .refine((q) => (q.number === undefined) !== (q.campaign === undefined), { message: 'name either number or campaign', path: ['number'] });
+
+const ErasureReport = z.object({
+  number: z.string().describe('the erased number, masked'),
+  erasedAt: z.string(),
+  removed: z.record(z.string(), z.number().int()).describe('rows removed per table (suppressions, opt_out_changes: replaced by the key)'),
+  optOutKept: z.boolean().describe('the number was on the opt-out list and stays on it, by its key'),
+});
+const HoldView = z.object({ kind: z.enum(['number', 'campaign']), value: z.string(), reason: z.string(), createdBy: z.string(), createdAt: z.string() });
+const Problem = z.object({ error: z.string() });
+
+/** The OpenAPI document's entries for these routes (src/http/admin/openapi.ts lists them). */
+export const DATA_OPERATIONS = [
+  {
+    method: 'post',
+    path: '/erasure',
+    tag: 'data',
+    summary: 'Erase one number everywhere (calls, events, texts, consent, short links); the opt-out list keeps only its HMAC',
+    body: { schema: z.toJSONSchema(ErasureBody, { io: 'input' }), description: 'the number (E.164) and why (logged)' },
+    responses: {
+      200: { description: 'what was removed, per table', schema: ErasureReport },
+      400: { description: 'invalid input', schema: Problem },
+      409: { description: 'a legal hold covers the number: nothing erased', schema: z.object({ error: z.string(), hold: HoldView }) },
+      503: { description: 'ERASURE_KEY is not set: nothing erased', schema: Problem },
+    },
+  },
+  {
+    method: 'get',
+    path: '/legal-holds',
+    tag: 'data',
+    summary: 'The legal holds (numbers masked)',
+    responses: { 200: { description: 'the holds', schema: z.object({ holds: z.array(HoldView) }) } },
+  },
+  {
+    method: 'post',
+    path: '/legal-holds',
+    tag: 'data',
+    summary: 'Place a legal hold on a number or a campaign: kept whatever its age, and not erasable',
+    body: { schema: z.toJSONSchema(LegalHoldBody, { io: 'input' }), description: 'number or campaign, and the reason' },
+    responses: { 201: { description: 'the hold', schema: HoldView }, 400: { description: 'invalid input', schema: Problem } },
+  },
+  {
+    method: 'delete',
+    path: '/legal-holds',
+    tag: 'data',
+    summary: 'Lift a legal hold (number or campaign in the query)',
+    query: LegalHoldTarget,
+    responses: {
+      204: { description: 'lifted' },
+      400: { description: 'invalid input', schema: Problem },
+      404: { description: 'no such hold', schema: Problem },
+    },
+  },
+] as const;
 
 const ACTOR = { kind: 'token', name: 'admin' } as const;
 
@@ -71,7 +126,7 @@ export function dataRoutes(deps: { store: Store; log: Logger; now: () => Date; n
   router.delete('/legal-holds', async (req, res) => {
     const q = parseOr400(LegalHoldTarget, req.query, 'query', res);
     if (!q) return;
-    const { kind, value } = target(q);
+    const { kind, value } = q.number !== undefined ? target({ number: q.number }) : target({ campaign: q.campaign! });
     if (!(await store.liftLegalHold(kind, value))) {
       res.status(404).json({ error: 'no such legal hold' });
       return;
