@@ -37,7 +37,7 @@ export type RetentionReport = { ran: false } | { ran: true; deleted: Record<stri
 const DAY_MS = 86_400_000;
 /** A run that dies keeps the others out no longer than this. */
 const LEASE_MS = 60 * 60_000;
-const MIN_BATCH = 10;
+const MIN_BATCH = 50;
 const MAX_BATCH = 10_000;
 const FIRST_BATCH = 500;
 

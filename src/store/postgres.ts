@@ -821,8 +821,14 @@ export class PgStore implements Store {
   }
 
   async pruneBatch(dataClass: RetentionClass, before: string, limit: number): Promise<number> {
-    const sql = pruneSql(dataClass, (name) => (name === 'before' ? '$1' : '$2'));
-    return (await this.pool.query(sql, [before, limit])).rowCount ?? 0;
+    return transaction(this.pool, async (client) => {
+      // SHARE: batches run beside each other, but a hold being placed (or an erasure) waits
+      // for this batch, and this batch for it; so the look at the holds stays true to the end.
+      await client.query('LOCK TABLE legal_holds IN SHARE MODE');
+      const holds = ((await client.query('SELECT 1 FROM legal_holds LIMIT 1')).rowCount ?? 0) > 0;
+      const sql = pruneSql(dataClass, (name) => (name === 'before' ? '$1' : '$2'), holds);
+      return (await client.query(sql, [before, limit])).rowCount ?? 0;
+    });
   }
 
   async eraseNumber(request: ErasureRequest): Promise<ErasureOutcome> {

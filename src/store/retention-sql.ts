@@ -18,7 +18,7 @@ const PRUNABLE: Record<RetentionClass, { table: string; key: string; select: str
     key: 'id',
     select: `SELECT c.id FROM calls c
       WHERE c.created_at < :before
-        AND NOT ${CALL_HELD}
+        /*held*/AND NOT ${CALL_HELD}/*end*/
         -- A call whose text is still in the outbox is still going on.
         AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.call_id = c.id AND m.status = 'queued')
       ORDER BY c.created_at LIMIT :limit`,
@@ -28,7 +28,7 @@ const PRUNABLE: Record<RetentionClass, { table: string; key: string; select: str
     key: 'id',
     select: `SELECT t.id FROM call_events t
       WHERE t.created_at < :before
-        AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = t.call_id AND ${CALL_HELD})
+        /*held*/AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = t.call_id AND ${CALL_HELD})/*end*/
       ORDER BY t.created_at LIMIT :limit`,
   },
   messages: {
@@ -36,8 +36,8 @@ const PRUNABLE: Record<RetentionClass, { table: string; key: string; select: str
     key: 'id',
     select: `SELECT t.id FROM messages t
       WHERE t.created_at < :before AND t.status <> 'queued'
-        AND NOT EXISTS (SELECT 1 FROM legal_holds h
-          WHERE (h.kind = 'campaign' AND h.value = t.campaign_id) OR (h.kind = 'number' AND h.value IN (t."to", t.caller)))
+        /*held*/AND NOT EXISTS (SELECT 1 FROM legal_holds h
+          WHERE (h.kind = 'campaign' AND h.value = t.campaign_id) OR (h.kind = 'number' AND h.value IN (t."to", t.caller)))/*end*/
       ORDER BY t.created_at LIMIT :limit`,
   },
   consent: {
@@ -45,8 +45,8 @@ const PRUNABLE: Record<RetentionClass, { table: string; key: string; select: str
     key: 'message_id',
     select: `SELECT t.message_id FROM consent t
       WHERE t.confirmed_at < :before
-        AND NOT EXISTS (SELECT 1 FROM legal_holds h
-          WHERE (h.kind = 'campaign' AND h.value = t.campaign_id) OR (h.kind = 'number' AND h.value IN (t.ani, t.destination)))
+        /*held*/AND NOT EXISTS (SELECT 1 FROM legal_holds h
+          WHERE (h.kind = 'campaign' AND h.value = t.campaign_id) OR (h.kind = 'number' AND h.value IN (t.ani, t.destination)))/*end*/
       ORDER BY t.confirmed_at LIMIT :limit`,
   },
   'short-links': {
@@ -55,16 +55,21 @@ const PRUNABLE: Record<RetentionClass, { table: string; key: string; select: str
     // A link without an expiry counts from its creation.
     select: `SELECT t.code FROM short_links t
       WHERE COALESCE(t.expires_at, t.created_at) < :before
-        AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.kind = 'campaign' AND h.value = t.campaign_id)
-        AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = t.call_id AND ${CALL_HELD})
+        /*held*/AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.kind = 'campaign' AND h.value = t.campaign_id)
+        AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.id = t.call_id AND ${CALL_HELD})/*end*/
       LIMIT :limit`,
   },
 };
 
-/** The class's batch delete, its parameters named by the store's own syntax. */
-export function pruneSql(dataClass: RetentionClass, param: (name: 'before' | 'limit') => string): string {
+/**
+ * The class's batch delete, its parameters named by the store's own syntax. Without holds
+ * (`holds` false: the store saw none, in the same transaction) the hold tests are left
+ * out: PostgreSQL would otherwise plan them as a scan of every call per batch.
+ */
+export function pruneSql(dataClass: RetentionClass, param: (name: 'before' | 'limit') => string, holds: boolean): string {
   const { table, key, select } = PRUNABLE[dataClass];
-  const sql = `DELETE FROM ${table} WHERE ${key} IN (${select})`;
+  const filtered = holds ? select.replace(/\/\*(held|end)\*\//g, '') : select.replace(/\/\*held\*\/[\s\S]*?\/\*end\*\//g, '');
+  const sql = `DELETE FROM ${table} WHERE ${key} IN (${filtered})`;
   return sql.replace(/:(before|limit)\b/g, (_m, name: 'before' | 'limit') => param(name));
 }
 

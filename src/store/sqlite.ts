@@ -1106,7 +1106,11 @@ export class SqliteStore implements Store {
   }
 
   async pruneBatch(dataClass: RetentionClass, before: string, limit: number): Promise<number> {
-    return this.sql(pruneSql(dataClass, (name) => `@${name}`)).run({ before, limit }).changes;
+    // One synchronous transaction: no hold can be placed between the look and the delete.
+    return this.db.transaction(() => {
+      const holds = this.sql('SELECT 1 FROM legal_holds LIMIT 1').get() !== undefined;
+      return this.sql(pruneSql(dataClass, (name) => `@${name}`, holds)).run({ before, limit }).changes;
+    })();
   }
 
   async eraseNumber(request: ErasureRequest): Promise<ErasureOutcome> {
