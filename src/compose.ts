@@ -233,9 +233,9 @@ function wire(
   env.onEvents(() => queueMicrotask(() => eventsOut.wake()));
   eventsOut.start();
   // Daily, at RETENTION_HOUR UTC; on PostgreSQL one instance at a time (a lease in the store).
-  // On SQLite a batch holds the event loop: 10 ms. On PostgreSQL it only holds its rows'
+  // On SQLite a batch holds the event loop: 5 ms. On PostgreSQL it only holds its rows'
   // locks, and each batch costs round trips: 50 ms batches delete faster, pausing nothing.
-  const targetBatchMs = store instanceof PgStore ? 50 : 10;
+  const targetBatchMs = store instanceof PgStore ? 50 : 5;
   const retention = new RetentionJob({ store, settings: config.data.retention, log, now, counters: metrics.retention, targetBatchMs });
   retention.start();
   const listen = (port: number, host?: string): HttpServer => {

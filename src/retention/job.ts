@@ -38,7 +38,7 @@ const DAY_MS = 86_400_000;
 /** A run that dies keeps the others out no longer than this. */
 const LEASE_MS = 60 * 60_000;
 const MIN_BATCH = 50;
-const MAX_BATCH = 10_000;
+const MAX_BATCH = 1_000;
 const FIRST_BATCH = 500;
 
 /** Lets timers, I/O and requests run between two batches. */
@@ -48,7 +48,8 @@ const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(r
  * The daily retention run. SQLite deletes synchronously on the event loop, so each class
  * goes in small batches (one short transaction each) with a yield between them, and the
  * batch size follows how long the last one took: it halves when a batch took longer than
- * the target, doubles when it took less than half, so no batch stalls the IVR's requests
+ * the target and grows by a quarter when it took less than half (growth is slow: a batch's
+ * cost jumps now and then, with a WAL checkpoint), so no batch stalls the IVR's requests
  * for long whatever the machine or the indexes. On PostgreSQL the same keeps each
  * transaction and its locks short. A lease in the store lets one instance run at a time.
  */
@@ -144,7 +145,7 @@ export class RetentionJob {
       total += rows;
       if (rows) this.deps.counters?.deleted(dataClass, rows);
       if (took > this.targetMs) this.batch.set(dataClass, Math.max(MIN_BATCH, Math.floor(size / 2)));
-      else if (took < this.targetMs / 2 && rows === size) this.batch.set(dataClass, Math.min(MAX_BATCH, size * 2));
+      else if (took < this.targetMs / 2 && rows === size) this.batch.set(dataClass, Math.min(MAX_BATCH, Math.floor(size * 1.25)));
       await yieldToLoop();
       if (rows < size || this.stopped) return total;
     }
