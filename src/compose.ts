@@ -37,8 +37,12 @@ import { legacyVoxeoWarning } from './sms/voxeo';
 import { LiveCalls } from './simulator/live-calls';
 import { PgStore } from './store/postgres';
 import { SqliteStore } from './store/sqlite';
+import { RetentionJob } from './retention/job';
+import { systemActor } from './audit/actor';
+import { AuditTrail } from './audit/trail';
+import { erasedNumberKey } from './retention/number-key';
 import { renderPage } from './vxml/render';
-import type { EventObserver, Store } from './store/port';
+import type { EventObserver, NumberKey, Store } from './store/port';
 import { EventsDeliverer } from './events-out/deliverer';
 
 export interface Server {
@@ -48,6 +52,8 @@ export interface Server {
   dispatcher: Dispatcher;
   /** Events out: delivers the call events to the configured endpoints (none: idle). */
   eventsOut: EventsDeliverer;
+  /** The daily retention run (README "Data"); run() runs it now. */
+  retention: RetentionJob;
   /** What /readyz answers; drain() when shutdown begins, so load balancers stop sending calls. */
   readiness: Readiness;
   /** Starts the HTTP server, answering even unparseable IVR requests with VoiceXML. */
@@ -123,7 +129,7 @@ export function campaignCheck(config: Config): CampaignCheck {
 export function composeServer(config: Config, log: Logger, overrides: Overrides = {}): Server {
   const env = environment(config, overrides);
   const campaigns = FileCampaignCatalog.open({ dir: config.campaignsDir, lastGoodDir: config.campaignsLastGoodDir, check: env.check, log });
-  const store = SqliteStore.open(config.dataDir, env.observer);
+  const store = SqliteStore.open(config.dataDir, env.observer, numberKeyOf(config));
   return wire(config, log, overrides, env, { store, campaigns, close: async () => undefined });
 }
 
@@ -137,7 +143,8 @@ export async function composeSharedServer(config: Config, log: Logger, overrides
   if (!url) throw new Error('composeSharedServer needs DATABASE_URL');
   const env = environment(config, overrides);
   const onConnectionError = (err: Error) => log.warn({ err: err.message }, 'a PostgreSQL connection failed; the pool opens another');
-  const store = await PgStore.open({ url, observer: env.observer, onConnectionError });
+  const numberKey = numberKeyOf(config);
+  const store = await PgStore.open({ url, observer: env.observer, onConnectionError, ...(numberKey ? { numberKey } : {}) });
   // The catalog's own small pool: one revision check per call start, and its rare writes.
   const catalogPool = new Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 10_000 });
   catalogPool.on('error', onConnectionError);
@@ -210,7 +217,10 @@ function wire(
   });
   const liveCalls = new LiveCalls();
   const readiness = new Readiness({ store, campaigns, gateways, defaultGateway, ivrOpen: ivrDoorOpen(config.host, config.security.ivrAccess), now });
-  const app = createApp({ service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, console: config.console, security: config.security, liveCalls, log, now, metrics, metricsToken: config.metricsToken, readiness, holdAudioEncoding: config.holdAudioEncoding, ...(contextTokens ? { contextTokens } : {}), contextApiToken: config.context.apiToken, conversations: config.conversations });
+  const numberKey = numberKeyOf(config);
+  // One audit trail for the app's routes and our own jobs (retention records its pruning).
+  const audit = new AuditTrail(store, log, now, metrics.audit);
+  const app = createApp({ audit, numberKey, service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, console: config.console, security: config.security, liveCalls, log, now, metrics, metricsToken: config.metricsToken, readiness, holdAudioEncoding: config.holdAudioEncoding, ...(contextTokens ? { contextTokens } : {}), contextApiToken: config.context.apiToken, conversations: config.conversations });
   // Messages left queued by a previous run (a crash, a restart) go out now.
   dispatcher.start();
   const eventsOut = new EventsDeliverer({
@@ -226,6 +236,19 @@ function wire(
   // New events wake it at once; its timer catches retries and other instances' expired leases.
   env.onEvents(() => queueMicrotask(() => eventsOut.wake()));
   eventsOut.start();
+  // Daily, at RETENTION_HOUR UTC; on PostgreSQL one instance at a time (a lease in the store).
+  // On SQLite a batch holds the event loop: 5 ms. On PostgreSQL it only holds its rows'
+  // locks, and each batch costs round trips: 50 ms batches delete faster, pausing nothing.
+  const targetBatchMs = store instanceof PgStore ? 50 : 5;
+  // The audit table leaves only through pruneAuditBefore, which writes the chain's
+  // checkpoint; the pruning itself is then an entry of the trail.
+  const pruneAuditBefore = async (before: string): Promise<number> => {
+    const pruned = await store.pruneAuditBefore(before, now().toISOString());
+    if (pruned > 0) await audit.record(systemActor('retention'), 'audit.prune', null, { before, pruned });
+    return pruned;
+  };
+  const retention = new RetentionJob({ store, settings: config.data.retention, log, now, counters: metrics.retention, targetBatchMs, pruneAuditBefore });
+  retention.start();
   const listen = (port: number, host?: string): HttpServer => {
     // Stalled and half-open clients are timed out and destroyed (HTTP_*_TIMEOUT_MS,
     // HTTP_MAX_CONNECTIONS): they cannot hold descriptors for ever.
@@ -241,10 +264,11 @@ function wire(
     campaigns.close();
     await dispatcher.stop(graceMs);
     await eventsOut.stop(graceMs);
+    await retention.stop();
     await store.close();
     await storage.close();
   };
-  return { app, store, campaigns, dispatcher, eventsOut, readiness, listen, close };
+  return { app, store, campaigns, dispatcher, eventsOut, retention, readiness, listen, close };
 }
 
 /**
@@ -353,4 +377,9 @@ function c2mDeps(config: Config, now: () => Date): { c2m?: { client: C2mClient; 
   const settings = config.gateways['liveperson-c2m'];
   if (!settings) return {};
   return { c2m: { client: new C2mClient(settings), budgets: new C2mBudgets(config.abuse.availabilityChecksPerMinute, () => now().getTime()) } };
+}
+
+/** How the stores find an erased number on the opt-out list: by ERASURE_KEY (none: nothing was erased). */
+function numberKeyOf(config: Config): NumberKey | undefined {
+  return config.data.erasureKey ? erasedNumberKey(config.data.erasureKey) : undefined;
 }

@@ -11,6 +11,7 @@ import { AbuseEnvShape, abuseSettingsFrom, type AbuseSettings } from './deflecti
 import { HOLD_AUDIO_ENCODINGS, type HoldAudioEncoding } from './vxml/hold-tone';
 import { ConversationEnvShape, conversationSettingsFrom, type ConversationSettings } from './conversations/settings';
 import { OidcEnvShape, oidcSettingsFrom, type OidcSettings } from './console/oidc/settings';
+import { dataSettingsFrom, RetentionEnvShape, type DataSettings } from './retention/settings';
 import { EventsOutEnvShape, eventsOutSettingsFrom, type EventsOutSettings } from './events-out/settings';
 
 /**
@@ -80,6 +81,8 @@ export interface Config {
   holdAudioEncoding: HoldAudioEncoding;
   /** Events out: the endpoints the call events are delivered to, signed (none: off). */
   eventsOut: EventsOutSettings;
+  /** Retention per data class, and erasure's key (README "Data"). */
+  data: DataSettings;
 }
 
 export interface OutboxSettings {
@@ -195,6 +198,7 @@ const EnvSchema = z.object({
   ...ConnectionEnvShape,
   ...AbuseEnvShape,
   ...EventsOutEnvShape,
+  ...RetentionEnvShape,
   SMS_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).default('sandbox')),
   SMS_FALLBACK_GATEWAY: optionalText.pipe(z.enum(GATEWAY_NAMES).optional()),
   SMS_ATTEMPT_TIMEOUT_MS: wholeNumber(1000, 60_000, 10_000),
@@ -323,6 +327,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     holdAudioEncoding: e.HOLD_AUDIO_ENCODING,
     eventsOut,
+    data: dataSettingsFrom(e),
   };
 }
 

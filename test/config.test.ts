@@ -64,6 +64,13 @@ describe('loadConfig with values set', () => {
       {
         PORT: '8443',
         HOST: '127.0.0.1',
+        RETENTION_CALLS_DAYS: '200',
+        RETENTION_MESSAGES_DAYS: '100',
+        RETENTION_CONSENT_DAYS: '2000',
+        RETENTION_SHORT_LINKS_DAYS: '0',
+        RETENTION_AUDIT_DAYS: '3000',
+        RETENTION_HOUR: '22',
+        ERASURE_KEY: 'erasure-key-0123456789abcdefghijklmnop',
         PUBLIC_BASE_URL: 'https://ivr.example.com/deflect',
         DATA_DIR: '/var/lib/ivr',
         CAMPAIGNS_DIR: 'conf/campaigns',
@@ -158,6 +165,10 @@ describe('loadConfig with values set', () => {
       shutdownGraceMs: 2500,
       holdAudioEncoding: 'alaw',
       eventsOut: { endpoints: [], batchSize: 100, maxBodyBytes: 262_144, timeoutMs: 10_000, retryBaseMs: 2_000, retryCapMs: 300_000, pollMs: 5_000 },
+      data: {
+        retention: { days: { calls: 200, events: 200, messages: 100, consent: 2000, 'short-links': 0, audit: 3000 }, hour: 22 },
+        erasureKey: 'erasure-key-0123456789abcdefghijklmnop',
+      },
       connections: { headersTimeoutMs: 5000, requestTimeoutMs: 15000, idleTimeoutMs: 20000, maxConnections: 400 },
       abuse: {
         serviceHourlyBudget: 1000,
@@ -386,6 +397,16 @@ describe('documentation of the configuration', () => {
     const text = read(file);
     const missing = CONFIG_VARIABLES.filter((name) => !new RegExp(`\\b${name}\\b`).test(text));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('retention and erasure settings', () => {
+  it.each([
+    ['ERASURE_KEY', 'too-short'],
+    ['RETENTION_HOUR', '24'],
+    ['RETENTION_CONSENT_DAYS', '-1'],
+  ])('%s=%s stops start-up with a line naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: .*${name}`));
   });
 });
 

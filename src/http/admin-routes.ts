@@ -5,8 +5,9 @@ import { DEFAULT_RECONTACT_DAYS } from '../deflection/recontact';
 import { actorOf } from '../audit/actor';
 import { auditTokenUse } from '../audit/token-use';
 import { AuditTrail } from '../audit/trail';
-import type { Store } from '../store/port';
+import type { NumberKey, Store } from '../store/port';
 import { auditRoutes } from './admin/audit-routes';
+import { dataRoutes } from './admin/data-routes';
 import { campaignRoutes } from './admin/campaign-routes';
 import { adminOpenApi } from './admin/openapi';
 import { recordRoutes } from './admin/record-routes';
@@ -24,6 +25,8 @@ export interface AdminDeps {
   now: () => Date;
   /** Where changes and reveals are recorded (default: a trail on `store` with no metrics). */
   audit?: AuditTrail;
+  /** Erasure's key for the opt-out list (ERASURE_KEY); undefined: erasure answers 503. */
+  numberKey?: NumberKey | undefined;
 }
 
 /** Admin JSON API under /api: the OpenAPI document is public, every other route needs the bearer token. */
@@ -46,6 +49,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use(eventExportRoutes(store, log));
   router.use(recordRoutes(store, log, audit));
   router.use(auditRoutes(store));
+  router.use(dataRoutes({ store, log, now, numberKey: deps.numberKey, audit }));
   router.use(
     reportRoutes(store, now, {
       variantOrder: (id) => deps.catalog.entry(id)?.campaign.variants.map((v) => v.id) ?? [],

@@ -13,7 +13,7 @@ import { healthRoutes, type Readiness } from '../observability/health-routes';
 import type { Metrics } from '../observability/metrics';
 import { metricsRoutes } from '../observability/metrics-routes';
 import type { SmsGateway } from '../sms/port';
-import type { Store } from '../store/port';
+import type { NumberKey, Store } from '../store/port';
 import { adminRoutes } from './admin-routes';
 import { AuditTrail } from '../audit/trail';
 import type { HoldAudioEncoding } from '../vxml/hold-tone';
@@ -26,6 +26,8 @@ import type { ConversationSettings } from '../conversations/settings';
 import type { OutcomeTokens } from '../conversations/record';
 
 export interface AppDeps {
+  /** Erasure's key for the opt-out list (ERASURE_KEY): POST /api/erasure needs it. */
+  numberKey?: NumberKey | undefined;
   service: DeflectionService;
   store: Store;
   campaigns: CampaignCatalog;
@@ -115,7 +117,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/vxml', ivrRoutes(deps.service, deps.log, deps.security.ivrAccess, simulatorKey, deps.holdAudioEncoding));
   // Before the admin API: the chat platform's own token opens this one path, nothing else.
   app.use('/api/context', contextRoutes({ store: deps.store, tokens: deps.contextTokens, adminToken: deps.adminToken, apiToken: deps.contextApiToken, log: deps.log }));
-  app.use('/api', adminRoutes({ store: deps.store, catalog: deps.campaigns, adminToken: deps.adminToken, log: deps.log, now: deps.now, audit }));
+  app.use('/api', adminRoutes({ store: deps.store, catalog: deps.campaigns, adminToken: deps.adminToken, log: deps.log, now: deps.now, audit, numberKey: deps.numberKey }));
   app.use('/admin', consoleRoutes({ store: deps.store, catalog: deps.campaigns, gatewayNames: [...deps.gateways.keys()], config: deps.console, publicBaseUrl: deps.publicBaseUrl, liveCalls: deps.liveCalls, simulatorKey, log: deps.log, now: deps.now, audit }));
   app.use('/s', shortLinkRoutes({ ...deps, rateLimit: deps.security.shortLinkRateLimit }));
   // Before the vendor callbacks, whose /webhooks/:gateway would take the path otherwise.

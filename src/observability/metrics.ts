@@ -9,6 +9,7 @@ import { registerOutboxGauges } from './outbox-metrics';
 import { registerCampaignGauges } from './campaign-metrics';
 import type { CampaignCatalog } from '../campaigns/catalog';
 import { requestMetrics } from './request-metrics';
+import { RetentionMetrics } from './retention-metrics';
 
 let processRegistry: Registry | undefined;
 
@@ -38,6 +39,8 @@ export class Metrics {
   readonly eventsOut = new EventsOutMetrics(this.registry);
   /** Failed audit writes (given to the AuditTrail). */
   readonly audit = new AuditMetrics(this.registry);
+  /** Given to the retention job. */
+  readonly retention = new RetentionMetrics(this.registry);
   /** Times every HTTP request (mounted first in the app). */
   readonly requests: RequestHandler = requestMetrics(this.registry);
 

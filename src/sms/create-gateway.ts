@@ -33,7 +33,7 @@ function statusCallback(publicBaseUrl: string, name: GatewayName): { statusUrl: 
  * a credential or a whole phone number into logs or pages (redacting-gateway.ts).
  */
 export function createGateways(
-  config: Pick<Config, 'gateways' | 'sandboxFailNumbers' | 'publicBaseUrl'> & Partial<Pick<Config, 'sandboxNotOnChannelNumbers' | 'conversations' | 'console'>>,
+  config: Pick<Config, 'gateways' | 'sandboxFailNumbers' | 'publicBaseUrl'> & Partial<Pick<Config, 'sandboxNotOnChannelNumbers' | 'conversations' | 'console' | 'data'>>,
 ): Map<GatewayName, SmsGateway> {
   const { gateways: g, publicBaseUrl } = config;
   const built = new Map<GatewayName, SmsGateway>([['sandbox', new SandboxGateway(config.sandboxFailNumbers, config.sandboxNotOnChannelNumbers)]]);
@@ -54,9 +54,11 @@ export function createGateways(
   if (g['liveperson-c2m']) built.set('liveperson-c2m', new LivePersonC2mGateway(new C2mClient(g['liveperson-c2m'])));
   // The conversation outcome secrets too: no vendor should ever echo them, but if one did.
   const c = config.conversations;
-  // And the console's OpenID client secret, which no vendor has any business quoting either.
+  // And the console's OpenID client secret, which no vendor has any business quoting either,
+  // and erasure's key, which keys what the opt-out list keeps of an erased number.
   const oidcSecret = config.console?.oidc ? [config.console.oidc.clientSecret] : [];
-  const secrets = gatewaySecrets(g, [...(c ? [...c.webhookSecrets, ...c.livePersonSecrets] : []), ...oidcSecret]);
+  const erasureKey = config.data?.erasureKey ? [config.data.erasureKey] : [];
+  const secrets = gatewaySecrets(g, [...(c ? [...c.webhookSecrets, ...c.livePersonSecrets] : []), ...oidcSecret, ...erasureKey]);
   for (const [name, gateway] of built) built.set(name, withSafeRefusalDetails(gateway, secrets));
   return built;
 }

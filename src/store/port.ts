@@ -709,6 +709,49 @@ export function funnelSlotOf(at: string): string {
   return new Date(Math.floor(Date.parse(at) / quarter) * quarter).toISOString();
 }
 
+/**
+ * Retention (src/retention): the classes of data kept for a set number of days. calls:
+ * the call rows; events: their call events (the reports' source); messages: texts (never
+ * one still in the outbox); consent: the evidence kept for each text; short-links: links,
+ * counted from their expiry.
+ */
+export const RETENTION_CLASSES = ['calls', 'events', 'messages', 'consent', 'short-links'] as const;
+export type RetentionClass = (typeof RETENTION_CLASSES)[number];
+
+/**
+ * A legal hold: the data of a number (E.164, matched against a call's ANI and texted
+ * number, a message's to and caller, consent's ANI and destination) or of a campaign is
+ * kept whatever its age, and a number under it cannot be erased.
+ */
+export interface LegalHold {
+  kind: 'number' | 'campaign';
+  value: string;
+  reason: string;
+  /** Who placed it (an actor's name: a console user, admin-api). */
+  createdBy: string;
+  createdAt: string;
+}
+
+/** Erase one number everywhere (src/retention/erasure.ts builds it). */
+export interface ErasureRequest {
+  /** Every form the number may be stored in: E.164, its digits without "+", its national digits. */
+  forms: string[];
+  /**
+   * What the opt-out list keeps instead of the number (an HMAC of the E.164 number): the
+   * store's numberKey of the same number, so isSuppressed still finds it.
+   */
+  suppressionKey: string;
+}
+
+/** Rows removed (or, for the opt-out list, replaced by the key) per table; or the hold that refused it. */
+export type ErasureOutcome = { kind: 'erased'; removed: Record<string, number> } | { kind: 'held'; hold: LegalHold };
+
+/**
+ * How the stores find an erased number on the opt-out list: the key its erasure left
+ * there (src/retention/number-key.ts). Without one (no ERASURE_KEY), nothing was erased.
+ */
+export type NumberKey = (e164: string) => string;
+
 export interface Store {
   createCall(call: NewCall, events: NewEvent[]): Promise<void>;
   /**
@@ -903,6 +946,31 @@ export interface Store {
    * (the last dropped entry's id and hash) that verification starts from. Returns how many.
    */
   pruneAuditBefore(before: string, at: string): Promise<number>;
+  /**
+   * Retention: deletes at most `limit` rows of the class older than `before` (consent by
+   * confirmation, short links by expiry, others by creation), oldest first; never a
+   * message still queued, a call with one, nor anything under a legal hold. Returns how
+   * many went: fewer than limit means the class is done. One short transaction: the job
+   * calls it again and again, yielding between calls.
+   */
+  pruneBatch(dataClass: RetentionClass, before: string, limit: number): Promise<number>;
+  /**
+   * Erasure: in one transaction, deletes every call, event, message, consent record and
+   * short link of the number, and replaces it on the opt-out list by the key (opt-outs
+   * hold afterwards); refused, nothing changed, when a legal hold covers the number or a
+   * campaign of its calls.
+   */
+  eraseNumber(request: ErasureRequest): Promise<ErasureOutcome>;
+  /** Places (or replaces the reason of) a hold; lifts one (false: there was none); lists them. */
+  placeLegalHold(hold: LegalHold): Promise<void>;
+  liftLegalHold(kind: LegalHold['kind'], value: string): Promise<boolean>;
+  listLegalHolds(): Promise<LegalHold[]>;
+  /**
+   * A named job's lease (the retention job: one instance at a time): true when taken for
+   * `owner` until `until`, because nobody held it or the holder's lease ran out (or owner
+   * already held it).
+   */
+  claimJobLease(name: string, owner: string, now: string, until: string): Promise<boolean>;
 
   close(): Promise<void>;
 }

@@ -237,6 +237,24 @@ const MIGRATIONS: string[] = [
      FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
    CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
      FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();`,
+  // Retention and erasure: see the SQLite migration of the same number.
+  `CREATE TABLE legal_holds (
+     kind text COLLATE "C" NOT NULL,
+     value text COLLATE "C" NOT NULL,
+     reason text NOT NULL,
+     created_by text COLLATE "C" NOT NULL,
+     created_at text COLLATE "C" NOT NULL,
+     PRIMARY KEY (kind, value)
+   );
+   CREATE TABLE job_leases (
+     name text COLLATE "C" PRIMARY KEY,
+     owner text COLLATE "C" NOT NULL,
+     lease_until text COLLATE "C" NOT NULL
+   );
+   CREATE INDEX consent_call ON consent (call_id);
+   CREATE INDEX short_links_call ON short_links (call_id);
+   CREATE INDEX calls_destination ON calls (destination);
+   CREATE INDEX calls_ani ON calls (ani);`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

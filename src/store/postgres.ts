@@ -44,6 +44,11 @@ import type {
   FallbackWhy,
   EventCursor,
   EventDeliveryOutcome,
+  ErasureOutcome,
+  ErasureRequest,
+  LegalHold,
+  NumberKey,
+  RetentionClass,
 } from './port';
 import type { ChannelName } from '../channels/channel';
 import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
@@ -59,6 +64,8 @@ import { CALL_COLUMNS, toAuditCheckpoint, toAuditEntry, toCall, toConsent, toEve
 import { checkSchemaName, migrate } from './postgres-schema';
 import { transaction } from './postgres-transaction';
 import { isLaterChange } from './opt-out-order';
+import { pruneSql } from './retention-sql';
+import { toLegalHold } from './rows';
 
 /**
  * The store on PostgreSQL, for several instances sharing one database. It answers the
@@ -78,6 +85,8 @@ export interface PgStoreOptions {
   schema?: string;
   /** Hears of every call event recorded from then on, once its transaction has committed. */
   observer?: EventObserver;
+  /** Finds an erased number on the opt-out list by the key its erasure left (default: none). */
+  numberKey?: NumberKey;
   /** Connections in the pool (default 10). */
   poolSize?: number;
   /**
@@ -105,6 +114,7 @@ export class PgStore implements Store {
   private constructor(
     private readonly pool: Pool,
     private readonly observer?: EventObserver,
+    private readonly numberKey: NumberKey = (n) => n,
   ) {}
 
   /** Connects, migrates (safely while other instances do the same) and returns the store. */
@@ -126,7 +136,7 @@ export class PgStore implements Store {
       await pool.end();
       throw error;
     }
-    return new PgStore(pool, options.observer);
+    return new PgStore(pool, options.observer, options.numberKey);
   }
 
   /** Runs work in one transaction; the call events it recorded are announced once it has committed. */
@@ -669,7 +679,8 @@ export class PgStore implements Store {
       if (change.change === 'stop') {
         await stop(client, { number: change.number, channel, keyword: change.keyword, source: change.source, createdAt: change.at });
       } else {
-        await client.query('DELETE FROM suppressions WHERE number = $1 AND channel = $2', [change.number, channel]);
+        // Its erased form too: a number that opted back in after its erasure is texted again.
+        await client.query('DELETE FROM suppressions WHERE number IN ($1, $3) AND channel = $2', [change.number, channel, this.numberKey(change.number)]);
         await client.query('UPDATE opt_out_changes SET changed_at = $3 WHERE number = $1 AND channel = $2', [change.number, channel, change.at]);
       }
       return 'applied';
@@ -677,7 +688,7 @@ export class PgStore implements Store {
   }
 
   async isSuppressed(number: string, channel: ChannelName = 'sms'): Promise<boolean> {
-    return (await this.rows('SELECT 1 FROM suppressions WHERE number = $1 AND channel = $2', [number, channel])).length > 0;
+    return (await this.rows('SELECT 1 FROM suppressions WHERE number IN ($1, $3) AND channel = $2', [number, channel, this.numberKey(number)])).length > 0;
   }
 
   async listSuppressions(query: SuppressionQuery): Promise<Array<Suppression & { channel: ChannelName }>> {
@@ -717,7 +728,11 @@ export class PgStore implements Store {
       if (!row) return { kind: 'already' };
       const first = toMessage(row);
       const plan = first.fallback!;
-      const suppressed = await this.rows('SELECT 1 FROM suppressions WHERE number = $1 AND channel = $2', [first.to, plan.channel], tx.client);
+      const suppressed = await this.rows(
+        'SELECT 1 FROM suppressions WHERE number IN ($1, $3) AND channel = $2',
+        [first.to, plan.channel, this.numberKey(first.to)],
+        tx.client,
+      );
       if (suppressed.length > 0) {
         await this.insertEvents(tx, first.callId, first.campaignId, [fallbackEvent(first, plan, why, { skipped: 'opted-out' })], at);
         return { kind: 'opted-out' };
@@ -884,6 +899,96 @@ export class PgStore implements Store {
       );
       return pruned;
     });
+  }
+
+  async pruneBatch(dataClass: RetentionClass, before: string, limit: number): Promise<number> {
+    return transaction(this.pool, async (client) => {
+      // SHARE: batches run beside each other, but a hold being placed (or an erasure) waits
+      // for this batch, and this batch for it; so the look at the holds stays true to the end.
+      await client.query('LOCK TABLE legal_holds IN SHARE MODE');
+      const holds = ((await client.query('SELECT 1 FROM legal_holds LIMIT 1')).rowCount ?? 0) > 0;
+      const sql = pruneSql(dataClass, (name) => (name === 'before' ? '$1' : '$2'), holds);
+      return (await client.query(sql, [before, limit])).rowCount ?? 0;
+    });
+  }
+
+  async eraseNumber(request: ErasureRequest): Promise<ErasureOutcome> {
+    return transaction(this.pool, async (client): Promise<ErasureOutcome> => {
+      const forms = request.forms;
+      // Serialises with retention and with a hold being placed: neither sees half of it.
+      await client.query(`LOCK TABLE legal_holds IN SHARE MODE`);
+      const { rows: callRows } = await client.query<{ id: string }>(
+        `SELECT id FROM calls WHERE ani = ANY($1::text[]) OR destination = ANY($1::text[])
+         UNION SELECT call_id FROM messages WHERE "to" = ANY($1::text[]) OR caller = ANY($1::text[])
+         UNION SELECT call_id FROM consent WHERE ani = ANY($1::text[]) OR destination = ANY($1::text[])`,
+        [forms],
+      );
+      const ids = callRows.map((r) => r.id);
+      const { rows: held } = await client.query<Row>(
+        `SELECT * FROM legal_holds
+         WHERE (kind = 'number' AND value = ANY($1::text[]))
+            OR (kind = 'campaign' AND value IN (SELECT campaign_id FROM calls WHERE id = ANY($2::text[])
+                                              UNION SELECT campaign_id FROM messages WHERE call_id = ANY($2::text[])))
+         ORDER BY kind DESC, value LIMIT 1`,
+        [forms, ids],
+      );
+      if (held[0]) return { kind: 'held', hold: toLegalHold(held[0]) };
+      const run = async (sql: string, values: unknown[]) => (await client.query(sql, values)).rowCount ?? 0;
+      const removed: Record<string, number> = {};
+      removed.call_events = await run('DELETE FROM call_events WHERE call_id = ANY($1::text[])', [ids]);
+      removed.short_links = await run('DELETE FROM short_links WHERE call_id = ANY($1::text[])', [ids]);
+      removed.consent = await run(
+        'DELETE FROM consent WHERE call_id = ANY($1::text[]) OR ani = ANY($2::text[]) OR destination = ANY($2::text[])',
+        [ids, forms],
+      );
+      removed.messages = await run(
+        'DELETE FROM messages WHERE call_id = ANY($1::text[]) OR "to" = ANY($2::text[]) OR caller = ANY($2::text[])',
+        [ids, forms],
+      );
+      removed.calls = await run('DELETE FROM calls WHERE id = ANY($1::text[])', [ids]);
+      // The opt-out list keeps the key instead of the number: a later check still finds it.
+      await run(
+        `INSERT INTO suppressions (number, channel, keyword, source, created_at)
+         SELECT $2, channel, keyword, source, created_at FROM suppressions WHERE number = ANY($1::text[])
+         ON CONFLICT (number, channel) DO NOTHING`,
+        [forms, request.suppressionKey],
+      );
+      removed.suppressions = await run('DELETE FROM suppressions WHERE number = ANY($1::text[])', [forms]);
+      await run(
+        `INSERT INTO opt_out_changes (number, channel, changed_at)
+         SELECT $2, channel, MAX(changed_at) FROM opt_out_changes WHERE number = ANY($1::text[]) GROUP BY channel
+         ON CONFLICT (number, channel) DO UPDATE SET changed_at = GREATEST(opt_out_changes.changed_at, excluded.changed_at)`,
+        [forms, request.suppressionKey],
+      );
+      removed.opt_out_changes = await run('DELETE FROM opt_out_changes WHERE number = ANY($1::text[])', [forms]);
+      return { kind: 'erased', removed };
+    });
+  }
+
+  async placeLegalHold(hold: LegalHold): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO legal_holds (kind, value, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (kind, value) DO UPDATE SET reason = excluded.reason, created_by = excluded.created_by, created_at = excluded.created_at`,
+      [hold.kind, hold.value, hold.reason, hold.createdBy, hold.createdAt],
+    );
+  }
+
+  async liftLegalHold(kind: LegalHold['kind'], value: string): Promise<boolean> {
+    return ((await this.pool.query('DELETE FROM legal_holds WHERE kind = $1 AND value = $2', [kind, value])).rowCount ?? 0) > 0;
+  }
+
+  async listLegalHolds(): Promise<LegalHold[]> {
+    return (await this.rows('SELECT * FROM legal_holds ORDER BY kind, value')).map(toLegalHold);
+  }
+
+  async claimJobLease(name: string, owner: string, now: string, until: string): Promise<boolean> {
+    const result = await this.pool.query(
+      `INSERT INTO job_leases (name, owner, lease_until) VALUES ($1, $2, $4)
+       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
+       WHERE job_leases.lease_until <= $3 OR job_leases.owner = $2`,
+      [name, owner, now, until],
+    );
+    return (result.rowCount ?? 0) > 0;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { emptyFunnelCounts, type AdminSession, type AuditActorKind, type AuditCheckpoint, type AuditEntry, type CallEvent, type CallRecord, type CallUpdate, type ConsentRecord, type EventCursor, type FunnelSlot, type MessageRecord, type ShortLink, type Suppression, type TextMatch, type TextRecontactCount } from './port';
+import { emptyFunnelCounts, type AdminSession, type LegalHold, type AuditActorKind, type AuditCheckpoint, type AuditEntry, type CallEvent, type CallRecord, type CallUpdate, type ConsentRecord, type EventCursor, type FunnelSlot, type MessageRecord, type ShortLink, type Suppression, type TextMatch, type TextRecontactCount } from './port';
 import type { ChannelName } from '../channels/channel';
 
 /**
@@ -249,5 +249,15 @@ export function toTextRecontactCount(r: Row): TextRecontactCount {
     day: r.day as string,
     daysToRecontact: r.days_to_recontact == null ? null : Number(r.days_to_recontact),
     texts: Number(r.texts),
+  };
+}
+
+export function toLegalHold(row: Row): LegalHold {
+  return {
+    kind: row.kind as LegalHold['kind'],
+    value: row.value as string,
+    reason: row.reason as string,
+    createdBy: row.created_by as string,
+    createdAt: row.created_at as string,
   };
 }

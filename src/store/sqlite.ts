@@ -46,14 +46,20 @@ import type {
   OutcomeVerdict,
   EventCursor,
   EventDeliveryOutcome,
+  ErasureOutcome,
+  ErasureRequest,
+  LegalHold,
+  NumberKey,
+  RetentionClass,
 } from './port';
 import type { ChannelName } from '../channels/channel';
 import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
 import { limitCondition } from './send-limits';
 import { funnelSlotOf, MAX_PREVIEW_EVENTS, UNKNOWN_CLICK } from './port';
 import { chainHash, GENESIS } from '../audit/chain';
-import { CALL_COLUMNS, toAuditCheckpoint, toAuditEntry, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toEventCursor, toJson, toMessage, toSession, toShortLink, toSuppression, toTextMatch, toTextRecontactCount, type Row } from './rows';
+import { CALL_COLUMNS, toAuditCheckpoint, toAuditEntry, toLegalHold, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toEventCursor, toJson, toMessage, toSession, toShortLink, toSuppression, toTextMatch, toTextRecontactCount, type Row } from './rows';
 import { isLaterChange } from './opt-out-order';
+import { pruneSql } from './retention-sql';
 import { SQLITE_LAST_TEXT_FOR_SQL, SQLITE_TEXT_RECONTACTS_SQL } from './last-text-sql';
 import { sqliteChannelCounts, SQLITE_CHANNEL_COUNTS_SQL } from './channel-counts';
 import { sqliteVariantCounts, SQLITE_VARIANT_COUNTS_SQL } from './variant-counts';
@@ -352,6 +358,25 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
    WHEN NOT EXISTS (SELECT 1 FROM audit_prune_permit)
    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: entries leave only through pruneAuditBefore'); END;`,
+  // Retention and erasure: legal holds (kept whatever their age, never erased), and named
+  // job leases (one retention run at a time).
+  `CREATE TABLE legal_holds (
+     kind TEXT NOT NULL,
+     value TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     created_by TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (kind, value)
+   );
+   CREATE TABLE job_leases (
+     name TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     lease_until TEXT NOT NULL
+   );
+   CREATE INDEX consent_call ON consent (call_id);
+   CREATE INDEX short_links_call ON short_links (call_id);
+   CREATE INDEX calls_destination ON calls (destination);
+   CREATE INDEX calls_ani ON calls (ani);`,
 ];
 
 /** Which column each limit scope counts by. */
@@ -372,6 +397,8 @@ export class SqliteStore implements Store {
   private constructor(
     file: string,
     private readonly observer?: EventObserver,
+    /** Finds an erased number on the opt-out list by the key its erasure left (identity: none). */
+    private readonly numberKey: NumberKey = (n) => n,
   ) {
     this.db = new Database(file);
     // WAL: readers never block the writer; NORMAL sync is durable across process crashes.
@@ -386,9 +413,9 @@ export class SqliteStore implements Store {
    * Opens (creating the folder and file if needed) and migrates the store in dataDir.
    * The observer hears of every call event recorded from then on.
    */
-  static open(dataDir: string, observer?: EventObserver): SqliteStore {
+  static open(dataDir: string, observer?: EventObserver, numberKey?: NumberKey): SqliteStore {
     fs.mkdirSync(dataDir, { recursive: true });
-    return new SqliteStore(path.join(dataDir, 'ivr-deflect.db'), observer);
+    return new SqliteStore(path.join(dataDir, 'ivr-deflect.db'), observer, numberKey);
   }
 
   /** Runs work in one transaction; the call events it recorded are announced once it has committed. */
@@ -868,7 +895,8 @@ export class SqliteStore implements Store {
       if (change.change === 'stop') {
         this.stop({ number: change.number, channel, keyword: change.keyword, source: change.source, createdAt: change.at });
       } else {
-        this.sql('DELETE FROM suppressions WHERE number = ? AND channel = ?').run(change.number, channel);
+        // Its erased form too: a number that opted back in after its erasure is texted again.
+        this.sql('DELETE FROM suppressions WHERE number IN (?, ?) AND channel = ?').run(change.number, this.numberKey(change.number), channel);
         this
           .sql(
             `INSERT INTO opt_out_changes (number, channel, changed_at) VALUES (?, ?, ?)
@@ -881,7 +909,7 @@ export class SqliteStore implements Store {
   }
 
   async isSuppressed(number: string, channel: ChannelName = 'sms'): Promise<boolean> {
-    return this.sql('SELECT 1 FROM suppressions WHERE number = ? AND channel = ?').get(number, channel) !== undefined;
+    return this.sql('SELECT 1 FROM suppressions WHERE number IN (?, ?) AND channel = ?').get(number, this.numberKey(number), channel) !== undefined;
   }
 
   async listSuppressions(query: SuppressionQuery): Promise<Array<Suppression & { channel: ChannelName }>> {
@@ -919,7 +947,7 @@ export class SqliteStore implements Store {
       if (!row) return { kind: 'already' };
       const first = toMessage(row);
       const plan = first.fallback!;
-      if (this.sql('SELECT 1 FROM suppressions WHERE number = ? AND channel = ?').get(first.to, plan.channel) !== undefined) {
+      if (this.sql('SELECT 1 FROM suppressions WHERE number IN (?, ?) AND channel = ?').get(first.to, this.numberKey(first.to), plan.channel) !== undefined) {
         this.insertEvents(first.callId, first.campaignId, [fallbackEvent(first, plan, why, { skipped: 'opted-out' })], at);
         return { kind: 'opted-out' };
       }
@@ -1188,6 +1216,94 @@ export class SqliteStore implements Store {
 
   async channelMessageCounts(query: FunnelQuery): Promise<ChannelMessageCount[]> {
     return sqliteChannelCounts(this.sql(SQLITE_CHANNEL_COUNTS_SQL), query);
+  }
+
+  async pruneBatch(dataClass: RetentionClass, before: string, limit: number): Promise<number> {
+    // One synchronous transaction: no hold can be placed between the look and the delete.
+    return this.db.transaction(() => {
+      const holds = this.sql('SELECT 1 FROM legal_holds LIMIT 1').get() !== undefined;
+      return this.sql(pruneSql(dataClass, (name) => `@${name}`, holds)).run({ before, limit }).changes;
+    })();
+  }
+
+  async eraseNumber(request: ErasureRequest): Promise<ErasureOutcome> {
+    const forms = JSON.stringify(request.forms);
+    const F = '(SELECT value FROM json_each(@forms))';
+    return this.db.transaction((): ErasureOutcome => {
+      const callIds = (
+        this
+          .sql(
+            `SELECT id FROM calls WHERE ani IN ${F} OR destination IN ${F}
+             UNION SELECT call_id FROM messages WHERE "to" IN ${F} OR caller IN ${F}
+             UNION SELECT call_id FROM consent WHERE ani IN ${F} OR destination IN ${F}`,
+          )
+          .all({ forms }) as { id: string }[]
+      ).map((r) => r.id);
+      const ids = JSON.stringify(callIds);
+      const I = '(SELECT value FROM json_each(@ids))';
+      const held = this
+        .sql(
+          `SELECT * FROM legal_holds
+           WHERE (kind = 'number' AND value IN ${F})
+              OR (kind = 'campaign' AND value IN (SELECT campaign_id FROM calls WHERE id IN ${I} UNION SELECT campaign_id FROM messages WHERE call_id IN ${I}))
+           ORDER BY kind DESC, value LIMIT 1`,
+        )
+        .get({ forms, ids }) as Row | undefined;
+      if (held) return { kind: 'held', hold: toLegalHold(held) };
+      const run = (sql: string, params: Record<string, string>) => this.sql(sql).run(params).changes;
+      const removed: Record<string, number> = {
+        call_events: run(`DELETE FROM call_events WHERE call_id IN ${I}`, { ids }),
+        short_links: run(`DELETE FROM short_links WHERE call_id IN ${I}`, { ids }),
+        consent: run(`DELETE FROM consent WHERE call_id IN ${I} OR ani IN ${F} OR destination IN ${F}`, { ids, forms }),
+        messages: run(`DELETE FROM messages WHERE call_id IN ${I} OR "to" IN ${F} OR caller IN ${F}`, { ids, forms }),
+        calls: run(`DELETE FROM calls WHERE id IN ${I}`, { ids }),
+      };
+      // The opt-out list keeps the key instead of the number: a later check still finds it.
+      run(
+        `INSERT INTO suppressions (number, channel, keyword, source, created_at)
+         SELECT @key, channel, keyword, source, created_at FROM suppressions WHERE number IN ${F}
+         ON CONFLICT (number, channel) DO NOTHING`,
+        { forms, key: request.suppressionKey },
+      );
+      removed.suppressions = run(`DELETE FROM suppressions WHERE number IN ${F}`, { forms });
+      run(
+        `INSERT INTO opt_out_changes (number, channel, changed_at)
+         SELECT @key, channel, changed_at FROM opt_out_changes WHERE number IN ${F}
+         ON CONFLICT (number, channel) DO UPDATE SET changed_at = MAX(changed_at, excluded.changed_at)`,
+        { forms, key: request.suppressionKey },
+      );
+      removed.opt_out_changes = run(`DELETE FROM opt_out_changes WHERE number IN ${F}`, { forms });
+      return { kind: 'erased', removed };
+    })();
+  }
+
+  async placeLegalHold(hold: LegalHold): Promise<void> {
+    this
+      .sql(
+        `INSERT INTO legal_holds (kind, value, reason, created_by, created_at) VALUES (@kind, @value, @reason, @createdBy, @createdAt)
+         ON CONFLICT (kind, value) DO UPDATE SET reason = excluded.reason, created_by = excluded.created_by, created_at = excluded.created_at`,
+      )
+      .run(hold);
+  }
+
+  async liftLegalHold(kind: LegalHold['kind'], value: string): Promise<boolean> {
+    return this.sql('DELETE FROM legal_holds WHERE kind = ? AND value = ?').run(kind, value).changes > 0;
+  }
+
+  async listLegalHolds(): Promise<LegalHold[]> {
+    return (this.sql('SELECT * FROM legal_holds ORDER BY kind, value').all() as Row[]).map(toLegalHold);
+  }
+
+  async claimJobLease(name: string, owner: string, now: string, until: string): Promise<boolean> {
+    return (
+      this
+        .sql(
+          `INSERT INTO job_leases (name, owner, lease_until) VALUES (@name, @owner, @until)
+           ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
+           WHERE job_leases.lease_until <= @now OR job_leases.owner = @owner`,
+        )
+        .run({ name, owner, now, until }).changes > 0
+    );
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import { VariantQuery } from '../../reports/variant-query';
 import { SavingsQuery } from '../../reports/savings';
 import { ContextView } from '../context-routes';
 import { AuditListView, AuditQueryParams } from '../../audit/schemas';
+import { DATA_OPERATIONS } from './data-routes';
 import {
   CallWithEventsView,
   CampaignDetailView,
@@ -260,6 +261,8 @@ export const OPERATIONS: readonly Operation[] = [
       503: { description: 'switched off: neither CONTEXT_API_TOKEN nor ADMIN_TOKEN is set, or CONTEXT_TOKEN_SECRET is not', schema: ErrorView, headers: NO_STORE },
     },
   },
+  // Erasure and legal holds (README "Retention and erasure").
+  ...(DATA_OPERATIONS as unknown as Operation[]),
 ];
 
 const jsonSchemaOf = (schema: z.ZodType | Json, io: 'input' | 'output'): Json =>
