@@ -160,9 +160,9 @@ describe('the console report', () => {
     expect(cell.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()).toBe('80.0% 49.0%–94.3% p = 0.0017');
     const verdict = (id: string) =>
       (new RegExp(`data-verdict="${id}">([\\s\\S]*?)</li>`).exec(section)?.[1] ?? '').replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
-    expect(verdict('support/skip-queue')).toBe('support, skip-queue against plain (clicked of offered): skip-queue wins (p = 0.0017).');
+    expect(verdict('support/skip-queue')).toBe('Support chat, skip-queue against plain (clicked of offered): skip-queue wins (p = 0.0017).');
     expect(verdict('sales/skip-queue')).toBe(
-      'sales, skip-queue against plain (clicked of offered): no winner yet (p = 0.4902): the difference seen needs 82 offered calls per variant to show, 77 more for plain and 77 more for skip-queue.',
+      'Sales chat, skip-queue against plain (clicked of offered): no winner yet (p = 0.4902): the difference seen needs 82 offered calls per variant to show, 77 more for plain and 77 more for skip-queue.',
     );
     const csv = await admin.get(`/admin/reports-variants.csv?${DAY}&by=day&campaign=`);
     expect(csv.status).toBe(200);
