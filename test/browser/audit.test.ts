@@ -1,8 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { PASSWORD, startConsole, USER } from '../console/helpers';
-import { describeIfChromium, launchChromium, screenshot } from '../helpers/browser';
+import { describeIfChromium, launchChromium, screenshot, listenOnLoopback } from '../helpers/browser';
 import type { TestServer } from '../helpers/server';
 
 /**
@@ -19,9 +18,7 @@ describeIfChromium('the Audit page in Chromium')('the Audit page in Chromium', (
 
   beforeAll(async () => {
     server = await startConsole();
-    http = server.listen(0, '127.0.0.1');
-    await new Promise((resolve) => http.once('listening', resolve));
-    base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    ({ http, base } = await listenOnLoopback(server));
     browser = await launchChromium();
   }, 60_000);
 

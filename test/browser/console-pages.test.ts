@@ -1,8 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PASSWORD, startConsole, USER } from '../console/helpers';
-import { describeIfChromium, launchChromium, screenshot } from '../helpers/browser';
+import { describeIfChromium, launchChromium, screenshot, listenOnLoopback } from '../helpers/browser';
 import { IvrCaller } from '../helpers/ivr-caller';
 import { PHONE_BROWSER, WHATSAPP_PREVIEW } from '../helpers/link-visitors';
 import type { TestServer } from '../helpers/server';
@@ -24,9 +23,7 @@ describeIfChromium('the call, opt-out and confirm pages in Chromium')('the call,
 
   beforeAll(async () => {
     server = await startConsole();
-    http = server.listen(0, '127.0.0.1');
-    await new Promise((resolve) => http.once('listening', resolve));
-    base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    ({ http, base } = await listenOnLoopback(server));
     browser = await launchChromium();
     laptop = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await laptop.newPage();

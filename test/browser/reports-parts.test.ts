@@ -1,9 +1,8 @@
 import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { PASSWORD, passwordHash, USER } from '../console/helpers';
-import { describeIfChromium, launchChromium, screenshot, signedInPage } from '../helpers/browser';
+import { describeIfChromium, launchChromium, screenshot, signedInPage, listenOnLoopback } from '../helpers/browser';
 import { IvrCaller } from '../helpers/ivr-caller';
 import { PHONE_BROWSER, WHATSAPP_PREVIEW } from '../helpers/link-visitors';
 import { campaign, startTestServer, type TestServer } from '../helpers/server';
@@ -63,9 +62,7 @@ describeIfChromium('the report parts of issue 19 in Chromium')('the report parts
     await back.press('2');
     clock = new Date('2026-11-21T15:00:00Z');
 
-    http = server.listen(0, '127.0.0.1');
-    await new Promise((resolve) => http.once('listening', resolve));
-    base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    ({ http, base } = await listenOnLoopback(server));
     browser = await launchChromium();
   }, 120_000);
 

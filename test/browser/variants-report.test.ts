@@ -1,9 +1,8 @@
 import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { PASSWORD, passwordHash, USER } from '../console/helpers';
-import { describeIfChromium, launchChromium, screenshot, signedInPage } from '../helpers/browser';
+import { describeIfChromium, launchChromium, screenshot, signedInPage, listenOnLoopback } from '../helpers/browser';
 import { IvrCaller } from '../helpers/ivr-caller';
 import { campaign, startTestServer, type TestServer } from '../helpers/server';
 
@@ -54,9 +53,7 @@ describeIfChromium('the Variants report in Chromium')('the Variants report in Ch
         expect((await request(server.app).get(`/s/${code}`).set(PHONE)).status).toBe(302);
       }
     }
-    http = server.listen(0, '127.0.0.1');
-    await new Promise((resolve) => http.once('listening', resolve));
-    base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    ({ http, base } = await listenOnLoopback(server));
     browser = await launchChromium();
   }, 120_000);
 

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -53,4 +55,11 @@ export async function signedInPage(
   await page.click('button[type=submit]');
   await page.waitForURL(`${base}/admin/campaigns`);
   return page;
+}
+
+/** Serves the app on a free loopback port, for a browser to open. */
+export async function listenOnLoopback(app: { listen(port: number, host: string): HttpServer }): Promise<{ http: HttpServer; base: string }> {
+  const http = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => http.once('listening', resolve));
+  return { http, base: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
 }
