@@ -37,14 +37,19 @@ export function oidcSignInPages(router: Router, deps: ConsoleDeps, settings: Oid
     refuse(req, res, 503, `Sign-in with ${settings.label} is not available right now: the identity provider cannot be reached. Try again in a minute.`, err.message);
   };
 
-  router.get('/oidc/start', async (req, res) => {
-    let client;
+  /** The provider's client, or undefined once the 503 page has answered (it cannot be reached). */
+  const clientOrUnavailable = async (req: Request, res: Response) => {
     try {
-      client = await provider.getClient();
+      return await provider.getClient();
     } catch (err) {
       unavailable(req, res, err);
-      return;
+      return undefined;
     }
+  };
+
+  router.get('/oidc/start', async (req, res) => {
+    const client = await clientOrUnavailable(req, res);
+    if (!client) return;
     const pending = {
       state: generators.state(),
       nonce: generators.nonce(),
@@ -75,13 +80,8 @@ export function oidcSignInPages(router: Router, deps: ConsoleDeps, settings: Oid
       refuse(req, res, 400, 'This sign-in expired or was not started in this browser. Start it again from the sign-in page.', pending.problem);
       return;
     }
-    let client;
-    try {
-      client = await provider.getClient();
-    } catch (err) {
-      unavailable(req, res, err);
-      return;
-    }
+    const client = await clientOrUnavailable(req, res);
+    if (!client) return;
     let claims;
     try {
       const params = client.callbackParams(req.originalUrl);
