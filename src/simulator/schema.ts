@@ -55,8 +55,24 @@ export function createVxmlValidator(dir: string): VxmlValidator {
     .readdirSync(dir)
     .filter((f) => f.endsWith('.xsd') && f !== 'vxml.xsd')
     .map(read);
-  return async (xml) => {
-    const result = await validateXML({ xml: [{ fileName: 'document.vxml', contents: xml }], schema: [schema], preload });
-    return result.valid ? [] : result.errors.map((e) => e.rawMessage ?? e.message);
-  };
+  return (xml) =>
+    oneWorkerAtATime(async () => {
+      const result = await validateXML({ xml: [{ fileName: 'document.vxml', contents: xml }], schema: [schema], preload });
+      return result.valid ? [] : result.errors.map((e) => e.rawMessage ?? e.message);
+    });
+}
+
+/**
+ * xmllint-wasm starts a worker thread for each document and terminates it afterwards.
+ * Node.js can crash the whole process (SIGSEGV) when one worker is being terminated while
+ * another starts (nodejs/node#56312); a CI run lost a jest worker that way. So this
+ * process validates one document at a time: the next worker starts only after the last
+ * one's terminate() has finished (validateXML resolves after it). A failure does not
+ * stop the queue.
+ */
+let lastValidation: Promise<unknown> = Promise.resolve();
+function oneWorkerAtATime<T>(validate: () => Promise<T>): Promise<T> {
+  const run = lastValidation.then(validate, validate);
+  lastValidation = run.catch(() => undefined);
+  return run;
 }
