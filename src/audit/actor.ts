@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { ApiTokenIdentity } from '../auth/roles';
 import type { AdminSession } from '../store/port';
 
 /**
@@ -25,7 +26,8 @@ export function actorOf(req: Request): Actor {
   const session = req.res?.locals.session as AdminSession | undefined;
   const ip = req.ip ? { ip: req.ip } : {};
   if (session) return { kind: 'user', name: session.user, ...ip };
-  return { kind: 'token', name: ADMIN_TOKEN_ACTOR, ...ip };
+  const token = req.res?.locals.apiToken as ApiTokenIdentity | undefined;
+  return { kind: 'token', name: token?.name ?? ADMIN_TOKEN_ACTOR, ...ip };
 }
 
 /** One of our own jobs (retention, the campaign loader), never a request. */

@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { ADMIN_TOKEN_ACTOR } from '../audit/actor';
+import type { ApiTokenIdentity } from '../auth/roles';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
@@ -13,7 +15,13 @@ export function requireAdminToken(token: string | undefined): RequestHandler {
       res.status(503).json({ error: 'the admin API is disabled: set ADMIN_TOKEN to enable it' });
     };
   }
-  return requireBearer(token);
+  const check = requireBearer(token);
+  return (req, res, next) =>
+    check(req, res, () => {
+      // ADMIN_TOKEN is the operator's own key: the admin role, named as the audit trail names it.
+      res.locals.apiToken = { name: ADMIN_TOKEN_ACTOR, role: 'admin' } satisfies ApiTokenIdentity;
+      next();
+    });
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Role } from '../auth/roles';
 import type { C2mInvite, ChannelName, FallbackPlan, TemplateContent } from '../channels/channel';
 import type { StoredPage } from '../deflection/page-recipe';
 import type { CallResult } from '../vxml/model';
@@ -527,6 +528,11 @@ export interface AdminSession {
   /** SHA-256 of the cookie's token (hex): a stolen database gives no usable cookie. */
   id: string;
   user: string;
+  /**
+   * What the user may do (src/auth/roles.ts). Undefined only for sessions made before
+   * roles existed, which were all the local admin's: read as admin.
+   */
+  role?: Role;
   /** Sent with every form and checked against this (CSRF). */
   csrfToken: string;
   createdAt: string;
