@@ -738,6 +738,38 @@ export interface LegalHold {
   createdAt: string;
 }
 
+/**
+ * A named API token (issue 20 part 2b). The store keeps the SHA-256 of its secret, never
+ * the secret, so a copy of the database gives no usable token.
+ */
+export interface NewApiToken {
+  /** Random, public: how the list and the API name one token (revoke by it). */
+  id: string;
+  /** Unique among live (unrevoked) tokens; the audit trail's actor name. */
+  name: string;
+  role: Role;
+  /** SHA-256 of the secret, hex. */
+  secretHash: string;
+  createdAt: string;
+  createdBy: string;
+  /** Refused from then on; null: until revoked. */
+  expiresAt: string | null;
+}
+
+/** A stored token as the list shows it: never its secret or hash. */
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  /** Coarse (updated about once a minute at most): when it was last accepted. */
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  revokedBy: string | null;
+}
+
 /** Erase one number everywhere (src/retention/erasure.ts builds it). */
 export interface ErasureRequest {
   /** Every form the number may be stored in: E.164, its digits without "+", its national digits. */
@@ -977,6 +1009,20 @@ export interface Store {
    * already held it).
    */
   claimJobLease(name: string, owner: string, now: string, until: string): Promise<boolean>;
+
+  /**
+   * Named API tokens. createApiToken is false (nothing stored) when a live token already
+   * has the name. findApiToken finds a token by its secret's hash, revoked and expired
+   * ones included (the caller refuses them). listApiTokens: every token, newest first.
+   * revokeApiToken: the token as revoked, undefined when there is no live one of that id.
+   * touchApiToken sets last used to `at` unless it is already at or after `unlessAfter`,
+   * so many instances write it at most about once a period.
+   */
+  createApiToken(token: NewApiToken): Promise<boolean>;
+  findApiToken(secretHash: string): Promise<ApiToken | undefined>;
+  listApiTokens(): Promise<ApiToken[]>;
+  revokeApiToken(id: string, by: string, at: string): Promise<ApiToken | undefined>;
+  touchApiToken(id: string, at: string, unlessAfter: string): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -255,6 +255,20 @@ const MIGRATIONS: string[] = [
    CREATE INDEX short_links_call ON short_links (call_id);
    CREATE INDEX calls_destination ON calls (destination);
    CREATE INDEX calls_ani ON calls (ani);`,
+  // Named API tokens: see the SQLite migration of the same number.
+  `CREATE TABLE api_tokens (
+     id text COLLATE "C" PRIMARY KEY,
+     name text COLLATE "C" NOT NULL,
+     role text COLLATE "C" NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
+     secret_hash text COLLATE "C" NOT NULL UNIQUE,
+     created_at text COLLATE "C" NOT NULL,
+     created_by text COLLATE "C" NOT NULL,
+     expires_at text COLLATE "C",
+     last_used_at text COLLATE "C",
+     revoked_at text COLLATE "C",
+     revoked_by text COLLATE "C"
+   );
+   CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_at IS NULL;`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

@@ -47,6 +47,8 @@ import type {
   ErasureOutcome,
   ErasureRequest,
   LegalHold,
+  ApiToken,
+  NewApiToken,
   NumberKey,
   RetentionClass,
 } from './port';
@@ -65,7 +67,7 @@ import { checkSchemaName, migrate } from './postgres-schema';
 import { transaction } from './postgres-transaction';
 import { isLaterChange } from './opt-out-order';
 import { pruneSql } from './retention-sql';
-import { toLegalHold } from './rows';
+import { toApiToken, toLegalHold } from './rows';
 
 /**
  * The store on PostgreSQL, for several instances sharing one database. It answers the
@@ -989,6 +991,34 @@ export class PgStore implements Store {
       [name, owner, now, until],
     );
     return (result.rowCount ?? 0) > 0;
+  }
+
+  async createApiToken(token: NewApiToken): Promise<boolean> {
+    const result = await this.pool.query(
+      `INSERT INTO api_tokens (id, name, role, secret_hash, created_at, created_by, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (name) WHERE revoked_at IS NULL DO NOTHING`,
+      [token.id, token.name, token.role, token.secretHash, token.createdAt, token.createdBy, token.expiresAt],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async findApiToken(secretHash: string): Promise<ApiToken | undefined> {
+    const [row] = await this.rows('SELECT * FROM api_tokens WHERE secret_hash = $1', [secretHash]);
+    return row && toApiToken(row);
+  }
+
+  async listApiTokens(): Promise<ApiToken[]> {
+    return (await this.rows('SELECT * FROM api_tokens ORDER BY created_at DESC, id')).map(toApiToken);
+  }
+
+  async revokeApiToken(id: string, by: string, at: string): Promise<ApiToken | undefined> {
+    const [row] = await this.rows('UPDATE api_tokens SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL RETURNING *', [at, by, id]);
+    return row && toApiToken(row);
+  }
+
+  async touchApiToken(id: string, at: string, unlessAfter: string): Promise<void> {
+    await this.pool.query('UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)', [at, id, unlessAfter]);
   }
 
   async close(): Promise<void> {

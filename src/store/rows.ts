@@ -1,4 +1,5 @@
-import { emptyFunnelCounts, type AdminSession, type LegalHold, type AuditActorKind, type AuditCheckpoint, type AuditEntry, type CallEvent, type CallRecord, type CallUpdate, type ConsentRecord, type EventCursor, type FunnelSlot, type MessageRecord, type ShortLink, type Suppression, type TextMatch, type TextRecontactCount } from './port';
+import type { Role } from '../auth/roles';
+import { emptyFunnelCounts, type AdminSession, type ApiToken, type LegalHold, type AuditActorKind, type AuditCheckpoint, type AuditEntry, type CallEvent, type CallRecord, type CallUpdate, type ConsentRecord, type EventCursor, type FunnelSlot, type MessageRecord, type ShortLink, type Suppression, type TextMatch, type TextRecontactCount } from './port';
 import type { ChannelName } from '../channels/channel';
 
 /**
@@ -259,5 +260,19 @@ export function toLegalHold(row: Row): LegalHold {
     reason: row.reason as string,
     createdBy: row.created_by as string,
     createdAt: row.created_at as string,
+  };
+}
+
+export function toApiToken(row: Row): ApiToken {
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    role: row.role as Role,
+    createdAt: row.created_at as string,
+    createdBy: row.created_by as string,
+    expiresAt: (row.expires_at as string | null) ?? null,
+    lastUsedAt: (row.last_used_at as string | null) ?? null,
+    revokedAt: (row.revoked_at as string | null) ?? null,
+    revokedBy: (row.revoked_by as string | null) ?? null,
   };
 }

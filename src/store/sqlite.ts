@@ -49,6 +49,8 @@ import type {
   ErasureOutcome,
   ErasureRequest,
   LegalHold,
+  ApiToken,
+  NewApiToken,
   NumberKey,
   RetentionClass,
 } from './port';
@@ -57,7 +59,7 @@ import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './mess
 import { limitCondition } from './send-limits';
 import { funnelSlotOf, MAX_PREVIEW_EVENTS, UNKNOWN_CLICK } from './port';
 import { chainHash, GENESIS } from '../audit/chain';
-import { CALL_COLUMNS, toAuditCheckpoint, toAuditEntry, toLegalHold, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toEventCursor, toJson, toMessage, toSession, toShortLink, toSuppression, toTextMatch, toTextRecontactCount, type Row } from './rows';
+import { CALL_COLUMNS, toApiToken, toAuditCheckpoint, toAuditEntry, toLegalHold, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toEventCursor, toJson, toMessage, toSession, toShortLink, toSuppression, toTextMatch, toTextRecontactCount, type Row } from './rows';
 import { isLaterChange } from './opt-out-order';
 import { pruneSql } from './retention-sql';
 import { SQLITE_LAST_TEXT_FOR_SQL, SQLITE_TEXT_RECONTACTS_SQL } from './last-text-sql';
@@ -377,6 +379,21 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX short_links_call ON short_links (call_id);
    CREATE INDEX calls_destination ON calls (destination);
    CREATE INDEX calls_ani ON calls (ani);`,
+  // Named API tokens (issue 20 part 2b): the secret's SHA-256 only. A name is unique among
+  // live tokens (a partial index), so a revoked token's name can be given again.
+  `CREATE TABLE api_tokens (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
+     secret_hash TEXT NOT NULL UNIQUE,
+     created_at TEXT NOT NULL,
+     created_by TEXT NOT NULL,
+     expires_at TEXT,
+     last_used_at TEXT,
+     revoked_at TEXT,
+     revoked_by TEXT
+   );
+   CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_at IS NULL;`,
 ];
 
 /** Which column each limit scope counts by. */
@@ -1304,6 +1321,33 @@ export class SqliteStore implements Store {
         )
         .run({ name, owner, now, until }).changes > 0
     );
+  }
+
+  async createApiToken(token: NewApiToken): Promise<boolean> {
+    const result = this.sql(
+      `INSERT INTO api_tokens (id, name, role, secret_hash, created_at, created_by, expires_at)
+       VALUES (@id, @name, @role, @secretHash, @createdAt, @createdBy, @expiresAt)
+       ON CONFLICT (name) WHERE revoked_at IS NULL DO NOTHING`,
+    ).run(token);
+    return result.changes > 0;
+  }
+
+  async findApiToken(secretHash: string): Promise<ApiToken | undefined> {
+    const row = this.sql('SELECT * FROM api_tokens WHERE secret_hash = ?').get(secretHash) as Row | undefined;
+    return row && toApiToken(row);
+  }
+
+  async listApiTokens(): Promise<ApiToken[]> {
+    return (this.sql('SELECT * FROM api_tokens ORDER BY created_at DESC, id').all() as Row[]).map(toApiToken);
+  }
+
+  async revokeApiToken(id: string, by: string, at: string): Promise<ApiToken | undefined> {
+    const row = this.sql('UPDATE api_tokens SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL RETURNING *').get(at, by, id) as Row | undefined;
+    return row && toApiToken(row);
+  }
+
+  async touchApiToken(id: string, at: string, unlessAfter: string): Promise<void> {
+    this.sql('UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)').run(at, id, unlessAfter);
   }
 
   async close(): Promise<void> {
