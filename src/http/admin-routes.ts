@@ -14,6 +14,8 @@ import { recordRoutes } from './admin/record-routes';
 import { eventExportRoutes } from './admin/event-export';
 import { ServiceSwitchBody } from './admin/schemas';
 import { requireAdminToken } from './admin-auth';
+import { tokenRoutes } from './admin/token-routes';
+import { ApiTokens } from '../api-tokens/tokens';
 import { reportRoutes } from './report-routes';
 import { parseOr400 } from './validation';
 
@@ -27,6 +29,8 @@ export interface AdminDeps {
   audit?: AuditTrail;
   /** Erasure's key for the opt-out list (ERASURE_KEY); undefined: erasure answers 503. */
   numberKey?: NumberKey | undefined;
+  /** Named API tokens (default: on `store`, recorded in `audit`). */
+  apiTokens?: ApiTokens;
 }
 
 /** Admin JSON API under /api: the OpenAPI document is public, every other route needs the bearer token. */
@@ -41,10 +45,12 @@ export function adminRoutes(deps: AdminDeps): Router {
     res.type('application/json').send(openApi);
   });
 
-  router.use(requireAdminToken(deps.adminToken));
+  const tokens = deps.apiTokens ?? new ApiTokens(store, audit, log, now);
+  router.use(requireAdminToken(deps.adminToken, tokens));
   router.use(auditTokenUse(audit, now));
   router.use(express.json({ limit: '256kb' }));
 
+  router.use(tokenRoutes(tokens));
   router.use(campaignRoutes(deps.catalog, audit));
   router.use(eventExportRoutes(store, log));
   router.use(recordRoutes(store, log, audit));
