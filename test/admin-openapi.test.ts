@@ -154,6 +154,21 @@ describe('real answers against the document (Prism validating proxy)', () => {
     expect({ status: res.status, violations: res.violations }).toEqual({ status, violations: [] });
   }, 20_000);
 
+  it('answers the token routes within the document', async () => {
+    const results: { status: number; violations: unknown[] }[] = [];
+    const made = await send('POST', '/tokens', { name: 'openapi-check', role: 'viewer', expiresAt: '2100-01-01T00:00:00Z' });
+    results.push(made);
+    const { token } = JSON.parse(made.body) as { token: { id: string } };
+    results.push(await send('POST', '/tokens', { name: 'openapi-check', role: 'viewer' }));
+    results.push(await send('POST', '/tokens', { name: 'Not A Name', role: 'viewer' }));
+    results.push(await send('GET', '/tokens'));
+    results.push(await send('DELETE', `/tokens/${token.id}`));
+    results.push(await send('DELETE', `/tokens/${token.id}`));
+    expect(results.map((r) => ({ status: r.status, violations: r.violations }))).toEqual(
+      [201, 409, 400, 200, 200, 404].map((status) => ({ status, violations: [] })),
+    );
+  }, 30_000);
+
   describe('GET /context/{token}', () => {
     // Tokens as the texted link carries them: HS256 with the server's secret, naming a call id.
     const tokenFor = (callId: string) => new ContextTokens(CONTEXT_TOKEN_SECRET, 3_600).sign(callId);

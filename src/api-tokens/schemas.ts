@@ -21,3 +21,17 @@ export const NewTokenFields = z.object({
   expiresAt: z.iso.datetime({ offset: true, message: 'an ISO 8601 time, e.g. 2027-01-31T00:00:00Z' }).optional(),
 });
 export type NewTokenFields = z.infer<typeof NewTokenFields>;
+
+/** A token as listed and answered (the OpenAPI document's view of TokenView). */
+export const TokenViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: TokenRole,
+  createdAt: z.string(),
+  createdBy: z.string(),
+  expiresAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable().describe('coarse: written at most about once a minute'),
+  revokedAt: z.string().nullable(),
+  revokedBy: z.string().nullable(),
+  status: z.enum(['active', 'expired', 'revoked']),
+});

@@ -7,6 +7,7 @@ import { SavingsQuery } from '../../reports/savings';
 import { ContextView } from '../context-routes';
 import { AuditListView, AuditQueryParams } from '../../audit/schemas';
 import { DATA_OPERATIONS } from './data-routes';
+import { TOKEN_OPERATIONS } from './token-routes';
 import {
   CallWithEventsView,
   CampaignDetailView,
@@ -263,6 +264,8 @@ export const OPERATIONS: readonly Operation[] = [
   },
   // Erasure and legal holds (README "Retention and erasure").
   ...(DATA_OPERATIONS as unknown as Operation[]),
+  // Named API tokens (README "API tokens").
+  ...(TOKEN_OPERATIONS as unknown as Operation[]),
 ];
 
 const jsonSchemaOf = (schema: z.ZodType | Json, io: 'input' | 'output'): Json =>
@@ -343,15 +346,15 @@ export function adminOpenApi(operations: readonly Operation[] = OPERATIONS): Jso
       title: 'ivr-deflect admin API',
       version: '1',
       description:
-        'Campaigns, the service switch, texts, consent evidence, call events, reports, and the context for the agent. Every route needs `Authorization: Bearer <ADMIN_TOKEN>`; GET /context/{token} also takes the chat platform\'s `Bearer <CONTEXT_API_TOKEN>`.',
+        'Campaigns, the service switch, texts, consent evidence, call events, reports, and the context for the agent. Every route needs `Authorization: Bearer <ADMIN_TOKEN>` or the secret of a named API token (its role limits what it opens); GET /context/{token} also takes the chat platform\'s `Bearer <CONTEXT_API_TOKEN>`.',
     },
     servers: [{ url: '/api' }],
     security: [{ bearer: [] }],
-    tags: [{ name: 'campaigns' }, { name: 'service' }, { name: 'records' }, { name: 'audit' }, { name: 'reports' }, { name: 'context' }],
+    tags: [{ name: 'campaigns' }, { name: 'service' }, { name: 'records' }, { name: 'audit' }, { name: 'reports' }, { name: 'context' }, { name: 'tokens' }],
     paths,
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN: opens every route' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (opens every route), or a named API token (ivrd_…), which opens what its role allows' },
         contextBearer: { type: 'http', scheme: 'bearer', description: "CONTEXT_API_TOKEN, the chat platform's token: opens GET /context/{token} only" },
       },
       schemas: { Campaign: stripDialect(campaignJsonSchema()) },

@@ -1,9 +1,44 @@
 import express, { type Router } from 'express';
 import type { ApiTokens } from '../../api-tokens/tokens';
-import { NewTokenFields } from '../../api-tokens/schemas';
+import { z } from 'zod';
+import { NewTokenFields, TokenViewSchema } from '../../api-tokens/schemas';
 import { actorOf } from '../../audit/actor';
 import { requireRole } from '../../auth/roles';
 import { parseOr400 } from '../validation';
+
+const Problem = z.object({ error: z.string() }).loose();
+const forbidden = { description: 'the bearer token does not have the admin role', schema: Problem };
+
+/** The routes below in the OpenAPI document (openapi.ts). */
+export const TOKEN_OPERATIONS = [
+  {
+    method: 'get',
+    path: '/tokens',
+    tag: 'tokens',
+    summary: 'The named API tokens, newest first, revoked and expired ones included (never a secret or its hash); admin role',
+    responses: { 200: { description: 'the tokens', schema: z.object({ tokens: z.array(TokenViewSchema) }) }, 403: forbidden },
+  },
+  {
+    method: 'post',
+    path: '/tokens',
+    tag: 'tokens',
+    summary: 'Make a named API token with a role (viewer, editor, admin): its secret is in this answer and never again; admin role',
+    body: { schema: z.toJSONSchema(NewTokenFields, { io: 'input' }), description: 'name (the audit trail names the token so), role, and optionally when it expires' },
+    responses: {
+      201: { description: 'the token, and its secret: keep it now, it is not shown again', schema: z.object({ token: TokenViewSchema, secret: z.string() }) },
+      400: { description: 'invalid input, or an expiry already past', schema: Problem },
+      403: forbidden,
+      409: { description: 'an active token already has this name', schema: Problem },
+    },
+  },
+  {
+    method: 'delete',
+    path: '/tokens/{id}',
+    tag: 'tokens',
+    summary: 'Revoke a named API token: refused from the next request on, on every instance; admin role',
+    responses: { 200: { description: 'the revoked token', schema: z.object({ token: TokenViewSchema }) }, 403: forbidden, 404: { description: 'no active token has this id', schema: Problem } },
+  },
+] as const;
 
 /**
  * Named API tokens, for the admin role only: POST /api/tokens makes one and answers its
