@@ -11,7 +11,7 @@ import { optionalSession } from './session';
  * the layout what it needs (who is signed in, the CSRF token for its forms, the nav).
  */
 
-export type NavItem = 'campaigns' | 'messages' | 'opt-outs' | 'reports' | 'simulator' | 'service' | 'audit';
+export type NavItem = 'campaigns' | 'messages' | 'opt-outs' | 'reports' | 'simulator' | 'service' | 'audit' | 'tokens';
 
 export const NAV: ReadonlyArray<{ id: NavItem; label: string; href: string }> = [
   { id: 'campaigns', label: 'Campaigns', href: '/admin/campaigns' },
@@ -21,6 +21,7 @@ export const NAV: ReadonlyArray<{ id: NavItem; label: string; href: string }> = 
   { id: 'simulator', label: 'Simulator', href: '/admin/simulator' },
   { id: 'service', label: 'Service', href: '/admin/service' },
   { id: 'audit', label: 'Audit', href: '/admin/audit' },
+  { id: 'tokens', label: 'API tokens', href: '/admin/tokens' },
 ];
 
 export interface PageLocals {

@@ -16,6 +16,7 @@ import { optOutPages } from './pages/opt-outs';
 import { reportPages } from './pages/reports';
 import { servicePages } from './pages/service';
 import { simulatorPages } from './pages/simulator';
+import { tokenPages } from './pages/tokens';
 import type { PasswordHash } from './password';
 import { consoleErrors, render } from './render';
 import { requireSignIn } from './session';
@@ -48,7 +49,7 @@ export interface ConsoleDeps {
 export type ConsolePages = (router: Router, deps: ConsoleDeps) => void;
 
 /** Every page group, in no particular order: add new ones here. */
-const PAGES: readonly ConsolePages[] = [campaignPages, servicePages, messagesPages, callPages, optOutPages, reportPages, simulatorPages, auditPages];
+const PAGES: readonly ConsolePages[] = [campaignPages, servicePages, messagesPages, callPages, optOutPages, reportPages, simulatorPages, auditPages, tokenPages];
 
 // Pages hold phone numbers and switches: never cached (not even a redirect to them).
 const noStore: RequestHandler = (_req, res, next) => {
