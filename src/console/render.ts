@@ -21,7 +21,7 @@ export const NAV: ReadonlyArray<{ id: NavItem; label: string; href: string }> = 
   { id: 'simulator', label: 'Simulator', href: '/admin/simulator' },
   { id: 'service', label: 'Service', href: '/admin/service' },
   { id: 'audit', label: 'Audit', href: '/admin/audit' },
-  { id: 'tokens', label: 'API tokens', href: '/admin/tokens' },
+  { id: 'tokens', label: 'Tokens', href: '/admin/tokens' },
 ];
 
 export interface PageLocals {

@@ -32,7 +32,7 @@ describe('the API tokens page', () => {
     const empty = await admin.get('/admin/tokens');
     expect(empty.status).toBe(200);
     expect(empty.text).toContain('No API token yet.');
-    expect(empty.text).toContain('<a href="/admin/tokens" aria-current="page">API tokens</a>');
+    expect(empty.text).toContain('<a href="/admin/tokens" aria-current="page">Tokens</a>');
 
     const made = await admin.post('/admin/tokens', { name: 'reporting', role: 'viewer', expires: '2027-01-31' });
     expect(made.status).toBe(201);
