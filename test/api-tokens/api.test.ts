@@ -162,6 +162,36 @@ describe('named API tokens', () => {
   });
 });
 
+describe('last use and revocation across instances', () => {
+  it('writes last use at most once a minute', async () => {
+    const made = await create({ name: 'poller', role: 'viewer' });
+    const lastUsed = async () => ((await asAdmin(request(server.app).get('/api/tokens'))).body.tokens[0] as { lastUsedAt: string | null }).lastUsedAt;
+    expect(await lastUsed()).toBeNull();
+    for (const at of ['09:00:00', '09:00:30', '09:00:59']) {
+      clock = Date.parse(`2026-12-01T${at}Z`);
+      expect((await request(server.app).get('/api/messages').set(bearer(made.body.secret as string))).status).toBe(200);
+    }
+    expect(await lastUsed()).toBe('2026-12-01T09:00:00.000Z');
+    clock = Date.parse('2026-12-01T09:01:30Z');
+    await request(server.app).get('/api/messages').set(bearer(made.body.secret as string));
+    expect(await lastUsed()).toBe('2026-12-01T09:01:30.000Z');
+  });
+
+  it('refuses a token revoked on one instance from the next request on another (no cache)', async () => {
+    // A second instance on the same data: what one revokes, the other reads at once.
+    const other = startTestServer({ dataDir: server.dataDir, now });
+    try {
+      const made = await create({ name: 'shared', role: 'editor' });
+      const secret = made.body.secret as string;
+      expect((await request(other.app).get('/api/messages').set(bearer(secret))).status).toBe(200);
+      expect((await asAdmin(request(server.app).delete(`/api/tokens/${made.body.token.id}`))).status).toBe(200);
+      expect((await request(other.app).get('/api/messages').set(bearer(secret))).status).toBe(401);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('the admin API without ADMIN_TOKEN', () => {
   it('stays off (503) until a named token exists, then takes that token', async () => {
     const srv = startTestServer({ env: { ADMIN_TOKEN: '' }, now });
