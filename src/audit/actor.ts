@@ -5,7 +5,7 @@ import type { AdminSession } from '../store/port';
 /**
  * Who did something, as every part of the app names it: a console user (its session's
  * user: the local admin's name, or for a single sign-on `oidc:<issuer-host>:<sub>`), the
- * admin API's bearer token (name `admin` until named tokens come), or one of our own jobs
+ * admin API's bearer token (`admin` for ADMIN_TOKEN, else the named token's name), or one of our own jobs
  * (`system`, e.g. `retention`). ip is the client's address as express gives it (req.ip),
  * which honours TRUST_PROXY: behind a proxy not named there, it is the proxy's address.
  */
@@ -15,7 +15,7 @@ export interface Actor {
   ip?: string;
 }
 
-/** The one bearer token the admin API has today (ADMIN_TOKEN). */
+/** ADMIN_TOKEN's name as an actor; named API tokens may not take it (src/api-tokens/schemas.ts). */
 export const ADMIN_TOKEN_ACTOR = 'admin';
 
 /**
