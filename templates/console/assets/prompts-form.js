@@ -6,9 +6,18 @@
   document.addEventListener('DOMContentLoaded', function () {
     var form = document.querySelector('form.campaign-form');
     if (!form) return;
-    form.querySelectorAll('[data-add-part], [data-remove-part], [data-script-only]').forEach(function (el) {
+    form.querySelectorAll('[data-add-part], [data-script-only]').forEach(function (el) {
       el.hidden = false;
     });
+
+    // "Remove part" only where a prompt has more than one: emptying the last one is the default.
+    function showRemove(list) {
+      var parts = list.querySelectorAll('[data-part]');
+      parts.forEach(function (p) {
+        p.querySelector('[data-remove-part]').hidden = parts.length < 2;
+      });
+    }
+    form.querySelectorAll('[data-parts]').forEach(showRemove);
 
     function renumber(part, name, index) {
       part.querySelectorAll('[name], [id], label[for]').forEach(function (el) {
@@ -42,16 +51,16 @@
         var play = part.querySelector('[data-play]');
         if (play) play.remove();
         list.appendChild(part);
+        showRemove(list);
         part.querySelector('textarea').focus();
       } else if (remove) {
         var item = remove.closest('[data-part]');
-        var siblings = item.parentNode.querySelectorAll('[data-part]');
-        if (siblings.length > 1) {
-          item.remove();
-        } else {
-          // The last part is emptied, not removed: the prompt goes back to its default.
-          item.querySelectorAll('textarea, input').forEach(function (el) { el.value = ''; });
-        }
+        var parent = item.parentNode;
+        if (parent.querySelectorAll('[data-part]').length > 1) item.remove();
+        showRemove(parent);
+        // Focus goes on to the prompt's "Add a part", not to the top of the page.
+        var next = form.querySelector('[data-add-part="' + parent.getAttribute('data-parts') + '"]');
+        if (next) next.focus();
       }
     });
   });
