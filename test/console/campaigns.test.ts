@@ -105,7 +105,7 @@ describe('the campaigns list', () => {
 describe('creating a campaign', () => {
   it('writes the file and serves the new number from the next call', async () => {
     expect(await offered(NEW_DNIS)).toBe(false);
-    const res = await admin.post('/admin/campaigns/new', newCampaignForm({ linkTtlMinutes: '60', advanced: '{ "keys": { "accept": "3" } }' }));
+    const res = await admin.post('/admin/campaigns/new', newCampaignForm({ linkTtlMinutes: '60', 'keys.accept': '3', advanced: '{ "recontactDays": 14 }' }));
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/admin/campaigns?saved=sales');
     expect(JSON.parse(fs.readFileSync(fileOf('sales'), 'utf8'))).toEqual({
@@ -119,6 +119,7 @@ describe('creating a campaign', () => {
       country: 'US',
       linkTtlMinutes: 60,
       keys: { accept: '3' },
+      recontactDays: 14,
     });
     expect(await offered(NEW_DNIS)).toBe(true);
     expect((await admin.get('/admin/campaigns?saved=sales')).text).toContain('Saved “Sales chat”');
@@ -129,7 +130,7 @@ describe('creating a campaign', () => {
     ['a link that is not a URL', { link: 'chat.example.com' }, 'link', /absolute http/],
     ['a number already served by an active campaign', { dnis: '+1 800 555 0100' }, 'dnis', /more than one active campaign/],
     ['advanced settings that are not JSON', { advanced: '{ keys: ' }, 'advanced', /not valid JSON/],
-    ['a bad value deep in the advanced settings', { advanced: '{ "keys": { "accept": "A" } }' }, 'advanced', /keys\.accept: must be one DTMF key/],
+    ['a bad value deep in the advanced settings', { advanced: '{ "expiredLink": { "url": "nope" } }' }, 'advanced', /expiredLink\.url: must be an absolute http/],
     ['a bad id', { id: 'Sales Team' }, 'id', /lowercase/],
     ['a link lifetime that is not a number', { linkTtlMinutes: 'soon' }, 'linkTtlMinutes', /whole number/],
   ])('shows %s beside the field, keeps what was typed, and writes nothing', async (_label, fields, field, message) => {

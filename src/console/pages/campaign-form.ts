@@ -1,10 +1,13 @@
 import type { FieldError } from '../../http/validation';
 import { hoursFormFromBody, hoursFormFromDocument, hoursFromForm, type HoursForm } from './hours-form';
+import { keysFormFromBody, keysFormFromDocument, keysFromForm, keysInAdvanced, type KeysForm } from './keys-form';
+import { promptsFormFromBody, promptsFormFromDocument, promptsFromForm, type PromptsForm } from './prompts-form';
 
 /**
  * The campaign form: the fields most campaigns change are form fields; everything else
- * (prompts, availability, limits, variants...) is edited as JSON in "advanced"; opening
- * hours and holidays have fields of their own (hours-form.ts).
+ * (availability, limits, variants...) is edited as JSON in "advanced"; opening hours and
+ * holidays (hours-form.ts), prompts (prompts-form.ts) and keys (keys-form.ts) have fields
+ * of their own.
  * The form is turned into the same document a campaign file holds and validated by the
  * catalog, so the console can never accept what the API or a file would refuse.
  */
@@ -17,6 +20,11 @@ export type CampaignForm = Record<Exclude<FormField, 'active' | 'hours'>, string
   active: boolean;
   /** Opening hours and holidays as fields (hours-form.ts). */
   hours: HoursForm;
+  /** Prompts as text and audio fields (prompts-form.ts). */
+  prompts: PromptsForm;
+  /** DTMF keys as selects (keys-form.ts); keysKept: they are in advanced instead. */
+  keys: KeysForm;
+  keysKept: boolean;
   /** The rest of the document as JSON text. */
   advanced: string;
   /** The version the form was opened on (If-Match), empty for a new campaign. */
@@ -32,6 +40,7 @@ const text = (body: Record<string, unknown>, name: string): string => {
 export function campaignForm(body: unknown = undefined, id?: string): CampaignForm {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   const blank = body === undefined;
+  const advanced = blank ? '{}' : text(b, 'advanced');
   return {
     id: id ?? text(b, 'id').trim(),
     name: text(b, 'name'),
@@ -45,7 +54,10 @@ export function campaignForm(body: unknown = undefined, id?: string): CampaignFo
     hours: hoursFormFromBody(b, blank),
     linkTtlMinutes: text(b, 'linkTtlMinutes'),
     gateway: text(b, 'gateway'),
-    advanced: blank ? '{}' : text(b, 'advanced'),
+    prompts: promptsFormFromBody(b, advanced),
+    keys: keysFormFromBody(b),
+    keysKept: keysInAdvanced(advanced),
+    advanced,
     version: text(b, 'version'),
   };
 }
@@ -55,8 +67,12 @@ export function formFromDocument(document: Record<string, unknown>, version = ''
   const { $schema: _schema, ...rest } = document;
   const advanced: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(rest)) {
-    if (!(FORM_FIELDS as readonly string[]).includes(key)) advanced[key] = value;
+    if (!(FORM_FIELDS as readonly string[]).includes(key) && key !== 'prompts' && key !== 'keys') advanced[key] = value;
   }
+  // What the prompt and key fields cannot show exactly stays JSON (see their modules).
+  const prompts = promptsFormFromDocument(rest.prompts);
+  const keys = keysFormFromDocument(rest.keys);
+  Object.assign(advanced, prompts.advanced, keys.advanced);
   const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
   return {
     id: str(rest.id),
@@ -71,10 +87,15 @@ export function formFromDocument(document: Record<string, unknown>, version = ''
     hours: hoursFormFromDocument(rest.hours),
     linkTtlMinutes: str(rest.linkTtlMinutes),
     gateway: str(rest.gateway),
+    prompts: prompts.form,
+    keys: keys.form,
+    keysKept: keys.advanced !== undefined,
     advanced: JSON.stringify(advanced, null, 2),
     version,
   };
 }
+
+const isPlainObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export type BuiltDocument = { kind: 'built'; document: Record<string, unknown> } | { kind: 'invalid'; fields: FieldError[] };
 
@@ -93,7 +114,12 @@ export function documentFromForm(form: CampaignForm, previous?: Record<string, u
   if (!advanced || typeof advanced !== 'object' || Array.isArray(advanced)) {
     return { kind: 'invalid', fields: [{ field: 'advanced', message: 'must be a JSON object: { ... }' }] };
   }
-  const shown = Object.keys(advanced).filter((key) => (FORM_FIELDS as readonly string[]).includes(key));
+  const { prompts: advancedPrompts, keys: advancedKeys, ...rest } = advanced as Record<string, unknown>;
+  const prompts = promptsFromForm(form.prompts, advancedPrompts, isPlainObject(previous?.prompts));
+  if (prompts.kind === 'invalid') return prompts;
+  const keys = keysFromForm(form.keys, advancedKeys, isPlainObject(previous?.keys));
+  if (keys.kind === 'invalid') return keys;
+  const shown = Object.keys(rest).filter((key) => (FORM_FIELDS as readonly string[]).includes(key));
   if (shown.length) {
     return { kind: 'invalid', fields: [{ field: 'advanced', message: `set ${shown.join(', ')} in the form above, not here` }] };
   }
@@ -123,7 +149,9 @@ export function documentFromForm(form: CampaignForm, previous?: Record<string, u
     hours: hours.hours,
     linkTtlMinutes: minutes ? Number(minutes) : undefined,
     gateway: optional(form.gateway),
-    ...(advanced as Record<string, unknown>),
+    prompts: prompts.prompts,
+    keys: keys.keys,
+    ...rest,
   };
   for (const key of Object.keys(document)) if (document[key] === undefined) delete document[key];
   return { kind: 'built', document };

@@ -10,6 +10,8 @@ import { currentSession } from '../session';
 import { previewSms } from '../sms-preview';
 import { FORM_WEEKDAYS, WEEKDAY_NAMES, type FormWeekday } from './hours-form';
 import { campaignForm, documentFromForm, FORM_FIELDS, formFromDocument, type CampaignForm } from './campaign-form';
+import { DTMF_KEYS, KEY_DEFAULTS, KEY_LABELS, KEY_NAMES, keysErrorKey } from './keys-form';
+import { promptErrorKey, promptErrorPrefix, promptViews } from './prompts-form';
 
 /**
  * Campaigns in the console: the list with on/off switches, and one form for creating and
@@ -114,9 +116,12 @@ function showForm(res: Response, deps: ConsoleDeps, view: FormView): void {
   const errorsByField: Record<string, string[]> = {};
   for (const e of view.errors) {
     const head = e.field.split('.')[0] ?? '';
-    const key = known.has(head) ? head : 'advanced';
-    const text =
-      key === 'hours' ? `${hoursPart(e.field)}${e.message}` : key === 'advanced' && e.field && e.field !== 'advanced' ? `${e.field}: ${e.message}` : e.message;
+    // A prompt's or key's error goes beside its own field (unless it is kept in advanced).
+    const own = promptErrorKey(e.field, view.form.prompts) ?? keysErrorKey(e.field, view.form.keysKept);
+    const key = own ?? (known.has(head) ? head : 'advanced');
+    const text = own?.startsWith('prompts.')
+      ? `${promptErrorPrefix(e.field)}${e.message}`
+      : key === 'hours' ? `${hoursPart(e.field)}${e.message}` : key === 'advanced' && e.field && e.field !== 'advanced' ? `${e.field}: ${e.message}` : e.message;
     (errorsByField[key] ??= []).push(text);
   }
   render(res, 'campaign-form', {
@@ -132,6 +137,8 @@ function showForm(res: Response, deps: ConsoleDeps, view: FormView): void {
     preview: previewSms(view.form.message, deps.publicBaseUrl),
     weekdays: FORM_WEEKDAYS.map((id) => ({ id, name: WEEKDAY_NAMES[id] })),
     timeZones: TIME_ZONES,
+    prompts: promptViews(view.form.prompts, view.form),
+    keyChoices: { names: KEY_NAMES, labels: KEY_LABELS, defaults: KEY_DEFAULTS, keys: DTMF_KEYS },
   });
 }
 
