@@ -3,18 +3,17 @@ import type { Server as HttpServer } from 'node:http';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { PASSWORD, passwordHash, USER } from '../console/helpers';
-import { describeIfChromium, launchChromium, listenOnLoopback, signedInPage } from '../helpers/browser';
+import { describeIfChromium, launchChromium, listenOnLoopback, SCREENSHOT_DIR, signedInPage } from '../helpers/browser';
 import { campaign, startTestServer, type TestServer } from '../helpers/server';
 
 /**
  * The campaign form's prompt and key editors in Chromium, at laptop and phone width: a
  * person picks keys, writes a prompt with its audio, adds a part to another with the
  * script's "Add a part", and saves; the file holds what they wrote. The keys and the first
- * prompts are saved as screenshots (docs/screenshots/prompt-editors-*.png) for people to
+ * prompts are saved as screenshots (test-artifacts/screenshots/13-prompt-editors-*.png) for people to
  * look at, and the page must not widen past the screen.
  */
 
-const SCREENSHOTS = path.resolve(__dirname, '../../docs/screenshots');
 const AUDIO = 'https://cdn.example.com/prompts/offer.wav';
 
 describeIfChromium('the prompt and key editors in Chromium')('the prompt and key editors in Chromium', () => {
@@ -67,9 +66,9 @@ describeIfChromium('the prompt and key editors in Chromium')('the prompt and key
     const top = await page.locator('#keys').boundingBox();
     const bottom = await page.locator('[data-prompt="readBack"]').boundingBox();
     if (!top || !bottom) throw new Error('the keys or the read-back prompt is not on the page');
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await page.screenshot({
-      path: path.join(SCREENSHOTS, `prompt-editors-${name}.png`),
+      path: path.join(SCREENSHOT_DIR, `13-prompt-editors-${name}.png`),
       fullPage: true,
       clip: { x: 0, y: Math.max(0, top.y - 8), width, height: bottom.y + bottom.height - top.y + 16 },
     });
