@@ -1,10 +1,14 @@
 import type { FieldError } from '../../http/validation';
 import { hoursFormFromBody, hoursFormFromDocument, hoursFromForm, type HoursForm } from './hours-form';
+import { availabilityFormFromBody, availabilityFormFromDocument, availabilityFromForm, type AvailabilityForm } from './availability-form';
+import { limitsFormFromBody, limitsFormFromDocument, limitsFromForm, type LimitsForm } from './limits-form';
+import { variantsFitForm, variantsFormFromBody, variantsFormFromDocument, variantsFromForm, type VariantsForm } from './variants-form';
 
 /**
  * The campaign form: the fields most campaigns change are form fields; everything else
- * (prompts, availability, limits, variants...) is edited as JSON in "advanced"; opening
- * hours and holidays have fields of their own (hours-form.ts).
+ * (prompts, keys...) is edited as JSON in "advanced"; opening hours and holidays, limits,
+ * variants and availability have fields of their own (hours-form.ts, limits-form.ts,
+ * variants-form.ts, availability-form.ts).
  * The form is turned into the same document a campaign file holds and validated by the
  * catalog, so the console can never accept what the API or a file would refuse.
  */
@@ -12,11 +16,16 @@ import { hoursFormFromBody, hoursFormFromDocument, hoursFromForm, type HoursForm
 /** The fields the form shows one by one, in the order they are written to the file. */
 export const FORM_FIELDS = ['id', 'name', 'active', 'dnis', 'message', 'link', 'language', 'country', 'timeZone', 'hours', 'linkTtlMinutes', 'gateway'] as const;
 type FormField = (typeof FORM_FIELDS)[number];
+/** Settings with editors of their own, also kept out of the advanced JSON (variants only when the rows can show them). */
+export const SECTION_FIELDS = ['limits', 'variants', 'availability'] as const;
 
 export type CampaignForm = Record<Exclude<FormField, 'active' | 'hours'>, string> & {
   active: boolean;
   /** Opening hours and holidays as fields (hours-form.ts). */
   hours: HoursForm;
+  limits: LimitsForm;
+  variants: VariantsForm;
+  availability: AvailabilityForm;
   /** The rest of the document as JSON text. */
   advanced: string;
   /** The version the form was opened on (If-Match), empty for a new campaign. */
@@ -43,6 +52,9 @@ export function campaignForm(body: unknown = undefined, id?: string): CampaignFo
     country: blank ? 'US' : text(b, 'country'),
     timeZone: text(b, 'timeZone'),
     hours: hoursFormFromBody(b, blank),
+    limits: limitsFormFromBody(b, blank),
+    variants: variantsFormFromBody(b),
+    availability: availabilityFormFromBody(b, blank),
     linkTtlMinutes: text(b, 'linkTtlMinutes'),
     gateway: text(b, 'gateway'),
     advanced: blank ? '{}' : text(b, 'advanced'),
@@ -55,7 +67,8 @@ export function formFromDocument(document: Record<string, unknown>, version = ''
   const { $schema: _schema, ...rest } = document;
   const advanced: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(rest)) {
-    if (!(FORM_FIELDS as readonly string[]).includes(key)) advanced[key] = value;
+    const edited = key === 'variants' ? variantsFitForm(value) : (SECTION_FIELDS as readonly string[]).includes(key);
+    if (!(FORM_FIELDS as readonly string[]).includes(key) && !edited) advanced[key] = value;
   }
   const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
   return {
@@ -69,6 +82,9 @@ export function formFromDocument(document: Record<string, unknown>, version = ''
     country: str(rest.country),
     timeZone: str(rest.timeZone),
     hours: hoursFormFromDocument(rest.hours),
+    limits: limitsFormFromDocument(rest.limits),
+    variants: variantsFormFromDocument(rest.variants),
+    availability: availabilityFormFromDocument(rest.availability),
     linkTtlMinutes: str(rest.linkTtlMinutes),
     gateway: str(rest.gateway),
     advanced: JSON.stringify(advanced, null, 2),
@@ -93,7 +109,10 @@ export function documentFromForm(form: CampaignForm, previous?: Record<string, u
   if (!advanced || typeof advanced !== 'object' || Array.isArray(advanced)) {
     return { kind: 'invalid', fields: [{ field: 'advanced', message: 'must be a JSON object: { ... }' }] };
   }
-  const shown = Object.keys(advanced).filter((key) => (FORM_FIELDS as readonly string[]).includes(key));
+  const inAdvanced = advanced as Record<string, unknown>;
+  const shown = Object.keys(advanced).filter(
+    (key) => (FORM_FIELDS as readonly string[]).includes(key) || (key === 'variants' ? variantsFitForm(inAdvanced.variants) : (SECTION_FIELDS as readonly string[]).includes(key)),
+  );
   if (shown.length) {
     return { kind: 'invalid', fields: [{ field: 'advanced', message: `set ${shown.join(', ')} in the form above, not here` }] };
   }
@@ -103,6 +122,14 @@ export function documentFromForm(form: CampaignForm, previous?: Record<string, u
   }
   const hours = hoursFromForm(form.hours);
   if (hours.kind === 'invalid') return hours;
+  const limits = limitsFromForm(form.limits, previous);
+  const variants = variantsFromForm(form.variants, previous);
+  const availability = availabilityFromForm(form.availability, previous);
+  const sectionErrors = [limits, variants, availability].flatMap((r) => (r.kind === 'invalid' ? r.fields : []));
+  if (sectionErrors.length) return { kind: 'invalid', fields: sectionErrors };
+  if (inAdvanced.variants !== undefined && form.variants.rows.length) {
+    return { kind: 'invalid', fields: [{ field: 'variants', message: 'are in the advanced settings: add them there, or empty them there to use these rows' }] };
+  }
   const optional = (value: string) => (value.trim() ? value.trim() : undefined);
   const document: Record<string, unknown> = {
     ...(typeof previous?.$schema === 'string' ? { $schema: previous.$schema } : {}),
@@ -123,6 +150,9 @@ export function documentFromForm(form: CampaignForm, previous?: Record<string, u
     hours: hours.hours,
     linkTtlMinutes: minutes ? Number(minutes) : undefined,
     gateway: optional(form.gateway),
+    availability: availability.kind === 'built' ? availability.availability : undefined,
+    limits: limits.kind === 'built' ? limits.limits : undefined,
+    variants: variants.kind === 'built' ? variants.variants : undefined,
     ...(advanced as Record<string, unknown>),
   };
   for (const key of Object.keys(document)) if (document[key] === undefined) delete document[key];

@@ -9,6 +9,7 @@ import { PageError, render } from '../render';
 import { currentSession } from '../session';
 import { previewSms } from '../sms-preview';
 import { FORM_WEEKDAYS, WEEKDAY_NAMES, type FormWeekday } from './hours-form';
+import { sectionErrorKey, sectionView } from './section-editors';
 import { campaignForm, documentFromForm, FORM_FIELDS, formFromDocument, type CampaignForm } from './campaign-form';
 
 /**
@@ -114,6 +115,11 @@ function showForm(res: Response, deps: ConsoleDeps, view: FormView): void {
   const errorsByField: Record<string, string[]> = {};
   for (const e of view.errors) {
     const head = e.field.split('.')[0] ?? '';
+    const section = sectionErrorKey(e.field);
+    if (section) {
+      (errorsByField[section] ??= []).push(section === head && e.field !== head ? `${e.field}: ${e.message}` : e.message);
+      continue;
+    }
     const key = known.has(head) ? head : 'advanced';
     const text =
       key === 'hours' ? `${hoursPart(e.field)}${e.message}` : key === 'advanced' && e.field && e.field !== 'advanced' ? `${e.field}: ${e.message}` : e.message;
@@ -132,6 +138,7 @@ function showForm(res: Response, deps: ConsoleDeps, view: FormView): void {
     preview: previewSms(view.form.message, deps.publicBaseUrl),
     weekdays: FORM_WEEKDAYS.map((id) => ({ id, name: WEEKDAY_NAMES[id] })),
     timeZones: TIME_ZONES,
+    sections: sectionView(view.form),
   });
 }
 
