@@ -221,9 +221,17 @@ describe('limits, variants and availability in the campaign form', () => {
     expect(shares).toEqual(['1 call in 10', '1 call in 5', 'paused: no calls', '7 calls in 10', '']);
   });
 
+  it('says "about" when the share is no fraction of a small number of calls', async () => {
+    const { admin } = await start([made('about', { variants: [{ id: 'rare', weight: 1 }, { id: 'most', weight: 22 }] })]);
+    const html = (await admin.get('/admin/campaigns/about')).text.replace(/<template\b[\s\S]*?<\/template>/g, '');
+    const shares = [...html.matchAll(/<p class="variant-share" data-share>([^<]*)<\/p>/g)].map((m) => m[1]);
+    expect(shares.slice(0, 2)).toEqual(['about 1 call in 20', 'about 19 calls in 20']);
+  });
+
   it.each([
     ['a window of 0 texts', { 'limits.perCaller.0.max': '0' }, 'limits.perCaller.0.max', /Too small|>=1|at least 1/i],
-    ['a window longer than 30 days', { 'limits.perCaller.0.within': '31', 'limits.perCaller.0.unit': 'days' }, 'limits.perCaller.0.within', /./],
+    ['a window longer than 30 days', { 'limits.perCaller.0.within': '31', 'limits.perCaller.0.unit': 'days' }, 'limits.perCaller.0.within', /^must be at most 30 days$/],
+    ['a window length that is not a number', { 'limits.perDestination.0.within': 'ten' }, 'limits.perDestination.0.within', /^must be a whole number of minutes$/],
     ['a cap that is not a number', { 'limits.hourlyCap': 'lots' }, 'limits.hourlyCap', /whole number/],
     ['a variant id used twice', { 'variants.0.id': 'a', 'variants.0.weight': '1', 'variants.1.id': 'a', 'variants.1.weight': '1' }, 'variants.1.id', /"a" is used twice/],
     ['an audio URL without its text', { 'variants.0.id': 'a', 'variants.0.weight': '1', 'variants.0.offerAudio': 'https://audio.example.com/a.wav' }, 'variants.0.offerText', /is needed with an audio URL/],

@@ -84,6 +84,8 @@ export function limitsFormFromBody(b: Record<string, unknown>, blank: boolean): 
 }
 
 const WHOLE = /^\d{1,9}$/;
+/** Window.withinMinutes' maximum in schema.ts: 30 days. */
+const MAX_WINDOW_MINUTES = 43200;
 
 /** The document's `limits` (undefined: left out), or what the form itself can tell is wrong. */
 export function limitsFromForm(
@@ -97,6 +99,8 @@ export function limitsFromForm(
     form[name].map((row, i) => {
       if (!WHOLE.test(row.max)) fields.push({ field: `limits.${name}.${i}.max`, message: 'must be a whole number of texts' });
       if (!WHOLE.test(row.within)) fields.push({ field: `limits.${name}.${i}.within`, message: `must be a whole number of ${row.unit}` });
+      // The schema's bound is in minutes; said here in the unit the row was written in.
+      else if (Number(row.within) * UNITS[row.unit] > MAX_WINDOW_MINUTES) fields.push({ field: `limits.${name}.${i}.within`, message: 'must be at most 30 days' });
       return { max: Number(row.max), withinMinutes: Number(row.within) * UNITS[row.unit] };
     });
   const cap = (name: 'hourlyCap' | 'dailyCap') => {
@@ -113,7 +117,7 @@ export function limitsFromForm(
 
 /** The form field a schema error is about: withinMinutes is shown as "within" and its unit. */
 export function limitsErrorKey(field: string): string {
-  const m = /^limits\.(perDestination|perCaller)\.(\d+)\.(max|withinMinutes)$/.exec(field);
+  const m = /^limits\.(perDestination|perCaller)\.(\d+)\.(max|within|withinMinutes)$/.exec(field);
   if (m) return `limits.${m[1]}.${m[2]}.${m[3] === 'max' ? 'max' : 'within'}`;
   return /^limits\.(hourlyCap|dailyCap)$/.test(field) ? field : 'limits';
 }
