@@ -15,7 +15,7 @@ import { passwordHash, signIn, USER, type Admin } from './helpers';
 
 // The catalog refuses a campaign naming a secret the environment does not hold.
 const SECRETS = Object.fromEntries(
-  ['BRAND_KEY', 'BRAND_SECRET', 'BRAND_TOKEN', 'BRAND_TOKEN_SECRET', 'GATEWAY_KEY', 'LP_CLIENT_ID', 'LP_CLIENT_SECRET', 'BRAND_CLIENT_ID', 'QUEUE_TOKEN'].map((n) => [`CAMPAIGN_SECRET_${n}`, `test-value-of-${n}`]),
+  ['LP_CONSUMER_KEY', 'LP_CONSUMER_SECRET', 'LP_ACCESS_TOKEN', 'LP_ACCESS_TOKEN_SECRET', 'BRAND_KEY', 'BRAND_SECRET', 'BRAND_TOKEN', 'BRAND_TOKEN_SECRET', 'GATEWAY_KEY', 'LP_CLIENT_ID', 'LP_CLIENT_SECRET', 'BRAND_CLIENT_ID', 'QUEUE_TOKEN'].map((n) => [`CAMPAIGN_SECRET_${n}`, `test-value-of-${n}`]),
 );
 
 const servers: TestServer[] = [];
@@ -115,6 +115,9 @@ const SHAPES: CampaignInput[] = [
     },
   }),
   made('lp-jwt-defaults', { availability: { kind: 'liveperson', accountId: '42', auth: { type: 'app-jwt' } } as CampaignInput['availability'] }),
+  made('lp-key-defaults', { availability: { kind: 'liveperson', accountId: '43', auth: { type: 'api-key' }, domain: 'va.v.liveperson.net' } as CampaignInput['availability'] }),
+  made('variants-message-only', { variants: [{ id: 'sms', weight: 5, message: 'Here is your chat link: {link}' }] }),
+  made('http-equals-false', { availability: { kind: 'http', url: 'https://a.example.com/', availablePath: 'closed', availableEquals: false } as CampaignInput['availability'] }),
   made('http-minimal', { availability: { kind: 'http', url: 'https://agents.example.com/open', availablePath: 'open' } as CampaignInput['availability'] }),
   made('http-full', {
     availability: {
