@@ -2,12 +2,16 @@ import type { FieldError } from '../../http/validation';
 import { hoursFormFromBody, hoursFormFromDocument, hoursFromForm, type HoursForm } from './hours-form';
 import { keysFormFromBody, keysFormFromDocument, keysFromForm, keysInAdvanced, type KeysForm } from './keys-form';
 import { promptsFormFromBody, promptsFormFromDocument, promptsFromForm, type PromptsForm } from './prompts-form';
+import { availabilityFormFromBody, availabilityFormFromDocument, availabilityFromForm, type AvailabilityForm } from './availability-form';
+import { limitsFormFromBody, limitsFormFromDocument, limitsFromForm, type LimitsForm } from './limits-form';
+import { variantsFitForm, variantsFormFromBody, variantsFormFromDocument, variantsFromForm, type VariantsForm } from './variants-form';
 
 /**
- * The campaign form: the fields most campaigns change are form fields; everything else
- * (availability, limits, variants...) is edited as JSON in "advanced"; opening hours and
- * holidays (hours-form.ts), prompts (prompts-form.ts) and keys (keys-form.ts) have fields
- * of their own.
+ * The campaign form: the fields most campaigns change are form fields, and so are opening
+ * hours and holidays (hours-form.ts), prompts (prompts-form.ts), keys (keys-form.ts),
+ * limits (limits-form.ts), variants (variants-form.ts) and availability
+ * (availability-form.ts); the rest (channels, context, timers...) is edited as JSON in
+ * "advanced", and so is a prompt or variant whose shape the fields cannot show exactly.
  * The form is turned into the same document a campaign file holds and validated by the
  * catalog, so the console can never accept what the API or a file would refuse.
  */
@@ -15,6 +19,8 @@ import { promptsFormFromBody, promptsFormFromDocument, promptsFromForm, type Pro
 /** The fields the form shows one by one, in the order they are written to the file. */
 export const FORM_FIELDS = ['id', 'name', 'active', 'dnis', 'message', 'link', 'language', 'country', 'timeZone', 'hours', 'linkTtlMinutes', 'gateway'] as const;
 type FormField = (typeof FORM_FIELDS)[number];
+/** Settings with editors of their own, also kept out of the advanced JSON (variants only when the rows can show them). */
+export const SECTION_FIELDS = ['limits', 'variants', 'availability'] as const;
 
 export type CampaignForm = Record<Exclude<FormField, 'active' | 'hours'>, string> & {
   active: boolean;
@@ -25,6 +31,9 @@ export type CampaignForm = Record<Exclude<FormField, 'active' | 'hours'>, string
   /** DTMF keys as selects (keys-form.ts); keysKept: they are in advanced instead. */
   keys: KeysForm;
   keysKept: boolean;
+  limits: LimitsForm;
+  variants: VariantsForm;
+  availability: AvailabilityForm;
   /** The rest of the document as JSON text. */
   advanced: string;
   /** The version the form was opened on (If-Match), empty for a new campaign. */
@@ -52,6 +61,9 @@ export function campaignForm(body: unknown = undefined, id?: string): CampaignFo
     country: blank ? 'US' : text(b, 'country'),
     timeZone: text(b, 'timeZone'),
     hours: hoursFormFromBody(b, blank),
+    limits: limitsFormFromBody(b, blank),
+    variants: variantsFormFromBody(b),
+    availability: availabilityFormFromBody(b, blank),
     linkTtlMinutes: text(b, 'linkTtlMinutes'),
     gateway: text(b, 'gateway'),
     prompts: promptsFormFromBody(b, advanced),
@@ -67,7 +79,8 @@ export function formFromDocument(document: Record<string, unknown>, version = ''
   const { $schema: _schema, ...rest } = document;
   const advanced: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(rest)) {
-    if (!(FORM_FIELDS as readonly string[]).includes(key) && key !== 'prompts' && key !== 'keys') advanced[key] = value;
+    const edited = key === 'variants' ? variantsFitForm(value) : (SECTION_FIELDS as readonly string[]).includes(key);
+    if (!(FORM_FIELDS as readonly string[]).includes(key) && key !== 'prompts' && key !== 'keys' && !edited) advanced[key] = value;
   }
   // What the prompt and key fields cannot show exactly stays JSON (see their modules).
   const prompts = promptsFormFromDocument(rest.prompts);
@@ -85,6 +98,9 @@ export function formFromDocument(document: Record<string, unknown>, version = ''
     country: str(rest.country),
     timeZone: str(rest.timeZone),
     hours: hoursFormFromDocument(rest.hours),
+    limits: limitsFormFromDocument(rest.limits),
+    variants: variantsFormFromDocument(rest.variants),
+    availability: availabilityFormFromDocument(rest.availability),
     linkTtlMinutes: str(rest.linkTtlMinutes),
     gateway: str(rest.gateway),
     prompts: prompts.form,
@@ -119,7 +135,9 @@ export function documentFromForm(form: CampaignForm, previous?: Record<string, u
   if (prompts.kind === 'invalid') return prompts;
   const keys = keysFromForm(form.keys, advancedKeys, isPlainObject(previous?.keys));
   if (keys.kind === 'invalid') return keys;
-  const shown = Object.keys(rest).filter((key) => (FORM_FIELDS as readonly string[]).includes(key));
+  const shown = Object.keys(rest).filter(
+    (key) => (FORM_FIELDS as readonly string[]).includes(key) || (key === 'variants' ? variantsFitForm(rest.variants) : (SECTION_FIELDS as readonly string[]).includes(key)),
+  );
   if (shown.length) {
     return { kind: 'invalid', fields: [{ field: 'advanced', message: `set ${shown.join(', ')} in the form above, not here` }] };
   }
@@ -129,6 +147,14 @@ export function documentFromForm(form: CampaignForm, previous?: Record<string, u
   }
   const hours = hoursFromForm(form.hours);
   if (hours.kind === 'invalid') return hours;
+  const limits = limitsFromForm(form.limits, previous);
+  const variants = variantsFromForm(form.variants, previous);
+  const availability = availabilityFromForm(form.availability, previous);
+  const sectionErrors = [limits, variants, availability].flatMap((r) => (r.kind === 'invalid' ? r.fields : []));
+  if (sectionErrors.length) return { kind: 'invalid', fields: sectionErrors };
+  if (rest.variants !== undefined && form.variants.rows.length) {
+    return { kind: 'invalid', fields: [{ field: 'variants', message: 'are in the advanced settings: add them there, or empty them there to use these rows' }] };
+  }
   const optional = (value: string) => (value.trim() ? value.trim() : undefined);
   const document: Record<string, unknown> = {
     ...(typeof previous?.$schema === 'string' ? { $schema: previous.$schema } : {}),
@@ -151,6 +177,9 @@ export function documentFromForm(form: CampaignForm, previous?: Record<string, u
     gateway: optional(form.gateway),
     prompts: prompts.prompts,
     keys: keys.keys,
+    availability: availability.kind === 'built' ? availability.availability : undefined,
+    limits: limits.kind === 'built' ? limits.limits : undefined,
+    variants: variants.kind === 'built' ? variants.variants : undefined,
     ...rest,
   };
   for (const key of Object.keys(document)) if (document[key] === undefined) delete document[key];

@@ -9,6 +9,7 @@ import { PageError, render } from '../render';
 import { currentSession } from '../session';
 import { previewSms } from '../sms-preview';
 import { FORM_WEEKDAYS, WEEKDAY_NAMES, type FormWeekday } from './hours-form';
+import { sectionErrorKey, sectionView } from './section-editors';
 import { campaignForm, documentFromForm, FORM_FIELDS, formFromDocument, type CampaignForm } from './campaign-form';
 import { DTMF_KEYS, KEY_DEFAULTS, KEY_LABELS, KEY_NAMES, keysErrorKey } from './keys-form';
 import { promptErrorKey, promptErrorPrefix, promptViews } from './prompts-form';
@@ -116,8 +117,14 @@ function showForm(res: Response, deps: ConsoleDeps, view: FormView): void {
   const errorsByField: Record<string, string[]> = {};
   for (const e of view.errors) {
     const head = e.field.split('.')[0] ?? '';
-    // A prompt's or key's error goes beside its own field (unless it is kept in advanced).
+    // A prompt's, key's, limit's, variant's or availability's error goes beside its own
+    // field (unless it is kept in advanced).
     const own = promptErrorKey(e.field, view.form.prompts) ?? keysErrorKey(e.field, view.form.keysKept);
+    const section = own ? undefined : sectionErrorKey(e.field);
+    if (section) {
+      (errorsByField[section] ??= []).push(section === head && e.field !== head ? `${e.field}: ${e.message}` : e.message);
+      continue;
+    }
     const key = own ?? (known.has(head) ? head : 'advanced');
     const text = own?.startsWith('prompts.')
       ? `${promptErrorPrefix(e.field)}${e.message}`
@@ -139,6 +146,7 @@ function showForm(res: Response, deps: ConsoleDeps, view: FormView): void {
     timeZones: TIME_ZONES,
     prompts: promptViews(view.form.prompts, view.form),
     keyChoices: { names: KEY_NAMES, labels: KEY_LABELS, defaults: KEY_DEFAULTS, keys: DTMF_KEYS },
+    sections: sectionView(view.form),
   });
 }
 
