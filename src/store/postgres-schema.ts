@@ -255,6 +255,8 @@ const MIGRATIONS: string[] = [
    CREATE INDEX short_links_call ON short_links (call_id);
    CREATE INDEX calls_destination ON calls (destination);
    CREATE INDEX calls_ani ON calls (ani);`,
+  // Roles: see the SQLite migration of the same number.
+  `ALTER TABLE admin_sessions ADD COLUMN role text COLLATE "C" NOT NULL DEFAULT 'admin';`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

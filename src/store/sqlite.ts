@@ -377,6 +377,9 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX short_links_call ON short_links (call_id);
    CREATE INDEX calls_destination ON calls (destination);
    CREATE INDEX calls_ani ON calls (ani);`,
+  // Roles (issue 20 part 2): each session's role. Sessions from before were all the local
+  // admin's, hence the default.
+  `ALTER TABLE admin_sessions ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';`,
 ];
 
 /** Which column each limit scope counts by. */
@@ -1031,9 +1034,10 @@ export class SqliteStore implements Store {
   }
 
   async createSession(session: AdminSession): Promise<void> {
-    this.sql('INSERT INTO admin_sessions (id, user, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(
+    this.sql('INSERT INTO admin_sessions (id, user, role, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').run(
       session.id,
       session.user,
+      session.role ?? 'admin',
       session.csrfToken,
       session.createdAt,
       session.expiresAt,
