@@ -3,6 +3,7 @@ import { errors, generators } from 'openid-client';
 import { render } from '../render';
 import type { ConsoleDeps } from '../routes';
 import { auditSignIn, auditSignInFailure } from '../../audit/sign-in-audit';
+import { openRoute } from '../../auth/roles';
 import { startSession } from '../session';
 import { safeNext } from '../sign-in';
 import { refusalOf, userNameOf } from './allowed';
@@ -47,7 +48,7 @@ export function oidcSignInPages(router: Router, deps: ConsoleDeps, settings: Oid
     }
   };
 
-  router.get('/oidc/start', async (req, res) => {
+  router.get('/oidc/start', openRoute('starts single sign-on'), async (req, res) => {
     const client = await clientOrUnavailable(req, res);
     if (!client) return;
     const pending = {
@@ -68,7 +69,7 @@ export function oidcSignInPages(router: Router, deps: ConsoleDeps, settings: Oid
     res.redirect(303, url);
   });
 
-  router.get('/oidc/callback', async (req, res) => {
+  router.get('/oidc/callback', openRoute('finishes single sign-on'), async (req, res) => {
     // One attempt per started sign-in, whatever happens next.
     const pending = readPending(req, deps.publicBaseUrl, key, deps.now());
     clearPending(res, req, deps.publicBaseUrl);

@@ -7,6 +7,7 @@ import { maskNumber } from '../../phone';
 import { eraseNumber } from '../../retention/erasure';
 import type { LegalHold, NumberKey, Store } from '../../store/port';
 import { parseOr400 } from '../validation';
+import { requireRole } from '../../auth/roles';
 
 /**
  * Erasure of one number and legal holds (README "Data"). Each action is an audit trail
@@ -93,7 +94,7 @@ export function dataRoutes(deps: { store: Store; log: Logger; now: () => Date; n
   const { store, log, now, audit } = deps;
   const router = express.Router();
 
-  router.post('/erasure', async (req, res) => {
+  router.post('/erasure', requireRole('admin'), async (req, res) => {
     const body = parseOr400(ErasureBody, req.body, 'body', res);
     if (!body) return;
     if (!deps.numberKey) {
@@ -114,11 +115,11 @@ export function dataRoutes(deps: { store: Store; log: Logger; now: () => Date; n
     res.set('Cache-Control', 'no-store').json({ number, erasedAt: at, removed: outcome.removed, optOutKept: outcome.removed.suppressions! > 0 });
   });
 
-  router.get('/legal-holds', async (_req, res) => {
+  router.get('/legal-holds', requireRole('admin'), async (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ holds: (await store.listLegalHolds()).map(holdView) });
   });
 
-  router.post('/legal-holds', async (req, res) => {
+  router.post('/legal-holds', requireRole('admin'), async (req, res) => {
     const body = parseOr400(LegalHoldBody, req.body, 'body', res);
     if (!body) return;
     const hold: LegalHold = { ...target(body), reason: body.reason, createdBy: 'admin-api', createdAt: now().toISOString() };
@@ -128,7 +129,7 @@ export function dataRoutes(deps: { store: Store; log: Logger; now: () => Date; n
     res.status(201).json(holdView(hold));
   });
 
-  router.delete('/legal-holds', async (req, res) => {
+  router.delete('/legal-holds', requireRole('admin'), async (req, res) => {
     const q = parseOr400(LegalHoldTarget, req.query, 'query', res);
     if (!q) return;
     const { kind, value } = q.number !== undefined ? target({ number: q.number }) : target({ campaign: q.campaign! });
