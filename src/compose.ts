@@ -44,6 +44,7 @@ import { erasedNumberKey } from './retention/number-key';
 import { renderPage } from './vxml/render';
 import type { EventObserver, NumberKey, Store } from './store/port';
 import { EventsDeliverer } from './events-out/deliverer';
+import type { ApiTokenLookup } from './http/admin-auth';
 
 export interface Server {
   app: Express;
@@ -66,6 +67,8 @@ export interface Server {
 }
 
 export interface Overrides {
+  /** API tokens besides ADMIN_TOKEN (tests: one per role). */
+  apiTokens?: ApiTokenLookup;
   /** Replaces the default gateway (tests: a gateway that throws, or one with a counter). */
   gateway?: SmsGateway;
   /** Adds gateways by name, replacing configured ones. */
@@ -220,7 +223,7 @@ function wire(
   const numberKey = numberKeyOf(config);
   // One audit trail for the app's routes and our own jobs (retention records its pruning).
   const audit = new AuditTrail(store, log, now, metrics.audit);
-  const app = createApp({ audit, numberKey, service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, console: config.console, security: config.security, liveCalls, log, now, metrics, metricsToken: config.metricsToken, readiness, holdAudioEncoding: config.holdAudioEncoding, ...(contextTokens ? { contextTokens } : {}), contextApiToken: config.context.apiToken, conversations: config.conversations });
+  const app = createApp({ audit, numberKey, service, store, campaigns, gateways, publicBaseUrl: config.publicBaseUrl, adminToken: config.adminToken, apiTokens: overrides.apiTokens, console: config.console, security: config.security, liveCalls, log, now, metrics, metricsToken: config.metricsToken, readiness, holdAudioEncoding: config.holdAudioEncoding, ...(contextTokens ? { contextTokens } : {}), contextApiToken: config.context.apiToken, conversations: config.conversations });
   // Messages left queued by a previous run (a crash, a restart) go out now.
   dispatcher.start();
   const eventsOut = new EventsDeliverer({

@@ -13,7 +13,7 @@ import { adminOpenApi } from './admin/openapi';
 import { recordRoutes } from './admin/record-routes';
 import { eventExportRoutes } from './admin/event-export';
 import { ServiceSwitchBody } from './admin/schemas';
-import { requireAdminToken } from './admin-auth';
+import { requireAdminToken, type ApiTokenLookup } from './admin-auth';
 import { reportRoutes } from './report-routes';
 import { parseOr400 } from './validation';
 import { openRoute, requireRole } from '../auth/roles';
@@ -22,6 +22,8 @@ export interface AdminDeps {
   store: Store;
   catalog: CampaignCatalog;
   adminToken: string | undefined;
+  /** API tokens besides ADMIN_TOKEN, each with its role (admin-auth.ts). */
+  apiTokens?: ApiTokenLookup | undefined;
   log: Logger;
   now: () => Date;
   /** Where changes and reveals are recorded (default: a trail on `store` with no metrics). */
@@ -42,7 +44,7 @@ export function adminRoutes(deps: AdminDeps): Router {
     res.type('application/json').send(openApi);
   });
 
-  router.use(requireAdminToken(deps.adminToken));
+  router.use(requireAdminToken(deps.adminToken, deps.apiTokens));
   router.use(auditTokenUse(audit, now));
   router.use(express.json({ limit: '256kb' }));
 

@@ -14,6 +14,7 @@ import type { Metrics } from '../observability/metrics';
 import { metricsRoutes } from '../observability/metrics-routes';
 import type { SmsGateway } from '../sms/port';
 import type { NumberKey, Store } from '../store/port';
+import type { ApiTokenLookup } from './admin-auth';
 import { adminRoutes } from './admin-routes';
 import { AuditTrail } from '../audit/trail';
 import type { HoldAudioEncoding } from '../vxml/hold-tone';
@@ -34,6 +35,8 @@ export interface AppDeps {
   gateways: ReadonlyMap<string, SmsGateway>;
   publicBaseUrl: string;
   adminToken: string | undefined;
+  /** API tokens besides ADMIN_TOKEN, each with its role (admin-auth.ts). */
+  apiTokens?: ApiTokenLookup | undefined;
   console: ConsoleSettings;
   security: SecuritySettings;
   /** The console's interactive simulated calls (ended at shutdown by compose). */
@@ -117,7 +120,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/vxml', ivrRoutes(deps.service, deps.log, deps.security.ivrAccess, simulatorKey, deps.holdAudioEncoding));
   // Before the admin API: the chat platform's own token opens this one path, nothing else.
   app.use('/api/context', contextRoutes({ store: deps.store, tokens: deps.contextTokens, adminToken: deps.adminToken, apiToken: deps.contextApiToken, log: deps.log }));
-  app.use('/api', adminRoutes({ store: deps.store, catalog: deps.campaigns, adminToken: deps.adminToken, log: deps.log, now: deps.now, audit, numberKey: deps.numberKey }));
+  app.use('/api', adminRoutes({ store: deps.store, catalog: deps.campaigns, adminToken: deps.adminToken, apiTokens: deps.apiTokens, log: deps.log, now: deps.now, audit, numberKey: deps.numberKey }));
   app.use('/admin', consoleRoutes({ store: deps.store, catalog: deps.campaigns, gatewayNames: [...deps.gateways.keys()], config: deps.console, publicBaseUrl: deps.publicBaseUrl, liveCalls: deps.liveCalls, simulatorKey, log: deps.log, now: deps.now, audit }));
   app.use('/s', shortLinkRoutes({ ...deps, rateLimit: deps.security.shortLinkRateLimit }));
   // Before the vendor callbacks, whose /webhooks/:gateway would take the path otherwise.

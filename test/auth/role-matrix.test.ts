@@ -1,0 +1,119 @@
+import { createHash, randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { allows, ROLES, type ApiTokenIdentity, type Role } from '../../src/auth/roles';
+import { startConsole } from '../console/helpers';
+import type { TestServer } from '../helpers/server';
+import { walkRoutes, type FoundRoute } from './route-walk';
+
+/**
+ * The role matrix, generated from the router: every route of the console (/admin) and the
+ * admin API (/api), as createApp builds them, must declare a minimum role (or say why it is
+ * open); then each route is requested as each role and with no credentials:
+ * below the minimum it is refused (the console's 403 page, the API's 403 JSON), at or above
+ * it is served (anything but 401/403 and the sign-in page), and without credentials the
+ * console sends to the sign-in page and the API answers 401.
+ */
+
+// Named API tokens are issue 20 part 2b's; until then one test token per role, through the
+// same lookup they will use (requireAdminToken's).
+const API_TOKENS: Record<string, ApiTokenIdentity> = Object.fromEntries(ROLES.map((role) => [`test-${role}-token`, { name: `test-${role}`, role }]));
+const tokenOf = (role: Role): string => `test-${role}-token`;
+
+/** Routes that need no role, and why: opening another one must be a decision made here too. */
+const OPEN = ['GET /admin/sign-in', 'POST /admin/sign-in', 'GET /admin/oidc/start', 'GET /admin/oidc/callback', 'GET /api/openapi.json', 'GET /api/context/:token'];
+
+/** A value for each :param (a campaign that exists; ids of nothing otherwise). */
+const SAMPLE: Record<string, string> = { id: 'support', token: 'no-such-token', gateway: 'sandbox' };
+const concrete = (path: string): string =>
+  path.replace(/:(\w+)/g, (_m, name: string) => {
+    const value = SAMPLE[name];
+    if (!value) throw new Error(`no sample value for :${name} in ${path}`);
+    return value;
+  });
+
+const sessionId = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+describe('the role matrix, generated from the router', () => {
+  let server: TestServer;
+  let routes: FoundRoute[];
+
+  beforeAll(async () => {
+    server = await startConsole({
+      apiTokens: async (bearer) => API_TOKENS[bearer],
+      // Single sign-on on, so its routes are on the router too (no provider needed: nothing here signs in through it).
+      env: { OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_CLIENT_ID: 'matrix', OIDC_CLIENT_SECRET: 'matrix-client-secret-0123456789', OIDC_ALLOW_ANY_ACCOUNT: 'true' },
+    });
+    routes = walkRoutes(server.app).filter((r) => /^\/(admin|api)(\/|$)/.test(r.path));
+  });
+  afterAll(() => server?.close());
+
+  /** A fresh session with `role` (sign-out ends one), as its cookie and CSRF token. */
+  async function sessionAs(role: Role): Promise<{ cookie: string; csrf: string }> {
+    const token = randomBytes(32).toString('base64url');
+    const csrf = randomBytes(32).toString('base64url');
+    const now = Date.now();
+    await server.store.createSession({
+      id: sessionId(token),
+      user: `matrix-${role}`,
+      role,
+      csrfToken: csrf,
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + 3_600_000).toISOString(),
+    });
+    // PUBLIC_BASE_URL is https in the test server: the cookie has the __Host- prefix.
+    return { cookie: `__Host-ivr_console=${token}`, csrf };
+  }
+
+  async function call(route: FoundRoute, as: Role | undefined): Promise<request.Response> {
+    const path = concrete(route.path);
+    let req = request(server.app)[route.method.toLowerCase() as 'get'](path);
+    if (as && route.path.startsWith('/admin')) {
+      const { cookie, csrf } = await sessionAs(as);
+      req = req.set('Cookie', cookie).set('X-CSRF-Token', csrf);
+    }
+    if (as && route.path.startsWith('/api')) req = req.set('Authorization', `Bearer ${tokenOf(as)}`);
+    return route.method === 'GET' ? req : req.send({});
+  }
+
+  const name = (r: FoundRoute): string => `${r.method} ${r.path}`;
+
+  it('finds the console and the API on the router', () => {
+    // A walk that found nothing would pass every check below.
+    expect(routes.filter((r) => r.path.startsWith('/admin/')).length).toBeGreaterThan(20);
+    expect(routes.filter((r) => r.path.startsWith('/api/')).length).toBeGreaterThan(20);
+  });
+
+  it('every route declares a minimum role, or is one of the open routes', () => {
+    const undeclared = routes.filter((r) => !r.access).map(name);
+    expect(undeclared).toEqual([]);
+    const open = routes.filter((r) => r.access && 'open' in r.access).map(name);
+    expect(open.sort()).toEqual([...OPEN].sort());
+  });
+
+  it('refuses each role below a route\'s minimum and serves each role at or above it', async () => {
+    const checked = routes.filter((r) => r.access && 'role' in r.access);
+    const wrong: string[] = [];
+    for (const route of checked) {
+      const needed = (route.access as { role: Role }).role;
+      const console = route.path.startsWith('/admin');
+      const anonymous = await call(route, undefined);
+      const refusedAnonymous = console ? anonymous.status === 303 && /^\/admin\/sign-in/.test(anonymous.headers.location ?? '') : anonymous.status === 401;
+      if (!refusedAnonymous) wrong.push(`${name(route)} with no credentials: ${anonymous.status}`);
+      for (const role of ROLES) {
+        const res = await call(route, role);
+        if (allows(role, needed)) {
+          // Signing out is the one route whose success is going to the sign-in page.
+          const signInAgain = route.path !== '/admin/sign-out' && res.status === 303 && /^\/admin\/sign-in/.test(res.headers.location ?? '');
+          if (res.status === 401 || res.status === 403 || signInAgain) wrong.push(`${name(route)} as ${role} (needs ${needed}): refused with ${res.status}`);
+        } else if (res.status !== 403) {
+          wrong.push(`${name(route)} as ${role} (needs ${needed}): ${res.status}, not 403`);
+        } else if (console ? !res.text.includes(`This needs the ${needed} role`) : !String(res.body.error).includes(`needs the ${needed} role`)) {
+          wrong.push(`${name(route)} as ${role}: a 403 without the refusal naming the ${needed} role`);
+        }
+      }
+    }
+    // eslint-disable-next-line no-console
+    console.log(`role matrix: ${checked.length} routes x ${ROLES.length} roles (+ no credentials) = ${checked.length * (ROLES.length + 1)} requests`);
+    expect(wrong).toEqual([]);
+  });
+});
