@@ -71,7 +71,6 @@ export function accessOf(handler: unknown): RouteAccess | undefined {
   return (handler as { [ACCESS]?: RouteAccess } | undefined)?.[ACCESS];
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function declare<H extends RequestHandler<any>>(handler: H, access: RouteAccess): H {
   return Object.assign(handler, { [ACCESS]: access });
 }
@@ -81,7 +80,6 @@ function declare<H extends RequestHandler<any>>(handler: H, access: RouteAccess)
  * make express infer that for the route's own handler, whose `req.params.id` would then be
  * `string | string[]` instead of the path's `string`.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyRouteHandler = RequestHandler<any>;
 
 /**

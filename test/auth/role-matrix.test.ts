@@ -112,7 +112,6 @@ describe('the role matrix, generated from the router', () => {
         }
       }
     }
-    // eslint-disable-next-line no-console
     console.log(`role matrix: ${checked.length} routes x ${ROLES.length} roles (+ no credentials) = ${checked.length * (ROLES.length + 1)} requests`);
     expect(wrong).toEqual([]);
   });
