@@ -173,9 +173,10 @@ function localSignIn(router: Router, deps: ConsoleDeps, passwordHash: PasswordHa
       showForm(req, res, { typedUser: form.user, next, error: 'Wrong user name or password.', status: 401 });
       return;
     }
-    await startSession(deps, req, res, account.user);
-    deps.log.info({ user: account.user }, 'console sign-in');
-    await auditSignIn(deps.audit, req, account.user, 'password');
+    // The local admin (ADMIN_USER) is the operator's own account: always the admin role.
+    await startSession(deps, req, res, account.user, 'admin');
+    deps.log.info({ user: account.user, role: 'admin' }, 'console sign-in');
+    await auditSignIn(deps.audit, req, account.user, 'password', { role: 'admin' });
     res.redirect(303, next);
   });
 }

@@ -41,7 +41,7 @@ describe('the role matrix, generated from the router', () => {
     server = await startConsole({
       apiTokens: async (bearer) => API_TOKENS[bearer],
       // Single sign-on on, so its routes are on the router too (no provider needed: nothing here signs in through it).
-      env: { OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_CLIENT_ID: 'matrix', OIDC_CLIENT_SECRET: 'matrix-client-secret-0123456789', OIDC_ALLOW_ANY_ACCOUNT: 'true' },
+      env: { OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_CLIENT_ID: 'matrix', OIDC_CLIENT_SECRET: 'matrix-client-secret-0123456789', OIDC_ALLOW_ANY_ACCOUNT: 'true', OIDC_DEFAULT_ROLE: 'viewer' },
     });
     routes = walkRoutes(server.app).filter((r) => /^\/(admin|api)(\/|$)/.test(r.path));
   });
