@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { allows, ROLES, type ApiTokenIdentity, type Role } from '../../src/auth/roles';
+import { allows, ROLES, type Role } from '../../src/auth/roles';
+import { apiTokenOf, lookupTestToken, sessionAs } from './as-role';
 import { startConsole } from '../console/helpers';
 import type { TestServer } from '../helpers/server';
 import { walkRoutes, type FoundRoute } from './route-walk';
@@ -14,10 +14,6 @@ import { walkRoutes, type FoundRoute } from './route-walk';
  * console sends to the sign-in page and the API answers 401.
  */
 
-// Named API tokens are issue 20 part 2b's; until then one test token per role, through the
-// same lookup they will use (requireAdminToken's).
-const API_TOKENS: Record<string, ApiTokenIdentity> = Object.fromEntries(ROLES.map((role) => [`test-${role}-token`, { name: `test-${role}`, role }]));
-const tokenOf = (role: Role): string => `test-${role}-token`;
 
 /** Routes that need no role, and why: opening another one must be a decision made here too. */
 const OPEN = ['GET /admin/sign-in', 'POST /admin/sign-in', 'GET /admin/oidc/start', 'GET /admin/oidc/callback', 'GET /api/openapi.json', 'GET /api/context/:token'];
@@ -31,15 +27,14 @@ const concrete = (path: string): string =>
     return value;
   });
 
-const sessionId = (token: string): string => createHash('sha256').update(token).digest('hex');
-
 describe('the role matrix, generated from the router', () => {
   let server: TestServer;
   let routes: FoundRoute[];
 
   beforeAll(async () => {
     server = await startConsole({
-      apiTokens: async (bearer) => API_TOKENS[bearer],
+      // Named API tokens are issue 20 part 2b's: until then one test token per role.
+      apiTokens: lookupTestToken,
       // Single sign-on on, so its routes are on the router too (no provider needed: nothing here signs in through it).
       env: { OIDC_ISSUER: 'http://127.0.0.1:9', OIDC_CLIENT_ID: 'matrix', OIDC_CLIENT_SECRET: 'matrix-client-secret-0123456789', OIDC_ALLOW_ANY_ACCOUNT: 'true', OIDC_DEFAULT_ROLE: 'viewer' },
     });
@@ -47,31 +42,15 @@ describe('the role matrix, generated from the router', () => {
   });
   afterAll(() => server?.close());
 
-  /** A fresh session with `role` (sign-out ends one), as its cookie and CSRF token. */
-  async function sessionAs(role: Role): Promise<{ cookie: string; csrf: string }> {
-    const token = randomBytes(32).toString('base64url');
-    const csrf = randomBytes(32).toString('base64url');
-    const now = Date.now();
-    await server.store.createSession({
-      id: sessionId(token),
-      user: `matrix-${role}`,
-      role,
-      csrfToken: csrf,
-      createdAt: new Date(now).toISOString(),
-      expiresAt: new Date(now + 3_600_000).toISOString(),
-    });
-    // PUBLIC_BASE_URL is https in the test server: the cookie has the __Host- prefix.
-    return { cookie: `__Host-ivr_console=${token}`, csrf };
-  }
-
   async function call(route: FoundRoute, as: Role | undefined): Promise<request.Response> {
     const path = concrete(route.path);
     let req = request(server.app)[route.method.toLowerCase() as 'get'](path);
     if (as && route.path.startsWith('/admin')) {
-      const { cookie, csrf } = await sessionAs(as);
+      // A fresh session each time: signing out ends one.
+      const { cookie, csrf } = await sessionAs(server.store, as);
       req = req.set('Cookie', cookie).set('X-CSRF-Token', csrf);
     }
-    if (as && route.path.startsWith('/api')) req = req.set('Authorization', `Bearer ${tokenOf(as)}`);
+    if (as && route.path.startsWith('/api')) req = req.set('Authorization', `Bearer ${apiTokenOf(as)}`);
     return route.method === 'GET' ? req : req.send({});
   }
 

@@ -11,6 +11,7 @@ import { previewSms } from '../sms-preview';
 import { FORM_WEEKDAYS, WEEKDAY_NAMES, type FormWeekday } from './hours-form';
 import { campaignForm, documentFromForm, FORM_FIELDS, formFromDocument, type CampaignForm } from './campaign-form';
 import { consoleRole } from '../roles';
+import { hasRole } from '../../auth/roles';
 
 /**
  * Campaigns in the console: the list with on/off switches, and one form for creating and
@@ -121,7 +122,8 @@ function showForm(res: Response, deps: ConsoleDeps, view: FormView): void {
     (errorsByField[key] ??= []).push(text);
   }
   render(res, 'campaign-form', {
-    title: view.mode === 'new' ? 'New campaign' : `Edit ${view.entry?.campaign.name ?? ''}`,
+    // A viewer reads the form (read-only: no Save, no Delete); only an editor edits.
+    title: view.mode === 'new' ? 'New campaign' : `${hasRole(res, 'editor') ? 'Edit ' : ''}${view.entry?.campaign.name ?? ''}`,
     nav: 'campaigns',
     status: view.status,
     mode: view.mode,
