@@ -4,6 +4,7 @@ import { apiTokenOf, lookupTestToken, sessionAs } from './as-role';
 import { startConsole } from '../console/helpers';
 import type { TestServer } from '../helpers/server';
 import { walkRoutes, type FoundRoute } from './route-walk';
+import { adminOpenApi } from '../../src/http/admin/openapi';
 
 /**
  * The role matrix, generated from the router: every route of the console (/admin) and the
@@ -67,6 +68,17 @@ describe('the role matrix, generated from the router', () => {
     expect(undeclared).toEqual([]);
     const open = routes.filter((r) => r.access && 'open' in r.access).map(name);
     expect(open.sort()).toEqual([...OPEN].sort());
+  });
+
+  it('the OpenAPI document names each API route\'s role as the router declares it (x-role)', () => {
+    const doc = adminOpenApi() as { paths: Record<string, Record<string, { 'x-role'?: string }>> };
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => `${method.toUpperCase()} /api${path.replace(/\{(\w+)\}/g, ':$1')} ${op['x-role'] ?? 'open'}`),
+    );
+    const declared = routes
+      .filter((r) => r.path.startsWith('/api/') && r.path !== '/api/openapi.json')
+      .map((r) => `${name(r)} ${r.access && 'role' in r.access ? r.access.role : 'open'}`);
+    expect(documented.sort()).toEqual(declared.sort());
   });
 
   it('refuses each role below a route\'s minimum and serves each role at or above it', async () => {

@@ -41,6 +41,7 @@ export const DATA_OPERATIONS = [
   {
     method: 'post',
     path: '/erasure',
+    role: 'admin',
     tag: 'data',
     summary: 'Erase one number everywhere (calls, events, texts, consent, short links); the opt-out list keeps only its HMAC',
     body: { schema: z.toJSONSchema(ErasureBody, { io: 'input' }), description: 'the number (E.164) and why (logged)' },
@@ -54,6 +55,7 @@ export const DATA_OPERATIONS = [
   {
     method: 'get',
     path: '/legal-holds',
+    role: 'admin',
     tag: 'data',
     summary: 'The legal holds (numbers masked)',
     responses: { 200: { description: 'the holds', schema: z.object({ holds: z.array(HoldView) }) } },
@@ -61,6 +63,7 @@ export const DATA_OPERATIONS = [
   {
     method: 'post',
     path: '/legal-holds',
+    role: 'admin',
     tag: 'data',
     summary: 'Place a legal hold on a number or a campaign: kept whatever its age, and not erasable',
     body: { schema: z.toJSONSchema(LegalHoldBody, { io: 'input' }), description: 'number or campaign, and the reason' },
@@ -69,6 +72,7 @@ export const DATA_OPERATIONS = [
   {
     method: 'delete',
     path: '/legal-holds',
+    role: 'admin',
     tag: 'data',
     summary: 'Lift a legal hold (number or campaign in the query)',
     query: LegalHoldTarget,
