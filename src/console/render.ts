@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { allows, type Role } from '../auth/roles';
 import { assetUrl } from './assets';
 import { label } from './labels';
 import { optionalSession } from './session';
@@ -13,15 +14,16 @@ import { optionalSession } from './session';
 
 export type NavItem = 'campaigns' | 'messages' | 'opt-outs' | 'reports' | 'simulator' | 'service' | 'audit' | 'tokens';
 
-export const NAV: ReadonlyArray<{ id: NavItem; label: string; href: string }> = [
-  { id: 'campaigns', label: 'Campaigns', href: '/admin/campaigns' },
-  { id: 'messages', label: 'Messages', href: '/admin/messages' },
-  { id: 'opt-outs', label: 'Opt-outs', href: '/admin/opt-outs' },
-  { id: 'reports', label: 'Reports', href: '/admin/reports' },
-  { id: 'simulator', label: 'Simulator', href: '/admin/simulator' },
-  { id: 'service', label: 'Service', href: '/admin/service' },
-  { id: 'audit', label: 'Audit', href: '/admin/audit' },
-  { id: 'tokens', label: 'Tokens', href: '/admin/tokens' },
+/** The nav, each entry with the role its page needs (the page's route checks it too). */
+export const NAV: ReadonlyArray<{ id: NavItem; label: string; href: string; role: Role }> = [
+  { id: 'campaigns', label: 'Campaigns', href: '/admin/campaigns', role: 'viewer' },
+  { id: 'messages', label: 'Messages', href: '/admin/messages', role: 'viewer' },
+  { id: 'opt-outs', label: 'Opt-outs', href: '/admin/opt-outs', role: 'admin' },
+  { id: 'reports', label: 'Reports', href: '/admin/reports', role: 'viewer' },
+  { id: 'simulator', label: 'Simulator', href: '/admin/simulator', role: 'editor' },
+  { id: 'service', label: 'Service', href: '/admin/service', role: 'viewer' },
+  { id: 'audit', label: 'Audit', href: '/admin/audit', role: 'admin' },
+  { id: 'tokens', label: 'Tokens', href: '/admin/tokens', role: 'admin' },
 ];
 
 export interface PageLocals {
@@ -45,6 +47,9 @@ export function formatTime(iso: string): string {
 export function render(res: Response, view: string, locals: PageLocals): void {
   const { status, ...rest } = locals;
   const session = optionalSession(res);
+  const role = session ? (session.role ?? 'admin') : undefined;
+  // Templates hide what the role cannot do (a viewer sees no Edit button); the routes refuse it.
+  const can = (needed: Role): boolean => role !== undefined && allows(role, needed);
   res.set('Cache-Control', 'no-store');
   if (status) res.status(status);
   // The layout's own locals come last: a page's data can never pass for the signed-in user.
@@ -52,8 +57,10 @@ export function render(res: Response, view: string, locals: PageLocals): void {
     nav: null,
     ...rest,
     user: session?.user ?? null,
+    role: role ?? null,
+    can,
     csrfToken: session?.csrfToken ?? locals.csrfToken ?? '',
-    navItems: NAV,
+    navItems: NAV.filter((item) => can(item.role)),
     asset: assetUrl,
     formatTime,
     // Human labels of codes (labels.ts), for every template.

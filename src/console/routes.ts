@@ -8,6 +8,7 @@ import type { Store } from '../store/port';
 import { consolePageHeaders } from '../http/security/html-headers';
 import { serveAssets } from './assets';
 import { requireCsrf } from './csrf';
+import { consoleRole } from './roles';
 import { auditPages } from './pages/audit';
 import { callPages } from './pages/calls';
 import { campaignPages } from './pages/campaigns';
@@ -84,7 +85,7 @@ function consolePages(deps: ConsoleDeps, passwordHash: PasswordHash | undefined)
     oidcSignInPages(router, deps, oidc, provider);
   }
   router.use(requireSignIn(deps), requireCsrf);
-  router.get('/', (_req, res) => res.redirect(HOME));
+  router.get('/', consoleRole('viewer'), (_req, res) => res.redirect(HOME));
   for (const addPages of PAGES) addPages(router, deps);
   return router;
 }

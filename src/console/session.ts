@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
+import type { Role } from '../auth/roles';
 import type { AdminSession, Store } from '../store/port';
 
 /**
@@ -69,8 +70,8 @@ export async function findSession(deps: SessionDeps, req: Request): Promise<Admi
   return deps.store.getSession(sessionId(token), deps.now().toISOString());
 }
 
-/** Signs `user` in: a fresh token (never one the browser had before) and the cookie. */
-export async function startSession(deps: SessionDeps, req: Request, res: Response, user: string): Promise<AdminSession> {
+/** Signs `user` in with `role`: a fresh token (never one the browser had before) and the cookie. */
+export async function startSession(deps: SessionDeps, req: Request, res: Response, user: string, role: Role): Promise<AdminSession> {
   const now = deps.now();
   // Pruning here keeps the table small without a timer: sign-ins are rare.
   await deps.store.deleteExpiredSessions(now.toISOString());
@@ -80,6 +81,7 @@ export async function startSession(deps: SessionDeps, req: Request, res: Respons
   const session: AdminSession = {
     id: sessionId(token),
     user,
+    role,
     csrfToken: randomToken(),
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + deps.config.sessionMs).toISOString(),

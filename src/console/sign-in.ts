@@ -8,6 +8,8 @@ import { unmatchableHash, type PasswordHash } from './password';
 import { PasswordChecks, PasswordChecksBusy } from './password-checks';
 import { formatTime, render } from './render';
 import type { ConsoleDeps } from './routes';
+import { openRoute } from '../auth/roles';
+import { consoleRole } from './roles';
 import { currentSession, endSession, findSession, requireSignIn, startSession } from './session';
 
 /** Where a sign-in goes when it was not sent from a page. */
@@ -117,7 +119,7 @@ export function signInPages(router: Router, deps: ConsoleDeps, passwordHash: Pas
       ...form,
     });
 
-  router.get('/sign-in', async (req, res) => {
+  router.get('/sign-in', openRoute('the sign-in page'), async (req, res) => {
     const next = safeNext(req.query.next);
     if (await findSession(deps, req)) {
       res.redirect(303, next);
@@ -126,7 +128,7 @@ export function signInPages(router: Router, deps: ConsoleDeps, passwordHash: Pas
     showForm(req, res, { typedUser: '', next });
   });
 
-  router.post('/sign-out', requireSignIn(deps), requireCsrf, async (req, res) => {
+  router.post('/sign-out', requireSignIn(deps), requireCsrf, consoleRole('viewer'), async (req, res) => {
     const { user } = currentSession(res);
     await endSession(deps, req, res);
     deps.log.info({ user }, 'console sign-out');
@@ -146,7 +148,7 @@ function localSignIn(router: Router, deps: ConsoleDeps, passwordHash: PasswordHa
   const checks = new PasswordChecks(deps.config.concurrentPasswordChecks);
 
   // The form token is checked before anything costly: no password check without it.
-  router.post('/sign-in', ...failureLimits(deps), requireSignInFormToken(deps), async (req, res) => {
+  router.post('/sign-in', openRoute('signs in with the local admin\'s password'), ...failureLimits(deps), requireSignInFormToken(deps), async (req, res) => {
     const parsed = SignInForm.safeParse(req.body ?? {});
     const form = parsed.success ? parsed.data : { user: '', password: '', next: undefined };
     const next = safeNext(form.next);
@@ -171,9 +173,10 @@ function localSignIn(router: Router, deps: ConsoleDeps, passwordHash: PasswordHa
       showForm(req, res, { typedUser: form.user, next, error: 'Wrong user name or password.', status: 401 });
       return;
     }
-    await startSession(deps, req, res, account.user);
-    deps.log.info({ user: account.user }, 'console sign-in');
-    await auditSignIn(deps.audit, req, account.user, 'password');
+    // The local admin (ADMIN_USER) is the operator's own account: always the admin role.
+    await startSession(deps, req, res, account.user, 'admin');
+    deps.log.info({ user: account.user, role: 'admin' }, 'console sign-in');
+    await auditSignIn(deps.audit, req, account.user, 'password', { role: 'admin' });
     res.redirect(303, next);
   });
 }

@@ -18,6 +18,7 @@ import { tokenRoutes } from './admin/token-routes';
 import { ApiTokens } from '../api-tokens/tokens';
 import { reportRoutes } from './report-routes';
 import { parseOr400 } from './validation';
+import { openRoute, requireRole } from '../auth/roles';
 
 export interface AdminDeps {
   store: Store;
@@ -40,7 +41,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   const router = express.Router();
   // Built on first request: generating it costs more than the rest of start-up's routing.
   let openApi: string | undefined;
-  router.get('/openapi.json', (_req, res) => {
+  router.get('/openapi.json', openRoute('the API\'s public description'), (_req, res) => {
     openApi ??= JSON.stringify(adminOpenApi());
     res.type('application/json').send(openApi);
   });
@@ -64,10 +65,10 @@ export function adminRoutes(deps: AdminDeps): Router {
   );
 
   // The global switch: off means no call is offered anything, from the next call on.
-  router.get('/service', async (_req, res) => {
+  router.get('/service', requireRole('viewer'), async (_req, res) => {
     res.set('Cache-Control', 'no-store').json(await store.getServiceSwitch());
   });
-  router.put('/service', async (req, res) => {
+  router.put('/service', requireRole('editor'), async (req, res) => {
     const body = parseOr400(ServiceSwitchBody, req.body, 'body', res);
     if (!body) return;
     const before = await store.getServiceSwitch();

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { openRoute } from '../auth/roles';
 import { CHANNEL_NAMES } from '../channels/channel';
 import { maskNumber } from '../phone';
 import type { CallRecord, Store } from '../store/port';
@@ -36,7 +37,8 @@ export function contextRoutes(deps: ContextRouteDeps): Router {
     next();
   });
   router.use(requireAnyBearer([deps.adminToken, deps.apiToken]));
-  router.get('/:token', async (req, res, next) => {
+  // Its own credential (CONTEXT_API_TOKEN or ADMIN_TOKEN) and a signed context token: for agent desktops, not people.
+  router.get('/:token', openRoute('its own bearer (CONTEXT_API_TOKEN) and a signed context token'), async (req, res, next) => {
     try {
       if (!deps.tokens) {
         res.status(503).json({ error: 'context tokens are disabled: set CONTEXT_TOKEN_SECRET to enable them' });

@@ -12,6 +12,7 @@ import { DEFAULT_RECONTACT_DAYS } from '../deflection/recontact';
 import { loadStuckReport, stuckCsv } from '../reports/stuck';
 import type { Store } from '../store/port';
 import { parseOr400 } from './validation';
+import { requireRole } from '../auth/roles';
 
 /**
  * Reports (mounted under /api, behind the admin token): the deflection funnel as JSON,
@@ -47,10 +48,10 @@ export function reportRoutes(
     }
     res.json({ ...report, generatedAt: now().toISOString() });
   }
-  router.get('/reports/variants', variants);
+  router.get('/reports/variants', requireRole('viewer'), variants);
 
   // What deflection saved in the range, from cost inputs given with the question.
-  router.get('/reports/savings', async (req, res) => {
+  router.get('/reports/savings', requireRole('viewer'), async (req, res) => {
     res.set('Cache-Control', 'no-store');
     const query = parseOr400(SavingsQuery, req.query, 'query', res);
     if (!query) return;
@@ -71,7 +72,7 @@ export function reportRoutes(
     return query && { query, report: await loadFunnelReport(store, query) };
   }
 
-  router.get('/reports/funnel', async (req, res) => {
+  router.get('/reports/funnel', requireRole('viewer'), async (req, res) => {
     // The funnel by variant is a report of its own (rates with intervals and tests, no time rows).
     if (req.query.by === 'variant') return variants(req, res);
     const found = await funnelFor(req, res, FunnelQuery);
@@ -87,7 +88,7 @@ export function reportRoutes(
     res.json({ ...report, generatedAt: now().toISOString() });
   });
 
-  router.get('/reports/funnel.svg', async (req, res) => {
+  router.get('/reports/funnel.svg', requireRole('viewer'), async (req, res) => {
     const found = await funnelFor(req, res, FunnelSvgQuery);
     if (!found) return;
     const { query, report } = found;
@@ -100,7 +101,7 @@ export function reportRoutes(
   });
 
   // Deflections that stuck: texted callers who did not call again within the window.
-  router.get('/reports/stuck', async (req, res) => {
+  router.get('/reports/stuck', requireRole('viewer'), async (req, res) => {
     res.set('Cache-Control', 'no-store');
     const query = parseOr400(FunnelQuery, req.query, 'query', res);
     if (!query) return;
@@ -117,7 +118,7 @@ export function reportRoutes(
     res.json({ ...report, generatedAt: at.toISOString() });
   });
 
-  router.get('/reports/channels', async (req, res) => {
+  router.get('/reports/channels', requireRole('viewer'), async (req, res) => {
     res.set('Cache-Control', 'no-store');
     const query = parseOr400(ChannelQuery, req.query, 'query', res);
     if (!query) return;

@@ -269,6 +269,8 @@ const MIGRATIONS: string[] = [
      revoked_by text COLLATE "C"
    );
    CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_at IS NULL;`,
+  // Roles: see the SQLite migration of the same number.
+  `ALTER TABLE admin_sessions ADD COLUMN role text COLLATE "C" NOT NULL DEFAULT 'admin';`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

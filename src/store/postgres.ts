@@ -823,9 +823,10 @@ export class PgStore implements Store {
   }
 
   async createSession(session: AdminSession): Promise<void> {
-    await this.pool.query('INSERT INTO admin_sessions (id, "user", csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+    await this.pool.query('INSERT INTO admin_sessions (id, "user", role, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)', [
       session.id,
       session.user,
+      session.role ?? 'admin',
       session.csrfToken,
       session.createdAt,
       session.expiresAt,

@@ -1,6 +1,7 @@
 import type { Role } from '../auth/roles';
 import { emptyFunnelCounts, type AdminSession, type ApiToken, type LegalHold, type AuditActorKind, type AuditCheckpoint, type AuditEntry, type CallEvent, type CallRecord, type CallUpdate, type ConsentRecord, type EventCursor, type FunnelSlot, type MessageRecord, type ShortLink, type Suppression, type TextMatch, type TextRecontactCount } from './port';
 import type { ChannelName } from '../channels/channel';
+import { isRole } from '../auth/roles';
 
 /**
  * Both stores' rows to the port's records: SQLite and PostgreSQL have the same columns, and
@@ -169,6 +170,8 @@ export function toSession(r: Row): AdminSession {
   return {
     id: r.id as string,
     user: r.user as string,
+    // A value no version wrote (a hand-edited row) grants the least, not the most.
+    role: isRole(r.role) ? r.role : 'viewer',
     csrfToken: r.csrf_token as string,
     createdAt: r.created_at as string,
     expiresAt: r.expires_at as string,

@@ -394,6 +394,9 @@ export const MIGRATIONS: readonly string[] = [
      revoked_by TEXT
    );
    CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_at IS NULL;`,
+  // Roles (issue 20 part 2): each session's role. Sessions from before were all the local
+  // admin's, hence the default.
+  `ALTER TABLE admin_sessions ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';`,
 ];
 
 /** Which column each limit scope counts by. */
@@ -1048,9 +1051,10 @@ export class SqliteStore implements Store {
   }
 
   async createSession(session: AdminSession): Promise<void> {
-    this.sql('INSERT INTO admin_sessions (id, user, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(
+    this.sql('INSERT INTO admin_sessions (id, user, role, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').run(
       session.id,
       session.user,
+      session.role ?? 'admin',
       session.csrfToken,
       session.createdAt,
       session.expiresAt,

@@ -60,4 +60,43 @@ describeIfChromium('single sign-on in Chromium')('single sign-on in Chromium', (
     await screenshot(page, 'sso-signed-in');
     await context.close();
   });
+
+  /** Signs in at the provider as `login` and lands on `path`. */
+  async function signInAs(page: Page, login: string, path: string): Promise<void> {
+    await page.goto(`${rig.base}${path}`);
+    await page.click('#sign-in-sso');
+    await page.waitForURL((url) => url.origin === rig.provider.issuer);
+    await page.fill('input[name=login]', login);
+    await page.fill('input[name=password]', 'any password');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('button:has-text("Continue")');
+    await page.click('button:has-text("Continue")');
+    await page.waitForURL(`${rig.base}${path}`);
+  }
+
+  it('gives a viewer (roles claim console-viewers) the campaigns with no buttons to change them, and refuses the opt-out list', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page: Page = await context.newPage();
+    await signInAs(page, 'victor', '/admin/campaigns');
+    await expect(page.locator('table').textContent()).resolves.toContain('Support chat');
+    await expect(page.locator('text=New campaign').count()).resolves.toBe(0);
+    await expect(page.locator('button:has-text("Switch off")').count()).resolves.toBe(0);
+    await expect(page.locator('nav a[href="/admin/opt-outs"]').count()).resolves.toBe(0);
+    await screenshot(page, 'roles-viewer-campaigns');
+    const refused = await page.goto(`${rig.base}/admin/opt-outs`);
+    expect(refused?.status()).toBe(403);
+    await expect(page.locator('main').textContent()).resolves.toContain('This needs the admin role');
+    await context.close();
+  });
+
+  it('gives an admin (roles claim console-admins) the buttons and every page', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page: Page = await context.newPage();
+    await signInAs(page, 'alice', '/admin/campaigns');
+    await expect(page.locator('text=New campaign').count()).resolves.toBe(1);
+    await expect(page.locator('nav a[href="/admin/opt-outs"]').count()).resolves.toBe(1);
+    const optOuts = await page.goto(`${rig.base}/admin/opt-outs`);
+    expect(optOuts?.status()).toBe(200);
+    await context.close();
+  });
 });

@@ -47,7 +47,7 @@ describe('sign-ins in the audit trail', () => {
     expect(failed).toMatchObject({ action: 'sign-in.failed', actorKind: 'user', actorName: 'root', ip: expect.stringMatching(/127\.0\.0\.1$/) });
     expect(failed!.detail).not.toContain('hunter2');
     expect(signedIn).toMatchObject({ action: 'sign-in', actorName: USER, target: `user:${USER}` });
-    expect(JSON.parse(signedIn!.detail as string)).toEqual({ method: 'password' });
+    expect(JSON.parse(signedIn!.detail as string)).toEqual({ method: 'password', role: 'admin' });
     expect(out).toMatchObject({ action: 'sign-out', actorName: USER });
   });
 });

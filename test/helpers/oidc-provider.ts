@@ -13,13 +13,17 @@ export interface TestAccount {
   email?: string;
   email_verified?: boolean;
   name?: string;
+  /** The `roles` claim (the console maps its values to roles: OIDC_*_VALUES). */
+  roles?: string[];
   /** The provider signs this account's ID tokens for another client (a refusal test). */
   wrongAudience?: boolean;
 }
 
 /** Accounts the tests sign in as: the login name is the account's subject. */
 export const ACCOUNTS: Record<string, TestAccount> = {
-  alice: { email: 'alice@example.com', email_verified: true, name: 'Alice Admin' },
+  alice: { email: 'alice@example.com', email_verified: true, name: 'Alice Admin', roles: ['console-admins', 'staff'] },
+  victor: { email: 'victor@example.com', email_verified: true, name: 'Victor Viewer', roles: ['console-viewers', 'staff'] },
+  nora: { email: 'nora@example.com', email_verified: true, name: 'Nora No-role', roles: ['staff'] },
   mallory: { email: 'mallory@elsewhere.example', email_verified: true, name: 'Mallory' },
   unverified: { email: 'eve@example.com', email_verified: false, name: 'Eve' },
   confused: { email: 'carol@example.com', email_verified: true, name: 'Carol', wrongAudience: true },

@@ -2078,9 +2078,10 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
     });
 
     describe('admin sessions', () => {
-      const session = (id: string, expiresAt: string, user = 'admin'): AdminSession => ({
+      const session = (id: string, expiresAt: string, user = 'admin', role: AdminSession['role'] = 'admin'): AdminSession => ({
         id,
         user,
+        role,
         csrfToken: `csrf-${id}`,
         createdAt: min(0),
         expiresAt,
@@ -2092,6 +2093,19 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         expect(await store.getSession('a'.repeat(64), iso(T0 + 480 * 60_000 - 1))).toEqual(session('a'.repeat(64), min(480)));
         expect(await store.getSession('a'.repeat(64), min(480))).toBeUndefined();
         expect(await store.getSession('b'.repeat(64), min(1))).toBeUndefined();
+      });
+
+      it('keeps each session\'s role', async () => {
+        await store.createSession(session('v1', min(480), 'ann', 'viewer'));
+        await store.createSession(session('e1', min(480), 'bob', 'editor'));
+        expect(await store.getSession('v1', min(1))).toMatchObject({ user: 'ann', role: 'viewer' });
+        expect(await store.getSession('e1', min(1))).toMatchObject({ user: 'bob', role: 'editor' });
+      });
+
+      it('reads a session stored without a role as the admin\'s (sessions from before roles)', async () => {
+        const { role: _none, ...old } = session('o1', min(480));
+        await store.createSession(old);
+        expect(await store.getSession('o1', min(1))).toMatchObject({ role: 'admin' });
       });
 
       it('forgets a deleted session, and only that one', async () => {

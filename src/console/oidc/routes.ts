@@ -3,9 +3,11 @@ import { errors, generators } from 'openid-client';
 import { render } from '../render';
 import type { ConsoleDeps } from '../routes';
 import { auditSignIn, auditSignInFailure } from '../../audit/sign-in-audit';
+import { openRoute } from '../../auth/roles';
 import { startSession } from '../session';
 import { safeNext } from '../sign-in';
 import { refusalOf, userNameOf } from './allowed';
+import { claimValues, roleFromClaim } from './role-claim';
 import { ProviderUnavailable, type OidcProvider } from './provider';
 import type { OidcSettings } from './settings';
 import { clearPending, readPending, savePending, stateKey } from './state-cookie';
@@ -47,7 +49,7 @@ export function oidcSignInPages(router: Router, deps: ConsoleDeps, settings: Oid
     }
   };
 
-  router.get('/oidc/start', async (req, res) => {
+  router.get('/oidc/start', openRoute('starts single sign-on'), async (req, res) => {
     const client = await clientOrUnavailable(req, res);
     if (!client) return;
     const pending = {
@@ -68,7 +70,7 @@ export function oidcSignInPages(router: Router, deps: ConsoleDeps, settings: Oid
     res.redirect(303, url);
   });
 
-  router.get('/oidc/callback', async (req, res) => {
+  router.get('/oidc/callback', openRoute('finishes single sign-on'), async (req, res) => {
     // One attempt per started sign-in, whatever happens next.
     const pending = readPending(req, deps.publicBaseUrl, key, deps.now());
     clearPending(res, req, deps.publicBaseUrl);
@@ -83,6 +85,7 @@ export function oidcSignInPages(router: Router, deps: ConsoleDeps, settings: Oid
     const client = await clientOrUnavailable(req, res);
     if (!client) return;
     let claims;
+    let roleValues: string[] | undefined;
     try {
       const params = client.callbackParams(req.originalUrl);
       const tokens = await client.callback(settings.redirectUrl, params, {
@@ -92,12 +95,15 @@ export function oidcSignInPages(router: Router, deps: ConsoleDeps, settings: Oid
         response_type: 'code',
       });
       claims = tokens.claims();
+      roleValues = claimValues(claims, settings.roles.claim);
       // Providers that follow the spec to the letter (oidc-provider, some Keycloak set-ups) put
       // the scopes' claims in the userinfo answer rather than the ID token. openid-client
       // checks that its subject is the ID token's.
-      if (claims.email === undefined && settings.allowedDomains.length && client.issuer.metadata.userinfo_endpoint) {
+      const needsEmail = claims.email === undefined && settings.allowedDomains.length > 0;
+      if ((needsEmail || roleValues === undefined) && client.issuer.metadata.userinfo_endpoint) {
         const info = await client.userinfo(tokens);
-        claims = { ...claims, email: info.email, email_verified: info.email_verified, name: claims.name ?? info.name };
+        claims = { ...claims, email: claims.email ?? info.email, email_verified: claims.email_verified ?? info.email_verified, name: claims.name ?? info.name };
+        roleValues ??= claimValues(info, settings.roles.claim);
       }
     } catch (err) {
       const [status, message] = explain(err, settings.label);
@@ -112,11 +118,17 @@ export function oidcSignInPages(router: Router, deps: ConsoleDeps, settings: Oid
       refuse(req, res, 403, `Your ${settings.label} account is not allowed to use this console. Ask an administrator to add it.`, `${user}: ${refusal}`, undefined, user);
       return;
     }
-    // Roles (issue 20 part 2) will want a claim of the provider's (groups, roles): the session
-    // keeps only the user name today, so the claim needs a column on admin sessions first.
-    await startSession(deps, req, res, user);
-    deps.log.info({ user, email: claims.email, name: claims.name }, 'console sign-in (single sign-on)');
-    await auditSignIn(deps.audit, req, user, 'oidc', claims.email ? { email: claims.email } : {});
+    const role = roleFromClaim(roleValues, settings.roles);
+    if (!role) {
+      // No role is no access (README "Roles"): the person is told what to ask for, the log
+      // and the audit trail say which claim and values came (group names, not secrets).
+      const got = roleValues === undefined ? `no ${settings.roles.claim} claim` : `${settings.roles.claim} claim [${roleValues.slice(0, 20).join(', ')}] matches no role`;
+      refuse(req, res, 403, `Your ${settings.label} account has no role in this console. Ask an administrator to give you one.`, `${user}: ${got}`, undefined, user);
+      return;
+    }
+    await startSession(deps, req, res, user, role);
+    deps.log.info({ user, role, email: claims.email, name: claims.name }, 'console sign-in (single sign-on)');
+    await auditSignIn(deps.audit, req, user, 'oidc', { role, ...(claims.email ? { email: claims.email } : {}) });
     res.redirect(303, pending.next);
   });
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { optionalText } from '../../env-values';
+import { ROLES } from '../../auth/roles';
+import type { RoleMapping } from './role-claim';
 
 /**
  * Single sign-on for the console: OpenID Connect (authorization code with PKCE) beside the
@@ -22,6 +24,8 @@ export interface OidcSettings {
   allowAnyAccount: boolean;
   /** "Sign in with <label>". */
   label: string;
+  /** Which console role each user gets, from a claim of the provider's (role-claim.ts). */
+  roles: RoleMapping;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
@@ -40,6 +44,15 @@ const list = (v: string | undefined): string[] =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+
+/** A comma list of a provider's role or group values (group names may hold spaces). */
+const roleValues = optionalText.pipe(
+  z
+    .string()
+    .max(4000, 'must be at most 4000 characters')
+    .transform(list)
+    .optional(),
+);
 
 export const OidcEnvShape = {
   OIDC_ISSUER: optionalText.pipe(
@@ -76,6 +89,17 @@ export const OidcEnvShape = {
   OIDC_ALLOWED_SUBJECTS: optionalText.pipe(z.string().transform(list).optional()),
   OIDC_ALLOW_ANY_ACCOUNT: optionalText.pipe(z.enum(['true', 'false']).default('false')),
   OIDC_LABEL: optionalText.pipe(z.string().max(60, 'must be at most 60 characters').default('single sign-on')),
+  OIDC_ROLE_CLAIM: optionalText.pipe(
+    z
+      .string()
+      .max(200, 'must be at most 200 characters')
+      .regex(/^[\x21-\x7e]+$/, 'must be a claim name (no spaces)')
+      .default('roles'),
+  ),
+  OIDC_ADMIN_VALUES: roleValues,
+  OIDC_EDITOR_VALUES: roleValues,
+  OIDC_VIEWER_VALUES: roleValues,
+  OIDC_DEFAULT_ROLE: optionalText.pipe(z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')} (or unset: no role, no sign-in)` }).optional()),
 };
 
 type OidcEnv = z.output<z.ZodObject<typeof OidcEnvShape>>;
@@ -98,6 +122,12 @@ export function oidcSettingsFrom(e: OidcEnv, publicBaseUrl: string, problems: st
   if (!allowAnyAccount && !allowedDomains.length && !allowedSubjects.length) {
     problems.push('OIDC_ALLOWED_DOMAINS: set it or OIDC_ALLOWED_SUBJECTS (or OIDC_ALLOW_ANY_ACCOUNT=true) to say who may sign in');
   }
+  const values = { admin: e.OIDC_ADMIN_VALUES ?? [], editor: e.OIDC_EDITOR_VALUES ?? [], viewer: e.OIDC_VIEWER_VALUES ?? [] };
+  // Every single sign-on user needs a role: without a mapping or a default, every sign-in
+  // would be refused, so an upgrade from before roles says so at start-up instead.
+  if (!values.admin.length && !values.editor.length && !values.viewer.length && !e.OIDC_DEFAULT_ROLE) {
+    problems.push('OIDC_ADMIN_VALUES: set it, OIDC_EDITOR_VALUES or OIDC_VIEWER_VALUES (the OIDC_ROLE_CLAIM values of each role), or OIDC_DEFAULT_ROLE, to give single sign-on users a role');
+  }
   if (!e.OIDC_CLIENT_ID || !e.OIDC_CLIENT_SECRET) return undefined;
   return {
     issuer: e.OIDC_ISSUER,
@@ -109,5 +139,6 @@ export function oidcSettingsFrom(e: OidcEnv, publicBaseUrl: string, problems: st
     allowedSubjects,
     allowAnyAccount,
     label: e.OIDC_LABEL,
+    roles: { claim: e.OIDC_ROLE_CLAIM, values, defaultRole: e.OIDC_DEFAULT_ROLE },
   };
 }

@@ -7,6 +7,7 @@ import { fieldErrors } from '../../http/validation';
 import type { AuditEntry } from '../../store/port';
 import type { ConsoleDeps } from '../routes';
 import { render } from '../render';
+import { consoleRole } from '../roles';
 
 const PAGE_SIZE = 50;
 
@@ -95,9 +96,9 @@ export function auditPages(router: Router, { store }: ConsoleDeps): void {
     });
   };
 
-  router.get('/audit', (req, res) => show(res, req.query));
+  router.get('/audit', consoleRole('admin'), (req, res) => show(res, req.query));
 
-  router.get('/audit.csv', async (req, res) => {
+  router.get('/audit.csv', consoleRole('admin'), async (req, res) => {
     const filters = Filters.safeParse(req.query);
     if (!filters.success) {
       await show(res, req.query);

@@ -6,6 +6,7 @@ import type { CallEvent, CallRecord, MessageRecord } from '../../store/port';
 import { label } from '../labels';
 import { PageError, render } from '../render';
 import type { ConsoleDeps } from '../routes';
+import { consoleRole } from '../roles';
 
 /**
  * One call's whole trace: what the caller heard and pressed, each message and what its
@@ -94,7 +95,7 @@ function messageView(m: MessageRecord) {
 }
 
 export function callPages(router: Router, { store, catalog }: ConsoleDeps): void {
-  router.get('/calls/:id', async (req, res) => {
+  router.get('/calls/:id', consoleRole('viewer'), async (req, res) => {
     const id = CallId.safeParse(req.params.id);
     const call = id.success ? await store.getCall(id.data) : undefined;
     // Calls not offered are counted, never stored; kept calls expire with their retention.

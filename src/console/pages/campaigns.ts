@@ -13,6 +13,8 @@ import { sectionErrorKey, sectionView } from './section-editors';
 import { campaignForm, documentFromForm, FORM_FIELDS, formFromDocument, type CampaignForm } from './campaign-form';
 import { DTMF_KEYS, KEY_DEFAULTS, KEY_LABELS, KEY_NAMES, keysErrorKey } from './keys-form';
 import { promptErrorKey, promptErrorPrefix, promptViews } from './prompts-form';
+import { consoleRole } from '../roles';
+import { hasRole } from '../../auth/roles';
 
 /**
  * Campaigns in the console: the list with on/off switches, and one form for creating and
@@ -22,7 +24,7 @@ import { promptErrorKey, promptErrorPrefix, promptViews } from './prompts-form';
 export function campaignPages(router: Router, deps: ConsoleDeps): void {
   const { catalog, log } = deps;
 
-  router.get('/campaigns', (req, res) => {
+  router.get('/campaigns', consoleRole('viewer'), (req, res) => {
     const saved = typeof req.query.saved === 'string' ? catalog.entry(req.query.saved) : undefined;
     render(res, 'campaigns', {
       title: 'Campaigns',
@@ -33,11 +35,11 @@ export function campaignPages(router: Router, deps: ConsoleDeps): void {
     });
   });
 
-  router.get('/campaigns/new', (_req, res) => {
+  router.get('/campaigns/new', consoleRole('editor'), (_req, res) => {
     showForm(res, deps, { mode: 'new', form: campaignForm(), errors: [] });
   });
 
-  router.post('/campaigns/new', async (req, res) => {
+  router.post('/campaigns/new', consoleRole('editor'), async (req, res) => {
     const form = campaignForm(req.body);
     const built = documentFromForm(form);
     if (built.kind === 'invalid') return showForm(res, deps, { mode: 'new', form, errors: built.fields, status: 400 });
@@ -46,12 +48,12 @@ export function campaignPages(router: Router, deps: ConsoleDeps): void {
     afterSave(res, deps, result, { mode: 'new', form });
   });
 
-  router.get('/campaigns/:id', (req, res) => {
+  router.get('/campaigns/:id', consoleRole('viewer'), (req, res) => {
     const entry = entryOf(req, deps);
     showForm(res, deps, { mode: 'edit', form: formFromDocument(entry.document, entry.version), errors: [], entry });
   });
 
-  router.post('/campaigns/:id', async (req, res) => {
+  router.post('/campaigns/:id', consoleRole('editor'), async (req, res) => {
     const entry = entryOf(req, deps);
     const form = campaignForm(req.body, entry.id);
     const built = documentFromForm(form, entry.document);
@@ -63,7 +65,7 @@ export function campaignPages(router: Router, deps: ConsoleDeps): void {
 
   // The list's switches; If-Match keeps a stale list from undoing someone else's change.
   for (const [action, active] of [['activate', true], ['deactivate', false]] as const) {
-    router.post(`/campaigns/:id/${action}`, async (req, res) => {
+    router.post(`/campaigns/:id/${action}`, consoleRole('editor'), async (req, res) => {
       const entry = entryOf(req, deps);
       // Switching off hands every caller back from the next call: the first post only asks
       // (a page, so it works without script); the confirm page's own post says yes.
@@ -84,7 +86,7 @@ export function campaignPages(router: Router, deps: ConsoleDeps): void {
     });
   }
 
-  router.post('/campaigns/:id/delete', async (req, res) => {
+  router.post('/campaigns/:id/delete', consoleRole('editor'), async (req, res) => {
     const entry = entryOf(req, deps);
     if (req.body?.confirm !== entry.id) {
       throw new PageError(400, `To delete, type the campaign id "${entry.id}" in the confirmation box.`);
@@ -97,7 +99,7 @@ export function campaignPages(router: Router, deps: ConsoleDeps): void {
   });
 
   // The live SMS preview: the form's script posts the message as it is typed.
-  router.post('/campaigns-preview', (req, res) => {
+  router.post('/campaigns-preview', consoleRole('editor'), (req, res) => {
     const message = typeof req.body?.message === 'string' ? req.body.message.slice(0, 5_000) : '';
     res.json(previewSms(message, deps.publicBaseUrl));
   });
@@ -132,7 +134,8 @@ function showForm(res: Response, deps: ConsoleDeps, view: FormView): void {
     (errorsByField[key] ??= []).push(text);
   }
   render(res, 'campaign-form', {
-    title: view.mode === 'new' ? 'New campaign' : `Edit ${view.entry?.campaign.name ?? ''}`,
+    // A viewer reads the form (read-only: no Save, no Delete); only an editor edits.
+    title: view.mode === 'new' ? 'New campaign' : `${hasRole(res, 'editor') ? 'Edit ' : ''}${view.entry?.campaign.name ?? ''}`,
     nav: 'campaigns',
     status: view.status,
     mode: view.mode,

@@ -10,6 +10,7 @@ import type { ConsoleDeps } from '../routes';
 import { label } from '../labels';
 import { render } from '../render';
 import { currentSession } from '../session';
+import { consoleRole } from '../roles';
 
 const PAGE_SIZE = 50;
 const STATUSES = Object.keys(STATUS_RANK) as [MessageStatus, ...MessageStatus[]];
@@ -118,9 +119,9 @@ export function messagesPages(router: Router, { store, log, audit }: ConsoleDeps
     });
   };
 
-  router.get('/messages', (req, res) => show(req, res, req.query));
+  router.get('/messages', consoleRole('viewer'), (req, res) => show(req, res, req.query));
 
-  router.post('/messages/reveal', async (req, res) => {
+  router.post('/messages/reveal', consoleRole('admin'), async (req, res) => {
     const reveal = Reveal.safeParse(req.body ?? {});
     if (!reveal.success) {
       await show(req, res, req.body, { revealError: reveal.error.issues[0]?.message ?? 'give a reason' });

@@ -9,6 +9,7 @@ import { NUMBER_FILTER } from '../../store/port';
 import { PageError, render } from '../render';
 import type { ConsoleDeps } from '../routes';
 import { currentSession } from '../session';
+import { consoleRole } from '../roles';
 
 /**
  * The opt-out list: search it by a number or its last digits, add a number (a caller who
@@ -95,9 +96,9 @@ export function optOutPages(router: Router, { store, log, now, audit }: ConsoleD
     });
   };
 
-  router.get('/opt-outs', (req, res) => show(res, { search: req.query }));
+  router.get('/opt-outs', consoleRole('admin'), (req, res) => show(res, { search: req.query }));
 
-  router.post('/opt-outs/add', async (req, res) => {
+  router.post('/opt-outs/add', consoleRole('admin'), async (req, res) => {
     const add = Add.safeParse(req.body ?? {});
     const values = { number: text(req.body, 'number'), channel: text(req.body, 'channel') || 'sms', reason: text(req.body, 'reason') };
     if (!add.success) return show(res, { add: { values, errors: errorsOf(add.error) }, status: 400 });
@@ -112,7 +113,7 @@ export function optOutPages(router: Router, { store, log, now, audit }: ConsoleD
     });
   });
 
-  router.post('/opt-outs/remove', async (req, res) => {
+  router.post('/opt-outs/remove', consoleRole('admin'), async (req, res) => {
     const parsed = Remove.safeParse(req.body ?? {});
     const ref = text(req.body, 'ref');
     if (!parsed.success) {

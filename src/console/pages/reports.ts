@@ -15,6 +15,7 @@ import { DEFAULT_RECONTACT_DAYS } from '../../deflection/recontact';
 import { loadStuckReport, type StuckReport } from '../../reports/stuck';
 import type { ConsoleDeps } from '../routes';
 import { render } from '../render';
+import { consoleRole } from '../roles';
 
 /** The console asks the same question as GET /api/reports/funnel; blank fields take defaults. */
 const ReportForm = z.object(FunnelFields).transform(withRange);
@@ -51,7 +52,7 @@ export function reportPages(router: Router, deps: ConsoleDeps): void {
     return undefined;
   }
 
-  router.get('/reports', async (req, res) => {
+  router.get('/reports', consoleRole('viewer'), async (req, res) => {
     const found = await reportFor(req.query, res);
     if (!found) return;
     const costs = costsFrom(req.query);
@@ -59,21 +60,21 @@ export function reportPages(router: Router, deps: ConsoleDeps): void {
     showPage(res, deps, found.form, found.report, found.channels, found.variants, {}, { costs: costs.raw, savings, error: costs.error }, found.stuck);
   });
 
-  router.get('/reports-channels.csv', async (req, res) => {
+  router.get('/reports-channels.csv', consoleRole('viewer'), async (req, res) => {
     const found = await reportFor(req.query, res);
     if (!found) return;
     const { form, channels } = found;
     res.type('text/csv; charset=utf-8').attachment(`channels-${form.from}-${form.to}.csv`).send(channelCsv(channels));
   });
 
-  router.get('/reports-variants.csv', async (req, res) => {
+  router.get('/reports-variants.csv', consoleRole('viewer'), async (req, res) => {
     const found = await reportFor(req.query, res);
     if (!found) return;
     const { form, variants } = found;
     res.type('text/csv; charset=utf-8').attachment(`variants-${form.from}-${form.to}.csv`).send(variantCsv(variants));
   });
 
-  router.get('/reports.csv', async (req, res) => {
+  router.get('/reports.csv', consoleRole('viewer'), async (req, res) => {
     const found = await reportFor(req.query, res);
     if (!found) return;
     const { form, report } = found;

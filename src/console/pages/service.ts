@@ -4,6 +4,7 @@ import { actorOf } from '../../audit/actor';
 import type { ConsoleDeps } from '../routes';
 import { PageError, render } from '../render';
 import { currentSession } from '../session';
+import { consoleRole } from '../roles';
 
 const SwitchForm = z.object({
   enabled: z.enum(['true', 'false']),
@@ -18,11 +19,11 @@ const UNDERSTOOD = 'Tick the box to confirm that callers will not be offered tex
  * only restores what the campaigns say.
  */
 export function servicePages(router: Router, { store, log, now, audit }: ConsoleDeps): void {
-  router.get('/service', async (_req, res) => {
+  router.get('/service', consoleRole('viewer'), async (_req, res) => {
     render(res, 'service', { title: 'Service', nav: 'service', service: await store.getServiceSwitch(), error: null });
   });
 
-  router.post('/service', async (req, res) => {
+  router.post('/service', consoleRole('editor'), async (req, res) => {
     const form = SwitchForm.safeParse(req.body ?? {});
     if (!form.success) throw new PageError(400, 'The form did not say whether to switch the service on or off.');
     const enabled = form.data.enabled === 'true';

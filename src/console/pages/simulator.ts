@@ -11,6 +11,7 @@ import type { Store } from '../../store/port';
 import type { ConsoleDeps } from '../routes';
 import { render } from '../render';
 import { currentSession } from '../session';
+import { consoleRole } from '../roles';
 
 /**
  * The call simulator's keypad page: a tester dials a DNIS from an ANI and walks the call
@@ -65,7 +66,7 @@ const ANI_PRESETS = [
 const MIN_NUMBER_DIGITS = 7;
 
 export function simulatorPages(router: Router, { store, catalog, log, liveCalls: calls, simulatorKey }: ConsoleDeps): void {
-  router.get('/simulator', (_req, res) => {
+  router.get('/simulator', consoleRole('editor'), (_req, res) => {
     const dnisChoices = catalog
       .entries()
       .filter((e) => e.campaign.active)
@@ -74,7 +75,7 @@ export function simulatorPages(router: Router, { store, catalog, log, liveCalls:
     render(res, 'simulator', { title: 'Call simulator', nav: 'simulator', dnisChoices, aniPresets: ANI_PRESETS });
   });
 
-  router.post('/simulator/calls', async (req, res) => {
+  router.post('/simulator/calls', consoleRole('editor'), async (req, res) => {
     const body = parseOr400(NewCall, req.body ?? {}, 'body', res);
     if (!body) return;
     // The platform call id our server records and passes on to the chat link as {callId}.
@@ -90,14 +91,14 @@ export function simulatorPages(router: Router, { store, catalog, log, liveCalls:
     res.status(201).json(await stepJson(step, store, log));
   });
 
-  router.post('/simulator/calls/:id/input', async (req, res) => {
+  router.post('/simulator/calls/:id/input', consoleRole('editor'), async (req, res) => {
     const body = parseOr400(Input, req.body ?? {}, 'body', res);
     if (!body) return;
     const step = await answerErrors(res, () => calls.input(req.params.id, body.input));
     if (step) res.json(await stepJson(step, store, log));
   });
 
-  router.delete('/simulator/calls/:id', async (req, res) => {
+  router.delete('/simulator/calls/:id', consoleRole('editor'), async (req, res) => {
     const hungUp = await answerErrors(res, async () => {
       calls.hangUp(req.params.id);
       return true;

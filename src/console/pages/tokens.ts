@@ -1,11 +1,12 @@
-import type { RequestHandler, Response, Router } from 'express';
+import type { Response, Router } from 'express';
 import { z } from 'zod';
 import { NewTokenFields } from '../../api-tokens/schemas';
 import { ApiTokens, type TokenView } from '../../api-tokens/tokens';
 import { actorOf } from '../../audit/actor';
-import { allows, ROLES, roleOf } from '../../auth/roles';
+import { ROLES } from '../../auth/roles';
+import { consoleRole } from '../roles';
 import { fieldErrors } from '../../http/validation';
-import { PageError, render } from '../render';
+import { render } from '../render';
 import type { ConsoleDeps } from '../routes';
 
 /**
@@ -36,11 +37,7 @@ const ROLE_HELP: Record<(typeof ROLES)[number], string> = {
 };
 
 /** Admins only: a signed-in viewer or editor gets the console's own 403 page. */
-const adminOnly: RequestHandler = (_req, res, next) => {
-  const role = roleOf(res);
-  if (role && allows(role, 'admin')) return next();
-  next(new PageError(403, 'API tokens are for admins: ask an admin to make one for you.'));
-};
+const adminOnly = consoleRole('admin');
 
 export function tokenPages(router: Router, { store, log, now, audit }: ConsoleDeps): void {
   const tokens = new ApiTokens(store, audit, log, now);

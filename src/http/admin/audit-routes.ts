@@ -5,6 +5,7 @@ import { AuditQueryParams } from '../../audit/schemas';
 import { auditCsv, entryView } from '../../audit/views';
 import type { Store } from '../../store/port';
 import { parseOr400 } from '../validation';
+import { requireRole } from '../../auth/roles';
 
 /**
  * GET /api/audit: the audit trail, newest first, paged by id; with format=csv, every
@@ -13,7 +14,7 @@ import { parseOr400 } from '../validation';
  */
 export function auditRoutes(store: Store): Router {
   const router = express.Router();
-  router.get('/audit', async (req, res) => {
+  router.get('/audit', requireRole('admin'), async (req, res) => {
     const q = parseOr400(AuditQueryParams, req.query, 'query', res);
     if (!q) return;
     const filters = storeFilters(q);

@@ -4,6 +4,7 @@ import { actorOf } from '../../audit/actor';
 import { auditCampaignChange } from '../../audit/campaign-audit';
 import type { AuditTrail } from '../../audit/trail';
 import { CampaignIdParam } from './schemas';
+import { requireRole } from '../../auth/roles';
 
 /**
  * Campaigns through the API: every change is validated like a file at start-up, written
@@ -14,7 +15,7 @@ import { CampaignIdParam } from './schemas';
 export function campaignRoutes(catalog: CampaignCatalog, audit: AuditTrail): Router {
   const router = express.Router();
 
-  router.get('/campaigns', (_req, res) => {
+  router.get('/campaigns', requireRole('viewer'), (_req, res) => {
     res.set('Cache-Control', 'no-store').json({
       campaigns: catalog.entries().map(summaryOf),
       // Files not in service at all: invalid with no last good version to serve.
@@ -22,18 +23,18 @@ export function campaignRoutes(catalog: CampaignCatalog, audit: AuditTrail): Rou
     });
   });
 
-  router.get('/campaigns/:id', (req, res) => {
+  router.get('/campaigns/:id', requireRole('viewer'), (req, res) => {
     const entry = entryFor(req, res, catalog);
     if (entry) sendEntry(res, entry);
   });
 
-  router.post('/campaigns', async (req, res) => {
+  router.post('/campaigns', requireRole('editor'), async (req, res) => {
     const result = await catalog.create(req.body);
     await auditCampaignChange(audit, actorOf(req), 'campaign.create', undefined, result);
     answer(res, result, 201);
   });
 
-  router.put('/campaigns/:id', async (req, res) => {
+  router.put('/campaigns/:id', requireRole('editor'), async (req, res) => {
     const id = idFrom(req, res);
     if (!id) return;
     const before = catalog.entry(id);
@@ -43,7 +44,7 @@ export function campaignRoutes(catalog: CampaignCatalog, audit: AuditTrail): Rou
   });
 
   for (const [action, active] of [['activate', true], ['deactivate', false]] as const) {
-    router.post(`/campaigns/:id/${action}`, async (req, res) => {
+    router.post(`/campaigns/:id/${action}`, requireRole('editor'), async (req, res) => {
       const id = idFrom(req, res);
       if (!id) return;
       const before = catalog.entry(id);
@@ -53,7 +54,7 @@ export function campaignRoutes(catalog: CampaignCatalog, audit: AuditTrail): Rou
     });
   }
 
-  router.delete('/campaigns/:id', async (req, res) => {
+  router.delete('/campaigns/:id', requireRole('editor'), async (req, res) => {
     const id = idFrom(req, res);
     if (!id) return;
     const before = catalog.entry(id);

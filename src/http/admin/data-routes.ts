@@ -7,6 +7,7 @@ import { maskNumber } from '../../phone';
 import { eraseNumber } from '../../retention/erasure';
 import type { LegalHold, NumberKey, Store } from '../../store/port';
 import { parseOr400 } from '../validation';
+import { requireRole } from '../../auth/roles';
 
 /**
  * Erasure of one number and legal holds (README "Data"). Each action is an audit trail
@@ -40,6 +41,7 @@ export const DATA_OPERATIONS = [
   {
     method: 'post',
     path: '/erasure',
+    role: 'admin',
     tag: 'data',
     summary: 'Erase one number everywhere (calls, events, texts, consent, short links); the opt-out list keeps only its HMAC',
     body: { schema: z.toJSONSchema(ErasureBody, { io: 'input' }), description: 'the number (E.164) and why (logged)' },
@@ -53,6 +55,7 @@ export const DATA_OPERATIONS = [
   {
     method: 'get',
     path: '/legal-holds',
+    role: 'admin',
     tag: 'data',
     summary: 'The legal holds (numbers masked)',
     responses: { 200: { description: 'the holds', schema: z.object({ holds: z.array(HoldView) }) } },
@@ -60,6 +63,7 @@ export const DATA_OPERATIONS = [
   {
     method: 'post',
     path: '/legal-holds',
+    role: 'admin',
     tag: 'data',
     summary: 'Place a legal hold on a number or a campaign: kept whatever its age, and not erasable',
     body: { schema: z.toJSONSchema(LegalHoldBody, { io: 'input' }), description: 'number or campaign, and the reason' },
@@ -68,6 +72,7 @@ export const DATA_OPERATIONS = [
   {
     method: 'delete',
     path: '/legal-holds',
+    role: 'admin',
     tag: 'data',
     summary: 'Lift a legal hold (number or campaign in the query)',
     query: LegalHoldTarget,
@@ -93,7 +98,7 @@ export function dataRoutes(deps: { store: Store; log: Logger; now: () => Date; n
   const { store, log, now, audit } = deps;
   const router = express.Router();
 
-  router.post('/erasure', async (req, res) => {
+  router.post('/erasure', requireRole('admin'), async (req, res) => {
     const body = parseOr400(ErasureBody, req.body, 'body', res);
     if (!body) return;
     if (!deps.numberKey) {
@@ -114,11 +119,11 @@ export function dataRoutes(deps: { store: Store; log: Logger; now: () => Date; n
     res.set('Cache-Control', 'no-store').json({ number, erasedAt: at, removed: outcome.removed, optOutKept: outcome.removed.suppressions! > 0 });
   });
 
-  router.get('/legal-holds', async (_req, res) => {
+  router.get('/legal-holds', requireRole('admin'), async (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ holds: (await store.listLegalHolds()).map(holdView) });
   });
 
-  router.post('/legal-holds', async (req, res) => {
+  router.post('/legal-holds', requireRole('admin'), async (req, res) => {
     const body = parseOr400(LegalHoldBody, req.body, 'body', res);
     if (!body) return;
     const hold: LegalHold = { ...target(body), reason: body.reason, createdBy: 'admin-api', createdAt: now().toISOString() };
@@ -128,7 +133,7 @@ export function dataRoutes(deps: { store: Store; log: Logger; now: () => Date; n
     res.status(201).json(holdView(hold));
   });
 
-  router.delete('/legal-holds', async (req, res) => {
+  router.delete('/legal-holds', requireRole('admin'), async (req, res) => {
     const q = parseOr400(LegalHoldTarget, req.query, 'query', res);
     if (!q) return;
     const { kind, value } = q.number !== undefined ? target({ number: q.number }) : target({ campaign: q.campaign! });

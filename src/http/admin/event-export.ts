@@ -5,6 +5,7 @@ import type { CallEvent, Store } from '../../store/port';
 import { toCsv } from '../csv';
 import { parseOr400 } from '../validation';
 import { EventsExportQuery } from './schemas';
+import { requireRole } from '../../auth/roles';
 
 /** Events read from the store per page: the export never holds more than this in memory. */
 export const EXPORT_PAGE_SIZE = 1_000;
@@ -18,7 +19,7 @@ const CSV_HEADER = ['id', 'type', 'call_id', 'campaign_id', 'at', 'detail'];
  */
 export function eventExportRoutes(store: Store, log: Logger, pageSize = EXPORT_PAGE_SIZE): Router {
   const router = express.Router();
-  router.get('/events/export', async (req, res) => {
+  router.get('/events/export', requireRole('viewer'), async (req, res) => {
     const q = parseOr400(EventsExportQuery, req.query, 'query', res);
     if (!q) return;
     const csv = q.format === 'csv';

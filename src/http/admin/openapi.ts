@@ -6,6 +6,7 @@ import { VariantQuery } from '../../reports/variant-query';
 import { SavingsQuery } from '../../reports/savings';
 import { ContextView } from '../context-routes';
 import { AuditListView, AuditQueryParams } from '../../audit/schemas';
+import type { Role } from '../../auth/roles';
 import { DATA_OPERATIONS } from './data-routes';
 import { TOKEN_OPERATIONS } from './token-routes';
 import {
@@ -41,6 +42,11 @@ export interface Operation {
   method: 'get' | 'post' | 'put' | 'delete';
   /** OpenAPI path under /api, with {param} placeholders. */
   path: string;
+  /**
+   * The token's role the route needs (README "Roles"), or open (its own credential). The
+   * document shows it as x-role; the role-matrix test checks it against the router's.
+   */
+  role: Role | 'open';
   summary: string;
   tag: string;
   query?: z.ZodType;
@@ -74,6 +80,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/campaigns',
+    role: 'viewer',
     tag: 'campaigns',
     summary: 'Every campaign in service, and campaign files that are not (with why)',
     responses: { 200: { description: 'campaigns', schema: CampaignListView } },
@@ -81,6 +88,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'post',
     path: '/campaigns',
+    role: 'editor',
     tag: 'campaigns',
     summary: 'Create a campaign: written to campaigns/<id>.json and in service from the next call',
     body: { schema: CAMPAIGN_REF, description: 'the campaign, in the campaign file format' },
@@ -93,6 +101,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/campaigns/{id}',
+    role: 'viewer',
     tag: 'campaigns',
     summary: 'One campaign as written in its file, with its version (ETag)',
     responses: { 200: campaignSaved('the campaign'), 404: notFound },
@@ -100,6 +109,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'put',
     path: '/campaigns/{id}',
+    role: 'editor',
     tag: 'campaigns',
     summary: 'Replace a campaign (the id cannot change)',
     body: { schema: CAMPAIGN_REF, description: 'the whole campaign, in the campaign file format' },
@@ -109,6 +119,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'delete',
     path: '/campaigns/{id}',
+    role: 'editor',
     tag: 'campaigns',
     summary: 'Delete a campaign and its file; its calls hand back from the next call',
     ifMatch: true,
@@ -118,6 +129,7 @@ export const OPERATIONS: readonly Operation[] = [
     (action): Operation => ({
       method: 'post',
       path: `/campaigns/{id}/${action}`,
+      role: 'editor',
       tag: 'campaigns',
       summary: action === 'activate' ? 'Switch a campaign on' : 'Switch a campaign off: its calls are handed back',
       ifMatch: true,
@@ -127,6 +139,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/audit',
+    role: 'admin',
     tag: 'audit',
     summary: 'The audit trail, newest first, paged, with the hash chain\'s verification (JSON, or CSV of every match with format=csv)',
     query: AuditQueryParams,
@@ -135,6 +148,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/service',
+    role: 'viewer',
     tag: 'service',
     summary: 'The global service switch',
     responses: { 200: { description: 'the switch', schema: ServiceSwitchView } },
@@ -142,6 +156,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'put',
     path: '/service',
+    role: 'editor',
     tag: 'service',
     summary: 'Switch the service on or off for every campaign, from the next call',
     body: { schema: z.toJSONSchema(ServiceSwitchBody, { io: 'input' }) as Json, description: 'the new state' },
@@ -150,6 +165,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/messages',
+    role: 'viewer',
     tag: 'records',
     summary: 'Texts, newest first, with filters; numbers masked unless reveal=true with a reason (recorded in the audit trail)',
     query: MessagesQuery,
@@ -158,6 +174,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/consent',
+    role: 'viewer',
     tag: 'records',
     summary: 'Consent evidence, one row per text (JSON, or CSV with format=csv)',
     query: ConsentQuery,
@@ -170,6 +187,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/events',
+    role: 'viewer',
     tag: 'records',
     summary: 'Call events in a time range, oldest first, paged by id',
     query: EventsQuery,
@@ -178,6 +196,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/events/export',
+    role: 'viewer',
     tag: 'records',
     summary: 'Call events of a range (at most 31 days) for a warehouse, streamed: NDJSON (the events-out body\'s items, one a line) or CSV',
     query: EventsExportQuery,
@@ -189,6 +208,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/calls/{id}',
+    role: 'viewer',
     tag: 'records',
     summary: 'One call and all its events (numbers masked)',
     responses: { 200: { description: 'the call', schema: CallWithEventsView }, 404: { description: 'no such call', schema: ErrorView } },
@@ -196,6 +216,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/reports/funnel',
+    role: 'viewer',
     tag: 'reports',
     summary: 'The deflection funnel for a range of local days, by day, hour, campaign or DNIS (JSON, or CSV with format=csv)',
     query: FunnelQuery,
@@ -204,6 +225,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/reports/funnel.svg',
+    role: 'viewer',
     tag: 'reports',
     summary: 'The funnel (chart=funnel) or its rows over time (chart=series) as an SVG chart',
     query: FunnelSvgQuery,
@@ -212,6 +234,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/reports/channels',
+    role: 'viewer',
     tag: 'reports',
     summary: 'The messages of a range by channel (or by campaign and channel): created, sent, delivered, read, failed, fallbacks (JSON, or CSV with format=csv)',
     query: ChannelQuery,
@@ -220,6 +243,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/reports/variants',
+    role: 'viewer',
     tag: 'reports',
     summary:
       "The funnel by offer variant, A/B style: each step's share of offered calls with its 95% Wilson interval, a two-proportion z-test against the campaign's first variant, a winner only when p < 0.05, else the calls each arm needs (JSON, or CSV with format=csv; also GET /reports/funnel?by=variant)",
@@ -229,6 +253,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/reports/savings',
+    role: 'viewer',
     tag: 'reports',
     summary:
       'What deflection saved in a range, from the costs given: a voice minute, the average handle time (minutes), a chat, a text. Calls whose link was opened count as moved to chat',
@@ -238,6 +263,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/reports/stuck',
+    role: 'viewer',
     tag: 'reports',
     summary: "Deflections that stuck, by campaign: texted calls of the range whose caller or texted number did not call again within the campaign's recontactDays; only windows fully passed are judged (JSON, or CSV with format=csv)",
     query: FunnelQuery,
@@ -246,6 +272,7 @@ export const OPERATIONS: readonly Operation[] = [
   {
     method: 'get',
     path: '/context/{token}',
+    role: 'open',
     tag: 'context',
     summary:
       "Context for the agent: the chat platform trades the token of the link the caller opened for why they called (the IVR's allowed ctx.* values, the offer, when it was accepted and texted; the caller's number masked)",
@@ -323,8 +350,13 @@ function operationObject(op: Operation): Json {
     ...(op.body
       ? { requestBody: { required: true, description: op.body.description, content: { 'application/json': { schema: stripDialect(op.body.schema) } } } }
       : {}),
+    ...(op.role === 'open' ? {} : { 'x-role': op.role, description: `Needs a token with the ${op.role} role or above.` }),
     // An operation's own 401 (the context API says more) wins over the common one.
-    responses: { 401: { description: 'missing or wrong bearer token' }, ...responses },
+    responses: {
+      401: { description: 'missing or wrong bearer token' },
+      ...(op.role === 'open' ? {} : { 403: { description: `the token's role is below ${op.role}`, content: { 'application/json': { schema: stripDialect(jsonSchemaOf(ErrorView, 'output')) } } } }),
+      ...responses,
+    },
     ...(op.security ? { security: op.security } : {}),
   };
 }
@@ -346,7 +378,7 @@ export function adminOpenApi(operations: readonly Operation[] = OPERATIONS): Jso
       title: 'ivr-deflect admin API',
       version: '1',
       description:
-        'Campaigns, the service switch, texts, consent evidence, call events, reports, and the context for the agent. Every route needs `Authorization: Bearer <ADMIN_TOKEN>` or the secret of a named API token (its role limits what it opens); GET /context/{token} also takes the chat platform\'s `Bearer <CONTEXT_API_TOKEN>`.',
+        'Campaigns, the service switch, texts, consent evidence, call events, reports, and the context for the agent. Every route needs `Authorization: Bearer <token>`: ADMIN_TOKEN (the admin role) or the secret of a named API token whose role is at least the route\'s x-role (viewer < editor < admin); GET /context/{token} also takes the chat platform\'s `Bearer <CONTEXT_API_TOKEN>`.',
     },
     servers: [{ url: '/api' }],
     security: [{ bearer: [] }],

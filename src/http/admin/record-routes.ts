@@ -8,6 +8,7 @@ import type { CallEvent, CallRecord, ConsentRecord, MessageRecord, Store } from 
 import { toCsv } from '../csv';
 import { parseOr400 } from '../validation';
 import { ConsentQuery, EventsQuery, MessagesQuery } from './schemas';
+import { hasRole, refuseRole, requireRole } from '../../auth/roles';
 
 /**
  * What happened: texts, consent evidence, call events. Phone numbers are masked unless
@@ -31,10 +32,12 @@ export function recordRoutes(store: Store, log: Logger, audit: AuditTrail): Rout
     }
   };
 
-  router.get('/messages', async (req, res) => {
+  router.get('/messages', requireRole('viewer'), async (req, res) => {
     const q = parseOr400(MessagesQuery, req.query, 'query', res);
     if (!q) return;
     const reveal = q.reveal === 'true';
+    // Whole numbers are the admin's: a viewer's token lists the masked ones only.
+    if (reveal && !hasRole(res, 'admin')) return refuseRole(res, 'admin');
     if (reveal && !(await auditReveal(req, res, 'messages', q.reason, q))) return;
     if (reveal) log.warn({ reason: q.reason, by: 'admin-api' }, 'messages listed with whole numbers');
     const messages = await store.listMessages({
@@ -49,10 +52,11 @@ export function recordRoutes(store: Store, log: Logger, audit: AuditTrail): Rout
     res.set('Cache-Control', 'no-store').json({ messages: messages.map((m) => messageView(m, reveal)), revealed: reveal });
   });
 
-  router.get('/consent', async (req, res) => {
+  router.get('/consent', requireRole('viewer'), async (req, res) => {
     const q = parseOr400(ConsentQuery, req.query, 'query', res);
     if (!q) return;
     const reveal = q.reveal === 'true';
+    if (reveal && !hasRole(res, 'admin')) return refuseRole(res, 'admin');
     if (reveal && !(await auditReveal(req, res, 'consent', q.reason, q))) return;
     if (reveal) log.warn({ reason: q.reason, from: q.from, to: q.to, campaign: q.campaign }, 'consent export with whole numbers');
     const records = await store.listConsent({
@@ -74,7 +78,7 @@ export function recordRoutes(store: Store, log: Logger, audit: AuditTrail): Rout
     res.json({ consent: rows });
   });
 
-  router.get('/events', async (req, res) => {
+  router.get('/events', requireRole('viewer'), async (req, res) => {
     const q = parseOr400(EventsQuery, req.query, 'query', res);
     if (!q) return;
     const events = await store.searchEvents({
@@ -93,7 +97,7 @@ export function recordRoutes(store: Store, log: Logger, audit: AuditTrail): Rout
   });
 
   // One call, start to end: what the IVR sent, which state it reached, every event.
-  router.get('/calls/:id', async (req, res) => {
+  router.get('/calls/:id', requireRole('viewer'), async (req, res) => {
     const call = await store.getCall(req.params.id);
     if (!call) {
       res.status(404).json({ error: 'no call with this id' });

@@ -15,6 +15,7 @@ export const TOKEN_OPERATIONS = [
     method: 'get',
     path: '/tokens',
     tag: 'tokens',
+    role: 'admin',
     summary: 'The named API tokens, newest first, revoked and expired ones included (never a secret or its hash); admin role',
     responses: { 200: { description: 'the tokens', schema: z.object({ tokens: z.array(TokenViewSchema) }) }, 403: forbidden },
   },
@@ -22,6 +23,7 @@ export const TOKEN_OPERATIONS = [
     method: 'post',
     path: '/tokens',
     tag: 'tokens',
+    role: 'admin',
     summary: 'Make a named API token with a role (viewer, editor, admin): its secret is in this answer and never again; admin role',
     body: { schema: z.toJSONSchema(NewTokenFields, { io: 'input' }), description: 'name (the audit trail names the token so), role, and optionally when it expires' },
     responses: {
@@ -35,6 +37,7 @@ export const TOKEN_OPERATIONS = [
     method: 'delete',
     path: '/tokens/{id}',
     tag: 'tokens',
+    role: 'admin',
     summary: 'Revoke a named API token: refused from the next request on, on every instance; admin role',
     responses: { 200: { description: 'the revoked token', schema: z.object({ token: TokenViewSchema }) }, 403: forbidden, 404: { description: 'no active token has this id', schema: Problem } },
   },

@@ -41,6 +41,8 @@ export async function startSsoRig(env: Record<string, string> = {}, options: { p
       OIDC_CLIENT_SECRET: CLIENT_SECRET,
       OIDC_ALLOWED_DOMAINS: 'example.com',
       OIDC_LABEL: 'Example SSO',
+      OIDC_ADMIN_VALUES: 'console-admins',
+      OIDC_VIEWER_VALUES: 'console-viewers',
       ...env,
     },
     log,

@@ -10,6 +10,7 @@ const BASE = {
   OIDC_CLIENT_ID: 'ivr-console',
   OIDC_CLIENT_SECRET: 'a-client-secret-of-some-length',
   OIDC_ALLOWED_DOMAINS: 'example.com, Example.org',
+  OIDC_ADMIN_VALUES: 'ivr-admins',
 };
 
 const problem = (env: Record<string, string>): string => {
@@ -38,7 +39,31 @@ describe('OIDC settings', () => {
       allowedSubjects: [],
       allowAnyAccount: false,
       label: 'single sign-on',
+      roles: { claim: 'roles', values: { admin: ['ivr-admins'], editor: [], viewer: [] }, defaultRole: undefined },
     });
+  });
+
+  it('reads the role claim\'s name, each role\'s values (comma lists, spaces kept inside a value) and the default role', () => {
+    const oidc = loadConfig({
+      ...BASE,
+      OIDC_ROLE_CLAIM: 'groups',
+      OIDC_ADMIN_VALUES: 'IVR Admins, ops-leads',
+      OIDC_EDITOR_VALUES: 'IVR Editors',
+      OIDC_VIEWER_VALUES: 'Everyone',
+      OIDC_DEFAULT_ROLE: 'viewer',
+    }).console.oidc;
+    expect(oidc?.roles).toEqual({
+      claim: 'groups',
+      values: { admin: ['IVR Admins', 'ops-leads'], editor: ['IVR Editors'], viewer: ['Everyone'] },
+      defaultRole: 'viewer',
+    });
+  });
+
+  it('stops start-up when single sign-on users could get no role at all, or the default role is not a role', () => {
+    expect(problem({ ...BASE, OIDC_ADMIN_VALUES: '' })).toMatch(/^Invalid configuration: OIDC_ADMIN_VALUES: set it, OIDC_EDITOR_VALUES or OIDC_VIEWER_VALUES/);
+    expect(loadConfig({ ...BASE, OIDC_ADMIN_VALUES: '', OIDC_DEFAULT_ROLE: 'viewer' }).console.oidc?.roles.defaultRole).toBe('viewer');
+    expect(problem({ ...BASE, OIDC_DEFAULT_ROLE: 'superuser' })).toContain('OIDC_DEFAULT_ROLE: must be one of viewer, editor, admin');
+    expect(problem({ ...BASE, OIDC_ROLE_CLAIM: 'my roles' })).toContain('OIDC_ROLE_CLAIM: must be a claim name');
   });
 
   it('accepts http only for an issuer on this machine', () => {

@@ -51,6 +51,45 @@ describe('console single sign-on (OpenID Connect)', () => {
     expect(rig.logs).toContainEqual(expect.objectContaining({ msg: 'console sign-in (single sign-on)', user: `oidc:${host}:alice`, email: 'alice@example.com' }));
   });
 
+  it('gives each account the role its roles claim maps to: an admin sees the opt-out list, a viewer is refused it', async () => {
+    const host = new URL(rig.provider.issuer).host;
+    const admin = new CookieBrowser();
+    await admin.follow(await signInAtProvider(admin, rig, 'alice'));
+    const adminPage = await admin.get(`${rig.base}/admin/opt-outs`);
+    expect(adminPage.status).toBe(200);
+    expect(adminPage.text).toContain('href="/admin/audit"');
+
+    const viewer = new CookieBrowser();
+    const landed = await viewer.follow(await signInAtProvider(viewer, rig, 'victor'));
+    expect(landed.status).toBe(200);
+    const reports = await viewer.get(`${rig.base}/admin/reports`);
+    expect(reports.status).toBe(200);
+    // The nav offers only what a viewer may open; the pages refuse the rest all the same.
+    expect(reports.text).not.toContain('href="/admin/opt-outs"');
+    expect(reports.text).not.toContain('href="/admin/audit"');
+    const optOuts = await viewer.get(`${rig.base}/admin/opt-outs`);
+    expect(optOuts.status).toBe(403);
+    expect(optOuts.text).toContain('This needs the admin role');
+
+    // The audit trail's sign-in entries name the role each got.
+    const signIns = (await rig.server.store.searchAudit({ action: 'sign-in', limit: 50 })).map((e) => ({ target: e.target, detail: JSON.parse(e.detail ?? '{}') as unknown }));
+    expect(signIns).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ target: `user:oidc:${host}:alice`, detail: expect.objectContaining({ method: 'oidc', role: 'admin' }) }),
+        expect.objectContaining({ target: `user:oidc:${host}:victor`, detail: expect.objectContaining({ method: 'oidc', role: 'viewer' }) }),
+      ]),
+    );
+  });
+
+  it('refuses an account whose roles claim maps to no role, with a page saying so (no default role set)', async () => {
+    const browser = new CookieBrowser();
+    const hop = await browser.follow(await signInAtProvider(browser, rig, 'nora'));
+    expect(hop.status).toBe(403);
+    expect(hop.text).toContain('has no role in this console');
+    expect((await signedInAs(browser, rig)).url).toContain('/admin/sign-in');
+    expect(rig.logs).toContainEqual(expect.objectContaining({ msg: 'console sign-in refused (single sign-on)', reason: expect.stringContaining('roles claim [staff] matches no role') }));
+  });
+
   it('ends the session on sign-out', async () => {
     const browser = new CookieBrowser();
     await browser.follow(await signInAtProvider(browser, rig, 'alice'));

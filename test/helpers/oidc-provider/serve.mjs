@@ -24,7 +24,8 @@ const provider = new Provider(issuer, {
   clients: config.clients ?? [],
   jwks: { keys: [jwk] },
   cookies: { keys: ['oidc-test-provider-cookie-key-0123456789'] },
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  // roles with openid: every sign-in gets it, in the userinfo answer (the ID token has only sub).
+  claims: { openid: ['sub', 'roles'], email: ['email', 'email_verified'], profile: ['name'] },
   pkce: { required: () => true },
   features: { devInteractions: { enabled: true } },
   async findAccount(_ctx, id) {
