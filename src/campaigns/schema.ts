@@ -123,6 +123,16 @@ export type IvrContextSettings = z.infer<typeof IvrContextSettings>;
 
 export const DEFAULT_HOURLY_CAP = 60;
 export const DEFAULT_DAILY_CAP = 600;
+/** The limits of a campaign that sets none (the console's limits editor shows them too). */
+export const DEFAULT_LIMITS = {
+  perDestination: [
+    { max: 1, withinMinutes: 10 },
+    { max: 3, withinMinutes: 1440 },
+  ],
+  perCaller: [{ max: 3, withinMinutes: 1440 }],
+  hourlyCap: DEFAULT_HOURLY_CAP,
+  dailyCap: DEFAULT_DAILY_CAP,
+} as const;
 
 const Limits = z
   .strictObject({
@@ -154,15 +164,7 @@ const Limits = z
         `Texts this campaign may send per day, midnight to midnight in the campaign's timeZone (default ${DEFAULT_DAILY_CAP}; null: no daily cap)`,
       ),
   })
-  .default({
-    perDestination: [
-      { max: 1, withinMinutes: 10 },
-      { max: 3, withinMinutes: 1440 },
-    ],
-    perCaller: [{ max: 3, withinMinutes: 1440 }],
-    hourlyCap: DEFAULT_HOURLY_CAP,
-    dailyCap: DEFAULT_DAILY_CAP,
-  });
+  .default(() => ({ ...DEFAULT_LIMITS, perDestination: [...DEFAULT_LIMITS.perDestination], perCaller: [...DEFAULT_LIMITS.perCaller] }));
 
 /**
  * Every document that listens says how long it waits, rather than leaving it to the

@@ -1,5 +1,5 @@
 import type { FieldError } from '../../http/validation';
-import { DEFAULT_DAILY_CAP, DEFAULT_HOURLY_CAP } from '../../campaigns/schema';
+import { DEFAULT_LIMITS } from '../../campaigns/schema';
 import { keepLeftOut, str } from './form-defaults';
 
 /**
@@ -31,16 +31,8 @@ export interface LimitsForm {
   posted: boolean;
 }
 
-/** The schema's defaults (schema.ts), which the form shows for a campaign that sets none. */
-export const LIMIT_DEFAULTS = {
-  perDestination: [
-    { max: 1, withinMinutes: 10 },
-    { max: 3, withinMinutes: 1440 },
-  ],
-  perCaller: [{ max: 3, withinMinutes: 1440 }],
-  hourlyCap: DEFAULT_HOURLY_CAP,
-  dailyCap: DEFAULT_DAILY_CAP,
-};
+/** The schema's defaults, which the form shows for a campaign that sets none. */
+export const LIMIT_DEFAULTS = DEFAULT_LIMITS;
 
 /** 1440 minutes reads "1 day", 90 "90 minutes": the largest unit that divides it evenly. */
 function rowOf(window: unknown): WindowRow {
