@@ -64,11 +64,13 @@ describe('control characters in campaign text', () => {
       link: 'https://chat.example.com/sales',
       language: 'en-US',
       country: 'US',
-      advanced: '{ "prompts": { "offer": "Press 1\\u0008" } }',
+      'prompts.offer.0.text': 'Press 1\u0008',
+      advanced: '{}',
     });
     expect(res.status).toBe(400);
     expect(res.text).toContain('The campaign was not saved');
     expect(res.text).toMatch(/id="name-error">[^<]*U\+0001/);
+    expect(res.text).toMatch(/id="prompts\.offer-error">[\s\S]*?U\+0008/);
     expect(fs.existsSync(path.join(server.campaignsDir, 'sales.json'))).toBe(false);
   });
 });
@@ -85,7 +87,7 @@ describe('deeply nested JSON', () => {
     expect(ok.status).toBe(201);
   });
 
-  it('the console refuses advanced settings nested that deep, beside them', async () => {
+  it('the console refuses an availability body nested that deep, beside its field', async () => {
     const res = await admin.post('/admin/campaigns/new', {
       id: 'sales',
       name: 'Sales chat',
@@ -95,10 +97,15 @@ describe('deeply nested JSON', () => {
       link: 'https://chat.example.com/sales',
       language: 'en-US',
       country: 'US',
-      advanced: `{ "availability": { "kind": "http", "url": "https://example.com/open", "method": "POST", "availablePath": "open", "body": ${deep(9_000)} } }`,
+      'availability.kind': 'http',
+      'availability.url': 'https://example.com/open',
+      'availability.method': 'POST',
+      'availability.availablePath': 'open',
+      'availability.body': deep(9_000),
+      advanced: '{}',
     });
     expect(res.status).toBe(400);
-    expect(res.text).toMatch(/id="advanced-error"><li>availability\.body[^<]*nested too deeply/);
+    expect(res.text).toMatch(/id="availability\.body-error">[^<]*nested too deeply/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { RequestHandler } from 'express';
 import pino from 'pino';
 import { ApiTokens } from '../../src/api-tokens/tokens';
 import { systemActor } from '../../src/audit/actor';
@@ -40,3 +41,14 @@ export async function sessionAs(store: Store, role: Role): Promise<{ cookie: str
   });
   return { cookie: `__Host-ivr_console=${token}`, csrf };
 }
+
+/**
+ * For tests that mount one group of API routes on a bare express app, without the bearer
+ * check in front: the request counts as a named token's with `role`, as after that check.
+ */
+export const asApiToken =
+  (role: Role): RequestHandler =>
+  (_req, res, next) => {
+    res.locals.apiToken = { name: `test-${role}`, role };
+    next();
+  };

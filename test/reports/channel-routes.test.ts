@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import express, { type Express } from 'express';
 import request from 'supertest';
 import { reportRoutes } from '../../src/http/report-routes';
+import { asApiToken } from '../auth/as-role';
 import type { NewMessage, Store } from '../../src/store/port';
 import { SqliteStore } from '../../src/store/sqlite';
 import { tempDir } from '../helpers/server';
@@ -64,7 +65,7 @@ beforeAll(async () => {
   await seed(message('late', 'billing', '2026-11-25T05:30:00.000Z'), 'delivered');
 
   app = express();
-  app.use('/api', reportRoutes(store, () => new Date('2026-11-26T12:00:00Z')));
+  app.use('/api', asApiToken('viewer'), reportRoutes(store, () => new Date('2026-11-26T12:00:00Z')));
 });
 
 afterAll(async () => {

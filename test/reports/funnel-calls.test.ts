@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import request from 'supertest';
 import { create } from 'xmlbuilder2';
 import { reportRoutes } from '../../src/http/report-routes';
+import { asApiToken } from '../auth/as-role';
 import { IvrCaller } from '../helpers/ivr-caller';
 import { campaign, startTestServer, type TestServer } from '../helpers/server';
 import { PHONE_BROWSER, WHATSAPP_PREVIEW } from '../helpers/link-visitors';
@@ -78,7 +79,7 @@ beforeAll(async () => {
   expect((await request(server.app).get(`/s/${code}`).set(PHONE_BROWSER)).status).toBe(302);
 
   app = express();
-  app.use('/api', reportRoutes(server.store, () => new Date('2026-11-26T12:00:00Z')));
+  app.use('/api', asApiToken('viewer'), reportRoutes(server.store, () => new Date('2026-11-26T12:00:00Z')));
 });
 
 afterAll(async () => {

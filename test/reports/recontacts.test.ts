@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import request from 'supertest';
 import { reportRoutes } from '../../src/http/report-routes';
+import { asApiToken } from '../auth/as-role';
 import type { CallEvent } from '../../src/store/port';
 import { IvrCaller } from '../helpers/ivr-caller';
 import { expectValidVxml } from '../helpers/vxml-schema';
@@ -79,7 +80,7 @@ beforeAll(async () => {
   await (await call(onDay(9), CALLER)).press('2');
 
   app = express();
-  app.use('/api', reportRoutes(server.store, () => new Date(onDay(20)), { recontactDaysOf: (id) => (id === 'sales' ? 30 : 7) }));
+  app.use('/api', asApiToken('viewer'), reportRoutes(server.store, () => new Date(onDay(20)), { recontactDaysOf: (id) => (id === 'sales' ? 30 : 7) }));
 });
 
 afterAll(async () => {
@@ -138,7 +139,7 @@ describe('the reports', () => {
 
   it('judges no text whose window is still open: asked on day 5, all three are pending', async () => {
     const early = express();
-    early.use('/api', reportRoutes(server.store, () => new Date(onDay(5)), { recontactDaysOf: () => 7 }));
+    early.use('/api', asApiToken('viewer'), reportRoutes(server.store, () => new Date(onDay(5)), { recontactDaysOf: () => 7 }));
     const res = await request(early).get('/api/reports/stuck?from=2026-11-24&to=2026-11-24');
     expect(res.body.rows).toEqual([{ campaignId: 'support', recontactDays: 7, judged: 0, recontacted: 0, stuck: 0, stuckRate: null, pending: 3 }]);
   });
