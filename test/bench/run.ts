@@ -29,8 +29,8 @@ const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 1_500);
 /** Paced calls are slow by nature: a longer run gives the p99 enough calls to mean something. */
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 30);
 const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
-/** As `npm start` runs the app (package.json); the baselines run with the same flags. */
-const NODE_FLAGS = ['--optimize-for-size'];
+/** As `npm start` runs the app (package.json); the baselines run with the same flags. BENCH_NODE_FLAGS overrides (space-separated, '' for none). */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--optimize-for-size').split(' ').filter(Boolean);
 /** BENCH_START_ONLY=1: the baselines and the start document only (a quick check of one change). */
 const START_ONLY = process.env.BENCH_START_ONLY === '1';
 /**
