@@ -95,6 +95,11 @@ export function createApp(deps: AppDeps): Express {
 
   // Paths only: query strings carry callers' numbers, which never go into logs.
   app.use((req, res, next) => {
+    // Quiet unless LOG_LEVEL is debug: then no clock read, listener or object per request.
+    if (!deps.log.isLevelEnabled('debug')) {
+      next();
+      return;
+    }
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

@@ -8,8 +8,10 @@ import { Client } from 'pg';
 
 /**
  * `npm run bench`: on loopback, in one run,
- *  1. the start document (which creates a call in SQLite) against bare Express serving a
- *     static string of the same size: requests per second, p50/p99, and the ratio;
+ *  1. the start document (which creates a call in SQLite) against three baselines (node:http
+ *     and bare Express serving a static string of the same size, and the in-house baseline:
+ *     Express + one SQLite insert + an xmlbuilder2 offer): requests per second, p50/p99,
+ *     and the ratio to each;
  *  2. whole deflections (start, accept, confirm with the sandbox gateway) at a fixed
  *     concurrency: deflections per second, p99 of the submit that sends the text, both
  *     at saturation (no pause between requests) and paced like callers (think time);
@@ -27,6 +29,20 @@ const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 1_500);
 /** Paced calls are slow by nature: a longer run gives the p99 enough calls to mean something. */
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 30);
 const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
+/** As `npm start` runs the app (package.json); the baselines run with the same flags. BENCH_NODE_FLAGS overrides (space-separated, '' for none). */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--optimize-for-size').split(' ').filter(Boolean);
+/** BENCH_START_ONLY=1: the baselines and the start document only (a quick check of one change). */
+const START_ONLY = process.env.BENCH_START_ONLY === '1';
+/**
+ * What the start document is measured against, in one run: node:http and bare Express
+ * answering a constant string of the same size, and the in-house baseline of issue 21
+ * (Express, one SQLite insert in WAL mode, an xmlbuilder2-rendered offer of the same size).
+ */
+const BASELINES = [
+  ['nodeHttp', 'test/bench/node-http-server.ts'],
+  ['bareExpress', 'test/bench/baseline-server.ts'],
+  ['inHouse', 'test/bench/in-house-server.ts'],
+] as const;
 const START_QUERY = '/vxml/start?dnis=%2B18005550100&ani=%2B16175551234&callid=bench';
 
 /**
@@ -187,7 +203,7 @@ async function sharedInstances(children: ChildProcess[]) {
       url.pathname = `/${database}`;
       const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
       const instances = ports.map((port) =>
-        spawnServer(['--optimize-for-size', 'dist/main.js'], {
+        spawnServer([...NODE_FLAGS, 'dist/main.js'], {
           PORT: String(port),
           HOST: '127.0.0.1',
           // The bench measures throughput: the per-address IVR budgets would measure themselves.
@@ -227,7 +243,7 @@ async function main(): Promise<void> {
   const appPort = await freePort();
   // As `npm start` runs it: V8's --optimize-for-size keeps the heap small (peak RSS about
   // 125 MB under this load instead of 230) for about a tenth of the start document's throughput.
-  const app = spawnServer(['--optimize-for-size', 'dist/main.js'], {
+  const app = spawnServer([...NODE_FLAGS, 'dist/main.js'], {
     PORT: String(appPort),
     HOST: '127.0.0.1',
     // The bench measures throughput: the per-address IVR budgets would measure themselves.
@@ -244,16 +260,22 @@ async function main(): Promise<void> {
     await waitFor(`${appBase}/vxml/root.vxml`);
     const startBytes = Buffer.byteLength(await (await fetch(`${appBase}${START_QUERY}`)).text());
 
-    const basePort = await freePort();
-    const baseline = spawnServer(['--import', 'tsx', 'test/bench/baseline-server.ts'], {
-      PORT: String(basePort),
-      BODY_BYTES: String(startBytes),
-    });
-    children.push(baseline);
-    await waitFor(`http://127.0.0.1:${basePort}/vxml/start`);
-
-    const baselineResult = await cannon(`http://127.0.0.1:${basePort}${START_QUERY}`);
+    // The baselines, each a child process with the same Node flags as the app (like with like).
+    const baselines: Record<string, Awaited<ReturnType<typeof cannon>>> = {};
+    for (const [name, file] of BASELINES) {
+      const port = await freePort();
+      const server = spawnServer([...NODE_FLAGS, '--import', 'tsx', file], { PORT: String(port), BODY_BYTES: String(startBytes) });
+      children.push(server);
+      await waitFor(`http://127.0.0.1:${port}/vxml/start`);
+      baselines[name] = await cannon(`http://127.0.0.1:${port}${START_QUERY}`);
+      server.kill('SIGTERM');
+    }
     const startResult = await cannon(`${appBase}${START_QUERY}`);
+    const ratios = Object.fromEntries(Object.entries(baselines).map(([name, b]) => [name, Number((startResult.requestsPerSecond / b.requestsPerSecond).toFixed(2))]));
+    if (START_ONLY) {
+      process.stdout.write(`${JSON.stringify({ baselines, startDocument: { ...startResult, ratioTo: ratios } })}\n`);
+      return;
+    }
     const deflectResult = await deflections(appBase, DEFLECT_CONCURRENCY, 0, 0, DURATION_S);
     // Numbers of their own again (the limits allow one text per number per 10 minutes).
     const pacedResult = await deflections(appBase, DEFLECT_CONCURRENCY, THINK_MS, 500_000, PACED_SECONDS);
@@ -263,8 +285,9 @@ async function main(): Promise<void> {
     const results = {
       machine: `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
       settings: { durationSeconds: DURATION_S, connections: CONNECTIONS, deflectConcurrency: DEFLECT_CONCURRENCY, startDocumentBytes: startBytes },
-      baseline: baselineResult,
-      startDocument: { ...startResult, ratioToBaseline: Number((startResult.requestsPerSecond / baselineResult.requestsPerSecond).toFixed(2)) },
+      nodeFlags: NODE_FLAGS,
+      baselines,
+      startDocument: { ...startResult, ratioTo: ratios },
       deflections: deflectResult,
       pacedCalls: pacedResult,
       peakRssMb: peakRss,
