@@ -41,39 +41,53 @@ function parameters(): { values: unknown[]; param: (value: unknown) => string } 
   return { values, param: (value) => `$${values.push(value)}` };
 }
 
+/** The number of texts a limit counts (see send-limits.ts), as a scalar subquery. */
+function countOf(limit: SendLimit, message: NewMessage, values: unknown[], param: (value: unknown) => string): string {
+  const condition = limitCondition(limit, message, (n) => `$${values.length + n}`);
+  values.push(...condition.values);
+  return `(SELECT COUNT(*)::int FROM messages WHERE (${condition.where}) AND created_at >= ${param(limit.since)} AND status <> 'failed')`;
+}
+
+/** The call's first message to this number (alias m), as a condition. */
+function firstMessageOf(message: NewMessage, param: (value: unknown) => string): string {
+  return `m.call_id = ${param(message.callId)} AND m."to" = ${param(message.to)} AND m.fallback_of IS NULL`;
+}
+
 /**
- * An admission's reads, in one statement (after lockAdmission): the call's first message to
- * this number (its columns, all null when there is none) and, as "limit i", how many texts
- * the i-th limit counts (see send-limits.ts). One round trip instead of one per limit.
+ * Why an admission wrote nothing, in one statement (still under its locks): the call's first
+ * message to this number (its columns, all null when there is none) and, as "limit i", how
+ * many texts the i-th limit counts.
  */
 export function admissionReadSql(message: NewMessage, limits: readonly SendLimit[]): { sql: string; values: unknown[] } {
   const { values, param } = parameters();
-  const counts = limits.map((limit, i) => {
-    const condition = limitCondition(limit, message, (n) => `$${values.length + n}`);
-    values.push(...condition.values);
-    return `(SELECT COUNT(*)::int FROM messages WHERE (${condition.where}) AND created_at >= ${param(limit.since)} AND status <> 'failed') AS "limit ${i}"`;
-  });
-  const found = `m.call_id = ${param(message.callId)} AND m."to" = ${param(message.to)} AND m.fallback_of IS NULL`;
+  const counts = limits.map((limit, i) => `${countOf(limit, message, values, param)} AS "limit ${i}"`);
   const sql = `SELECT m.*${counts.map((c) => `, ${c}`).join('')}
-    FROM (SELECT 1) AS one LEFT JOIN messages m ON ${found}`;
+    FROM (SELECT 1) AS one LEFT JOIN messages m ON ${firstMessageOf(message, param)}`;
   return { sql, values };
 }
 
 /**
- * An admission's writes, in one statement: the claim of the call (claim.from to sending),
- * and only if it held, the message; only if the message was new (no unique key met), its
- * events (under the events lock, postgres-events.ts) and its consent record. The answer's
- * one row says whether the claim held ("claimed") and carries the stored message's
- * columns (null when the insert met an existing message).
+ * An admission, in one statement after its locks: the checks (the call has no message to
+ * this number yet, and every limit's count is under its max) and the claim of the call
+ * (claim.from to sending) as one condition; only if it held, the message; only if the
+ * message was new (no unique key met), its events (under the events lock,
+ * postgres-events.ts) and its consent record. The answer's one row says whether it held
+ * ("claimed") and carries the stored message's columns (null when the insert met an
+ * existing message). When it did not hold, admissionReadSql says why: that is the rare
+ * path, so the usual one holds the locks for this statement and COMMIT only.
  */
 export function admissionWriteSql(message: NewMessage, admission: AdmissionRequest): { sql: string; values: unknown[] } {
   const { values, param } = parameters();
   const callId = param(message.callId);
   const campaignId = param(message.campaignId);
   const at = param(message.createdAt);
+  const checks = [
+    `NOT EXISTS (SELECT 1 FROM messages m WHERE ${firstMessageOf(message, param)})`,
+    ...admission.limits.map((limit) => `${countOf(limit, message, values, param)} < ${param(limit.max)}::float8`),
+  ].join(' AND ');
   const claimed = admission.claim
-    ? `UPDATE calls SET state = 'sending', updated_at = ${at} WHERE id = ${callId} AND state = ${param(admission.claim.from)} RETURNING id`
-    : 'SELECT 1 AS id';
+    ? `UPDATE calls SET state = 'sending', updated_at = ${at} WHERE id = ${callId} AND state = ${param(admission.claim.from)} AND ${checks} RETURNING id`
+    : `SELECT 1 AS id WHERE ${checks}`;
   // INSERT ... SELECT types its parameters as text: the two columns that are not are cast.
   const row = [
     param(message.id),

@@ -368,15 +368,30 @@ export class PgStore implements Store {
   }
 
   /**
-   * Four round trips whatever the limits: BEGIN with nothing else, the locks, one read (the
-   * existing message and every limit's count), one write (claim, message, events, consent),
-   * COMMIT. It used to be one per limit and per insert, fourteen or so.
+   * Four round trips whatever the limits: BEGIN, the locks, one statement that checks,
+   * claims and writes (postgres-admission.ts), COMMIT; the locks are held for the last two
+   * only. It used to be one round trip per limit and per insert, fourteen or so with this
+   * campaign's five limits, all under the locks (the service budget's key is one lock for
+   * every admission). Only when nothing was written does a read say why.
    */
   async admitMessage(message: NewMessage, admission: AdmissionRequest): Promise<Admission> {
     return this.write(async (tx): Promise<Admission> => {
       // First the locks (see postgres-admission.ts), then every read: they must see what
       // the admission that held the locks before this one committed.
       await lockAdmission(tx.client, message, admission.limits);
+      const write = admissionWriteSql(message, admission);
+      const [written] = (await this.rows(write.sql, write.values, tx.client, true)) as [Row];
+      if (written.claimed) {
+        // Only a createMessage for this call and number (which takes no lock) can have come
+        // in between; its message is the one this submit gets, as in SQLite.
+        if (written.id === null) return { kind: 'existing', message: await this.existingMessage(tx.client, message) };
+        if (this.observer) {
+          const events: NewEvent[] = [...admission.events, { type: 'sms-queued', detail: { messageId: message.id } }];
+          tx.recorded.push(...events.map((e) => ({ ...e, callId: message.callId, campaignId: message.campaignId, createdAt: message.createdAt })));
+        }
+        return { kind: 'created', message: toMessage(written) };
+      }
+      // Nothing written: a message already there, a limit reached, or the call moved on.
       const read = admissionReadSql(message, admission.limits);
       const [counted] = (await this.rows(read.sql, read.values, tx.client, true)) as [Row];
       if (counted.id !== null) {
@@ -385,17 +400,7 @@ export class PgStore implements Store {
       for (const [i, limit] of admission.limits.entries()) {
         if ((counted[`limit ${i}`] as number) >= limit.max) return { kind: 'limited', limit };
       }
-      const write = admissionWriteSql(message, admission);
-      const [written] = (await this.rows(write.sql, write.values, tx.client, true)) as [Row];
-      if (!written.claimed) return { kind: 'moved' };
-      // Only a createMessage for this call and number (which takes no lock) can have come
-      // in between; its message is the one this submit gets, as in SQLite.
-      if (written.id === null) return { kind: 'existing', message: await this.existingMessage(tx.client, message) };
-      if (this.observer) {
-        const events: NewEvent[] = [...admission.events, { type: 'sms-queued', detail: { messageId: message.id } }];
-        tx.recorded.push(...events.map((e) => ({ ...e, callId: message.callId, campaignId: message.campaignId, createdAt: message.createdAt })));
-      }
-      return { kind: 'created', message: toMessage(written) };
+      return { kind: 'moved' };
     });
   }
 
