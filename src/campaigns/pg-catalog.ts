@@ -5,6 +5,7 @@ import { invalid, prepareDocument, registryOf, type Good, type Prepared } from '
 import { CampaignRegistry, type CampaignLookup } from './registry';
 import { documentProblems } from './document-limits';
 import { CampaignSchema, type Campaign } from './schema';
+import { FreshRead } from '../fresh-read';
 
 export interface PgCampaignCatalogOptions {
   pool: Pool;
@@ -42,6 +43,8 @@ export class PgCampaignCatalog implements CampaignCatalog {
   /** Campaigns whose stored revision this instance refuses, served from their last good copy: why. */
   private lastGoodProblems = new Map<string, string[]>();
   private revision = -1;
+  /** Concurrent requests share one revision read that began after they came in (fresh-read.ts). */
+  private readonly revisionCheck = new FreshRead(() => this.checkRevision());
 
   private constructor(
     private readonly pool: Pool,
@@ -71,8 +74,16 @@ export class PgCampaignCatalog implements CampaignCatalog {
     return catalog;
   }
 
-  /** Loads the stored campaigns again when another instance (or this one) changed them. */
-  async sync(): Promise<void> {
+  /**
+   * Loads the stored campaigns again when another instance (or this one) changed them.
+   * Every change committed before this call is in service when it resolves; requests
+   * arriving together share the query (and the load) instead of sending one each.
+   */
+  sync(): Promise<void> {
+    return this.revisionCheck.get();
+  }
+
+  private async checkRevision(): Promise<void> {
     const { rows } = await this.pool.query<{ revision: string }>('SELECT revision FROM campaign_revision WHERE id = 1');
     const revision = Number(rows[0]?.revision ?? 0);
     if (revision !== this.revision) await this.load();

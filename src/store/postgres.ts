@@ -31,7 +31,6 @@ import type {
   LinkVisit,
   NewMessage,
   ReceiptUpdate,
-  SendLimit,
   ServiceSwitch,
   ShortLink,
   Store,
@@ -54,8 +53,7 @@ import type {
 } from './port';
 import type { ChannelName } from '../channels/channel';
 import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
-import { lockAdmission } from './postgres-admission';
-import { limitCondition } from './send-limits';
+import { admissionReadSql, admissionWriteSql, lockAdmission } from './postgres-admission';
 import { funnelSlotOf, MAX_PREVIEW_EVENTS, UNKNOWN_CLICK } from './port';
 import { funnelSlots } from './postgres-funnel';
 import { POSTGRES_LAST_TEXT_FOR_SQL, POSTGRES_TEXT_RECONTACTS_SQL } from './last-text-sql';
@@ -68,6 +66,9 @@ import { transaction } from './postgres-transaction';
 import { isLaterChange } from './opt-out-order';
 import { pruneSql } from './retention-sql';
 import { toApiToken, toLegalHold } from './rows';
+import { eventArrays, eventsCtes, EVENTS_LOCK_KEY } from './postgres-events';
+import { queryPrepared } from './postgres-prepared';
+import { FreshRead } from '../fresh-read';
 
 /**
  * The store on PostgreSQL, for several instances sharing one database. It answers the
@@ -112,6 +113,7 @@ interface Tx {
 
 export class PgStore implements Store {
   private closed = false;
+  private readonly serviceSwitch = new FreshRead(() => this.readServiceSwitch());
 
   private constructor(
     private readonly pool: Pool,
@@ -149,40 +151,57 @@ export class PgStore implements Store {
     return result;
   }
 
-  private async rows(sql: string, values: unknown[] = [], client: Pool | PoolClient = this.pool): Promise<Row[]> {
-    return (await client.query<Row>(sql, values)).rows;
+  /** `hot`: a named statement (postgres-prepared.ts), for the queries every deflection runs. */
+  private async rows(sql: string, values: unknown[] = [], client: Pool | PoolClient = this.pool, hot = false): Promise<Row[]> {
+    return (hot ? await queryPrepared<Row>(client, sql, values) : await client.query<Row>(sql, values)).rows;
   }
 
+  /** Events a statement of its own recorded (so committed when it answered), to the observer. */
+  private announce(callId: string, campaignId: string | null, events: NewEvent[], at: string): void {
+    if (this.observer && events.length) this.observer(events.map((e) => ({ ...e, callId, campaignId, createdAt: at })));
+  }
+
+  /**
+   * One statement (its own transaction): the call, then its events under the events lock.
+   * A call start used to be five round trips (BEGIN, the insert, the lock, the events,
+   * COMMIT); the guarantees are the statement's: all or nothing, ids in commit order.
+   */
   async createCall(call: NewCall, events: NewEvent[]): Promise<void> {
-    await this.write(async (tx) => {
-      await tx.client.query(
-        `INSERT INTO calls (id, campaign_id, mode, dnis, ani, platform_call_id, state, variant, offer_text,
+    const [types, details] = eventArrays(events);
+    await queryPrepared(
+      this.pool,
+      `WITH started AS (
+         INSERT INTO calls (id, campaign_id, mode, dnis, ani, platform_call_id, state, variant, offer_text,
                             chat_url, chat_url_expires_at, result, last_page, created_at, updated_at, expires_at,
                             channel, c2m_eligibility, context)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18)`,
-        [
-          call.id,
-          call.campaignId,
-          call.mode,
-          call.dnis,
-          call.ani,
-          call.platformCallId,
-          call.state,
-          call.variant ?? null,
-          call.offerText ?? '',
-          call.chatUrl ?? null,
-          call.chatUrlExpiresAt ?? null,
-          toJson(call.result),
-          toJson(call.lastPage),
-          call.createdAt,
-          call.expiresAt,
-          call.channel ?? null,
-          toJson(call.c2mEligibility),
-          toJson(call.context),
-        ],
-      );
-      await this.insertEvents(tx, call.id, call.campaignId, events, call.createdAt);
-    });
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18)
+         RETURNING id),
+       ${eventsCtes({ source: 'started', callId: '$1', campaignId: '$2', at: '$14', types: '$19', details: '$20' })}
+       SELECT 1 FROM started`,
+      [
+        call.id,
+        call.campaignId,
+        call.mode,
+        call.dnis,
+        call.ani,
+        call.platformCallId,
+        call.state,
+        call.variant ?? null,
+        call.offerText ?? '',
+        call.chatUrl ?? null,
+        call.chatUrlExpiresAt ?? null,
+        toJson(call.result),
+        toJson(call.lastPage),
+        call.createdAt,
+        call.expiresAt,
+        call.channel ?? null,
+        toJson(call.c2mEligibility),
+        toJson(call.context),
+        types,
+        details,
+      ],
+    );
+    this.announce(call.id, call.campaignId, events, call.createdAt);
   }
 
   async countNotOffered(call: NotOfferedCall, events: NewEvent[]): Promise<void> {
@@ -198,10 +217,15 @@ export class PgStore implements Store {
   }
 
   async getCall(id: string): Promise<CallRecord | undefined> {
-    const [row] = await this.rows('SELECT * FROM calls WHERE id = $1', [id]);
+    const [row] = await this.rows('SELECT * FROM calls WHERE id = $1', [id], this.pool, true);
     return row && toCall(row);
   }
 
+  /**
+   * One statement: the change, and its events under the events lock when it matched. The
+   * state test is in the UPDATE itself: of two concurrent requests for one step, the
+   * second waits on the first's row lock and then finds the state moved on.
+   */
   async updateCall(id: string, update: CallUpdate, events: NewEvent[], at: string, expectedState?: CallState): Promise<boolean> {
     const sets = ['updated_at = $2'];
     const values: unknown[] = [id, at];
@@ -209,18 +233,27 @@ export class PgStore implements Store {
       values.push(key === 'result' || key === 'lastPage' || key === 'c2mEligibility' ? toJson(value) : value);
       sets.push(`${CALL_COLUMNS[key]} = $${values.length}`);
     }
-    // The state test is in the UPDATE itself: of two concurrent requests for one step, the
-    // second waits on the first's row lock and then finds the state moved on.
     const guard = expectedState === undefined ? '' : ` AND state = $${values.push(expectedState)}`;
-    return this.write(async (tx) => {
-      const [row] = await this.rows(`UPDATE calls SET ${sets.join(', ')} WHERE id = $1${guard} RETURNING campaign_id`, values, tx.client);
-      if (!row) {
-        if (expectedState !== undefined && (await this.rows('SELECT 1 FROM calls WHERE id = $1', [id], tx.client)).length) return false;
-        throw new Error(`no call ${id}`);
-      }
-      await this.insertEvents(tx, id, (row.campaign_id as string | null) ?? null, events, at);
-      return true;
-    });
+    // Without events, no lock: there is nothing to keep in commit order.
+    let logged = '';
+    if (events.length) {
+      const [types, details] = eventArrays(events);
+      const campaignId = '(SELECT campaign_id FROM moved)';
+      logged = `, ${eventsCtes({ source: 'moved', callId: '$1', campaignId, at: '$2', types: `$${values.push(types)}`, details: `$${values.push(details)}` })}`;
+    }
+    const [row] = await this.rows(
+      `WITH moved AS (UPDATE calls SET ${sets.join(', ')} WHERE id = $1${guard} RETURNING campaign_id)${logged}
+       SELECT campaign_id FROM moved`,
+      values,
+      this.pool,
+      true,
+    );
+    if (!row) {
+      if (expectedState !== undefined && (await this.rows('SELECT 1 FROM calls WHERE id = $1', [id])).length) return false;
+      throw new Error(`no call ${id}`);
+    }
+    this.announce(id, (row.campaign_id as string | null) ?? null, events, at);
+    return true;
   }
 
   async listEvents(callId: string): Promise<CallEvent[]> {
@@ -318,7 +351,7 @@ export class PgStore implements Store {
 
   async lastTextFor(number: string, since: string, before: string): Promise<TextMatch | undefined> {
     if (!number) return undefined;
-    const { rows } = await this.pool.query<Row>(POSTGRES_LAST_TEXT_FOR_SQL, [number, since, before]);
+    const { rows } = await queryPrepared<Row>(this.pool, POSTGRES_LAST_TEXT_FOR_SQL, [number, since, before]);
     return toTextMatch(rows[0]);
   }
 
@@ -334,52 +367,40 @@ export class PgStore implements Store {
     });
   }
 
+  /**
+   * Four round trips whatever the limits: BEGIN, the locks, one statement that checks,
+   * claims and writes (postgres-admission.ts), COMMIT; the locks are held for the last two
+   * only. It used to be one round trip per limit and per insert, fourteen or so with this
+   * campaign's five limits, all under the locks (the service budget's key is one lock for
+   * every admission). Only when nothing was written does a read say why.
+   */
   async admitMessage(message: NewMessage, admission: AdmissionRequest): Promise<Admission> {
     return this.write(async (tx): Promise<Admission> => {
       // First the locks (see postgres-admission.ts), then every read: they must see what
       // the admission that held the locks before this one committed.
       await lockAdmission(tx.client, message, admission.limits);
-      const [found] = await this.rows(
-        'SELECT * FROM messages WHERE call_id = $1 AND "to" = $2 AND fallback_of IS NULL',
-        [message.callId, message.to],
-        tx.client,
-      );
-      if (found) return (await this.claimCall(tx, message, admission)) ? { kind: 'existing', message: toMessage(found) } : { kind: 'moved' };
-      for (const limit of admission.limits) {
-        if ((await this.countLimited(limit, message, tx.client)) >= limit.max) return { kind: 'limited', limit };
+      const write = admissionWriteSql(message, admission);
+      const [written] = (await this.rows(write.sql, write.values, tx.client, true)) as [Row];
+      if (written.claimed) {
+        // Only a createMessage for this call and number (which takes no lock) can have come
+        // in between; its message is the one this submit gets, as in SQLite.
+        if (written.id === null) return { kind: 'existing', message: await this.existingMessage(tx.client, message) };
+        if (this.observer) {
+          const events: NewEvent[] = [...admission.events, { type: 'sms-queued', detail: { messageId: message.id } }];
+          tx.recorded.push(...events.map((e) => ({ ...e, callId: message.callId, campaignId: message.campaignId, createdAt: message.createdAt })));
+        }
+        return { kind: 'created', message: toMessage(written) };
       }
-      if (!(await this.claimCall(tx, message, admission))) return { kind: 'moved' };
-      const stored = await this.insertMessage(tx, message, admission.events);
-      // Only a createMessage for this call and number (which takes no lock) can have come
-      // in between; its message is the one this submit gets, as in SQLite.
-      if (!stored) return { kind: 'existing', message: await this.existingMessage(tx.client, message) };
-      const c = admission.consent;
-      await tx.client.query(
-        `INSERT INTO consent (message_id, call_id, campaign_id, variant, dnis, ani, destination, destination_source,
-                              accept_key, confirm_key, offer_text, offer_version, offered_at, accepted_at, confirmed_at,
-                              channel, channel_consent_text)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-        [
-          stored.id,
-          c.callId,
-          c.campaignId,
-          c.variant,
-          c.dnis,
-          c.ani,
-          c.destination,
-          c.destinationSource,
-          c.acceptKey,
-          c.confirmKey,
-          c.offerText,
-          c.offerVersion,
-          c.offeredAt,
-          c.acceptedAt,
-          c.confirmedAt,
-          c.channel ?? 'sms',
-          c.channelConsentText ?? '',
-        ],
-      );
-      return { kind: 'created', message: stored };
+      // Nothing written: a message already there, a limit reached, or the call moved on.
+      const read = admissionReadSql(message, admission.limits);
+      const [counted] = (await this.rows(read.sql, read.values, tx.client, true)) as [Row];
+      if (counted.id !== null) {
+        return (await this.claimCall(tx, message, admission)) ? { kind: 'existing', message: toMessage(counted) } : { kind: 'moved' };
+      }
+      for (const [i, limit] of admission.limits.entries()) {
+        if ((counted[`limit ${i}`] as number) >= limit.max) return { kind: 'limited', limit };
+      }
+      return { kind: 'moved' };
     });
   }
 
@@ -413,17 +434,6 @@ export class PgStore implements Store {
       [query.from, query.to, query.campaignId ?? null, query.limit],
     );
     return rows.map(toConsent);
-  }
-
-  /** Texts a limit counts for this message (see send-limits.ts). */
-  private async countLimited(limit: SendLimit, message: NewMessage, client: PoolClient): Promise<number> {
-    const { where, values } = limitCondition(limit, message, (i) => `$${i}`);
-    const [row] = await this.rows(
-      `SELECT COUNT(*)::int AS n FROM messages WHERE (${where}) AND created_at >= $${values.length + 1} AND status <> 'failed'`,
-      [...values, limit.since],
-      client,
-    );
-    return row!.n as number;
   }
 
   /**
@@ -537,6 +547,8 @@ export class PgStore implements Store {
        WHERE id = $1 AND status = 'queued' AND (lease_until IS NULL OR lease_until <= $2)
        RETURNING *`,
       [id, now, leaseUntil],
+      this.pool,
+      true,
     );
     return row && toMessage(row);
   }
@@ -551,7 +563,8 @@ export class PgStore implements Store {
   }
 
   async startAttempt(id: string, start: AttemptStart): Promise<boolean> {
-    const result = await this.pool.query(
+    const result = await queryPrepared(
+      this.pool,
       `UPDATE messages SET lease_until = $1, attempt_started_at = $2, attempt_via = $3
        WHERE id = $4 AND status = 'queued' AND lease_until = $5`,
       [start.leaseUntil, start.at, start.via, id, start.heldLease],
@@ -559,12 +572,49 @@ export class PgStore implements Store {
     return result.rowCount === 1;
   }
 
+  /**
+   * One statement: the attempt's result, and for sent or failed its event under the events
+   * lock. The event names the message's channel (withChannel), which only the row knows: its
+   * detail is the JSON the caller would write, closed in SQL with the row's channel when it
+   * is not sms (a contract test compares it with SQLite's).
+   */
   async recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord> {
     const unknown = attempt.status === 'queued' && attempt.outcomeUnknown === true;
-    return this.write(async (tx) => {
-      // Only a queued message takes an attempt's result: a receipt may have moved it on.
-      const [row] = await this.rows(
-        `UPDATE messages SET
+    const values: unknown[] = [
+      id,
+      at,
+      attempt.status,
+      attempt.via,
+      attempt.status === 'sent' ? attempt.vendorMessageId : null,
+      attempt.status === 'sent' ? attempt.vendorStatus : null,
+      attempt.status === 'queued' ? attempt.nextAttemptAt : null,
+      attempt.status === 'sent' ? null : attempt.errorCode,
+      attempt.status === 'sent' ? null : attempt.errorDetail,
+      attempt.status === 'queued' && !attempt.countsAsAttempt ? 0 : 1,
+      unknown,
+      unknown && attempt.lookupUnanswered ? 1 : 0,
+    ];
+    let event: NewEvent | undefined;
+    let logged = '';
+    if (attempt.status !== 'queued') {
+      const type = attempt.status === 'sent' ? 'sms-sent' : 'sms-failed';
+      const detail: Record<string, string> = attempt.status === 'sent' ? { messageId: id, via: attempt.via } : { messageId: id, code: attempt.errorCode };
+      event = { type, detail };
+      const open = JSON.stringify(detail).slice(0, -1);
+      const closed = `$${values.push(open)} || CASE WHEN (SELECT channel FROM attempted) = 'sms' THEN '}' ELSE ',"channel":' || to_json((SELECT channel FROM attempted))::text || '}' END`;
+      logged = `, ${eventsCtes({
+        source: 'attempted',
+        callId: '(SELECT call_id FROM attempted)',
+        campaignId: '(SELECT campaign_id FROM attempted)',
+        at: '$2',
+        types: `ARRAY[$${values.push(type)}::text]`,
+        details: `ARRAY[${closed}]`,
+      })}`;
+    }
+    // Only a queued message takes an attempt's result: a receipt may have moved it on.
+    const [row] = await this.rows(
+      `WITH attempted AS (
+         UPDATE messages SET
            status = CASE WHEN status = 'queued' THEN $3 ELSE status END,
            sent_via = COALESCE($4, sent_via),
            vendor_message_id = COALESCE($5, vendor_message_id),
@@ -578,33 +628,16 @@ export class PgStore implements Store {
            attempt_via = CASE WHEN $11 THEN attempt_via END,
            unanswered_lookups = CASE WHEN $11 THEN unanswered_lookups + $12 ELSE 0 END,
            updated_at = $2
-         WHERE id = $1 RETURNING *`,
-        [
-          id,
-          at,
-          attempt.status,
-          attempt.via,
-          attempt.status === 'sent' ? attempt.vendorMessageId : null,
-          attempt.status === 'sent' ? attempt.vendorStatus : null,
-          attempt.status === 'queued' ? attempt.nextAttemptAt : null,
-          attempt.status === 'sent' ? null : attempt.errorCode,
-          attempt.status === 'sent' ? null : attempt.errorDetail,
-          attempt.status === 'queued' && !attempt.countsAsAttempt ? 0 : 1,
-          unknown,
-          unknown && attempt.lookupUnanswered ? 1 : 0,
-        ],
-        tx.client,
-      );
-      if (!row) throw new Error(`no message ${id}`);
-      const message = toMessage(row);
-      if (attempt.status !== 'queued') {
-        const type = attempt.status === 'sent' ? 'sms-sent' : 'sms-failed';
-        const detail: Record<string, string> =
-          attempt.status === 'sent' ? { messageId: id, via: attempt.via } : { messageId: id, code: attempt.errorCode };
-        await this.insertEvents(tx, message.callId, message.campaignId, [{ type, detail: withChannel(detail, message.channel) }], at);
-      }
-      return message;
-    });
+         WHERE id = $1 RETURNING *)${logged}
+       SELECT * FROM attempted`,
+      values,
+      this.pool,
+      true,
+    );
+    if (!row) throw new Error(`no message ${id}`);
+    const message = toMessage(row);
+    if (event) this.announce(message.callId, message.campaignId, [{ ...event, detail: withChannel(event.detail as Record<string, string>, message.channel) }], at);
+    return message;
   }
 
   async applyReceipt(receipt: ReceiptUpdate, at: string): Promise<{ message: MessageRecord; changed: boolean } | undefined> {
@@ -690,7 +723,8 @@ export class PgStore implements Store {
   }
 
   async isSuppressed(number: string, channel: ChannelName = 'sms'): Promise<boolean> {
-    return (await this.rows('SELECT 1 FROM suppressions WHERE number IN ($1, $3) AND channel = $2', [number, channel, this.numberKey(number)])).length > 0;
+    const sql = 'SELECT 1 FROM suppressions WHERE number IN ($1, $3) AND channel = $2';
+    return (await this.rows(sql, [number, channel, this.numberKey(number)], this.pool, true)).length > 0;
   }
 
   async listSuppressions(query: SuppressionQuery): Promise<Array<Suppression & { channel: ChannelName }>> {
@@ -760,8 +794,18 @@ export class PgStore implements Store {
     return rows.map(toMessage);
   }
 
-  async getServiceSwitch(): Promise<ServiceSwitch> {
-    const [row] = await this.rows('SELECT * FROM settings WHERE key = $1', [SERVICE_SWITCH_KEY]);
+  /**
+   * Every call start reads the switch: requests arriving together share one read that began
+   * after they came in (fresh-read.ts), so a switch turned off through any instance is
+   * still seen by every call that starts after it.
+   */
+  getServiceSwitch(): Promise<ServiceSwitch> {
+    // A copy each: the read is shared.
+    return this.serviceSwitch.get().then((found) => ({ ...found }));
+  }
+
+  private async readServiceSwitch(): Promise<ServiceSwitch> {
+    const [row] = await this.rows('SELECT * FROM settings WHERE key = $1', [SERVICE_SWITCH_KEY], this.pool, true);
     if (!row) return { enabled: true, changedBy: null, changedAt: null };
     return { enabled: row.value === 'true', changedBy: (row.changed_by as string | null) ?? null, changedAt: row.changed_at as string };
   }
@@ -776,7 +820,8 @@ export class PgStore implements Store {
   }
 
   async createShortLink(link: Omit<ShortLink, 'clicks'>): Promise<boolean> {
-    const result = await this.pool.query(
+    const result = await queryPrepared(
+      this.pool,
       `INSERT INTO short_links (code, target, call_id, campaign_id, created_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO NOTHING`,
       [link.code, link.target, link.callId, link.campaignId, link.createdAt, link.expiresAt],
@@ -1036,7 +1081,7 @@ export class PgStore implements Store {
     // a larger one (two transactions committing out of order would let the cursor pass it).
     // This lock, held until commit, hands ids out in commit order across instances. Event
     // inserts come last in their transactions, so the holder waits for no other lock.
-    await tx.client.query(`SELECT pg_advisory_xact_lock(hashtext('ivr-deflect call_events'))`);
+    await tx.client.query(`SELECT pg_advisory_xact_lock(${EVENTS_LOCK_KEY})`);
     await tx.client.query(
       `INSERT INTO call_events (call_id, campaign_id, type, detail, created_at)
        SELECT $1, $2, e.type, e.detail, $5

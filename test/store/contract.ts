@@ -1478,6 +1478,20 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           ]);
         });
 
+        // PostgreSQL writes this event's detail in the same statement as the attempt, closing
+        // its JSON with the row's channel: it must read as the SQLite store's does.
+        it('names the channel in the sent and failed events of a message on another channel than SMS', async () => {
+          await store.createMessage(newMessage('w1', { callId: 'c2', channel: 'whatsapp' }));
+          await store.createMessage(newMessage('w2', { callId: 'c2', to: '+447700900123', channel: 'whatsapp' }));
+          await store.recordAttempt('w1', { status: 'sent', via: 'whatsapp', vendorMessageId: 'wamid.1', vendorStatus: null }, sec(2));
+          await store.recordAttempt('w2', { status: 'failed', via: 'whatsapp', errorCode: '131026', errorDetail: 'undeliverable "quoted"' }, sec(3));
+          const events = withoutIds(await store.listEvents('c2')).filter((e) => e.type !== 'sms-queued');
+          expect(events).toEqual([
+            { callId: 'c2', campaignId: 'support', type: 'sms-sent', detail: { messageId: 'w1', via: 'whatsapp', channel: 'whatsapp' }, createdAt: sec(2) },
+            { callId: 'c2', campaignId: 'support', type: 'sms-failed', detail: { messageId: 'w2', code: '131026', channel: 'whatsapp' }, createdAt: sec(3) },
+          ]);
+        });
+
         it('keeps a retryable failure queued for later, counting the attempt or not, without events', async () => {
           const retry = await store.recordAttempt(
             'm1',

@@ -1,0 +1,117 @@
+/**
+ * `npx tsx test/bench/postgres-ratio.ts` (after `npm run build`): whole deflections at
+ * saturation (50 callers, no pause), SQLite then PostgreSQL (one instance, a fresh
+ * database each run: TEST_DATABASE_URL), ROUNDS times (default 1), one JSON line per round
+ * with PostgreSQL's ratio to SQLite. BASE_ROOT=<a built checkout of another version> adds
+ * that version's PostgreSQL run to each round (the before/after of the README). ONLY=pg or
+ * ONLY=sqlite runs one store; PRELOAD=<file> preloads a script into the servers (a pg
+ * query counter, say). The campaign and limits are those of `npm run bench`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+
+const ROOT = path.resolve(__dirname, '../..');
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.ROUNDS ?? 1);
+const ONLY = process.env.ONLY ?? 'both';
+const PRELOAD = process.env.PRELOAD ? ['-r', process.env.PRELOAD] : [];
+const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
+const BULK = { SMS_SERVICE_HOURLY_BUDGET: '1000000', PUMPING_MAX_PER_RANGE: '100000' };
+function campaign() {
+  const ex = JSON.parse(fs.readFileSync(path.join(ROOT, 'campaigns/example.json'), 'utf8'));
+  return { ...ex, limits: { hourlyCap: null, dailyCap: null } };
+}
+function campaignsDir() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'h31-campaigns-'));
+  fs.writeFileSync(path.join(dir, 'example.json'), JSON.stringify(campaign()));
+  return dir;
+}
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+async function waitFor(url: string) {
+  for (let i = 0; i < 200; i++) {
+    try { if ((await fetch(url)).ok) return; } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} down`);
+}
+function spawnServer(env: Record<string, string>, root = ROOT): ChildProcess {
+  return spawn(process.execPath, [...PRELOAD, '--optimize-for-size', 'dist/main.js'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+function q(call: number) {
+  const exchange = 200 + Math.floor(call / 10_000);
+  return `/vxml/start?dnis=%2B18005550100&ani=%2B1617${exchange}${String(call % 10_000).padStart(4, '0')}&callid=b-${call}`;
+}
+function pct(s: number[], p: number) { return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : 0; }
+async function deflections(base: string, firstCall: number, concurrency = 50) {
+  const submitMs: number[] = []; let done = 0; let failures = 0;
+  const deadline = Date.now() + DURATION_S * 1000;
+  const nextUrl = (xml: string) => {
+    const s = /<filled>\s*<submit next="([^"]+)"/.exec(xml)?.[1];
+    if (!s) throw new Error('no submit');
+    return `${base}/vxml/${s.replace(/&amp;/g, '&')}`;
+  };
+  const post = async (url: string) => (await fetch(url, { method: 'POST', body: 'answer=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).text();
+  let calls = firstCall;
+  async function caller() {
+    while (Date.now() < deadline) {
+      try {
+        const offer = await (await fetch(`${base}${q(calls++)}`)).text();
+        const confirm = await post(nextUrl(offer));
+        const t = performance.now();
+        const r = await post(nextUrl(confirm));
+        if (!r.includes("'sent'")) throw new Error('not sent');
+        submitMs.push(performance.now() - t); done++;
+      } catch { failures++; }
+    }
+  }
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, caller));
+  const s = (performance.now() - t0) / 1000;
+  submitMs.sort((a, b) => a - b);
+  return { dps: Number((done / s).toFixed(1)), p50: Number(pct(submitMs, 50).toFixed(1)), p99: Number(pct(submitMs, 99).toFixed(1)), failures, done };
+}
+async function stop(c: ChildProcess) { c.kill('SIGTERM'); await new Promise((r) => (c.exitCode === null ? c.once('exit', r) : r(undefined))); }
+async function sqliteRun(round: number) {
+  const port = await freePort(); const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'h31-data-'));
+  const app = spawnServer({ PORT: String(port), HOST: '127.0.0.1', IVR_START_RATE_LIMIT: '0', IVR_SEND_RATE_LIMIT: '0', DATA_DIR: dataDir, CAMPAIGNS_DIR: campaignsDir(), LOG_LEVEL: 'warn', ...BULK });
+  try { await waitFor(`http://127.0.0.1:${port}/healthz`); return await deflections(`http://127.0.0.1:${port}`, round * 100_000); }
+  finally { await stop(app); fs.rmSync(dataDir, { recursive: true, force: true }); }
+}
+async function pgRun(round: number, root = ROOT) {
+  const adminUrl = process.env.TEST_DATABASE_URL!;
+  const admin = new Client({ connectionString: adminUrl }); await admin.connect();
+  const db = `h31_bench_${process.pid}_${round}`;
+  await admin.query(`DROP DATABASE IF EXISTS ${db}`); await admin.query(`CREATE DATABASE ${db}`);
+  const url = new URL(adminUrl); url.pathname = `/${db}`;
+  const port = await freePort();
+  const app = spawnServer({ PORT: String(port), HOST: '127.0.0.1', IVR_START_RATE_LIMIT: '0', IVR_SEND_RATE_LIMIT: '0', DATABASE_URL: url.toString(), CAMPAIGNS_DIR: campaignsDir(), ADMIN_TOKEN: BENCH_ADMIN_TOKEN, LOG_LEVEL: 'warn', ...BULK }, root);
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(`${base}/healthz`);
+    const created = await fetch(`${base}/api/campaigns`, { method: 'POST', headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(campaign()) });
+    if (!created.ok) throw new Error(`campaign: ${created.status} ${await created.text()}`);
+    return await deflections(base, 1_000_000 + round * 100_000);
+  } finally { await stop(app); await admin.query(`DROP DATABASE IF EXISTS ${db}`); await admin.end(); }
+}
+async function main() {
+  const rows: unknown[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const sqlite = ONLY === 'pg' ? undefined : await sqliteRun(r);
+    const before = process.env.BASE_ROOT ? await pgRun(r + 50, process.env.BASE_ROOT) : undefined;
+    const pg = ONLY === 'sqlite' ? undefined : await pgRun(r);
+    const row = { round: r, sqlite, pgBefore: before, pg, ratioBefore: sqlite && before ? Number((before.dps / sqlite.dps).toFixed(2)) : undefined, ratio: sqlite && pg ? Number((pg.dps / sqlite.dps).toFixed(2)) : undefined, load: os.loadavg()[0]!.toFixed(1) };
+    rows.push(row); console.log(JSON.stringify(row));
+  }
+}
+main().catch((e) => { console.error(e); process.exit(1); });
