@@ -13,4 +13,6 @@ module.exports = {
   // being wrong. The timeout only catches a hang; no test asserts on speed.
   testTimeout: 90_000,
   setupFiles: ['<rootDir>/test/helpers/schema-notice.ts'],
+  // IvrCaller's pages are schema-checked together when each test ends.
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/check-deferred-vxml.ts'],
 };

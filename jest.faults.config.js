@@ -13,4 +13,6 @@ module.exports = {
   maxWorkers: 1,
   testTimeout: 10 * 60_000,
   setupFiles: ['<rootDir>/test/helpers/schema-notice.ts'],
+  // IvrCaller's pages are schema-checked together when each test ends.
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/check-deferred-vxml.ts'],
 };
