@@ -6,7 +6,7 @@
  */
 /** @type {import('jest').Config} */
 module.exports = {
-  preset: 'ts-jest',
+  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
   testEnvironment: 'node',
   roots: ['<rootDir>/test/faults'],
   testMatch: ['**/*.test.ts'],
