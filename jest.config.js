@@ -1,6 +1,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  preset: 'ts-jest',
+  // Compiled file by file without type checking (tsconfig.jest.json): `npm run typecheck`
+  // checks the types, and each jest worker no longer builds the whole program's types.
+  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
@@ -13,4 +15,6 @@ module.exports = {
   // being wrong. The timeout only catches a hang; no test asserts on speed.
   testTimeout: 90_000,
   setupFiles: ['<rootDir>/test/helpers/schema-notice.ts'],
+  // IvrCaller's pages are schema-checked together when each test ends.
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/check-deferred-vxml.ts'],
 };

@@ -6,11 +6,13 @@
  */
 /** @type {import('jest').Config} */
 module.exports = {
-  preset: 'ts-jest',
+  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
   testEnvironment: 'node',
   roots: ['<rootDir>/test/faults'],
   testMatch: ['**/*.test.ts'],
   maxWorkers: 1,
   testTimeout: 10 * 60_000,
   setupFiles: ['<rootDir>/test/helpers/schema-notice.ts'],
+  // IvrCaller's pages are schema-checked together when each test ends.
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/check-deferred-vxml.ts'],
 };

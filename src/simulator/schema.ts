@@ -42,9 +42,21 @@ export type VxmlValidator = (xml: string) => Promise<string[]>;
 
 type XmlFile = { fileName: string; contents: string };
 
+/** Documents validated together in one xmllint run at most (the wasm heap is 32 MiB). */
+const MAX_BATCH = 32;
+
 /**
  * A validator for the schema in `dir`. Throws SchemaMissingError at once when the folder
  * has no vxml.xsd, so a run never starts believing it validates. The files are read once.
+ *
+ * Each xmllint run starts a worker thread, instantiates the wasm and parses the whole
+ * schema: that start costs several times the validation of one document, and grows with
+ * the machine's load (tests walking fifty calls at once timed out on a busy machine). So
+ * documents asked for while a run is going are queued and validated together in the next
+ * run, which parses the schema once for all of them (xmllint validates each file given
+ * on its command line on its own). The answer is the same as alone: when a batch is not
+ * all valid, each of its documents is validated again alone, so each shows exactly its
+ * own errors, named as a lone document's are.
  */
 export function createVxmlValidator(dir: string): VxmlValidator {
   if (!schemaPresent(dir)) throw new SchemaMissingError(dir);
@@ -55,10 +67,48 @@ export function createVxmlValidator(dir: string): VxmlValidator {
     .readdirSync(dir)
     .filter((f) => f.endsWith('.xsd') && f !== 'vxml.xsd')
     .map(read);
-  return (xml) =>
+
+  const alone = (xml: string): Promise<string[]> =>
     oneWorkerAtATime(async () => {
       const result = await validateXML({ xml: [{ fileName: 'document.vxml', contents: xml }], schema: [schema], preload });
       return result.valid ? [] : result.errors.map((e) => e.rawMessage ?? e.message);
+    });
+
+  const together = async (docs: string[]): Promise<string[][]> => {
+    if (docs.length === 1) return [await alone(docs[0] as string)];
+    const xml = docs.map((contents, i) => ({ fileName: `document-${i}.vxml`, contents }));
+    const allValid = await oneWorkerAtATime(() => validateXML({ xml, schema: [schema], preload })).then(
+      (result) => result.valid,
+      () => false,
+    );
+    if (allValid) return docs.map(() => []);
+    const answers: string[][] = [];
+    for (const doc of docs) answers.push(await alone(doc));
+    return answers;
+  };
+
+  type Waiting = { xml: string; resolve: (errors: string[]) => void; reject: (err: unknown) => void };
+  let waiting: Waiting[] = [];
+  let draining = false;
+  const drain = async (): Promise<void> => {
+    draining = true;
+    while (waiting.length > 0) {
+      const batch = waiting.slice(0, MAX_BATCH);
+      waiting = waiting.slice(MAX_BATCH);
+      try {
+        const answers = await together(batch.map((w) => w.xml));
+        batch.forEach((w, i) => w.resolve(answers[i] as string[]));
+      } catch (err) {
+        batch.forEach((w) => w.reject(err));
+      }
+    }
+    draining = false;
+  };
+
+  return (xml) =>
+    new Promise<string[]>((resolve, reject) => {
+      waiting.push({ xml, resolve, reject });
+      if (!draining) void drain();
     });
 }
 
