@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { ADMIN_TOKEN, type TestServer } from '../helpers/server';
-import { signIn, startConsole, type Admin } from './helpers';
+import { signIn, startConsole, type Admin, campaignFormFields, unescapeHtml } from './helpers';
 
 /**
  * The campaign form's opening hours, holidays and time-zone picker: an admin sets them in
@@ -21,28 +21,7 @@ async function start(): Promise<{ srv: TestServer; admin: Admin }> {
   return { srv, admin: await signIn(srv.app) };
 }
 
-const unescape = (v: string) => v.replace(/&quot;|&#34;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
-/** What a browser would post for the page's campaign form as it stands (no script). */
-function formFields(html: string): Record<string, string> {
-  const form = /<form[^>]*class="[^"]*campaign-form[^"]*"[\s\S]*?<\/form>/.exec(html)?.[0] ?? html;
-  const fields: Record<string, string> = {};
-  for (const [tag] of form.matchAll(/<input\b[^>]*>/g)) {
-    const name = /\bname="([^"]*)"/.exec(tag)?.[1];
-    if (!name) continue;
-    if (/type="checkbox"/.test(tag)) {
-      if (/\schecked\b/.test(tag)) fields[name] = 'on';
-      continue;
-    }
-    fields[name] = unescape(/\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '');
-  }
-  for (const m of form.matchAll(/<textarea\b[^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/textarea>/g)) fields[m[1] ?? ''] = unescape(m[2] ?? '');
-  for (const m of form.matchAll(/<select\b[^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/select>/g)) {
-    const options = [...(m[2] ?? '').matchAll(/<option value="([^"]*)"([^>]*)>/g)];
-    fields[m[1] ?? ''] = unescape((options.find((o) => /selected/.test(o[2] ?? '')) ?? options[0])?.[1] ?? '');
-  }
-  return fields;
-}
 
 const fileOf = (srv: TestServer) => JSON.parse(fs.readFileSync(path.join(srv.campaignsDir, 'support.json'), 'utf8')) as Record<string, unknown>;
 
@@ -61,7 +40,7 @@ describe('opening hours in the campaign form', () => {
     expect(page.text).toContain('<input id="timeZone" name="timeZone" type="text" list="time-zones"');
     expect(page.text).toContain('<option value="America/New_York">');
     expect(page.text).toContain('<option value="Europe/Paris">');
-    const fields = formFields(page.text);
+    const fields = campaignFormFields(page.text);
     const saved = await admin.post('/admin/campaigns/support', {
       ...fields,
       timeZone: 'America/New_York',
@@ -92,7 +71,7 @@ describe('opening hours in the campaign form', () => {
     expect(fs.readFileSync(path.join(srv.campaignsDir, 'support.json'), 'utf8')).toBe(fs.readFileSync(path.join(other.campaignsDir, 'support.json'), 'utf8'));
 
     // Opened again, the fields show what was saved, and the JSON box does not hold them.
-    const again = formFields((await admin.get('/admin/campaigns/support')).text);
+    const again = campaignFormFields((await admin.get('/admin/campaigns/support')).text);
     expect(again).toMatchObject({ 'hours.enabled': 'on', 'hours.wed': '09:00-12:00, 13:00-17:00', 'hours.sun': '', 'hours.closed': '2026-12-25\n2027-01-01', 'hours.special': '2026-12-24 09:00-13:00\n2026-12-31 closed' });
     expect(again.advanced).not.toContain('weekly');
     // Saving the form unchanged writes the same file.
@@ -102,10 +81,10 @@ describe('opening hours in the campaign form', () => {
 
   it('takes the hours off when the box is unticked: calls are offered at any time', async () => {
     const { srv, admin } = await start();
-    const fields = formFields((await admin.get('/admin/campaigns/support')).text);
+    const fields = campaignFormFields((await admin.get('/admin/campaigns/support')).text);
     await admin.post('/admin/campaigns/support', { ...fields, timeZone: 'Europe/London', 'hours.enabled': 'on', 'hours.mon': '09:00-17:00' });
     expect(fileOf(srv).hours).toEqual({ weekly: { mon: ['09:00-17:00'] } });
-    const { ['hours.enabled']: _ticked, ...unticked } = formFields((await admin.get('/admin/campaigns/support')).text);
+    const { ['hours.enabled']: _ticked, ...unticked } = campaignFormFields((await admin.get('/admin/campaigns/support')).text);
     expect((await admin.post('/admin/campaigns/support', unticked)).status).toBe(303);
     expect(fileOf(srv)).not.toHaveProperty('hours');
   });
@@ -117,18 +96,18 @@ describe('opening hours in the campaign form', () => {
   ])('shows %s beside the hours, keeps what was typed, and writes nothing', async (_name, change, message) => {
     const { srv, admin } = await start();
     const before = fs.readFileSync(path.join(srv.campaignsDir, 'support.json'), 'utf8');
-    const fields = formFields((await admin.get('/admin/campaigns/support')).text);
+    const fields = campaignFormFields((await admin.get('/admin/campaigns/support')).text);
     const res = await admin.post('/admin/campaigns/support', { ...fields, timeZone: 'Europe/London', 'hours.enabled': 'on', 'hours.mon': '09:00-17:00', ...change });
     expect(res.status).toBe(400);
     const error = /<p class="field-error" id="hours-error">([^<]*)<\/p>/.exec(res.text)?.[1] ?? '';
-    expect(unescape(error)).toMatch(message);
+    expect(unescapeHtml(error)).toMatch(message);
     for (const value of Object.values(change)) expect(res.text).toContain(value);
     expect(fs.readFileSync(path.join(srv.campaignsDir, 'support.json'), 'utf8')).toBe(before);
   });
 
   it('asks for a time zone beside its field when hours are set without one', async () => {
     const { admin } = await start();
-    const fields = formFields((await admin.get('/admin/campaigns/support')).text);
+    const fields = campaignFormFields((await admin.get('/admin/campaigns/support')).text);
     const res = await admin.post('/admin/campaigns/support', { ...fields, timeZone: '', 'hours.enabled': 'on', 'hours.mon': '09:00-17:00' });
     expect(res.status).toBe(400);
     expect(res.text).toMatch(/<p class="field-error" id="timeZone-error">is required when hours are set<\/p>/);

@@ -4,7 +4,7 @@ import request from 'supertest';
 import type { CampaignInput } from '../../src/campaigns/schema';
 import { PROMPT_NAMES } from '../../src/campaigns/default-prompts';
 import { ADMIN_TOKEN, campaign, shippedCampaigns, startTestServer, type TestServer } from '../helpers/server';
-import { passwordHash, signIn, USER, type Admin } from './helpers';
+import { passwordHash, signIn, USER, type Admin, campaignFormFields, unescapeHtml } from './helpers';
 
 /**
  * The campaign form's prompts (text and audio, one part or several) and DTMF keys, edited
@@ -25,38 +25,17 @@ async function start(campaigns?: CampaignInput[]): Promise<{ srv: TestServer; ad
   return { srv, admin: await signIn(srv.app) };
 }
 
-const unescape = (v: string) => v.replace(/&quot;|&#34;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
-/** What a browser would post for the page's campaign form as it stands (no script). */
-function formFields(html: string): Record<string, string> {
-  const form = /<form[^>]*class="[^"]*campaign-form[^"]*"[\s\S]*?<\/form>/.exec(html)?.[0] ?? html;
-  const fields: Record<string, string> = {};
-  for (const [tag] of form.matchAll(/<input\b[^>]*>/g)) {
-    const name = /\bname="([^"]*)"/.exec(tag)?.[1];
-    if (!name) continue;
-    if (/type="checkbox"/.test(tag)) {
-      if (/\schecked\b/.test(tag)) fields[name] = 'on';
-      continue;
-    }
-    fields[name] = unescape(/\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '');
-  }
-  for (const m of form.matchAll(/<textarea\b[^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/textarea>/g)) fields[m[1] ?? ''] = unescape(m[2] ?? '');
-  for (const m of form.matchAll(/<select\b[^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/select>/g)) {
-    const options = [...(m[2] ?? '').matchAll(/<option value="([^"]*)"([^>]*)>/g)];
-    fields[m[1] ?? ''] = unescape((options.find((o) => /selected/.test(o[2] ?? '')) ?? options[0])?.[1] ?? '');
-  }
-  return fields;
-}
 
 /** The placeholder of a field (a prompt's default as the form shows it). */
 function placeholderOf(html: string, id: string): string {
   const tag = new RegExp(`<textarea id="${id.replace(/\./g, '\\.')}"[^>]*>`).exec(html)?.[0] ?? '';
-  return unescape(/placeholder="([^"]*)"/.exec(tag)?.[1] ?? '');
+  return unescapeHtml(/placeholder="([^"]*)"/.exec(tag)?.[1] ?? '');
 }
 
 /** The error shown beside a field, as the page says it. */
 const errorBeside = (html: string, key: string): string =>
-  unescape(new RegExp(`<p class="field-error" id="${key.replace(/\./g, '\\.')}-error">([^<]*)</p>`).exec(html)?.[1] ?? '');
+  unescapeHtml(new RegExp(`<p class="field-error" id="${key.replace(/\./g, '\\.')}-error">([^<]*)</p>`).exec(html)?.[1] ?? '');
 
 const fileOf = (srv: TestServer, id: string) => JSON.parse(fs.readFileSync(path.join(srv.campaignsDir, `${id}.json`), 'utf8')) as Record<string, unknown>;
 
@@ -100,7 +79,7 @@ describe('prompts and keys in the campaign form', () => {
       const id = doc.id;
       const page = await admin.get(`/admin/campaigns/${id}`);
       expect(page.status).toBe(200);
-      const fields = formFields(page.text);
+      const fields = campaignFormFields(page.text);
       // prompts and keys are in the fields; the advanced box holds only shapes the fields cannot show.
       const advanced = JSON.parse(fields.advanced ?? '{}') as Record<string, unknown>;
       if (id === 'shapes') {
@@ -132,7 +111,7 @@ describe('prompts and keys in the campaign form', () => {
     const { srv, admin } = await start();
     const page = await admin.get('/admin/campaigns/support');
     const saved = await admin.post('/admin/campaigns/support', {
-      ...formFields(page.text),
+      ...campaignFormFields(page.text),
       'prompts.offer.0.text': ' Press 3 to get a text, or 4 to stay on the line. ',
       'prompts.offer.0.audio': AUDIO,
       'prompts.readBack.0.text': 'You entered {number}.',
@@ -164,11 +143,11 @@ describe('prompts and keys in the campaign form', () => {
 
     // Opened again: the fields show it, a play link opens the audio, the change key is on its default.
     const again = await admin.get('/admin/campaigns/support');
-    expect(formFields(again.text)).toMatchObject({ 'prompts.offer.0.audio': AUDIO, 'prompts.readBack.1.text': 'Press 3 if that is right.', 'keys.change': '', 'keys.decline': '4' });
+    expect(campaignFormFields(again.text)).toMatchObject({ 'prompts.offer.0.audio': AUDIO, 'prompts.readBack.1.text': 'Press 3 if that is right.', 'keys.change': '', 'keys.decline': '4' });
     expect(again.text).toContain(`<a class="button button-quiet" href="${AUDIO}" target="_blank" rel="noopener noreferrer" data-play>Play ↗</a>`);
     // Emptied again, the prompts go back to the defaults.
     const cleared = await admin.post('/admin/campaigns/support', {
-      ...formFields(again.text),
+      ...campaignFormFields(again.text),
       'prompts.offer.0.text': '',
       'prompts.offer.0.audio': '',
       'prompts.readBack.0.text': '',
@@ -189,7 +168,7 @@ describe('prompts and keys in the campaign form', () => {
     // The placeholders a prompt may use are listed beside it.
     expect(page.text).toMatch(/May use <code>\{lastFour\}<\/code>: the last four digits of the caller&#39;s number/);
 
-    const saved = await admin.post('/admin/campaigns/support', { ...formFields(page.text), language: 'es-US' });
+    const saved = await admin.post('/admin/campaigns/support', { ...campaignFormFields(page.text), language: 'es-US' });
     expect(saved.status).toBe(303);
     const again = await admin.get('/admin/campaigns/support');
     expect(placeholderOf(again.text, 'prompts.offer.0.text')).toBe(
@@ -201,14 +180,14 @@ describe('prompts and keys in the campaign form', () => {
     const { srv, admin } = await start();
     const before = fs.readFileSync(path.join(srv.campaignsDir, 'support.json'), 'utf8');
     const page = await admin.get('/admin/campaigns/support');
-    const res = await admin.post('/admin/campaigns/support', { ...formFields(page.text), language: 'fr-FR', 'prompts.offer.0.text': 'Appuyez sur 1.' });
+    const res = await admin.post('/admin/campaigns/support', { ...campaignFormFields(page.text), language: 'fr-FR', 'prompts.offer.0.text': 'Appuyez sur 1.' });
     expect(res.status).toBe(400);
     for (const name of PROMPT_NAMES.filter((n) => n !== 'offer')) {
       expect([name, errorBeside(res.text, `prompts.${name}`)]).toEqual([name, 'is required: there are no default prompts for language fr-FR']);
       expect(placeholderOf(res.text, `prompts.${name}.0.text`)).toBe('Required: there are no default prompts for fr-FR');
     }
     expect(errorBeside(res.text, 'prompts.offer')).toBe('');
-    expect(formFields(res.text)['prompts.offer.0.text']).toBe('Appuyez sur 1.');
+    expect(campaignFormFields(res.text)['prompts.offer.0.text']).toBe('Appuyez sur 1.');
     expect(fs.readFileSync(path.join(srv.campaignsDir, 'support.json'), 'utf8')).toBe(before);
   });
 
@@ -229,11 +208,11 @@ describe('prompts and keys in the campaign form', () => {
     const { srv, admin } = await start();
     const before = fs.readFileSync(path.join(srv.campaignsDir, 'support.json'), 'utf8');
     const page = await admin.get('/admin/campaigns/support');
-    const res = await admin.post('/admin/campaigns/support', { ...formFields(page.text), ...change });
+    const res = await admin.post('/admin/campaigns/support', { ...campaignFormFields(page.text), ...change });
     expect(res.status).toBe(400);
     expect(errorBeside(res.text, key)).toMatch(message);
     expect(errorBeside(res.text, 'advanced')).toBe('');
-    expect(formFields(res.text)).toMatchObject(change);
+    expect(campaignFormFields(res.text)).toMatchObject(change);
     expect(fs.readFileSync(path.join(srv.campaignsDir, 'support.json'), 'utf8')).toBe(before);
   });
 
@@ -243,7 +222,7 @@ describe('prompts and keys in the campaign form', () => {
   ])('refuses %s typed in the advanced JSON', async (_name, advanced, message) => {
     const { admin } = await start();
     const page = await admin.get('/admin/campaigns/support');
-    const res = await admin.post('/admin/campaigns/support', { ...formFields(page.text), advanced: JSON.stringify(advanced) });
+    const res = await admin.post('/admin/campaigns/support', { ...campaignFormFields(page.text), advanced: JSON.stringify(advanced) });
     expect(res.status).toBe(400);
     expect(res.text).toContain(`<ul class="field-error" id="advanced-error"><li>${message}</li></ul>`);
   });
@@ -255,7 +234,7 @@ describe('prompts and keys in the campaign form', () => {
     expect(sent).toContain('In the advanced settings below');
     expect(sent).not.toContain('name="prompts.sent.0.text"');
     // Kept there, the schema's errors about it come back with the advanced settings.
-    const res = await admin.post('/admin/campaigns/support', { ...formFields(page.text), advanced: JSON.stringify({ prompts: { sent: { text: 'Sent to {lastFour}.' } } }) });
+    const res = await admin.post('/admin/campaigns/support', { ...campaignFormFields(page.text), advanced: JSON.stringify({ prompts: { sent: { text: 'Sent to {lastFour}.' } } }) });
     expect(res.status).toBe(400);
     expect(res.text).toMatch(/<ul class="field-error" id="advanced-error"><li>prompts\.sent: unknown placeholder \{lastFour\}<\/li><\/ul>/);
   });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import request from 'supertest';
 import type { CampaignInput } from '../../src/campaigns/schema';
 import { ADMIN_TOKEN, campaign, shippedCampaigns, startTestServer, type TestServer } from '../helpers/server';
-import { passwordHash, signIn, USER, type Admin } from './helpers';
+import { passwordHash, signIn, USER, type Admin, campaignFormFields, unescapeHtml } from './helpers';
 
 /**
  * The campaign form's limits, variants and availability editors (issue 20 part 5b): every
@@ -29,41 +29,12 @@ async function start(campaigns: CampaignInput[]): Promise<{ srv: TestServer; adm
   return { srv, admin: await signIn(srv.app) };
 }
 
-const unescape = (v: string) =>
-  v
-    .replace(/&quot;|&#34;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)))
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
 
-/** What a browser posts for the page's campaign form as it stands, without script (templates are never posted). */
-function formFields(html: string): Record<string, string> {
-  const whole = /<form[^>]*class="[^"]*campaign-form[^"]*"[\s\S]*?<\/form>/.exec(html)?.[0] ?? html;
-  const form = whole.replace(/<template\b[\s\S]*?<\/template>/g, '');
-  const fields: Record<string, string> = {};
-  for (const [tag] of form.matchAll(/<input\b[^>]*>/g)) {
-    const name = /\bname="([^"]*)"/.exec(tag)?.[1];
-    if (!name) continue;
-    if (/type="checkbox"/.test(tag)) {
-      if (/\schecked\b/.test(tag)) fields[name] = 'on';
-      continue;
-    }
-    fields[name] = unescape(/\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '');
-  }
-  for (const m of form.matchAll(/<textarea\b[^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/textarea>/g)) fields[m[1] ?? ''] = unescape(m[2] ?? '');
-  for (const m of form.matchAll(/<select\b[^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/select>/g)) {
-    const options = [...(m[2] ?? '').matchAll(/<option value="([^"]*)"([^>]*)>/g)];
-    fields[m[1] ?? ''] = unescape((options.find((o) => /selected/.test(o[2] ?? '')) ?? options[0])?.[1] ?? '');
-  }
-  return fields;
-}
 
 /** The error shown beside a field (its id is the field's name + "-error"). */
 function errorBeside(html: string, name: string): string {
   const id = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return unescape(new RegExp(`<(?:p|ul) class="field-error" id="${id}-error">([\\s\\S]*?)</(?:p|ul)>`).exec(html)?.[1] ?? '').replace(/<\/?li>/g, ' ').trim();
+  return unescapeHtml(new RegExp(`<(?:p|ul) class="field-error" id="${id}-error">([\\s\\S]*?)</(?:p|ul)>`).exec(html)?.[1] ?? '').replace(/<\/?li>/g, ' ').trim();
 }
 
 const fileOf = (srv: TestServer, id: string) => JSON.parse(fs.readFileSync(path.join(srv.campaignsDir, `${id}.json`), 'utf8')) as Record<string, unknown>;
@@ -149,7 +120,7 @@ describe('limits, variants and availability in the campaign form', () => {
     for (const c of all) {
       const page = await admin.get(`/admin/campaigns/${c.id}`);
       expect({ id: c.id, status: page.status, problems: srv.campaigns.fileProblems() }).toEqual({ id: c.id, status: 200, problems: [] });
-      const fields = formFields(page.text);
+      const fields = campaignFormFields(page.text);
       // The settings with editors are not in the JSON box, except variants the rows cannot show.
       const advanced = JSON.parse(fields.advanced ?? '{}') as Record<string, unknown>;
       expect(advanced).not.toHaveProperty('limits');
@@ -172,7 +143,7 @@ describe('limits, variants and availability in the campaign form', () => {
   it('saves limit rows, variants and a LivePerson check entered in the fields as the same change through the API', async () => {
     const base = campaign();
     const { srv, admin } = await start([base]);
-    const fields = formFields((await admin.get('/admin/campaigns/support')).text);
+    const fields = campaignFormFields((await admin.get('/admin/campaigns/support')).text);
     // The defaults are shown, each with a line of help.
     expect(fields).toMatchObject({ 'limits.perDestination.0.max': '1', 'limits.perDestination.0.within': '10', 'limits.perDestination.0.unit': 'minutes', 'limits.perDestination.1.within': '1', 'limits.perDestination.1.unit': 'days', 'limits.hourlyCap': '60', 'limits.dailyCap': '600', 'availability.kind': 'static' });
     const res = await admin.post('/admin/campaigns/support', {
@@ -213,7 +184,7 @@ describe('limits, variants and availability in the campaign form', () => {
 
     // Opened again: the rows show what was saved, the share of each variant in words.
     const again = await admin.get('/admin/campaigns/support');
-    expect(formFields(again.text)).toMatchObject({ 'limits.perCaller.1.within': '2', 'limits.perCaller.1.unit': 'hours', 'limits.dailyCap': '', 'variants.0.id': 'short', 'availability.kind': 'liveperson', 'availability.auth.clientId': 'BRAND_CLIENT_ID' });
+    expect(campaignFormFields(again.text)).toMatchObject({ 'limits.perCaller.1.within': '2', 'limits.perCaller.1.unit': 'hours', 'limits.dailyCap': '', 'variants.0.id': 'short', 'availability.kind': 'liveperson', 'availability.auth.clientId': 'BRAND_CLIENT_ID' });
     expect(again.text).toContain('every call');
   });
 
@@ -245,7 +216,7 @@ describe('limits, variants and availability in the campaign form', () => {
   ])('shows %s beside its field and writes nothing', async (_name, change, field, message) => {
     const { srv, admin } = await start([campaign()]);
     const before = fs.readFileSync(path.join(srv.campaignsDir, 'support.json'), 'utf8');
-    const res = await admin.post('/admin/campaigns/support', { ...formFields((await admin.get('/admin/campaigns/support')).text), ...change });
+    const res = await admin.post('/admin/campaigns/support', { ...campaignFormFields((await admin.get('/admin/campaigns/support')).text), ...change });
     expect(res.status).toBe(400);
     expect(errorBeside(res.text, field)).toMatch(message);
     expect(fs.readFileSync(path.join(srv.campaignsDir, 'support.json'), 'utf8')).toBe(before);
@@ -253,7 +224,7 @@ describe('limits, variants and availability in the campaign form', () => {
 
   it('refuses a credential typed where a secret name belongs, without showing it in the message', async () => {
     const { admin } = await start([campaign()]);
-    const fields = formFields((await admin.get('/admin/campaigns/support')).text);
+    const fields = campaignFormFields((await admin.get('/admin/campaigns/support')).text);
     const res = await admin.post('/admin/campaigns/support', { ...fields, 'availability.kind': 'liveperson', 'availability.accountId': '1', 'availability.auth.type': 'app-jwt', 'availability.auth.clientSecret': 'sk-live/9f8e7d' });
     expect(res.status).toBe(400);
     const error = errorBeside(res.text, 'availability.auth.clientSecret');
@@ -263,7 +234,7 @@ describe('limits, variants and availability in the campaign form', () => {
 
   it.each(['limits', 'availability', 'variants'])('refuses %s typed in the advanced JSON: set them in the form above', async (key) => {
     const { admin } = await start([campaign()]);
-    const fields = formFields((await admin.get('/admin/campaigns/support')).text);
+    const fields = campaignFormFields((await admin.get('/admin/campaigns/support')).text);
     const value = key === 'limits' ? { hourlyCap: 5 } : key === 'availability' ? { kind: 'static' } : [{ id: 'a', weight: 1 }];
     const res = await admin.post('/admin/campaigns/support', { ...fields, advanced: JSON.stringify({ [key]: value }) });
     expect(res.status).toBe(400);
@@ -274,7 +245,7 @@ describe('limits, variants and availability in the campaign form', () => {
     const c = SHAPES.find((s) => s.id === 'lp-full') as CampaignInput;
     const withAll = { ...c, limits: { hourlyCap: 7 }, variants: [{ id: 'a', weight: 1 }] } as CampaignInput;
     const { srv, admin } = await start([withAll]);
-    const fields = Object.fromEntries(Object.entries(formFields((await admin.get(`/admin/campaigns/${c.id}`)).text)).filter(([k]) => !/^(limits|variants|availability)\./.test(k)));
+    const fields = Object.fromEntries(Object.entries(campaignFormFields((await admin.get(`/admin/campaigns/${c.id}`)).text)).filter(([k]) => !/^(limits|variants|availability)\./.test(k)));
     expect((await admin.post(`/admin/campaigns/${c.id}`, fields)).status).toBe(303);
     expect(fileOf(srv, c.id)).toEqual(withAll);
   });

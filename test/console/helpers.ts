@@ -87,3 +87,35 @@ export function captureLog(): { log: Logger; lines: Array<Record<string, unknown
   const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
   return { log, lines };
 }
+
+/** Text of an HTML attribute or element as the browser reads it (the entities our templates write). */
+export const unescapeHtml = (v: string): string =>
+  v
+    .replace(/&quot;|&#34;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+
+/** What a browser posts for the page's campaign form as it stands, without script (templates are never posted). */
+export function campaignFormFields(html: string): Record<string, string> {
+  const whole = /<form[^>]*class="[^"]*campaign-form[^"]*"[\s\S]*?<\/form>/.exec(html)?.[0] ?? html;
+  const form = whole.replace(/<template\b[\s\S]*?<\/template>/g, '');
+  const fields: Record<string, string> = {};
+  for (const [tag] of form.matchAll(/<input\b[^>]*>/g)) {
+    const name = /\bname="([^"]*)"/.exec(tag)?.[1];
+    if (!name) continue;
+    if (/type="checkbox"/.test(tag)) {
+      if (/\schecked\b/.test(tag)) fields[name] = 'on';
+      continue;
+    }
+    fields[name] = unescapeHtml(/\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '');
+  }
+  for (const m of form.matchAll(/<textarea\b[^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/textarea>/g)) fields[m[1] ?? ''] = unescapeHtml(m[2] ?? '');
+  for (const m of form.matchAll(/<select\b[^>]*name="([^"]*)"[^>]*>([\s\S]*?)<\/select>/g)) {
+    const options = [...(m[2] ?? '').matchAll(/<option value="([^"]*)"([^>]*)>/g)];
+    fields[m[1] ?? ''] = unescapeHtml((options.find((o) => /selected/.test(o[2] ?? '')) ?? options[0])?.[1] ?? '');
+  }
+  return fields;
+}
