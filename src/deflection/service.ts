@@ -6,7 +6,7 @@ import { promptText, type Campaign } from '../campaigns/schema';
 import { newCallId, newMessageId } from '../ids';
 import type { LineTypeLookup } from '../lookup/port';
 import { bindCall } from '../observability/call-context';
-import { extractDialString, maskNumber, normaliseNumber } from '../phone';
+import { extractDialString, maskNumber, normaliseDnis, normaliseNumber } from '../phone';
 import type { FirstAttempt } from '../outbox/dispatcher';
 import type { Shortener } from '../shortener/port';
 import { measureSms } from '../sms/segments';
@@ -169,7 +169,7 @@ export class DeflectionService {
       id: newCallId(),
       campaignId: campaign?.id ?? null,
       mode: req.mode,
-      dnis: normaliseNumber(req.dnis, country),
+      dnis: normaliseDnis(req.dnis, country),
       ani: extractDialString(req.ani),
       platformCallId: req.platformCallId,
       createdAt: at.toISOString(),
