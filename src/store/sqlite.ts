@@ -1031,7 +1031,10 @@ export class SqliteStore implements Store {
   async dueFallbacks(now: string, limit: number): Promise<MessageRecord[]> {
     const rows = this
       .sql(
-        `SELECT * FROM messages
+        // The partial index holds only messages still waiting for their fallback: without
+        // INDEXED BY the planner walks every sent message by status on every outbox poll
+        // (4 ms every 500 ms with 20,000 in the table, growing with the history kept).
+        `SELECT * FROM messages INDEXED BY messages_fallback_waiting
          WHERE fallback IS NOT NULL AND fell_back_at IS NULL AND status IN ('queued', 'sent', 'failed', 'undelivered')
            AND (status IN ('failed', 'undelivered') OR fallback_due_at <= @now)
            AND (status <> 'queued' OR lease_until IS NULL OR lease_until <= @now)
