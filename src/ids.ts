@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomFillSync, randomInt } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -9,9 +9,29 @@ export function randomBase62(length: number): string {
   return out;
 }
 
+/**
+ * Random bytes drawn from the CSPRNG 4 KB at a time and handed out once each, in order:
+ * one native call and one buffer per 256 call ids instead of per id (a call start's
+ * randomBytes was 2% of its CPU). Every byte still comes from the CSPRNG and none is
+ * handed out twice.
+ */
+const POOL_BYTES = 4096;
+const pool = Buffer.alloc(POOL_BYTES);
+let poolOffset = POOL_BYTES;
+
+function pooledBase64url(bytes: number): string {
+  if (poolOffset + bytes > POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const text = pool.toString('base64url', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return text;
+}
+
 /** 128 random bits: call ids are bearer capabilities and must not be guessable. */
 export function newCallId(): string {
-  return randomBytes(16).toString('base64url');
+  return pooledBase64url(16);
 }
 
 export function newMessageId(): string {

@@ -36,6 +36,28 @@ export function normaliseNumber(raw: string, country: CountryCode): string {
   return parsed?.isPossible() ? parsed.number : dial.replace('+', '');
 }
 
+/** How many distinct (number, country) pairs normaliseDnis remembers: far more than a deployment's campaign numbers. */
+const DNIS_MEMO_MAX = 256;
+const dnisMemo = new Map<string, string>();
+
+/**
+ * normaliseNumber for the number dialled (DNIS), remembered: every call start reads its
+ * DNIS through libphonenumber twice (the campaign lookup, the call row), and a deployment
+ * has a few campaign numbers, so the same few inputs come back for ever. The result is the
+ * library's own (the function is pure: same input, same output), computed once per input.
+ * Bounded: an IVR sending made-up DNIS only pushes the oldest entries out. Only for DNIS:
+ * callers' numbers are not kept in memory.
+ */
+export function normaliseDnis(raw: string, country: CountryCode): string {
+  const key = `${country} ${raw}`;
+  const known = dnisMemo.get(key);
+  if (known !== undefined) return known;
+  const value = normaliseNumber(raw, country);
+  if (dnisMemo.size >= DNIS_MEMO_MAX) dnisMemo.delete(dnisMemo.keys().next().value as string);
+  dnisMemo.set(key, value);
+  return value;
+}
+
 const WITHHELD = /^(anonymous|restricted|private|unknown|unavailable|withheld|blocked)$/i;
 
 export type NumberProblem =

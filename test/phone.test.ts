@@ -1,5 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
-import { checkMobile, extractDialString, maskNumber, normaliseNumber } from '../src/phone';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { checkMobile, extractDialString, maskNumber, normaliseDnis, normaliseNumber } from '../src/phone';
 
 /** Numbers as IVR platforms pass them (ANI, DNIS) and as callers type them. */
 
@@ -143,5 +144,49 @@ describe('normaliseNumber', () => {
 
   it('gives an empty string when there are no digits', () => {
     expect(normaliseNumber('anonymous', 'US')).toBe('');
+  });
+});
+
+describe('normaliseDnis (normaliseNumber remembered, for the few numbers callers dial)', () => {
+  /** The library's answer, computed here from libphonenumber itself for plain dial strings. */
+  function libraryAnswer(dial: string, country: CountryCode): string {
+    if (!/\d/.test(dial)) return '';
+    const parsed = parsePhoneNumberFromString(dial, country);
+    return parsed?.isPossible() ? parsed.number : dial.replace('+', '');
+  }
+
+  /** Valid, too short, too long, unassigned country codes, national forms: a deterministic spread. */
+  function dialStrings(count: number): string[] {
+    let seed = 21;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
+    const out: string[] = ['+18005550100', '+16175551234', '+442079460000', '+4001', '4001', '911', '+999123456', '+1', '+', '0', '+0000000000'];
+    while (out.length < count) {
+      const length = 2 + (next() % 15);
+      let digits = '';
+      for (let i = 0; i < length; i++) digits += String(next() % 10);
+      out.push(next() % 3 ? `+${digits}` : digits);
+    }
+    return out;
+  }
+
+  it('answers exactly as the library, first time and remembered, over many valid and invalid numbers', () => {
+    const countries: CountryCode[] = ['US', 'GB', 'DE', 'FR', 'AU'];
+    const inputs = dialStrings(400);
+    // Twice round: the first pass fills (and overflows) the memory, the second reads what
+    // is still in it and recomputes what was pushed out.
+    for (let round = 0; round < 2; round++) {
+      for (const dial of inputs) {
+        for (const country of countries) expect([dial, country, normaliseDnis(dial, country)]).toEqual([dial, country, libraryAnswer(dial, country)]);
+      }
+    }
+  });
+
+  it('gives what normaliseNumber gives for the forms IVRs send', () => {
+    for (const raw of ['+1 (617) 555-0100', 'tel:+16175550100', 'sip:6175550100@gw.example.com;user=phone', '020 7946 0000', 'anonymous', 'tel:4001', '%2B18005550100']) {
+      for (const country of ['US', 'GB'] as CountryCode[]) {
+        expect(normaliseDnis(raw, country)).toBe(normaliseNumber(raw, country));
+        expect(normaliseDnis(raw, country)).toBe(normaliseNumber(raw, country));
+      }
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { CountryCode } from 'libphonenumber-js';
-import { normaliseNumber, extractDialString } from '../phone';
+import { normaliseDnis, normaliseNumber, extractDialString } from '../phone';
 import type { Campaign } from './schema';
 
 /** The campaigns port: what the call flow needs to know about campaigns. */
@@ -72,8 +72,8 @@ export class CampaignRegistry implements Campaigns {
     // A number without a country code reads differently per country: try each one
     // our campaigns use, then the bare digits (internal numbers, short codes).
     const keys = dial.startsWith('+')
-      ? [normaliseNumber(dial, 'US'), dial.slice(1)]
-      : [...this.countries.map((country) => normaliseNumber(dial, country)), dial];
+      ? [normaliseDnis(dial, 'US'), dial.slice(1)]
+      : [...this.countries.map((country) => normaliseDnis(dial, country)), dial];
     for (const key of keys) {
       const list = this.byDnis.get(key);
       if (!list) continue;

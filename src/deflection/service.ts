@@ -6,7 +6,7 @@ import { promptText, type Campaign } from '../campaigns/schema';
 import { newCallId, newMessageId } from '../ids';
 import type { LineTypeLookup } from '../lookup/port';
 import { bindCall } from '../observability/call-context';
-import { extractDialString, maskNumber, normaliseNumber } from '../phone';
+import { extractDialString, maskNumber, normaliseDnis, normaliseNumber } from '../phone';
 import type { FirstAttempt } from '../outbox/dispatcher';
 import type { Shortener } from '../shortener/port';
 import { measureSms } from '../sms/segments';
@@ -149,11 +149,28 @@ export class DeflectionService {
   private readonly now: () => Date;
   private readonly random: () => number;
   private readonly sendPollMs: number;
+  private readonly campaignLogs = new Map<string | null, Logger>();
 
   constructor(private readonly deps: DeflectionDeps) {
     this.now = deps.now ?? (() => new Date());
     this.random = deps.random ?? Math.random;
     this.sendPollMs = deps.sendPollMs ?? 100;
+  }
+
+  /**
+   * The logger whose lines carry a campaign's id, made once per campaign rather than per
+   * call start (a pino child is an object and a serialised binding each time). The call's
+   * own fields come from the call context on every line, not from these bindings.
+   */
+  private campaignLog(campaignId: string | null): Logger {
+    let log = this.campaignLogs.get(campaignId);
+    if (!log) {
+      // Campaign ids come from the catalog: a few. Bounded anyway, against a catalog churned for ever.
+      if (this.campaignLogs.size >= 1_000) this.campaignLogs.clear();
+      log = this.deps.log.child({ campaignId });
+      this.campaignLogs.set(campaignId, log);
+    }
+    return log;
   }
 
   root(campaignId: string | undefined, mode: IntegrationMode): RootPage {
@@ -169,7 +186,7 @@ export class DeflectionService {
       id: newCallId(),
       campaignId: campaign?.id ?? null,
       mode: req.mode,
-      dnis: normaliseNumber(req.dnis, country),
+      dnis: normaliseDnis(req.dnis, country),
       ani: extractDialString(req.ani),
       platformCallId: req.platformCallId,
       createdAt: at.toISOString(),
@@ -177,7 +194,7 @@ export class DeflectionService {
     };
     // From here on every line logged for this request carries the call id (call-context).
     bindCall(call.id, call.platformCallId);
-    const log = this.deps.log.child({ campaignId: call.campaignId });
+    const log = this.campaignLog(call.campaignId);
 
     if (lookup?.kind !== 'found') {
       const reason: HandBackReason = !lookup ? 'missing-dnis' : lookup.kind === 'unknown' ? 'unknown-dnis' : 'campaign-inactive';

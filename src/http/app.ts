@@ -114,12 +114,14 @@ export function createApp(deps: AppDeps): Express {
   // every request that reads them: any step of a call, readiness, the admin API and console.
   // Not /healthz or /metrics: a database outage must not make the process look dead.
   app.use(['/vxml', '/api', '/admin', '/readyz'], syncCampaigns(deps.campaigns, deps.log));
-  app.use(healthRoutes(deps.readiness));
-  app.use(metricsRoutes(deps.metrics, deps.metricsToken));
   // The console's simulated calls fetch /vxml/ with this key, past the IVR access checks;
   // it never leaves this process.
   const simulatorKey = randomBytes(32).toString('base64url');
+  // First of the routers: the IVR's requests are the hot path, and the routers below
+  // answer other paths only, so each IVR request skips walking their routes.
   app.use('/vxml', ivrRoutes(deps.service, deps.log, deps.security.ivrAccess, simulatorKey, deps.holdAudioEncoding));
+  app.use(healthRoutes(deps.readiness));
+  app.use(metricsRoutes(deps.metrics, deps.metricsToken));
   // Before the admin API: the chat platform's own token opens this one path, nothing else.
   app.use('/api/context', contextRoutes({ store: deps.store, tokens: deps.contextTokens, adminToken: deps.adminToken, apiToken: deps.contextApiToken, log: deps.log }));
   app.use('/api', adminRoutes({ store: deps.store, catalog: deps.campaigns, adminToken: deps.adminToken, log: deps.log, now: deps.now, audit, numberKey: deps.numberKey }));

@@ -422,6 +422,12 @@ export class SqliteStore implements Store {
   private uncommitted: Omit<CallEvent, 'id'>[] = [];
   /** Call starts queued in this event-loop turn, committed together (see writeTogether). */
   private queued: QueuedWrite[] = [];
+  /**
+   * The service switch as last read or written, which every call start asks for. Exact:
+   * this process is the file's only writer (SQLite is the one-instance store) and
+   * setServiceSwitch is the only statement that writes the row, so the cache changes with it.
+   */
+  private serviceSwitch?: ServiceSwitch;
 
   private constructor(
     file: string,
@@ -1025,7 +1031,10 @@ export class SqliteStore implements Store {
   async dueFallbacks(now: string, limit: number): Promise<MessageRecord[]> {
     const rows = this
       .sql(
-        `SELECT * FROM messages
+        // The partial index holds only messages still waiting for their fallback: without
+        // INDEXED BY the planner walks every sent message by status on every outbox poll
+        // (4 ms every 500 ms with 20,000 in the table, growing with the history kept).
+        `SELECT * FROM messages INDEXED BY messages_fallback_waiting
          WHERE fallback IS NOT NULL AND fell_back_at IS NULL AND status IN ('queued', 'sent', 'failed', 'undelivered')
            AND (status IN ('failed', 'undelivered') OR fallback_due_at <= @now)
            AND (status <> 'queued' OR lease_until IS NULL OR lease_until <= @now)
@@ -1036,6 +1045,12 @@ export class SqliteStore implements Store {
   }
 
   async getServiceSwitch(): Promise<ServiceSwitch> {
+    this.serviceSwitch ??= this.readServiceSwitch();
+    // A copy: a caller changing what it got cannot change the next caller's answer.
+    return { ...this.serviceSwitch };
+  }
+
+  private readServiceSwitch(): ServiceSwitch {
     const row = this.sql('SELECT * FROM settings WHERE key = ?').get(SERVICE_SWITCH_KEY) as Row | undefined;
     if (!row) return { enabled: true, changedBy: null, changedAt: null };
     return {
@@ -1053,6 +1068,8 @@ export class SqliteStore implements Store {
            changed_at = excluded.changed_at`,
       )
       .run(SERVICE_SWITCH_KEY, String(enabled), changedBy, at);
+    // Only once the row is written: a failed write leaves the cache as the file is.
+    this.serviceSwitch = { enabled, changedBy, changedAt: at };
     return { enabled, changedBy, changedAt: at };
   }
 

@@ -102,13 +102,33 @@ function peakRssMb(pid: number): number {
   return Math.round(kb / 1024);
 }
 
-async function cannon(url: string) {
+/**
+ * CPU time (user + system) a process has used, in microseconds, from /proc/<pid>/stat
+ * (fields 14 and 15, in clock ticks). Divided by the requests served, it is the figure
+ * that holds on a shared machine: other processes slow a server's throughput, but they
+ * do not make its requests cost more CPU.
+ */
+const CLOCK_TICKS_PER_S = 100; // USER_HZ: 100 on every Linux Node supports (getconf CLK_TCK)
+function cpuMicros(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1_000_000) / CLOCK_TICKS_PER_S;
+}
+
+async function cannon(url: string, pid: number) {
+  const cpuBefore = cpuMicros(pid);
   const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
+  const cpuUsed = cpuMicros(pid) - cpuBefore;
+  const served = result.requests.total;
   return {
     requestsPerSecond: Math.round(result.requests.average),
     p50ms: result.latency.p50,
     p99ms: result.latency.p99,
     non2xx: result.non2xx + result.errors,
+    /** The server process's CPU time per request served, µs: the load-robust figure. */
+    cpuMicrosPerRequest: served ? Math.round(cpuUsed / served) : 0,
   };
 }
 
@@ -238,6 +258,19 @@ async function sharedInstances(children: ChildProcess[]) {
   return results;
 }
 
+type CannonResult = Awaited<ReturnType<typeof cannon>>;
+/** The start-document comparison as a table on stderr (stdout keeps the JSON). */
+function printStartTable(baselines: Record<string, CannonResult>, start: CannonResult & { ratioTo: Record<string, number>; cpuRatioTo: Record<string, number> }): void {
+  const rows = [['server', 'req/s', 'p99 ms', 'CPU µs/req', 'ours ÷ it, req/s', 'its CPU ÷ ours']];
+  for (const [name, b] of Object.entries(baselines)) {
+    rows.push([name, String(b.requestsPerSecond), String(b.p99ms), String(b.cpuMicrosPerRequest), String(start.ratioTo[name]), String(start.cpuRatioTo[name])]);
+  }
+  rows.push(['startDocument', String(start.requestsPerSecond), String(start.p99ms), String(start.cpuMicrosPerRequest), '', '']);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const row of rows) process.stderr.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`);
+  process.stderr.write(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+}
+
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ivr-deflect-bench-'));
   const appPort = await freePort();
@@ -267,13 +300,19 @@ async function main(): Promise<void> {
       const server = spawnServer([...NODE_FLAGS, '--import', 'tsx', file], { PORT: String(port), BODY_BYTES: String(startBytes) });
       children.push(server);
       await waitFor(`http://127.0.0.1:${port}/vxml/start`);
-      baselines[name] = await cannon(`http://127.0.0.1:${port}${START_QUERY}`);
+      baselines[name] = await cannon(`http://127.0.0.1:${port}${START_QUERY}`, server.pid as number);
       server.kill('SIGTERM');
     }
-    const startResult = await cannon(`${appBase}${START_QUERY}`);
-    const ratios = Object.fromEntries(Object.entries(baselines).map(([name, b]) => [name, Number((startResult.requestsPerSecond / b.requestsPerSecond).toFixed(2))]));
+    const startResult = await cannon(`${appBase}${START_QUERY}`, app.pid as number);
+    // Throughput ratio (ours ÷ baseline's req/s) and CPU ratio (baseline's CPU per request ÷
+    // ours): both read "1.0 or more is as cheap as the baseline".
+    const ratio = (a: number, b: number) => (b ? Number((a / b).toFixed(2)) : 0);
+    const ratios = Object.fromEntries(Object.entries(baselines).map(([name, b]) => [name, ratio(startResult.requestsPerSecond, b.requestsPerSecond)]));
+    const cpuRatios = Object.fromEntries(Object.entries(baselines).map(([name, b]) => [name, ratio(b.cpuMicrosPerRequest, startResult.cpuMicrosPerRequest)]));
+    const startDocument = { ...startResult, ratioTo: ratios, cpuRatioTo: cpuRatios };
+    printStartTable(baselines, startDocument);
     if (START_ONLY) {
-      process.stdout.write(`${JSON.stringify({ baselines, startDocument: { ...startResult, ratioTo: ratios } })}\n`);
+      process.stdout.write(`${JSON.stringify({ load: os.loadavg().map((l) => Number(l.toFixed(2))), baselines, startDocument })}\n`);
       return;
     }
     const deflectResult = await deflections(appBase, DEFLECT_CONCURRENCY, 0, 0, DURATION_S);
@@ -287,7 +326,8 @@ async function main(): Promise<void> {
       settings: { durationSeconds: DURATION_S, connections: CONNECTIONS, deflectConcurrency: DEFLECT_CONCURRENCY, startDocumentBytes: startBytes },
       nodeFlags: NODE_FLAGS,
       baselines,
-      startDocument: { ...startResult, ratioTo: ratios },
+      loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
+      startDocument,
       deflections: deflectResult,
       pacedCalls: pacedResult,
       peakRssMb: peakRss,
