@@ -53,6 +53,21 @@ function q(call: number) {
   return `/vxml/start?dnis=%2B18005550100&ani=%2B1617${exchange}${String(call % 10_000).padStart(4, '0')}&callid=b-${call}`;
 }
 function pct(s: number[], p: number) { return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : 0; }
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 when it is gone. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = 100;
+/** The CPU seconds of the PostgreSQL backends serving a database (the server's pool), by pid. */
+async function backendsCpu(admin: Client, db: string): Promise<Map<number, number>> {
+  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [db]);
+  return new Map(rows.map((r) => [r.pid, cpuSeconds(r.pid)]));
+}
 async function deflections(base: string, firstCall: number, concurrency = 50) {
   const submitMs: number[] = []; let done = 0; let failures = 0;
   const deadline = Date.now() + DURATION_S * 1000;
@@ -79,13 +94,25 @@ async function deflections(base: string, firstCall: number, concurrency = 50) {
   await Promise.all(Array.from({ length: concurrency }, caller));
   const s = (performance.now() - t0) / 1000;
   submitMs.sort((a, b) => a - b);
-  return { dps: Number((done / s).toFixed(1)), p50: Number(pct(submitMs, 50).toFixed(1)), p99: Number(pct(submitMs, 99).toFixed(1)), failures, done };
+  return { seconds: s, dps: Number((done / s).toFixed(1)), p50: Number(pct(submitMs, 50).toFixed(1)), p99: Number(pct(submitMs, 99).toFixed(1)), failures, done };
 }
+/** With PRELOAD=test/bench/pg-counter.cjs: where the server writes its statement counts. */
+function countsOut(round: number): Record<string, string> {
+  if (!PRELOAD.length) return {};
+  fs.mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
+  return { PG_COUNT_OUT: path.join(ROOT, `test-artifacts/pg-count-${round}.json`) };
+}
+function perDeflection(cpuS: number, done: number) { return done ? Number(((cpuS * 1000) / done).toFixed(2)) : 0; }
 async function stop(c: ChildProcess) { c.kill('SIGTERM'); await new Promise((r) => (c.exitCode === null ? c.once('exit', r) : r(undefined))); }
 async function sqliteRun(round: number) {
   const port = await freePort(); const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'h31-data-'));
   const app = spawnServer({ PORT: String(port), HOST: '127.0.0.1', IVR_START_RATE_LIMIT: '0', IVR_SEND_RATE_LIMIT: '0', DATA_DIR: dataDir, CAMPAIGNS_DIR: campaignsDir(), LOG_LEVEL: 'warn', ...BULK });
-  try { await waitFor(`http://127.0.0.1:${port}/healthz`); return await deflections(`http://127.0.0.1:${port}`, round * 100_000); }
+  try {
+    await waitFor(`http://127.0.0.1:${port}/healthz`);
+    const cpu0 = cpuSeconds(app.pid);
+    const result = await deflections(`http://127.0.0.1:${port}`, round * 100_000);
+    return { ...result, serverCpuMsPerDeflection: perDeflection(cpuSeconds(app.pid) - cpu0, result.done) };
+  }
   finally { await stop(app); fs.rmSync(dataDir, { recursive: true, force: true }); }
 }
 async function pgRun(round: number, root = ROOT) {
@@ -95,13 +122,20 @@ async function pgRun(round: number, root = ROOT) {
   await admin.query(`DROP DATABASE IF EXISTS ${db}`); await admin.query(`CREATE DATABASE ${db}`);
   const url = new URL(adminUrl); url.pathname = `/${db}`;
   const port = await freePort();
-  const app = spawnServer({ PORT: String(port), HOST: '127.0.0.1', IVR_START_RATE_LIMIT: '0', IVR_SEND_RATE_LIMIT: '0', DATABASE_URL: url.toString(), CAMPAIGNS_DIR: campaignsDir(), ADMIN_TOKEN: BENCH_ADMIN_TOKEN, LOG_LEVEL: 'warn', ...BULK }, root);
+  const app = spawnServer({ PORT: String(port), HOST: '127.0.0.1', IVR_START_RATE_LIMIT: '0', IVR_SEND_RATE_LIMIT: '0', DATABASE_URL: url.toString(), CAMPAIGNS_DIR: campaignsDir(), ADMIN_TOKEN: BENCH_ADMIN_TOKEN, LOG_LEVEL: 'warn', ...BULK, ...countsOut(round) }, root);
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitFor(`${base}/healthz`);
     const created = await fetch(`${base}/api/campaigns`, { method: 'POST', headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(campaign()) });
     if (!created.ok) throw new Error(`campaign: ${created.status} ${await created.text()}`);
-    return await deflections(base, 1_000_000 + round * 100_000);
+    if (PRELOAD.length) app.kill('SIGUSR2');
+    const cpu0 = cpuSeconds(app.pid);
+    const backends0 = await backendsCpu(admin, db);
+    const result = await deflections(base, 1_000_000 + round * 100_000);
+    const server = cpuSeconds(app.pid) - cpu0;
+    let database = 0;
+    for (const [pid, seconds] of await backendsCpu(admin, db)) database += seconds - (backends0.get(pid) ?? 0);
+    return { ...result, serverCpuMsPerDeflection: perDeflection(server, result.done), databaseCpuMsPerDeflection: perDeflection(database, result.done) };
   } finally { await stop(app); await admin.query(`DROP DATABASE IF EXISTS ${db}`); await admin.end(); }
 }
 async function main() {
