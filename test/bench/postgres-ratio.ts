@@ -46,7 +46,7 @@ async function waitFor(url: string) {
   throw new Error(`${url} down`);
 }
 function spawnServer(env: Record<string, string>, root = ROOT): ChildProcess {
-  return spawn(process.execPath, [...PRELOAD, '--optimize-for-size', 'dist/main.js'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...PRELOAD, ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), '--optimize-for-size', 'dist/main.js'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 function q(call: number) {
   const exchange = 200 + Math.floor(call / 10_000);
@@ -102,6 +102,38 @@ function countsOut(round: number): Record<string, string> {
   fs.mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
   return { PG_COUNT_OUT: path.join(ROOT, `test-artifacts/pg-count-${round}.json`) };
 }
+/**
+ * SAMPLE_WAITS=1: what the server's backends are doing, sampled every 20 ms from
+ * pg_stat_activity during the load (a second admin connection): running, waiting for a
+ * lock (advisory: the send limits or the events-out turn), for the WAL, or idle in a
+ * transaction waiting for this Node process. Shares of all backend samples.
+ */
+function sampleWaits(adminUrl: string, db: string): () => Promise<Record<string, number>> {
+  const client = new Client({ connectionString: adminUrl });
+  const tally = new Map<string, number>();
+  let total = 0;
+  let running = true;
+  const loop = (async () => {
+    await client.connect();
+    while (running) {
+      const { rows } = await client.query<{ s: string }>(
+        `SELECT CASE WHEN state = 'active' THEN coalesce(wait_event_type || ':' || wait_event, 'running') ELSE state END
+                || CASE WHEN wait_event = 'advisory' THEN ' ' || left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 40) ELSE '' END AS s
+           FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+        [db],
+      );
+      for (const { s } of rows) tally.set(s, (tally.get(s) ?? 0) + 1);
+      total += rows.length;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+    await client.end();
+    return Object.fromEntries([...tally].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, Number((n / Math.max(1, total)).toFixed(3))]));
+  };
+}
 function perDeflection(cpuS: number, done: number) { return done ? Number(((cpuS * 1000) / done).toFixed(2)) : 0; }
 async function stop(c: ChildProcess) { c.kill('SIGTERM'); await new Promise((r) => (c.exitCode === null ? c.once('exit', r) : r(undefined))); }
 async function sqliteRun(round: number) {
@@ -131,11 +163,13 @@ async function pgRun(round: number, root = ROOT) {
     if (PRELOAD.length) app.kill('SIGUSR2');
     const cpu0 = cpuSeconds(app.pid);
     const backends0 = await backendsCpu(admin, db);
+    const waits = process.env.SAMPLE_WAITS ? sampleWaits(adminUrl, db) : undefined;
     const result = await deflections(base, 1_000_000 + round * 100_000);
+    const backendStates = await waits?.();
     const server = cpuSeconds(app.pid) - cpu0;
     let database = 0;
     for (const [pid, seconds] of await backendsCpu(admin, db)) database += seconds - (backends0.get(pid) ?? 0);
-    return { ...result, serverCpuMsPerDeflection: perDeflection(server, result.done), databaseCpuMsPerDeflection: perDeflection(database, result.done) };
+    return { ...result, serverCpuMsPerDeflection: perDeflection(server, result.done), databaseCpuMsPerDeflection: perDeflection(database, result.done), ...(backendStates ? { backendStates } : {}) };
   } finally { await stop(app); await admin.query(`DROP DATABASE IF EXISTS ${db}`); await admin.end(); }
 }
 async function main() {
