@@ -53,6 +53,7 @@ import type {
 } from './port';
 import type { ChannelName } from '../channels/channel';
 import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
+import { BatchedRead } from './batched-read';
 import { ADMIT_SQL, admissionCall, type AdmitAnswer } from './postgres-admission';
 import { funnelSlotOf, MAX_PREVIEW_EVENTS, UNKNOWN_CLICK } from './port';
 import { funnelSlots } from './postgres-funnel';
@@ -114,6 +115,33 @@ interface Tx {
 export class PgStore implements Store {
   private closed = false;
   private readonly serviceSwitch = new FreshRead(() => this.readServiceSwitch());
+  /** getCall, gathered (batched-read.ts): every step of every call reads its call first. */
+  private readonly calls = new BatchedRead<string, CallRecord | undefined>(async (ids) => {
+    const rows = await this.rows('SELECT * FROM calls WHERE id = ANY($1::text[])', [ids], this.pool, true);
+    const byId = new Map(rows.map((row) => [row.id as string, row]));
+    return (id) => {
+      const row = byId.get(id);
+      return row && toCall(row);
+    };
+  });
+  /** isSuppressed, gathered: the confirm step and the send's first attempt both check. */
+  private readonly suppressed = new BatchedRead<{ number: string; channel: ChannelName }, boolean>(async (asks) => {
+    const numbers: string[] = [];
+    const channels: string[] = [];
+    for (const { number, channel } of asks) {
+      numbers.push(number, this.numberKey(number));
+      channels.push(channel, channel);
+    }
+    const rows = await this.rows(
+      `SELECT s.number, s.channel FROM suppressions s
+       WHERE (s.number, s.channel) IN (SELECT n, c FROM unnest($1::text[], $2::text[]) AS a(n, c))`,
+      [numbers, channels],
+      this.pool,
+      true,
+    );
+    const found = new Set(rows.map((row) => `${row.channel as string} ${row.number as string}`));
+    return ({ number, channel }) => found.has(`${channel} ${number}`) || found.has(`${channel} ${this.numberKey(number)}`);
+  });
 
   private constructor(
     private readonly pool: Pool,
@@ -217,8 +245,7 @@ export class PgStore implements Store {
   }
 
   async getCall(id: string): Promise<CallRecord | undefined> {
-    const [row] = await this.rows('SELECT * FROM calls WHERE id = $1', [id], this.pool, true);
-    return row && toCall(row);
+    return this.calls.get(id);
   }
 
   /**
@@ -700,8 +727,7 @@ export class PgStore implements Store {
   }
 
   async isSuppressed(number: string, channel: ChannelName = 'sms'): Promise<boolean> {
-    const sql = 'SELECT 1 FROM suppressions WHERE number IN ($1, $3) AND channel = $2';
-    return (await this.rows(sql, [number, channel, this.numberKey(number)], this.pool, true)).length > 0;
+    return this.suppressed.get({ number, channel });
   }
 
   async listSuppressions(query: SuppressionQuery): Promise<Array<Suppression & { channel: ChannelName }>> {
