@@ -2,10 +2,18 @@
  * `npx tsx test/bench/postgres-ratio.ts` (after `npm run build`): whole deflections at
  * saturation (50 callers, no pause), SQLite then PostgreSQL (one instance, a fresh
  * database each run: TEST_DATABASE_URL), ROUNDS times (default 1), one JSON line per round
- * with PostgreSQL's ratio to SQLite. BASE_ROOT=<a built checkout of another version> adds
- * that version's PostgreSQL run to each round (the before/after of the README). ONLY=pg or
- * ONLY=sqlite runs one store; PRELOAD=<file> preloads a script into the servers (a pg
- * query counter, say). The campaign and limits are those of `npm run bench`.
+ * with PostgreSQL's ratio to SQLite, then a summary line: the median ratio against issue
+ * 21's target (0.8). Each run also reports the CPU the server used per deflection and, for
+ * PostgreSQL, the CPU of its backends (from /proc: figures that move less with what else
+ * the machine runs than deflections per second do).
+ *
+ * BASE_ROOT=<a built checkout of another version> adds that version's PostgreSQL run to
+ * each round (the before/after of the README). ONLY=pg or ONLY=sqlite runs one store.
+ * PRELOAD=test/bench/pg-counter.cjs counts the statements the server sends, with their time
+ * and the pool's waits (test-artifacts/pg-count-<round>.json; the base's: round + 50).
+ * SAMPLE_WAITS=1 samples what the server's backends are doing (running, waiting on a lock,
+ * on the WAL, idle in a transaction). BENCH_NODE_ARGS adds Node flags (`--cpu-prof ...`).
+ * The campaign and limits are those of `npm run bench`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -180,6 +188,11 @@ async function main() {
     const pg = ONLY === 'sqlite' ? undefined : await pgRun(r);
     const row = { round: r, sqlite, pgBefore: before, pg, ratioBefore: sqlite && before ? Number((before.dps / sqlite.dps).toFixed(2)) : undefined, ratio: sqlite && pg ? Number((pg.dps / sqlite.dps).toFixed(2)) : undefined, load: os.loadavg()[0]!.toFixed(1) };
     rows.push(row); console.log(JSON.stringify(row));
+  }
+  const ratios = rows.map((r) => (r as { ratio?: number }).ratio).filter((r): r is number => r !== undefined).sort((a, b) => a - b);
+  if (ratios.length) {
+    const median = ratios[Math.floor(ratios.length / 2)]!;
+    console.log(`PostgreSQL / SQLite deflections per second at saturation: median ${median} of ${ratios.length} round(s) (${ratios.join(', ')}); target 0.8: ${median >= 0.8 ? 'met' : 'not met'}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   }
 }
 main().catch((e) => { console.error(e); process.exit(1); });
