@@ -400,6 +400,17 @@ describe('documentation of the configuration', () => {
   });
 });
 
+describe('DATABASE_POOL_SIZE (the PostgreSQL store\'s pool)', () => {
+  it('is 10 connections unless set', () => {
+    expect(loadConfig({}, CWD).databasePoolSize).toBe(10);
+    expect(loadConfig({ DATABASE_POOL_SIZE: '25' }, CWD).databasePoolSize).toBe(25);
+  });
+
+  it.each(['0', 'many', '501', '2.5'])('DATABASE_POOL_SIZE=%s stops start-up with a line naming it', (value) => {
+    expect(() => loadConfig({ DATABASE_POOL_SIZE: value })).toThrow(/^Invalid configuration: .*DATABASE_POOL_SIZE/);
+  });
+});
+
 describe('retention and erasure settings', () => {
   it.each([
     ['ERASURE_KEY', 'too-short'],
