@@ -64,6 +64,7 @@ describe('loadConfig with values set', () => {
       {
         PORT: '8443',
         HOST: '127.0.0.1',
+        DATABASE_POOL_SIZE: '20',
         RETENTION_CALLS_DAYS: '200',
         RETENTION_MESSAGES_DAYS: '100',
         RETENTION_CONSENT_DAYS: '2000',
@@ -132,6 +133,7 @@ describe('loadConfig with values set', () => {
       host: '127.0.0.1',
       publicBaseUrl: 'https://ivr.example.com/deflect',
       dataDir: path.resolve('/var/lib/ivr'),
+      databasePoolSize: 20,
       campaignsDir: path.join(CWD, 'conf/campaigns'),
       campaignsLastGoodDir: path.join(CWD, 'conf/campaigns/.last-good'),
       adminToken: '0123456789abcdef',
