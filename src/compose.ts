@@ -144,7 +144,7 @@ export async function composeSharedServer(config: Config, log: Logger, overrides
   const env = environment(config, overrides);
   const onConnectionError = (err: Error) => log.warn({ err: err.message }, 'a PostgreSQL connection failed; the pool opens another');
   const numberKey = numberKeyOf(config);
-  const store = await PgStore.open({ url, observer: env.observer, onConnectionError, ...(numberKey ? { numberKey } : {}) });
+  const store = await PgStore.open({ url, poolSize: config.databasePoolSize, observer: env.observer, onConnectionError, ...(numberKey ? { numberKey } : {}) });
   // The catalog's own small pool: one revision check per call start, and its rare writes.
   const catalogPool = new Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 10_000 });
   catalogPool.on('error', onConnectionError);

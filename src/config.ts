@@ -35,6 +35,8 @@ export interface Config {
   dataDir: string;
   /** PostgreSQL, shared by several instances; undefined: the embedded SQLite file in dataDir. */
   databaseUrl: string | undefined;
+  /** Connections the PostgreSQL store's pool may open (DATABASE_POOL_SIZE). */
+  databasePoolSize: number;
   campaignsDir: string;
   /** The last good copy of each campaign file, served while the file is invalid (also after a restart). */
   campaignsLastGoodDir: string;
@@ -138,6 +140,8 @@ const e164List = z
   .transform((v) => v.split(',').map((n) => n.trim()).filter(Boolean))
   .refine((list) => list.every((n) => /^\+[1-9]\d{6,14}$/.test(n)), 'must be a comma-separated list of E.164 numbers');
 
+const POOL_DEFAULT = 10;
+
 const EnvSchema = z.object({
   PORT: optionalText.pipe(
     z
@@ -162,6 +166,17 @@ const EnvSchema = z.object({
       .string()
       .refine((v) => /^postgres(ql)?:\/\/./i.test(v) && URL.canParse(v), 'must be a postgres:// URL')
       .optional(),
+  ),
+  // Every statement holds a connection until this process has read its answer, which at
+  // saturation waits behind the event loop: the pool, not PostgreSQL, was the ceiling at
+  // 10 (README, Performance, "On PostgreSQL").
+  DATABASE_POOL_SIZE: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 500')
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= 500, 'must be a whole number from 1 to 500')
+      .default(POOL_DEFAULT),
   ),
   CAMPAIGNS_DIR: optionalText.pipe(z.string().default('./campaigns')),
   /** Where the last good copy of each campaign file is kept; default: .last-good in CAMPAIGNS_DIR. */
@@ -283,6 +298,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     publicBaseUrl,
     dataDir: path.resolve(cwd, e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     campaignsDir: path.resolve(cwd, e.CAMPAIGNS_DIR),
     campaignsLastGoodDir: path.resolve(cwd, e.CAMPAIGNS_LAST_GOOD_DIR ?? path.join(e.CAMPAIGNS_DIR, '.last-good')),
     adminToken: e.ADMIN_TOKEN,

@@ -64,6 +64,7 @@ describe('loadConfig with values set', () => {
       {
         PORT: '8443',
         HOST: '127.0.0.1',
+        DATABASE_POOL_SIZE: '20',
         RETENTION_CALLS_DAYS: '200',
         RETENTION_MESSAGES_DAYS: '100',
         RETENTION_CONSENT_DAYS: '2000',
@@ -132,6 +133,7 @@ describe('loadConfig with values set', () => {
       host: '127.0.0.1',
       publicBaseUrl: 'https://ivr.example.com/deflect',
       dataDir: path.resolve('/var/lib/ivr'),
+      databasePoolSize: 20,
       campaignsDir: path.join(CWD, 'conf/campaigns'),
       campaignsLastGoodDir: path.join(CWD, 'conf/campaigns/.last-good'),
       adminToken: '0123456789abcdef',
@@ -397,6 +399,17 @@ describe('documentation of the configuration', () => {
     const text = read(file);
     const missing = CONFIG_VARIABLES.filter((name) => !new RegExp(`\\b${name}\\b`).test(text));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('DATABASE_POOL_SIZE (the PostgreSQL store\'s pool)', () => {
+  it('is 10 connections unless set', () => {
+    expect(loadConfig({}, CWD).databasePoolSize).toBe(10);
+    expect(loadConfig({ DATABASE_POOL_SIZE: '25' }, CWD).databasePoolSize).toBe(25);
+  });
+
+  it.each(['0', 'many', '501', '2.5'])('DATABASE_POOL_SIZE=%s stops start-up with a line naming it', (value) => {
+    expect(() => loadConfig({ DATABASE_POOL_SIZE: value })).toThrow(/^Invalid configuration: .*DATABASE_POOL_SIZE/);
   });
 });
 

@@ -1,4 +1,3 @@
-import type { PoolClient } from 'pg';
 import type { AdmissionRequest, NewMessage, SendLimit } from './port';
 import { fallbackDueAt } from './message-events';
 import { eventArrays, eventsCtes } from './postgres-events';
@@ -18,34 +17,66 @@ import { admissionLockKeys, limitCondition } from './send-limits';
  * would hinge on predicate locks over index pages. A lock per key is exact. Admissions
  * that check the service's budget all take its key, so they run one at a time across
  * instances (as SQLite's always do): a budget is exact only if nobody counts while
- * another is inserting, and an admission holds the key for a few milliseconds.
+ * another is inserting.
+ *
+ * Why a stored function (`ivr_admit`, the last migration of postgres-schema.ts): the locks
+ * must be taken by a statement before the one that counts (a statement sees what was
+ * committed when it began), so the client used to send BEGIN, the locks, the write and
+ * COMMIT, holding the service's key across two round trips to the Node process. At
+ * saturation every answer waits its turn on a busy event loop, so the key was held for
+ * tens of milliseconds and every admission queued behind it (86 ms a submit waiting for
+ * the lock, measured). The function runs the same statements inside PostgreSQL, each
+ * with a new snapshot (it is VOLATILE), and is called as a statement of its own: its
+ * implicit transaction commits and lets go of the locks without a round trip to Node.
  *
  * Which keys: see admissionLockKeys (send-limits.ts).
  */
-export async function lockAdmission(client: PoolClient, message: NewMessage, limits: readonly SendLimit[]): Promise<void> {
-  const keys = admissionLockKeys(message, limits);
-  // Always in the same (hash) order, so two admissions sharing keys cannot deadlock. The
-  // two-key form keeps these apart from other advisory locks on the database; a hash
-  // collision only makes two unrelated submits wait for each other.
-  await client.query(
-    `SELECT pg_advisory_xact_lock(hashtext('ivr-deflect send limits'), h)
-       FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS ordered`,
-    [keys],
-  );
+export const ADMIT_SQL = 'SELECT ivr_admit($1::text[], $2, $3, $4, $5::text[]) AS admission';
+
+/** What `ivr_admit` answers (as JSON): see admissionCall. */
+export interface AdmitAnswer {
+  /** The write's answer: whether the checks held, and the message it stored (null: it met one already there). */
+  written: { claimed: boolean; message: Record<string, unknown> | null };
+  /** Only when nothing was written, why (admissionReadSql's row). */
+  counted?: Record<string, unknown>;
+  /** Only when counted found the call's message: 1 if the call was then claimed, else 0. */
+  reclaimed?: number;
 }
 
+/**
+ * The values of ADMIT_SQL for one admission: the lock keys, the three statements the
+ * function runs (the write; when the write's checks did not hold, the read saying why;
+ * when that read found the call's message, the claim of the call) and their values. The
+ * statements are built here from fixed shapes, never with a value in their text: every
+ * value goes in the last parameter, a text array the statements read as $1[n].
+ */
+export function admissionCall(message: NewMessage, admission: AdmissionRequest): unknown[] {
+  const { values, param } = parameters();
+  const write = admissionWriteSql(message, admission, param);
+  const read = admissionReadSql(message, admission.limits, param);
+  const claim = admission.claim
+    ? `UPDATE calls SET state = 'sending', updated_at = ${param(message.createdAt)} WHERE id = ${param(message.callId)} AND state = ${param(admission.claim.from)}`
+    : null;
+  return [admissionLockKeys(message, admission.limits), write, read, claim, values];
+}
 
-/** Numbered parameters for a statement being built: `param(value)` is its placeholder. */
-function parameters(): { values: unknown[]; param: (value: unknown) => string } {
-  const values: unknown[] = [];
-  return { values, param: (value) => `$${values.push(value)}` };
+/**
+ * Numbered elements of the one text-array parameter the function passes its statements
+ * ($1 there): `param(value)` is its placeholder. Numbers and booleans go as their text;
+ * the statements cast where a column is not text.
+ */
+function parameters(): { values: (string | null)[]; param: (value: unknown) => string } {
+  const values: (string | null)[] = [];
+  return { values, param: (value) => `$1[${values.push(value === null || value === undefined ? null : String(value))}]` };
 }
 
 /** The number of texts a limit counts (see send-limits.ts), as a scalar subquery. */
-function countOf(limit: SendLimit, message: NewMessage, values: unknown[], param: (value: unknown) => string): string {
-  const condition = limitCondition(limit, message, (n) => `$${values.length + n}`);
-  values.push(...condition.values);
-  return `(SELECT COUNT(*)::int FROM messages WHERE (${condition.where}) AND created_at >= ${param(limit.since)} AND status <> 'failed')`;
+function countOf(limit: SendLimit, message: NewMessage, param: (value: unknown) => string): string {
+  // limitCondition numbers its own values from 1: its placeholders are marked, then each
+  // becomes an element of the function's parameter array.
+  const condition = limitCondition(limit, message, (n) => `\u0000${n}\u0000`);
+  const where = condition.where.replace(/\u0000(\d+)\u0000/g, (_, n: string) => param(condition.values[Number(n) - 1]));
+  return `(SELECT COUNT(*)::int FROM messages WHERE (${where}) AND created_at >= ${param(limit.since)} AND status <> 'failed')`;
 }
 
 /** The call's first message to this number (alias m), as a condition. */
@@ -58,12 +89,10 @@ function firstMessageOf(message: NewMessage, param: (value: unknown) => string):
  * message to this number (its columns, all null when there is none) and, as "limit i", how
  * many texts the i-th limit counts.
  */
-export function admissionReadSql(message: NewMessage, limits: readonly SendLimit[]): { sql: string; values: unknown[] } {
-  const { values, param } = parameters();
-  const counts = limits.map((limit, i) => `${countOf(limit, message, values, param)} AS "limit ${i}"`);
-  const sql = `SELECT m.*${counts.map((c) => `, ${c}`).join('')}
-    FROM (SELECT 1) AS one LEFT JOIN messages m ON ${firstMessageOf(message, param)}`;
-  return { sql, values };
+function admissionReadSql(message: NewMessage, limits: readonly SendLimit[], param: (value: unknown) => string): string {
+  const counts = limits.map((limit, i) => `${countOf(limit, message, param)} AS "limit ${i}"`);
+  return `SELECT row_to_json(r) FROM (SELECT m.*${counts.map((c) => `, ${c}`).join('')}
+    FROM (SELECT 1) AS one LEFT JOIN messages m ON ${firstMessageOf(message, param)}) AS r`;
 }
 
 /**
@@ -73,22 +102,21 @@ export function admissionReadSql(message: NewMessage, limits: readonly SendLimit
  * message was new (no unique key met), its events (under the events lock,
  * postgres-events.ts) and its consent record. The answer's one row says whether it held
  * ("claimed") and carries the stored message's columns (null when the insert met an
- * existing message). When it did not hold, admissionReadSql says why: that is the rare
- * path, so the usual one holds the locks for this statement and COMMIT only.
+ * existing message), as JSON. When it did not hold, admissionReadSql says why: that is the
+ * rare path.
  */
-export function admissionWriteSql(message: NewMessage, admission: AdmissionRequest): { sql: string; values: unknown[] } {
-  const { values, param } = parameters();
+function admissionWriteSql(message: NewMessage, admission: AdmissionRequest, param: (value: unknown) => string): string {
   const callId = param(message.callId);
   const campaignId = param(message.campaignId);
   const at = param(message.createdAt);
   const checks = [
     `NOT EXISTS (SELECT 1 FROM messages m WHERE ${firstMessageOf(message, param)})`,
-    ...admission.limits.map((limit) => `${countOf(limit, message, values, param)} < ${param(limit.max)}::float8`),
+    ...admission.limits.map((limit) => `${countOf(limit, message, param)} < ${param(limit.max)}::float8`),
   ].join(' AND ');
   const claimed = admission.claim
     ? `UPDATE calls SET state = 'sending', updated_at = ${at} WHERE id = ${callId} AND state = ${param(admission.claim.from)} AND ${checks} RETURNING id`
     : `SELECT 1 AS id WHERE ${checks}`;
-  // INSERT ... SELECT types its parameters as text: the two columns that are not are cast.
+  // Every value is text: the two columns that are not are cast.
   const row = [
     param(message.id),
     callId,
@@ -132,7 +160,7 @@ export function admissionWriteSql(message: NewMessage, admission: AdmissionReque
     c.channel ?? 'sms',
     c.channelConsentText ?? '',
   ].map((value) => param(value));
-  const sql = `WITH claimed AS (${claimed}),
+  return `WITH claimed AS (${claimed}),
      stored AS (
        INSERT INTO messages (id, call_id, campaign_id, "to", caller, body, status, gateway, fallback_gateway, segments,
                              encoding, next_attempt_at, created_at, updated_at, channel, template, c2m, fallback, fallback_of,
@@ -140,12 +168,16 @@ export function admissionWriteSql(message: NewMessage, admission: AdmissionReque
        SELECT ${row.join(', ')} FROM claimed
        ON CONFLICT DO NOTHING
        RETURNING *),
-     ${eventsCtes({ source: 'stored', callId, campaignId, at, types: param(types), details: param(details) })},
+     ${eventsCtes({ source: 'stored', callId, campaignId, at, types: textArray(param(JSON.stringify(types))), details: textArray(param(JSON.stringify(details))) })},
      consented AS (
        INSERT INTO consent (message_id, call_id, campaign_id, variant, dnis, ani, destination, destination_source,
                             accept_key, confirm_key, offer_text, offer_version, offered_at, accepted_at, confirmed_at,
                             channel, channel_consent_text)
        SELECT stored.id, ${consent.join(', ')} FROM stored)
-    SELECT EXISTS (SELECT 1 FROM claimed) AS claimed, stored.* FROM (SELECT 1) AS one LEFT JOIN stored ON true`;
-  return { sql, values };
+    SELECT json_build_object('claimed', EXISTS (SELECT 1 FROM claimed), 'message', (SELECT row_to_json(stored) FROM stored))`;
+}
+
+/** A text[] from a JSON array of strings and nulls passed as one text value, in its order. */
+function textArray(json: string): string {
+  return `ARRAY(SELECT e FROM json_array_elements_text(${json}::json) WITH ORDINALITY AS a(e, n) ORDER BY n)`;
 }

@@ -271,6 +271,42 @@ const MIGRATIONS: string[] = [
    CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_at IS NULL;`,
   // Roles: see the SQLite migration of the same number.
   `ALTER TABLE admin_sessions ADD COLUMN role text COLLATE "C" NOT NULL DEFAULT 'admin';`,
+  // An admission in one round trip (postgres-admission.ts says why): the send-limit locks,
+  // in hash order (two admissions sharing keys cannot deadlock), then the statements the
+  // store built, each a new snapshot (VOLATILE, READ COMMITTED) that sees what the
+  // admission holding the locks before committed. Called as a statement of its own, it
+  // commits, and lets the locks go, without waiting on the client. The statements come
+  // from the store's code, never from input: every value is in args, read as $1[n]
+  // (passed to the prepared write as one text[] literal: an array's text form reads back
+  // exactly, quotes, backslashes and nulls included).
+  `CREATE FUNCTION ivr_admit(lock_keys text[], write_sql text, read_sql text, claim_sql text, args text[])
+     RETURNS json LANGUAGE plpgsql VOLATILE AS $fn$
+   DECLARE
+     write_name text := 'ivr_admit_' || md5(write_sql);
+     written json;
+     counted json;
+     reclaimed integer := 0;
+   BEGIN
+     PERFORM pg_advisory_xact_lock(hashtext('ivr-deflect send limits'), h)
+       FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest(lock_keys) AS k ORDER BY h) AS ordered;
+     -- The write, prepared once per connection (its shapes are few: one per set of limits)
+     -- and run from its cached plan: planned each time, it cost the backends more than
+     -- the round trips it saves. The read and the claim below are the rare path.
+     IF NOT EXISTS (SELECT 1 FROM pg_prepared_statements WHERE name = write_name) THEN
+       EXECUTE format('PREPARE %I(text[]) AS %s', write_name, write_sql);
+     END IF;
+     EXECUTE format('EXECUTE %I(%L)', write_name, args) INTO written;
+     IF (written->>'claimed')::boolean THEN
+       RETURN json_build_object('written', written);
+     END IF;
+     EXECUTE read_sql INTO counted USING args;
+     IF counted->>'id' IS NOT NULL AND claim_sql IS NOT NULL THEN
+       EXECUTE claim_sql USING args;
+       GET DIAGNOSTICS reclaimed = ROW_COUNT;
+     END IF;
+     RETURN json_build_object('written', written, 'counted', counted, 'reclaimed', reclaimed);
+   END
+   $fn$;`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

@@ -53,7 +53,8 @@ import type {
 } from './port';
 import type { ChannelName } from '../channels/channel';
 import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
-import { admissionReadSql, admissionWriteSql, lockAdmission } from './postgres-admission';
+import { BatchedRead } from './batched-read';
+import { ADMIT_SQL, admissionCall, type AdmitAnswer } from './postgres-admission';
 import { funnelSlotOf, MAX_PREVIEW_EVENTS, UNKNOWN_CLICK } from './port';
 import { funnelSlots } from './postgres-funnel';
 import { POSTGRES_LAST_TEXT_FOR_SQL, POSTGRES_TEXT_RECONTACTS_SQL } from './last-text-sql';
@@ -114,6 +115,33 @@ interface Tx {
 export class PgStore implements Store {
   private closed = false;
   private readonly serviceSwitch = new FreshRead(() => this.readServiceSwitch());
+  /** getCall, gathered (batched-read.ts): every step of every call reads its call first. */
+  private readonly calls = new BatchedRead<string, CallRecord | undefined>(async (ids) => {
+    const rows = await this.rows('SELECT * FROM calls WHERE id = ANY($1::text[])', [ids], this.pool, true);
+    const byId = new Map(rows.map((row) => [row.id as string, row]));
+    return (id) => {
+      const row = byId.get(id);
+      return row && toCall(row);
+    };
+  });
+  /** isSuppressed, gathered: the confirm step and the send's first attempt both check. */
+  private readonly suppressed = new BatchedRead<{ number: string; channel: ChannelName }, boolean>(async (asks) => {
+    const numbers: string[] = [];
+    const channels: string[] = [];
+    for (const { number, channel } of asks) {
+      numbers.push(number, this.numberKey(number));
+      channels.push(channel, channel);
+    }
+    const rows = await this.rows(
+      `SELECT s.number, s.channel FROM suppressions s
+       WHERE (s.number, s.channel) IN (SELECT n, c FROM unnest($1::text[], $2::text[]) AS a(n, c))`,
+      [numbers, channels],
+      this.pool,
+      true,
+    );
+    const found = new Set(rows.map((row) => `${row.channel as string} ${row.number as string}`));
+    return ({ number, channel }) => found.has(`${channel} ${number}`) || found.has(`${channel} ${this.numberKey(number)}`);
+  });
 
   private constructor(
     private readonly pool: Pool,
@@ -217,8 +245,7 @@ export class PgStore implements Store {
   }
 
   async getCall(id: string): Promise<CallRecord | undefined> {
-    const [row] = await this.rows('SELECT * FROM calls WHERE id = $1', [id], this.pool, true);
-    return row && toCall(row);
+    return this.calls.get(id);
   }
 
   /**
@@ -368,55 +395,32 @@ export class PgStore implements Store {
   }
 
   /**
-   * Four round trips whatever the limits: BEGIN, the locks, one statement that checks,
-   * claims and writes (postgres-admission.ts), COMMIT; the locks are held for the last two
-   * only. It used to be one round trip per limit and per insert, fourteen or so with this
-   * campaign's five limits, all under the locks (the service budget's key is one lock for
-   * every admission). Only when nothing was written does a read say why.
+   * One round trip whatever the limits: the stored function ivr_admit takes the locks and
+   * runs the statement that checks, claims and writes (postgres-admission.ts), and when
+   * that wrote nothing the read that says why and, if the call's message is already
+   * there, the claim of the call; its statement's transaction commits and lets the locks
+   * go inside PostgreSQL. It used to be BEGIN, the locks, the write and COMMIT, the locks
+   * held across two round trips to this process.
    */
   async admitMessage(message: NewMessage, admission: AdmissionRequest): Promise<Admission> {
-    return this.write(async (tx): Promise<Admission> => {
-      // First the locks (see postgres-admission.ts), then every read: they must see what
-      // the admission that held the locks before this one committed.
-      await lockAdmission(tx.client, message, admission.limits);
-      const write = admissionWriteSql(message, admission);
-      const [written] = (await this.rows(write.sql, write.values, tx.client, true)) as [Row];
-      if (written.claimed) {
-        // Only a createMessage for this call and number (which takes no lock) can have come
-        // in between; its message is the one this submit gets, as in SQLite.
-        if (written.id === null) return { kind: 'existing', message: await this.existingMessage(tx.client, message) };
-        if (this.observer) {
-          const events: NewEvent[] = [...admission.events, { type: 'sms-queued', detail: { messageId: message.id } }];
-          tx.recorded.push(...events.map((e) => ({ ...e, callId: message.callId, campaignId: message.campaignId, createdAt: message.createdAt })));
-        }
-        return { kind: 'created', message: toMessage(written) };
-      }
-      // Nothing written: a message already there, a limit reached, or the call moved on.
-      const read = admissionReadSql(message, admission.limits);
-      const [counted] = (await this.rows(read.sql, read.values, tx.client, true)) as [Row];
-      if (counted.id !== null) {
-        return (await this.claimCall(tx, message, admission)) ? { kind: 'existing', message: toMessage(counted) } : { kind: 'moved' };
-      }
-      for (const [i, limit] of admission.limits.entries()) {
-        if ((counted[`limit ${i}`] as number) >= limit.max) return { kind: 'limited', limit };
-      }
-      return { kind: 'moved' };
-    });
-  }
-
-  /**
-   * Inside the admission: moves the call from claim.from to sending (true), or finds it
-   * moved on (false). A conditional UPDATE: a concurrent step on another instance, holding
-   * or waiting for the call's row lock, finds the state moved, or this one does.
-   */
-  private async claimCall(tx: Tx, message: NewMessage, admission: AdmissionRequest): Promise<boolean> {
-    if (!admission.claim) return true;
-    const claimed = await tx.client.query(`UPDATE calls SET state = 'sending', updated_at = $3 WHERE id = $1 AND state = $2`, [
-      message.callId,
-      admission.claim.from,
-      message.createdAt,
-    ]);
-    return claimed.rowCount === 1;
+    const [row] = await this.rows(ADMIT_SQL, admissionCall(message, admission), this.pool, true);
+    const { written, counted, reclaimed } = row!.admission as AdmitAnswer;
+    if (written.claimed) {
+      // Only a createMessage for this call and number (which takes no lock) can have come
+      // in between; its message is the one this submit gets, as in SQLite. Messages are
+      // never changed back, so reading it after the commit finds the one the insert met.
+      if (!written.message) return { kind: 'existing', message: await this.existingMessage(this.pool, message) };
+      this.announce(message.callId, message.campaignId, [...admission.events, { type: 'sms-queued', detail: { messageId: message.id } }], message.createdAt);
+      return { kind: 'created', message: toMessage(written.message) };
+    }
+    // Nothing written: a message already there, a limit reached, or the call moved on.
+    if (counted!.id !== null) {
+      return !admission.claim || reclaimed === 1 ? { kind: 'existing', message: toMessage(counted!) } : { kind: 'moved' };
+    }
+    for (const [i, limit] of admission.limits.entries()) {
+      if ((counted![`limit ${i}`] as number) >= limit.max) return { kind: 'limited', limit };
+    }
+    return { kind: 'moved' };
   }
 
   async countMessages(filter: { campaignId: string; since: string }): Promise<number> {
@@ -488,7 +492,7 @@ export class PgStore implements Store {
    * The call's message to this number, after an insert found it there: its first one, or
    * for a fallback the one on the fallback's channel (the keys the insert met).
    */
-  private async existingMessage(client: PoolClient, message: NewMessage): Promise<MessageRecord> {
+  private async existingMessage(client: Pool | PoolClient, message: NewMessage): Promise<MessageRecord> {
     const [row] = message.fallbackOf
       ? await this.rows('SELECT * FROM messages WHERE call_id = $1 AND "to" = $2 AND channel = $3', [message.callId, message.to, message.channel ?? 'sms'], client)
       : await this.rows('SELECT * FROM messages WHERE call_id = $1 AND "to" = $2 AND fallback_of IS NULL', [message.callId, message.to], client);
@@ -723,8 +727,7 @@ export class PgStore implements Store {
   }
 
   async isSuppressed(number: string, channel: ChannelName = 'sms'): Promise<boolean> {
-    const sql = 'SELECT 1 FROM suppressions WHERE number IN ($1, $3) AND channel = $2';
-    return (await this.rows(sql, [number, channel, this.numberKey(number)], this.pool, true)).length > 0;
+    return this.suppressed.get({ number, channel });
   }
 
   async listSuppressions(query: SuppressionQuery): Promise<Array<Suppression & { channel: ChannelName }>> {

@@ -2,10 +2,18 @@
  * `npx tsx test/bench/postgres-ratio.ts` (after `npm run build`): whole deflections at
  * saturation (50 callers, no pause), SQLite then PostgreSQL (one instance, a fresh
  * database each run: TEST_DATABASE_URL), ROUNDS times (default 1), one JSON line per round
- * with PostgreSQL's ratio to SQLite. BASE_ROOT=<a built checkout of another version> adds
- * that version's PostgreSQL run to each round (the before/after of the README). ONLY=pg or
- * ONLY=sqlite runs one store; PRELOAD=<file> preloads a script into the servers (a pg
- * query counter, say). The campaign and limits are those of `npm run bench`.
+ * with PostgreSQL's ratio to SQLite, then a summary line: the median ratio against issue
+ * 21's target (0.8). Each run also reports the CPU the server used per deflection and, for
+ * PostgreSQL, the CPU of its backends (from /proc: figures that move less with what else
+ * the machine runs than deflections per second do).
+ *
+ * BASE_ROOT=<a built checkout of another version> adds that version's PostgreSQL run to
+ * each round (the before/after of the README). ONLY=pg or ONLY=sqlite runs one store.
+ * PRELOAD=test/bench/pg-counter.cjs counts the statements the server sends, with their time
+ * and the pool's waits (test-artifacts/pg-count-<round>.json; the base's: round + 50).
+ * SAMPLE_WAITS=1 samples what the server's backends are doing (running, waiting on a lock,
+ * on the WAL, idle in a transaction). BENCH_NODE_ARGS adds Node flags (`--cpu-prof ...`).
+ * The campaign and limits are those of `npm run bench`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -46,13 +54,28 @@ async function waitFor(url: string) {
   throw new Error(`${url} down`);
 }
 function spawnServer(env: Record<string, string>, root = ROOT): ChildProcess {
-  return spawn(process.execPath, [...PRELOAD, '--optimize-for-size', 'dist/main.js'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...PRELOAD, ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), '--optimize-for-size', 'dist/main.js'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 function q(call: number) {
   const exchange = 200 + Math.floor(call / 10_000);
   return `/vxml/start?dnis=%2B18005550100&ani=%2B1617${exchange}${String(call % 10_000).padStart(4, '0')}&callid=b-${call}`;
 }
 function pct(s: number[], p: number) { return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : 0; }
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 when it is gone. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = 100;
+/** The CPU seconds of the PostgreSQL backends serving a database (the server's pool), by pid. */
+async function backendsCpu(admin: Client, db: string): Promise<Map<number, number>> {
+  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [db]);
+  return new Map(rows.map((r) => [r.pid, cpuSeconds(r.pid)]));
+}
 async function deflections(base: string, firstCall: number, concurrency = 50) {
   const submitMs: number[] = []; let done = 0; let failures = 0;
   const deadline = Date.now() + DURATION_S * 1000;
@@ -79,13 +102,57 @@ async function deflections(base: string, firstCall: number, concurrency = 50) {
   await Promise.all(Array.from({ length: concurrency }, caller));
   const s = (performance.now() - t0) / 1000;
   submitMs.sort((a, b) => a - b);
-  return { dps: Number((done / s).toFixed(1)), p50: Number(pct(submitMs, 50).toFixed(1)), p99: Number(pct(submitMs, 99).toFixed(1)), failures, done };
+  return { seconds: s, dps: Number((done / s).toFixed(1)), p50: Number(pct(submitMs, 50).toFixed(1)), p99: Number(pct(submitMs, 99).toFixed(1)), failures, done };
 }
+/** With PRELOAD=test/bench/pg-counter.cjs: where the server writes its statement counts. */
+function countsOut(round: number): Record<string, string> {
+  if (!PRELOAD.length) return {};
+  fs.mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });
+  return { PG_COUNT_OUT: path.join(ROOT, `test-artifacts/pg-count-${round}.json`) };
+}
+/**
+ * SAMPLE_WAITS=1: what the server's backends are doing, sampled every 20 ms from
+ * pg_stat_activity during the load (a second admin connection): running, waiting for a
+ * lock (advisory: the send limits or the events-out turn), for the WAL, or idle in a
+ * transaction waiting for this Node process. Shares of all backend samples.
+ */
+function sampleWaits(adminUrl: string, db: string): () => Promise<Record<string, number>> {
+  const client = new Client({ connectionString: adminUrl });
+  const tally = new Map<string, number>();
+  let total = 0;
+  let running = true;
+  const loop = (async () => {
+    await client.connect();
+    while (running) {
+      const { rows } = await client.query<{ s: string }>(
+        `SELECT CASE WHEN state = 'active' THEN coalesce(wait_event_type || ':' || wait_event, 'running') ELSE state END
+                || CASE WHEN wait_event = 'advisory' THEN ' ' || left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 40) ELSE '' END AS s
+           FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+        [db],
+      );
+      for (const { s } of rows) tally.set(s, (tally.get(s) ?? 0) + 1);
+      total += rows.length;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+    await client.end();
+    return Object.fromEntries([...tally].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, Number((n / Math.max(1, total)).toFixed(3))]));
+  };
+}
+function perDeflection(cpuS: number, done: number) { return done ? Number(((cpuS * 1000) / done).toFixed(2)) : 0; }
 async function stop(c: ChildProcess) { c.kill('SIGTERM'); await new Promise((r) => (c.exitCode === null ? c.once('exit', r) : r(undefined))); }
 async function sqliteRun(round: number) {
   const port = await freePort(); const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'h31-data-'));
   const app = spawnServer({ PORT: String(port), HOST: '127.0.0.1', IVR_START_RATE_LIMIT: '0', IVR_SEND_RATE_LIMIT: '0', DATA_DIR: dataDir, CAMPAIGNS_DIR: campaignsDir(), LOG_LEVEL: 'warn', ...BULK });
-  try { await waitFor(`http://127.0.0.1:${port}/healthz`); return await deflections(`http://127.0.0.1:${port}`, round * 100_000); }
+  try {
+    await waitFor(`http://127.0.0.1:${port}/healthz`);
+    const cpu0 = cpuSeconds(app.pid);
+    const result = await deflections(`http://127.0.0.1:${port}`, round * 100_000);
+    return { ...result, serverCpuMsPerDeflection: perDeflection(cpuSeconds(app.pid) - cpu0, result.done) };
+  }
   finally { await stop(app); fs.rmSync(dataDir, { recursive: true, force: true }); }
 }
 async function pgRun(round: number, root = ROOT) {
@@ -95,13 +162,22 @@ async function pgRun(round: number, root = ROOT) {
   await admin.query(`DROP DATABASE IF EXISTS ${db}`); await admin.query(`CREATE DATABASE ${db}`);
   const url = new URL(adminUrl); url.pathname = `/${db}`;
   const port = await freePort();
-  const app = spawnServer({ PORT: String(port), HOST: '127.0.0.1', IVR_START_RATE_LIMIT: '0', IVR_SEND_RATE_LIMIT: '0', DATABASE_URL: url.toString(), CAMPAIGNS_DIR: campaignsDir(), ADMIN_TOKEN: BENCH_ADMIN_TOKEN, LOG_LEVEL: 'warn', ...BULK }, root);
+  const app = spawnServer({ PORT: String(port), HOST: '127.0.0.1', IVR_START_RATE_LIMIT: '0', IVR_SEND_RATE_LIMIT: '0', DATABASE_URL: url.toString(), CAMPAIGNS_DIR: campaignsDir(), ADMIN_TOKEN: BENCH_ADMIN_TOKEN, LOG_LEVEL: 'warn', ...BULK, ...countsOut(round) }, root);
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitFor(`${base}/healthz`);
     const created = await fetch(`${base}/api/campaigns`, { method: 'POST', headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(campaign()) });
     if (!created.ok) throw new Error(`campaign: ${created.status} ${await created.text()}`);
-    return await deflections(base, 1_000_000 + round * 100_000);
+    if (PRELOAD.length) app.kill('SIGUSR2');
+    const cpu0 = cpuSeconds(app.pid);
+    const backends0 = await backendsCpu(admin, db);
+    const waits = process.env.SAMPLE_WAITS ? sampleWaits(adminUrl, db) : undefined;
+    const result = await deflections(base, 1_000_000 + round * 100_000);
+    const backendStates = await waits?.();
+    const server = cpuSeconds(app.pid) - cpu0;
+    let database = 0;
+    for (const [pid, seconds] of await backendsCpu(admin, db)) database += seconds - (backends0.get(pid) ?? 0);
+    return { ...result, serverCpuMsPerDeflection: perDeflection(server, result.done), databaseCpuMsPerDeflection: perDeflection(database, result.done), ...(backendStates ? { backendStates } : {}) };
   } finally { await stop(app); await admin.query(`DROP DATABASE IF EXISTS ${db}`); await admin.end(); }
 }
 async function main() {
@@ -112,6 +188,11 @@ async function main() {
     const pg = ONLY === 'sqlite' ? undefined : await pgRun(r);
     const row = { round: r, sqlite, pgBefore: before, pg, ratioBefore: sqlite && before ? Number((before.dps / sqlite.dps).toFixed(2)) : undefined, ratio: sqlite && pg ? Number((pg.dps / sqlite.dps).toFixed(2)) : undefined, load: os.loadavg()[0]!.toFixed(1) };
     rows.push(row); console.log(JSON.stringify(row));
+  }
+  const ratios = rows.map((r) => (r as { ratio?: number }).ratio).filter((r): r is number => r !== undefined).sort((a, b) => a - b);
+  if (ratios.length) {
+    const median = ratios[Math.floor(ratios.length / 2)]!;
+    console.log(`PostgreSQL / SQLite deflections per second at saturation: median ${median} of ${ratios.length} round(s) (${ratios.join(', ')}); target 0.8: ${median >= 0.8 ? 'met' : 'not met'}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   }
 }
 main().catch((e) => { console.error(e); process.exit(1); });
