@@ -14,6 +14,8 @@ module.exports = {
   // busy shared 2-core machine a test of twenty calls has taken over 20 s without anything
   // being wrong. The timeout only catches a hang; no test asserts on speed.
   testTimeout: 90_000,
+  // src/ compiled once for the process tests' servers and CLIs (test/helpers/compiled-src.ts).
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   setupFiles: ['<rootDir>/test/helpers/schema-notice.ts'],
   // IvrCaller's pages are schema-checked together when each test ends.
   setupFilesAfterEnv: ['<rootDir>/test/helpers/check-deferred-vxml.ts'],

@@ -12,11 +12,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { create } from 'xmlbuilder2';
 import { CONFIG_VARIABLES } from '../../src/config';
+import { compiledPath } from './compiled-src';
 
-const MAIN = path.resolve(__dirname, '../../src/main.ts');
+// src/main.ts compiled by the test run's globalSetup (test/helpers/compiled-src.ts) and
+// run by plain Node, as `npm start` runs dist/main.js.
+const MAIN = compiledPath(path.resolve(__dirname, '../../src/main.ts'));
 export const EXAMPLE_CAMPAIGN = path.resolve(__dirname, '../../campaigns/example.json');
 
 /** The shipped example campaign as an object, for tests to change or break. */
@@ -25,10 +27,6 @@ export function exampleCampaign(overrides: Record<string, unknown> = {}): Record
   delete campaign.$schema;
   return { ...campaign, ...overrides };
 }
-// tsx's loader runs the TypeScript in the same process (`npx tsx` would start a second
-// Node process, and signals sent to the first would not reach the server). An absolute
-// URL lets the child run in any working directory.
-const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 
 // ---------------------------------------------------------------------------------------
 // Temporary folders and child processes, cleaned up by cleanUpProcesses().
@@ -69,7 +67,7 @@ export class ServerProcess {
     for (const name of CONFIG_VARIABLES) delete inherited[name];
     // The working directory is a fresh folder, so a developer's .env in the project root
     // (which main.ts loads from the working directory) cannot change what is tested.
-    this.child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN], {
+    this.child = spawn(process.execPath, [MAIN], {
       cwd: tempDir('cwd'),
       env: { ...inherited, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
