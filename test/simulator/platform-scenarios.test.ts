@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { CampaignInput } from '../../src/campaigns/schema';
 import { DEFAULT_SCENARIOS, resultText, runScenarioFiles, scenarioFiles } from '../../src/simulator/run-scenarios';
 import { PLATFORM_NAMES, PROFILES } from '../../src/vxml/platforms/profiles';
-import { shippedCampaigns, startTestServer, type TestServer } from '../helpers/server';
+import { shippedCampaigns, startTestServer, waitForTheGateway, type TestServer } from '../helpers/server';
 import { collectingVxmlValidator } from '../helpers/vxml-schema';
 
 /**
@@ -20,7 +20,7 @@ describe('the shipped scenarios under every platform profile', () => {
     // As in scenarios.test.ts: every shipped campaign, and many calls from one withheld
     // caller keying numbers of one range.
     const testing = shippedCampaigns().map((c) => ({ ...c, limits: { perCaller: [{ max: 1000, withinMinutes: 1440 }] } }) as CampaignInput);
-    server = startTestServer({ campaigns: testing, env: { PUMPING_MAX_PER_RANGE: '1000' } });
+    server = startTestServer(waitForTheGateway({ campaigns: testing, env: { PUMPING_MAX_PER_RANGE: '1000' } }));
     const http = server.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => http.once('listening', () => resolve()));
     baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;

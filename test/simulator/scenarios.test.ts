@@ -8,7 +8,7 @@ import { normaliseNumber } from '../../src/phone';
 import { DEFAULT_SCENARIOS, resultText, runScenarioFiles, scenarioFiles, type ScenarioResult } from '../../src/simulator/run-scenarios';
 import { judge, parseScenarios, startOf, type Scenario } from '../../src/simulator/scenario';
 import type { CallOutcome, TranscriptEntry } from '../../src/simulator/types';
-import { ADMIN_TOKEN, PUBLIC_BASE_URL, shippedCampaigns, startTestServer, type TestServer } from '../helpers/server';
+import { ADMIN_TOKEN, PUBLIC_BASE_URL, shippedCampaigns, startTestServer, waitForTheGateway, type TestServer } from '../helpers/server';
 import { runScript } from '../helpers/run-script';
 import { collectingVxmlValidator, schemaAvailable } from '../helpers/vxml-schema';
 
@@ -225,7 +225,7 @@ describe('the shipped scenarios against the real server', () => {
     // the limits) keying numbers of one range, twice: as a tester's server would, this one
     // lifts the per-caller limit and the pumping guard's range limit.
     const testing = SHIPPED_CAMPAIGNS.map((c) => ({ ...c, limits: { perCaller: [{ max: 1000, withinMinutes: 1440 }] } }) as CampaignInput);
-    server = startTestServer({ campaigns: testing, env: { PUMPING_MAX_PER_RANGE: '1000' } });
+    server = startTestServer(waitForTheGateway({ campaigns: testing, env: { PUMPING_MAX_PER_RANGE: '1000' } }));
     const http = server.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => http.once('listening', () => resolve()));
     baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
