@@ -118,6 +118,35 @@ export class ServerProcess {
     return result;
   }
 
+  /**
+   * Resolves once stdout holds `text`; fails if the process ends first. The log is written
+   * asynchronously (pino's default stream), so a line logged before the server answered
+   * may reach the pipe after the answer: a test that kills the process and then reads its
+   * log waits for the last line it needs first.
+   */
+  async logged(text: string): Promise<void> {
+    if (this.stdout.includes(text)) return;
+    const stdout = this.child.stdout;
+    await new Promise<void>((resolve, reject) => {
+      const onData = () => {
+        if (!this.stdout.includes(text)) return;
+        stop();
+        resolve();
+      };
+      const onClose = () => {
+        stop();
+        reject(new Error(`the server ended before logging "${text}"\n${this.output()}`));
+      };
+      const stop = () => {
+        stdout?.off('data', onData);
+        this.child.off('close', onClose);
+      };
+      // Registered after the constructor's listener, so this.stdout already holds the chunk.
+      stdout?.on('data', onData);
+      this.child.once('close', onClose);
+    });
+  }
+
   output(): string {
     return `--- stdout ---\n${this.stdout}--- stderr ---\n${this.stderr}`;
   }
