@@ -1,5 +1,6 @@
 /**
- * The real server as a user runs it: a separate Node process started from src/main.ts,
+ * The real server as a user runs it: a separate Node process running src/main.ts (compiled
+ * once per jest run, test/helpers/compiled-src.ts, as `npm start` runs dist/main.js),
  * configured only through its environment and talked to over real HTTP, plus the helpers
  * that walk a call the way a VoiceXML browser does. Used by the process tests
  * (startup.test.ts, outbox-restart.test.ts).
