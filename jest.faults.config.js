@@ -12,6 +12,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   maxWorkers: 1,
   testTimeout: 10 * 60_000,
+  // src/ compiled once for the process tests' servers and CLIs (test/helpers/compiled-src.ts).
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   setupFiles: ['<rootDir>/test/helpers/schema-notice.ts'],
   // IvrCaller's pages are schema-checked together when each test ends.
   setupFilesAfterEnv: ['<rootDir>/test/helpers/check-deferred-vxml.ts'],

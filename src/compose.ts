@@ -74,6 +74,11 @@ export interface Overrides {
   random?: () => number;
   /** How often the outbox polls for due messages (tests make it fast). */
   outboxPollMs?: number;
+  /**
+   * Replaces SMS_CALLER_WAIT_MS, beyond its bounds: tests whose gateway always answers make
+   * the wait a hang guard, so a busy machine cannot turn "sent" into "on its way".
+   */
+  callerWaitMs?: number;
   /** How often events out looks for due endpoints (tests make it long and drive it themselves). */
   eventsOutPollMs?: number;
   /** Resolves host names for campaign URLs (tests: names without a network, DNS rebinding). */
@@ -210,7 +215,7 @@ function wire(
     abuse: config.abuse,
     ...c2mDeps(config, now),
     callTtlMs: config.callTtlMs,
-    callerWaitMs: config.outbox.callerWaitMs,
+    callerWaitMs: overrides.callerWaitMs ?? config.outbox.callerWaitMs,
     log,
     now,
     ...(overrides.random ? { random: overrides.random } : {}),

@@ -18,7 +18,7 @@ import {
   waitUntilAnswering,
 } from './helpers/server-process';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const ADMIN_TOKEN = 'shutdown-admin-token-0123456789';
 const WEBHOOK_SECRET = 'shutdown-webhook-secret';
@@ -101,7 +101,8 @@ it('SIGTERM lets the caller waiting on the gateway hear "sent", refuses new conn
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const server = new ServerProcess(
-    serverEnv(port, { SMS_CALLER_WAIT_MS: '5000', SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_GRACE_MS: '8000' }),
+    // The caller's wait at its most (10 s) so that a busy machine still fits the send in it.
+    serverEnv(port, { SMS_CALLER_WAIT_MS: '10000', SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_GRACE_MS: '8000' }),
   );
   await waitUntilAnswering(server, baseUrl);
   const confirmSubmit = await upToConfirm(baseUrl, '+16175553001');
@@ -136,18 +137,19 @@ it('a send still hanging at the deadline is handed back, and the next start send
   const confirmSubmit = await upToConfirm(baseUrl, '+16175553002');
   expect(await press(confirmSubmit, '1')).toContain('Your text is on its way.');
 
-  const signalled = Date.now();
   first.signal('SIGTERM');
-  expect(await first.exitWithin(10_000)).toEqual({ code: 0, signal: null });
-  // Well before the attempt's 60 s timeout or its lease: the deadline handed it back.
-  expect(Date.now() - signalled).toBeLessThan(6_000);
+  // The deadline (1.5 s) handed the attempt back: the log says so, and the process exits
+  // long before the attempt's own 60 s timeout could have ended it (the bound only tells
+  // those two apart; it is not a speed check).
+  expect(await first.exitWithin(45_000)).toEqual({ code: 0, signal: null });
   expect(first.stdout).toContain('handed back at shutdown');
 
   hanging = false;
   // The same data folder: the restart finds the text it handed back.
   const second = new ServerProcess(env);
   await waitUntilAnswering(second, baseUrl);
-  const deadline = Date.now() + 15_000;
+  // A hang guard, not a speed check: the outbox sends it at its first poll.
+  const deadline = Date.now() + 50_000;
   let messages = await listMessages(baseUrl, ADMIN_TOKEN);
   while (messages[0]?.status !== 'sent' && Date.now() < deadline) {
     await sleep(100);

@@ -157,6 +157,8 @@ describe('a running server', () => {
 
   it('logs the port it listens on', async () => {
     const server = await startServer();
+    // The listening line is written after the first answer may have gone out.
+    await server.logged('ivr-deflect listening');
     // Read the log once the process has ended, so that all of it has arrived.
     await server.kill();
     const lines = server.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -236,6 +238,8 @@ describe('the IVR door and the start-up security summary', () => {
       ...extra,
     });
     await waitUntilAnswering(server, baseUrl);
+    // The log is written asynchronously: the listening line (the last at start-up) first.
+    await server.logged('ivr-deflect listening');
     await server.kill();
     return server.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
   }

@@ -20,6 +20,12 @@ export interface DelivererDeps {
   now?: () => Date;
   random?: () => number;
   metrics?: EventsOutCounters;
+  /**
+   * Starts one request's timeout: a signal that aborts the request after `ms`
+   * (AbortSignal.timeout). A test passes its own, to end a request when it says so rather
+   * than after a real wait that a busy machine stretches.
+   */
+  requestTimeout?: (ms: number) => AbortSignal;
 }
 
 /** A lease outlives the request that holds it by this much (then another instance may take over). */
@@ -48,6 +54,7 @@ export class EventsDeliverer {
   private readonly now: () => Date;
   private readonly random: () => number;
   private readonly metrics: EventsOutCounters | undefined;
+  private readonly requestTimeout: (ms: number) => AbortSignal;
   /** The pass running for each endpoint, and whether another was asked for meanwhile. */
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
@@ -62,6 +69,7 @@ export class EventsDeliverer {
     this.now = deps.now ?? (() => new Date());
     this.random = deps.random ?? Math.random;
     this.metrics = deps.metrics;
+    this.requestTimeout = deps.requestTimeout ?? ((ms) => AbortSignal.timeout(ms));
   }
 
   get endpoints(): readonly EventsOutEndpoint[] {
@@ -172,16 +180,18 @@ export class EventsDeliverer {
   }
 
   private async post(endpoint: EventsOutEndpoint, body: string): Promise<Attempt> {
+    const { timeoutMs } = this.settings;
+    const timeout = this.requestTimeout(timeoutMs);
     try {
       const response = await axios.post<string>(endpoint.url, body, {
         headers: { 'Content-Type': 'application/json', 'User-Agent': 'ivr-deflect-events-out', ...signedHeaders(endpoint.secret, body, this.now()) },
-        timeout: this.settings.timeoutMs,
         maxRedirects: 0,
         responseType: 'text',
         transformResponse: (data: unknown) => data,
         maxContentLength: 64 * 1024,
         validateStatus: () => true,
-        signal: this.aborts.signal,
+        // The whole request, connection to last byte, ends at the timeout or at our shutdown.
+        signal: AbortSignal.any([this.aborts.signal, timeout]),
       });
       if (response.status >= 200 && response.status < 300) return { ok: true };
       // 408 and 429 are "later"; other 4xx mean the request itself is refused (a wrong
@@ -189,6 +199,9 @@ export class EventsDeliverer {
       const misconfigured = response.status >= 300 && response.status < 500 && response.status !== 408 && response.status !== 429;
       return { ok: false, misconfigured, detail: this.oneLine(endpoint, `HTTP ${response.status} ${String(response.data ?? '')}`) };
     } catch (err) {
+      if (timeout.aborted && !this.aborts.signal.aborted) {
+        return { ok: false, misconfigured: false, detail: `timeout: no answer within ${timeoutMs} ms` };
+      }
       const code = axios.isAxiosError(err) ? (err.code ?? '') : '';
       return { ok: false, misconfigured: false, detail: this.oneLine(endpoint, `${code} ${(err as Error).message}`) };
     }

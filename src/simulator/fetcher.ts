@@ -42,10 +42,13 @@ export class CallFetcher {
     private readonly record: (entry: TranscriptEntry) => void,
     private readonly ownHeaders?: { origin: string; headers: Readonly<Record<string, string>> },
     private readonly confineTo?: string,
+    /** Replaces every request's timeout (SimulateOptions.fetchTimeoutOverrideMs). */
+    private readonly timeoutOverrideMs?: number,
   ) {}
 
   async fetch(request: FetchRequest): Promise<FetchResult> {
     let { url, method } = request;
+    const timeoutMs = this.timeoutOverrideMs ?? request.timeoutMs;
     let fields = request.fields ?? [];
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
       const started = performance.now();
@@ -65,7 +68,7 @@ export class CallFetcher {
             accept: 'application/voicexml+xml, application/srgs+xml, text/xml, application/xml, */*;q=0.5',
             'user-agent': 'ivr-deflect-simulator/1 (VoiceXML 2.1)',
           },
-          timeout: request.timeoutMs,
+          timeout: timeoutMs,
           maxRedirects: 0,
           responseType: 'text',
           transformResponse: (data: string) => data,
@@ -73,7 +76,7 @@ export class CallFetcher {
           maxContentLength: MAX_BYTES,
         });
       } catch (err) {
-        const reason = axios.isAxiosError(err) && err.code === 'ECONNABORTED' ? `no answer within ${request.timeoutMs} ms` : (err as Error).message;
+        const reason = axios.isAxiosError(err) && err.code === 'ECONNABORTED' ? `no answer within ${timeoutMs} ms` : (err as Error).message;
         this.record({ kind: 'fetch', method, url: target, ms: elapsed(started), error: reason, ...(body && typeof body === 'string' ? { body } : {}) });
         throw new VxmlEvent('error.badfetch', `${method} ${target}: ${reason}`);
       }

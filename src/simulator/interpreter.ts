@@ -50,7 +50,7 @@ export class Interpreter {
   constructor(private readonly options: SimulationOptions) {
     this.sandbox = new Sandbox(options.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS);
     this.channel = new CallChannel(this.sandbox, options.onEntry);
-    this.fetcher = new CallFetcher((entry) => this.channel.record(entry), startOriginHeaders(options), options.confineTo);
+    this.fetcher = new CallFetcher((entry) => this.channel.record(entry), startOriginHeaders(options), options.confineTo, options.fetchTimeoutOverrideMs);
     this.content = new ExecutableContent(this.sandbox, this.channel, this.fetcher, options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS);
     this.session = this.sandbox.newScope({ connection: this.sandbox.toRealm(connectionInfo(options)) });
   }

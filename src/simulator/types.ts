@@ -107,6 +107,13 @@ export interface SimulationOptions {
   validate?: (xml: string) => Promise<string[]>;
   /** Per-fetch timeout when the document sets none (VoiceXML fetchtimeout), ms. */
   fetchTimeoutMs?: number;
+  /**
+   * Every fetch's timeout, whatever the documents set: a load test's hang guard. Many
+   * simulated browsers in one process on a busy machine stretch each fetch's measured
+   * time with their own CPU, so the documents' own timeouts would time out fetches the
+   * server answered; such a test reports the fetch latencies instead.
+   */
+  fetchTimeoutOverrideMs?: number;
   /** Budget for one ECMAScript evaluation (node:vm timeout), ms. */
   scriptTimeoutMs?: number;
   /**

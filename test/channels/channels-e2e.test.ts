@@ -19,7 +19,7 @@ import {
 } from '../fakes/whatsapp-cloud';
 import { IvrCaller } from '../helpers/ivr-caller';
 import { describeIfSpec, startPrism, type PrismMock } from '../helpers/prism';
-import { ADMIN_TOKEN, PUBLIC_BASE_URL, campaign, startTestServer, type TestServer } from '../helpers/server';
+import { ADMIN_TOKEN, PUBLIC_BASE_URL, campaign, startTestServer, waitForTheGateway, type TestServer } from '../helpers/server';
 import { expectValidVxml } from '../helpers/vxml-schema';
 
 /**
@@ -313,7 +313,7 @@ describe.each([TWILIO_WHATSAPP, TWILIO_RCS, VONAGE_WHATSAPP, VONAGE_RCS])('a who
 
   it('sent prompt, documented request, delivered then read, forged and unsigned receipts refused, consent and report by channel', async () => {
     vendor = await c.start();
-    srv = startTestServer({ env: vendor.env, campaigns: [fallbackCampaign(c.entry)] });
+    srv = startTestServer(waitForTheGateway({ env: vendor.env, campaigns: [fallbackCampaign(c.entry)] }));
     await wholeCall(c, vendor, srv);
   });
 });
@@ -390,7 +390,7 @@ describeIfSpec(SPEC, 'the WhatsApp Cloud whole call through Prism')('a whole cal
       signatureHeader: 'x-hub-signature-256',
       secrets: [WA_TOKEN, WA_APP_SECRET, WA_VERIFY_TOKEN],
     };
-    srv = startTestServer({ env: vendor.env, campaigns: [fallbackCampaign(c.entry)] });
+    srv = startTestServer(waitForTheGateway({ env: vendor.env, campaigns: [fallbackCampaign(c.entry)] }));
     await wholeCall(c, vendor, srv);
     expect(proxy!.output()).not.toMatch(/violation/i);
   });
@@ -412,15 +412,17 @@ describe.each([
   it('every document is VoiceXML 2.1; WhatsApp goes out through twilio with the template; the consent names WhatsApp', async () => {
     vendor = await TWILIO_WHATSAPP.start();
     const consent = language === 'es-US' ? 'Al oprimir 3 acepta recibir mensajes de WhatsApp de Acme.' : 'By pressing 3 you agree to get WhatsApp messages from Acme.';
-    srv = startTestServer({
-      env: vendor.env,
-      campaigns: [
-        campaign({
-          language,
-          channels: { mode: 'choice', list: [{ channel: 'sms', key: '1' }, { ...TWILIO_WHATSAPP.entry, consent, key: '3' } as ChannelCase['entry']] },
-        }),
-      ],
-    });
+    srv = startTestServer(
+      waitForTheGateway({
+        env: vendor.env,
+        campaigns: [
+          campaign({
+            language,
+            channels: { mode: 'choice', list: [{ channel: 'sms', key: '1' }, { ...TWILIO_WHATSAPP.entry, consent, key: '3' } as ChannelCase['entry']] },
+          }),
+        ],
+      }),
+    );
     const caller = new IvrCaller(srv.app);
     await caller.start({ dnis: DNIS, ani: ANI });
     await expectValidVxml(caller.xml);
@@ -450,7 +452,7 @@ describe.each([
  */
 it('RCS via vonage-messages asks Vonage for its SMS failover (smsFallbackByVendor: true), and stores no fallback of its own', async () => {
   const vendor = await VONAGE_RCS.start();
-  const srv = startTestServer({ env: vendor.env, campaigns: [fallbackCampaign({ ...VONAGE_RCS.entry, smsFallbackByVendor: true } as ChannelCase['entry'])] });
+  const srv = startTestServer(waitForTheGateway({ env: vendor.env, campaigns: [fallbackCampaign({ ...VONAGE_RCS.entry, smsFallbackByVendor: true } as ChannelCase['entry'])] }));
   try {
     const caller = new IvrCaller(srv.app);
     await caller.start({ dnis: DNIS, ani: ANI });

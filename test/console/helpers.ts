@@ -2,16 +2,29 @@ import type { Express } from 'express';
 import pino, { type Logger } from 'pino';
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { hashPassword } from '../../src/console/password';
+import { randomBytes, scryptSync } from 'node:crypto';
+import { formatPasswordHash, scryptOptions } from '../../src/console/password';
 import { startTestServer, type TestServer } from '../helpers/server';
 import type { Overrides } from '../../src/compose';
 
 export const USER = 'ops-lead';
 export const PASSWORD = 'correct horse battery staple';
 
-// scrypt at full strength takes ~100 ms: hash once per test file.
+/**
+ * The local admin's ADMIN_PASSWORD_HASH, at the lowest cost the server accepts (N = 2^14,
+ * half the default's): every sign-in of a test, and every refused one, checks the
+ * password against it (and unknown users against a hash of the same cost), and there are
+ * hundreds. The default cost is what `npm run hash-password` prints, and
+ * test/console/password.test.ts checks it; the server checks a hash with its own N.
+ */
+const TEST_COST = { N: 2 ** 14, r: 8, p: 1 } as const;
 let hash: Promise<string> | undefined;
-export const passwordHash = (): Promise<string> => (hash ??= hashPassword(PASSWORD));
+export const passwordHash = (): Promise<string> =>
+  (hash ??= Promise.resolve().then(() => {
+    const salt = randomBytes(16);
+    const key = scryptSync(PASSWORD.normalize('NFC'), salt, 32, scryptOptions(TEST_COST));
+    return formatPasswordHash({ ...TEST_COST, salt, key });
+  }));
 
 /** The real app and SQLite store with the console switched on (PUBLIC_BASE_URL is https). */
 export async function startConsole(options: { env?: Record<string, string>; log?: Logger } & Overrides = {}): Promise<TestServer> {

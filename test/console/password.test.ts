@@ -10,7 +10,12 @@ import {
   type PasswordHash,
 } from '../../src/console/password';
 import { PasswordChecks, PasswordChecksBusy } from '../../src/console/password-checks';
-import { PASSWORD, passwordHash } from './helpers';
+import { PASSWORD } from './helpers';
+
+// hashPassword itself, at the default cost (the other tests sign in against a cheaper
+// hash, test/console/helpers.ts): hashed once for this file.
+let hashed: Promise<string> | undefined;
+const passwordHash = (): Promise<string> => (hashed ??= hashPassword(PASSWORD));
 
 /**
  * Console passwords are kept as one scrypt line in .env: the format must round-trip, a

@@ -49,13 +49,75 @@ describe('a request that never answers', () => {
     sink.hold();
     const store = SqliteStore.open(tempDir('events-timeout'));
     let clock = Date.parse('2026-12-01T10:00:00.000Z');
+    // The request timeout is the test's to fire (an event, not a real 50 ms wait that a
+    // busy machine also spends on answers that do come): each request's signal is kept,
+    // and the test aborts it once the sink has the request and is holding it.
+    const timeouts: Array<{ ms: number; controller: AbortController }> = [];
     const deliverer = new EventsDeliverer({
       store,
       settings: {
         endpoints: [{ name: 'crm', url: sink.url, types: undefined, secret: 'x'.repeat(32) }],
         batchSize: 10,
         maxBodyBytes: 65_536,
-        // Below what EVENTS_OUT_TIMEOUT_MS allows: the test's endpoint never answers.
+        timeoutMs: 5_000,
+        retryBaseMs: 2_000,
+        retryCapMs: 300_000,
+        pollMs: 3_600_000,
+      },
+      log: pino({ level: 'silent' }),
+      now: () => new Date(clock),
+      random: () => 0.5,
+      requestTimeout: (ms) => {
+        const controller = new AbortController();
+        timeouts.push({ ms, controller });
+        return controller.signal;
+      },
+    });
+    try {
+      await deliverer.deliverDue();
+      await store.createCall(
+        { id: 'c1', campaignId: 'support', mode: 'goto', dnis: '+18005550100', ani: '', platformCallId: '', state: 'offered', result: null, lastPage: null, createdAt: new Date(clock).toISOString(), expiresAt: new Date(clock + 3_600_000).toISOString() },
+        [{ type: 'started' }],
+      );
+      const arrived = sink.nextRequest();
+      const delivering = deliverer.deliverDue();
+      await arrived;
+      // The endpoint has the request and never answers: the request's timeout passes.
+      expect(timeouts.map((t) => t.ms)).toEqual([5_000]);
+      timeouts[0]!.controller.abort();
+      await delivering;
+      expect(await store.getEventCursor('crm')).toMatchObject({
+        lastId: 0,
+        failures: 1,
+        nextAttemptAt: new Date(clock + 2_000).toISOString(),
+        lastError: 'timeout: no answer within 5000 ms',
+        leaseOwner: null,
+      });
+      sink.release();
+      clock += 2_000;
+      await deliverer.deliverDue();
+      expect(await store.getEventCursor('crm')).toMatchObject({ lastId: 1, failures: 0 });
+    } finally {
+      await deliverer.stop(0);
+      await sink.stop();
+      await store.close();
+    }
+  });
+});
+
+describe('the request timeout, as deployed (AbortSignal.timeout)', () => {
+  it('ends a request the endpoint never answers and records it as a timeout', async () => {
+    // Only the timeout's own path: the endpoint never answers, so no answer can race it.
+    const sink = await EventSink.start(200);
+    sink.hold();
+    const store = SqliteStore.open(tempDir('events-real-timeout'));
+    const clock = Date.parse('2026-12-01T10:00:00.000Z');
+    const deliverer = new EventsDeliverer({
+      store,
+      settings: {
+        endpoints: [{ name: 'crm', url: sink.url, types: undefined, secret: 'x'.repeat(32) }],
+        batchSize: 10,
+        maxBodyBytes: 65_536,
         timeoutMs: 50,
         retryBaseMs: 2_000,
         retryCapMs: 300_000,
@@ -66,23 +128,14 @@ describe('a request that never answers', () => {
       random: () => 0.5,
     });
     try {
-      await deliverer.deliverDue();
+      await deliverer.deliverDue(); // a new endpoint's cursor starts at the newest event
       await store.createCall(
         { id: 'c1', campaignId: 'support', mode: 'goto', dnis: '+18005550100', ani: '', platformCallId: '', state: 'offered', result: null, lastPage: null, createdAt: new Date(clock).toISOString(), expiresAt: new Date(clock + 3_600_000).toISOString() },
         [{ type: 'started' }],
       );
+      // However slow the machine, the request ends the same way: the endpoint never answers.
       await deliverer.deliverDue();
-      expect(await store.getEventCursor('crm')).toMatchObject({
-        lastId: 0,
-        failures: 1,
-        nextAttemptAt: new Date(clock + 2_000).toISOString(),
-        lastError: expect.stringMatching(/timeout/),
-        leaseOwner: null,
-      });
-      sink.release();
-      clock += 2_000;
-      await deliverer.deliverDue();
-      expect(await store.getEventCursor('crm')).toMatchObject({ lastId: 1, failures: 0 });
+      expect(await store.getEventCursor('crm')).toMatchObject({ lastId: 0, failures: 1, lastError: 'timeout: no answer within 50 ms', leaseOwner: null });
     } finally {
       await deliverer.stop(0);
       await sink.stop();

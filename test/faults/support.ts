@@ -105,7 +105,7 @@ export async function restartServer(previous: RunningServer): Promise<RunningSer
 
 async function launch(env: Record<string, string>, baseUrl: string): Promise<ServerProcess> {
   const server = new ServerProcess(env);
-  // Start-up compiles the TypeScript on the fly: slow on a busy CI machine.
+  // Start-up loads the whole app: slow on a busy CI machine.
   await waitUntilAnswering(server, baseUrl, 60_000);
   return server;
 }

@@ -67,12 +67,58 @@ export class TestSchema {
     return client;
   }
 
+  /**
+   * Closes the stores and connections opened through it and deletes every row but the
+   * record of migrations, restarting the identity columns: as a freshly migrated schema
+   * is (the migrations insert no rows of their own), without migrating again. Migrating
+   * a schema costs about 300 ms of DDL; emptying it a few tens.
+   */
+  async empty(): Promise<void> {
+    await this.closeAll();
+    await this.asAdmin(async (admin) => {
+      const { rows } = await admin.query<{ tablename: string }>(
+        "SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename <> 'schema_migrations'",
+        [this.name],
+      );
+      if (!rows.length) return;
+      const tables = rows.map((r) => `${this.name}."${r.tablename}"`);
+      // The audit log refuses TRUNCATE (a trigger keeps it append-only): its triggers are
+      // off for this one transaction, which nothing else sees, and back on at its end.
+      const { rows: guarded } = await admin.query<{ table: string }>(
+        `SELECT DISTINCT c.relname AS table FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND NOT t.tgisinternal`,
+        [this.name],
+      );
+      const names = guarded.map((g) => `${this.name}."${g.table}"`);
+      await admin.query('BEGIN');
+      try {
+        for (const t of names) await admin.query(`ALTER TABLE ${t} DISABLE TRIGGER USER`);
+        await admin.query(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`);
+        for (const t of names) await admin.query(`ALTER TABLE ${t} ENABLE TRIGGER USER`);
+        await admin.query('COMMIT');
+      } catch (err) {
+        await admin.query('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
   async drop(): Promise<void> {
-    await Promise.all([...this.stores.map((s) => s.close()), ...this.clients.map((c) => c.end())]);
+    await this.closeAll();
+    await this.asAdmin((admin) => admin.query(`DROP SCHEMA IF EXISTS ${this.name} CASCADE`));
+  }
+
+  private async closeAll(): Promise<void> {
+    const stores = this.stores.splice(0);
+    const clients = this.clients.splice(0);
+    await Promise.all([...stores.map((s) => s.close()), ...clients.map((c) => c.end())]);
+  }
+
+  private async asAdmin(work: (admin: Client) => Promise<unknown>): Promise<void> {
     const admin = new Client({ connectionString: TEST_DATABASE_URL });
     await admin.connect();
     try {
-      await admin.query(`DROP SCHEMA IF EXISTS ${this.name} CASCADE`);
+      await work(admin);
     } finally {
       await admin.end();
     }

@@ -1,5 +1,6 @@
 /**
- * The real server as a user runs it: a separate Node process started from src/main.ts,
+ * The real server as a user runs it: a separate Node process running src/main.ts (compiled
+ * once per jest run, test/helpers/compiled-src.ts, as `npm start` runs dist/main.js),
  * configured only through its environment and talked to over real HTTP, plus the helpers
  * that walk a call the way a VoiceXML browser does. Used by the process tests
  * (startup.test.ts, outbox-restart.test.ts).
@@ -12,11 +13,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { create } from 'xmlbuilder2';
 import { CONFIG_VARIABLES } from '../../src/config';
+import { compiledPath } from './compiled-src';
 
-const MAIN = path.resolve(__dirname, '../../src/main.ts');
+// src/main.ts compiled by the test run's globalSetup (test/helpers/compiled-src.ts) and
+// run by plain Node, as `npm start` runs dist/main.js.
+const MAIN = compiledPath(path.resolve(__dirname, '../../src/main.ts'));
 export const EXAMPLE_CAMPAIGN = path.resolve(__dirname, '../../campaigns/example.json');
 
 /** The shipped example campaign as an object, for tests to change or break. */
@@ -25,10 +28,6 @@ export function exampleCampaign(overrides: Record<string, unknown> = {}): Record
   delete campaign.$schema;
   return { ...campaign, ...overrides };
 }
-// tsx's loader runs the TypeScript in the same process (`npx tsx` would start a second
-// Node process, and signals sent to the first would not reach the server). An absolute
-// URL lets the child run in any working directory.
-const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 
 // ---------------------------------------------------------------------------------------
 // Temporary folders and child processes, cleaned up by cleanUpProcesses().
@@ -69,7 +68,7 @@ export class ServerProcess {
     for (const name of CONFIG_VARIABLES) delete inherited[name];
     // The working directory is a fresh folder, so a developer's .env in the project root
     // (which main.ts loads from the working directory) cannot change what is tested.
-    this.child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN], {
+    this.child = spawn(process.execPath, [MAIN], {
       cwd: tempDir('cwd'),
       env: { ...inherited, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -118,6 +117,35 @@ export class ServerProcess {
       throw new Error(`the server did not exit within ${ms} ms\n${this.output()}`);
     }
     return result;
+  }
+
+  /**
+   * Resolves once stdout holds `text`; fails if the process ends first. The log is written
+   * asynchronously (pino's default stream), so a line logged before the server answered
+   * may reach the pipe after the answer: a test that kills the process and then reads its
+   * log waits for the last line it needs first.
+   */
+  async logged(text: string): Promise<void> {
+    if (this.stdout.includes(text)) return;
+    const stdout = this.child.stdout;
+    await new Promise<void>((resolve, reject) => {
+      const onData = () => {
+        if (!this.stdout.includes(text)) return;
+        stop();
+        resolve();
+      };
+      const onClose = () => {
+        stop();
+        reject(new Error(`the server ended before logging "${text}"\n${this.output()}`));
+      };
+      const stop = () => {
+        stdout?.off('data', onData);
+        this.child.off('close', onClose);
+      };
+      // Registered after the constructor's listener, so this.stdout already holds the chunk.
+      stdout?.on('data', onData);
+      this.child.once('close', onClose);
+    });
   }
 
   output(): string {

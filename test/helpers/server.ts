@@ -40,6 +40,17 @@ export function writeCampaigns(dir: string, campaigns: CampaignInput[]): void {
   for (const c of campaigns) fs.writeFileSync(path.join(dir, `${c.id}.json`), JSON.stringify(c, null, 2));
 }
 
+/**
+ * For a test whose gateway always answers and that expects the caller to hear "sent": the
+ * caller's wait (SMS_CALLER_WAIT_MS, 2.5 s) and the gateway attempt's timeout
+ * (SMS_ATTEMPT_TIMEOUT_MS, 10 s) become hang guards, so a busy machine (a Prism proxy
+ * checking each request against a vendor's spec, CPU-bound processes beside the suite)
+ * cannot turn "sent" into "on its way". Tests of the wait itself keep the defaults.
+ */
+export function waitForTheGateway<T extends { env?: Record<string, string> }>(options: T): T & { callerWaitMs: number } {
+  return { ...options, callerWaitMs: 120_000, env: { SMS_ATTEMPT_TIMEOUT_MS: '60000', ...options.env } };
+}
+
 export interface TestServer extends Server {
   dataDir: string;
   campaignsDir: string;
