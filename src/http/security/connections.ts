@@ -14,7 +14,7 @@ export interface ConnectionSettings {
   headersTimeoutMs: number;
   /** A whole request must have arrived within this (Node's default is 300 s). */
   requestTimeoutMs: number;
-  /** A connection with no bytes either way for this long is destroyed (Node's default: never). */
+  /** A connection with no bytes either way for this long is destroyed (Node's default: never); also how long a kept-alive one waits for its next request (Node's default: 5 s). */
   idleTimeoutMs: number;
   /** Connections open at once; more are closed as they arrive (Node's default: no limit). */
   maxConnections: number;
@@ -59,6 +59,12 @@ export function boundedServer(app: RequestListener, settings: ConnectionSettings
   );
   // No 'timeout' listener: Node destroys a socket idle for this long.
   server.timeout = settings.idleTimeoutMs;
+  // A kept-alive connection stays open between a call's requests as long as any idle one
+  // does (Node's default is 5 s, which its own HTTP client also uses: a platform, or a busy
+  // simulator, that reuses the socket just as the server closes it gets a reset, "socket
+  // hang up", and the caller an error.badfetch). The server must outlast its clients:
+  // the Keep-Alive header tells them how long, and well-behaved clients close first.
+  server.keepAliveTimeout = settings.idleTimeoutMs;
   server.maxConnections = settings.maxConnections;
   return server;
 }
