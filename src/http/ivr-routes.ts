@@ -1,8 +1,8 @@
 import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { DeflectionService, StepRequest } from '../deflection/service';
+import { RecipePage, type Served } from '../deflection/page-recipe';
 import { holdToneWav, type HoldAudioEncoding } from '../vxml/hold-tone';
-import type { Page } from '../vxml/model';
 import { PageRenderer } from '../vxml/render-cache';
 import { AUDIO_MAX_AGE_S, perCallDocument, ROOT_MAX_AGE_S, sharedResource } from './ivr-caching';
 import { multipartForm } from './ivr-multipart';
@@ -21,16 +21,24 @@ const renderer = new PageRenderer();
 const BODY_LIMIT = '16kb';
 const MAX_FIELDS = 50;
 
-function sendPage(res: Response, page: Page, status = 200): void {
+function sendPage(res: Response, served: Served, status = 200): void {
   // platform= (README "Platforms") is applied to whatever page answers, so it lasts the call.
   const platform = platformParam(res.req);
-  if (platform.kind === 'unknown') page = unknownPlatformPage(modeParam(res.req));
-  else if (platform.kind === 'known') page = withPlatform(page, platform.name);
+  let page: Served = platform.kind === 'unknown' ? unknownPlatformPage(modeParam(res.req)) : served;
+  const platformName = platform.kind === 'known' ? platform.name : undefined;
   res.type(VXML_TYPE);
   // The root document is the same for every call of a campaign: browsers may cache it.
   // Every other document belongs to one moment of one call.
   if (page.kind === 'root') sharedResource(res, ROOT_MAX_AGE_S);
   else perCallDocument(res);
+  if (page instanceof RecipePage) {
+    // Rendered from its recipe's key: a shape rendered before builds no page model.
+    const recipe = page;
+    const build = platformName ? () => withPlatform(recipe.build(), platformName) : () => recipe.build();
+    res.status(status).send(renderer.renderKeyed(`${platformName ?? ''}\u0000${recipe.key}`, recipe.call.id, build));
+    return;
+  }
+  if (platformName) page = withPlatform(page, platformName);
   res.status(status).send(renderer.render(page));
 }
 
