@@ -23,6 +23,13 @@ export function c2mEntryOf(campaign: Campaign): C2mEntry | undefined {
 export function campaignSeenBy(campaign: Campaign, call: Pick<CallRecord, 'c2mEligibility'>): Campaign | undefined {
   const channels = campaign.channels;
   if (!channels || call.c2mEligibility || !c2mEntryOf(campaign)) return campaign;
+  // One view per campaign object (campaigns are never changed in place): every call
+  // without eligibility sees the same object, so the render cache keys on it too.
+  if (views.has(campaign)) return views.get(campaign);
   const list = channels.list.filter((e) => e.channel !== 'c2m');
-  return list.length ? { ...campaign, channels: { ...channels, list } } : undefined;
+  const view = list.length ? { ...campaign, channels: { ...channels, list } } : undefined;
+  views.set(campaign, view);
+  return view;
 }
+
+const views = new WeakMap<Campaign, Campaign | undefined>();

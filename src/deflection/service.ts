@@ -24,7 +24,7 @@ import {
   type Store,
 } from '../store/port';
 import type { CallResult, Page, RootPage } from '../vxml/model';
-import { isRecipe, pageFromRecipe, type PageRecipe } from './page-recipe';
+import { builtPage, isRecipe, pageFromRecipe, RecipePage, type PageRecipe, type Served } from './page-recipe';
 import { startOfLocalDay } from '../time-zone';
 import { fillLinkTemplate } from './message';
 import { keepContext } from './ivr-context';
@@ -177,7 +177,7 @@ export class DeflectionService {
     return rootPage(campaignId ? this.deps.campaigns.get(campaignId) : undefined, mode);
   }
 
-  async start(req: StartRequest): Promise<Page> {
+  async start(req: StartRequest): Promise<Served> {
     const lookup = req.dnis ? this.deps.campaigns.resolve(req.dnis) : undefined;
     const campaign = lookup && lookup.kind !== 'unknown' ? lookup.campaign : undefined;
     const country = (campaign?.country ?? 'US') as CountryCode;
@@ -224,7 +224,8 @@ export class DeflectionService {
     const channel = firstChannelOf(seen);
     const offerPrompt = offerPromptOf(seen, variant);
     const recipe: PageRecipe = { builder: 'offer' };
-    const page = pageFromRecipe(recipe, seen, { ...call, variant: variant?.id ?? null });
+    // Rendered by the routes through the render cache: a cached shape builds no page.
+    const page = new RecipePage(recipe, seen, { id: call.id, mode: call.mode, variant: variant?.id ?? null });
     // Recorded on the new call: the report counts recontacts, and deflections that stuck.
     const recontact = await recontactEvent(this.deps.store, this.deps.campaigns, this.callerKey(call, lookup.campaign), at);
     const offered: NewEvent = {
@@ -285,7 +286,7 @@ export class DeflectionService {
   }
 
   /** The caller's answer to the offer: accept or decline. */
-  offer(req: StepRequest): Promise<Page> {
+  offer(req: StepRequest): Promise<Served> {
     const { answer } = req;
     return this.step(req, ['offered'], async (call, ctx) => {
       const { keys, channels } = ctx.campaign;
@@ -316,7 +317,7 @@ export class DeflectionService {
   }
 
   /** Digits the caller keyed in as the number to text. */
-  number(req: StepRequest): Promise<Page> {
+  number(req: StepRequest): Promise<Served> {
     const { answer } = req;
     return this.step(req, ['capturing'], async (call, ctx) => {
       const digits = answer.replace(/\D/g, '').slice(0, 20);
@@ -337,7 +338,7 @@ export class DeflectionService {
   }
 
   /** Yes (send to the number read back) or change (enter another one). */
-  confirm(req: StepRequest): Promise<Page> {
+  confirm(req: StepRequest): Promise<Served> {
     const { answer } = req;
     return this.step(req, ['confirming'], async (call, ctx) => {
       const { keys } = ctx.campaign;
@@ -383,9 +384,11 @@ export class DeflectionService {
     // Nuance Voice Platform holds the port and raises an alarm while it runs
     // (https://docs.nuance.com/nvp-for-speech-suite/appdev/la-hangup.html).
     const prompts: PromptName[] = why === 'hung-up' ? [] : ['declined'];
-    const page = await this.step(req, NON_TERMINAL, async () => this.handBack('declined', why, [], prompts), [
-      { type: 'gave-up-while-sending', detail: { reason: why } },
-    ]);
+    const page = builtPage(
+      await this.step(req, NON_TERMINAL, async () => this.handBack('declined', why, [], prompts), [
+        { type: 'gave-up-while-sending', detail: { reason: why } },
+      ]),
+    );
     return why === 'hung-up' ? unheard(page) : page;
   }
 
@@ -682,7 +685,7 @@ export class DeflectionService {
     accepts: CallState[],
     run: (call: CallRecord, ctx: CallContext) => Promise<StepOutcome>,
     duringSend: NewEvent[] = [],
-  ): Promise<Page> {
+  ): Promise<Served> {
     const call = req.callId ? await this.deps.store.getCall(req.callId) : undefined;
     if (!call) return this.unknownCall(req.modeHint);
     bindCall(call.id, call.platformCallId);
@@ -720,7 +723,7 @@ export class DeflectionService {
     const from = transition.from ?? call.state;
     const applied = await this.deps.store.updateCall(call.id, { ...transition.update, lastPage: transition.recipe }, transition.events, at, from);
     // The page names the channel the step chose (choice mode), not the one the call had.
-    if (applied) return pageFromRecipe(transition.recipe, campaign, { ...call, channel: transition.update.channel ?? call.channel });
+    if (applied) return new RecipePage(transition.recipe, campaign, { ...call, channel: transition.update.channel ?? call.channel });
     // Another request for this call (a retry, a racing confirm, maybe on another instance)
     // got there first: answer with the page it left, once any send it claimed has ended.
     return this.afterSend(call.id, call.mode, from === 'sending' ? [] : duringSend);

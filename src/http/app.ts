@@ -63,13 +63,9 @@ const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
  * database does not answer, the campaigns in memory serve: a call is better served by the
  * version of a minute ago than handed back.
  */
-function syncCampaigns(campaigns: AppDeps['campaigns'], log: Logger): RequestHandler {
+function syncCampaigns(sync: () => Promise<void>, log: Logger): RequestHandler {
   return (_req, _res, next) => {
-    if (!campaigns.sync) {
-      next();
-      return;
-    }
-    campaigns.sync().then(
+    sync().then(
       () => next(),
       (err: Error) => {
         log.warn({ err: err.message }, 'could not check the campaigns for changes; serving the ones in memory');
@@ -94,12 +90,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(deps.metrics.requests);
 
   // Paths only: query strings carry callers' numbers, which never go into logs.
-  app.use((req, res, next) => {
-    // Quiet unless LOG_LEVEL is debug: then no clock read, listener or object per request.
-    if (!deps.log.isLevelEnabled('debug')) {
-      next();
-      return;
-    }
+  // Mounted only when LOG_LEVEL is debug (the level is set once, at start-up): otherwise
+  // no clock read, listener or object per request, and no layer for every request to walk.
+  if (deps.log.isLevelEnabled('debug')) app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -113,7 +106,9 @@ export function createApp(deps: AppDeps): Express {
   // Campaigns other instances may have changed (PostgreSQL) are brought up to date before
   // every request that reads them: any step of a call, readiness, the admin API and console.
   // Not /healthz or /metrics: a database outage must not make the process look dead.
-  app.use(['/vxml', '/api', '/admin', '/readyz'], syncCampaigns(deps.campaigns, deps.log));
+  // A catalog that cannot change under us (files: SIGHUP reloads them) has no sync: no layer.
+  const { campaigns } = deps;
+  if (campaigns.sync) app.use(['/vxml', '/api', '/admin', '/readyz'], syncCampaigns(() => campaigns.sync!(), deps.log));
   // The console's simulated calls fetch /vxml/ with this key, past the IVR access checks;
   // it never leaves this process.
   const simulatorKey = randomBytes(32).toString('base64url');

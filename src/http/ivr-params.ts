@@ -12,10 +12,22 @@ const MAX_PARAM_LENGTH = 256;
  */
 export function ivrParam(req: Request, name: string): string {
   const fromBody = firstText((req.body as Record<string, unknown> | undefined)?.[name]);
-  const fromQuery = firstText((req.query as Record<string, unknown> | undefined)?.[name]);
+  const fromQuery = firstText(queryOf(req)?.[name]);
   const value = fromBody || fromQuery || '';
   // eslint-disable-next-line no-control-regex
   return value.replace(/[\u0000-\u001f\u007f\ufffd]/g, '').trim().slice(0, MAX_PARAM_LENGTH);
+}
+
+/**
+ * The request's query string, parsed once. Express 5's req.query is a getter that parses
+ * the query string again at each read, and a start reads seven parameters or so.
+ */
+const queries = new WeakMap<Request, Record<string, unknown> | undefined>();
+function queryOf(req: Request): Record<string, unknown> | undefined {
+  if (queries.has(req)) return queries.get(req);
+  const query = req.query as Record<string, unknown> | undefined;
+  queries.set(req, query);
+  return query;
 }
 
 function firstText(value: unknown): string | undefined {
@@ -51,7 +63,7 @@ const MAX_CONTEXT_VALUE_LENGTH = 257;
 export function contextParams(req: Request): Record<string, string> {
   // No prototype: a parameter named ctx.__proto__ is just a name (dropped later).
   const out = Object.create(null) as Record<string, string>;
-  const sources = [req.body as Record<string, unknown> | undefined, req.query as Record<string, unknown> | undefined];
+  const sources = [req.body as Record<string, unknown> | undefined, queryOf(req)];
   for (const source of sources) {
     if (!source || typeof source !== 'object') continue;
     for (const [key, value] of Object.entries(source)) {

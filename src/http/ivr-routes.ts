@@ -1,8 +1,8 @@
-import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { DeflectionService, StepRequest } from '../deflection/service';
+import { RecipePage, type Served } from '../deflection/page-recipe';
 import { holdToneWav, type HoldAudioEncoding } from '../vxml/hold-tone';
-import type { Page } from '../vxml/model';
 import { PageRenderer } from '../vxml/render-cache';
 import { AUDIO_MAX_AGE_S, perCallDocument, ROOT_MAX_AGE_S, sharedResource } from './ivr-caching';
 import { multipartForm } from './ivr-multipart';
@@ -21,17 +21,46 @@ const renderer = new PageRenderer();
 const BODY_LIMIT = '16kb';
 const MAX_FIELDS = 50;
 
-function sendPage(res: Response, page: Page, status = 200): void {
+function sendPage(res: Response, served: Served, status = 200): void {
   // platform= (README "Platforms") is applied to whatever page answers, so it lasts the call.
   const platform = platformParam(res.req);
-  if (platform.kind === 'unknown') page = unknownPlatformPage(modeParam(res.req));
-  else if (platform.kind === 'known') page = withPlatform(page, platform.name);
+  let page: Served = platform.kind === 'unknown' ? unknownPlatformPage(modeParam(res.req)) : served;
+  const platformName = platform.kind === 'known' ? platform.name : undefined;
   res.type(VXML_TYPE);
   // The root document is the same for every call of a campaign: browsers may cache it.
   // Every other document belongs to one moment of one call.
   if (page.kind === 'root') sharedResource(res, ROOT_MAX_AGE_S);
   else perCallDocument(res);
+  if (page instanceof RecipePage) {
+    // Rendered from its recipe's key: a shape rendered before builds no page model.
+    const recipe = page;
+    const build = platformName ? () => withPlatform(recipe.build(), platformName) : () => recipe.build();
+    res.status(status).send(renderer.renderKeyed(`${platformName ?? ''}\u0000${recipe.key}`, recipe.call.id, build));
+    return;
+  }
+  if (platformName) page = withPlatform(page, platformName);
   res.status(status).send(renderer.render(page));
+}
+
+/**
+ * The body readers as one middleware that a request without a body skips whole: every
+ * fetch of a document but a <submit method="post"> is a GET without one, and each reader
+ * is otherwise a layer the router walks (the readers themselves skip such a request too).
+ * A body is announced by Transfer-Encoding or Content-Length, as the readers decide (type-is's hasBody).
+ */
+function bodyReader(readers: RequestHandler[]): RequestHandler {
+  return (req, res, next) => {
+    if (req.headers['transfer-encoding'] === undefined && Number.isNaN(Number(req.headers['content-length']))) {
+      next();
+      return;
+    }
+    let i = 0;
+    const step = (err?: unknown): void => {
+      if (err || i === readers.length) next(err);
+      else (readers[i++] as RequestHandler)(req, res, step);
+    };
+    step();
+  };
 }
 
 function stepRequest(req: Request, answerParam: string): StepRequest {
@@ -57,13 +86,15 @@ export function ivrRoutes(
   const refuse = (req: Request, res: Response) => sendPage(res, service.errorPage(modeParam(req)), 403);
   const access: IvrAccess = { settings, simulatorKey, refuse, log };
   const refuseTooMany = (req: Request, res: Response) => sendPage(res, service.errorPage(modeParam(req)), 429);
-  // Before the body is read: a refused address costs nothing more.
-  router.use(allowedSources(access));
+  // Before the body is read: a refused address costs nothing more. Without
+  // IVR_ALLOWED_CIDRS every address may fetch: no layer for each request to walk.
+  if (settings.allowedCidrs.length) router.use(allowedSources(access));
   // Platforms send a few short values: 16 KB and 50 fields is plenty, and a request past
   // either gets the hand-back document (handBackOnError). Multipart forms (a legal
   // <submit enctype>) are read the same way, with the same limits.
-  router.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: MAX_FIELDS }));
-  router.use(multipartForm({ limit: BODY_LIMIT, maxFields: MAX_FIELDS }));
+  router.use(
+    bodyReader([express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: MAX_FIELDS }), ...multipartForm({ limit: BODY_LIMIT, maxFields: MAX_FIELDS })]),
+  );
 
   // The default hold audio of the send step (pages.ts DEFAULT_HOLD_AUDIO).
   const holdTone = holdToneWav(holdAudioEncoding);

@@ -29,6 +29,33 @@ export class PageRenderer {
     this.cache.set(key, parts);
     return id ? parts.join(id) : (parts[0] as string);
   }
+
+  /**
+   * The document of a page known by a key rather than built: `key` names everything the
+   * page depends on except the call id (`callId`), and `build` makes the page when this
+   * shape has not been rendered yet. A cached shape costs neither a page model nor its
+   * JSON. Same bytes as render(build()).
+   */
+  renderKeyed(key: string, callId: string, build: () => Page): string {
+    // JSON keys begin with "{": this prefix keeps the two kinds of key apart.
+    const cacheKey = `\u0001${key}`;
+    let parts = this.cache.get(cacheKey);
+    if (parts) {
+      this.cache.delete(cacheKey);
+    } else {
+      const page = build();
+      const id = callIdOf(page);
+      // A question whose URLs do not carry this call's id where callIdOf finds it (an id
+      // too short to split on safely) cannot be shared between calls.
+      if (page.kind === 'question' && id !== callId) return this.render(page);
+      // An ending carries no call id (endPage is not given one): one document for all.
+      const xml = renderPage(page);
+      parts = id ? xml.split(id) : [xml];
+      if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+    }
+    this.cache.set(cacheKey, parts);
+    return parts.length === 1 ? (parts[0] as string) : parts.join(callId);
+  }
 }
 
 /** The call a question page belongs to: its submit URL carries it as `call` (pages.ts stepUrl). */
