@@ -16,7 +16,7 @@ function get(port: number, agent: http.Agent): Promise<{ keepAlive: string | und
   return new Promise((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ keepAlive: res.headers['keep-alive'], reused: req.reusedSocket }));
+      res.on('end', () => resolve({ keepAlive: res.headers['keep-alive']?.toString(), reused: req.reusedSocket }));
     });
     req.on('error', reject);
   });
