@@ -17,6 +17,19 @@ const event = (id: number, type: CallEvent['type'], detail?: CallEvent['detail']
   ...(detail ? { detail } : {}),
 });
 
+/** One endpoint, "crm", retried from 2 s, polled hourly (the tests call deliverDue themselves). */
+function crmEndpoint(url: string, timeoutMs: number) {
+  return {
+    endpoints: [{ name: 'crm', url, types: undefined, secret: 'x'.repeat(32) }],
+    batchSize: 10,
+    maxBodyBytes: 65_536,
+    timeoutMs,
+    retryBaseMs: 2_000,
+    retryCapMs: 300_000,
+    pollMs: 3_600_000,
+  };
+}
+
 describe('nextBatch', () => {
   it('keeps the body within the byte limit, and the cursor stops at the last event sent', () => {
     const events = Array.from({ length: 50 }, (_, i) => event(i + 1, 'offered', { note: 'é'.repeat(100) }));
@@ -55,15 +68,7 @@ describe('a request that never answers', () => {
     const timeouts: Array<{ ms: number; controller: AbortController }> = [];
     const deliverer = new EventsDeliverer({
       store,
-      settings: {
-        endpoints: [{ name: 'crm', url: sink.url, types: undefined, secret: 'x'.repeat(32) }],
-        batchSize: 10,
-        maxBodyBytes: 65_536,
-        timeoutMs: 5_000,
-        retryBaseMs: 2_000,
-        retryCapMs: 300_000,
-        pollMs: 3_600_000,
-      },
+      settings: crmEndpoint(sink.url, 5_000),
       log: pino({ level: 'silent' }),
       now: () => new Date(clock),
       random: () => 0.5,
@@ -114,15 +119,7 @@ describe('the request timeout, as deployed (AbortSignal.timeout)', () => {
     const clock = Date.parse('2026-12-01T10:00:00.000Z');
     const deliverer = new EventsDeliverer({
       store,
-      settings: {
-        endpoints: [{ name: 'crm', url: sink.url, types: undefined, secret: 'x'.repeat(32) }],
-        batchSize: 10,
-        maxBodyBytes: 65_536,
-        timeoutMs: 50,
-        retryBaseMs: 2_000,
-        retryCapMs: 300_000,
-        pollMs: 3_600_000,
-      },
+      settings: crmEndpoint(sink.url, 50),
       log: pino({ level: 'silent' }),
       now: () => new Date(clock),
       random: () => 0.5,

@@ -1,7 +1,8 @@
 import type { Client } from 'pg';
-import type { ConsentRecord, NewMessage, SendLimit } from '../../src/store/port';
+import type { NewMessage, SendLimit } from '../../src/store/port';
 import type { PgStore } from '../../src/store/postgres';
 import { describePostgres, TestSchema } from '../helpers/postgres';
+import { admitText } from './admission-fixture';
 
 /**
  * The admission as one stored function (ivr_admit, postgres-admission.ts): its locks are
@@ -13,39 +14,7 @@ const NOW = '2026-11-24T20:00:00.000Z';
 const TEN_MINUTES: SendLimit = { scope: 'destination', max: 1, since: '2026-11-24T19:50:00.001Z', name: '1 per 10 min' };
 
 function admit(store: PgStore, id: string, to: string, overrides: Partial<NewMessage> = {}) {
-  const message: NewMessage = {
-    id,
-    callId: `call-${id}`,
-    campaignId: 'support',
-    to,
-    caller: '+12125550100',
-    body: 'Chat with us: https://t.example.test/s/abcdefgh',
-    gateway: 'primary',
-    fallbackGateway: null,
-    segments: 1,
-    encoding: 'GSM-7',
-    createdAt: NOW,
-    ...overrides,
-  };
-  const consent: Omit<ConsentRecord, 'messageId'> = {
-    channel: 'sms',
-    channelConsentText: '',
-    callId: message.callId,
-    campaignId: message.campaignId,
-    variant: null,
-    dnis: '+18005550100',
-    ani: message.caller ?? '',
-    destination: to,
-    destinationSource: 'ani',
-    acceptKey: '1',
-    confirmKey: '1',
-    offerText: 'Press 1 for a chat link by text.',
-    offerVersion: 'a1b2c3d4e5f6',
-    offeredAt: NOW,
-    acceptedAt: NOW,
-    confirmedAt: NOW,
-  };
-  return store.admitMessage(message, { limits: [TEN_MINUTES], consent, events: [{ type: 'number-confirmed', detail: { source: 'ani' } }] });
+  return admitText(store, { id, callId: `call-${id}`, caller: '+12125550100' }, to, [TEN_MINUTES], NOW, overrides);
 }
 
 /** Resolves once a backend waits for this send-limit key's advisory lock (an event, not a delay). */

@@ -1,6 +1,7 @@
-import type { ConsentRecord, NewMessage, SendLimit, Store } from '../../src/store/port';
+import type { NewMessage, SendLimit, Store } from '../../src/store/port';
 import type { PgStore } from '../../src/store/postgres';
 import { describePostgres, TestSchema } from '../helpers/postgres';
+import { admitText } from './admission-fixture';
 
 /**
  * Limits hold across instances: submits arriving at once on different instances (each
@@ -14,39 +15,8 @@ const ONE_PER_TEN_MINUTES: SendLimit = { scope: 'destination', max: 1, since: '2
 let counter = 0;
 function submit(store: Store, to: string, limits: SendLimit[], overrides: Partial<NewMessage> = {}) {
   counter += 1;
-  const message: NewMessage = {
-    id: `msg-${counter}`,
-    callId: `call-${counter}`,
-    campaignId: 'support',
-    to,
-    caller: `+1212555${String(1000 + counter).slice(-4)}`,
-    body: 'Chat with us: https://t.example.test/s/abcdefgh',
-    gateway: 'primary',
-    fallbackGateway: null,
-    segments: 1,
-    encoding: 'GSM-7',
-    createdAt: NOW,
-    ...overrides,
-  };
-  const consent: Omit<ConsentRecord, 'messageId'> = {
-    channel: 'sms',
-    channelConsentText: '',
-    callId: message.callId,
-    campaignId: message.campaignId,
-    variant: null,
-    dnis: '+18005550100',
-    ani: message.caller ?? '',
-    destination: to,
-    destinationSource: 'ani',
-    acceptKey: '1',
-    confirmKey: '1',
-    offerText: 'Press 1 for a chat link by text.',
-    offerVersion: 'a1b2c3d4e5f6',
-    offeredAt: NOW,
-    acceptedAt: NOW,
-    confirmedAt: NOW,
-  };
-  return store.admitMessage(message, { limits, consent, events: [{ type: 'number-confirmed', detail: { source: 'ani' } }] });
+  const ids = { id: `msg-${counter}`, callId: `call-${counter}`, caller: `+1212555${String(1000 + counter).slice(-4)}` };
+  return admitText(store, ids, to, limits, NOW, overrides);
 }
 
 describePostgres('PostgreSQL limits across instances', () => {
