@@ -17,92 +17,36 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { BULK_TEXTING_ENV, ROOT, bulkCampaignsDir, bulkExampleCampaign, cpuMicros, deflections, freePort, waitFor } from './support';
 
-const ROOT = path.resolve(__dirname, '../..');
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.ROUNDS ?? 1);
 const ONLY = process.env.ONLY ?? 'both';
 const PRELOAD = process.env.PRELOAD ? ['-r', process.env.PRELOAD] : [];
 const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
-const BULK = { SMS_SERVICE_HOURLY_BUDGET: '1000000', PUMPING_MAX_PER_RANGE: '100000' };
-function campaign() {
-  const ex = JSON.parse(fs.readFileSync(path.join(ROOT, 'campaigns/example.json'), 'utf8'));
-  return { ...ex, limits: { hourlyCap: null, dailyCap: null } };
-}
-function campaignsDir() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'h31-campaigns-'));
-  fs.writeFileSync(path.join(dir, 'example.json'), JSON.stringify(campaign()));
-  return dir;
-}
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-async function waitFor(url: string) {
-  for (let i = 0; i < 200; i++) {
-    try { if ((await fetch(url)).ok) return; } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} down`);
-}
 function spawnServer(env: Record<string, string>, root = ROOT): ChildProcess {
   return spawn(process.execPath, [...PRELOAD, ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), '--optimize-for-size', 'dist/main.js'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
-function q(call: number) {
-  const exchange = 200 + Math.floor(call / 10_000);
-  return `/vxml/start?dnis=%2B18005550100&ani=%2B1617${exchange}${String(call % 10_000).padStart(4, '0')}&callid=b-${call}`;
-}
-function pct(s: number[], p: number) { return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : 0; }
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 when it is gone. */
+/** CPU seconds (user + system) a process has used so far; 0 when it is gone (a backend that closed). */
 function cpuSeconds(pid: number | undefined): number {
   try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    return pid === undefined ? 0 : cpuMicros(pid) / 1e6;
   } catch {
     return 0;
   }
 }
-const CLOCK_TICKS = 100;
 /** The CPU seconds of the PostgreSQL backends serving a database (the server's pool), by pid. */
 async function backendsCpu(admin: Client, db: string): Promise<Map<number, number>> {
   const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [db]);
   return new Map(rows.map((r) => [r.pid, cpuSeconds(r.pid)]));
 }
-async function deflections(base: string, firstCall: number, concurrency = 50) {
-  const submitMs: number[] = []; let done = 0; let failures = 0;
-  const deadline = Date.now() + DURATION_S * 1000;
-  const nextUrl = (xml: string) => {
-    const s = /<filled>\s*<submit next="([^"]+)"/.exec(xml)?.[1];
-    if (!s) throw new Error('no submit');
-    return `${base}/vxml/${s.replace(/&amp;/g, '&')}`;
-  };
-  const post = async (url: string) => (await fetch(url, { method: 'POST', body: 'answer=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).text();
-  let calls = firstCall;
-  async function caller() {
-    while (Date.now() < deadline) {
-      try {
-        const offer = await (await fetch(`${base}${q(calls++)}`)).text();
-        const confirm = await post(nextUrl(offer));
-        const t = performance.now();
-        const r = await post(nextUrl(confirm));
-        if (!r.includes("'sent'")) throw new Error('not sent');
-        submitMs.push(performance.now() - t); done++;
-      } catch { failures++; }
-    }
-  }
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, caller));
-  const s = (performance.now() - t0) / 1000;
-  submitMs.sort((a, b) => a - b);
-  return { seconds: s, dps: Number((done / s).toFixed(1)), p50: Number(pct(submitMs, 50).toFixed(1)), p99: Number(pct(submitMs, 99).toFixed(1)), failures, done };
+/** Saturation (no pause) against one server, in this script's JSON line's terms. */
+async function saturation(base: string, firstCall: number) {
+  const r = await deflections(base, 50, 0, firstCall, DURATION_S);
+  return { seconds: r.seconds, dps: r.deflectionsPerSecond, p50: r.submitP50ms, p99: r.submitP99ms, failures: r.failures, done: r.deflections };
 }
 /** With PRELOAD=test/bench/pg-counter.cjs: where the server writes its statement counts. */
 function countsOut(round: number): Record<string, string> {
@@ -146,11 +90,11 @@ function perDeflection(cpuS: number, done: number) { return done ? Number(((cpuS
 async function stop(c: ChildProcess) { c.kill('SIGTERM'); await new Promise((r) => (c.exitCode === null ? c.once('exit', r) : r(undefined))); }
 async function sqliteRun(round: number) {
   const port = await freePort(); const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'h31-data-'));
-  const app = spawnServer({ PORT: String(port), HOST: '127.0.0.1', IVR_START_RATE_LIMIT: '0', IVR_SEND_RATE_LIMIT: '0', DATA_DIR: dataDir, CAMPAIGNS_DIR: campaignsDir(), LOG_LEVEL: 'warn', ...BULK });
+  const app = spawnServer({ PORT: String(port), HOST: '127.0.0.1', IVR_START_RATE_LIMIT: '0', IVR_SEND_RATE_LIMIT: '0', DATA_DIR: dataDir, CAMPAIGNS_DIR: bulkCampaignsDir(), LOG_LEVEL: 'warn', ...BULK_TEXTING_ENV });
   try {
     await waitFor(`http://127.0.0.1:${port}/healthz`);
     const cpu0 = cpuSeconds(app.pid);
-    const result = await deflections(`http://127.0.0.1:${port}`, round * 100_000);
+    const result = await saturation(`http://127.0.0.1:${port}`, round * 100_000);
     return { ...result, serverCpuMsPerDeflection: perDeflection(cpuSeconds(app.pid) - cpu0, result.done) };
   }
   finally { await stop(app); fs.rmSync(dataDir, { recursive: true, force: true }); }
@@ -162,17 +106,17 @@ async function pgRun(round: number, root = ROOT) {
   await admin.query(`DROP DATABASE IF EXISTS ${db}`); await admin.query(`CREATE DATABASE ${db}`);
   const url = new URL(adminUrl); url.pathname = `/${db}`;
   const port = await freePort();
-  const app = spawnServer({ PORT: String(port), HOST: '127.0.0.1', IVR_START_RATE_LIMIT: '0', IVR_SEND_RATE_LIMIT: '0', DATABASE_URL: url.toString(), CAMPAIGNS_DIR: campaignsDir(), ADMIN_TOKEN: BENCH_ADMIN_TOKEN, LOG_LEVEL: 'warn', ...BULK, ...countsOut(round) }, root);
+  const app = spawnServer({ PORT: String(port), HOST: '127.0.0.1', IVR_START_RATE_LIMIT: '0', IVR_SEND_RATE_LIMIT: '0', DATABASE_URL: url.toString(), CAMPAIGNS_DIR: bulkCampaignsDir(), ADMIN_TOKEN: BENCH_ADMIN_TOKEN, LOG_LEVEL: 'warn', ...BULK_TEXTING_ENV, ...countsOut(round) }, root);
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitFor(`${base}/healthz`);
-    const created = await fetch(`${base}/api/campaigns`, { method: 'POST', headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(campaign()) });
+    const created = await fetch(`${base}/api/campaigns`, { method: 'POST', headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(bulkExampleCampaign()) });
     if (!created.ok) throw new Error(`campaign: ${created.status} ${await created.text()}`);
     if (PRELOAD.length) app.kill('SIGUSR2');
     const cpu0 = cpuSeconds(app.pid);
     const backends0 = await backendsCpu(admin, db);
     const waits = process.env.SAMPLE_WAITS ? sampleWaits(adminUrl, db) : undefined;
-    const result = await deflections(base, 1_000_000 + round * 100_000);
+    const result = await saturation(base, 1_000_000 + round * 100_000);
     const backendStates = await waits?.();
     const server = cpuSeconds(app.pid) - cpu0;
     let database = 0;
