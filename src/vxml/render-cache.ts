@@ -18,15 +18,7 @@ export class PageRenderer {
     const json = JSON.stringify(page);
     // JSON escapes control characters, so a raw NUL can only be the blanked-out id.
     const key = id ? json.split(id).join('\u0000') : json;
-    let parts = this.cache.get(key);
-    if (parts) {
-      this.cache.delete(key);
-    } else {
-      const xml = renderPage(page);
-      parts = id ? xml.split(id) : [xml];
-      if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
-    }
-    this.cache.set(key, parts);
+    const parts = this.remembered(key, () => splitAt(renderPage(page), id)) as string[];
     return id ? parts.join(id) : (parts[0] as string);
   }
 
@@ -37,25 +29,45 @@ export class PageRenderer {
    * JSON. Same bytes as render(build()).
    */
   renderKeyed(key: string, callId: string, build: () => Page): string {
+    let unshared: string | undefined;
     // JSON keys begin with "{": this prefix keeps the two kinds of key apart.
-    const cacheKey = `\u0001${key}`;
-    let parts = this.cache.get(cacheKey);
-    if (parts) {
-      this.cache.delete(cacheKey);
-    } else {
+    const parts = this.remembered(`\u0001${key}`, () => {
       const page = build();
       const id = callIdOf(page);
       // A question whose URLs do not carry this call's id where callIdOf finds it (an id
       // too short to split on safely) cannot be shared between calls.
-      if (page.kind === 'question' && id !== callId) return this.render(page);
+      if (page.kind === 'question' && id !== callId) {
+        unshared = this.render(page);
+        return undefined;
+      }
       // An ending carries no call id (endPage is not given one): one document for all.
-      const xml = renderPage(page);
-      parts = id ? xml.split(id) : [xml];
-      if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
-    }
-    this.cache.set(cacheKey, parts);
+      return splitAt(renderPage(page), id);
+    });
+    if (!parts) return unshared as string;
     return parts.length === 1 ? (parts[0] as string) : parts.join(callId);
   }
+
+  /**
+   * The cached parts under `key`, made by `make` (and kept, the oldest entry dropped when
+   * full) when there are none; `make` answering undefined keeps nothing.
+   */
+  private remembered(key: string, make: () => string[] | undefined): string[] | undefined {
+    let parts = this.cache.get(key);
+    if (parts) {
+      this.cache.delete(key);
+    } else {
+      parts = make();
+      if (!parts) return undefined;
+      if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+    }
+    this.cache.set(key, parts);
+    return parts;
+  }
+}
+
+/** A document split at the call id, to be joined with another call's; whole without one. */
+function splitAt(xml: string, id: string | undefined): string[] {
+  return id ? xml.split(id) : [xml];
 }
 
 /** The call a question page belongs to: its submit URL carries it as `call` (pages.ts stepUrl). */
