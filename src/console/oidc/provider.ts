@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { Issuer, custom, type BaseClient } from 'openid-client';
+import type { BaseClient } from 'openid-client';
+import { lazyModule } from '../../lazy-module';
 import type { OidcSettings } from './settings';
 
 /**
@@ -14,6 +15,17 @@ import type { OidcSettings } from './settings';
 const PROVIDER_TIMEOUT_MS = 5_000;
 /** A failed discovery is not tried again sooner than this. */
 export const RETRY_MS = 10_000;
+
+/**
+ * openid-client (and the jose it brings) loaded at the first discovery: a server without
+ * single sign-on configured never loads it (src/lazy-module.ts).
+ */
+export const openidClient = lazyModule(async () => {
+  const library = await import('openid-client');
+  // Discovery itself goes through the Issuer's defaults: the same bound on a hanging provider.
+  library.custom.setHttpOptionsDefaults({ timeout: PROVIDER_TIMEOUT_MS });
+  return library;
+});
 
 /** The provider could not be discovered; `message` names the issuer, never a secret. */
 export class ProviderUnavailable extends Error {}
@@ -51,6 +63,7 @@ export class OidcProvider {
 
   private async discover(): Promise<BaseClient> {
     try {
+      const { Issuer, custom } = await openidClient();
       const issuer = await Issuer.discover(this.settings.issuer);
       const client = new issuer.Client({
         client_id: this.settings.clientId,
@@ -71,6 +84,3 @@ export class OidcProvider {
     }
   }
 }
-
-// Discovery itself goes through the Issuer's defaults: the same bound on a hanging provider.
-custom.setHttpOptionsDefaults({ timeout: PROVIDER_TIMEOUT_MS });

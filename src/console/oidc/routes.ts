@@ -1,5 +1,4 @@
 import type { Request, Response, Router } from 'express';
-import { errors, generators } from 'openid-client';
 import { render } from '../render';
 import type { ConsoleDeps } from '../routes';
 import { auditSignIn, auditSignInFailure } from '../../audit/sign-in-audit';
@@ -8,7 +7,7 @@ import { startSession } from '../session';
 import { safeNext } from '../sign-in';
 import { refusalOf, userNameOf } from './allowed';
 import { claimValues, roleFromClaim } from './role-claim';
-import { ProviderUnavailable, type OidcProvider } from './provider';
+import { ProviderUnavailable, openidClient, type OidcProvider } from './provider';
 import type { OidcSettings } from './settings';
 import { clearPending, readPending, savePending, stateKey } from './state-cookie';
 
@@ -21,6 +20,9 @@ import { clearPending, readPending, savePending, stateKey } from './state-cookie
  * Every failure is a page with one sentence saying what to do, and a log line (the reason,
  * never a token or a code) for the audit trail to pick up.
  */
+
+/** openid-client's error classes (the library is loaded on first use, ./provider.ts). */
+type OpenidErrors = Awaited<ReturnType<typeof openidClient>>['errors'];
 
 /** Bounds what the callback reads: a code and a state are well under a kilobyte. */
 const MAX_CALLBACK_URL = 4096;
@@ -52,6 +54,8 @@ export function oidcSignInPages(router: Router, deps: ConsoleDeps, settings: Oid
   router.get('/oidc/start', openRoute('starts single sign-on'), async (req, res) => {
     const client = await clientOrUnavailable(req, res);
     if (!client) return;
+    // Loaded by the client's discovery: no wait here.
+    const { generators } = await openidClient();
     const pending = {
       state: generators.state(),
       nonce: generators.nonce(),
@@ -84,6 +88,7 @@ export function oidcSignInPages(router: Router, deps: ConsoleDeps, settings: Oid
     }
     const client = await clientOrUnavailable(req, res);
     if (!client) return;
+    const { errors } = await openidClient();
     let claims;
     let roleValues: string[] | undefined;
     try {
@@ -106,7 +111,7 @@ export function oidcSignInPages(router: Router, deps: ConsoleDeps, settings: Oid
         roleValues ??= claimValues(info, settings.roles.claim);
       }
     } catch (err) {
-      const [status, message] = explain(err, settings.label);
+      const [status, message] = explain(err, settings.label, errors);
       // Messages of both error classes name checks and claims, never the code or a token.
       const error = err instanceof errors.OPError ? err.error : undefined;
       refuse(req, res, status, message, (err as Error).message, error);
@@ -134,7 +139,7 @@ export function oidcSignInPages(router: Router, deps: ConsoleDeps, settings: Oid
 }
 
 /** The status and sentence for a failed callback. */
-function explain(err: unknown, label: string): [number, string] {
+function explain(err: unknown, label: string, errors: OpenidErrors): [number, string] {
   if (err instanceof errors.OPError) {
     if (err.error === 'access_denied') return [401, `Sign-in with ${label} was cancelled or refused at the identity provider.`];
     // invalid_grant: a code used twice, expired, or issued for another client or verifier.
