@@ -1,4 +1,5 @@
-import { PinpointSMSVoiceV2Client, SendTextMessageCommand, type PinpointSMSVoiceV2ClientConfig } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import type { PinpointSMSVoiceV2Client, PinpointSMSVoiceV2ClientConfig } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { lazyModule } from '../lazy-module';
 import { verifySnsMessage, SnsCertificates, SnsReplays, confirmSubscription, type SnsMessage } from './amazon-sns';
 import type { AmazonSettings } from './gateway-config';
 import type {
@@ -31,9 +32,13 @@ import { invalid, isRecord } from './callback-parsing';
  * token (Context is only copied into events), and the API has no call to look up a sent
  * message; events go only to the configuration set's destinations.
  */
+
+/** The AWS SDK client, loaded at the first text sent (src/lazy-module.ts): other gateways never load it. */
+const awsSms = lazyModule(() => import('@aws-sdk/client-pinpoint-sms-voice-v2'));
+
 export class AmazonGateway implements SmsGateway {
   readonly name = 'amazon';
-  private readonly client: PinpointSMSVoiceV2Client;
+  private client: PinpointSMSVoiceV2Client | undefined;
   private readonly certificates: SnsCertificates;
   private readonly replays = new SnsReplays();
 
@@ -41,7 +46,14 @@ export class AmazonGateway implements SmsGateway {
     private readonly settings: AmazonSettings,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.client = new PinpointSMSVoiceV2Client({
+    this.certificates = new SnsCertificates(settings.snsBaseUrl);
+  }
+
+  /** The SDK client, made at the first text (the SDK is loaded then). */
+  private async sdkClient(): Promise<PinpointSMSVoiceV2Client> {
+    const { PinpointSMSVoiceV2Client } = await awsSms();
+    const settings = this.settings;
+    return (this.client ??= new PinpointSMSVoiceV2Client({
       region: settings.region,
       ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
       ...(settings.accessKeyId && settings.secretAccessKey
@@ -56,11 +68,12 @@ export class AmazonGateway implements SmsGateway {
       // The outbox owns retries and the attempt's time limit: one request per attempt.
       maxAttempts: 1,
       requestHandler: vendorHttpHandler,
-    });
-    this.certificates = new SnsCertificates(settings.snsBaseUrl);
+    }));
   }
 
   async send(sms: OutgoingSms, signal: AbortSignal): Promise<SendOutcome> {
+    const client = await this.sdkClient();
+    const { SendTextMessageCommand } = await awsSms();
     const command = new SendTextMessageCommand({
       DestinationPhoneNumber: sms.to,
       OriginationIdentity: this.settings.originationIdentity,
@@ -71,7 +84,7 @@ export class AmazonGateway implements SmsGateway {
       Context: { messageId: sms.id },
     });
     try {
-      const answer = await this.client.send(command, { abortSignal: signal });
+      const answer = await client.send(command, { abortSignal: signal });
       if (!answer.MessageId) {
         return { outcome: 'retryable', code: 'malformed-reply', detail: 'Amazon answered without a MessageId' };
       }
