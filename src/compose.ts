@@ -1,7 +1,6 @@
 import { ContextTokens } from './context/token';
 import type { Server as HttpServer } from 'node:http';
 import type { Express } from 'express';
-import { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { createAvailabilityCheck } from './availability/create';
 import { C2mClient } from './channels/c2m-client';
@@ -10,7 +9,6 @@ import { livePersonFirstUrl } from './availability/liveperson';
 import type { AvailabilityCheck } from './availability/port';
 import type { CampaignCatalog, CampaignCheck } from './campaigns/catalog';
 import { FileCampaignCatalog } from './campaigns/file-catalog';
-import { PgCampaignCatalog } from './campaigns/pg-catalog';
 import type { Campaign } from './campaigns/schema';
 import { C2M_GATEWAY } from './deflection/channel-message';
 import type { Config } from './config';
@@ -35,7 +33,6 @@ import type { SmsGateway } from './sms/port';
 import { segmentsWithTypicalLink } from './sms/segments';
 import { legacyVoxeoWarning } from './sms/voxeo';
 import { LiveCalls } from './simulator/live-calls';
-import { PgStore } from './store/postgres';
 import { SqliteStore } from './store/sqlite';
 import { RetentionJob } from './retention/job';
 import { systemActor } from './audit/actor';
@@ -135,7 +132,8 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
   const env = environment(config, overrides);
   const campaigns = FileCampaignCatalog.open({ dir: config.campaignsDir, lastGoodDir: config.campaignsLastGoodDir, check: env.check, log });
   const store = SqliteStore.open(config.dataDir, env.observer, numberKeyOf(config));
-  return wire(config, log, overrides, env, { store, campaigns, close: async () => undefined });
+  // A retention batch holds the event loop on SQLite: 5 ms.
+  return wire(config, log, overrides, env, { store, campaigns, close: async () => undefined, retentionBatchMs: 5 });
 }
 
 /**
@@ -146,6 +144,9 @@ export function composeServer(config: Config, log: Logger, overrides: Overrides 
 export async function composeSharedServer(config: Config, log: Logger, overrides: Overrides = {}): Promise<Server> {
   const url = config.databaseUrl;
   if (!url) throw new Error('composeSharedServer needs DATABASE_URL');
+  // The PostgreSQL driver and store are loaded only here: a server on SQLite never loads
+  // them (src/lazy-module.ts says why).
+  const [{ Pool }, { PgStore }, { PgCampaignCatalog }] = await Promise.all([import('pg'), import('./store/postgres'), import('./campaigns/pg-catalog')]);
   const env = environment(config, overrides);
   const onConnectionError = (err: Error) => log.warn({ err: err.message }, 'a PostgreSQL connection failed; the pool opens another');
   const numberKey = numberKeyOf(config);
@@ -155,7 +156,9 @@ export async function composeSharedServer(config: Config, log: Logger, overrides
   catalogPool.on('error', onConnectionError);
   try {
     const campaigns = await PgCampaignCatalog.open({ pool: catalogPool, check: env.check, log });
-    return wire(config, log, overrides, env, { store, campaigns, close: () => catalogPool.end() });
+    // A retention batch only holds its rows' locks on PostgreSQL, and each batch costs round
+    // trips: 50 ms batches delete faster, pausing nothing.
+    return wire(config, log, overrides, env, { store, campaigns, close: () => catalogPool.end(), retentionBatchMs: 50 });
   } catch (err) {
     await Promise.all([store.close(), catalogPool.end()]);
     throw err;
@@ -168,7 +171,7 @@ function wire(
   log: Logger,
   overrides: Overrides,
   env: Environment,
-  storage: { store: Store; campaigns: CampaignCatalog; close(): Promise<void> },
+  storage: { store: Store; campaigns: CampaignCatalog; close(): Promise<void>; retentionBatchMs: number },
 ): Server {
   const { gateways, defaultGateway, availability, metrics } = env;
   const { store, campaigns } = storage;
@@ -242,9 +245,7 @@ function wire(
   env.onEvents(() => queueMicrotask(() => eventsOut.wake()));
   eventsOut.start();
   // Daily, at RETENTION_HOUR UTC; on PostgreSQL one instance at a time (a lease in the store).
-  // On SQLite a batch holds the event loop: 5 ms. On PostgreSQL it only holds its rows'
-  // locks, and each batch costs round trips: 50 ms batches delete faster, pausing nothing.
-  const targetBatchMs = store instanceof PgStore ? 50 : 5;
+  const targetBatchMs = storage.retentionBatchMs;
   // The audit table leaves only through pruneAuditBefore, which writes the chain's
   // checkpoint; the pruning itself is then an entry of the trail.
   const pruneAuditBefore = async (before: string): Promise<number> => {
