@@ -1,4 +1,7 @@
-import { SignJWT, jwtVerify } from 'jose';
+import { lazyModule } from '../lazy-module';
+
+/** jose, loaded at the first token (src/lazy-module.ts): a server without CONTEXT_TOKEN_SECRET never loads it. */
+const jose = lazyModule(() => import('jose'));
 
 /**
  * The context token in a texted link ({contextToken}, README "Context for the agent"): a
@@ -23,7 +26,8 @@ export class ContextTokens {
   }
 
   /** A token for this call, valid ttlSeconds from now. */
-  sign(callId: string): Promise<string> {
+  async sign(callId: string): Promise<string> {
+    const { SignJWT } = await jose();
     const exp = Math.floor(this.now().getTime() / 1000) + this.ttlSeconds;
     return new SignJWT({}).setProtectedHeader({ alg: CONTEXT_TOKEN_ALG }).setSubject(callId).setExpirationTime(exp).sign(this.key);
   }
@@ -35,6 +39,7 @@ export class ContextTokens {
    * malformed). Never throws.
    */
   async verifyWithGrace(token: string, graceSeconds: number): Promise<{ callId: string } | { problem: 'expired' | 'invalid' }> {
+    const { jwtVerify } = await jose();
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: [CONTEXT_TOKEN_ALG],
@@ -50,6 +55,7 @@ export class ContextTokens {
 
   /** The call id a genuine, unexpired token names; undefined for anything else (never throws). */
   async verify(token: string): Promise<string | undefined> {
+    const { jwtVerify } = await jose();
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: [CONTEXT_TOKEN_ALG],

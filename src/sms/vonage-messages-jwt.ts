@@ -1,6 +1,9 @@
 import { createHash, createPrivateKey, createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
-import { SignJWT, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import { lazyModule } from '../lazy-module';
 import { safeEqual } from './callback-parsing';
+
+/** jose, loaded at the first token (src/lazy-module.ts): only the Vonage Messages gateway uses it here. */
+const jose = lazyModule(() => import('jose'));
 
 /**
  * The two JWTs of the Vonage Messages API.
@@ -34,7 +37,8 @@ export class VonageApplicationSigner {
   }
 
   /** A fresh token for one request. */
-  sign(now: Date): Promise<string> {
+  async sign(now: Date): Promise<string> {
+    const { SignJWT } = await jose();
     const iat = Math.floor(now.getTime() / 1000);
     return new SignJWT({ application_id: this.applicationId })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
@@ -59,6 +63,7 @@ export async function verifyVonageWebhook(
 ): Promise<WebhookCheck> {
   const token = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)\s*$/i.exec(authorization ?? '')?.[1];
   if (!token) return { ok: false, error: 'Authorization: Bearer <JWT> is missing or malformed' };
+  const { decodeProtectedHeader, errors, jwtVerify } = await jose();
   try {
     // Only HS256: a token that names another algorithm (none, RS256 with our secret as a
     // "public key") is refused before anything is checked against it.
