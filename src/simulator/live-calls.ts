@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { simulateCall } from './simulate';
+import { lazyModule } from '../lazy-module';
 import type { CallerInput, CallOutcome, InputRequest, SimulationOptions, TranscriptEntry } from './types';
 
 /**
@@ -43,6 +43,13 @@ export class UnknownLiveCall extends Error {}
 export class LiveCallBusy extends Error {}
 
 const DEFAULTS = { maxCalls: 20, idleMs: 120_000, stepTimeoutMs: 60_000 };
+
+/**
+ * The engine (its XML parser, cookie jar and ECMAScript parser) is loaded at the first
+ * simulated call, not with the server: most servers never run one (src/lazy-module.ts).
+ */
+const engine = lazyModule(() => import('./simulate'));
+const simulateCall = async (options: SimulationOptions): Promise<CallOutcome> => (await engine()).simulateCall(options);
 
 export class LiveCalls {
   private readonly calls = new Map<string, LiveCall>();
