@@ -106,6 +106,21 @@ const SERVICE_SWITCH_KEY = 'service.enabled';
 const RANK_SQL = (expression: string): string =>
   `CASE ${expression} WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'read' THEN 3 ELSE 2 END`;
 
+/**
+ * The answer of a gathered write by id: each row written goes to the first asker of its id
+ * (the one whose values the statement used); a later asker of the same id in that batch
+ * gets nothing, as its own statement would have found the row already taken.
+ */
+function firstAskerOnly<A>(rows: Row[], idOf: (ask: A) => string): (ask: A) => Row | undefined {
+  const byId = new Map(rows.map((row) => [row.id as string, row]));
+  return (ask) => {
+    const id = idOf(ask);
+    const row = byId.get(id);
+    byId.delete(id);
+    return row;
+  };
+}
+
 /** A write in progress: its connection, and the call events to announce once it commits. */
 interface Tx {
   client: PoolClient;
@@ -141,6 +156,55 @@ export class PgStore implements Store {
     );
     const found = new Set(rows.map((row) => `${row.channel as string} ${row.number as string}`));
     return ({ number, channel }) => found.has(`${channel} ${number}`) || found.has(`${channel} ${this.numberKey(number)}`);
+  });
+
+  /**
+   * claimMessage, gathered: the first attempts of the texts admitted in one event-loop turn
+   * take their leases in one statement. Each row's condition is its own (queued, no live
+   * lease), so the statement claims exactly what the single claims would have; a message
+   * asked for twice in one turn goes to the first asker only, as the second single claim
+   * would have found the lease taken.
+   */
+  private readonly claims = new BatchedRead<{ id: string; now: string; leaseUntil: string }, MessageRecord | undefined>(async (asks) => {
+    const rows = await this.rows(
+      `UPDATE messages m SET lease_until = c.lease_until
+       FROM (SELECT DISTINCT ON (id) id, now, lease_until FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS a(id, now, lease_until, n) ORDER BY id, n) c
+       WHERE m.id = c.id AND m.status = 'queued' AND (m.lease_until IS NULL OR m.lease_until <= c.now)
+       RETURNING m.*`,
+      [asks.map((a) => a.id), asks.map((a) => a.now), asks.map((a) => a.leaseUntil)],
+      this.pool,
+      true,
+    );
+    const take = firstAskerOnly(rows, (ask: { id: string }) => ask.id);
+    return (ask) => {
+      const row = take(ask);
+      return row && toMessage(row);
+    };
+  });
+  /**
+   * startAttempt, gathered the same way: each row is written only under the lease its
+   * asker holds, so an attempt whose lease another dispatcher took meanwhile writes nothing.
+   */
+  private readonly attemptStarts = new BatchedRead<{ id: string; start: AttemptStart }, boolean>(async (asks) => {
+    const rows = await this.rows(
+      `UPDATE messages m SET lease_until = s.lease_until, attempt_started_at = s.at, attempt_via = s.via
+       FROM (SELECT DISTINCT ON (id) id, held, lease_until, at, via
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS a(id, held, lease_until, at, via, n)
+              ORDER BY id, n) s
+       WHERE m.id = s.id AND m.status = 'queued' AND m.lease_until = s.held
+       RETURNING m.id`,
+      [
+        asks.map((a) => a.id),
+        asks.map((a) => a.start.heldLease),
+        asks.map((a) => a.start.leaseUntil),
+        asks.map((a) => a.start.at),
+        asks.map((a) => a.start.via),
+      ],
+      this.pool,
+      true,
+    );
+    const started = firstAskerOnly(rows, (ask: { id: string }) => ask.id);
+    return (ask) => started(ask) !== undefined;
   });
 
   private constructor(
@@ -545,16 +609,8 @@ export class PgStore implements Store {
     return rows.map(toMessage).sort((a, b) => (a.nextAttemptAt ?? '').localeCompare(b.nextAttemptAt ?? ''));
   }
 
-  async claimMessage(id: string, now: string, leaseUntil: string): Promise<MessageRecord | undefined> {
-    const [row] = await this.rows(
-      `UPDATE messages SET lease_until = $3
-       WHERE id = $1 AND status = 'queued' AND (lease_until IS NULL OR lease_until <= $2)
-       RETURNING *`,
-      [id, now, leaseUntil],
-      this.pool,
-      true,
-    );
-    return row && toMessage(row);
+  claimMessage(id: string, now: string, leaseUntil: string): Promise<MessageRecord | undefined> {
+    return this.claims.get({ id, now, leaseUntil });
   }
 
   async renewLease(id: string, heldLease: string, leaseUntil: string): Promise<boolean> {
@@ -566,14 +622,8 @@ export class PgStore implements Store {
     return result.rowCount === 1;
   }
 
-  async startAttempt(id: string, start: AttemptStart): Promise<boolean> {
-    const result = await queryPrepared(
-      this.pool,
-      `UPDATE messages SET lease_until = $1, attempt_started_at = $2, attempt_via = $3
-       WHERE id = $4 AND status = 'queued' AND lease_until = $5`,
-      [start.leaseUntil, start.at, start.via, id, start.heldLease],
-    );
-    return result.rowCount === 1;
+  startAttempt(id: string, start: AttemptStart): Promise<boolean> {
+    return this.attemptStarts.get({ id, start });
   }
 
   /**
