@@ -102,6 +102,9 @@ export interface PgStoreOptions {
 
 const SERVICE_SWITCH_KEY = 'service.enabled';
 
+/** Keys in one gathered statement (batched-read.ts); a larger batch goes as several, one after another on its connection. */
+const GATHERED_MAX_KEYS = 100;
+
 /** SQL for STATUS_RANK, so a receipt's forward-only rule is one atomic UPDATE. */
 const RANK_SQL = (expression: string): string =>
   `CASE ${expression} WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'read' THEN 3 ELSE 2 END`;
@@ -131,16 +134,16 @@ export class PgStore implements Store {
   private closed = false;
   private readonly serviceSwitch = new FreshRead(() => this.readServiceSwitch());
   /** getCall, gathered (batched-read.ts): every step of every call reads its call first. */
-  private readonly calls = new BatchedRead<string, CallRecord | undefined>(async (ids) => {
-    const rows = await this.rows('SELECT * FROM calls WHERE id = ANY($1::text[])', [ids], this.pool, true);
+  private readonly calls = new BatchedRead<string, CallRecord | undefined, PoolClient>(async (ids, client) => {
+    const rows = await this.rows('SELECT * FROM calls WHERE id = ANY($1::text[])', [ids], client, true);
     const byId = new Map(rows.map((row) => [row.id as string, row]));
     return (id) => {
       const row = byId.get(id);
       return row && toCall(row);
     };
-  });
+  }, GATHERED_MAX_KEYS, () => this.pool.connect());
   /** isSuppressed, gathered: the confirm step and the send's first attempt both check. */
-  private readonly suppressed = new BatchedRead<{ number: string; channel: ChannelName }, boolean>(async (asks) => {
+  private readonly suppressed = new BatchedRead<{ number: string; channel: ChannelName }, boolean, PoolClient>(async (asks, client) => {
     const numbers: string[] = [];
     const channels: string[] = [];
     for (const { number, channel } of asks) {
@@ -151,12 +154,12 @@ export class PgStore implements Store {
       `SELECT s.number, s.channel FROM suppressions s
        WHERE (s.number, s.channel) IN (SELECT n, c FROM unnest($1::text[], $2::text[]) AS a(n, c))`,
       [numbers, channels],
-      this.pool,
+      client,
       true,
     );
     const found = new Set(rows.map((row) => `${row.channel as string} ${row.number as string}`));
     return ({ number, channel }) => found.has(`${channel} ${number}`) || found.has(`${channel} ${this.numberKey(number)}`);
-  });
+  }, GATHERED_MAX_KEYS, () => this.pool.connect());
 
   /**
    * claimMessage, gathered: the first attempts of the texts admitted in one event-loop turn
@@ -165,14 +168,14 @@ export class PgStore implements Store {
    * asked for twice in one turn goes to the first asker only, as the second single claim
    * would have found the lease taken.
    */
-  private readonly claims = new BatchedRead<{ id: string; now: string; leaseUntil: string }, MessageRecord | undefined>(async (asks) => {
+  private readonly claims = new BatchedRead<{ id: string; now: string; leaseUntil: string }, MessageRecord | undefined, PoolClient>(async (asks, client) => {
     const rows = await this.rows(
       `UPDATE messages m SET lease_until = c.lease_until
        FROM (SELECT DISTINCT ON (id) id, now, lease_until FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS a(id, now, lease_until, n) ORDER BY id, n) c
        WHERE m.id = c.id AND m.status = 'queued' AND (m.lease_until IS NULL OR m.lease_until <= c.now)
        RETURNING m.*`,
       [asks.map((a) => a.id), asks.map((a) => a.now), asks.map((a) => a.leaseUntil)],
-      this.pool,
+      client,
       true,
     );
     const take = firstAskerOnly(rows, (ask: { id: string }) => ask.id);
@@ -180,12 +183,12 @@ export class PgStore implements Store {
       const row = take(ask);
       return row && toMessage(row);
     };
-  });
+  }, GATHERED_MAX_KEYS, () => this.pool.connect());
   /**
    * startAttempt, gathered the same way: each row is written only under the lease its
    * asker holds, so an attempt whose lease another dispatcher took meanwhile writes nothing.
    */
-  private readonly attemptStarts = new BatchedRead<{ id: string; start: AttemptStart }, boolean>(async (asks) => {
+  private readonly attemptStarts = new BatchedRead<{ id: string; start: AttemptStart }, boolean, PoolClient>(async (asks, client) => {
     const rows = await this.rows(
       `UPDATE messages m SET lease_until = s.lease_until, attempt_started_at = s.at, attempt_via = s.via
        FROM (SELECT DISTINCT ON (id) id, held, lease_until, at, via
@@ -200,12 +203,12 @@ export class PgStore implements Store {
         asks.map((a) => a.start.at),
         asks.map((a) => a.start.via),
       ],
-      this.pool,
+      client,
       true,
     );
     const started = firstAskerOnly(rows, (ask: { id: string }) => ask.id);
     return (ask) => started(ask) !== undefined;
-  });
+  }, GATHERED_MAX_KEYS, () => this.pool.connect());
 
   private constructor(
     private readonly pool: Pool,
