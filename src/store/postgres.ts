@@ -57,7 +57,7 @@ import { BatchedRead } from './batched-read';
 import { ADMIT_SQL, admissionCall, type AdmitAnswer } from './postgres-admission';
 import { funnelSlotOf, MAX_PREVIEW_EVENTS, UNKNOWN_CLICK } from './port';
 import { funnelSlots } from './postgres-funnel';
-import { POSTGRES_LAST_TEXT_FOR_SQL, POSTGRES_TEXT_RECONTACTS_SQL } from './last-text-sql';
+import { POSTGRES_LAST_TEXT_FOR_MANY_SQL, POSTGRES_TEXT_RECONTACTS_SQL } from './last-text-sql';
 import { postgresChannelCounts } from './channel-counts';
 import { postgresVariantCounts } from './variant-counts';
 import { chainHash, GENESIS } from '../audit/chain';
@@ -208,6 +208,50 @@ export class PgStore implements Store {
     );
     const started = firstAskerOnly(rows, (ask: { id: string }) => ask.id);
     return (ask) => started(ask) !== undefined;
+  }, GATHERED_MAX_KEYS, () => this.pool.connect());
+
+  /**
+   * lastTextFor (the recontact lookup of every call start), gathered: the starts of one
+   * batch look up their callers in one statement, each by its own two index seeks.
+   */
+  private readonly lastTexts = new BatchedRead<{ number: string; since: string; before: string }, TextMatch | undefined, PoolClient>(async (asks, client) => {
+    const rows = await this.rows(
+      POSTGRES_LAST_TEXT_FOR_MANY_SQL,
+      [asks.map((a) => a.number), asks.map((a) => a.since), asks.map((a) => a.before)],
+      client,
+      true,
+    );
+    const byPlace = new Map(rows.map((row) => [Number(row.n), row]));
+    const places = new Map(asks.map((ask, i) => [ask, i + 1]));
+    return (ask) => toTextMatch(byPlace.get(places.get(ask)!));
+  }, GATHERED_MAX_KEYS, () => this.pool.connect());
+  /**
+   * createShortLink (every send), gathered: the links of one batch are one INSERT. A code
+   * already taken (in the table, or earlier in the same batch) is refused to its asker
+   * alone, who draws another, as with an insert of its own. The table has no other
+   * constraint, so no one link can make the others' statement fail.
+   */
+  private readonly shortLinks = new BatchedRead<Omit<ShortLink, 'clicks'>, boolean, PoolClient>(async (links, client) => {
+    const rows = await this.rows(
+      `INSERT INTO short_links (code, target, call_id, campaign_id, created_at, expires_at)
+       SELECT DISTINCT ON (code) code, target, call_id, campaign_id, created_at, expires_at
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+              AS l(code, target, call_id, campaign_id, created_at, expires_at, n)
+        ORDER BY code, n
+       ON CONFLICT (code) DO NOTHING RETURNING code`,
+      [
+        links.map((l) => l.code),
+        links.map((l) => l.target),
+        links.map((l) => l.callId),
+        links.map((l) => l.campaignId),
+        links.map((l) => l.createdAt),
+        links.map((l) => l.expiresAt),
+      ],
+      client,
+      true,
+    );
+    const inserted = firstAskerOnly(rows.map((row) => ({ ...row, id: row.code })), (link: { code: string }) => link.code);
+    return (link) => inserted(link) !== undefined;
   }, GATHERED_MAX_KEYS, () => this.pool.connect());
 
   private constructor(
@@ -445,8 +489,7 @@ export class PgStore implements Store {
 
   async lastTextFor(number: string, since: string, before: string): Promise<TextMatch | undefined> {
     if (!number) return undefined;
-    const { rows } = await queryPrepared<Row>(this.pool, POSTGRES_LAST_TEXT_FOR_SQL, [number, since, before]);
-    return toTextMatch(rows[0]);
+    return this.lastTexts.get({ number, since, before });
   }
 
   async channelMessageCounts(query: FunnelQuery): Promise<ChannelMessageCount[]> {
@@ -875,14 +918,8 @@ export class PgStore implements Store {
     return { enabled, changedBy, changedAt: at };
   }
 
-  async createShortLink(link: Omit<ShortLink, 'clicks'>): Promise<boolean> {
-    const result = await queryPrepared(
-      this.pool,
-      `INSERT INTO short_links (code, target, call_id, campaign_id, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO NOTHING`,
-      [link.code, link.target, link.callId, link.campaignId, link.createdAt, link.expiresAt],
-    );
-    return result.rowCount === 1;
+  createShortLink(link: Omit<ShortLink, 'clicks'>): Promise<boolean> {
+    return this.shortLinks.get(link);
   }
 
   async clickShortLink(code: string, at: string, visit: LinkVisit = UNKNOWN_CLICK): Promise<(ShortLink & { expired: boolean }) | undefined> {

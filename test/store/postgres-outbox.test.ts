@@ -186,4 +186,21 @@ describePostgres('PostgreSQL outbox across instances', () => {
     expect(byId.get(messages[1]!.id)).toMatchObject({ attemptStartedAt: null, attemptVia: null });
     expect(byId.get(messages[2]!.id)).toMatchObject({ attemptStartedAt: at(4), attemptVia: 'gw-2' });
   });
+
+  it('sends the recontact lookups and the short links asked for in one turn as one statement each', async () => {
+    const lookups = statementsLike('CROSS JOIN LATERAL');
+    const links = statementsLike('INSERT INTO short_links');
+    try {
+      const found = await Promise.all(['+16175550101', '+16175550102', '+16175550103'].map((n) => a.lastTextFor(n, at(-60), at(60))));
+      expect(found).toEqual([undefined, undefined, undefined]);
+      const made = await Promise.all(
+        ['Gt5hY6uJ', 'Gt5hY6uK', 'Gt5hY6uL'].map((code) => a.createShortLink({ code, target: `https://chat.example.test/${code}`, callId: null, campaignId: null, createdAt: at(0), expiresAt: null })),
+      );
+      expect(made).toEqual([true, true, true]);
+      expect([lookups.count(), links.count()]).toEqual([1, 1]);
+    } finally {
+      lookups.restore();
+      links.restore();
+    }
+  });
 });
