@@ -22,7 +22,14 @@ function lastTextFor(p: { number: string; since: string; before: string }): stri
 }
 
 export const SQLITE_LAST_TEXT_FOR_SQL = lastTextFor({ number: '@number', since: '@since', before: '@before' });
-export const POSTGRES_LAST_TEXT_FOR_SQL = lastTextFor({ number: '$1', since: '$2', before: '$3' });
+/**
+ * The same lookup for many starts at once (the PostgreSQL store gathers them): one row per
+ * asker that has a match, `n` its place in the arrays (1-based), each found by the same two
+ * index seeks as its own statement would.
+ */
+export const POSTGRES_LAST_TEXT_FOR_MANY_SQL = `SELECT a.n, m.*
+  FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS a(number, since, before, n)
+  CROSS JOIN LATERAL (${lastTextFor({ number: 'a.number', since: 'a.since', before: 'a.before' })}) m`;
 
 /**
  * The raw counts of "deflections that stuck" (Store.textRecontacts): each call of the range

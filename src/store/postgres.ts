@@ -57,7 +57,7 @@ import { BatchedRead } from './batched-read';
 import { ADMIT_SQL, admissionCall, type AdmitAnswer } from './postgres-admission';
 import { funnelSlotOf, MAX_PREVIEW_EVENTS, UNKNOWN_CLICK } from './port';
 import { funnelSlots } from './postgres-funnel';
-import { POSTGRES_LAST_TEXT_FOR_SQL, POSTGRES_TEXT_RECONTACTS_SQL } from './last-text-sql';
+import { POSTGRES_LAST_TEXT_FOR_MANY_SQL, POSTGRES_TEXT_RECONTACTS_SQL } from './last-text-sql';
 import { postgresChannelCounts } from './channel-counts';
 import { postgresVariantCounts } from './variant-counts';
 import { chainHash, GENESIS } from '../audit/chain';
@@ -102,9 +102,27 @@ export interface PgStoreOptions {
 
 const SERVICE_SWITCH_KEY = 'service.enabled';
 
+/** Keys in one gathered statement (batched-read.ts); a larger batch goes as several, one after another on its connection. */
+const GATHERED_MAX_KEYS = 100;
+
 /** SQL for STATUS_RANK, so a receipt's forward-only rule is one atomic UPDATE. */
 const RANK_SQL = (expression: string): string =>
   `CASE ${expression} WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'read' THEN 3 ELSE 2 END`;
+
+/**
+ * The answer of a gathered write by id: each row written goes to the first asker of its id
+ * (the one whose values the statement used); a later asker of the same id in that batch
+ * gets nothing, as its own statement would have found the row already taken.
+ */
+function firstAskerOnly<A>(rows: Row[], idOf: (ask: A) => string): (ask: A) => Row | undefined {
+  const byId = new Map(rows.map((row) => [row.id as string, row]));
+  return (ask) => {
+    const id = idOf(ask);
+    const row = byId.get(id);
+    byId.delete(id);
+    return row;
+  };
+}
 
 /** A write in progress: its connection, and the call events to announce once it commits. */
 interface Tx {
@@ -116,16 +134,16 @@ export class PgStore implements Store {
   private closed = false;
   private readonly serviceSwitch = new FreshRead(() => this.readServiceSwitch());
   /** getCall, gathered (batched-read.ts): every step of every call reads its call first. */
-  private readonly calls = new BatchedRead<string, CallRecord | undefined>(async (ids) => {
-    const rows = await this.rows('SELECT * FROM calls WHERE id = ANY($1::text[])', [ids], this.pool, true);
+  private readonly calls = new BatchedRead<string, CallRecord | undefined, PoolClient>(async (ids, client) => {
+    const rows = await this.rows('SELECT * FROM calls WHERE id = ANY($1::text[])', [ids], client, true);
     const byId = new Map(rows.map((row) => [row.id as string, row]));
     return (id) => {
       const row = byId.get(id);
       return row && toCall(row);
     };
-  });
+  }, GATHERED_MAX_KEYS, () => this.pool.connect());
   /** isSuppressed, gathered: the confirm step and the send's first attempt both check. */
-  private readonly suppressed = new BatchedRead<{ number: string; channel: ChannelName }, boolean>(async (asks) => {
+  private readonly suppressed = new BatchedRead<{ number: string; channel: ChannelName }, boolean, PoolClient>(async (asks, client) => {
     const numbers: string[] = [];
     const channels: string[] = [];
     for (const { number, channel } of asks) {
@@ -136,12 +154,105 @@ export class PgStore implements Store {
       `SELECT s.number, s.channel FROM suppressions s
        WHERE (s.number, s.channel) IN (SELECT n, c FROM unnest($1::text[], $2::text[]) AS a(n, c))`,
       [numbers, channels],
-      this.pool,
+      client,
       true,
     );
     const found = new Set(rows.map((row) => `${row.channel as string} ${row.number as string}`));
     return ({ number, channel }) => found.has(`${channel} ${number}`) || found.has(`${channel} ${this.numberKey(number)}`);
-  });
+  }, GATHERED_MAX_KEYS, () => this.pool.connect());
+
+  /**
+   * claimMessage, gathered: the first attempts of the texts admitted in one event-loop turn
+   * take their leases in one statement. Each row's condition is its own (queued, no live
+   * lease), so the statement claims exactly what the single claims would have; a message
+   * asked for twice in one turn goes to the first asker only, as the second single claim
+   * would have found the lease taken.
+   */
+  private readonly claims = new BatchedRead<{ id: string; now: string; leaseUntil: string }, MessageRecord | undefined, PoolClient>(async (asks, client) => {
+    const rows = await this.rows(
+      `UPDATE messages m SET lease_until = c.lease_until
+       FROM (SELECT DISTINCT ON (id) id, now, lease_until FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS a(id, now, lease_until, n) ORDER BY id, n) c
+       WHERE m.id = c.id AND m.status = 'queued' AND (m.lease_until IS NULL OR m.lease_until <= c.now)
+       RETURNING m.*`,
+      [asks.map((a) => a.id), asks.map((a) => a.now), asks.map((a) => a.leaseUntil)],
+      client,
+      true,
+    );
+    const take = firstAskerOnly(rows, (ask: { id: string }) => ask.id);
+    return (ask) => {
+      const row = take(ask);
+      return row && toMessage(row);
+    };
+  }, GATHERED_MAX_KEYS, () => this.pool.connect());
+  /**
+   * startAttempt, gathered the same way: each row is written only under the lease its
+   * asker holds, so an attempt whose lease another dispatcher took meanwhile writes nothing.
+   */
+  private readonly attemptStarts = new BatchedRead<{ id: string; start: AttemptStart }, boolean, PoolClient>(async (asks, client) => {
+    const rows = await this.rows(
+      `UPDATE messages m SET lease_until = s.lease_until, attempt_started_at = s.at, attempt_via = s.via
+       FROM (SELECT DISTINCT ON (id) id, held, lease_until, at, via
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS a(id, held, lease_until, at, via, n)
+              ORDER BY id, n) s
+       WHERE m.id = s.id AND m.status = 'queued' AND m.lease_until = s.held
+       RETURNING m.id`,
+      [
+        asks.map((a) => a.id),
+        asks.map((a) => a.start.heldLease),
+        asks.map((a) => a.start.leaseUntil),
+        asks.map((a) => a.start.at),
+        asks.map((a) => a.start.via),
+      ],
+      client,
+      true,
+    );
+    const started = firstAskerOnly(rows, (ask: { id: string }) => ask.id);
+    return (ask) => started(ask) !== undefined;
+  }, GATHERED_MAX_KEYS, () => this.pool.connect());
+
+  /**
+   * lastTextFor (the recontact lookup of every call start), gathered: the starts of one
+   * batch look up their callers in one statement, each by its own two index seeks.
+   */
+  private readonly lastTexts = new BatchedRead<{ number: string; since: string; before: string }, TextMatch | undefined, PoolClient>(async (asks, client) => {
+    const rows = await this.rows(
+      POSTGRES_LAST_TEXT_FOR_MANY_SQL,
+      [asks.map((a) => a.number), asks.map((a) => a.since), asks.map((a) => a.before)],
+      client,
+      true,
+    );
+    const byPlace = new Map(rows.map((row) => [Number(row.n), row]));
+    const places = new Map(asks.map((ask, i) => [ask, i + 1]));
+    return (ask) => toTextMatch(byPlace.get(places.get(ask)!));
+  }, GATHERED_MAX_KEYS, () => this.pool.connect());
+  /**
+   * createShortLink (every send), gathered: the links of one batch are one INSERT. A code
+   * already taken (in the table, or earlier in the same batch) is refused to its asker
+   * alone, who draws another, as with an insert of its own. The table has no other
+   * constraint, so no one link can make the others' statement fail.
+   */
+  private readonly shortLinks = new BatchedRead<Omit<ShortLink, 'clicks'>, boolean, PoolClient>(async (links, client) => {
+    const rows = await this.rows(
+      `INSERT INTO short_links (code, target, call_id, campaign_id, created_at, expires_at)
+       SELECT DISTINCT ON (code) code, target, call_id, campaign_id, created_at, expires_at
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+              AS l(code, target, call_id, campaign_id, created_at, expires_at, n)
+        ORDER BY code, n
+       ON CONFLICT (code) DO NOTHING RETURNING code`,
+      [
+        links.map((l) => l.code),
+        links.map((l) => l.target),
+        links.map((l) => l.callId),
+        links.map((l) => l.campaignId),
+        links.map((l) => l.createdAt),
+        links.map((l) => l.expiresAt),
+      ],
+      client,
+      true,
+    );
+    const inserted = firstAskerOnly(rows.map((row) => ({ ...row, id: row.code })), (link: { code: string }) => link.code);
+    return (link) => inserted(link) !== undefined;
+  }, GATHERED_MAX_KEYS, () => this.pool.connect());
 
   private constructor(
     private readonly pool: Pool,
@@ -378,8 +489,7 @@ export class PgStore implements Store {
 
   async lastTextFor(number: string, since: string, before: string): Promise<TextMatch | undefined> {
     if (!number) return undefined;
-    const { rows } = await queryPrepared<Row>(this.pool, POSTGRES_LAST_TEXT_FOR_SQL, [number, since, before]);
-    return toTextMatch(rows[0]);
+    return this.lastTexts.get({ number, since, before });
   }
 
   async channelMessageCounts(query: FunnelQuery): Promise<ChannelMessageCount[]> {
@@ -545,16 +655,8 @@ export class PgStore implements Store {
     return rows.map(toMessage).sort((a, b) => (a.nextAttemptAt ?? '').localeCompare(b.nextAttemptAt ?? ''));
   }
 
-  async claimMessage(id: string, now: string, leaseUntil: string): Promise<MessageRecord | undefined> {
-    const [row] = await this.rows(
-      `UPDATE messages SET lease_until = $3
-       WHERE id = $1 AND status = 'queued' AND (lease_until IS NULL OR lease_until <= $2)
-       RETURNING *`,
-      [id, now, leaseUntil],
-      this.pool,
-      true,
-    );
-    return row && toMessage(row);
+  claimMessage(id: string, now: string, leaseUntil: string): Promise<MessageRecord | undefined> {
+    return this.claims.get({ id, now, leaseUntil });
   }
 
   async renewLease(id: string, heldLease: string, leaseUntil: string): Promise<boolean> {
@@ -566,14 +668,8 @@ export class PgStore implements Store {
     return result.rowCount === 1;
   }
 
-  async startAttempt(id: string, start: AttemptStart): Promise<boolean> {
-    const result = await queryPrepared(
-      this.pool,
-      `UPDATE messages SET lease_until = $1, attempt_started_at = $2, attempt_via = $3
-       WHERE id = $4 AND status = 'queued' AND lease_until = $5`,
-      [start.leaseUntil, start.at, start.via, id, start.heldLease],
-    );
-    return result.rowCount === 1;
+  startAttempt(id: string, start: AttemptStart): Promise<boolean> {
+    return this.attemptStarts.get({ id, start });
   }
 
   /**
@@ -822,14 +918,8 @@ export class PgStore implements Store {
     return { enabled, changedBy, changedAt: at };
   }
 
-  async createShortLink(link: Omit<ShortLink, 'clicks'>): Promise<boolean> {
-    const result = await queryPrepared(
-      this.pool,
-      `INSERT INTO short_links (code, target, call_id, campaign_id, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO NOTHING`,
-      [link.code, link.target, link.callId, link.campaignId, link.createdAt, link.expiresAt],
-    );
-    return result.rowCount === 1;
+  createShortLink(link: Omit<ShortLink, 'clicks'>): Promise<boolean> {
+    return this.shortLinks.get(link);
   }
 
   async clickShortLink(code: string, at: string, visit: LinkVisit = UNKNOWN_CLICK): Promise<(ShortLink & { expired: boolean }) | undefined> {

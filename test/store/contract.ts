@@ -817,6 +817,27 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         expect(await store.lastTextFor('', day(-9), day(9))).toBeUndefined();
       });
 
+      it('answers lookups asked at the same time each with its own match (PostgreSQL gathers them)', async () => {
+        await texted('m1', day(0), ANI, NUMBER);
+        await texted('m2', day(2), '+16175550002', ANI);
+        const answers = await Promise.all([
+          store.lastTextFor(ANI, day(-90), day(3)),
+          store.lastTextFor(NUMBER, day(-90), day(3)),
+          store.lastTextFor(ANI, day(-90), day(1)),
+          store.lastTextFor('+16175550999', day(-90), day(3)),
+          store.lastTextFor(ANI, day(5), day(9)),
+          store.lastTextFor('+16175550002', day(-90), day(3)),
+        ]);
+        expect(answers).toEqual([
+          { callId: 'call-m2', campaignId: 'support', textedAt: day(2), matchedBy: 'number' },
+          { callId: 'call-m1', campaignId: 'support', textedAt: day(0), matchedBy: 'number' },
+          { callId: 'call-m1', campaignId: 'support', textedAt: day(0), matchedBy: 'ani' },
+          undefined,
+          undefined,
+          { callId: 'call-m2', campaignId: 'support', textedAt: day(2), matchedBy: 'ani' },
+        ]);
+      });
+
       it('counts texted calls by campaign and day with the whole days to their first recontact', async () => {
         await texted('m1', day(0), ANI, NUMBER);
         await texted('m2', iso(T0 + 60_000), '+16175550002', '+16175550002');
@@ -2011,6 +2032,17 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         expect(await store.createShortLink(link('ab3de6gh', { target: 'https://lower.example.com/' }))).toBe(true);
         expect(await store.clickShortLink('Ab3dE6gH', min(1))).toMatchObject({ target: 'https://chat.example.com/start?call=c1&x=%20y' });
         expect(await store.clickShortLink('ab3de6gh', min(1))).toMatchObject({ target: 'https://lower.example.com/' });
+      });
+
+      it('gives a code asked for by two links at the same time to the first only (PostgreSQL gathers them)', async () => {
+        const made = await Promise.all([
+          store.createShortLink(link('Zz9yY8xX')),
+          store.createShortLink(link('Zz9yY8xX', { target: 'https://elsewhere.example.com/' })),
+          store.createShortLink(link('Qq1wW2eE', { target: 'https://other.example.com/', callId: null, campaignId: null, expiresAt: min(30) })),
+        ]);
+        expect(made).toEqual([true, false, true]);
+        expect(await store.clickShortLink('Zz9yY8xX', min(1))).toMatchObject({ target: 'https://chat.example.com/start?call=c1&x=%20y' });
+        expect(await store.clickShortLink('Qq1wW2eE', min(1))).toMatchObject({ target: 'https://other.example.com/', callId: null, expiresAt: min(30) });
       });
 
       it('counts each click and records link-clicked once, with the visitor class', async () => {

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import type { NewMessage } from '../../src/store/port';
 import type { PgStore } from '../../src/store/postgres';
 import { describePostgres, TestSchema } from '../helpers/postgres';
@@ -118,5 +119,100 @@ describePostgres('PostgreSQL outbox across instances', () => {
     const stored = results.find((r) => r.created)!.message;
     for (const r of results) expect(r.message).toEqual(stored);
     expect((await a.listEvents(draft.callId)).map((e) => e.type)).toEqual(['sms-queued']);
+  });
+
+  /**
+   * The caller's first attempts are gathered: claims (and attempt starts) asked for in one
+   * event-loop turn go to the database as one statement. Counted by the statements the
+   * pool's connections send (a pass-through spy: the database still answers them).
+   */
+  function statementsLike(fragment: string) {
+    const spy = jest.spyOn(Client.prototype, 'query');
+    return {
+      count: () => spy.mock.calls.filter(([config]) => (typeof config === 'string' ? config : (config as { text?: string }).text ?? '').includes(fragment)).length,
+      restore: () => spy.mockRestore(),
+    };
+  }
+
+  it('claims the first attempts asked for in one turn in one statement, each asker its own message', async () => {
+    const messages = [];
+    for (let i = 0; i < 5; i++) messages.push((await a.createMessage(newMessage())).message);
+    const sent = statementsLike('UPDATE messages m SET lease_until = c.lease_until');
+    try {
+      const claimed = await Promise.all(messages.map((m, i) => a.claimMessage(m.id, at(1), at(31 + i))));
+      expect(claimed.map((m) => [m?.id, m?.leaseUntil])).toEqual(messages.map((m, i) => [m.id, at(31 + i)]));
+      expect(sent.count()).toBe(1);
+    } finally {
+      sent.restore();
+    }
+    // Each lease is held: another instance cannot take any of them before it runs out.
+    expect(await Promise.all(messages.map((m) => b.claimMessage(m.id, at(30), at(60))))).toEqual(messages.map(() => undefined));
+  });
+
+  it('gives a message asked for twice in one turn to the first asker only', async () => {
+    const { message } = await a.createMessage(newMessage());
+    const [first, second] = await Promise.all([a.claimMessage(message.id, at(1), at(31)), a.claimMessage(message.id, at(1), at(45))]);
+    expect(first).toMatchObject({ id: message.id, leaseUntil: at(31) });
+    expect(second).toBeUndefined();
+    // The first asker's lease is the one stored: it can start its attempt; the second's cannot.
+    const started = await Promise.all([
+      a.startAttempt(message.id, { heldLease: at(31), leaseUntil: at(61), via: 'primary', at: at(2) }),
+      a.startAttempt(message.id, { heldLease: at(45), leaseUntil: at(75), via: 'primary', at: at(2) }),
+    ]);
+    expect(started).toEqual([true, false]);
+  });
+
+  it('starts the attempts asked for in one turn in one statement, each only under the lease its asker holds', async () => {
+    const messages = [];
+    for (let i = 0; i < 3; i++) messages.push((await a.createMessage(newMessage())).message);
+    for (const m of messages) expect(await a.claimMessage(m.id, at(1), at(31))).toBeDefined();
+    const sent = statementsLike('UPDATE messages m SET lease_until = s.lease_until');
+    try {
+      const started = await Promise.all(
+        messages.map((m, i) =>
+          // The second asker's lease is not the one stored (another dispatcher took the message).
+          a.startAttempt(m.id, { heldLease: i === 1 ? at(99) : at(31), leaseUntil: at(61), via: `gw-${i}`, at: at(2 + i) }),
+        ),
+      );
+      expect(started).toEqual([true, false, true]);
+      expect(sent.count()).toBe(1);
+    } finally {
+      sent.restore();
+    }
+    // What each start wrote is what the dispatcher reads back after a crash mid-request.
+    const after = await c.claimDueMessages(at(62), at(92), 10);
+    const byId = new Map(after.map((m) => [m.id, m]));
+    expect(byId.get(messages[0]!.id)).toMatchObject({ attemptStartedAt: at(2), attemptVia: 'gw-0' });
+    expect(byId.get(messages[1]!.id)).toMatchObject({ attemptStartedAt: null, attemptVia: null });
+    expect(byId.get(messages[2]!.id)).toMatchObject({ attemptStartedAt: at(4), attemptVia: 'gw-2' });
+  });
+
+  it('sends the recontact lookups and the short links asked for in one turn as one statement each', async () => {
+    const lookups = statementsLike('CROSS JOIN LATERAL');
+    const links = statementsLike('INSERT INTO short_links');
+    try {
+      const found = await Promise.all(['+16175550101', '+16175550102', '+16175550103'].map((n) => a.lastTextFor(n, at(-60), at(60))));
+      expect(found).toEqual([undefined, undefined, undefined]);
+      const made = await Promise.all(
+        ['Gt5hY6uJ', 'Gt5hY6uK', 'Gt5hY6uL'].map((code) => a.createShortLink({ code, target: `https://chat.example.test/${code}`, callId: null, campaignId: null, createdAt: at(0), expiresAt: null })),
+      );
+      expect(made).toEqual([true, true, true]);
+      expect([lookups.count(), links.count()]).toEqual([1, 1]);
+    } finally {
+      lookups.restore();
+      links.restore();
+    }
+  });
+
+  it('answers every start that asks after a switch through another instance committed with the switch', async () => {
+    try {
+      // A read asked before the switch may answer either way; one asked after it must see it.
+      const before = a.getServiceSwitch();
+      await b.setServiceSwitch(false, 'ops', at(5));
+      expect(await a.getServiceSwitch()).toEqual({ enabled: false, changedBy: 'ops', changedAt: at(5) });
+      await before;
+    } finally {
+      await b.setServiceSwitch(true, 'ops', at(6));
+    }
   });
 });
