@@ -100,6 +100,25 @@ export class RecipePage {
     // The variant is JSON-quoted (it is free text); the others are numbers and fixed names.
     return `${campaignTag(this.campaign)}\u0000${mode}\u0000${JSON.stringify(variant ?? null)}\u0000${String(channel)}\u0000${JSON.stringify(this.recipe)}`;
   }
+
+  /**
+   * The masked number an ending declares in its result ("+*******1234"), when it is all the
+   * cache needs to put in to share the ending between numbers (PageRenderer.renderEnding):
+   * made of characters that jsString and XML leave as they are. Every submit's answer is
+   * such an ending, and its number is nearly always a new one.
+   */
+  get maskedNumber(): string | undefined {
+    if (this.recipe.builder !== 'end') return undefined;
+    const masked = this.recipe.result.maskedNumber;
+    return /^\+?[*0-9]{4,}$/.test(masked) ? masked : undefined;
+  }
+
+  /** The same page with another masked number in its result (an ending; others as they are). */
+  withMaskedNumber(maskedNumber: string): RecipePage {
+    const { recipe } = this;
+    if (recipe.builder !== 'end') return this;
+    return new RecipePage({ ...recipe, result: { ...recipe.result, maskedNumber } }, this.campaign, this.call);
+  }
 }
 
 /** What the service answers a request with: a page, or a recipe the routes render. */

@@ -48,6 +48,20 @@ export class PageRenderer {
   }
 
   /**
+   * An ending known by a key, for any masked number: `build` makes it with
+   * MASKED_NUMBER_SLOT as its result's masked number, and the cached document gets
+   * `maskedNumber` put in at that one place. Undefined (nothing kept) when the slot is not
+   * in the document exactly once: the caller then renders the page as it is.
+   */
+  renderEnding(key: string, maskedNumber: string, build: () => Page): string | undefined {
+    const parts = this.remembered(`\u0002${key}`, () => {
+      const parts = renderPage(build()).split(MASKED_NUMBER_SLOT);
+      return parts.length === 2 ? parts : undefined;
+    });
+    return parts?.join(maskedNumber);
+  }
+
+  /**
    * The cached parts under `key`, made by `make` (and kept, the oldest entry dropped when
    * full) when there are none; `make` answering undefined keeps nothing.
    */
@@ -64,6 +78,12 @@ export class PageRenderer {
     return parts;
   }
 }
+
+/**
+ * Stands for an ending's masked number while its shared document is rendered: letters only,
+ * so jsString and XML escaping leave it whole, and no prompt or URL of ours spells it.
+ */
+export const MASKED_NUMBER_SLOT = 'MaskedNumberSlotQv7Zr';
 
 /** A document split at the call id, to be joined with another call's; whole without one. */
 function splitAt(xml: string, id: string | undefined): string[] {
