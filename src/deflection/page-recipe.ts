@@ -102,22 +102,25 @@ export class RecipePage {
   }
 
   /**
-   * The masked number an ending declares in its result ("+*******1234"), when it is all the
-   * cache needs to put in to share the ending between numbers (PageRenderer.renderEnding):
-   * made of characters that jsString and XML leave as they are. Every submit's answer is
-   * such an ending, and its number is nearly always a new one.
+   * The one argument that makes nearly every call's page a shape of its own, when the cache
+   * can share the page between its values and put the value in (PageRenderer.renderSlotted):
+   * an ending's masked number ("+*******1234": every submit is answered with one) and the
+   * last four digits the confirm question reads back. Only values of characters that
+   * jsString and XML leave as they are.
    */
-  get maskedNumber(): string | undefined {
-    if (this.recipe.builder !== 'end') return undefined;
-    const masked = this.recipe.result.maskedNumber;
-    return /^\+?[*0-9]{4,}$/.test(masked) ? masked : undefined;
+  get slotValue(): string | undefined {
+    const { recipe } = this;
+    if (recipe.builder === 'end') return /^\+?[*0-9]{4,}$/.test(recipe.result.maskedNumber) ? recipe.result.maskedNumber : undefined;
+    if (recipe.builder === 'confirm-ani') return /^[0-9]{1,8}$/.test(recipe.lastFour) ? recipe.lastFour : undefined;
+    return undefined;
   }
 
-  /** The same page with another masked number in its result (an ending; others as they are). */
-  withMaskedNumber(maskedNumber: string): RecipePage {
+  /** The same page with `value` as the argument slotValue names. */
+  withSlotValue(value: string): RecipePage {
     const { recipe } = this;
-    if (recipe.builder !== 'end') return this;
-    return new RecipePage({ ...recipe, result: { ...recipe.result, maskedNumber } }, this.campaign, this.call);
+    if (recipe.builder === 'end') return new RecipePage({ ...recipe, result: { ...recipe.result, maskedNumber: value } }, this.campaign, this.call);
+    if (recipe.builder === 'confirm-ani') return new RecipePage({ ...recipe, lastFour: value }, this.campaign, this.call);
+    return this;
   }
 }
 

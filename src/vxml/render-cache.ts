@@ -9,7 +9,7 @@ import { renderPage } from './render';
  */
 export class PageRenderer {
   /** Rendered documents split at the call id, by the page's JSON with the id blanked out; oldest first. */
-  private readonly cache = new Map<string, string[]>();
+  private readonly cache = new Map<string, string[] | string[][]>();
 
   constructor(private readonly maxEntries = 512) {}
 
@@ -42,30 +42,39 @@ export class PageRenderer {
       }
       // An ending carries no call id (endPage is not given one): one document for all.
       return splitAt(renderPage(page), id);
-    });
+    }) as string[] | undefined;
     if (!parts) return unshared as string;
     return parts.length === 1 ? (parts[0] as string) : parts.join(callId);
   }
 
   /**
-   * An ending known by a key, for any masked number: `build` makes it with
-   * MASKED_NUMBER_SLOT as its result's masked number, and the cached document gets
-   * `maskedNumber` put in at that one place. Undefined (nothing kept) when the slot is not
-   * in the document exactly once: the caller then renders the page as it is.
+   * A page known by a key, for any value of its one varying argument (RecipePage.slotValue:
+   * an ending's masked number, the last four digits read back): `build` makes it with
+   * SLOT in that argument's place, and the cached document gets `value` put in there and,
+   * in a question, the call's id in its URLs. Undefined when the slot is not in the
+   * document exactly once (remembered for the shape), or a question's URLs do not carry
+   * `callId`: the caller then renders the page as it is.
    */
-  renderEnding(key: string, maskedNumber: string, build: () => Page): string | undefined {
-    const parts = this.remembered(`\u0002${key}`, () => {
-      const parts = renderPage(build()).split(MASKED_NUMBER_SLOT);
-      return parts.length === 2 ? parts : undefined;
-    });
-    return parts?.join(maskedNumber);
+  renderSlotted(key: string, callId: string, value: string, build: () => Page): string | undefined {
+    const pieces = this.remembered(`\u0002${key}`, () => {
+      const page = build();
+      const id = callIdOf(page);
+      if (page.kind === 'question' && id !== callId) return undefined;
+      const halves = renderPage(page).split(SLOT);
+      // Not once (digits spoken one by one, or as recordings, spell the slot otherwise):
+      // this shape is kept as not shareable, so its calls do not render it twice.
+      return halves.length === 2 ? halves.map((half) => splitAt(half, id)) : [];
+    }) as string[][] | undefined;
+    if (pieces?.length !== 2) return undefined;
+    const [before, after] = pieces as [string[], string[]];
+    return `${before.join(callId)}${value}${after.join(callId)}`;
   }
 
   /**
    * The cached parts under `key`, made by `make` (and kept, the oldest entry dropped when
    * full) when there are none; `make` answering undefined keeps nothing.
    */
-  private remembered(key: string, make: () => string[] | undefined): string[] | undefined {
+  private remembered(key: string, make: () => string[] | string[][] | undefined): string[] | string[][] | undefined {
     let parts = this.cache.get(key);
     if (parts) {
       this.cache.delete(key);
@@ -80,10 +89,10 @@ export class PageRenderer {
 }
 
 /**
- * Stands for an ending's masked number while its shared document is rendered: letters only,
+ * Stands for a page's varying argument while its shared document is rendered: letters only,
  * so jsString and XML escaping leave it whole, and no prompt or URL of ours spells it.
  */
-export const MASKED_NUMBER_SLOT = 'MaskedNumberSlotQv7Zr';
+export const SLOT = 'RenderSlotQv7Zr';
 
 /** A document split at the call id, to be joined with another call's; whole without one. */
 function splitAt(xml: string, id: string | undefined): string[] {
