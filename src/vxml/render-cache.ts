@@ -8,7 +8,10 @@ import { renderPage } from './render';
  * of serving a document (about 65 µs of 300). Same page, same bytes as renderPage.
  */
 export class PageRenderer {
-  /** Rendered documents split at the call id, by the page's JSON with the id blanked out; oldest first. */
+  /**
+   * Rendered documents split at the call id (and, for renderSlotted, first at the slot:
+   * two halves, or none when the shape cannot be shared), by key; oldest first.
+   */
   private readonly cache = new Map<string, string[] | string[][]>();
 
   constructor(private readonly maxEntries = 512) {}
