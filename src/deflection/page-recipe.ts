@@ -100,6 +100,28 @@ export class RecipePage {
     // The variant is JSON-quoted (it is free text); the others are numbers and fixed names.
     return `${campaignTag(this.campaign)}\u0000${mode}\u0000${JSON.stringify(variant ?? null)}\u0000${String(channel)}\u0000${JSON.stringify(this.recipe)}`;
   }
+
+  /**
+   * The one argument that makes nearly every call's page a shape of its own, when the cache
+   * can share the page between its values and put the value in (PageRenderer.renderSlotted):
+   * an ending's masked number ("+*******1234": every submit is answered with one) and the
+   * last four digits the confirm question reads back. Only values of characters that
+   * jsString and XML leave as they are.
+   */
+  get slotValue(): string | undefined {
+    const { recipe } = this;
+    if (recipe.builder === 'end') return /^\+?[*0-9]{4,}$/.test(recipe.result.maskedNumber) ? recipe.result.maskedNumber : undefined;
+    if (recipe.builder === 'confirm-ani') return /^[0-9]{1,8}$/.test(recipe.lastFour) ? recipe.lastFour : undefined;
+    return undefined;
+  }
+
+  /** The same page with `value` as the argument slotValue names. */
+  withSlotValue(value: string): RecipePage {
+    const { recipe } = this;
+    if (recipe.builder === 'end') return new RecipePage({ ...recipe, result: { ...recipe.result, maskedNumber: value } }, this.campaign, this.call);
+    if (recipe.builder === 'confirm-ani') return new RecipePage({ ...recipe, lastFour: value }, this.campaign, this.call);
+    return this;
+  }
 }
 
 /** What the service answers a request with: a page, or a recipe the routes render. */

@@ -9,6 +9,7 @@ import { multipartForm } from './ivr-multipart';
 import { contextParams, ivrParam, modeParam, platformCallIdParam } from './ivr-params';
 import { unknownPlatformPage, withPlatform } from '../deflection/platform-override';
 import { platformParam } from './platform-param';
+import { renderRecipe } from './render-recipe';
 import { allowedSources, requireSharedSecret, type IvrAccess } from './security/ivr-access';
 import { limitIvrStep } from './security/ivr-rate-limits';
 import type { IvrAccessSettings } from './security/settings';
@@ -33,9 +34,7 @@ function sendPage(res: Response, served: Served, status = 200): void {
   else perCallDocument(res);
   if (page instanceof RecipePage) {
     // Rendered from its recipe's key: a shape rendered before builds no page model.
-    const recipe = page;
-    const build = platformName ? () => withPlatform(recipe.build(), platformName) : () => recipe.build();
-    res.status(status).send(renderer.renderKeyed(`${platformName ?? ''}\u0000${recipe.key}`, recipe.call.id, build));
+    res.status(status).send(renderRecipe(renderer, page, platformName));
     return;
   }
   if (platformName) page = withPlatform(page, platformName);

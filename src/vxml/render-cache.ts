@@ -8,8 +8,11 @@ import { renderPage } from './render';
  * of serving a document (about 65 µs of 300). Same page, same bytes as renderPage.
  */
 export class PageRenderer {
-  /** Rendered documents split at the call id, by the page's JSON with the id blanked out; oldest first. */
-  private readonly cache = new Map<string, string[]>();
+  /**
+   * Rendered documents split at the call id (and, for renderSlotted, first at the slot:
+   * two halves, or none when the shape cannot be shared), by key; oldest first.
+   */
+  private readonly cache = new Map<string, string[] | string[][]>();
 
   constructor(private readonly maxEntries = 512) {}
 
@@ -42,16 +45,39 @@ export class PageRenderer {
       }
       // An ending carries no call id (endPage is not given one): one document for all.
       return splitAt(renderPage(page), id);
-    });
+    }) as string[] | undefined;
     if (!parts) return unshared as string;
     return parts.length === 1 ? (parts[0] as string) : parts.join(callId);
+  }
+
+  /**
+   * A page known by a key, for any value of its one varying argument (RecipePage.slotValue:
+   * an ending's masked number, the last four digits read back): `build` makes it with
+   * SLOT in that argument's place, and the cached document gets `value` put in there and,
+   * in a question, the call's id in its URLs. Undefined when the slot is not in the
+   * document exactly once (remembered for the shape), or a question's URLs do not carry
+   * `callId`: the caller then renders the page as it is.
+   */
+  renderSlotted(key: string, callId: string, value: string, build: () => Page): string | undefined {
+    const pieces = this.remembered(`\u0002${key}`, () => {
+      const page = build();
+      const id = callIdOf(page);
+      if (page.kind === 'question' && id !== callId) return undefined;
+      const halves = renderPage(page).split(SLOT);
+      // Not once (digits spoken one by one, or as recordings, spell the slot otherwise):
+      // this shape is kept as not shareable, so its calls do not render it twice.
+      return halves.length === 2 ? halves.map((half) => splitAt(half, id)) : [];
+    }) as string[][] | undefined;
+    if (pieces?.length !== 2) return undefined;
+    const [before, after] = pieces as [string[], string[]];
+    return `${before.join(callId)}${value}${after.join(callId)}`;
   }
 
   /**
    * The cached parts under `key`, made by `make` (and kept, the oldest entry dropped when
    * full) when there are none; `make` answering undefined keeps nothing.
    */
-  private remembered(key: string, make: () => string[] | undefined): string[] | undefined {
+  private remembered(key: string, make: () => string[] | string[][] | undefined): string[] | string[][] | undefined {
     let parts = this.cache.get(key);
     if (parts) {
       this.cache.delete(key);
@@ -64,6 +90,12 @@ export class PageRenderer {
     return parts;
   }
 }
+
+/**
+ * Stands for a page's varying argument while its shared document is rendered: letters only,
+ * so jsString and XML escaping leave it whole, and no prompt or URL of ours spells it.
+ */
+export const SLOT = 'RenderSlotQv7Zr';
 
 /** A document split at the call id, to be joined with another call's; whole without one. */
 function splitAt(xml: string, id: string | undefined): string[] {

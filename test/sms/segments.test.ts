@@ -1,3 +1,4 @@
+import { SegmentedMessage } from 'sms-segments-calculator';
 import { measureSms, segmentsWithTypicalLink, TYPICAL_LINK_LENGTH } from '../../src/sms/segments';
 
 const gsm = (n: number) => 'a'.repeat(n);
@@ -84,5 +85,33 @@ describe('segmentsWithTypicalLink', () => {
 
   it('uses the typical link length by default', () => {
     expect(segmentsWithTypicalLink('{link}').characters).toBe(TYPICAL_LINK_LENGTH);
+  });
+});
+
+describe('measureSms: the GSM-7 basic set measured by arithmetic agrees with the calculator', () => {
+  // The whole GSM 03.38 basic table but CR and ESC, typed from the standard's table.
+  const basic = '@£$¥èéùìòÇ\nØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+  // A fixed pseudo-random sequence, so a failure names a text that can be run again.
+  let seed = 21;
+  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const text = (length: number) => Array.from({ length }, () => basic[Math.floor(random() * basic.length)]).join('');
+
+  it('has 126 characters in the table it measures (128 less CR and ESC)', () => {
+    expect([...basic]).toHaveLength(126);
+  });
+
+  it.each([0, 1, 2, 159, 160, 161, 305, 306, 307, 458, 459, 460, 700])('a %i-character text of every kind of basic character', (length) => {
+    for (let i = 0; i < 20; i++) {
+      const body = text(length);
+      const calculator = new SegmentedMessage(body);
+      expect(measureSms(body)).toEqual({ encoding: 'GSM-7', segments: calculator.segmentsCount, characters: calculator.messageSize / 7 });
+    }
+  });
+
+  it('still sends CR LF, extension characters and UCS-2 texts through the calculator', () => {
+    for (const body of [`${'a'.repeat(152)}\r\n${'b'.repeat(10)}`, `${'a'.repeat(159)}{`, `${'a'.repeat(100)}’`]) {
+      const calculator = new SegmentedMessage(body);
+      expect(measureSms(body)).toMatchObject({ encoding: calculator.encodingName, segments: calculator.segmentsCount });
+    }
   });
 });
