@@ -1,4 +1,5 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js';
+import { validNumberOrEmpty } from '../e164-validity';
 import type { Logger } from 'pino';
 import type { PromptName } from '../campaigns/default-prompts';
 import type { Campaigns } from '../campaigns/registry';
@@ -672,8 +673,8 @@ export class DeflectionService {
    * campaign's one withheld bucket. Rotating made-up ANIs must not each get a fresh limit.
    */
   private callerKey(call: Pick<CallRecord, 'ani'>, campaign: Campaign): string {
-    const parsed = parsePhoneNumberFromString(extractDialString(call.ani), campaign.country as CountryCode);
-    return parsed?.isValid() ? parsed.number : '';
+    // libphonenumber's answer; an ANI in strict E.164 (the usual) without its general parser.
+    return validNumberOrEmpty(extractDialString(call.ani), campaign.country as CountryCode);
   }
 
   /**

@@ -1,9 +1,10 @@
-import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { DeflectionService, StepRequest } from '../deflection/service';
 import { RecipePage, type Served } from '../deflection/page-recipe';
 import { holdToneWav, type HoldAudioEncoding } from '../vxml/hold-tone';
 import { PageRenderer } from '../vxml/render-cache';
+import { ExactRoutes } from './exact-routes';
 import { AUDIO_MAX_AGE_S, perCallDocument, ROOT_MAX_AGE_S, sharedResource } from './ivr-caching';
 import { multipartForm } from './ivr-multipart';
 import { contextParams, ivrParam, modeParam, platformCallIdParam } from './ivr-params';
@@ -80,18 +81,21 @@ export function ivrRoutes(
   settings: IvrAccessSettings,
   simulatorKey: string,
   holdAudioEncoding: HoldAudioEncoding = 'mulaw',
-): Router {
-  const router = express.Router();
+): RequestHandler {
+  // One middleware that finds each route by its exact path (exact-routes.ts): an IVR
+  // request walks no router layers. Same paths, methods and order of checks as a Router.
+  const router = new ExactRoutes();
+  const before: RequestHandler[] = [];
   const refuse = (req: Request, res: Response) => sendPage(res, service.errorPage(modeParam(req)), 403);
   const access: IvrAccess = { settings, simulatorKey, refuse, log };
   const refuseTooMany = (req: Request, res: Response) => sendPage(res, service.errorPage(modeParam(req)), 429);
   // Before the body is read: a refused address costs nothing more. Without
   // IVR_ALLOWED_CIDRS every address may fetch: no layer for each request to walk.
-  if (settings.allowedCidrs.length) router.use(allowedSources(access));
+  if (settings.allowedCidrs.length) before.push(allowedSources(access));
   // Platforms send a few short values: 16 KB and 50 fields is plenty, and a request past
   // either gets the hand-back document (handBackOnError). Multipart forms (a legal
   // <submit enctype>) are read the same way, with the same limits.
-  router.use(
+  before.push(
     bodyReader([express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: MAX_FIELDS }), ...multipartForm({ limit: BODY_LIMIT, maxFields: MAX_FIELDS })]),
   );
 
@@ -132,10 +136,10 @@ export function ivrRoutes(
   router.all('/giveup', async (req, res) => sendPage(res, await service.giveUp(stepRequest(req, 'reason'))));
 
   // A wrong URL in an IVR's configuration still gets a document that ends politely.
-  router.use((req, res) => {
+  const unknownDocument: RequestHandler = (req, res) => {
     log.warn({ path: req.path }, 'unknown IVR document requested');
     sendPage(res, service.errorPage(modeParam(req)));
-  });
+  };
 
   const handBackOnError: ErrorRequestHandler = (err, req, res, _next) => {
     const status = (err as { status?: number }).status;
@@ -146,6 +150,5 @@ export function ivrRoutes(
     if (res.headersSent) return;
     sendPage(res, service.errorPage(modeParam(req)));
   };
-  router.use(handBackOnError);
-  return router;
+  return router.middleware({ before, fallback: unknownDocument, onError: handBackOnError });
 }
