@@ -48,6 +48,25 @@ interface MetadataInternals {
 }
 const internals = metadata as unknown as MetadataInternals;
 
+/**
+ * The methods above are libphonenumber-js's own, but not its documented API (its README asks
+ * callers to keep to leadingDigits, possibleLengths and the IDD prefixes): a release that
+ * renames one turns the fast path off here, at load, and every number goes to the library,
+ * rather than every call start failing. test/phone-e164-fast.test.ts fails on such a
+ * release (it checks the fast path answers, not only that the answers agree).
+ */
+const fastPathAvailable = (() => {
+  try {
+    const probe = internals as unknown as Record<string, unknown>;
+    if (!['hasCountry', 'hasCallingCode', 'getCountryCodesForCallingCode', 'selectNumberingPlan'].every((name) => typeof probe[name] === 'function')) return false;
+    internals.selectNumberingPlan('US');
+    const plan = internals.numberingPlan as unknown as Record<string, unknown>;
+    return ['nationalNumberPattern', 'nationalPrefixForParsing', 'leadingDigits', 'hasTypes', 'type'].every((name) => typeof plan[name] === 'function');
+  } catch {
+    return false;
+  }
+})();
+
 /** One country's plan, each pattern compiled once (libphonenumber compiles `^(?:p)$` at each test). */
 interface Plan {
   nationalNumber: RegExp;
@@ -103,7 +122,7 @@ function validIn(plan: Plan, national: string): boolean {
  * for being a known country: an unknown one fails its parse.
  */
 export function strictE164Validity(dial: string, defaultCountry: CountryCode): string | undefined {
-  if (!STRICT_E164.test(dial) || !internals.hasCountry(defaultCountry)) return undefined;
+  if (!fastPathAvailable || !STRICT_E164.test(dial) || !internals.hasCountry(defaultCountry)) return undefined;
   for (let length = 1; length <= MAX_CALLING_CODE_LENGTH && length < dial.length; length++) {
     const callingCode = dial.slice(1, 1 + length);
     if (!internals.hasCallingCode(callingCode)) continue;
