@@ -32,7 +32,23 @@ const PEAK = 0.18 * 32767; // quiet: it plays under nothing, and must not startl
  */
 const FORMAT_TAG: Record<HoldAudioEncoding, number> = { alaw: 6, mulaw: 7 };
 
+/**
+ * The WAV for each encoding, made once per process: every server (and every test's) made
+ * the same 32,000 samples again, 70-90 ms each on the shared test machine. Callers only
+ * send it; they must not write into it.
+ */
+const made = new Map<HoldAudioEncoding, Buffer>();
+
 export function holdToneWav(encoding: HoldAudioEncoding = 'mulaw'): Buffer {
+  let wav = made.get(encoding);
+  if (!wav) {
+    wav = makeHoldToneWav(encoding);
+    made.set(encoding, wav);
+  }
+  return wav;
+}
+
+function makeHoldToneWav(encoding: HoldAudioEncoding): Buffer {
   const samples = chime();
   const encode = encoding === 'alaw' ? linearToAlaw : linearToMulaw;
   const data = Buffer.alloc(samples.length);

@@ -69,43 +69,54 @@ export class TestSchema {
 
   /**
    * Closes the stores and connections opened through it and deletes every row but the
-   * record of migrations, restarting the identity columns: as a freshly migrated schema
-   * is (the migrations insert no rows of their own), without migrating again. Migrating
-   * a schema costs about 300 ms of DDL; emptying it a few tens.
+   * record of migrations, restarting the sequences: as a freshly migrated schema is (the
+   * migrations insert no rows of their own), without migrating again. DELETE, not
+   * TRUNCATE: TRUNCATE gives each of the ~20 tables a new file, about 400 ms on the
+   * shared machine (more than migrating a fresh schema); deleting the few rows a contract
+   * test writes takes milliseconds. All of it in one round trip.
    */
   async empty(): Promise<void> {
     await this.closeAll();
     await this.asAdmin(async (admin) => {
-      const { rows } = await admin.query<{ tablename: string }>(
-        "SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename <> 'schema_migrations'",
+      const { rows } = await admin.query<{ tablename: string; guarded: boolean; referenced: boolean }>(
+        `SELECT t.tablename,
+                EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal) AS guarded,
+                EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = c.oid AND f.contype = 'f') AS referenced
+           FROM pg_tables t
+           JOIN pg_namespace n ON n.nspname = t.schemaname
+           JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.tablename
+          WHERE t.schemaname = $1 AND t.tablename <> 'schema_migrations'`,
         [this.name],
       );
       if (!rows.length) return;
-      const tables = rows.map((r) => `${this.name}."${r.tablename}"`);
-      // The audit log refuses TRUNCATE (a trigger keeps it append-only): its triggers are
-      // off for this one transaction, which nothing else sees, and back on at its end.
-      const { rows: guarded } = await admin.query<{ table: string }>(
-        `SELECT DISTINCT c.relname AS table FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE n.nspname = $1 AND NOT t.tgisinternal`,
-        [this.name],
+      const table = (name: string) => `${this.name}."${name}"`;
+      // No table of the schema is referenced by a foreign key today; should one be, its
+      // rows go last (after the rows that point at them).
+      const ordered = [...rows].sort((a, b) => Number(a.referenced) - Number(b.referenced));
+      const guarded = rows.filter((r) => r.guarded).map((r) => table(r.tablename));
+      // The audit log refuses DELETE (a trigger keeps it append-only): its triggers are off
+      // for this one transaction, which nothing else sees, and back on at its end.
+      await admin.query(
+        [
+          'BEGIN',
+          ...guarded.map((t) => `ALTER TABLE ${t} DISABLE TRIGGER USER`),
+          ...ordered.map((r) => `DELETE FROM ${table(r.tablename)}`),
+          ...guarded.map((t) => `ALTER TABLE ${t} ENABLE TRIGGER USER`),
+          // RESTART IDENTITY's part: every sequence (identity and serial) starts again.
+          `SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false) FROM pg_sequences WHERE schemaname = '${this.name}'`,
+          'COMMIT',
+        ].join(';\n'),
       );
-      const names = guarded.map((g) => `${this.name}."${g.table}"`);
-      await admin.query('BEGIN');
-      try {
-        for (const t of names) await admin.query(`ALTER TABLE ${t} DISABLE TRIGGER USER`);
-        await admin.query(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`);
-        for (const t of names) await admin.query(`ALTER TABLE ${t} ENABLE TRIGGER USER`);
-        await admin.query('COMMIT');
-      } catch (err) {
-        await admin.query('ROLLBACK');
-        throw err;
-      }
     });
   }
 
   async drop(): Promise<void> {
     await this.closeAll();
-    await this.asAdmin((admin) => admin.query(`DROP SCHEMA IF EXISTS ${this.name} CASCADE`));
+    try {
+      await this.asAdmin((admin) => admin.query(`DROP SCHEMA IF EXISTS ${this.name} CASCADE`));
+    } finally {
+      await this.closeAdmin();
+    }
   }
 
   private async closeAll(): Promise<void> {
@@ -114,13 +125,25 @@ export class TestSchema {
     await Promise.all([...stores.map((s) => s.close()), ...clients.map((c) => c.end())]);
   }
 
+  /**
+   * One connection of the helper's own, opened on first use and kept until drop(): a new
+   * connection costs a password exchange (SCRAM, about 70 ms here), once per test when
+   * empty() opened one each time.
+   */
+  private admin: Promise<Client> | undefined;
+
   private async asAdmin(work: (admin: Client) => Promise<unknown>): Promise<void> {
-    const admin = new Client({ connectionString: TEST_DATABASE_URL });
-    await admin.connect();
-    try {
-      await work(admin);
-    } finally {
-      await admin.end();
-    }
+    this.admin ??= (async () => {
+      const client = new Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      return client;
+    })();
+    await work(await this.admin);
+  }
+
+  private async closeAdmin(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    await (await admin)?.end();
   }
 }

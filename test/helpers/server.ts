@@ -5,6 +5,7 @@ import pino, { type Logger } from 'pino';
 import type { CampaignInput } from '../../src/campaigns/schema';
 import { composeServer, type Overrides, type Server } from '../../src/compose';
 import { loadConfig } from '../../src/config';
+import { seedMigratedStore } from './migrated-store';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const PUBLIC_BASE_URL = 'https://t.example.test';
@@ -83,6 +84,8 @@ export function startTestServer(
     IVR_ALLOWED_CIDRS: '127.0.0.0/8,::1',
     ...options.env,
   });
+  // A copy of an empty migrated store, not a migration per server (test/helpers/migrated-store.ts).
+  seedMigratedStore(dataDir);
   const { campaigns: _c, env: _e, dataDir: _d, log, ...overrides } = options;
   const server = composeServer(config, log ?? pino({ level: 'silent' }), { outboxPollMs: 20, ...overrides });
   return { ...server, dataDir, campaignsDir };

@@ -7,8 +7,8 @@ const Sequencer = require('@jest/test-sequencer').default;
  * the last run on this machine; a fresh clone (CI) has no cache, and jest then orders by
  * file size, which put the 2-minute reports/hostile-dnis (79 lines) near the end.
  * Without a cached time, a file's seconds from the last full run recorded in
- * file-durations.json stand in (issue 21's run under load, scaled to the quiet CI run's
- * total: only the order matters).
+ * file-durations.json stand in (issue 21's third-pass run at load 1 to 5: only the
+ * order matters).
  */
 const ROOT = path.resolve(__dirname, '../..');
 const recorded = require('./file-durations.json');
