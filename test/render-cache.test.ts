@@ -4,15 +4,10 @@ import { RecipePage, type PageRecipe, type RecipeCall } from '../src/deflection/
 import { campaignSeenBy } from '../src/channels/c2m-view';
 import { PageRenderer } from '../src/vxml/render-cache';
 import { renderPage } from '../src/vxml/render';
+import { supportCampaign } from './helpers/support-campaign';
 
 // The cache must be invisible: every document it serves is byte for byte what renderPage makes.
-const campaign = CampaignSchema.parse({
-  id: 'support',
-  name: 'Support chat',
-  dnis: ['+16175550100'],
-  message: 'Chat with us: {link}',
-  link: 'https://chat.example.com/start?call={callId}',
-});
+const campaign = supportCampaign;
 const offer = promptFor(campaign, 'offer');
 const ids = ['Abc_defGHIjklMNOpqrs-01', 'Zyx_wvuTSRqpoNMLkji-99', 'AAAAAAAAAAAAAAAAAAAAAA'];
 

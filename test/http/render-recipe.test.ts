@@ -6,18 +6,13 @@ import { PLATFORM_NAMES, type PlatformName } from '../../src/vxml/platforms/prof
 import { SLOT, PageRenderer } from '../../src/vxml/render-cache';
 import { renderPage } from '../../src/vxml/render';
 import { expectValidVxml } from '../helpers/vxml-schema';
+import { supportCampaign } from '../helpers/support-campaign';
 
 // Every submit is answered with an ending that declares the caller's masked number, and
 // the question before it reads back the caller's last four digits. The routes share one
 // rendered document between numbers and put each number in: what a caller gets must be
 // byte for byte what rendering that page makes.
-const campaign = CampaignSchema.parse({
-  id: 'support',
-  name: 'Support chat',
-  dnis: ['+16175550100'],
-  message: 'Chat with us: {link}',
-  link: 'https://chat.example.com/start?call={callId}',
-});
+const campaign = supportCampaign;
 const call = (id: string, mode: 'goto' | 'subdialog'): RecipeCall => ({ id, mode, variant: null, channel: null });
 const sent = (maskedNumber: string): PageRecipe => ({ builder: 'end', result: { status: 'sent', reason: 'accepted', maskedNumber }, prompts: ['sent'] });
 const handedBack = (maskedNumber: string): PageRecipe => ({ builder: 'end', result: { status: 'failed', reason: 'limit-reached', maskedNumber }, prompts: ['limitReached'] });
