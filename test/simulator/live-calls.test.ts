@@ -91,13 +91,23 @@ describe('live calls with a scripted engine', () => {
   });
 
   it('keeps a call while its page keeps sending inputs', async () => {
-    calls = new LiveCalls({ simulate: menuEngine(), idleMs: 60 });
-    const call = await calls.start(START);
-    for (let i = 0; i < 4; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      await calls.input(call.id, { kind: 'dtmf', keys: '1' });
+    // On a fake clock: real sleeps of 30 ms against a 60 ms idle limit failed on a busy machine.
+    jest.useFakeTimers();
+    try {
+      calls = new LiveCalls({ simulate: menuEngine(), idleMs: 60 });
+      const call = await calls.start(START);
+      for (let i = 0; i < 4; i++) {
+        await jest.advanceTimersByTimeAsync(30);
+        await calls.input(call.id, { kind: 'dtmf', keys: '1' });
+      }
+      // 120 ms since the start, never 60 without an input: still there.
+      expect(calls.size).toBe(1);
+      // And the idle limit is real: 60 ms without one ends it.
+      await jest.advanceTimersByTimeAsync(60);
+      expect(calls.size).toBe(0);
+    } finally {
+      jest.useRealTimers();
     }
-    expect(calls.size).toBe(1);
   });
 
   it('ends the call with an "aborted" outcome when the engine throws', async () => {
