@@ -94,7 +94,7 @@ export class ExactRoutes {
  * Runs handlers in turn: each gets a next() that runs the one after it (or `done` after
  * the last), next(err) or a throw or a rejected promise ends the chain in `fail`.
  */
-function runChain(handlers: readonly RequestHandler[], req: Request, res: Response, fail: (err: unknown) => void, done: () => void): void {
+export function runChain(handlers: readonly RequestHandler[], req: Request, res: Response, fail: (err: unknown) => void, done: () => void): void {
   let i = 0;
   const next: NextFunction = (err?: unknown) => {
     if (err !== undefined && err !== null && err !== 'route') {

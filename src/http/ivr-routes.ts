@@ -4,7 +4,7 @@ import type { DeflectionService, StepRequest } from '../deflection/service';
 import { RecipePage, type Served } from '../deflection/page-recipe';
 import { holdToneWav, type HoldAudioEncoding } from '../vxml/hold-tone';
 import { PageRenderer } from '../vxml/render-cache';
-import { ExactRoutes } from './exact-routes';
+import { ExactRoutes, runChain } from './exact-routes';
 import { AUDIO_MAX_AGE_S, perCallDocument, ROOT_MAX_AGE_S, sharedResource } from './ivr-caching';
 import { multipartForm } from './ivr-multipart';
 import { contextParams, ivrParam, modeParam, platformCallIdParam } from './ivr-params';
@@ -54,12 +54,7 @@ function bodyReader(readers: RequestHandler[]): RequestHandler {
       next();
       return;
     }
-    let i = 0;
-    const step = (err?: unknown): void => {
-      if (err || i === readers.length) next(err);
-      else (readers[i++] as RequestHandler)(req, res, step);
-    };
-    step();
+    runChain(readers, req, res, next, () => next());
   };
 }
 

@@ -53,7 +53,7 @@ import type {
 } from './port';
 import type { ChannelName } from '../channels/channel';
 import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
-import { BatchedRead } from './batched-read';
+import { BatchedRead, type ReadMany } from './batched-read';
 import { ADMIT_SQL, admissionCall, type AdmitAnswer } from './postgres-admission';
 import { funnelSlotOf, MAX_PREVIEW_EVENTS, UNKNOWN_CLICK } from './port';
 import { funnelSlots } from './postgres-funnel';
@@ -114,8 +114,8 @@ const RANK_SQL = (expression: string): string =>
  * (the one whose values the statement used); a later asker of the same id in that batch
  * gets nothing, as its own statement would have found the row already taken.
  */
-function firstAskerOnly<A>(rows: Row[], idOf: (ask: A) => string): (ask: A) => Row | undefined {
-  const byId = new Map(rows.map((row) => [row.id as string, row]));
+function firstAskerOnly<A>(rows: Row[], column: string, idOf: (ask: A) => string): (ask: A) => Row | undefined {
+  const byId = new Map(rows.map((row) => [row[column] as string, row]));
   return (ask) => {
     const id = idOf(ask);
     const row = byId.get(id);
@@ -134,16 +134,16 @@ export class PgStore implements Store {
   private closed = false;
   private readonly serviceSwitch = new FreshRead(() => this.readServiceSwitch());
   /** getCall, gathered (batched-read.ts): every step of every call reads its call first. */
-  private readonly calls = new BatchedRead<string, CallRecord | undefined, PoolClient>(async (ids, client) => {
+  private readonly calls = this.gathered<string, CallRecord | undefined>(async (ids, client) => {
     const rows = await this.rows('SELECT * FROM calls WHERE id = ANY($1::text[])', [ids], client, true);
     const byId = new Map(rows.map((row) => [row.id as string, row]));
     return (id) => {
       const row = byId.get(id);
       return row && toCall(row);
     };
-  }, GATHERED_MAX_KEYS, () => this.pool.connect());
+  });
   /** isSuppressed, gathered: the confirm step and the send's first attempt both check. */
-  private readonly suppressed = new BatchedRead<{ number: string; channel: ChannelName }, boolean, PoolClient>(async (asks, client) => {
+  private readonly suppressed = this.gathered<{ number: string; channel: ChannelName }, boolean>(async (asks, client) => {
     const numbers: string[] = [];
     const channels: string[] = [];
     for (const { number, channel } of asks) {
@@ -159,7 +159,7 @@ export class PgStore implements Store {
     );
     const found = new Set(rows.map((row) => `${row.channel as string} ${row.number as string}`));
     return ({ number, channel }) => found.has(`${channel} ${number}`) || found.has(`${channel} ${this.numberKey(number)}`);
-  }, GATHERED_MAX_KEYS, () => this.pool.connect());
+  });
 
   /**
    * claimMessage, gathered: the first attempts of the texts admitted in one event-loop turn
@@ -168,7 +168,7 @@ export class PgStore implements Store {
    * asked for twice in one turn goes to the first asker only, as the second single claim
    * would have found the lease taken.
    */
-  private readonly claims = new BatchedRead<{ id: string; now: string; leaseUntil: string }, MessageRecord | undefined, PoolClient>(async (asks, client) => {
+  private readonly claims = this.gathered<{ id: string; now: string; leaseUntil: string }, MessageRecord | undefined>(async (asks, client) => {
     const rows = await this.rows(
       `UPDATE messages m SET lease_until = c.lease_until
        FROM (SELECT DISTINCT ON (id) id, now, lease_until FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS a(id, now, lease_until, n) ORDER BY id, n) c
@@ -178,17 +178,17 @@ export class PgStore implements Store {
       client,
       true,
     );
-    const take = firstAskerOnly(rows, (ask: { id: string }) => ask.id);
+    const take = firstAskerOnly(rows, 'id', (ask: { id: string }) => ask.id);
     return (ask) => {
       const row = take(ask);
       return row && toMessage(row);
     };
-  }, GATHERED_MAX_KEYS, () => this.pool.connect());
+  });
   /**
    * startAttempt, gathered the same way: each row is written only under the lease its
    * asker holds, so an attempt whose lease another dispatcher took meanwhile writes nothing.
    */
-  private readonly attemptStarts = new BatchedRead<{ id: string; start: AttemptStart }, boolean, PoolClient>(async (asks, client) => {
+  private readonly attemptStarts = this.gathered<{ id: string; start: AttemptStart }, boolean>(async (asks, client) => {
     const rows = await this.rows(
       `UPDATE messages m SET lease_until = s.lease_until, attempt_started_at = s.at, attempt_via = s.via
        FROM (SELECT DISTINCT ON (id) id, held, lease_until, at, via
@@ -206,15 +206,15 @@ export class PgStore implements Store {
       client,
       true,
     );
-    const started = firstAskerOnly(rows, (ask: { id: string }) => ask.id);
+    const started = firstAskerOnly(rows, 'id', (ask: { id: string }) => ask.id);
     return (ask) => started(ask) !== undefined;
-  }, GATHERED_MAX_KEYS, () => this.pool.connect());
+  });
 
   /**
    * lastTextFor (the recontact lookup of every call start), gathered: the starts of one
    * batch look up their callers in one statement, each by its own two index seeks.
    */
-  private readonly lastTexts = new BatchedRead<{ number: string; since: string; before: string }, TextMatch | undefined, PoolClient>(async (asks, client) => {
+  private readonly lastTexts = this.gathered<{ number: string; since: string; before: string }, TextMatch | undefined>(async (asks, client) => {
     const rows = await this.rows(
       POSTGRES_LAST_TEXT_FOR_MANY_SQL,
       [asks.map((a) => a.number), asks.map((a) => a.since), asks.map((a) => a.before)],
@@ -224,14 +224,14 @@ export class PgStore implements Store {
     const byPlace = new Map(rows.map((row) => [Number(row.n), row]));
     const places = new Map(asks.map((ask, i) => [ask, i + 1]));
     return (ask) => toTextMatch(byPlace.get(places.get(ask)!));
-  }, GATHERED_MAX_KEYS, () => this.pool.connect());
+  });
   /**
    * createShortLink (every send), gathered: the links of one batch are one INSERT. A code
    * already taken (in the table, or earlier in the same batch) is refused to its asker
    * alone, who draws another, as with an insert of its own. The table has no other
    * constraint, so no one link can make the others' statement fail.
    */
-  private readonly shortLinks = new BatchedRead<Omit<ShortLink, 'clicks'>, boolean, PoolClient>(async (links, client) => {
+  private readonly shortLinks = this.gathered<Omit<ShortLink, 'clicks'>, boolean>(async (links, client) => {
     const rows = await this.rows(
       `INSERT INTO short_links (code, target, call_id, campaign_id, created_at, expires_at)
        SELECT DISTINCT ON (code) code, target, call_id, campaign_id, created_at, expires_at
@@ -250,9 +250,14 @@ export class PgStore implements Store {
       client,
       true,
     );
-    const inserted = firstAskerOnly(rows.map((row) => ({ ...row, id: row.code })), (link: { code: string }) => link.code);
+    const inserted = firstAskerOnly(rows, 'code', (link: { code: string }) => link.code);
     return (link) => inserted(link) !== undefined;
-  }, GATHERED_MAX_KEYS, () => this.pool.connect());
+  });
+
+  /** A gathered statement (batched-read.ts), run on a connection of the pool once it has one. */
+  private gathered<K, V>(readMany: ReadMany<K, V, PoolClient>): BatchedRead<K, V, PoolClient> {
+    return new BatchedRead(readMany, GATHERED_MAX_KEYS, () => this.pool.connect());
+  }
 
   private constructor(
     private readonly pool: Pool,
