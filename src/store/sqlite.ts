@@ -65,6 +65,7 @@ import { pruneSql } from './retention-sql';
 import { SQLITE_LAST_TEXT_FOR_SQL, SQLITE_TEXT_RECONTACTS_SQL } from './last-text-sql';
 import { sqliteChannelCounts, SQLITE_CHANNEL_COUNTS_SQL } from './channel-counts';
 import { sqliteVariantCounts, SQLITE_VARIANT_COUNTS_SQL } from './variant-counts';
+import { BACKSTOP_PAGES, SQLITE_DEFAULT_PAGES, WalCheckpointer } from './sqlite-checkpointer';
 
 /**
  * Migrations run in order at start; each runs once, recorded in schema_migrations.
@@ -399,8 +400,10 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE admin_sessions ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';`,
 ];
 
-/** Which column each limit scope counts by. */
+/** The settings row of the service switch. */
 const SERVICE_SWITCH_KEY = 'service.enabled';
+/** Write transactions after which the WAL's checkpoints move to their own thread. */
+const CHECKPOINT_THREAD_AFTER_COMMITS = 200;
 
 /** SQL for STATUS_RANK, so a receipt's forward-only rule is one atomic UPDATE. */
 const RANK_SQL = (column: string): string =>
@@ -428,9 +431,12 @@ export class SqliteStore implements Store {
    * setServiceSwitch is the only statement that writes the row, so the cache changes with it.
    */
   private serviceSwitch?: ServiceSwitch;
+  /** Write transactions committed so far, until the checkpoint thread starts (see startCheckpointer). */
+  private commits = 0;
+  private checkpointer?: WalCheckpointer;
 
   private constructor(
-    file: string,
+    private readonly file: string,
     private readonly observer?: EventObserver,
     /** Finds an erased number on the opt-out list by the key its erasure left (identity: none). */
     private readonly numberKey: NumberKey = (n) => n,
@@ -458,6 +464,7 @@ export class SqliteStore implements Store {
     try {
       const result = this.db.transaction(work)();
       if (this.observer && this.uncommitted.length) this.observer(this.uncommitted);
+      if (!this.checkpointer && ++this.commits === CHECKPOINT_THREAD_AFTER_COMMITS) this.startCheckpointer();
       return result;
     } finally {
       this.uncommitted = [];
@@ -477,6 +484,25 @@ export class SqliteStore implements Store {
       if (this.queued.length === 0) setImmediate(() => this.flushQueued());
       this.queued.push({ work, resolve, reject });
     });
+  }
+
+  /**
+   * Moves the WAL's checkpoints to a thread of their own (sqlite-checkpointer.ts), so no
+   * request waits for their fsyncs; this connection keeps a far larger automatic one as a
+   * backstop, and SQLite's default again if the thread dies. Started only once the store
+   * has written a little: a short-lived store (a test, a CLI command) never needs it.
+   */
+  private startCheckpointer(): void {
+    if (!this.db.open) return;
+    this.checkpointer = new WalCheckpointer(this.file, () => {
+      if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_PAGES}`);
+    });
+    this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+  }
+
+  /** The checkpoint thread, once started (tests). */
+  get walCheckpointer(): WalCheckpointer | undefined {
+    return this.checkpointer;
   }
 
   private flushQueued(): void {
@@ -1420,6 +1446,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     // Starts still waiting for their turn's commit are stored (or refused) before closing.
     if (this.db.open) this.flushQueued();
+    await this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 
