@@ -320,6 +320,17 @@ export interface AdmissionRequest {
  * clears it too unless outcomeUnknown says the vendor may still have accepted the text
  * (then lookupUnanswered counts one more lookup that could not tell).
  */
+/** A call's ending, written with its first attempt's result (recordFirstAttempt): updateCall's arguments. */
+export interface CallEnding {
+  callId: string;
+  update: CallUpdate;
+  events: NewEvent[];
+  /** The time the call's change and its events carry (updateCall's `at`). */
+  at: string;
+  /** Applied only while the call is in this state (updateCall's expectedState). */
+  from: CallState;
+}
+
 export type AttemptRecord =
   | { status: 'sent'; via: string; vendorMessageId: string; vendorStatus: string | null }
   | {
@@ -906,6 +917,14 @@ export interface Store {
   startAttempt(id: string, start: AttemptStart): Promise<boolean>;
   /** Records an attempt's end and releases the lease; sms-sent / sms-failed events go to the call. */
   recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord>;
+  /**
+   * recordAttempt and, in the same transaction, the call's ending (updateCall with
+   * `ending.from` expected): the caller's first attempt ends its call in one write where
+   * there were two (one statement on PostgreSQL). `ended` is false, and the call left as
+   * it was, when the call was no longer in `from` (or is gone); the attempt's result is
+   * recorded either way.
+   */
+  recordFirstAttempt(id: string, attempt: AttemptRecord, at: string, ending: CallEnding): Promise<{ message: MessageRecord; ended: boolean }>;
   /** Moves a message forward from a delivery receipt; undefined when no message matches. */
   applyReceipt(receipt: ReceiptUpdate, at: string): Promise<{ message: MessageRecord; changed: boolean } | undefined>;
   /** Queued messages and the creation time of the oldest (for health and metrics). */

@@ -3,6 +3,8 @@ import type {
   ConversationOutcome,
   OptOutChange,
   AdminSession,
+  AttemptRecord,
+  CallEnding,
   CallEvent,
   ConsentRecord,
   EventObserver,
@@ -1595,6 +1597,89 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         it('refuses an attempt for a message it does not hold', async () => {
           await expect(sendAttempt('nobody', sec(2))).rejects.toHaveProperty('message');
           expect(await store.getMessage('nobody')).toBeUndefined();
+        });
+      });
+
+      // The caller's first attempt ends its call in the same write (one statement on
+      // PostgreSQL): it must leave exactly what recordAttempt then updateCall left.
+      describe('recordFirstAttempt: the first attempt and the call ending together', () => {
+        const sentResult = { status: 'sent', reason: 'accepted', maskedNumber: '+*******1234' } as const;
+        const ending = (overrides: Partial<CallEnding> = {}): CallEnding => ({
+          callId: 'c1',
+          update: { state: 'sent', result: sentResult, lastPage: { builder: 'end', result: sentResult, prompts: ['sent'] } },
+          events: [],
+          at: sec(1),
+          from: 'sending',
+          ...overrides,
+        });
+        const handedBack = (): CallEnding =>
+          ending({
+            update: { state: 'failed', result: { status: 'failed', reason: 'gateway-error', maskedNumber: '+*******1234' } },
+            events: [{ type: 'number-confirmed', detail: { source: 'ani' } }, { type: 'handed-back', detail: { reason: 'gateway-error' } }],
+          });
+
+        /** What recordAttempt then updateCall leave, on a store of their own: the rows and the events. */
+        async function apart(attempt: AttemptRecord, end: CallEnding): Promise<unknown> {
+          const other = await fresh();
+          await other.createCall(newCall('c1', { state: 'sending' }), [{ type: 'started' }]);
+          await other.createMessage(newMessage('m1', { callId: 'c1' }));
+          await other.claimMessage('m1', sec(0), sec(15));
+          const message = await other.recordAttempt('m1', attempt, sec(2));
+          const ended = await other.updateCall(end.callId, end.update, end.events, end.at, end.from);
+          return { message, ended, call: await other.getCall('c1'), events: withoutIds(await other.listEvents('c1')) };
+        }
+
+        async function together(attempt: AttemptRecord, end: CallEnding, observer?: EventObserver): Promise<unknown> {
+          const s = observer ? await fresh(observer) : store;
+          await s.createCall(newCall('c1', { state: 'sending' }), [{ type: 'started' }]);
+          await s.createMessage(newMessage('m1', { callId: 'c1' }));
+          await s.claimMessage('m1', sec(0), sec(15));
+          const { message, ended } = await s.recordFirstAttempt('m1', attempt, sec(2), end);
+          return { message, ended, call: await s.getCall('c1'), events: withoutIds(await s.listEvents('c1')) };
+        }
+
+        it('leaves the rows and events recordAttempt then updateCall leave: a sent text, a sent call', async () => {
+          const attempt: AttemptRecord = { status: 'sent', via: 'twilio', vendorMessageId: 'v-1', vendorStatus: 'queued' };
+          const written = await together(attempt, ending());
+          expect(written).toEqual(await apart(attempt, ending()));
+          expect(written).toMatchObject({ ended: true, message: { status: 'sent' }, call: { state: 'sent', result: sentResult } });
+        });
+
+        it('writes the attempt\'s event, then the ending\'s, each at its own time, and announces them once committed', async () => {
+          const attempt: AttemptRecord = { status: 'failed', via: 'twilio', errorCode: 'twilio-21211', errorDetail: 'invalid number' };
+          const heard: Omit<CallEvent, 'id'>[] = [];
+          const written = await together(attempt, handedBack(), (events) => heard.push(...events));
+          expect(written).toEqual(await apart(attempt, handedBack()));
+          const events = (written as { events: Omit<CallEvent, 'id'>[] }).events.slice(2);
+          expect(events.map((e) => [e.type, e.createdAt])).toEqual([
+            ['sms-failed', sec(2)],
+            ['number-confirmed', sec(1)],
+            ['handed-back', sec(1)],
+          ]);
+          expect(heard.slice(2)).toEqual(events);
+        });
+
+        it('records a queued attempt with an ending that has no events', async () => {
+          const attempt: AttemptRecord = { status: 'queued', via: 'twilio', nextAttemptAt: sec(12), errorCode: 'timeout', errorDetail: 'slow', countsAsAttempt: true };
+          const pending = ending({ update: { state: 'sent', result: { status: 'sent', reason: 'queued', maskedNumber: '+*******1234' } } });
+          expect(await together(attempt, pending)).toEqual(await apart(attempt, pending));
+        });
+
+        it('still records the attempt when the call has moved on, and leaves the call and its events alone', async () => {
+          await store.createCall(newCall('c1', { state: 'sent' }), [{ type: 'started' }]);
+          await store.createMessage(newMessage('m1', { callId: 'c1' }));
+          const attempt: AttemptRecord = { status: 'failed', via: 'twilio', errorCode: 'twilio-21211', errorDetail: 'invalid number' };
+          const { message, ended } = await store.recordFirstAttempt('m1', attempt, sec(2), handedBack());
+          expect(ended).toBe(false);
+          expect(message).toMatchObject({ status: 'failed', errorCode: 'twilio-21211', updatedAt: sec(2) });
+          expect(await store.getCall('c1')).toMatchObject({ state: 'sent', result: null });
+          expect((await store.listEvents('c1')).map((e) => e.type)).toEqual(['started', 'sms-queued', 'sms-failed']);
+        });
+
+        it('refuses an attempt for a message it does not hold, ending no call', async () => {
+          await store.createCall(newCall('c1', { state: 'sending' }), []);
+          await expect(store.recordFirstAttempt('nobody', { status: 'sent', via: 'twilio', vendorMessageId: 'v', vendorStatus: null }, sec(2), ending())).rejects.toHaveProperty('message');
+          expect(await store.getCall('c1')).toMatchObject({ state: 'sending' });
         });
       });
 
