@@ -323,6 +323,22 @@ describe("the caller's first attempt", () => {
     }
   });
 
+  it('sends a message admitted leased to it without claiming it again (sendLeased)', async () => {
+    const gateway = new ScriptedGateway('primary', accepted);
+    const { store, dispatcher } = setUp([gateway]);
+    try {
+      const { message } = await store.createMessage(newMessage({ leaseUntil: dispatcher.firstLease() }));
+      const claim = jest.spyOn(store, 'claimMessage');
+      expect(await dispatcher.sendLeased(message, 1_000)).toEqual({ kind: 'sent' });
+      expect(claim).not.toHaveBeenCalled();
+      expect(await store.getMessage(message.id)).toMatchObject({ status: 'sent', attempts: 1, leaseUntil: null });
+      expect(gateway.sent).toHaveLength(1);
+    } finally {
+      await dispatcher.stop();
+      await store.close();
+    }
+  });
+
   it('does not text a number that opted out, and says so', async () => {
     const gateway = new ScriptedGateway('primary', accepted);
     const { store, dispatcher } = setUp([gateway]);

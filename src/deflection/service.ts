@@ -46,7 +46,7 @@ export interface DeflectionDeps {
   campaigns: Campaigns;
   store: Store;
   /** Takes the caller's first attempt at once (the rest is the outbox's business). */
-  outbox: { sendNow(messageId: string, waitMs: number, endCall?: EndCall): Promise<SentNow> };
+  outbox: { firstLease(): string; sendLeased(message: MessageRecord, waitMs: number, endCall?: EndCall): Promise<SentNow> };
   /** Which gateway, and which fallback, a campaign's texts go through. */
   routeFor(campaign: Campaign): { gateway: string; fallbackGateway: string | null };
   shortener: Shortener;
@@ -459,6 +459,8 @@ export class DeflectionService {
         // This request sends it while the caller waits; other instances' background
         // dispatch may take it only after that wait (or if this instance dies meanwhile).
         dueAt: new Date(now.getTime() + this.deps.callerWaitMs).toISOString(),
+        // Stored claimed by this instance's dispatcher for that first attempt: no claim of its own.
+        leaseUntil: outbox.firstLease(),
       },
       {
         // In this order: the first that refuses is the one the caller hears about.
@@ -501,7 +503,7 @@ export class DeflectionService {
       carried = this.sendOutcome(call, ctx, to, attempt, fallbackChannel);
       return { callId: call.id, update: { ...carried.update, lastPage: carried.recipe }, events: carried.events, at: stepAt, from: 'sending' };
     };
-    const sent = await outbox.sendNow(admission.message.id, this.deps.callerWaitMs, endCall);
+    const sent = await outbox.sendLeased(admission.message, this.deps.callerWaitMs, endCall);
     if (sent.ended !== undefined) return { ...carried!, from: 'sending', applied: sent.ended };
     return { ...this.sendOutcome(call, ctx, to, sent, fallbackChannel), from: 'sending' };
   }

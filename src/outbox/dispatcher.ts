@@ -189,6 +189,25 @@ export class Dispatcher {
     const lease = this.leaseUntil();
     const message = await this.claim(() => this.deps.store.claimMessage(messageId, this.iso(), lease));
     if (!message) return { kind: 'pending' };
+    return this.firstAttempt(message, lease, waitMs, endCall);
+  }
+
+  /**
+   * The lease a text for a waiting caller is admitted with (NewMessage.leaseUntil): its
+   * first attempt's claim, stored with the message instead of written by a statement of
+   * its own. sendLeased then makes the attempt.
+   */
+  firstLease(): string {
+    return this.leaseUntil();
+  }
+
+  /** sendNow for a message stored already leased to this dispatcher (firstLease); one without a lease is claimed first. */
+  sendLeased(message: MessageRecord, waitMs: number, endCall?: EndCall): Promise<SentNow> {
+    return message.leaseUntil ? this.firstAttempt(message, message.leaseUntil, waitMs, endCall) : this.sendNow(message.id, waitMs, endCall);
+  }
+
+  /** The caller's first attempt at a message this dispatcher holds under `lease`, and the wait for it. */
+  private async firstAttempt(message: MessageRecord, lease: string, waitMs: number, endCall?: EndCall): Promise<SentNow> {
     const ending = endCall && new CarriedEnding(endCall, message);
     const attempt = this.track(this.limiter.run(() => runForCall(message.callId, () => this.attempt(message, lease, ending)), true));
     let timer: NodeJS.Timeout | undefined;

@@ -247,6 +247,12 @@ export type NewMessage = Pick<
      * admitted the message claims it first (claimMessage does not wait for it).
      */
     dueAt?: string;
+    /**
+     * Stored already leased until then, as claimMessage would leave it: the instance that
+     * admits a text for a waiting caller makes its first attempt without a claim of its own
+     * (no other dispatcher takes it before the lease runs out). Default: not leased.
+     */
+    leaseUntil?: string;
   };
 
 /**

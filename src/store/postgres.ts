@@ -579,8 +579,8 @@ export class PgStore implements Store {
     const [row] = await this.rows(
       `INSERT INTO messages (id, call_id, campaign_id, "to", caller, body, status, gateway, fallback_gateway, segments,
                              encoding, next_attempt_at, created_at, updated_at, channel, template, c2m, fallback, fallback_of,
-                             fallback_due_at, sms_fallback_by_vendor)
-       VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, $12, $11, $11, $13, $14, $15, $16, $17, $18, $19)
+                             fallback_due_at, sms_fallback_by_vendor, lease_until)
+       VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, $12, $11, $11, $13, $14, $15, $16, $17, $18, $19, $20)
        ON CONFLICT DO NOTHING
        RETURNING *`,
       [
@@ -603,6 +603,7 @@ export class PgStore implements Store {
         message.fallbackOf ?? null,
         fallbackDueAt(message),
         message.smsFallbackByVendor ?? false,
+        message.leaseUntil ?? null,
       ],
       tx.client,
     );

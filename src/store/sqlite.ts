@@ -750,16 +750,17 @@ export class SqliteStore implements Store {
       .sql(
         `INSERT INTO messages (id, call_id, campaign_id, "to", caller, body, status, gateway, fallback_gateway, segments,
                                encoding, next_attempt_at, created_at, updated_at, channel, template, c2m, fallback, fallback_of,
-                               fallback_due_at, sms_fallback_by_vendor)
+                               fallback_due_at, sms_fallback_by_vendor, lease_until)
          VALUES (@id, @callId, @campaignId, @to, @caller, @body, 'queued', @gateway, @fallbackGateway, @segments,
                  @encoding, @dueAt, @createdAt, @createdAt, @channel, @template, @c2m, @fallback, @fallbackOf,
-                 @fallbackDueAt, @smsFallbackByVendor)
+                 @fallbackDueAt, @smsFallbackByVendor, @leaseUntil)
          RETURNING *`,
       )
       .get({
         caller: '',
         channel: 'sms',
         fallbackOf: null,
+        leaseUntil: null,
         ...message,
         template: toJson(message.template),
         c2m: toJson(message.c2m),

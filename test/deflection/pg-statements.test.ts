@@ -62,7 +62,7 @@ describePostgres('PostgreSQL: the statements of one deflection', () => {
     await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   });
 
-  it('sends these, the call ending in the statement that records the first attempt', async () => {
+  it('sends these: the first attempt leased by the admission, the call ending in the statement of its result', async () => {
     let callId = '';
     let confirmed = '';
     const sent = await statementsOf(async () => {
@@ -87,14 +87,14 @@ describePostgres('PostgreSQL: the statements of one deflection', () => {
       'SELECT * FROM calls WHERE id = ANY($1::te',
       'WITH moved AS (UPDATE calls SET updated_a',
       // The confirm: the revision, the call, the opt-out check, the link, the admission
-      // (limits, message, claim of the call), the first attempt's lease, its opt-out check,
-      // its start, and its result with the call's ending: no statement for the ending.
+      // (limits, the message stored leased for its first attempt, the claim of the call),
+      // the attempt's opt-out check, its start, and its result with the call's ending: no
+      // statement for the lease, none for the ending.
       'SELECT revision FROM campaign_revision WH',
       'SELECT * FROM calls WHERE id = ANY($1::te',
       'SELECT s.number, s.channel FROM suppressi',
       'INSERT INTO short_links (code, target, ca',
       'SELECT ivr_admit($1::text[], $2, $3, $4, ',
-      'UPDATE messages m SET lease_until = c.lea',
       'SELECT s.number, s.channel FROM suppressi',
       'UPDATE messages m SET lease_until = s.lea',
       'WITH attempted AS ( UPDATE messages SET s',

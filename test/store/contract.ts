@@ -999,6 +999,20 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           expect(await store.getCall('c1')).toMatchObject({ state: 'sending' });
         });
 
+        it('stores the message already leased when asked (leaseUntil): taken, as claimMessage would leave it, until the lease runs out', async () => {
+          const draft = newMessage('m1', { callId: 'c1', createdAt: min(1), leaseUntil: min(2) });
+          const admission = await store.admitMessage(draft, { limits: [], consent: consentOf(draft), events: [] });
+          expect(admission.kind === 'created' && admission.message).toMatchObject({ id: 'm1', status: 'queued', leaseUntil: min(2) });
+          expect(await store.getMessage('m1')).toMatchObject({ leaseUntil: min(2) });
+          expect(await store.claimMessage('m1', min(1), min(3))).toBeUndefined();
+          expect(await store.claimDueMessages(min(1), min(3), 10)).toEqual([]);
+          expect(ids(await store.claimDueMessages(min(2), min(3), 10))).toEqual(['m1']);
+          // Without leaseUntil, not leased.
+          const plain = newMessage('m2', { callId: 'c2', createdAt: min(1) });
+          expect(await store.admitMessage(plain, { limits: [], consent: consentOf(plain), events: [] })).toMatchObject({ message: { leaseUntil: null } });
+          expect((await store.createMessage(newMessage('m3', { callId: 'c3', leaseUntil: min(2) }))).message).toMatchObject({ leaseUntil: min(2) });
+        });
+
         it('stores nothing when the call has left claim.from (a concurrent step moved it): moved', async () => {
           await store.createCall(newCall('c1', { state: 'capturing' }), []);
           const draft = newMessage('m1', { callId: 'c1', createdAt: min(1) });
