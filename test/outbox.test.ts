@@ -355,6 +355,30 @@ describe("the caller's first attempt", () => {
     }
   });
 
+  it('does not text a number that opted out while its gateway is paused: refused, not queued for after the pause', async () => {
+    let throttled = false;
+    const gateway = new ScriptedGateway('primary', (sms) => {
+      if (throttled) return accepted(sms);
+      throttled = true;
+      return { outcome: 'retryable', code: 'http-429', detail: 'Too Many Requests', throttled: true, retryAfterMs: 60_000 };
+    });
+    const { store, dispatcher } = setUp([gateway]);
+    try {
+      // The first text pauses the gateway for a minute.
+      const { message: first } = await store.createMessage(newMessage());
+      expect(await dispatcher.sendNow(first.id, 500)).toEqual({ kind: 'pending' });
+      const draft = newMessage();
+      await store.suppress({ number: draft.to, keyword: 'STOP', source: 'twilio', createdAt: new Date().toISOString() });
+      const { message } = await store.createMessage(draft);
+      expect(await dispatcher.sendNow(message.id, 500)).toEqual({ kind: 'refused', reason: 'unsubscribed' });
+      expect(await store.getMessage(message.id)).toMatchObject({ status: 'failed', errorCode: 'suppressed', attemptStartedAt: null });
+      expect(gateway.sent).toHaveLength(1);
+    } finally {
+      await dispatcher.stop();
+      await store.close();
+    }
+  });
+
   it('adds a number the vendor reports as unsubscribed to the suppression list', async () => {
     const gateway = new ScriptedGateway('primary', () => ({
       outcome: 'permanent',

@@ -326,21 +326,14 @@ export class Dispatcher {
         }
         lease = renewed;
       }
-      // Opted out of this message's channel only: a WhatsApp STOP does not stop an SMS.
-      if (await store.isSuppressed(message.to, message.channel)) {
-        const refused = await this.record(
-          message,
-          { status: 'failed', via: null, errorCode: 'suppressed', errorDetail: `the number has opted out of ${message.channel} messages` },
-          this.iso(),
-          { kind: 'refused', reason: 'unsubscribed' },
-          ending,
-        );
-        messageLog.info('text not sent: the number has opted out');
-        return refused;
-      }
+      // Opted out of this message's channel only: a WhatsApp STOP does not stop an SMS. A
+      // first attempt is checked by its start (startAttempt reads the opt-out list with its
+      // write); a resend is checked before the vendor is asked about its last attempt.
+      const resend = Boolean(message.attemptStartedAt);
+      if (resend && (await store.isSuppressed(message.to, message.channel))) return await this.optedOut(message, messageLog, ending);
 
       // The last attempt's outcome is unknown (a crash or a timeout mid-request): ask first.
-      const plan: ResendPlan = message.attemptStartedAt ? await this.resendCheck(message, messageLog) : { kind: 'send' };
+      const plan: ResendPlan = resend ? await this.resendCheck(message, messageLog) : { kind: 'send' };
       if (plan.kind === 'settled') return plan.result;
       const unresolved = plan.kind === 'same-gateway';
 
@@ -348,6 +341,8 @@ export class Dispatcher {
       const health = this.healthOf(name);
       const pausedFor = health.pausedForMs(this.now().getTime());
       if (pausedFor > 0) {
+        // No start goes now: a first attempt checks the opt-out list here, before its pause.
+        if (!resend && (await store.isSuppressed(message.to, message.channel))) return await this.optedOut(message, messageLog, ending);
         // The vendor asked us to slow down: wait it out without spending an attempt.
         return await this.record(
           message,
@@ -367,7 +362,9 @@ export class Dispatcher {
       }
 
       // Written before the request goes out: a process that dies mid-request leaves it behind.
-      if (!(await store.startAttempt(message.id, { heldLease: lease, leaseUntil: this.leaseUntil(), via: name, at: this.iso() }))) {
+      const start = await store.startAttempt(message, { heldLease: lease, leaseUntil: this.leaseUntil(), via: name, at: this.iso() });
+      if (start === 'opted-out') return await this.optedOut(message, messageLog, ending);
+      if (start === 'lost') {
         messageLog.warn('outbox: lease lost before the attempt; another dispatcher has the message');
         return { kind: 'pending' };
       }
@@ -389,6 +386,19 @@ export class Dispatcher {
       messageLog.error({ err }, 'outbox: attempt could not be recorded');
       return { kind: 'pending' };
     }
+  }
+
+  /** The number opted out of the message's channel: the text fails without a request, and the caller hears why. */
+  private async optedOut(message: MessageRecord, log: Logger, ending?: CarriedEnding): Promise<FirstAttempt> {
+    const refused = await this.record(
+      message,
+      { status: 'failed', via: null, errorCode: 'suppressed', errorDetail: `the number has opted out of ${message.channel} messages` },
+      this.iso(),
+      { kind: 'refused', reason: 'unsubscribed' },
+      ending,
+    );
+    log.info('text not sent: the number has opted out');
+    return refused;
   }
 
   /**

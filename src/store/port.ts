@@ -351,6 +351,12 @@ export type AttemptRecord =
     }
   | { status: 'failed'; via: string | null; errorCode: string; errorDetail: string };
 
+/** The message an attempt starts for: its id, and the number and channel whose opt-out stops it. */
+export type AttemptTarget = Pick<MessageRecord, 'id' | 'to' | 'channel'>;
+
+/** What Store.startAttempt did: started, or nothing because the lease was lost or the number opted out. */
+export type AttemptStarted = 'started' | 'lost' | 'opted-out';
+
 /** A vendor request about to go out for a leased message (see Store.startAttempt). */
 export interface AttemptStart {
   /** The lease this dispatcher took: nothing is written if another has claimed it since. */
@@ -917,10 +923,12 @@ export interface Store {
   /**
    * Records that a vendor request for this message is about to go out (attemptStartedAt,
    * attemptVia) and renews the lease, only if this dispatcher still holds it (compare and
-   * swap): false, and nothing written, when another has claimed the message since. Written
+   * swap) and the number has not opted out of the message's channel (isSuppressed), both
+   * checked with the write: 'lost' when another has claimed the message since, else
+   * 'opted-out' when the number is on the opt-out list; nothing written then. Written
    * before the request, so a process that dies mid-request leaves the record behind.
    */
-  startAttempt(id: string, start: AttemptStart): Promise<boolean>;
+  startAttempt(message: AttemptTarget, start: AttemptStart): Promise<AttemptStarted>;
   /** Records an attempt's end and releases the lease; sms-sent / sms-failed events go to the call. */
   recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord>;
   /**

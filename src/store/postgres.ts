@@ -16,6 +16,8 @@ import type {
   CallRecord,
   CallUpdate,
   CallEnding,
+  AttemptStarted,
+  AttemptTarget,
   ConsentRecord,
   EventObserver,
   EventQuery,
@@ -204,28 +206,46 @@ export class PgStore implements Store {
   });
   /**
    * startAttempt, gathered the same way: each row is written only under the lease its
-   * asker holds, so an attempt whose lease another dispatcher took meanwhile writes nothing.
+   * asker holds, so an attempt whose lease another dispatcher took meanwhile writes nothing;
+   * and only if its number is not on the opt-out list for its channel (isSuppressed's
+   * check, by the number and its numberKey), which the same statement reads: the opt-out
+   * check of every attempt was a gathered statement of its own. 'opted-out' only under the
+   * asker's lease (as SQLite's), else 'lost'.
    */
-  private readonly attemptStarts = this.gathered<{ id: string; start: AttemptStart }, boolean>(async (asks, client) => {
+  private readonly attemptStarts = this.gathered<{ message: AttemptTarget; start: AttemptStart }, AttemptStarted>(async (asks, client) => {
     const rows = await this.rows(
-      `UPDATE messages m SET lease_until = s.lease_until, attempt_started_at = s.at, attempt_via = s.via
-       FROM (SELECT DISTINCT ON (id) id, held, lease_until, at, via
-               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS a(id, held, lease_until, at, via, n)
-              ORDER BY id, n) s
-       WHERE m.id = s.id AND m.status = 'queued' AND m.lease_until = s.held
-       RETURNING m.id`,
+      `WITH s AS (
+         SELECT DISTINCT ON (id) id, held, lease_until, at, via,
+                EXISTS (SELECT 1 FROM suppressions o WHERE o.number IN (a.number, a.number_key) AND o.channel = a.channel) AS opted_out
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+                WITH ORDINALITY AS a(id, held, lease_until, at, via, number, number_key, channel, n)
+          ORDER BY id, n),
+       started AS (
+         UPDATE messages m SET lease_until = s.lease_until, attempt_started_at = s.at, attempt_via = s.via
+           FROM s WHERE m.id = s.id AND NOT s.opted_out AND m.status = 'queued' AND m.lease_until = s.held
+         RETURNING m.id)
+       SELECT s.id, EXISTS (SELECT 1 FROM started WHERE started.id = s.id) AS started,
+              s.opted_out AND EXISTS (SELECT 1 FROM messages m WHERE m.id = s.id AND m.status = 'queued' AND m.lease_until = s.held) AS opted_out
+         FROM s`,
       [
-        asks.map((a) => a.id),
+        asks.map((a) => a.message.id),
         asks.map((a) => a.start.heldLease),
         asks.map((a) => a.start.leaseUntil),
         asks.map((a) => a.start.at),
         asks.map((a) => a.start.via),
+        asks.map((a) => a.message.to),
+        asks.map((a) => this.numberKey(a.message.to)),
+        asks.map((a) => a.message.channel),
       ],
       client,
       true,
     );
-    const started = firstAskerOnly(rows, 'id', (ask: { id: string }) => ask.id);
-    return (ask) => started(ask) !== undefined;
+    const answer = firstAskerOnly(rows, 'id', (ask: { message: AttemptTarget }) => ask.message.id);
+    return (ask) => {
+      const row = answer(ask);
+      if (!row) return 'lost';
+      return row.opted_out === true ? 'opted-out' : row.started === true ? 'started' : 'lost';
+    };
   });
 
   /**
@@ -688,8 +708,8 @@ export class PgStore implements Store {
     return result.rowCount === 1;
   }
 
-  startAttempt(id: string, start: AttemptStart): Promise<boolean> {
-    return this.attemptStarts.get({ id, start });
+  startAttempt(message: AttemptTarget, start: AttemptStart): Promise<AttemptStarted> {
+    return this.attemptStarts.get({ message, start });
   }
 
   async recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord> {

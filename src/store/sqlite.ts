@@ -10,6 +10,8 @@ import type {
   EventObserver,
   CallUpdate,
   CallEnding,
+  AttemptStarted,
+  AttemptTarget,
   MessageRecord,
   AttemptRecord,
   AttemptStart,
@@ -836,14 +838,16 @@ export class SqliteStore implements Store {
     return result.changes === 1;
   }
 
-  async startAttempt(id: string, start: AttemptStart): Promise<boolean> {
-    const result = this
-      .sql(
-        `UPDATE messages SET lease_until = @leaseUntil, attempt_started_at = @at, attempt_via = @via
-         WHERE id = @id AND status = 'queued' AND lease_until = @heldLease`,
-      )
-      .run({ id, ...start });
-    return result.changes === 1;
+  async startAttempt(message: AttemptTarget, start: AttemptStart): Promise<AttemptStarted> {
+    // Checked and written in one synchronous run: nothing else writes in between.
+    const held = this.sql(`SELECT 1 FROM messages WHERE id = ? AND status = 'queued' AND lease_until = ?`).get(message.id, start.heldLease);
+    if (!held) return 'lost';
+    if (this.suppressedNow(message.to, message.channel)) return 'opted-out';
+    this.sql(
+      `UPDATE messages SET lease_until = @leaseUntil, attempt_started_at = @at, attempt_via = @via
+       WHERE id = @id AND status = 'queued' AND lease_until = @heldLease`,
+    ).run({ id: message.id, ...start });
+    return 'started';
   }
 
   async recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord> {
@@ -1000,6 +1004,10 @@ export class SqliteStore implements Store {
   }
 
   async isSuppressed(number: string, channel: ChannelName = 'sms'): Promise<boolean> {
+    return this.suppressedNow(number, channel);
+  }
+
+  private suppressedNow(number: string, channel: ChannelName): boolean {
     return this.sql('SELECT 1 FROM suppressions WHERE number IN (?, ?) AND channel = ?').get(number, this.numberKey(number), channel) !== undefined;
   }
 

@@ -16,22 +16,15 @@ import { ADMIN_TOKEN, PUBLIC_BASE_URL, campaign } from '../helpers/server';
 const DNIS = '+18005550100';
 const ANI = '+16175551234';
 
-/** Every statement the process sends while `work` runs, as its text's first words. */
+/** Every statement the process sends while `work` runs, spaces squeezed (a pass-through spy, as in postgres-outbox.test.ts). */
 async function statementsOf(work: () => Promise<void>): Promise<string[]> {
-  const sent: string[] = [];
-  const query = Client.prototype.query;
-  Client.prototype.query = function (this: Client, ...args: unknown[]) {
-    const config = args[0] as string | { text?: string };
-    const text = typeof config === 'string' ? config : (config.text ?? '');
-    sent.push(text.replace(/\s+/g, ' ').trim().slice(0, 60));
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof Client.prototype.query;
+  const spy = jest.spyOn(Client.prototype, 'query');
   try {
     await work();
+    return spy.mock.calls.map(([config]) => (typeof config === 'string' ? config : ((config as { text?: string }).text ?? '')).replace(/\s+/g, ' ').trim());
   } finally {
-    Client.prototype.query = query;
+    spy.mockRestore();
   }
-  return sent;
 }
 
 describePostgres('PostgreSQL: the statements of one deflection', () => {
@@ -62,7 +55,7 @@ describePostgres('PostgreSQL: the statements of one deflection', () => {
     await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   });
 
-  it('sends these: the first attempt leased by the admission, the call ending in the statement of its result', async () => {
+  it('sends these: the first attempt leased by the admission, checked by its start, the call ending with its result', async () => {
     let callId = '';
     let confirmed = '';
     const sent = await statementsOf(async () => {
@@ -88,15 +81,14 @@ describePostgres('PostgreSQL: the statements of one deflection', () => {
       'WITH moved AS (UPDATE calls SET updated_a',
       // The confirm: the revision, the call, the opt-out check, the link, the admission
       // (limits, the message stored leased for its first attempt, the claim of the call),
-      // the attempt's opt-out check, its start, and its result with the call's ending: no
-      // statement for the lease, none for the ending.
+      // the attempt's start with its opt-out check, and its result with the call's ending:
+      // no statement for the lease, the attempt's opt-out check or the ending.
       'SELECT revision FROM campaign_revision WH',
       'SELECT * FROM calls WHERE id = ANY($1::te',
       'SELECT s.number, s.channel FROM suppressi',
       'INSERT INTO short_links (code, target, ca',
       'SELECT ivr_admit($1::text[], $2, $3, $4, ',
-      'SELECT s.number, s.channel FROM suppressi',
-      'UPDATE messages m SET lease_until = s.lea',
+      'WITH s AS ( SELECT DISTINCT ON (id) id, h',
       'WITH attempted AS ( UPDATE messages SET s',
     ]);
     const call = await server.store.getCall(callId);

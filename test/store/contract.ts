@@ -135,6 +135,9 @@ const withoutIds = (events: CallEvent[]): Omit<CallEvent, 'id'>[] => events.map(
 
 const ids = (messages: readonly { id: string }[]): string[] => messages.map((m) => m.id);
 
+/** A message of newMessage's number on SMS, as startAttempt is given it. */
+const target = (id: string) => ({ id, to: NUMBER, channel: 'sms' as const });
+
 export function storeContract(name: string, open: OpenStore, close: CloseStore = (store) => store.close()): void {
   describe(`${name}: the store contract`, () => {
     const opened: Store[] = [];
@@ -1433,22 +1436,34 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         });
 
         it('records when the request goes out and where, renewing the lease, only for the dispatcher holding it', async () => {
-          expect(await store.startAttempt('m1', { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) })).toBe(true);
+          expect(await store.startAttempt(target('m1'), { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) })).toBe('started');
           expect(await store.getMessage('m1')).toMatchObject({ leaseUntil: sec(20), attemptStartedAt: sec(1), attemptVia: 'twilio' });
           // The old lease is no longer held: a second start with it writes nothing.
-          expect(await store.startAttempt('m1', { heldLease: sec(15), leaseUntil: sec(30), via: 'vonage', at: sec(2) })).toBe(false);
+          expect(await store.startAttempt(target('m1'), { heldLease: sec(15), leaseUntil: sec(30), via: 'vonage', at: sec(2) })).toBe('lost');
           expect(await store.getMessage('m1')).toMatchObject({ leaseUntil: sec(20), attemptStartedAt: sec(1), attemptVia: 'twilio' });
-          expect(await store.startAttempt('nobody', { heldLease: sec(20), leaseUntil: sec(30), via: 'twilio', at: sec(2) })).toBe(false);
+          expect(await store.startAttempt(target('nobody'), { heldLease: sec(20), leaseUntil: sec(30), via: 'twilio', at: sec(2) })).toBe('lost');
+        });
+
+        it('starts nothing for a number that opted out of the message\'s channel, and says so only to the lease\'s holder', async () => {
+          await store.suppress({ number: NUMBER, channel: 'whatsapp', keyword: 'STOP', source: 'twilio', createdAt: sec(0) });
+          // Another channel's opt-out does not count.
+          expect(await store.startAttempt(target('m1'), { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) })).toBe('started');
+          await store.createMessage(newMessage('w1', { callId: 'c2', channel: 'whatsapp' }));
+          await store.claimMessage('w1', sec(0), sec(15));
+          const whatsapp = { id: 'w1', to: NUMBER, channel: 'whatsapp' } as const;
+          expect(await store.startAttempt(whatsapp, { heldLease: sec(99), leaseUntil: sec(20), via: 'whatsapp', at: sec(1) })).toBe('lost');
+          expect(await store.startAttempt(whatsapp, { heldLease: sec(15), leaseUntil: sec(20), via: 'whatsapp', at: sec(1) })).toBe('opted-out');
+          expect(await store.getMessage('w1')).toMatchObject({ leaseUntil: sec(15), attemptStartedAt: null, attemptVia: null });
         });
 
         it('survives the lease running out (a dead dispatcher): the next claim sees the attempt in flight', async () => {
-          await store.startAttempt('m1', { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) });
+          await store.startAttempt(target('m1'), { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) });
           const [claimed] = await store.claimDueMessages(sec(20), sec(40), 10);
           expect(claimed).toMatchObject({ id: 'm1', attemptStartedAt: sec(1), attemptVia: 'twilio', unansweredLookups: 0 });
         });
 
         it('is cleared by a known outcome, kept by an unknown one, and counts lookups that could not tell', async () => {
-          await store.startAttempt('m1', { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) });
+          await store.startAttempt(target('m1'), { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) });
           const timedOut = await store.recordAttempt(
             'm1',
             { status: 'queued', via: 'twilio', nextAttemptAt: sec(5), errorCode: 'timeout', errorDetail: 'slow', countsAsAttempt: true, outcomeUnknown: true },
@@ -1473,7 +1488,7 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           expect(unanswered).toMatchObject({ attemptStartedAt: sec(1), attemptVia: 'twilio', unansweredLookups: 1, attempts: 1 });
           // A known failure (a 503 to the send itself) clears the record and the count.
           await store.claimMessage('m1', sec(8), sec(28));
-          await store.startAttempt('m1', { heldLease: sec(28), leaseUntil: sec(30), via: 'vonage', at: sec(9) });
+          await store.startAttempt(target('m1'), { heldLease: sec(28), leaseUntil: sec(30), via: 'vonage', at: sec(9) });
           const known = await store.recordAttempt(
             'm1',
             { status: 'queued', via: 'vonage', nextAttemptAt: sec(12), errorCode: 'http-503', errorDetail: 'down', countsAsAttempt: true },
@@ -1481,7 +1496,7 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           );
           expect(known).toMatchObject({ attemptStartedAt: null, attemptVia: null, unansweredLookups: 0 });
           await store.claimMessage('m1', sec(12), sec(32));
-          await store.startAttempt('m1', { heldLease: sec(32), leaseUntil: sec(34), via: 'vonage', at: sec(13) });
+          await store.startAttempt(target('m1'), { heldLease: sec(32), leaseUntil: sec(34), via: 'vonage', at: sec(13) });
           const sent = await store.recordAttempt('m1', { status: 'sent', via: 'vonage', vendorMessageId: 'v-1', vendorStatus: null }, sec(14));
           expect(sent).toMatchObject({ status: 'sent', attemptStartedAt: null, attemptVia: null, unansweredLookups: 0 });
         });
