@@ -158,7 +158,7 @@ function resendTests(name: string, openStore: () => Promise<Store>): void {
       const now = new Date();
       const lease = new Date(now.getTime() + 7_000).toISOString();
       expect(await store.claimMessage(message.id, now.toISOString(), lease)).toBeDefined();
-      expect(await store.startAttempt(message.id, { heldLease: lease, leaseUntil: lease, via: vendor.name, at: now.toISOString() })).toBe(true);
+      expect(await store.startAttempt(message, { heldLease: lease, leaseUntil: lease, via: vendor.name, at: now.toISOString() })).toBe('started');
       vendor.accept(outgoingOf(message));
     }
 
@@ -203,7 +203,7 @@ function resendTests(name: string, openStore: () => Promise<Store>): void {
         const now = new Date();
         const lease = new Date(now.getTime() + 7_000).toISOString();
         await store.claimMessage(message.id, now.toISOString(), lease);
-        await store.startAttempt(message.id, { heldLease: lease, leaseUntil: lease, via: 'primary', at: now.toISOString() });
+        await store.startAttempt(message, { heldLease: lease, leaseUntil: lease, via: 'primary', at: now.toISOString() });
         const { d, metrics } = dispatcher([vendor], AFTER_THE_LEASE_MS);
         d.start();
         expect(await settled(store, message.id)).toMatchObject({ status: 'sent', vendorMessageId: 'primary-1' });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import type { OutboxSettings } from '../src/config';
-import { Dispatcher } from '../src/outbox/dispatcher';
+import { Dispatcher, type EndCall, type FirstAttempt } from '../src/outbox/dispatcher';
 import { retryDelayMs } from '../src/outbox/backoff';
 import { BREAKER_THRESHOLD } from '../src/outbox/gateway-health';
 import type { OutgoingSms, SendOutcome, SmsGateway } from '../src/sms/port';
@@ -323,6 +323,22 @@ describe("the caller's first attempt", () => {
     }
   });
 
+  it('sends a message admitted leased to it without claiming it again (sendLeased)', async () => {
+    const gateway = new ScriptedGateway('primary', accepted);
+    const { store, dispatcher } = setUp([gateway]);
+    try {
+      const { message } = await store.createMessage(newMessage({ leaseUntil: dispatcher.firstLease() }));
+      const claim = jest.spyOn(store, 'claimMessage');
+      expect(await dispatcher.sendLeased(message, 1_000)).toEqual({ kind: 'sent' });
+      expect(claim).not.toHaveBeenCalled();
+      expect(await store.getMessage(message.id)).toMatchObject({ status: 'sent', attempts: 1, leaseUntil: null });
+      expect(gateway.sent).toHaveLength(1);
+    } finally {
+      await dispatcher.stop();
+      await store.close();
+    }
+  });
+
   it('does not text a number that opted out, and says so', async () => {
     const gateway = new ScriptedGateway('primary', accepted);
     const { store, dispatcher } = setUp([gateway]);
@@ -333,6 +349,30 @@ describe("the caller's first attempt", () => {
       expect(await dispatcher.sendNow(message.id, 500)).toEqual({ kind: 'refused', reason: 'unsubscribed' });
       expect(await store.getMessage(message.id)).toMatchObject({ status: 'failed', errorCode: 'suppressed' });
       expect(gateway.sent).toHaveLength(0);
+    } finally {
+      await dispatcher.stop();
+      await store.close();
+    }
+  });
+
+  it('does not text a number that opted out while its gateway is paused: refused, not queued for after the pause', async () => {
+    let throttled = false;
+    const gateway = new ScriptedGateway('primary', (sms) => {
+      if (throttled) return accepted(sms);
+      throttled = true;
+      return { outcome: 'retryable', code: 'http-429', detail: 'Too Many Requests', throttled: true, retryAfterMs: 60_000 };
+    });
+    const { store, dispatcher } = setUp([gateway]);
+    try {
+      // The first text pauses the gateway for a minute.
+      const { message: first } = await store.createMessage(newMessage());
+      expect(await dispatcher.sendNow(first.id, 500)).toEqual({ kind: 'pending' });
+      const draft = newMessage();
+      await store.suppress({ number: draft.to, keyword: 'STOP', source: 'twilio', createdAt: new Date().toISOString() });
+      const { message } = await store.createMessage(draft);
+      expect(await dispatcher.sendNow(message.id, 500)).toEqual({ kind: 'refused', reason: 'unsubscribed' });
+      expect(await store.getMessage(message.id)).toMatchObject({ status: 'failed', errorCode: 'suppressed', attemptStartedAt: null });
+      expect(gateway.sent).toHaveLength(1);
     } finally {
       await dispatcher.stop();
       await store.close();
@@ -351,6 +391,89 @@ describe("the caller's first attempt", () => {
       const { message } = await store.createMessage(newMessage());
       expect(await dispatcher.sendNow(message.id, 500)).toEqual({ kind: 'refused', reason: 'unsubscribed' });
       expect(await store.isSuppressed(message.to)).toBe(true);
+    } finally {
+      await dispatcher.stop();
+      await store.close();
+    }
+  });
+});
+
+describe("the caller's call ending, written with the first attempt's result", () => {
+  /** A call in "sending" for the message, and an endCall that notes what it was asked to end with. */
+  async function sendingCall(store: SqliteStore, message: MessageRecord) {
+    const at = new Date().toISOString();
+    await store.createCall(
+      { id: message.callId, campaignId: 'support', mode: 'goto', dnis: '+18005550100', ani: message.to, platformCallId: 'p', state: 'sending', result: null, lastPage: null, createdAt: at, expiresAt: at },
+      [],
+    );
+    const asked: FirstAttempt[] = [];
+    const endCall: EndCall = (attempt) => {
+      asked.push(attempt);
+      return { callId: message.callId, update: { state: 'sent' }, events: [{ type: 'handed-back', detail: { reason: attempt.kind } }], at, from: 'sending' };
+    };
+    return { asked, endCall };
+  }
+
+  it('ends the call in the write that records a sent text, and says so', async () => {
+    const { store, dispatcher } = setUp([new ScriptedGateway('primary', accepted)]);
+    try {
+      const { message } = await store.createMessage(newMessage());
+      const { asked, endCall } = await sendingCall(store, message);
+      expect(await dispatcher.sendNow(message.id, 1_000, endCall)).toEqual({ kind: 'sent', ended: true });
+      expect(asked).toEqual([{ kind: 'sent' }]);
+      expect(await store.getCall(message.callId)).toMatchObject({ state: 'sent' });
+      expect((await store.listEvents(message.callId)).map((e) => e.type)).toEqual(['sms-queued', 'sms-sent', 'handed-back']);
+    } finally {
+      await dispatcher.stop();
+      await store.close();
+    }
+  });
+
+  it('reports a call another request moved on first: the text is recorded, the call left as it is', async () => {
+    const { store, dispatcher } = setUp([new ScriptedGateway('primary', accepted)]);
+    try {
+      const { message } = await store.createMessage(newMessage());
+      const { endCall } = await sendingCall(store, message);
+      await store.updateCall(message.callId, { state: 'failed' }, [], new Date().toISOString());
+      expect(await dispatcher.sendNow(message.id, 1_000, endCall)).toEqual({ kind: 'sent', ended: false });
+      expect(await store.getMessage(message.id)).toMatchObject({ status: 'sent' });
+      expect(await store.getCall(message.callId)).toMatchObject({ state: 'failed' });
+    } finally {
+      await dispatcher.stop();
+      await store.close();
+    }
+  });
+
+  it('leaves the ending to the caller once its wait has run out', async () => {
+    const gateway = new ScriptedGateway('primary', async (sms) => {
+      await sleep(300);
+      return accepted(sms);
+    });
+    const { store, dispatcher } = setUp([gateway]);
+    try {
+      const { message } = await store.createMessage(newMessage());
+      const { asked, endCall } = await sendingCall(store, message);
+      expect(await dispatcher.sendNow(message.id, 50, endCall)).toEqual({ kind: 'pending' });
+      expect(await settled(store, message.id)).toMatchObject({ status: 'sent' });
+      expect(asked).toEqual([]);
+      expect(await store.getCall(message.callId)).toMatchObject({ state: 'sending' });
+    } finally {
+      await dispatcher.stop();
+      await store.close();
+    }
+  });
+
+  it('does not carry it on a refusal the fallback answers for: the caller hears the fallback\'s outcome', async () => {
+    const gateway = new ScriptedGateway('primary', () => ({ outcome: 'permanent', code: 'rejected', detail: 'no', reason: 'rejected' }));
+    const { store, dispatcher } = setUp([gateway]);
+    try {
+      const fallback = { channel: 'sms' as const, gateway: 'primary', fallbackGateway: null, body: 'Chat with us', afterSeconds: null };
+      const { message } = await store.createMessage(newMessage({ channel: 'whatsapp', fallback }));
+      const { asked, endCall } = await sendingCall(store, message);
+      const answer = await dispatcher.sendNow(message.id, 1_000, endCall);
+      expect(answer).not.toHaveProperty('ended');
+      expect(asked).toEqual([]);
+      expect(await store.getCall(message.callId)).toMatchObject({ state: 'sending' });
     } finally {
       await dispatcher.stop();
       await store.close();

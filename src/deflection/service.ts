@@ -8,7 +8,7 @@ import { newCallId, newMessageId } from '../ids';
 import type { LineTypeLookup } from '../lookup/port';
 import { bindCall } from '../observability/call-context';
 import { extractDialString, maskNumber, normaliseDnis, normaliseNumber } from '../phone';
-import type { FirstAttempt } from '../outbox/dispatcher';
+import type { EndCall, FirstAttempt, SentNow } from '../outbox/dispatcher';
 import type { Shortener } from '../shortener/port';
 import { measureSms } from '../sms/segments';
 import {
@@ -46,7 +46,7 @@ export interface DeflectionDeps {
   campaigns: Campaigns;
   store: Store;
   /** Takes the caller's first attempt at once (the rest is the outbox's business). */
-  outbox: { sendNow(messageId: string, waitMs: number): Promise<FirstAttempt> };
+  outbox: { firstLease(): string; sendLeased(message: MessageRecord, waitMs: number, endCall?: EndCall): Promise<SentNow> };
   /** Which gateway, and which fallback, a campaign's texts go through. */
   routeFor(campaign: Campaign): { gateway: string; fallbackGateway: string | null };
   shortener: Shortener;
@@ -101,6 +101,11 @@ interface Transition {
   recipe: PageRecipe;
   /** The state the call must still be in for this to apply (default: the one the step read). */
   from?: CallState;
+  /**
+   * Already written, with the send's first attempt (true), or found moved on by another
+   * request meanwhile (false); absent: the step writes it.
+   */
+  applied?: boolean;
 }
 
 /** The send lost its claim: a concurrent step moved the call first; answer with where it ended. */
@@ -341,11 +346,11 @@ export class DeflectionService {
   /** Yes (send to the number read back) or change (enter another one). */
   confirm(req: StepRequest): Promise<Served> {
     const { answer } = req;
-    return this.step(req, ['confirming'], async (call, ctx) => {
+    return this.step(req, ['confirming'], async (call, ctx, at) => {
       const { keys } = ctx.campaign;
       if (answer === keys.change) return this.changeNumber(call, ctx);
       if (answer !== keys.confirm || !call.destination) return undefined;
-      return this.send(call, ctx, call.destination);
+      return this.send(call, ctx, call.destination, at);
     });
   }
 
@@ -398,8 +403,9 @@ export class DeflectionService {
    * bounded time for its first attempt so the caller hears the truth: sent, refused (and
    * why), or on its way. Nothing before the claim sends anything; after it no other step
    * can move the call, so a change racing the confirm cannot lead to a second text.
+   * `stepAt`: the step's time, which the call's ending carries.
    */
-  private async send(call: CallRecord, ctx: CallContext, to: string): Promise<Transition | typeof MOVED> {
+  private async send(call: CallRecord, ctx: CallContext, to: string, stepAt: string): Promise<Transition | typeof MOVED> {
     const { store, shortener, outbox } = this.deps;
     const { campaign } = ctx;
     // An opt-out is per channel: a STOP to our texts does not stop a WhatsApp message.
@@ -453,6 +459,8 @@ export class DeflectionService {
         // This request sends it while the caller waits; other instances' background
         // dispatch may take it only after that wait (or if this instance dies meanwhile).
         dueAt: new Date(now.getTime() + this.deps.callerWaitMs).toISOString(),
+        // Stored claimed by this instance's dispatcher for that first attempt: no claim of its own.
+        leaseUntil: outbox.firstLease(),
       },
       {
         // In this order: the first that refuses is the one the caller hears about.
@@ -486,11 +494,18 @@ export class DeflectionService {
     if (admission.kind === 'limited') return this.refusedByLimit(ctx, admission.limit, to);
     // The call is ours now (sending). A message this call already had (sent to this number
     // before the vendor refused it, say) is not sent again: its outcome is the answer.
-    const attempt: FirstAttempt =
-      admission.kind === 'created'
-        ? await outbox.sendNow(admission.message.id, this.deps.callerWaitMs)
-        : firstAttemptOf(admission.message);
-    return { ...this.sendOutcome(call, ctx, to, attempt, fallback?.channel ?? null), from: 'sending' };
+    const fallbackChannel = fallback?.channel ?? null;
+    if (admission.kind !== 'created') return { ...this.sendOutcome(call, ctx, to, firstAttemptOf(admission.message), fallbackChannel), from: 'sending' };
+    // The ending goes with the first attempt's result when it comes in time (one write, not
+    // two): the transition it wrote is the one served.
+    let carried: Transition | undefined;
+    const endCall: EndCall = (attempt) => {
+      carried = this.sendOutcome(call, ctx, to, attempt, fallbackChannel);
+      return { callId: call.id, update: { ...carried.update, lastPage: carried.recipe }, events: carried.events, at: stepAt, from: 'sending' };
+    };
+    const sent = await outbox.sendLeased(admission.message, this.deps.callerWaitMs, endCall);
+    if (sent.ended !== undefined) return { ...carried!, from: 'sending', applied: sent.ended };
+    return { ...this.sendOutcome(call, ctx, to, sent, fallbackChannel), from: 'sending' };
   }
 
   /** Where a claimed send leaves the call, given its first attempt. */
@@ -684,7 +699,7 @@ export class DeflectionService {
   private async step(
     req: StepRequest,
     accepts: CallState[],
-    run: (call: CallRecord, ctx: CallContext) => Promise<StepOutcome>,
+    run: (call: CallRecord, ctx: CallContext, at: string) => Promise<StepOutcome>,
     duringSend: NewEvent[] = [],
   ): Promise<Served> {
     const call = req.callId ? await this.deps.store.getCall(req.callId) : undefined;
@@ -717,12 +732,12 @@ export class DeflectionService {
     if (!campaign || !accepts.includes(call.state)) return this.pageOf(call);
 
     const ctx: CallContext = { campaign, callId: call.id, mode: call.mode };
-    const outcome = await run(call, ctx);
+    const outcome = await run(call, ctx, at);
     if (outcome === MOVED) return this.afterSend(call.id, call.mode, []);
     const transition = outcome ?? this.outOfGrammar(call, ctx, req.answer);
     if (!transition) return this.pageOf(call);
     const from = transition.from ?? call.state;
-    const applied = await this.deps.store.updateCall(call.id, { ...transition.update, lastPage: transition.recipe }, transition.events, at, from);
+    const applied = transition.applied ?? (await this.deps.store.updateCall(call.id, { ...transition.update, lastPage: transition.recipe }, transition.events, at, from));
     // The page names the channel the step chose (choice mode), not the one the call had.
     if (applied) return new RecipePage(transition.recipe, campaign, { ...call, channel: transition.update.channel ?? call.channel });
     // Another request for this call (a retry, a racing confirm, maybe on another instance)

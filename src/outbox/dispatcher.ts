@@ -6,7 +6,7 @@ import type { GatewayMetrics } from '../observability/port';
 import { maskNumber } from '../phone';
 import type { OutgoingSms, PermanentReason, SendOutcome, SentLookup, SmsGateway } from '../sms/port';
 import { FallbackEngine } from '../channels/fallback';
-import type { MessageRecord, Store } from '../store/port';
+import type { AttemptRecord, CallEnding, MessageRecord, Store } from '../store/port';
 import { retryDelayMs } from './backoff';
 import { GatewayHealth } from './gateway-health';
 import { Limiter } from './limiter';
@@ -74,6 +74,44 @@ export type FirstAttempt =
   | { kind: 'refused'; reason: PermanentReason }
   /** Still in the outbox: it will be retried in the background. */
   | { kind: 'pending'; channel?: ChannelName };
+
+/** Builds the caller's call ending from how its first attempt went (sendNow's `endCall`). */
+export type EndCall = (attempt: FirstAttempt) => CallEnding;
+
+/**
+ * sendNow's answer: the first attempt, and `ended` when the call's ending was written with
+ * the attempt's result (recordFirstAttempt's answer: false when another request had moved
+ * the call on). Without `ended` the caller ends the call itself.
+ */
+export type SentNow = FirstAttempt & { ended?: boolean };
+
+/**
+ * The caller's call ending, riding on the statement that records its first attempt's
+ * result (one write where there were two) while the caller still waits for it. Once that
+ * statement has gone, the caller waits for it rather than for the timer: what it wrote is
+ * how the call ended.
+ */
+class CarriedEnding {
+  /** The caller's wait ran out first: the caller ends the call itself. */
+  late = false;
+  /** The statement carrying the ending has gone to the store. */
+  sent = false;
+  /** Its answer: whether the call was still the sender's to end. */
+  ended: boolean | undefined;
+
+  constructor(
+    private readonly endCall: EndCall,
+    private readonly first: MessageRecord,
+  ) {}
+
+  /** The ending to write with this result; none when too late, or when it is not the caller's answer. */
+  for(result: FirstAttempt): CallEnding | undefined {
+    // A refusal of a text with a fallback plan is not what the caller hears: the fallback's outcome is (fallBackNow).
+    if (this.late || this.sent || (result.kind === 'refused' && this.first.fallback && !this.first.fellBackAt)) return undefined;
+    this.sent = true;
+    return this.endCall(result);
+  }
+}
 
 
 /**
@@ -143,19 +181,46 @@ export class Dispatcher {
 
   /**
    * The caller's first attempt, ahead of background work. Resolves with its outcome, or
-   * with "pending" once waitMs has passed (the attempt carries on regardless).
+   * with "pending" once waitMs has passed (the attempt carries on regardless). With
+   * `endCall`, the call's ending is written by the statement that records the outcome
+   * (CarriedEnding), when the outcome comes in time.
    */
-  async sendNow(messageId: string, waitMs: number): Promise<FirstAttempt> {
+  async sendNow(messageId: string, waitMs: number, endCall?: EndCall): Promise<SentNow> {
     const lease = this.leaseUntil();
     const message = await this.claim(() => this.deps.store.claimMessage(messageId, this.iso(), lease));
     if (!message) return { kind: 'pending' };
-    const attempt = this.track(this.limiter.run(() => runForCall(message.callId, () => this.attempt(message, lease)), true));
+    return this.firstAttempt(message, lease, waitMs, endCall);
+  }
+
+  /**
+   * The lease a text for a waiting caller is admitted with (NewMessage.leaseUntil): its
+   * first attempt's claim, stored with the message instead of written by a statement of
+   * its own. sendLeased then makes the attempt.
+   */
+  firstLease(): string {
+    return this.leaseUntil();
+  }
+
+  /** sendNow for a message stored already leased to this dispatcher (firstLease); one without a lease is claimed first. */
+  sendLeased(message: MessageRecord, waitMs: number, endCall?: EndCall): Promise<SentNow> {
+    return message.leaseUntil ? this.firstAttempt(message, message.leaseUntil, waitMs, endCall) : this.sendNow(message.id, waitMs, endCall);
+  }
+
+  /** The caller's first attempt at a message this dispatcher holds under `lease`, and the wait for it. */
+  private async firstAttempt(message: MessageRecord, lease: string, waitMs: number, endCall?: EndCall): Promise<SentNow> {
+    const ending = endCall && new CarriedEnding(endCall, message);
+    const attempt = this.track(this.limiter.run(() => runForCall(message.callId, () => this.attempt(message, lease, ending)), true));
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<FirstAttempt>((resolve) => {
-      timer = setTimeout(() => resolve({ kind: 'pending' }), waitMs);
+      timer = setTimeout(() => {
+        if (ending?.sent) return;
+        if (ending) ending.late = true;
+        resolve({ kind: 'pending' });
+      }, waitMs);
     });
     try {
-      return await Promise.race([attempt, waited]);
+      const result = await Promise.race([attempt, waited]);
+      return ending?.ended === undefined ? result : { ...result, ended: ending.ended };
     } finally {
       clearTimeout(timer);
     }
@@ -216,8 +281,8 @@ export class Dispatcher {
    * that waited for a slot long enough to eat its lease's margin renews the lease first;
    * if it ran out meanwhile another dispatcher may own it now (then this one leaves it alone).
    */
-  private async attempt(message: MessageRecord, claimedLease: string): Promise<FirstAttempt> {
-    const result = await this.attemptOnce(message, claimedLease);
+  private async attempt(message: MessageRecord, claimedLease: string, ending?: CarriedEnding): Promise<FirstAttempt> {
+    const result = await this.attemptOnce(message, claimedLease, ending);
     return result.kind === 'refused' ? this.fallBackNow(message, result) : result;
   }
 
@@ -248,7 +313,7 @@ export class Dispatcher {
     }
   }
 
-  private async attemptOnce(message: MessageRecord, claimedLease: string): Promise<FirstAttempt> {
+  private async attemptOnce(message: MessageRecord, claimedLease: string, ending?: CarriedEnding): Promise<FirstAttempt> {
     const { store, log } = this.deps;
     const messageLog = log.child({ messageId: message.id, to: maskNumber(message.to) });
     try {
@@ -261,19 +326,14 @@ export class Dispatcher {
         }
         lease = renewed;
       }
-      // Opted out of this message's channel only: a WhatsApp STOP does not stop an SMS.
-      if (await store.isSuppressed(message.to, message.channel)) {
-        await store.recordAttempt(
-          message.id,
-          { status: 'failed', via: null, errorCode: 'suppressed', errorDetail: `the number has opted out of ${message.channel} messages` },
-          this.iso(),
-        );
-        messageLog.info('text not sent: the number has opted out');
-        return { kind: 'refused', reason: 'unsubscribed' };
-      }
+      // Opted out of this message's channel only: a WhatsApp STOP does not stop an SMS. A
+      // first attempt is checked by its start (startAttempt reads the opt-out list with its
+      // write); a resend is checked before the vendor is asked about its last attempt.
+      const resend = Boolean(message.attemptStartedAt);
+      if (resend && (await store.isSuppressed(message.to, message.channel))) return await this.optedOut(message, messageLog, ending);
 
       // The last attempt's outcome is unknown (a crash or a timeout mid-request): ask first.
-      const plan: ResendPlan = message.attemptStartedAt ? await this.resendCheck(message, messageLog) : { kind: 'send' };
+      const plan: ResendPlan = resend ? await this.resendCheck(message, messageLog) : { kind: 'send' };
       if (plan.kind === 'settled') return plan.result;
       const unresolved = plan.kind === 'same-gateway';
 
@@ -281,9 +341,11 @@ export class Dispatcher {
       const health = this.healthOf(name);
       const pausedFor = health.pausedForMs(this.now().getTime());
       if (pausedFor > 0) {
+        // No start goes now: a first attempt checks the opt-out list here, before its pause.
+        if (!resend && (await store.isSuppressed(message.to, message.channel))) return await this.optedOut(message, messageLog, ending);
         // The vendor asked us to slow down: wait it out without spending an attempt.
-        await store.recordAttempt(
-          message.id,
+        return await this.record(
+          message,
           {
             status: 'queued',
             via: message.sentVia,
@@ -294,12 +356,15 @@ export class Dispatcher {
             outcomeUnknown: unresolved,
           },
           this.iso(),
+          { kind: 'pending' },
+          ending,
         );
-        return { kind: 'pending' };
       }
 
       // Written before the request goes out: a process that dies mid-request leaves it behind.
-      if (!(await store.startAttempt(message.id, { heldLease: lease, leaseUntil: this.leaseUntil(), via: name, at: this.iso() }))) {
+      const start = await store.startAttempt(message, { heldLease: lease, leaseUntil: this.leaseUntil(), via: name, at: this.iso() });
+      if (start === 'opted-out') return await this.optedOut(message, messageLog, ending);
+      if (start === 'lost') {
         messageLog.warn('outbox: lease lost before the attempt; another dispatcher has the message');
         return { kind: 'pending' };
       }
@@ -313,7 +378,7 @@ export class Dispatcher {
       // A resend under the same reference that got no acceptance leaves the first attempt as
       // unknown as before; it counts as one more answer that could not tell.
       const unknown = outcomeIsUnknown(outcome) ? 'unknown' : unresolved && outcome.outcome === 'retryable' ? 'unconfirmed' : 'known';
-      const result = await this.recordOutcome(message, name, outcome, messageLog.child({ gateway: name, ms }), unknown);
+      const result = await this.recordOutcome(message, name, outcome, messageLog.child({ gateway: name, ms }), unknown, ending);
       if (recovered) await this.retryQueuedNow(name);
       return result;
     } catch (err) {
@@ -321,6 +386,19 @@ export class Dispatcher {
       messageLog.error({ err }, 'outbox: attempt could not be recorded');
       return { kind: 'pending' };
     }
+  }
+
+  /** The number opted out of the message's channel: the text fails without a request, and the caller hears why. */
+  private async optedOut(message: MessageRecord, log: Logger, ending?: CarriedEnding): Promise<FirstAttempt> {
+    const refused = await this.record(
+      message,
+      { status: 'failed', via: null, errorCode: 'suppressed', errorDetail: `the number has opted out of ${message.channel} messages` },
+      this.iso(),
+      { kind: 'refused', reason: 'unsubscribed' },
+      ending,
+    );
+    log.info('text not sent: the number has opted out');
+    return refused;
   }
 
   /**
@@ -341,56 +419,76 @@ export class Dispatcher {
     outcome: SendOutcome,
     log: Logger,
     unknown: 'known' | 'unknown' | 'unconfirmed' = 'known',
+    ending?: CarriedEnding,
   ): Promise<FirstAttempt> {
     const inFlight = unknown === 'known' ? {} : { outcomeUnknown: true, lookupUnanswered: unknown === 'unconfirmed' };
-    const { store } = this.deps;
     const at = this.iso();
     if (outcome.outcome === 'accepted') {
-      await store.recordAttempt(
-        message.id,
+      const sent = await this.record(
+        message,
         { status: 'sent', via, vendorMessageId: outcome.vendorMessageId, vendorStatus: outcome.code ?? null },
         at,
+        { kind: 'sent' },
+        ending,
       );
       log.info({ attempt: message.attempts + 1 }, 'text accepted by the gateway');
-      return { kind: 'sent' };
+      return sent;
     }
     if (outcome.outcome === 'permanent') {
       if (outcome.reason === 'unsubscribed') {
-        await store.suppress({ number: message.to, channel: message.channel, keyword: outcome.code, source: via, createdAt: at });
+        await this.deps.store.suppress({ number: message.to, channel: message.channel, keyword: outcome.code, source: via, createdAt: at });
       }
-      await store.recordAttempt(message.id, { status: 'failed', via, errorCode: outcome.code, errorDetail: outcome.detail }, at);
+      const failed: AttemptRecord = { status: 'failed', via, errorCode: outcome.code, errorDetail: outcome.detail };
+      const refused = await this.record(message, failed, at, { kind: 'refused', reason: outcome.reason }, ending);
       log.warn({ code: outcome.code, reason: outcome.reason }, 'text refused by the gateway');
-      return { kind: 'refused', reason: outcome.reason };
+      return refused;
     }
     if (outcome.code === HANDED_BACK) {
       // Not the gateway's failure: due again at once, and it does not use up an attempt.
-      await store.recordAttempt(
-        message.id,
+      const pending = await this.record(
+        message,
         { status: 'queued', via, nextAttemptAt: at, errorCode: outcome.code, errorDetail: outcome.detail, countsAsAttempt: false, ...inFlight },
         at,
+        { kind: 'pending' },
+        ending,
       );
       log.info('text handed back at shutdown: the next dispatcher sends it');
-      return { kind: 'pending' };
+      return pending;
     }
     const attempts = message.attempts + 1;
     if (attempts >= this.deps.settings.maxAttempts) {
-      await store.recordAttempt(
-        message.id,
+      const refused = await this.record(
+        message,
         { status: 'failed', via, errorCode: outcome.code, errorDetail: `gave up after ${attempts} attempts: ${outcome.detail}` },
         at,
+        { kind: 'refused', reason: 'rejected' },
+        ending,
       );
       log.error({ code: outcome.code, attempts }, 'text failed: out of attempts');
-      return { kind: 'refused', reason: 'rejected' };
+      return refused;
     }
     const delay = Math.max(outcome.retryAfterMs ?? 0, retryDelayMs(attempts, this.deps.settings.retryBaseMs, this.random));
     const nextAttemptAt = new Date(this.now().getTime() + delay).toISOString();
-    await store.recordAttempt(
-      message.id,
+    const pending = await this.record(
+      message,
       { status: 'queued', via, nextAttemptAt, errorCode: outcome.code, errorDetail: outcome.detail, countsAsAttempt: true, ...inFlight },
       at,
+      { kind: 'pending' },
+      ending,
     );
     log.warn({ code: outcome.code, attempts, retryInMs: delay, outcomeUnknown: unknown !== 'known' }, 'text not sent yet: will retry');
-    return { kind: 'pending' };
+    return pending;
+  }
+
+  /**
+   * Records an attempt's result and answers `result`, what the caller hears of it. The
+   * caller's call ending rides on the same write when sendNow carries one (CarriedEnding).
+   */
+  private async record(message: MessageRecord, attempt: AttemptRecord, at: string, result: FirstAttempt, ending?: CarriedEnding): Promise<FirstAttempt> {
+    const end = ending?.for(result);
+    if (end) ending!.ended = (await this.deps.store.recordFirstAttempt(message.id, attempt, at, end)).ended;
+    else await this.deps.store.recordAttempt(message.id, attempt, at);
+    return result;
   }
 
   /**

@@ -247,6 +247,12 @@ export type NewMessage = Pick<
      * admitted the message claims it first (claimMessage does not wait for it).
      */
     dueAt?: string;
+    /**
+     * Stored already leased until then, as claimMessage would leave it: the instance that
+     * admits a text for a waiting caller makes its first attempt without a claim of its own
+     * (no other dispatcher takes it before the lease runs out). Default: not leased.
+     */
+    leaseUntil?: string;
   };
 
 /**
@@ -320,6 +326,17 @@ export interface AdmissionRequest {
  * clears it too unless outcomeUnknown says the vendor may still have accepted the text
  * (then lookupUnanswered counts one more lookup that could not tell).
  */
+/** A call's ending, written with its first attempt's result (recordFirstAttempt): updateCall's arguments. */
+export interface CallEnding {
+  callId: string;
+  update: CallUpdate;
+  events: NewEvent[];
+  /** The time the call's change and its events carry (updateCall's `at`). */
+  at: string;
+  /** Applied only while the call is in this state (updateCall's expectedState). */
+  from: CallState;
+}
+
 export type AttemptRecord =
   | { status: 'sent'; via: string; vendorMessageId: string; vendorStatus: string | null }
   | {
@@ -333,6 +350,12 @@ export type AttemptRecord =
       lookupUnanswered?: boolean;
     }
   | { status: 'failed'; via: string | null; errorCode: string; errorDetail: string };
+
+/** The message an attempt starts for: its id, and the number and channel whose opt-out stops it. */
+export type AttemptTarget = Pick<MessageRecord, 'id' | 'to' | 'channel'>;
+
+/** What Store.startAttempt did: started, or nothing because the lease was lost or the number opted out. */
+export type AttemptStarted = 'started' | 'lost' | 'opted-out';
 
 /** A vendor request about to go out for a leased message (see Store.startAttempt). */
 export interface AttemptStart {
@@ -900,12 +923,22 @@ export interface Store {
   /**
    * Records that a vendor request for this message is about to go out (attemptStartedAt,
    * attemptVia) and renews the lease, only if this dispatcher still holds it (compare and
-   * swap): false, and nothing written, when another has claimed the message since. Written
+   * swap) and the number has not opted out of the message's channel (isSuppressed), both
+   * checked with the write: 'lost' when another has claimed the message since, else
+   * 'opted-out' when the number is on the opt-out list; nothing written then. Written
    * before the request, so a process that dies mid-request leaves the record behind.
    */
-  startAttempt(id: string, start: AttemptStart): Promise<boolean>;
+  startAttempt(message: AttemptTarget, start: AttemptStart): Promise<AttemptStarted>;
   /** Records an attempt's end and releases the lease; sms-sent / sms-failed events go to the call. */
   recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord>;
+  /**
+   * recordAttempt and, in the same transaction, the call's ending (updateCall with
+   * `ending.from` expected): the caller's first attempt ends its call in one write where
+   * there were two (one statement on PostgreSQL). `ended` is false, and the call left as
+   * it was, when the call was no longer in `from` (or is gone); the attempt's result is
+   * recorded either way.
+   */
+  recordFirstAttempt(id: string, attempt: AttemptRecord, at: string, ending: CallEnding): Promise<{ message: MessageRecord; ended: boolean }>;
   /** Moves a message forward from a delivery receipt; undefined when no message matches. */
   applyReceipt(receipt: ReceiptUpdate, at: string): Promise<{ message: MessageRecord; changed: boolean } | undefined>;
   /** Queued messages and the creation time of the oldest (for health and metrics). */

@@ -139,6 +139,7 @@ function admissionWriteSql(message: NewMessage, admission: AdmissionRequest, par
     param(message.fallbackOf ?? null),
     param(fallbackDueAt(message)),
     `${param(message.smsFallbackByVendor ?? false)}::boolean`,
+    param(message.leaseUntil ?? null),
   ];
   const [types, details] = eventArrays([...admission.events, { type: 'sms-queued', detail: { messageId: message.id } }]);
   const c = admission.consent;
@@ -164,7 +165,7 @@ function admissionWriteSql(message: NewMessage, admission: AdmissionRequest, par
      stored AS (
        INSERT INTO messages (id, call_id, campaign_id, "to", caller, body, status, gateway, fallback_gateway, segments,
                              encoding, next_attempt_at, created_at, updated_at, channel, template, c2m, fallback, fallback_of,
-                             fallback_due_at, sms_fallback_by_vendor)
+                             fallback_due_at, sms_fallback_by_vendor, lease_until)
        SELECT ${row.join(', ')} FROM claimed
        ON CONFLICT DO NOTHING
        RETURNING *),

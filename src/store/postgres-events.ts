@@ -22,16 +22,18 @@ export function eventsCtes(options: {
   source: string;
   callId: string;
   campaignId: string;
-  at: string;
+  /** The events' time: one for all, or `{ each }`, a text[] beside types (events written at different times). */
+  at: string | { each: string };
   types: string;
   details: string;
 }): string {
   const { source, callId, campaignId, at, types, details } = options;
+  const [times, time] = typeof at === 'string' ? ['', at] : [`, ${at.each}::text[]`, 'e.at'];
   return `turn AS MATERIALIZED (SELECT pg_advisory_xact_lock(${EVENTS_LOCK_KEY}) IS NULL AS locked FROM ${source}),
      logged AS (
        INSERT INTO call_events (call_id, campaign_id, type, detail, created_at)
-       SELECT ${callId}, ${campaignId}, e.type, e.detail, ${at}
-       FROM turn, unnest(${types}::text[], ${details}::text[]) WITH ORDINALITY AS e(type, detail, n)
+       SELECT ${callId}, ${campaignId}, e.type, e.detail, ${time}
+       FROM turn, unnest(${types}::text[], ${details}::text[]${times}) WITH ORDINALITY AS e(type, detail, ${times ? 'at, ' : ''}n)
        ORDER BY e.n)`;
 }
 

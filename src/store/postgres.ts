@@ -15,6 +15,9 @@ import type {
   CallEvent,
   CallRecord,
   CallUpdate,
+  CallEnding,
+  AttemptStarted,
+  AttemptTarget,
   ConsentRecord,
   EventObserver,
   EventQuery,
@@ -124,6 +127,23 @@ function firstAskerOnly<A>(rows: Row[], column: string, idOf: (ask: A) => string
   };
 }
 
+/** updateCall's SET list, updated_at (to `at`) first; the values go onto `values`, numbered from where it ends. */
+function callSets(update: CallUpdate, at: string, values: unknown[]): string[] {
+  const sets = [`updated_at = $${values.push(at)}`];
+  for (const [key, value] of Object.entries(update) as [keyof CallUpdate, unknown][]) {
+    values.push(key === 'result' || key === 'lastPage' || key === 'c2mEligibility' ? toJson(value) : value);
+    sets.push(`${CALL_COLUMNS[key]} = $${values.length}`);
+  }
+  return sets;
+}
+
+/** The event an attempt's result records: sms-sent or sms-failed (its detail before withChannel); none while queued. */
+function attemptEvent(id: string, attempt: AttemptRecord): { type: 'sms-sent' | 'sms-failed'; detail: Record<string, string> } | undefined {
+  if (attempt.status === 'queued') return undefined;
+  if (attempt.status === 'sent') return { type: 'sms-sent', detail: { messageId: id, via: attempt.via } };
+  return { type: 'sms-failed', detail: { messageId: id, code: attempt.errorCode } };
+}
+
 /** A write in progress: its connection, and the call events to announce once it commits. */
 interface Tx {
   client: PoolClient;
@@ -186,28 +206,46 @@ export class PgStore implements Store {
   });
   /**
    * startAttempt, gathered the same way: each row is written only under the lease its
-   * asker holds, so an attempt whose lease another dispatcher took meanwhile writes nothing.
+   * asker holds, so an attempt whose lease another dispatcher took meanwhile writes nothing;
+   * and only if its number is not on the opt-out list for its channel (isSuppressed's
+   * check, by the number and its numberKey), which the same statement reads: the opt-out
+   * check of every attempt was a gathered statement of its own. 'opted-out' only under the
+   * asker's lease (as SQLite's), else 'lost'.
    */
-  private readonly attemptStarts = this.gathered<{ id: string; start: AttemptStart }, boolean>(async (asks, client) => {
+  private readonly attemptStarts = this.gathered<{ message: AttemptTarget; start: AttemptStart }, AttemptStarted>(async (asks, client) => {
     const rows = await this.rows(
-      `UPDATE messages m SET lease_until = s.lease_until, attempt_started_at = s.at, attempt_via = s.via
-       FROM (SELECT DISTINCT ON (id) id, held, lease_until, at, via
-               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS a(id, held, lease_until, at, via, n)
-              ORDER BY id, n) s
-       WHERE m.id = s.id AND m.status = 'queued' AND m.lease_until = s.held
-       RETURNING m.id`,
+      `WITH s AS (
+         SELECT DISTINCT ON (id) id, held, lease_until, at, via,
+                EXISTS (SELECT 1 FROM suppressions o WHERE o.number IN (a.number, a.number_key) AND o.channel = a.channel) AS opted_out
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+                WITH ORDINALITY AS a(id, held, lease_until, at, via, number, number_key, channel, n)
+          ORDER BY id, n),
+       started AS (
+         UPDATE messages m SET lease_until = s.lease_until, attempt_started_at = s.at, attempt_via = s.via
+           FROM s WHERE m.id = s.id AND NOT s.opted_out AND m.status = 'queued' AND m.lease_until = s.held
+         RETURNING m.id)
+       SELECT s.id, EXISTS (SELECT 1 FROM started WHERE started.id = s.id) AS started,
+              s.opted_out AND EXISTS (SELECT 1 FROM messages m WHERE m.id = s.id AND m.status = 'queued' AND m.lease_until = s.held) AS opted_out
+         FROM s`,
       [
-        asks.map((a) => a.id),
+        asks.map((a) => a.message.id),
         asks.map((a) => a.start.heldLease),
         asks.map((a) => a.start.leaseUntil),
         asks.map((a) => a.start.at),
         asks.map((a) => a.start.via),
+        asks.map((a) => a.message.to),
+        asks.map((a) => this.numberKey(a.message.to)),
+        asks.map((a) => a.message.channel),
       ],
       client,
       true,
     );
-    const started = firstAskerOnly(rows, 'id', (ask: { id: string }) => ask.id);
-    return (ask) => started(ask) !== undefined;
+    const answer = firstAskerOnly(rows, 'id', (ask: { message: AttemptTarget }) => ask.message.id);
+    return (ask) => {
+      const row = answer(ask);
+      if (!row) return 'lost';
+      return row.opted_out === true ? 'opted-out' : row.started === true ? 'started' : 'lost';
+    };
   });
 
   /**
@@ -370,12 +408,8 @@ export class PgStore implements Store {
    * second waits on the first's row lock and then finds the state moved on.
    */
   async updateCall(id: string, update: CallUpdate, events: NewEvent[], at: string, expectedState?: CallState): Promise<boolean> {
-    const sets = ['updated_at = $2'];
-    const values: unknown[] = [id, at];
-    for (const [key, value] of Object.entries(update) as [keyof CallUpdate, unknown][]) {
-      values.push(key === 'result' || key === 'lastPage' || key === 'c2mEligibility' ? toJson(value) : value);
-      sets.push(`${CALL_COLUMNS[key]} = $${values.length}`);
-    }
+    const values: unknown[] = [id];
+    const sets = callSets(update, at, values);
     const guard = expectedState === undefined ? '' : ` AND state = $${values.push(expectedState)}`;
     // Without events, no lock: there is nothing to keep in commit order.
     let logged = '';
@@ -565,8 +599,8 @@ export class PgStore implements Store {
     const [row] = await this.rows(
       `INSERT INTO messages (id, call_id, campaign_id, "to", caller, body, status, gateway, fallback_gateway, segments,
                              encoding, next_attempt_at, created_at, updated_at, channel, template, c2m, fallback, fallback_of,
-                             fallback_due_at, sms_fallback_by_vendor)
-       VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, $12, $11, $11, $13, $14, $15, $16, $17, $18, $19)
+                             fallback_due_at, sms_fallback_by_vendor, lease_until)
+       VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8, $9, $10, $12, $11, $11, $13, $14, $15, $16, $17, $18, $19, $20)
        ON CONFLICT DO NOTHING
        RETURNING *`,
       [
@@ -589,6 +623,7 @@ export class PgStore implements Store {
         message.fallbackOf ?? null,
         fallbackDueAt(message),
         message.smsFallbackByVendor ?? false,
+        message.leaseUntil ?? null,
       ],
       tx.client,
     );
@@ -673,8 +708,16 @@ export class PgStore implements Store {
     return result.rowCount === 1;
   }
 
-  startAttempt(id: string, start: AttemptStart): Promise<boolean> {
-    return this.attemptStarts.get({ id, start });
+  startAttempt(message: AttemptTarget, start: AttemptStart): Promise<AttemptStarted> {
+    return this.attemptStarts.get({ message, start });
+  }
+
+  async recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord> {
+    return (await this.attemptStatement(id, attempt, at)).message;
+  }
+
+  async recordFirstAttempt(id: string, attempt: AttemptRecord, at: string, ending: CallEnding): Promise<{ message: MessageRecord; ended: boolean }> {
+    return this.attemptStatement(id, attempt, at, ending);
   }
 
   /**
@@ -682,8 +725,15 @@ export class PgStore implements Store {
    * lock. The event names the message's channel (withChannel), which only the row knows: its
    * detail is the JSON the caller would write, closed in SQL with the row's channel when it
    * is not sms (a contract test compares it with SQLite's).
+   *
+   * With an ending (recordFirstAttempt), the same statement also ends the call while it is
+   * in ending.from (and only if the message was there to record), and its events follow
+   * the attempt's in the one events insert: the caller's first attempt and the call's
+   * ending were two round trips, the last two of every deflection. The lock is taken only
+   * once both rows are locked (after `moved`), so its holder waits for nothing but its
+   * own commit, as eventsCtes requires.
    */
-  async recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord> {
+  private async attemptStatement(id: string, attempt: AttemptRecord, at: string, ending?: CallEnding): Promise<{ message: MessageRecord; ended: boolean }> {
     const unknown = attempt.status === 'queued' && attempt.outcomeUnknown === true;
     const values: unknown[] = [
       id,
@@ -699,23 +749,12 @@ export class PgStore implements Store {
       unknown,
       unknown && attempt.lookupUnanswered ? 1 : 0,
     ];
-    let event: NewEvent | undefined;
-    let logged = '';
-    if (attempt.status !== 'queued') {
-      const type = attempt.status === 'sent' ? 'sms-sent' : 'sms-failed';
-      const detail: Record<string, string> = attempt.status === 'sent' ? { messageId: id, via: attempt.via } : { messageId: id, code: attempt.errorCode };
-      event = { type, detail };
-      const open = JSON.stringify(detail).slice(0, -1);
-      const closed = `$${values.push(open)} || CASE WHEN (SELECT channel FROM attempted) = 'sms' THEN '}' ELSE ',"channel":' || to_json((SELECT channel FROM attempted))::text || '}' END`;
-      logged = `, ${eventsCtes({
-        source: 'attempted',
-        callId: '(SELECT call_id FROM attempted)',
-        campaignId: '(SELECT campaign_id FROM attempted)',
-        at: '$2',
-        types: `ARRAY[$${values.push(type)}::text]`,
-        details: `ARRAY[${closed}]`,
-      })}`;
-    }
+    const event = attemptEvent(id, attempt);
+    const moved = ending
+      ? `, moved AS (UPDATE calls SET ${callSets(ending.update, ending.at, values).join(', ')}
+           WHERE id = $${values.push(ending.callId)} AND state = $${values.push(ending.from)} AND EXISTS (SELECT 1 FROM attempted) RETURNING id)`
+      : '';
+    const logged = ending ? this.attemptAndEndingEvents(event, ending, values) : this.attemptEvents(event, values);
     // Only a queued message takes an attempt's result: a receipt may have moved it on.
     const [row] = await this.rows(
       `WITH attempted AS (
@@ -733,16 +772,62 @@ export class PgStore implements Store {
            attempt_via = CASE WHEN $11 THEN attempt_via END,
            unanswered_lookups = CASE WHEN $11 THEN unanswered_lookups + $12 ELSE 0 END,
            updated_at = $2
-         WHERE id = $1 RETURNING *)${logged}
-       SELECT * FROM attempted`,
+         WHERE id = $1 RETURNING *)${moved}${logged}
+       SELECT *${ending ? ', EXISTS (SELECT 1 FROM moved) AS call_ended' : ''} FROM attempted`,
       values,
       this.pool,
       true,
     );
     if (!row) throw new Error(`no message ${id}`);
     const message = toMessage(row);
-    if (event) this.announce(message.callId, message.campaignId, [{ ...event, detail: withChannel(event.detail as Record<string, string>, message.channel) }], at);
-    return message;
+    if (event) this.announce(message.callId, message.campaignId, [{ ...event, detail: withChannel(event.detail, message.channel) }], at);
+    const ended = row.call_ended === true;
+    if (ended) this.announce(ending!.callId, message.campaignId, ending!.events, ending!.at);
+    return { message, ended };
+  }
+
+  /** The attempt's event detail as SQL: the JSON the caller would write, closed with the row's channel when it is not sms. */
+  private attemptDetailSql(event: { detail: Record<string, string> }, values: unknown[]): string {
+    const open = JSON.stringify(event.detail).slice(0, -1);
+    return `$${values.push(open)} || CASE WHEN (SELECT channel FROM attempted) = 'sms' THEN '}' ELSE ',"channel":' || to_json((SELECT channel FROM attempted))::text || '}' END`;
+  }
+
+  /** recordAttempt's event CTEs: its one event, if any. */
+  private attemptEvents(event: ReturnType<typeof attemptEvent>, values: unknown[]): string {
+    if (!event) return '';
+    const details = `ARRAY[${this.attemptDetailSql(event, values)}]`;
+    return `, ${eventsCtes({
+      source: 'attempted',
+      callId: '(SELECT call_id FROM attempted)',
+      campaignId: '(SELECT campaign_id FROM attempted)',
+      at: '$2',
+      types: `ARRAY[$${values.push(event.type)}::text]`,
+      details,
+    })}`;
+  }
+
+  /**
+   * recordFirstAttempt's event CTEs: the attempt's event (if any) at its time, then, only if
+   * the call moved, the ending's events at theirs, in one insert. The call's campaign is the
+   * message's (a message is stored with its call's campaign), so one campaign id serves both.
+   */
+  private attemptAndEndingEvents(event: ReturnType<typeof attemptEvent>, ending: CallEnding, values: unknown[]): string {
+    if (!event && !ending.events.length) return '';
+    const none = 'ARRAY[]::text[]';
+    const first = event
+      ? { types: `ARRAY[$${values.push(event.type)}::text]`, details: `ARRAY[${this.attemptDetailSql(event, values)}]`, ats: 'ARRAY[$2::text]' }
+      : { types: none, details: none, ats: none };
+    const [types, details] = eventArrays(ending.events);
+    const ifMoved = (array: unknown[]) => `CASE WHEN EXISTS (SELECT 1 FROM moved) THEN $${values.push(array)}::text[] ELSE ${none} END`;
+    return `, ${eventsCtes({
+      // Reads moved to the end first: the lock comes after the call's row lock.
+      source: 'attempted CROSS JOIN (SELECT COUNT(*) FROM moved) AS after_moved',
+      callId: '(SELECT call_id FROM attempted)',
+      campaignId: '(SELECT campaign_id FROM attempted)',
+      at: { each: `(${first.ats} || ${ifMoved(ending.events.map(() => ending.at))})` },
+      types: `(${first.types} || ${ifMoved(types)})`,
+      details: `(${first.details} || ${ifMoved(details)})`,
+    })}`;
   }
 
   async applyReceipt(receipt: ReceiptUpdate, at: string): Promise<{ message: MessageRecord; changed: boolean } | undefined> {

@@ -9,6 +9,9 @@ import type {
   CallRecord,
   EventObserver,
   CallUpdate,
+  CallEnding,
+  AttemptStarted,
+  AttemptTarget,
   MessageRecord,
   AttemptRecord,
   AttemptStart,
@@ -596,21 +599,27 @@ export class SqliteStore implements Store {
   }
 
   async updateCall(id: string, update: CallUpdate, events: NewEvent[], at: string, expectedState?: CallState): Promise<boolean> {
-    const columns = CALL_COLUMNS;
+    return this.write(() => {
+      const moved = this.moveCall(id, update, events, at, expectedState);
+      if (moved === undefined) throw new Error(`no call ${id}`);
+      return moved;
+    });
+  }
+
+  /** Inside a write: updateCall's change; undefined when there is no such call. */
+  private moveCall(id: string, update: CallUpdate, events: NewEvent[], at: string, expectedState?: CallState): boolean | undefined {
     const sets: string[] = ['updated_at = @updatedAt'];
     const values: Row = { id, updatedAt: at };
     for (const [key, value] of Object.entries(update) as [keyof CallUpdate, unknown][]) {
-      sets.push(`${columns[key]} = @${key}`);
+      sets.push(`${CALL_COLUMNS[key]} = @${key}`);
       values[key] = key === 'result' || key === 'lastPage' || key === 'c2mEligibility' ? toJson(value) : value;
     }
-    return this.write(() => {
-      const row = this.sql('SELECT campaign_id, state FROM calls WHERE id = ?').get(id) as Row | undefined;
-      if (!row) throw new Error(`no call ${id}`);
-      if (expectedState !== undefined && row.state !== expectedState) return false;
-      this.sql(`UPDATE calls SET ${sets.join(', ')} WHERE id = @id`).run(values);
-      this.insertEvents(id, (row.campaign_id as string | null) ?? null, events, at);
-      return true;
-    });
+    const row = this.sql('SELECT campaign_id, state FROM calls WHERE id = ?').get(id) as Row | undefined;
+    if (!row) return undefined;
+    if (expectedState !== undefined && row.state !== expectedState) return false;
+    this.sql(`UPDATE calls SET ${sets.join(', ')} WHERE id = @id`).run(values);
+    this.insertEvents(id, (row.campaign_id as string | null) ?? null, events, at);
+    return true;
   }
 
   async listEvents(callId: string): Promise<CallEvent[]> {
@@ -769,16 +778,17 @@ export class SqliteStore implements Store {
       .sql(
         `INSERT INTO messages (id, call_id, campaign_id, "to", caller, body, status, gateway, fallback_gateway, segments,
                                encoding, next_attempt_at, created_at, updated_at, channel, template, c2m, fallback, fallback_of,
-                               fallback_due_at, sms_fallback_by_vendor)
+                               fallback_due_at, sms_fallback_by_vendor, lease_until)
          VALUES (@id, @callId, @campaignId, @to, @caller, @body, 'queued', @gateway, @fallbackGateway, @segments,
                  @encoding, @dueAt, @createdAt, @createdAt, @channel, @template, @c2m, @fallback, @fallbackOf,
-                 @fallbackDueAt, @smsFallbackByVendor)
+                 @fallbackDueAt, @smsFallbackByVendor, @leaseUntil)
          RETURNING *`,
       )
       .get({
         caller: '',
         channel: 'sms',
         fallbackOf: null,
+        leaseUntil: null,
         ...message,
         template: toJson(message.template),
         c2m: toJson(message.c2m),
@@ -854,62 +864,75 @@ export class SqliteStore implements Store {
     return result.changes === 1;
   }
 
-  async startAttempt(id: string, start: AttemptStart): Promise<boolean> {
-    const result = this
-      .sql(
-        `UPDATE messages SET lease_until = @leaseUntil, attempt_started_at = @at, attempt_via = @via
-         WHERE id = @id AND status = 'queued' AND lease_until = @heldLease`,
-      )
-      .run({ id, ...start });
-    return result.changes === 1;
+  async startAttempt(message: AttemptTarget, start: AttemptStart): Promise<AttemptStarted> {
+    // Checked and written in one synchronous run: nothing else writes in between.
+    const held = this.sql(`SELECT 1 FROM messages WHERE id = ? AND status = 'queued' AND lease_until = ?`).get(message.id, start.heldLease);
+    if (!held) return 'lost';
+    if (this.suppressedNow(message.to, message.channel)) return 'opted-out';
+    this.sql(
+      `UPDATE messages SET lease_until = @leaseUntil, attempt_started_at = @at, attempt_via = @via
+       WHERE id = @id AND status = 'queued' AND lease_until = @heldLease`,
+    ).run({ id: message.id, ...start });
+    return 'started';
   }
 
   async recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord> {
+    return this.write(() => this.attemptResult(id, attempt, at));
+  }
+
+  async recordFirstAttempt(id: string, attempt: AttemptRecord, at: string, ending: CallEnding): Promise<{ message: MessageRecord; ended: boolean }> {
     return this.write(() => {
-      const unknown = attempt.status === 'queued' && attempt.outcomeUnknown === true;
-      const values = {
-        keepUnknown: unknown ? 1 : 0,
-        unanswered: unknown && attempt.lookupUnanswered ? 1 : 0,
-        id,
-        at,
-        via: attempt.via,
-        counts: attempt.status === 'queued' && !attempt.countsAsAttempt ? 0 : 1,
-        vendorMessageId: attempt.status === 'sent' ? attempt.vendorMessageId : null,
-        vendorStatus: attempt.status === 'sent' ? attempt.vendorStatus : null,
-        nextAttemptAt: attempt.status === 'queued' ? attempt.nextAttemptAt : null,
-        errorCode: attempt.status === 'sent' ? null : attempt.errorCode,
-        errorDetail: attempt.status === 'sent' ? null : attempt.errorDetail,
-      };
-      // Only a queued message takes an attempt's result: a receipt may have moved it on.
-      const row = this
-        .sql(
-          `UPDATE messages SET
-             status = CASE WHEN status = 'queued' THEN @status ELSE status END,
-             sent_via = COALESCE(@via, sent_via),
-             vendor_message_id = COALESCE(@vendorMessageId, vendor_message_id),
-             vendor_status = COALESCE(@vendorStatus, vendor_status),
-             next_attempt_at = @nextAttemptAt,
-             error_code = @errorCode,
-             error_detail = @errorDetail,
-             attempts = attempts + @counts,
-             lease_until = NULL,
-             attempt_started_at = CASE WHEN @keepUnknown = 1 THEN attempt_started_at END,
-             attempt_via = CASE WHEN @keepUnknown = 1 THEN attempt_via END,
-             unanswered_lookups = CASE WHEN @keepUnknown = 1 THEN unanswered_lookups + @unanswered ELSE 0 END,
-             updated_at = @at
-           WHERE id = @id RETURNING *`,
-        )
-        .get({ ...values, status: attempt.status }) as Row | undefined;
-      if (!row) throw new Error(`no message ${id}`);
-      const message = toMessage(row);
-      if (attempt.status !== 'queued') {
-        const type = attempt.status === 'sent' ? 'sms-sent' : 'sms-failed';
-        const detail: Record<string, string> =
-          attempt.status === 'sent' ? { messageId: id, via: attempt.via } : { messageId: id, code: attempt.errorCode };
-        this.insertEvents(message.callId, message.campaignId, [{ type, detail: withChannel(detail, message.channel) }], at);
-      }
-      return message;
+      const message = this.attemptResult(id, attempt, at);
+      const ended = this.moveCall(ending.callId, ending.update, ending.events, ending.at, ending.from) === true;
+      return { message, ended };
     });
+  }
+
+  /** Inside a write: recordAttempt's change and event. */
+  private attemptResult(id: string, attempt: AttemptRecord, at: string): MessageRecord {
+    const unknown = attempt.status === 'queued' && attempt.outcomeUnknown === true;
+    const values = {
+      keepUnknown: unknown ? 1 : 0,
+      unanswered: unknown && attempt.lookupUnanswered ? 1 : 0,
+      id,
+      at,
+      via: attempt.via,
+      counts: attempt.status === 'queued' && !attempt.countsAsAttempt ? 0 : 1,
+      vendorMessageId: attempt.status === 'sent' ? attempt.vendorMessageId : null,
+      vendorStatus: attempt.status === 'sent' ? attempt.vendorStatus : null,
+      nextAttemptAt: attempt.status === 'queued' ? attempt.nextAttemptAt : null,
+      errorCode: attempt.status === 'sent' ? null : attempt.errorCode,
+      errorDetail: attempt.status === 'sent' ? null : attempt.errorDetail,
+    };
+    // Only a queued message takes an attempt's result: a receipt may have moved it on.
+    const row = this
+      .sql(
+        `UPDATE messages SET
+           status = CASE WHEN status = 'queued' THEN @status ELSE status END,
+           sent_via = COALESCE(@via, sent_via),
+           vendor_message_id = COALESCE(@vendorMessageId, vendor_message_id),
+           vendor_status = COALESCE(@vendorStatus, vendor_status),
+           next_attempt_at = @nextAttemptAt,
+           error_code = @errorCode,
+           error_detail = @errorDetail,
+           attempts = attempts + @counts,
+           lease_until = NULL,
+           attempt_started_at = CASE WHEN @keepUnknown = 1 THEN attempt_started_at END,
+           attempt_via = CASE WHEN @keepUnknown = 1 THEN attempt_via END,
+           unanswered_lookups = CASE WHEN @keepUnknown = 1 THEN unanswered_lookups + @unanswered ELSE 0 END,
+           updated_at = @at
+         WHERE id = @id RETURNING *`,
+      )
+      .get({ ...values, status: attempt.status }) as Row | undefined;
+    if (!row) throw new Error(`no message ${id}`);
+    const message = toMessage(row);
+    if (attempt.status !== 'queued') {
+      const type = attempt.status === 'sent' ? 'sms-sent' : 'sms-failed';
+      const detail: Record<string, string> =
+        attempt.status === 'sent' ? { messageId: id, via: attempt.via } : { messageId: id, code: attempt.errorCode };
+      this.insertEvents(message.callId, message.campaignId, [{ type, detail: withChannel(detail, message.channel) }], at);
+    }
+    return message;
   }
 
   async applyReceipt(receipt: ReceiptUpdate, at: string): Promise<{ message: MessageRecord; changed: boolean } | undefined> {
@@ -1007,6 +1030,10 @@ export class SqliteStore implements Store {
   }
 
   async isSuppressed(number: string, channel: ChannelName = 'sms'): Promise<boolean> {
+    return this.suppressedNow(number, channel);
+  }
+
+  private suppressedNow(number: string, channel: ChannelName): boolean {
     return this.sql('SELECT 1 FROM suppressions WHERE number IN (?, ?) AND channel = ?').get(number, this.numberKey(number), channel) !== undefined;
   }
 

@@ -21,8 +21,9 @@ import { SqliteStore } from '../../src/store/sqlite';
  *     real Dispatcher send them through the same adapter. Run with a fast poll (--poll-ms)
  *     and with the dispatcher's built-in poll interval (what production runs);
  *  3. outbox, callers' first attempts: each message stored then handed to
- *     dispatcher.sendNow(id, 0), as the call flow does (built-in poll interval: the
- *     callers' attempts, not the poll, move these).
+ *     dispatcher.sendNow(id, 0), which claims it (the call flow stores its message
+ *     leased and skips that claim: sendLeased); built-in poll interval: the callers'
+ *     attempts, not the poll, move these.
  * The fake gateway answers every POST after --delay-ms with {"id": ...} (the generic
  * webhook gateway's wire format) and notes when it answered, keyed by our message id.
  * It runs in this process so that submit and acceptance times share one clock; at a few

@@ -3,6 +3,8 @@ import type {
   ConversationOutcome,
   OptOutChange,
   AdminSession,
+  AttemptRecord,
+  CallEnding,
   CallEvent,
   ConsentRecord,
   EventObserver,
@@ -132,6 +134,9 @@ const limit = (scope: SendLimit['scope'], max: number, since: string, name = '10
 const withoutIds = (events: CallEvent[]): Omit<CallEvent, 'id'>[] => events.map(({ id: _id, ...rest }) => rest);
 
 const ids = (messages: readonly { id: string }[]): string[] => messages.map((m) => m.id);
+
+/** A message of newMessage's number on SMS, as startAttempt is given it. */
+const target = (id: string) => ({ id, to: NUMBER, channel: 'sms' as const });
 
 export function storeContract(name: string, open: OpenStore, close: CloseStore = (store) => store.close()): void {
   describe(`${name}: the store contract`, () => {
@@ -997,6 +1002,20 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           expect(await store.getCall('c1')).toMatchObject({ state: 'sending' });
         });
 
+        it('stores the message already leased when asked (leaseUntil): taken, as claimMessage would leave it, until the lease runs out', async () => {
+          const draft = newMessage('m1', { callId: 'c1', createdAt: min(1), leaseUntil: min(2) });
+          const admission = await store.admitMessage(draft, { limits: [], consent: consentOf(draft), events: [] });
+          expect(admission.kind === 'created' && admission.message).toMatchObject({ id: 'm1', status: 'queued', leaseUntil: min(2) });
+          expect(await store.getMessage('m1')).toMatchObject({ leaseUntil: min(2) });
+          expect(await store.claimMessage('m1', min(1), min(3))).toBeUndefined();
+          expect(await store.claimDueMessages(min(1), min(3), 10)).toEqual([]);
+          expect(ids(await store.claimDueMessages(min(2), min(3), 10))).toEqual(['m1']);
+          // Without leaseUntil, not leased.
+          const plain = newMessage('m2', { callId: 'c2', createdAt: min(1) });
+          expect(await store.admitMessage(plain, { limits: [], consent: consentOf(plain), events: [] })).toMatchObject({ message: { leaseUntil: null } });
+          expect((await store.createMessage(newMessage('m3', { callId: 'c3', leaseUntil: min(2) }))).message).toMatchObject({ leaseUntil: min(2) });
+        });
+
         it('stores nothing when the call has left claim.from (a concurrent step moved it): moved', async () => {
           await store.createCall(newCall('c1', { state: 'capturing' }), []);
           const draft = newMessage('m1', { callId: 'c1', createdAt: min(1) });
@@ -1417,22 +1436,34 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         });
 
         it('records when the request goes out and where, renewing the lease, only for the dispatcher holding it', async () => {
-          expect(await store.startAttempt('m1', { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) })).toBe(true);
+          expect(await store.startAttempt(target('m1'), { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) })).toBe('started');
           expect(await store.getMessage('m1')).toMatchObject({ leaseUntil: sec(20), attemptStartedAt: sec(1), attemptVia: 'twilio' });
           // The old lease is no longer held: a second start with it writes nothing.
-          expect(await store.startAttempt('m1', { heldLease: sec(15), leaseUntil: sec(30), via: 'vonage', at: sec(2) })).toBe(false);
+          expect(await store.startAttempt(target('m1'), { heldLease: sec(15), leaseUntil: sec(30), via: 'vonage', at: sec(2) })).toBe('lost');
           expect(await store.getMessage('m1')).toMatchObject({ leaseUntil: sec(20), attemptStartedAt: sec(1), attemptVia: 'twilio' });
-          expect(await store.startAttempt('nobody', { heldLease: sec(20), leaseUntil: sec(30), via: 'twilio', at: sec(2) })).toBe(false);
+          expect(await store.startAttempt(target('nobody'), { heldLease: sec(20), leaseUntil: sec(30), via: 'twilio', at: sec(2) })).toBe('lost');
+        });
+
+        it('starts nothing for a number that opted out of the message\'s channel, and says so only to the lease\'s holder', async () => {
+          await store.suppress({ number: NUMBER, channel: 'whatsapp', keyword: 'STOP', source: 'twilio', createdAt: sec(0) });
+          // Another channel's opt-out does not count.
+          expect(await store.startAttempt(target('m1'), { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) })).toBe('started');
+          await store.createMessage(newMessage('w1', { callId: 'c2', channel: 'whatsapp' }));
+          await store.claimMessage('w1', sec(0), sec(15));
+          const whatsapp = { id: 'w1', to: NUMBER, channel: 'whatsapp' } as const;
+          expect(await store.startAttempt(whatsapp, { heldLease: sec(99), leaseUntil: sec(20), via: 'whatsapp', at: sec(1) })).toBe('lost');
+          expect(await store.startAttempt(whatsapp, { heldLease: sec(15), leaseUntil: sec(20), via: 'whatsapp', at: sec(1) })).toBe('opted-out');
+          expect(await store.getMessage('w1')).toMatchObject({ leaseUntil: sec(15), attemptStartedAt: null, attemptVia: null });
         });
 
         it('survives the lease running out (a dead dispatcher): the next claim sees the attempt in flight', async () => {
-          await store.startAttempt('m1', { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) });
+          await store.startAttempt(target('m1'), { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) });
           const [claimed] = await store.claimDueMessages(sec(20), sec(40), 10);
           expect(claimed).toMatchObject({ id: 'm1', attemptStartedAt: sec(1), attemptVia: 'twilio', unansweredLookups: 0 });
         });
 
         it('is cleared by a known outcome, kept by an unknown one, and counts lookups that could not tell', async () => {
-          await store.startAttempt('m1', { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) });
+          await store.startAttempt(target('m1'), { heldLease: sec(15), leaseUntil: sec(20), via: 'twilio', at: sec(1) });
           const timedOut = await store.recordAttempt(
             'm1',
             { status: 'queued', via: 'twilio', nextAttemptAt: sec(5), errorCode: 'timeout', errorDetail: 'slow', countsAsAttempt: true, outcomeUnknown: true },
@@ -1457,7 +1488,7 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           expect(unanswered).toMatchObject({ attemptStartedAt: sec(1), attemptVia: 'twilio', unansweredLookups: 1, attempts: 1 });
           // A known failure (a 503 to the send itself) clears the record and the count.
           await store.claimMessage('m1', sec(8), sec(28));
-          await store.startAttempt('m1', { heldLease: sec(28), leaseUntil: sec(30), via: 'vonage', at: sec(9) });
+          await store.startAttempt(target('m1'), { heldLease: sec(28), leaseUntil: sec(30), via: 'vonage', at: sec(9) });
           const known = await store.recordAttempt(
             'm1',
             { status: 'queued', via: 'vonage', nextAttemptAt: sec(12), errorCode: 'http-503', errorDetail: 'down', countsAsAttempt: true },
@@ -1465,7 +1496,7 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           );
           expect(known).toMatchObject({ attemptStartedAt: null, attemptVia: null, unansweredLookups: 0 });
           await store.claimMessage('m1', sec(12), sec(32));
-          await store.startAttempt('m1', { heldLease: sec(32), leaseUntil: sec(34), via: 'vonage', at: sec(13) });
+          await store.startAttempt(target('m1'), { heldLease: sec(32), leaseUntil: sec(34), via: 'vonage', at: sec(13) });
           const sent = await store.recordAttempt('m1', { status: 'sent', via: 'vonage', vendorMessageId: 'v-1', vendorStatus: null }, sec(14));
           expect(sent).toMatchObject({ status: 'sent', attemptStartedAt: null, attemptVia: null, unansweredLookups: 0 });
         });
@@ -1595,6 +1626,89 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
         it('refuses an attempt for a message it does not hold', async () => {
           await expect(sendAttempt('nobody', sec(2))).rejects.toHaveProperty('message');
           expect(await store.getMessage('nobody')).toBeUndefined();
+        });
+      });
+
+      // The caller's first attempt ends its call in the same write (one statement on
+      // PostgreSQL): it must leave exactly what recordAttempt then updateCall left.
+      describe('recordFirstAttempt: the first attempt and the call ending together', () => {
+        const sentResult = { status: 'sent', reason: 'accepted', maskedNumber: '+*******1234' } as const;
+        const ending = (overrides: Partial<CallEnding> = {}): CallEnding => ({
+          callId: 'c1',
+          update: { state: 'sent', result: sentResult, lastPage: { builder: 'end', result: sentResult, prompts: ['sent'] } },
+          events: [],
+          at: sec(1),
+          from: 'sending',
+          ...overrides,
+        });
+        const handedBack = (): CallEnding =>
+          ending({
+            update: { state: 'failed', result: { status: 'failed', reason: 'gateway-error', maskedNumber: '+*******1234' } },
+            events: [{ type: 'number-confirmed', detail: { source: 'ani' } }, { type: 'handed-back', detail: { reason: 'gateway-error' } }],
+          });
+
+        /** What recordAttempt then updateCall leave, on a store of their own: the rows and the events. */
+        async function apart(attempt: AttemptRecord, end: CallEnding): Promise<unknown> {
+          const other = await fresh();
+          await other.createCall(newCall('c1', { state: 'sending' }), [{ type: 'started' }]);
+          await other.createMessage(newMessage('m1', { callId: 'c1' }));
+          await other.claimMessage('m1', sec(0), sec(15));
+          const message = await other.recordAttempt('m1', attempt, sec(2));
+          const ended = await other.updateCall(end.callId, end.update, end.events, end.at, end.from);
+          return { message, ended, call: await other.getCall('c1'), events: withoutIds(await other.listEvents('c1')) };
+        }
+
+        async function together(attempt: AttemptRecord, end: CallEnding, observer?: EventObserver): Promise<unknown> {
+          const s = observer ? await fresh(observer) : store;
+          await s.createCall(newCall('c1', { state: 'sending' }), [{ type: 'started' }]);
+          await s.createMessage(newMessage('m1', { callId: 'c1' }));
+          await s.claimMessage('m1', sec(0), sec(15));
+          const { message, ended } = await s.recordFirstAttempt('m1', attempt, sec(2), end);
+          return { message, ended, call: await s.getCall('c1'), events: withoutIds(await s.listEvents('c1')) };
+        }
+
+        it('leaves the rows and events recordAttempt then updateCall leave: a sent text, a sent call', async () => {
+          const attempt: AttemptRecord = { status: 'sent', via: 'twilio', vendorMessageId: 'v-1', vendorStatus: 'queued' };
+          const written = await together(attempt, ending());
+          expect(written).toEqual(await apart(attempt, ending()));
+          expect(written).toMatchObject({ ended: true, message: { status: 'sent' }, call: { state: 'sent', result: sentResult } });
+        });
+
+        it('writes the attempt\'s event, then the ending\'s, each at its own time, and announces them once committed', async () => {
+          const attempt: AttemptRecord = { status: 'failed', via: 'twilio', errorCode: 'twilio-21211', errorDetail: 'invalid number' };
+          const heard: Omit<CallEvent, 'id'>[] = [];
+          const written = await together(attempt, handedBack(), (events) => heard.push(...events));
+          expect(written).toEqual(await apart(attempt, handedBack()));
+          const events = (written as { events: Omit<CallEvent, 'id'>[] }).events.slice(2);
+          expect(events.map((e) => [e.type, e.createdAt])).toEqual([
+            ['sms-failed', sec(2)],
+            ['number-confirmed', sec(1)],
+            ['handed-back', sec(1)],
+          ]);
+          expect(heard.slice(2)).toEqual(events);
+        });
+
+        it('records a queued attempt with an ending that has no events', async () => {
+          const attempt: AttemptRecord = { status: 'queued', via: 'twilio', nextAttemptAt: sec(12), errorCode: 'timeout', errorDetail: 'slow', countsAsAttempt: true };
+          const pending = ending({ update: { state: 'sent', result: { status: 'sent', reason: 'queued', maskedNumber: '+*******1234' } } });
+          expect(await together(attempt, pending)).toEqual(await apart(attempt, pending));
+        });
+
+        it('still records the attempt when the call has moved on, and leaves the call and its events alone', async () => {
+          await store.createCall(newCall('c1', { state: 'sent' }), [{ type: 'started' }]);
+          await store.createMessage(newMessage('m1', { callId: 'c1' }));
+          const attempt: AttemptRecord = { status: 'failed', via: 'twilio', errorCode: 'twilio-21211', errorDetail: 'invalid number' };
+          const { message, ended } = await store.recordFirstAttempt('m1', attempt, sec(2), handedBack());
+          expect(ended).toBe(false);
+          expect(message).toMatchObject({ status: 'failed', errorCode: 'twilio-21211', updatedAt: sec(2) });
+          expect(await store.getCall('c1')).toMatchObject({ state: 'sent', result: null });
+          expect((await store.listEvents('c1')).map((e) => e.type)).toEqual(['started', 'sms-queued', 'sms-failed']);
+        });
+
+        it('refuses an attempt for a message it does not hold, ending no call', async () => {
+          await store.createCall(newCall('c1', { state: 'sending' }), []);
+          await expect(store.recordFirstAttempt('nobody', { status: 'sent', via: 'twilio', vendorMessageId: 'v', vendorStatus: null }, sec(2), ending())).rejects.toHaveProperty('message');
+          expect(await store.getCall('c1')).toMatchObject({ state: 'sending' });
         });
       });
 

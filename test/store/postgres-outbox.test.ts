@@ -156,10 +156,10 @@ describePostgres('PostgreSQL outbox across instances', () => {
     expect(second).toBeUndefined();
     // The first asker's lease is the one stored: it can start its attempt; the second's cannot.
     const started = await Promise.all([
-      a.startAttempt(message.id, { heldLease: at(31), leaseUntil: at(61), via: 'primary', at: at(2) }),
-      a.startAttempt(message.id, { heldLease: at(45), leaseUntil: at(75), via: 'primary', at: at(2) }),
+      a.startAttempt(message, { heldLease: at(31), leaseUntil: at(61), via: 'primary', at: at(2) }),
+      a.startAttempt(message, { heldLease: at(45), leaseUntil: at(75), via: 'primary', at: at(2) }),
     ]);
-    expect(started).toEqual([true, false]);
+    expect(started).toEqual(['started', 'lost']);
   });
 
   it('starts the attempts asked for in one turn in one statement, each only under the lease its asker holds', async () => {
@@ -171,10 +171,10 @@ describePostgres('PostgreSQL outbox across instances', () => {
       const started = await Promise.all(
         messages.map((m, i) =>
           // The second asker's lease is not the one stored (another dispatcher took the message).
-          a.startAttempt(m.id, { heldLease: i === 1 ? at(99) : at(31), leaseUntil: at(61), via: `gw-${i}`, at: at(2 + i) }),
+          a.startAttempt(m, { heldLease: i === 1 ? at(99) : at(31), leaseUntil: at(61), via: `gw-${i}`, at: at(2 + i) }),
         ),
       );
-      expect(started).toEqual([true, false, true]);
+      expect(started).toEqual(['started', 'lost', 'started']);
       expect(sent.count()).toBe(1);
     } finally {
       sent.restore();
