@@ -2,7 +2,7 @@ import type { AdmissionRequest, NewMessage, SendLimit } from './port';
 import { fallbackDueAt } from './message-events';
 import { eventArrays, eventsCtes } from './postgres-events';
 import { toJson } from './rows';
-import { admissionLockKeys, limitCondition } from './send-limits';
+import { admissionLockKeys, countCeiling, limitCondition } from './send-limits';
 
 /**
  * What makes admitMessage's limits hold across instances. SQLite needs nothing: its
@@ -70,13 +70,13 @@ function parameters(): { values: (string | null)[]; param: (value: unknown) => s
   return { values, param: (value) => `$1[${values.push(value === null || value === undefined ? null : String(value))}]` };
 }
 
-/** The number of texts a limit counts (see send-limits.ts), as a scalar subquery. */
+/** The number of texts a limit counts (see send-limits.ts), up to its max (countCeiling), as a scalar subquery. */
 function countOf(limit: SendLimit, message: NewMessage, param: (value: unknown) => string): string {
   // limitCondition numbers its own values from 1: its placeholders are marked, then each
   // becomes an element of the function's parameter array.
   const condition = limitCondition(limit, message, (n) => `\u0000${n}\u0000`);
   const where = condition.where.replace(/\u0000(\d+)\u0000/g, (_, n: string) => param(condition.values[Number(n) - 1]));
-  return `(SELECT COUNT(*)::int FROM messages WHERE (${where}) AND created_at >= ${param(limit.since)} AND status <> 'failed')`;
+  return `(SELECT COUNT(*)::int FROM (SELECT 1 FROM messages WHERE (${where}) AND created_at >= ${param(limit.since)} AND status <> 'failed' LIMIT ${param(countCeiling(limit))}::int) AS counted)`;
 }
 
 /** The call's first message to this number (alias m), as a condition. */

@@ -26,13 +26,21 @@ export function limitCondition(
     values.push(value);
     return placeholder(values.length);
   };
-  const startsWith = (prefix: string): string => `substr("to", 1, ${prefix.length}) = ${param(prefix)}`;
+  // "Starts with the prefix" as a range of the column, which the ("to", created_at) index
+  // serves: a range limit then reads the texts to that range only, not every text of its
+  // window. Exact because both stores compare "to" byte by byte (SQLite's BINARY, the
+  // PostgreSQL column's COLLATE "C"): the strings starting with "+1617555" are those from
+  // "+1617555" up to, not including, "+1617556".
+  const startsWith = (prefix: string): string => `"to" >= ${param(prefix)} AND "to" < ${param(nextPrefix(prefix))}`;
   switch (limit.scope) {
     case 'destination':
       return { where: `"to" = ${param(message.to)}`, values };
     case 'caller':
+      // `caller <> ''` says what the value already is, for the planners: a parameter alone
+      // does not imply the partial index messages_caller_created's predicate, so without it
+      // both stores counted the caller's texts by reading every text of the window.
       return message.caller
-        ? { where: `caller = ${param(message.caller)}`, values }
+        ? { where: `caller = ${param(message.caller)} AND caller <> ''`, values }
         : { where: `caller = '' AND campaign_id = ${param(message.campaignId)}`, values };
     case 'campaign':
       return { where: `campaign_id = ${param(message.campaignId)}`, values };
@@ -65,6 +73,20 @@ export function admissionLockKeys(message: NewMessage, limits: readonly SendLimi
     if (limit.scope === 'country') keys.push(`country:${message.campaignId}:${numberPrefixOf(limit)}`);
   }
   return [...new Set(keys)];
+}
+
+/** The first string after every string that starts with `prefix` ("+1617555" -> "+1617556"); a prefix is "+" and digits. */
+function nextPrefix(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+/**
+ * At most this many rows are counted: `count < max` reads the same on min(count, max), so
+ * a count stops as soon as the limit is reached (a service budget of 300 an hour counts at
+ * most 300 texts, however many the hour held). Limits are whole numbers; ceil keeps it exact otherwise.
+ */
+export function countCeiling(limit: SendLimit): number {
+  return Math.max(0, Math.ceil(limit.max));
 }
 
 function numberPrefixOf(limit: SendLimit): string {

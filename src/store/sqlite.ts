@@ -59,7 +59,7 @@ import type {
 } from './port';
 import type { ChannelName } from '../channels/channel';
 import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
-import { limitCondition } from './send-limits';
+import { countCeiling, limitCondition } from './send-limits';
 import { funnelSlotOf, MAX_PREVIEW_EVENTS, UNKNOWN_CLICK } from './port';
 import { chainHash, GENESIS } from '../audit/chain';
 import { CALL_COLUMNS, toApiToken, toAuditCheckpoint, toAuditEntry, toLegalHold, foldFunnelRows, mergeFunnelRows, NOT_OFFERED_FUNNEL_COLUMNS, toCall, toConsent, toEvent, toEventCursor, toJson, toMessage, toSession, toShortLink, toSuppression, toTextMatch, toTextRecontactCount, type Row } from './rows';
@@ -491,7 +491,7 @@ export class SqliteStore implements Store {
 
   /**
    * Moves the WAL's checkpoints to a thread of their own (sqlite-checkpointer.ts), so no
-   * request waits for their fsyncs; this connection keeps a far larger automatic one as a
+   * request waits for their fsyncs; this connection keeps a larger automatic one as a
    * backstop, and SQLite's default again if the thread dies. Started only once the store
    * has written a little: a short-lived store (a test, a CLI command) never needs it.
    */
@@ -747,14 +747,15 @@ export class SqliteStore implements Store {
     return rows.map(toConsent);
   }
 
-  /** Texts a limit counts for this message (see send-limits.ts). */
+  /** Texts a limit counts for this message, up to its max (see send-limits.ts). */
   private countLimited(limit: SendLimit, message: NewMessage): number {
     const { where, values } = limitCondition(limit, message, () => '?');
     const row = this
-      .sql(`SELECT COUNT(*) AS n FROM messages WHERE (${where}) AND created_at >= ? AND status <> 'failed'`)
-      .get(...values, limit.since) as Row;
+      .sql(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM messages WHERE (${where}) AND created_at >= ? AND status <> 'failed' LIMIT ?)`)
+      .get(...values, limit.since, countCeiling(limit)) as Row;
     return row.n as number;
   }
+
 
   /**
    * The call's message to this number: its first one (not a fallback), whatever its

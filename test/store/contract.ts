@@ -1142,6 +1142,29 @@ export function storeContract(name: string, open: OpenStore, close: CloseStore =
           expect((await admitUnder('m6', uk(1), { to: '+447700900004', campaignId: 'third' })).kind).toBe('created');
         });
 
+        it('counts a range from its first number to its last: the numbers next to it on either side are not in it', async () => {
+          // The range is read as an interval of the "to" column ("+1617555" up to "+1617556"): its edges.
+          await store.createMessage(newMessage('x1', { to: '+16175549999', createdAt: min(-5) }));
+          await store.createMessage(newMessage('x2', { to: '+16175560000', createdAt: min(-5) }));
+          await store.createMessage(newMessage('x3', { to: '+1617556', createdAt: min(-5) }));
+          const range = (max: number): SendLimit => ({ ...limit('prefix', max, min(-10)), numberPrefix: '+1617555' });
+          expect((await admitUnder('m1', range(1), { to: '+16175550000' })).kind).toBe('created');
+          await store.createMessage(newMessage('x4', { to: '+16175559999', createdAt: min(-5) }));
+          expect(await admitUnder('m2', range(2), { to: '+16175551234' })).toEqual({ kind: 'limited', limit: range(2) });
+          expect((await admitUnder('m3', range(3), { to: '+16175551234' })).kind).toBe('created');
+        });
+
+        it('stops counting at the limit and still refuses: a budget far below what its window holds', async () => {
+          for (let i = 0; i < 30; i += 1) {
+            await store.createMessage(newMessage(`x${i}`, { to: `+1617555${String(1000 + i)}`, caller: `+1617666${String(1000 + i)}`, createdAt: min(-5) }));
+          }
+          const budget = limit('service', 3, min(-60), 'service hourly budget');
+          expect(await admitUnder('m1', budget, { to: '+16175559000', caller: '+16176669000' })).toEqual({ kind: 'limited', limit: budget });
+          const roomy = limit('service', 31, min(-60), 'service hourly budget');
+          expect((await admitUnder('m2', roomy, { to: '+16175559000', caller: '+16176669000' })).kind).toBe('created');
+          expect(await admitUnder('m3', roomy, { to: '+16175559001', caller: '+16176669001' })).toEqual({ kind: 'limited', limit: roomy });
+        });
+
         it('refuses a prefix or country limit without a prefix of digits rather than counting everything', async () => {
           await expect(admitUnder('m1', { ...limit('prefix', 5, min(-10)), numberPrefix: "+1' OR 1=1" })).rejects.toThrow(/numberPrefix/);
           await expect(admitUnder('m2', limit('country', 5, min(-10)))).rejects.toThrow(/numberPrefix/);
