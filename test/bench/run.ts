@@ -33,6 +33,12 @@ const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--optimize-for-size').split
 /** BENCH_START_ONLY=1: the baselines and the start document only (a quick check of one change). */
 const START_ONLY = process.env.BENCH_START_ONLY === '1';
 /**
+ * BENCH_PACED_ONLY=1: the paced run alone, on a server warmed as the full run warms it
+ * (the start document's load, then saturation), without the baselines or PostgreSQL: the
+ * quick check of a change to the submit's p99.
+ */
+const PACED_ONLY = process.env.BENCH_PACED_ONLY === '1';
+/**
  * What the start document is measured against, in one run: node:http and bare Express
  * answering a constant string of the same size, and the in-house baseline of issue 21
  * (Express, one SQLite insert in WAL mode, an xmlbuilder2-rendered offer of the same size).
@@ -166,7 +172,7 @@ async function main(): Promise<void> {
 
     // The baselines, each a child process with the same Node flags as the app (like with like).
     const baselines: Record<string, Awaited<ReturnType<typeof cannon>>> = {};
-    for (const [name, file] of BASELINES) {
+    for (const [name, file] of PACED_ONLY ? [] : BASELINES) {
       const port = await freePort();
       const server = spawnServer([...NODE_FLAGS, '--import', 'tsx', file], { PORT: String(port), BODY_BYTES: String(startBytes) });
       children.push(server);
@@ -175,6 +181,12 @@ async function main(): Promise<void> {
       server.kill('SIGTERM');
     }
     const startResult = await cannon(`${appBase}${START_QUERY}`, app.pid as number);
+    if (PACED_ONLY) {
+      await deflections(appBase, DEFLECT_CONCURRENCY, 0, 0, DURATION_S);
+      const paced = await deflections(appBase, DEFLECT_CONCURRENCY, THINK_MS, 500_000, PACED_SECONDS);
+      process.stdout.write(`${JSON.stringify({ load: os.loadavg().map((l) => Number(l.toFixed(2))), pacedCalls: paced, peakRssMb: peakRssMb(app.pid as number) })}\n`);
+      return;
+    }
     // Throughput ratio (ours ÷ baseline's req/s) and CPU ratio (baseline's CPU per request ÷
     // ours): both read "1.0 or more is as cheap as the baseline".
     const ratio = (a: number, b: number) => (b ? Number((a / b).toFixed(2)) : 0);
