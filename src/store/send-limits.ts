@@ -1,5 +1,11 @@
 import type { NewMessage, SendLimit } from './port';
 
+/** A limit's SQL condition and its values in order (limitCondition). */
+export interface LimitCondition {
+  where: string;
+  values: string[];
+}
+
 /**
  * Which stored texts a send limit counts, as one SQL condition both stores run: SQLite
  * and PostgreSQL differ only in how a parameter is written (`?` or `$n`), so the caller
@@ -16,11 +22,7 @@ import type { NewMessage, SendLimit } from './port';
  * - country: this campaign's texts to one calling code (the pumping guard's window for a
  *   country outside the campaign's usual traffic).
  */
-export function limitCondition(
-  limit: SendLimit,
-  message: NewMessage,
-  placeholder: (index: number) => string,
-): { where: string; values: string[] } {
+export function limitCondition(limit: SendLimit, message: NewMessage, placeholder: (index: number) => string): LimitCondition {
   const values: string[] = [];
   const param = (value: string): string => {
     values.push(value);
