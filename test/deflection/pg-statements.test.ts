@@ -3,7 +3,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { composeSharedServer, type Server } from '../../src/compose';
 import { loadConfig } from '../../src/config';
-import { describePostgres, TEST_DATABASE_URL } from '../helpers/postgres';
+import { adminQuery, describePostgres, urlInSchema } from '../helpers/postgres';
 import { ADMIN_TOKEN, PUBLIC_BASE_URL, campaign } from '../helpers/server';
 
 /**
@@ -31,28 +31,16 @@ describePostgres('PostgreSQL: the statements of one deflection', () => {
   const schema = `stmts_${Math.random().toString(16).slice(2, 10)}`;
   let server: Server;
 
-  async function admin(sql: string): Promise<void> {
-    const client = new Client({ connectionString: TEST_DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  }
-
   beforeAll(async () => {
-    await admin(`CREATE SCHEMA ${schema}`);
-    const url = new URL(TEST_DATABASE_URL);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    const config = loadConfig({ DATABASE_URL: url.href, ADMIN_TOKEN, PUBLIC_BASE_URL });
+    await adminQuery(`CREATE SCHEMA ${schema}`);
+    const config = loadConfig({ DATABASE_URL: urlInSchema(schema), ADMIN_TOKEN, PUBLIC_BASE_URL });
     // The outbox's background poll is left out of the count: it looks once an hour here.
     server = await composeSharedServer(config, pino({ level: 'silent' }), { outboxPollMs: 3_600_000 });
     expect((await server.campaigns.create(campaign())).kind).toBe('saved');
   });
   afterAll(async () => {
     await server.close();
-    await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   });
 
   it('sends these: the first attempt leased by the admission, checked by its start, the call ending with its result', async () => {

@@ -1,11 +1,10 @@
-import { Client } from 'pg';
 import pino from 'pino';
 import request from 'supertest';
 import { composeSharedServer, type Server } from '../../src/compose';
 import { loadConfig } from '../../src/config';
 import type { OutgoingSms, SendOutcome, SmsGateway } from '../../src/sms/port';
 import { IvrCaller } from '../helpers/ivr-caller';
-import { describePostgres, TEST_DATABASE_URL } from '../helpers/postgres';
+import { adminQuery, describePostgres, urlInSchema } from '../helpers/postgres';
 import { ADMIN_TOKEN, PUBLIC_BASE_URL, campaign, startTestServer, type TestServer } from '../helpers/server';
 import { expectValidVxml } from '../helpers/vxml-schema';
 
@@ -214,31 +213,19 @@ describePostgres('PostgreSQL, two instances on one schema: a confirm racing a ch
   const holding: Server[] = [];
   const gateway = new HeldGateway();
 
-  async function admin(sql: string): Promise<void> {
-    const client = new Client({ connectionString: TEST_DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  }
-
   beforeAll(async () => {
-    await admin(`CREATE SCHEMA ${schema}`);
-    const url = new URL(TEST_DATABASE_URL);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    const config = loadConfig({ DATABASE_URL: url.href, ADMIN_TOKEN, PUBLIC_BASE_URL, ...ONE_RANGE, ...AS_PLATFORM });
+    await adminQuery(`CREATE SCHEMA ${schema}`);
+    const config = loadConfig({ DATABASE_URL: urlInSchema(schema), ADMIN_TOKEN, PUBLIC_BASE_URL, ...ONE_RANGE, ...AS_PLATFORM });
     for (let i = 0; i < 2; i++) servers.push(await composeSharedServer(config, pino({ level: 'silent' }), { outboxPollMs: 20 }));
     expect((await servers[0]!.campaigns.create(campaign())).kind).toBe('saved');
     // Two more instances whose texts wait in a gateway the test holds.
-    const held = loadConfig({ DATABASE_URL: url.href, ADMIN_TOKEN, PUBLIC_BASE_URL, SMS_CALLER_WAIT_MS: '10000', ...ONE_RANGE, ...AS_PLATFORM });
+    const held = loadConfig({ DATABASE_URL: urlInSchema(schema), ADMIN_TOKEN, PUBLIC_BASE_URL, SMS_CALLER_WAIT_MS: '10000', ...ONE_RANGE, ...AS_PLATFORM });
     for (let i = 0; i < 2; i++) holding.push(await composeSharedServer(held, pino({ level: 'silent' }), { gateway, outboxPollMs: 20 }));
   });
   afterAll(async () => {
     gateway.letGo();
     await Promise.all([...servers, ...holding].map((s) => s.close()));
-    await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   });
 
   it('a change during the hold, on the other instance, gets the text\'s result; no second text follows (10 rounds)', async () => {

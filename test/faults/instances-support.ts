@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client } from 'pg';
 import { CONFIG_VARIABLES } from '../../src/config';
-import { TEST_DATABASE_URL } from '../helpers/postgres';
+import { adminQuery, TEST_DATABASE_URL } from '../helpers/postgres';
 import { DNIS, nextUrl, type RunningServer } from './support';
 
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
@@ -30,7 +30,7 @@ export interface FreshDatabase {
 /** CREATE DATABASE ivr_deflect_instances_<random> through the test database's connection. */
 export async function createFreshDatabase(): Promise<FreshDatabase> {
   const name = `ivr_deflect_instances_${randomBytes(5).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
+  await adminQuery(`CREATE DATABASE ${name}`);
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${name}`;
   const clients: Client[] = [];
@@ -46,20 +46,11 @@ export async function createFreshDatabase(): Promise<FreshDatabase> {
     async drop() {
       await Promise.all(clients.splice(0).map((c) => c.end().catch(() => undefined)));
       // FORCE (PostgreSQL 13+): a SIGKILLed server's backends may not have noticed yet.
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
 }
 
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 // ---------------------------------------------------------------------------------------
 // npm run campaigns:import

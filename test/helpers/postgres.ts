@@ -43,6 +43,24 @@ if (!postgresAvailable) {
 /** describe when the database is there, describe.skip (reported as skipped) when not. */
 export const describePostgres: jest.Describe = postgresAvailable ? describe : describe.skip;
 
+/** One statement on a connection of its own, outside any test's schema (CREATE or DROP SCHEMA, DATABASE). */
+export async function adminQuery(sql: string): Promise<void> {
+  const client = new Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** TEST_DATABASE_URL working in `schema`: the DATABASE_URL of an instance kept to that schema. */
+export function urlInSchema(schema: string): string {
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.href;
+}
+
 /**
  * One test file's schema. Stores opened through it share it (like instances sharing a
  * database); drop() closes them and removes the schema with everything in it.
