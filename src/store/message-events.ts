@@ -1,5 +1,5 @@
 import type { ChannelName, FallbackPlan } from '../channels/channel';
-import type { FallbackWhy, MessageRecord, NewEvent, NewMessage } from './port';
+import type { AttemptRecord, FallbackWhy, MessageRecord, NewEvent, NewMessage } from './port';
 
 /**
  * The events a message's outcome records, shared by both stores so they say the same.
@@ -8,6 +8,13 @@ import type { FallbackWhy, MessageRecord, NewEvent, NewMessage } from './port';
  */
 export function withChannel(detail: Record<string, string>, channel: ChannelName): Record<string, string> {
   return channel === 'sms' ? detail : { ...detail, channel };
+}
+
+/** The event an attempt's result records: sms-sent or sms-failed (its detail before withChannel); none while queued. */
+export function attemptEvent(id: string, attempt: AttemptRecord): { type: 'sms-sent' | 'sms-failed'; detail: Record<string, string> } | undefined {
+  if (attempt.status === 'queued') return undefined;
+  if (attempt.status === 'sent') return { type: 'sms-sent', detail: { messageId: id, via: attempt.via } };
+  return { type: 'sms-failed', detail: { messageId: id, code: attempt.errorCode } };
 }
 
 /** What a receipt that moved a message records: read, delivered, failed; nothing for sent. */

@@ -320,12 +320,6 @@ export interface AdmissionRequest {
   claim?: { from: CallState };
 }
 
-/**
- * What one attempt ended with; it always releases the lease and counts the attempt. sent
- * and failed clear the record of an attempt in flight (its outcome is known); queued
- * clears it too unless outcomeUnknown says the vendor may still have accepted the text
- * (then lookupUnanswered counts one more lookup that could not tell).
- */
 /** A call's ending, written with its first attempt's result (recordFirstAttempt): updateCall's arguments. */
 export interface CallEnding {
   callId: string;
@@ -337,6 +331,12 @@ export interface CallEnding {
   from: CallState;
 }
 
+/**
+ * What one attempt ended with; it always releases the lease and counts the attempt. sent
+ * and failed clear the record of an attempt in flight (its outcome is known); queued
+ * clears it too unless outcomeUnknown says the vendor may still have accepted the text
+ * (then lookupUnanswered counts one more lookup that could not tell).
+ */
 export type AttemptRecord =
   | { status: 'sent'; via: string; vendorMessageId: string; vendorStatus: string | null }
   | {

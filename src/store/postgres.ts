@@ -55,7 +55,7 @@ import type {
   RetentionClass,
 } from './port';
 import type { ChannelName } from '../channels/channel';
-import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
+import { attemptEvent, fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
 import { BatchedRead, type ReadMany } from './batched-read';
 import { ADMIT_SQL, admissionCall, type AdmitAnswer } from './postgres-admission';
 import { funnelSlotOf, MAX_PREVIEW_EVENTS, UNKNOWN_CLICK } from './port';
@@ -135,13 +135,6 @@ function callSets(update: CallUpdate, at: string, values: unknown[]): string[] {
     sets.push(`${CALL_COLUMNS[key]} = $${values.length}`);
   }
   return sets;
-}
-
-/** The event an attempt's result records: sms-sent or sms-failed (its detail before withChannel); none while queued. */
-function attemptEvent(id: string, attempt: AttemptRecord): { type: 'sms-sent' | 'sms-failed'; detail: Record<string, string> } | undefined {
-  if (attempt.status === 'queued') return undefined;
-  if (attempt.status === 'sent') return { type: 'sms-sent', detail: { messageId: id, via: attempt.via } };
-  return { type: 'sms-failed', detail: { messageId: id, code: attempt.errorCode } };
 }
 
 /** A write in progress: its connection, and the call events to announce once it commits. */

@@ -58,7 +58,7 @@ import type {
   RetentionClass,
 } from './port';
 import type { ChannelName } from '../channels/channel';
-import { fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
+import { attemptEvent, fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
 import { countCeiling, limitCondition, type LimitCondition } from './send-limits';
 import { funnelSlotOf, MAX_PREVIEW_EVENTS, UNKNOWN_CLICK } from './port';
 import { chainHash, GENESIS } from '../audit/chain';
@@ -771,8 +771,6 @@ export class SqliteStore implements Store {
     return row.n as number;
   }
 
-
-
   /**
    * The call's message to this number: its first one (not a fallback), whatever its
    * channel, so a repeated submit finds it even after a fallback was added beside it.
@@ -943,12 +941,8 @@ export class SqliteStore implements Store {
       .get({ ...values, status: attempt.status }) as Row | undefined;
     if (!row) throw new Error(`no message ${id}`);
     const message = toMessage(row);
-    if (attempt.status !== 'queued') {
-      const type = attempt.status === 'sent' ? 'sms-sent' : 'sms-failed';
-      const detail: Record<string, string> =
-        attempt.status === 'sent' ? { messageId: id, via: attempt.via } : { messageId: id, code: attempt.errorCode };
-      this.insertEvents(message.callId, message.campaignId, [{ type, detail: withChannel(detail, message.channel) }], at);
-    }
+    const event = attemptEvent(id, attempt);
+    if (event) this.insertEvents(message.callId, message.campaignId, [{ type: event.type, detail: withChannel(event.detail, message.channel) }], at);
     return message;
   }
 
