@@ -1,6 +1,6 @@
 import type { AdmissionRequest, NewMessage, SendLimit } from './port';
 import { fallbackDueAt } from './message-events';
-import { eventArrays, eventsCtes } from './postgres-events';
+import { eventArrays, eventsCte } from './postgres-events';
 import { toJson } from './rows';
 import { admissionLockKeys, countCeiling, limitCondition } from './send-limits';
 
@@ -99,8 +99,8 @@ function admissionReadSql(message: NewMessage, limits: readonly SendLimit[], par
  * An admission, in one statement after its locks: the checks (the call has no message to
  * this number yet, and every limit's count is under its max) and the claim of the call
  * (claim.from to sending) as one condition; only if it held, the message; only if the
- * message was new (no unique key met), its events (under the events lock,
- * postgres-events.ts) and its consent record. The answer's one row says whether it held
+ * message was new (no unique key met), its events (postgres-events.ts) and its
+ * consent record. The answer's one row says whether it held
  * ("claimed") and carries the stored message's columns (null when the insert met an
  * existing message), as JSON. When it did not hold, admissionReadSql says why: that is the
  * rare path.
@@ -169,7 +169,7 @@ function admissionWriteSql(message: NewMessage, admission: AdmissionRequest, par
        SELECT ${row.join(', ')} FROM claimed
        ON CONFLICT DO NOTHING
        RETURNING *),
-     ${eventsCtes({ source: 'stored', callId, campaignId, at, types: textArray(param(JSON.stringify(types))), details: textArray(param(JSON.stringify(details))) })},
+     ${eventsCte({ source: 'stored', callId, campaignId, at, types: textArray(param(JSON.stringify(types))), details: textArray(param(JSON.stringify(details))) })},
      consented AS (
        INSERT INTO consent (message_id, call_id, campaign_id, variant, dnis, ani, destination, destination_source,
                             accept_key, confirm_key, offer_text, offer_version, offered_at, accepted_at, confirmed_at,

@@ -70,7 +70,8 @@ import { transaction } from './postgres-transaction';
 import { isLaterChange } from './opt-out-order';
 import { pruneSql } from './retention-sql';
 import { toApiToken, toLegalHold } from './rows';
-import { eventArrays, eventsCtes, EVENTS_LOCK_KEY } from './postgres-events';
+import { EventHorizon, type EventHorizonOptions } from './postgres-event-horizon';
+import { eventArrays, eventsCte } from './postgres-events';
 import { queryPrepared } from './postgres-prepared';
 import { FreshRead } from '../fresh-read';
 
@@ -101,7 +102,12 @@ export interface PgStoreOptions {
    * it and opens another when needed. Without a listener pg would crash the process.
    */
   onConnectionError?: (error: Error) => void;
+  /** How events out waits for transactions still running (postgres-event-horizon.ts); tests shorten it. */
+  eventHorizon?: Partial<EventHorizonOptions>;
 }
+
+/** How long one events-out read waits for the transactions running when it began (postgres-event-horizon.ts). */
+const EVENT_HORIZON_WAIT_MS = 1_000;
 
 const SERVICE_SWITCH_KEY = 'service.enabled';
 
@@ -290,11 +296,16 @@ export class PgStore implements Store {
     return new BatchedRead(readMany, GATHERED_MAX_KEYS, () => this.pool.connect());
   }
 
+  private readonly eventHorizon: EventHorizon;
+
   private constructor(
     private readonly pool: Pool,
     private readonly observer?: EventObserver,
     private readonly numberKey: NumberKey = (n) => n,
-  ) {}
+    horizon: Partial<EventHorizonOptions> = {},
+  ) {
+    this.eventHorizon = new EventHorizon(pool, { waitMs: EVENT_HORIZON_WAIT_MS, ...horizon });
+  }
 
   /** Connects, migrates (safely while other instances do the same) and returns the store. */
   static async open(options: PgStoreOptions): Promise<PgStore> {
@@ -315,7 +326,7 @@ export class PgStore implements Store {
       await pool.end();
       throw error;
     }
-    return new PgStore(pool, options.observer, options.numberKey);
+    return new PgStore(pool, options.observer, options.numberKey, options.eventHorizon);
   }
 
   /** Runs work in one transaction; the call events it recorded are announced once it has committed. */
@@ -337,9 +348,9 @@ export class PgStore implements Store {
   }
 
   /**
-   * One statement (its own transaction): the call, then its events under the events lock.
-   * A call start used to be five round trips (BEGIN, the insert, the lock, the events,
-   * COMMIT); the guarantees are the statement's: all or nothing, ids in commit order.
+   * One statement (its own transaction): the call, then its events. A call start used to
+   * be five round trips (BEGIN, the insert, a lock, the events, COMMIT); the guarantee is
+   * the statement's: all or nothing.
    */
   async createCall(call: NewCall, events: NewEvent[]): Promise<void> {
     const [types, details] = eventArrays(events);
@@ -351,7 +362,7 @@ export class PgStore implements Store {
                             channel, c2m_eligibility, context)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18)
          RETURNING id),
-       ${eventsCtes({ source: 'started', callId: '$1', campaignId: '$2', at: '$14', types: '$19', details: '$20' })}
+       ${eventsCte({ source: 'started', callId: '$1', campaignId: '$2', at: '$14', types: '$19', details: '$20' })}
        SELECT 1 FROM started`,
       [
         call.id,
@@ -396,7 +407,7 @@ export class PgStore implements Store {
   }
 
   /**
-   * One statement: the change, and its events under the events lock when it matched. The
+   * One statement: the change, and its events when it matched. The
    * state test is in the UPDATE itself: of two concurrent requests for one step, the
    * second waits on the first's row lock and then finds the state moved on.
    */
@@ -409,7 +420,7 @@ export class PgStore implements Store {
     if (events.length) {
       const [types, details] = eventArrays(events);
       const campaignId = '(SELECT campaign_id FROM moved)';
-      logged = `, ${eventsCtes({ source: 'moved', callId: '$1', campaignId, at: '$2', types: `$${values.push(types)}`, details: `$${values.push(details)}` })}`;
+      logged = `, ${eventsCte({ source: 'moved', callId: '$1', campaignId, at: '$2', types: `$${values.push(types)}`, details: `$${values.push(details)}` })}`;
     }
     const [row] = await this.rows(
       `WITH moved AS (UPDATE calls SET ${sets.join(', ')} WHERE id = $1${guard} RETURNING campaign_id)${logged}
@@ -465,8 +476,11 @@ export class PgStore implements Store {
     });
   }
 
+  /** Only events up to the horizon: none that a transaction still running could be followed by a smaller id of. */
   async eventsAfter(afterId: number, limit: number): Promise<CallEvent[]> {
-    return (await this.rows('SELECT * FROM call_events WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit])).map(toEvent);
+    const settled = await this.eventHorizon.settledId();
+    if (settled <= afterId) return [];
+    return (await this.rows('SELECT * FROM call_events WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3', [afterId, settled, limit])).map(toEvent);
   }
 
   async claimEventCursor(endpoint: string, owner: string, now: string, leaseUntil: string): Promise<EventCursor | undefined> {
@@ -722,9 +736,7 @@ export class PgStore implements Store {
    * With an ending (recordFirstAttempt), the same statement also ends the call while it is
    * in ending.from (and only if the message was there to record), and its events follow
    * the attempt's in the one events insert: the caller's first attempt and the call's
-   * ending were two round trips, the last two of every deflection. The lock is taken only
-   * once both rows are locked (after `moved`), so its holder waits for nothing but its
-   * own commit, as eventsCtes requires.
+   * ending were two round trips, the last two of every deflection.
    */
   private async attemptStatement(id: string, attempt: AttemptRecord, at: string, ending?: CallEnding): Promise<{ message: MessageRecord; ended: boolean }> {
     const unknown = attempt.status === 'queued' && attempt.outcomeUnknown === true;
@@ -789,7 +801,7 @@ export class PgStore implements Store {
   private attemptEvents(event: ReturnType<typeof attemptEvent>, values: unknown[]): string {
     if (!event) return '';
     const details = `ARRAY[${this.attemptDetailSql(event, values)}]`;
-    return `, ${eventsCtes({
+    return `, ${eventsCte({
       source: 'attempted',
       callId: '(SELECT call_id FROM attempted)',
       campaignId: '(SELECT campaign_id FROM attempted)',
@@ -812,9 +824,8 @@ export class PgStore implements Store {
       : { types: none, details: none, ats: none };
     const [types, details] = eventArrays(ending.events);
     const ifMoved = (array: unknown[]) => `CASE WHEN EXISTS (SELECT 1 FROM moved) THEN $${values.push(array)}::text[] ELSE ${none} END`;
-    return `, ${eventsCtes({
-      // Reads moved to the end first: the lock comes after the call's row lock.
-      source: 'attempted CROSS JOIN (SELECT COUNT(*) FROM moved) AS after_moved',
+    return `, ${eventsCte({
+      source: 'attempted',
       callId: '(SELECT call_id FROM attempted)',
       campaignId: '(SELECT campaign_id FROM attempted)',
       at: { each: `(${first.ats} || ${ifMoved(ending.events.map(() => ending.at))})` },
@@ -1253,16 +1264,10 @@ export class PgStore implements Store {
   /** The events in the order given (so their ids are too), remembered for the observer. */
   private async insertEvents(tx: Tx, callId: string, campaignId: string | null, events: NewEvent[], at: string): Promise<void> {
     if (!events.length) return;
-    // Events out reads events by id behind a cursor: an id must never become visible after
-    // a larger one (two transactions committing out of order would let the cursor pass it).
-    // This lock, held until commit, hands ids out in commit order across instances. Event
-    // inserts come last in their transactions, so the holder waits for no other lock.
-    await tx.client.query(`SELECT pg_advisory_xact_lock(${EVENTS_LOCK_KEY})`);
+    const [types, details] = eventArrays(events);
     await tx.client.query(
-      `INSERT INTO call_events (call_id, campaign_id, type, detail, created_at)
-       SELECT $1, $2, e.type, e.detail, $5
-       FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS e(type, detail, n) ORDER BY e.n`,
-      [callId, campaignId, events.map((e) => e.type), events.map((e) => (e.detail ? JSON.stringify(e.detail) : null)), at],
+      `WITH one AS (SELECT 1), ${eventsCte({ source: 'one', callId: '$1', campaignId: '$2', at: '$5', types: '$3', details: '$4' })} SELECT 1`,
+      [callId, campaignId, types, details, at],
     );
     if (this.observer) tx.recorded.push(...events.map((e) => ({ ...e, callId, campaignId, createdAt: at })));
   }

@@ -105,33 +105,85 @@ describePostgres('events out on PostgreSQL: two instances, one endpoint', () => 
     expect(await a.getEventCursor('bi')).toMatchObject({ lastId: events.at(-1)!.id, leaseOwner: null });
   });
 
-  it('hands event ids out in commit order: a write waits for another still holding the events lock, then gets the larger id', async () => {
-    // Another instance's transaction, mid-way: it has taken the events lock and not committed.
+  // Another instance's transaction, mid-way: it has inserted an event (so drawn the smaller
+  // id) and not committed. Writers take no lock any more: a's write commits at once, with
+  // larger ids that a reader must not pass while the first may still commit.
+  const openEarlyEvent = async () => {
     const other = await schema.connect();
     await other.query('BEGIN');
-    await other.query(`SELECT pg_advisory_xact_lock(hashtext('ivr-deflect call_events'))`);
-    const writing = record(a, 'call-late').then(() => 'committed' as const);
-    // Watch PostgreSQL itself: a's transaction shows up waiting on the advisory lock.
-    let watching = true;
-    const waiting = (async () => {
-      while (watching) {
-        const { rowCount } = await other.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
-        if (rowCount) return 'waiting' as const;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      return 'stopped' as const;
-    })();
-    const first = await Promise.race([writing, waiting]);
-    watching = false;
-    expect(first).toBe('waiting');
     await other.query(
       `INSERT INTO call_events (call_id, campaign_id, type, detail, created_at) VALUES ('call-early', 'support', 'started', NULL, $1)`,
       [new Date(clock).toISOString()],
     );
-    await other.query('COMMIT');
-    await writing;
-    const events = await a.eventsAfter(0, 10);
+    return other;
+  };
+
+  it('reads no event past one a transaction still running may commit: it waits for that writer, then answers both in id order', async () => {
+    const other = await openEarlyEvent();
+    let paused = 0;
+    // The reader's first pause: it found the writer running. End that writer there.
+    const reader = await schema.open({
+      eventHorizon: {
+        waitMs: 60_000,
+        pause: async () => {
+          if (paused++ === 0) await other.query('COMMIT');
+        },
+      },
+    });
+    await record(a, 'call-late');
+    const events = await reader.eventsAfter(0, 10);
+    expect(paused).toBeGreaterThan(0);
     expect(events.map((e) => e.callId)).toEqual(['call-early', 'call-late', 'call-late']);
+    expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((x, y) => x - y));
+  });
+
+  it('a writer that stays open holds the horizon: reads answer only what was settled before it, and go on once it ends (rolled back: its id is a gap)', async () => {
+    const reader = await schema.open({ eventHorizon: { waitMs: 0 } });
+    await record(a, 'call-1');
+    const settled = await reader.eventsAfter(0, 10);
+    expect(settled.map((e) => e.callId)).toEqual(['call-1', 'call-1']);
+    const other = await openEarlyEvent();
+    await record(b, 'call-2');
+    // call-2's events are committed above the open one's id: not readable while it may still commit.
+    expect((await reader.eventsAfter(0, 10)).map((e) => e.callId)).toEqual(['call-1', 'call-1']);
+    expect(await reader.eventsAfter(settled.at(-1)!.id, 10)).toEqual([]);
+    await other.query('ROLLBACK');
+    expect((await reader.eventsAfter(settled.at(-1)!.id, 10)).map((e) => e.callId)).toEqual(['call-2', 'call-2']);
+  });
+
+  it('writers committing out of order, a reader moving its cursor all along: every event read once, none passed', async () => {
+    const reader = await schema.open();
+    const seen: number[] = [];
+    let cursor = 0;
+    let writing = true;
+    const reading = (async () => {
+      for (;;) {
+        const batch = await reader.eventsAfter(cursor, 7);
+        seen.push(...batch.map((e) => e.id));
+        if (batch.length) cursor = batch.at(-1)!.id;
+        else if (!writing) return;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    // Eight connections each writing ten transactions that stay open a few round trips
+    // after their insert (as a transaction does that writes more after its events): their
+    // ids commit out of order. The stores' own single statements run beside them.
+    const writers = await Promise.all(Array.from({ length: 8 }, () => schema.connect()));
+    const transactions = writers.map(async (c, w) => {
+      for (let t = 0; t < 10; t += 1) {
+        await c.query('BEGIN');
+        await c.query(`INSERT INTO call_events (call_id, campaign_id, type, detail, created_at) VALUES ($1, 'support', 'started', NULL, $2)`, [`raw-${w}-${t}`, new Date(clock).toISOString()]);
+        for (let n = (w * 7 + t * 3) % 4; n > 0; n -= 1) await c.query('SELECT 1');
+        await c.query('COMMIT');
+      }
+    });
+    const stores = Array.from({ length: 20 }, (_, i) => record(i % 2 ? a : b, `call-${i}`));
+    await Promise.all([...transactions, ...stores]);
+    writing = false;
+    await reading;
+    const all = (await writers[0]!.query<{ id: string }>('SELECT id FROM call_events ORDER BY id')).rows.map((r) => Number(r.id));
+    expect(all).toHaveLength(120);
+    expect(seen).toEqual(all);
   });
 
   it('both woken together, again and again: every event sent once and in order, never two requests at once', async () => {
