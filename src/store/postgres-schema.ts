@@ -307,6 +307,25 @@ const MIGRATIONS: string[] = [
      RETURN json_build_object('written', written, 'counted', counted, 'reclaimed', reclaimed);
    END
    $fn$;`,
+  // Texts per minute, an upper bound for the send limits' counts (postgres-admission.ts):
+  // a limit whose max is above every text stored since its window began cannot refuse, so
+  // it is not counted. Every insert into messages counts, whatever its path and whatever
+  // becomes of it (failed, erased): the sum may be above a limit's count, never below it.
+  // The trigger is created before the backfill, in the migration's transaction: its lock
+  // holds inserts back until both are in, so no text is counted twice or missed.
+  `CREATE TABLE message_minutes (
+     minute text COLLATE "C" PRIMARY KEY,
+     texts bigint NOT NULL
+   );
+   CREATE FUNCTION message_minutes_count() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     INSERT INTO message_minutes (minute, texts) VALUES (left(NEW.created_at, 16), 1)
+       ON CONFLICT (minute) DO UPDATE SET texts = message_minutes.texts + 1;
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER messages_count_minute AFTER INSERT ON messages
+     FOR EACH ROW EXECUTE FUNCTION message_minutes_count();
+   INSERT INTO message_minutes (minute, texts) SELECT left(created_at, 16), count(*) FROM messages GROUP BY 1;`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

@@ -1143,7 +1143,14 @@ export class PgStore implements Store {
       await client.query('LOCK TABLE legal_holds IN SHARE MODE');
       const holds = ((await client.query('SELECT 1 FROM legal_holds LIMIT 1')).rowCount ?? 0) > 0;
       const sql = pruneSql(dataClass, (name) => (name === 'before' ? '$1' : '$2'), holds);
-      return (await client.query(sql, [before, limit])).rowCount ?? 0;
+      const pruned = (await client.query(sql, [before, limit])).rowCount ?? 0;
+      // The per-minute sums (postgres-admission.ts) of minutes no stored text is in any more:
+      // before the oldest text left (a held one may be older than the cutoff) and before the
+      // cutoff itself, which no text being written now can be older than.
+      if (dataClass === 'messages') {
+        await client.query('DELETE FROM message_minutes WHERE minute < left($1, 16) AND minute < (SELECT left(min(created_at), 16) FROM messages)', [before]);
+      }
+      return pruned;
     });
   }
 
