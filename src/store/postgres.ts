@@ -143,6 +143,39 @@ function callSets(update: CallUpdate, at: string, values: unknown[]): string[] {
   return sets;
 }
 
+/** A call start and its events (createCall's arguments, gathered). */
+interface CallStart {
+  call: NewCall;
+  events: NewEvent[];
+}
+
+const CALL_START_COLUMNS = `id, campaign_id, mode, dnis, ani, platform_call_id, state, variant, offer_text, chat_url,
+  chat_url_expires_at, result, last_page, created_at, updated_at, expires_at, channel, c2m_eligibility, context`;
+
+/** A new call's values in CALL_START_COLUMNS' order, updated_at left out (it is created_at). */
+function callStartValues(call: NewCall): (string | null)[] {
+  return [
+    call.id,
+    call.campaignId,
+    call.mode,
+    call.dnis,
+    call.ani,
+    call.platformCallId,
+    call.state,
+    call.variant ?? null,
+    call.offerText ?? '',
+    call.chatUrl ?? null,
+    call.chatUrlExpiresAt ?? null,
+    toJson(call.result),
+    toJson(call.lastPage),
+    call.createdAt,
+    call.expiresAt,
+    call.channel ?? null,
+    toJson(call.c2mEligibility),
+    toJson(call.context),
+  ];
+}
+
 /** A write in progress: its connection, and the call events to announce once it commits. */
 interface Tx {
   client: PoolClient;
@@ -347,47 +380,83 @@ export class PgStore implements Store {
     if (this.observer && events.length) this.observer(events.map((e) => ({ ...e, callId, campaignId, createdAt: at })));
   }
 
-  /**
-   * One statement (its own transaction): the call, then its events. A call start used to
-   * be five round trips (BEGIN, the insert, a lock, the events, COMMIT); the guarantee is
-   * the statement's: all or nothing.
-   */
+  /** A call start and its events, as createCall is given them. */
   async createCall(call: NewCall, events: NewEvent[]): Promise<void> {
+    await this.callStarts.get({ call, events });
+    this.announce(call.id, call.campaignId, events, call.createdAt);
+  }
+
+  /**
+   * createCall, gathered: the starts of one batch are one statement (one commit), their
+   * calls and then their events, each call's in its order. A start that cannot be stored
+   * (an id already taken) makes that statement fail for all: then each is written alone,
+   * so only its own asker hears of it. A batch of one is the single statement.
+   */
+  private readonly callStarts = this.gathered<CallStart, void>(async (starts, client) => {
+    if (starts.length > 1) {
+      try {
+        await this.insertCalls(starts, client);
+        return () => undefined;
+      } catch {
+        // Which one failed is not said: each alone below, each with its own outcome.
+      }
+    }
+    const failures = new Map<CallStart, unknown>();
+    for (const start of starts) {
+      try {
+        await this.insertCall(start, client);
+      } catch (error) {
+        failures.set(start, error);
+      }
+    }
+    return (start) => {
+      if (failures.has(start)) throw failures.get(start);
+    };
+  });
+
+  /** One start: the call, then its events, one statement (its own transaction: all or nothing). */
+  private async insertCall({ call, events }: CallStart, client: PoolClient): Promise<void> {
     const [types, details] = eventArrays(events);
     await queryPrepared(
-      this.pool,
+      client,
       `WITH started AS (
-         INSERT INTO calls (id, campaign_id, mode, dnis, ani, platform_call_id, state, variant, offer_text,
-                            chat_url, chat_url_expires_at, result, last_page, created_at, updated_at, expires_at,
-                            channel, c2m_eligibility, context)
+         INSERT INTO calls (${CALL_START_COLUMNS})
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16, $17, $18)
          RETURNING id),
        ${eventsCte({ source: 'started', callId: '$1', campaignId: '$2', at: '$14', types: '$19', details: '$20' })}
        SELECT 1 FROM started`,
-      [
-        call.id,
-        call.campaignId,
-        call.mode,
-        call.dnis,
-        call.ani,
-        call.platformCallId,
-        call.state,
-        call.variant ?? null,
-        call.offerText ?? '',
-        call.chatUrl ?? null,
-        call.chatUrlExpiresAt ?? null,
-        toJson(call.result),
-        toJson(call.lastPage),
-        call.createdAt,
-        call.expiresAt,
-        call.channel ?? null,
-        toJson(call.c2mEligibility),
-        toJson(call.context),
-        types,
-        details,
-      ],
+      [...callStartValues(call), types, details],
     );
-    this.announce(call.id, call.campaignId, events, call.createdAt);
+  }
+
+  /** Several starts in one statement: their calls from one array per column, their events by each call's place in them. */
+  private async insertCalls(starts: CallStart[], client: PoolClient): Promise<void> {
+    const columns = starts.map(({ call }) => callStartValues(call));
+    const byColumn = columns[0]!.map((_, c) => columns.map((values) => values[c]));
+    const events = starts.flatMap(({ events }, i) => events.map((event) => ({ place: i + 1, event })));
+    const [types, details] = eventArrays(events.map((e) => e.event));
+    const arrays = byColumn.map((_, c) => `$${c + 1}::text[]`).join(', ');
+    await queryPrepared(
+      client,
+      `WITH input AS (
+         SELECT * FROM unnest(${arrays}) WITH ORDINALITY
+           AS i(id, campaign_id, mode, dnis, ani, platform_call_id, state, variant, offer_text, chat_url, chat_url_expires_at,
+                result, last_page, created_at, expires_at, channel, c2m_eligibility, context, n)),
+       started AS (
+         INSERT INTO calls (${CALL_START_COLUMNS})
+         SELECT id, campaign_id, mode, dnis, ani, platform_call_id, state, variant, offer_text, chat_url, chat_url_expires_at,
+                result, last_page, created_at, created_at, expires_at, channel, c2m_eligibility, context
+           FROM input ORDER BY n
+         RETURNING id),
+       logged AS (
+         INSERT INTO call_events (call_id, campaign_id, type, detail, created_at)
+         SELECT i.id, i.campaign_id, e.type, e.detail, i.created_at
+           FROM unnest($19::int[], $20::text[], $21::text[]) WITH ORDINALITY AS e(place, type, detail, n)
+           JOIN input i ON i.n = e.place
+          ORDER BY e.n)
+       SELECT count(*) FROM started`,
+      [...byColumn, events.map((e) => e.place), types, details],
+    );
   }
 
   async countNotOffered(call: NotOfferedCall, events: NewEvent[]): Promise<void> {
