@@ -137,10 +137,27 @@ function firstAskerOnly<A>(rows: Row[], column: string, idOf: (ask: A) => string
 function callSets(update: CallUpdate, at: string, values: unknown[]): string[] {
   const sets = [`updated_at = $${values.push(at)}`];
   for (const [key, value] of Object.entries(update) as [keyof CallUpdate, unknown][]) {
-    values.push(key === 'result' || key === 'lastPage' || key === 'c2mEligibility' ? toJson(value) : value);
+    values.push(callValue(key, value));
     sets.push(`${CALL_COLUMNS[key]} = $${values.length}`);
   }
   return sets;
+}
+
+/** A guarded call change (updateCall with expectedState), gathered. */
+interface CallMove {
+  id: string;
+  update: CallUpdate;
+  events: NewEvent[];
+  at: string;
+  from: CallState;
+}
+
+/** What a gathered change did: moved (and the call's campaign), or not (and whether the call exists). */
+type CallMoved = { moved: true; campaignId: string | null } | { moved: false; known: boolean };
+
+/** One column's value as updateCall writes it: JSON for the structured ones. */
+function callValue(key: keyof CallUpdate, value: unknown): unknown {
+  return key === 'result' || key === 'lastPage' || key === 'c2mEligibility' ? toJson(value) : value;
 }
 
 /** A call start and its events (createCall's arguments, gathered). */
@@ -476,15 +493,41 @@ export class PgStore implements Store {
   }
 
   /**
-   * One statement: the change, and its events when it matched. The
-   * state test is in the UPDATE itself: of two concurrent requests for one step, the
-   * second waits on the first's row lock and then finds the state moved on.
+   * The change, and its events when it matched. The state test is in the UPDATE itself: of
+   * two concurrent requests for one step, the second waits on the first's row lock and then
+   * finds the state moved on. A guarded change (expectedState: every step's) is gathered
+   * with the others of its shape (callMoves); an unguarded one is a statement of its own.
    */
   async updateCall(id: string, update: CallUpdate, events: NewEvent[], at: string, expectedState?: CallState): Promise<boolean> {
+    if (expectedState === undefined) {
+      const campaignId = await this.updateCallAlone(id, update, events, at);
+      if (campaignId === undefined) throw new Error(`no call ${id}`);
+      this.announce(id, campaignId, events, at);
+      return true;
+    }
+    const shape = Object.keys(update).join(',');
+    let moves = this.callMoves.get(shape);
+    if (!moves) this.callMoves.set(shape, (moves = this.gathered((asks, client) => this.moveCalls(asks, client))));
+    const outcome = await moves.get({ id, update, events, at, from: expectedState });
+    if (!outcome.moved) {
+      if (outcome.known) return false;
+      throw new Error(`no call ${id}`);
+    }
+    this.announce(id, outcome.campaignId, events, at);
+    return true;
+  }
+
+  /** Guarded call changes by the columns they set: one gathered statement per shape (the steps have a few). */
+  private readonly callMoves = new Map<string, BatchedRead<CallMove, CallMoved, PoolClient>>();
+
+  /**
+   * One statement: the change, and its events when it matched (its guard, if any, held).
+   * The call's campaign when it did; undefined when nothing matched.
+   */
+  private async updateCallAlone(id: string, update: CallUpdate, events: NewEvent[], at: string, expectedState?: CallState, client: Pool | PoolClient = this.pool): Promise<string | null | undefined> {
     const values: unknown[] = [id];
     const sets = callSets(update, at, values);
     const guard = expectedState === undefined ? '' : ` AND state = $${values.push(expectedState)}`;
-    // Without events, no lock: there is nothing to keep in commit order.
     let logged = '';
     if (events.length) {
       const [types, details] = eventArrays(events);
@@ -495,15 +538,68 @@ export class PgStore implements Store {
       `WITH moved AS (UPDATE calls SET ${sets.join(', ')} WHERE id = $1${guard} RETURNING campaign_id)${logged}
        SELECT campaign_id FROM moved`,
       values,
-      this.pool,
+      client,
       true,
     );
-    if (!row) {
-      if (expectedState !== undefined && (await this.rows('SELECT 1 FROM calls WHERE id = $1', [id])).length) return false;
-      throw new Error(`no call ${id}`);
+    return row ? ((row.campaign_id as string | null) ?? null) : undefined;
+  }
+
+  /**
+   * Guarded changes of one shape, gathered: one UPDATE of all their calls from one array
+   * per column, each under its own guard, and the events of those that matched, in the
+   * askers' order. A call asked for twice in one batch: the first ask goes in the
+   * statement, the later ones after it, alone and in order, as they would have run.
+   */
+  private async moveCalls(asks: CallMove[], client: PoolClient): Promise<(ask: CallMove) => CallMoved> {
+    const outcomes = new Map<CallMove, CallMoved>();
+    const seen = new Set<string>();
+    const first = asks.filter((ask) => !seen.has(ask.id) && seen.add(ask.id));
+    const later = asks.filter((ask) => !first.includes(ask));
+    if (first.length === 1) {
+      const [ask] = first as [CallMove];
+      outcomes.set(ask, await this.moveCallAlone(ask, client));
+    } else {
+      const keys = Object.keys(first[0]!.update) as (keyof CallUpdate)[];
+      const columns = keys.map((key) => first.map((ask) => callValue(key, ask.update[key])));
+      const events = first.flatMap((ask, i) => ask.events.map((event) => ({ place: i + 1, event })));
+      const [types, details] = eventArrays(events.map((e) => e.event));
+      const values: unknown[] = [first.map((a) => a.id), first.map((a) => a.at), first.map((a) => a.from), ...columns];
+      const sets = keys.map((key, k) => `${CALL_COLUMNS[key]} = i.v${k}${key === 'invalidNumberCount' ? '::integer' : ''}`);
+      const rows = await this.rows(
+        `WITH input AS (
+           SELECT * FROM unnest(${values.map((_, v) => `$${v + 1}::text[]`).join(', ')}) WITH ORDINALITY
+             AS i(id, at, from_state${keys.map((_, k) => `, v${k}`).join('')}, n)),
+         moved AS (
+           UPDATE calls c SET ${['updated_at = i.at', ...sets].join(', ')}
+             FROM input i WHERE c.id = i.id AND c.state = i.from_state
+           RETURNING i.n, c.campaign_id),
+         logged AS (
+           INSERT INTO call_events (call_id, campaign_id, type, detail, created_at)
+           SELECT i.id, m.campaign_id, e.type, e.detail, i.at
+             FROM unnest($${values.push(events.map((e) => e.place))}::int[], $${values.push(types)}::text[], $${values.push(details)}::text[])
+                  WITH ORDINALITY AS e(place, type, detail, en)
+             JOIN moved m ON m.n = e.place JOIN input i ON i.n = e.place
+            ORDER BY e.en)
+         SELECT i.n, m.n IS NOT NULL AS moved, m.campaign_id, EXISTS (SELECT 1 FROM calls c WHERE c.id = i.id) AS known
+           FROM input i LEFT JOIN moved m ON m.n = i.n`,
+        values,
+        client,
+        true,
+      );
+      const byPlace = new Map(rows.map((row) => [Number(row.n), row]));
+      first.forEach((ask, i) => {
+        const row = byPlace.get(i + 1)!;
+        outcomes.set(ask, row.moved === true ? { moved: true, campaignId: (row.campaign_id as string | null) ?? null } : { moved: false, known: row.known === true });
+      });
     }
-    this.announce(id, (row.campaign_id as string | null) ?? null, events, at);
-    return true;
+    for (const ask of later) outcomes.set(ask, await this.moveCallAlone(ask, client));
+    return (ask) => outcomes.get(ask)!;
+  }
+
+  private async moveCallAlone(ask: CallMove, client: PoolClient): Promise<CallMoved> {
+    const campaignId = await this.updateCallAlone(ask.id, ask.update, ask.events, ask.at, ask.from, client);
+    if (campaignId !== undefined) return { moved: true, campaignId };
+    return { moved: false, known: (await this.rows('SELECT 1 FROM calls WHERE id = $1', [ask.id], client)).length > 0 };
   }
 
   async listEvents(callId: string): Promise<CallEvent[]> {
