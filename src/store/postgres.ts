@@ -143,6 +143,106 @@ function callSets(update: CallUpdate, at: string, values: unknown[]): string[] {
   return sets;
 }
 
+/** recordFirstAttempt's arguments, gathered. */
+interface FirstAttempt {
+  id: string;
+  attempt: AttemptRecord;
+  at: string;
+  ending: CallEnding;
+}
+
+/** An attempt's values as the attempt statements read them ($1 to $12 alone; one array each when gathered). */
+function attemptValues(id: string, attempt: AttemptRecord, at: string): unknown[] {
+  const unknown = attempt.status === 'queued' && attempt.outcomeUnknown === true;
+  return [
+    id,
+    at,
+    attempt.status,
+    attempt.via,
+    attempt.status === 'sent' ? attempt.vendorMessageId : null,
+    attempt.status === 'sent' ? attempt.vendorStatus : null,
+    attempt.status === 'queued' ? attempt.nextAttemptAt : null,
+    attempt.status === 'sent' ? null : attempt.errorCode,
+    attempt.status === 'sent' ? null : attempt.errorDetail,
+    attempt.status === 'queued' && !attempt.countsAsAttempt ? 0 : 1,
+    unknown,
+    unknown && attempt.lookupUnanswered ? 1 : 0,
+  ];
+}
+
+/** Columns of the gathered first attempts' input, in attemptValues' order then the ending's. */
+const FIRST_ATTEMPT_INPUT = 'id, at, status, via, vendor_id, vendor_status, next_attempt_at, error_code, error_detail, counts, unknown, unanswered, event_type, event_open, ending_call, ending_from, ending_at';
+
+/**
+ * The statement of several first attempts whose endings set the same columns (the first
+ * ask's): attemptStatement's, one row per ask, with `place` (its 1-based place) on each.
+ * Only a queued message takes an attempt's result (a receipt may have moved it on).
+ */
+function firstAttemptsSql(asks: FirstAttempt[]): string {
+  const keys = Object.keys(asks[0]!.ending.update) as (keyof CallUpdate)[];
+  const inputs = FIRST_ATTEMPT_INPUT.split(', ').length + keys.length;
+  const arrays = Array.from({ length: inputs }, (_, i) => `$${i + 1}::text[]`).join(', ');
+  const sets = keys.map((key, k) => `${CALL_COLUMNS[key]} = i.v${k}${key === 'invalidNumberCount' ? '::integer' : ''}`);
+  const [places, types, details] = [inputs + 1, inputs + 2, inputs + 3];
+  return `WITH input AS (
+       SELECT * FROM unnest(${arrays}) WITH ORDINALITY AS i(${FIRST_ATTEMPT_INPUT}${keys.map((_, k) => `, v${k}`).join('')}, n)),
+     attempted AS (
+       UPDATE messages m SET
+         status = CASE WHEN m.status = 'queued' THEN i.status ELSE m.status END,
+         sent_via = COALESCE(i.via, m.sent_via),
+         vendor_message_id = COALESCE(i.vendor_id, m.vendor_message_id),
+         vendor_status = COALESCE(i.vendor_status, m.vendor_status),
+         next_attempt_at = i.next_attempt_at,
+         error_code = i.error_code,
+         error_detail = i.error_detail,
+         attempts = m.attempts + i.counts::integer,
+         lease_until = NULL,
+         attempt_started_at = CASE WHEN i.unknown::boolean THEN m.attempt_started_at END,
+         attempt_via = CASE WHEN i.unknown::boolean THEN m.attempt_via END,
+         unanswered_lookups = CASE WHEN i.unknown::boolean THEN m.unanswered_lookups + i.unanswered::integer ELSE 0 END,
+         updated_at = i.at
+       FROM input i WHERE m.id = i.id
+       RETURNING m.*, i.n AS place),
+     moved AS (
+       UPDATE calls c SET ${['updated_at = i.ending_at', ...sets].join(', ')}
+         FROM input i JOIN attempted a ON a.place = i.n
+        WHERE c.id = i.ending_call AND c.state = i.ending_from
+       RETURNING i.n),
+     logged AS (
+       INSERT INTO call_events (call_id, campaign_id, type, detail, created_at)
+       SELECT ev.call_id, ev.campaign_id, ev.type, ev.detail, ev.at FROM (
+         SELECT a.place, 0 AS k, a.call_id, a.campaign_id, i.event_type AS type,
+                i.event_open || CASE WHEN a.channel = 'sms' THEN '}' ELSE ',"channel":' || to_json(a.channel)::text || '}' END AS detail, i.at
+           FROM attempted a JOIN input i ON i.n = a.place WHERE i.event_type IS NOT NULL
+         UNION ALL
+         SELECT e.place, e.k, a.call_id, a.campaign_id, e.type, e.detail, i.ending_at
+           FROM unnest($${places}::int[], $${types}::text[], $${details}::text[]) WITH ORDINALITY AS e(place, type, detail, k)
+           JOIN moved mv ON mv.n = e.place JOIN attempted a ON a.place = e.place JOIN input i ON i.n = e.place
+       ) AS ev ORDER BY ev.place, ev.k)
+     SELECT a.*, EXISTS (SELECT 1 FROM moved mv WHERE mv.n = a.place) AS call_ended FROM attempted a`;
+}
+
+/** firstAttemptsSql's values: one array per input column, then the endings' events by place. */
+function firstAttemptsValues(asks: FirstAttempt[]): unknown[] {
+  const keys = Object.keys(asks[0]!.ending.update) as (keyof CallUpdate)[];
+  const rows = asks.map((ask) => {
+    const event = attemptEvent(ask.id, ask.attempt);
+    const flags = attemptValues(ask.id, ask.attempt, ask.at).map((v) => (typeof v === 'boolean' ? (v ? 't' : 'f') : v));
+    return [
+      ...flags,
+      event?.type ?? null,
+      event ? JSON.stringify(event.detail).slice(0, -1) : null,
+      ask.ending.callId,
+      ask.ending.from,
+      ask.ending.at,
+      ...keys.map((key) => callValue(key, ask.ending.update[key])),
+    ];
+  });
+  const events = asks.flatMap((ask, i) => ask.ending.events.map((event) => ({ place: i + 1, event })));
+  const [types, details] = eventArrays(events.map((e) => e.event));
+  return [...rows[0]!.map((_, c) => rows.map((row) => row[c])), events.map((e) => e.place), types, details];
+}
+
 /** A guarded call change (updateCall with expectedState), gathered. */
 interface CallMove {
   id: string;
@@ -885,16 +985,69 @@ export class PgStore implements Store {
   }
 
   async recordAttempt(id: string, attempt: AttemptRecord, at: string): Promise<MessageRecord> {
-    return (await this.attemptStatement(id, attempt, at)).message;
-  }
-
-  async recordFirstAttempt(id: string, attempt: AttemptRecord, at: string, ending: CallEnding): Promise<{ message: MessageRecord; ended: boolean }> {
-    return this.attemptStatement(id, attempt, at, ending);
+    const { message } = await this.attemptStatement(id, attempt, at);
+    this.announceAttempt(message, attempt, at);
+    return message;
   }
 
   /**
-   * One statement: the attempt's result, and for sent or failed its event under the events
-   * lock. The event names the message's channel (withChannel), which only the row knows: its
+   * The caller's first attempt and the call's ending, gathered with the others whose
+   * ending sets the same columns (firstAttempts): one statement for the batch.
+   */
+  async recordFirstAttempt(id: string, attempt: AttemptRecord, at: string, ending: CallEnding): Promise<{ message: MessageRecord; ended: boolean }> {
+    const shape = Object.keys(ending.update).join(',');
+    let gathered = this.firstAttempts.get(shape);
+    if (!gathered) this.firstAttempts.set(shape, (gathered = this.gathered((asks, client) => this.recordFirstAttempts(asks, client))));
+    const recorded = await gathered.get({ id, attempt, at, ending });
+    this.announceAttempt(recorded.message, attempt, at, recorded.ended ? ending : undefined);
+    return recorded;
+  }
+
+  /** First attempts by the columns their endings set: one gathered statement per shape. */
+  private readonly firstAttempts = new Map<string, BatchedRead<FirstAttempt, { message: MessageRecord; ended: boolean }, PoolClient>>();
+
+  /**
+   * First attempts of one shape, gathered: one UPDATE of all their messages, one of the
+   * calls whose message was there and whose state is still the ending's `from`, and their
+   * events (each attempt's, then its call's ending's when it moved), in the askers' order.
+   * A message asked for twice in one batch: the later asks run after the statement, alone
+   * and in order. If the statement fails, each ask runs alone, with its own outcome.
+   */
+  private async recordFirstAttempts(asks: FirstAttempt[], client: PoolClient): Promise<(ask: FirstAttempt) => { message: MessageRecord; ended: boolean }> {
+    const outcomes = new Map<FirstAttempt, { recorded: { message: MessageRecord; ended: boolean } } | { error: unknown }>();
+    const alone = async (ask: FirstAttempt) => {
+      try {
+        outcomes.set(ask, { recorded: await this.attemptStatement(ask.id, ask.attempt, ask.at, ask.ending, client) });
+      } catch (error) {
+        outcomes.set(ask, { error });
+      }
+    };
+    const seen = new Set<string>();
+    const first = asks.filter((ask) => !seen.has(ask.id) && seen.add(ask.id));
+    let together = false;
+    if (first.length > 1) {
+      try {
+        const rows = await this.rows(firstAttemptsSql(first), firstAttemptsValues(first), client, true);
+        const byPlace = new Map(rows.map((row) => [Number(row.place), row]));
+        first.forEach((ask, i) => {
+          const row = byPlace.get(i + 1);
+          outcomes.set(ask, row ? { recorded: { message: toMessage(row), ended: row.call_ended === true } } : { error: new Error(`no message ${ask.id}`) });
+        });
+        together = true;
+      } catch {
+        // Which ask broke it is not said: each alone below, each with its own outcome.
+      }
+    }
+    for (const ask of asks) if (!together || !first.includes(ask)) await alone(ask);
+    return (ask) => {
+      const outcome = outcomes.get(ask)!;
+      if ('error' in outcome) throw outcome.error;
+      return outcome.recorded;
+    };
+  }
+
+  /**
+   * One statement: the attempt's result, and for sent or failed its event. The event names the message's channel (withChannel), which only the row knows: its
    * detail is the JSON the caller would write, closed in SQL with the row's channel when it
    * is not sms (a contract test compares it with SQLite's).
    *
@@ -903,22 +1056,8 @@ export class PgStore implements Store {
    * the attempt's in the one events insert: the caller's first attempt and the call's
    * ending were two round trips, the last two of every deflection.
    */
-  private async attemptStatement(id: string, attempt: AttemptRecord, at: string, ending?: CallEnding): Promise<{ message: MessageRecord; ended: boolean }> {
-    const unknown = attempt.status === 'queued' && attempt.outcomeUnknown === true;
-    const values: unknown[] = [
-      id,
-      at,
-      attempt.status,
-      attempt.via,
-      attempt.status === 'sent' ? attempt.vendorMessageId : null,
-      attempt.status === 'sent' ? attempt.vendorStatus : null,
-      attempt.status === 'queued' ? attempt.nextAttemptAt : null,
-      attempt.status === 'sent' ? null : attempt.errorCode,
-      attempt.status === 'sent' ? null : attempt.errorDetail,
-      attempt.status === 'queued' && !attempt.countsAsAttempt ? 0 : 1,
-      unknown,
-      unknown && attempt.lookupUnanswered ? 1 : 0,
-    ];
+  private async attemptStatement(id: string, attempt: AttemptRecord, at: string, ending?: CallEnding, client: Pool | PoolClient = this.pool): Promise<{ message: MessageRecord; ended: boolean }> {
+    const values: unknown[] = attemptValues(id, attempt, at);
     const event = attemptEvent(id, attempt);
     const moved = ending
       ? `, moved AS (UPDATE calls SET ${callSets(ending.update, ending.at, values).join(', ')}
@@ -945,15 +1084,18 @@ export class PgStore implements Store {
          WHERE id = $1 RETURNING *)${moved}${logged}
        SELECT *${ending ? ', EXISTS (SELECT 1 FROM moved) AS call_ended' : ''} FROM attempted`,
       values,
-      this.pool,
+      client,
       true,
     );
     if (!row) throw new Error(`no message ${id}`);
-    const message = toMessage(row);
+    return { message: toMessage(row), ended: row.call_ended === true };
+  }
+
+  /** Tells the observer of an attempt's event, and of the call's ending when it ended. */
+  private announceAttempt(message: MessageRecord, attempt: AttemptRecord, at: string, ended?: CallEnding): void {
+    const event = attemptEvent(message.id, attempt);
     if (event) this.announce(message.callId, message.campaignId, [{ ...event, detail: withChannel(event.detail, message.channel) }], at);
-    const ended = row.call_ended === true;
-    if (ended) this.announce(ending!.callId, message.campaignId, ending!.events, ending!.at);
-    return { message, ended };
+    if (ended) this.announce(ended.callId, message.campaignId, ended.events, ended.at);
   }
 
   /** The attempt's event detail as SQL: the JSON the caller would write, closed with the row's channel when it is not sms. */
