@@ -2,6 +2,7 @@ import pino from 'pino';
 import { EventsDeliverer } from '../../src/events-out/deliverer';
 import type { EventsOutSettings } from '../../src/events-out/settings';
 import type { PgStore } from '../../src/store/postgres';
+import { newCall } from '../helpers/new-call';
 import { describePostgres, TestSchema } from '../helpers/postgres';
 import { EventSink, type Received } from './sink';
 
@@ -40,22 +41,10 @@ describePostgres('events out on PostgreSQL: two instances, one endpoint', () => 
   };
 
   const record = async (store: PgStore, id: string) =>
-    store.createCall(
-      {
-        id,
-        campaignId: 'support',
-        mode: 'goto',
-        dnis: '+18005550100',
-        ani: '+16175559876',
-        platformCallId: `cvp-${id}`,
-        state: 'offered',
-        result: null,
-        lastPage: null,
-        createdAt: new Date(clock).toISOString(),
-        expiresAt: new Date(clock + 3_600_000).toISOString(),
-      },
-      [{ type: 'started' }, { type: 'offered' }],
-    );
+    store.createCall(newCall(id, { createdAt: new Date(clock).toISOString(), expiresAt: new Date(clock + 3_600_000).toISOString() }), [
+      { type: 'started' },
+      { type: 'offered' },
+    ]);
 
   beforeEach(async () => {
     clock = T0;

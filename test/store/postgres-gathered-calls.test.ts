@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import type { AttemptRecord, CallEnding, NewCall } from '../../src/store/port';
 import type { PgStore } from '../../src/store/postgres';
+import { newCall } from '../helpers/new-call';
 import { describePostgres, TestSchema } from '../helpers/postgres';
 import { admitText } from './admission-fixture';
 
@@ -12,19 +13,8 @@ import { admitText } from './admission-fixture';
  */
 
 const AT = '2026-12-05T10:00:00.000Z';
-const call = (id: string): NewCall => ({
-  id,
-  campaignId: 'support',
-  mode: 'goto',
-  dnis: '+18005550100',
-  ani: '+16175559876',
-  platformCallId: `cvp-${id}`,
-  state: 'offered',
-  result: null,
-  lastPage: { kind: 'offer', args: { id } } as unknown as NewCall['lastPage'],
-  createdAt: AT,
-  expiresAt: '2026-12-05T11:00:00.000Z',
-});
+const call = (id: string): NewCall =>
+  newCall(id, { lastPage: { kind: 'offer', args: { id } } as unknown as NewCall['lastPage'], createdAt: AT, expiresAt: '2026-12-05T11:00:00.000Z' });
 const startEvents = (id: string) => [{ type: 'started' as const }, { type: 'offered' as const, detail: { call: id } }];
 
 /** How many statements matching `pattern` the process sends while `work` runs. */
