@@ -35,7 +35,6 @@ export interface EventHorizonOptions {
   waitMs: number;
   /** Waits between checks (tests watch it); a timer by default. */
   pause?: (ms: number) => Promise<void>;
-  now?: () => number;
 }
 
 const FIRST_PAUSE_MS = 1;
@@ -67,16 +66,15 @@ export class EventHorizon {
 
   /** Whether these transactions (virtual ids) have all ended, within waitMs. Each holds the lock on its own virtual id until it ends. */
   private async ended(writers: string[]): Promise<boolean> {
-    const now = this.options.now ?? Date.now;
     const pause = this.options.pause ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    const deadline = now() + this.options.waitMs;
+    const deadline = Date.now() + this.options.waitMs;
     for (let wait = FIRST_PAUSE_MS; ; wait = Math.min(wait * 2, LONGEST_PAUSE_MS)) {
       const { rows } = await this.db.query<{ running: boolean }>(
         `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'virtualxid' AND virtualxid = ANY($1::text[])) AS running`,
         [writers],
       );
       if (!rows[0]!.running) return true;
-      if (now() + wait > deadline) return false;
+      if (Date.now() + wait > deadline) return false;
       await pause(wait);
     }
   }

@@ -72,6 +72,24 @@ import { pruneSql } from './retention-sql';
 import { toApiToken, toLegalHold } from './rows';
 import { EventHorizon, type EventHorizonOptions } from './postgres-event-horizon';
 import { eventArrays, eventsCte } from './postgres-events';
+import {
+  attemptValues,
+  CALL_START_COLUMNS,
+  CALL_STARTS_SQL,
+  callMovesSql,
+  callMovesValues,
+  callStartsValues,
+  callStartValues,
+  callValue,
+  firstAttemptsSql,
+  firstAttemptsValues,
+  togetherOrAlone,
+  type CallMove,
+  type CallMoved,
+  type CallStart,
+  type FirstAttempt,
+  type Outcome,
+} from './postgres-gathered-calls';
 import { queryPrepared } from './postgres-prepared';
 import { FreshRead } from '../fresh-read';
 
@@ -143,155 +161,8 @@ function callSets(update: CallUpdate, at: string, values: unknown[]): string[] {
   return sets;
 }
 
-/** recordFirstAttempt's arguments, gathered. */
-interface FirstAttempt {
-  id: string;
-  attempt: AttemptRecord;
-  at: string;
-  ending: CallEnding;
-}
-
-/** An attempt's values as the attempt statements read them ($1 to $12 alone; one array each when gathered). */
-function attemptValues(id: string, attempt: AttemptRecord, at: string): unknown[] {
-  const unknown = attempt.status === 'queued' && attempt.outcomeUnknown === true;
-  return [
-    id,
-    at,
-    attempt.status,
-    attempt.via,
-    attempt.status === 'sent' ? attempt.vendorMessageId : null,
-    attempt.status === 'sent' ? attempt.vendorStatus : null,
-    attempt.status === 'queued' ? attempt.nextAttemptAt : null,
-    attempt.status === 'sent' ? null : attempt.errorCode,
-    attempt.status === 'sent' ? null : attempt.errorDetail,
-    attempt.status === 'queued' && !attempt.countsAsAttempt ? 0 : 1,
-    unknown,
-    unknown && attempt.lookupUnanswered ? 1 : 0,
-  ];
-}
-
-/** Columns of the gathered first attempts' input, in attemptValues' order then the ending's. */
-const FIRST_ATTEMPT_INPUT = 'id, at, status, via, vendor_id, vendor_status, next_attempt_at, error_code, error_detail, counts, unknown, unanswered, event_type, event_open, ending_call, ending_from, ending_at';
-
-/**
- * The statement of several first attempts whose endings set the same columns (the first
- * ask's): attemptStatement's, one row per ask, with `place` (its 1-based place) on each.
- * Only a queued message takes an attempt's result (a receipt may have moved it on).
- */
-function firstAttemptsSql(asks: FirstAttempt[]): string {
-  const keys = Object.keys(asks[0]!.ending.update) as (keyof CallUpdate)[];
-  const inputs = FIRST_ATTEMPT_INPUT.split(', ').length + keys.length;
-  const arrays = Array.from({ length: inputs }, (_, i) => `$${i + 1}::text[]`).join(', ');
-  const sets = keys.map((key, k) => `${CALL_COLUMNS[key]} = i.v${k}${key === 'invalidNumberCount' ? '::integer' : ''}`);
-  const [places, types, details] = [inputs + 1, inputs + 2, inputs + 3];
-  return `WITH input AS (
-       SELECT * FROM unnest(${arrays}) WITH ORDINALITY AS i(${FIRST_ATTEMPT_INPUT}${keys.map((_, k) => `, v${k}`).join('')}, n)),
-     attempted AS (
-       UPDATE messages m SET
-         status = CASE WHEN m.status = 'queued' THEN i.status ELSE m.status END,
-         sent_via = COALESCE(i.via, m.sent_via),
-         vendor_message_id = COALESCE(i.vendor_id, m.vendor_message_id),
-         vendor_status = COALESCE(i.vendor_status, m.vendor_status),
-         next_attempt_at = i.next_attempt_at,
-         error_code = i.error_code,
-         error_detail = i.error_detail,
-         attempts = m.attempts + i.counts::integer,
-         lease_until = NULL,
-         attempt_started_at = CASE WHEN i.unknown::boolean THEN m.attempt_started_at END,
-         attempt_via = CASE WHEN i.unknown::boolean THEN m.attempt_via END,
-         unanswered_lookups = CASE WHEN i.unknown::boolean THEN m.unanswered_lookups + i.unanswered::integer ELSE 0 END,
-         updated_at = i.at
-       FROM input i WHERE m.id = i.id
-       RETURNING m.*, i.n AS place),
-     moved AS (
-       UPDATE calls c SET ${['updated_at = i.ending_at', ...sets].join(', ')}
-         FROM input i JOIN attempted a ON a.place = i.n
-        WHERE c.id = i.ending_call AND c.state = i.ending_from
-       RETURNING i.n),
-     logged AS (
-       INSERT INTO call_events (call_id, campaign_id, type, detail, created_at)
-       SELECT ev.call_id, ev.campaign_id, ev.type, ev.detail, ev.at FROM (
-         SELECT a.place, 0 AS k, a.call_id, a.campaign_id, i.event_type AS type,
-                i.event_open || CASE WHEN a.channel = 'sms' THEN '}' ELSE ',"channel":' || to_json(a.channel)::text || '}' END AS detail, i.at
-           FROM attempted a JOIN input i ON i.n = a.place WHERE i.event_type IS NOT NULL
-         UNION ALL
-         SELECT e.place, e.k, a.call_id, a.campaign_id, e.type, e.detail, i.ending_at
-           FROM unnest($${places}::int[], $${types}::text[], $${details}::text[]) WITH ORDINALITY AS e(place, type, detail, k)
-           JOIN moved mv ON mv.n = e.place JOIN attempted a ON a.place = e.place JOIN input i ON i.n = e.place
-       ) AS ev ORDER BY ev.place, ev.k)
-     SELECT a.*, EXISTS (SELECT 1 FROM moved mv WHERE mv.n = a.place) AS call_ended FROM attempted a`;
-}
-
-/** firstAttemptsSql's values: one array per input column, then the endings' events by place. */
-function firstAttemptsValues(asks: FirstAttempt[]): unknown[] {
-  const keys = Object.keys(asks[0]!.ending.update) as (keyof CallUpdate)[];
-  const rows = asks.map((ask) => {
-    const event = attemptEvent(ask.id, ask.attempt);
-    const flags = attemptValues(ask.id, ask.attempt, ask.at).map((v) => (typeof v === 'boolean' ? (v ? 't' : 'f') : v));
-    return [
-      ...flags,
-      event?.type ?? null,
-      event ? JSON.stringify(event.detail).slice(0, -1) : null,
-      ask.ending.callId,
-      ask.ending.from,
-      ask.ending.at,
-      ...keys.map((key) => callValue(key, ask.ending.update[key])),
-    ];
-  });
-  const events = asks.flatMap((ask, i) => ask.ending.events.map((event) => ({ place: i + 1, event })));
-  const [types, details] = eventArrays(events.map((e) => e.event));
-  return [...rows[0]!.map((_, c) => rows.map((row) => row[c])), events.map((e) => e.place), types, details];
-}
-
-/** A guarded call change (updateCall with expectedState), gathered. */
-interface CallMove {
-  id: string;
-  update: CallUpdate;
-  events: NewEvent[];
-  at: string;
-  from: CallState;
-}
-
-/** What a gathered change did: moved (and the call's campaign), or not (and whether the call exists). */
-type CallMoved = { moved: true; campaignId: string | null } | { moved: false; known: boolean };
-
-/** One column's value as updateCall writes it: JSON for the structured ones. */
-function callValue(key: keyof CallUpdate, value: unknown): unknown {
-  return key === 'result' || key === 'lastPage' || key === 'c2mEligibility' ? toJson(value) : value;
-}
-
-/** A call start and its events (createCall's arguments, gathered). */
-interface CallStart {
-  call: NewCall;
-  events: NewEvent[];
-}
-
-const CALL_START_COLUMNS = `id, campaign_id, mode, dnis, ani, platform_call_id, state, variant, offer_text, chat_url,
-  chat_url_expires_at, result, last_page, created_at, updated_at, expires_at, channel, c2m_eligibility, context`;
-
-/** A new call's values in CALL_START_COLUMNS' order, updated_at left out (it is created_at). */
-function callStartValues(call: NewCall): (string | null)[] {
-  return [
-    call.id,
-    call.campaignId,
-    call.mode,
-    call.dnis,
-    call.ani,
-    call.platformCallId,
-    call.state,
-    call.variant ?? null,
-    call.offerText ?? '',
-    call.chatUrl ?? null,
-    call.chatUrlExpiresAt ?? null,
-    toJson(call.result),
-    toJson(call.lastPage),
-    call.createdAt,
-    call.expiresAt,
-    call.channel ?? null,
-    toJson(call.c2mEligibility),
-    toJson(call.context),
-  ];
-}
+/** What an attempt statement wrote: the message, and whether it ended the call. */
+type AttemptRecorded = { message: MessageRecord; ended: boolean };
 
 /** A write in progress: its connection, and the call events to announce once it commits. */
 interface Tx {
@@ -509,27 +380,17 @@ export class PgStore implements Store {
    * (an id already taken) makes that statement fail for all: then each is written alone,
    * so only its own asker hears of it. A batch of one is the single statement.
    */
-  private readonly callStarts = this.gathered<CallStart, void>(async (starts, client) => {
-    if (starts.length > 1) {
-      try {
-        await this.insertCalls(starts, client);
-        return () => undefined;
-      } catch {
-        // Which one failed is not said: each alone below, each with its own outcome.
-      }
-    }
-    const failures = new Map<CallStart, unknown>();
-    for (const start of starts) {
-      try {
-        await this.insertCall(start, client);
-      } catch (error) {
-        failures.set(start, error);
-      }
-    }
-    return (start) => {
-      if (failures.has(start)) throw failures.get(start);
-    };
-  });
+  private readonly callStarts = this.gathered<CallStart, void>((starts, client) =>
+    togetherOrAlone(
+      starts,
+      (start) => start.call.id,
+      async (batch) => {
+        await queryPrepared(client, CALL_STARTS_SQL, callStartsValues(batch));
+        return batch.map(() => ({ value: undefined }));
+      },
+      (start) => this.insertCall(start, client),
+    ),
+  );
 
   /** One start: the call, then its events, one statement (its own transaction: all or nothing). */
   private async insertCall({ call, events }: CallStart, client: PoolClient): Promise<void> {
@@ -543,36 +404,6 @@ export class PgStore implements Store {
        ${eventsCte({ source: 'started', callId: '$1', campaignId: '$2', at: '$14', types: '$19', details: '$20' })}
        SELECT 1 FROM started`,
       [...callStartValues(call), types, details],
-    );
-  }
-
-  /** Several starts in one statement: their calls from one array per column, their events by each call's place in them. */
-  private async insertCalls(starts: CallStart[], client: PoolClient): Promise<void> {
-    const columns = starts.map(({ call }) => callStartValues(call));
-    const byColumn = columns[0]!.map((_, c) => columns.map((values) => values[c]));
-    const events = starts.flatMap(({ events }, i) => events.map((event) => ({ place: i + 1, event })));
-    const [types, details] = eventArrays(events.map((e) => e.event));
-    const arrays = byColumn.map((_, c) => `$${c + 1}::text[]`).join(', ');
-    await queryPrepared(
-      client,
-      `WITH input AS (
-         SELECT * FROM unnest(${arrays}) WITH ORDINALITY
-           AS i(id, campaign_id, mode, dnis, ani, platform_call_id, state, variant, offer_text, chat_url, chat_url_expires_at,
-                result, last_page, created_at, expires_at, channel, c2m_eligibility, context, n)),
-       started AS (
-         INSERT INTO calls (${CALL_START_COLUMNS})
-         SELECT id, campaign_id, mode, dnis, ani, platform_call_id, state, variant, offer_text, chat_url, chat_url_expires_at,
-                result, last_page, created_at, created_at, expires_at, channel, c2m_eligibility, context
-           FROM input ORDER BY n
-         RETURNING id),
-       logged AS (
-         INSERT INTO call_events (call_id, campaign_id, type, detail, created_at)
-         SELECT i.id, i.campaign_id, e.type, e.detail, i.created_at
-           FROM unnest($19::int[], $20::text[], $21::text[]) WITH ORDINALITY AS e(place, type, detail, n)
-           JOIN input i ON i.n = e.place
-          ORDER BY e.n)
-       SELECT count(*) FROM started`,
-      [...byColumn, events.map((e) => e.place), types, details],
     );
   }
 
@@ -605,9 +436,10 @@ export class PgStore implements Store {
       this.announce(id, campaignId, events, at);
       return true;
     }
-    const shape = Object.keys(update).join(',');
+    const keys = Object.keys(update) as (keyof CallUpdate)[];
+    const shape = keys.join(',');
     let moves = this.callMoves.get(shape);
-    if (!moves) this.callMoves.set(shape, (moves = this.gathered((asks, client) => this.moveCalls(asks, client))));
+    if (!moves) this.callMoves.set(shape, (moves = this.callMovesOf(keys)));
     const outcome = await moves.get({ id, update, events, at, from: expectedState });
     if (!outcome.moved) {
       if (outcome.known) return false;
@@ -645,55 +477,26 @@ export class PgStore implements Store {
   }
 
   /**
-   * Guarded changes of one shape, gathered: one UPDATE of all their calls from one array
-   * per column, each under its own guard, and the events of those that matched, in the
-   * askers' order. A call asked for twice in one batch: the first ask goes in the
-   * statement, the later ones after it, alone and in order, as they would have run.
+   * Guarded changes setting `keys`, gathered: one UPDATE of all their calls, each under its
+   * own guard, and the events of those that matched, in the askers' order
+   * (postgres-gathered-calls.ts).
    */
-  private async moveCalls(asks: CallMove[], client: PoolClient): Promise<(ask: CallMove) => CallMoved> {
-    const outcomes = new Map<CallMove, CallMoved>();
-    const seen = new Set<string>();
-    const first = asks.filter((ask) => !seen.has(ask.id) && seen.add(ask.id));
-    const later = asks.filter((ask) => !first.includes(ask));
-    if (first.length === 1) {
-      const [ask] = first as [CallMove];
-      outcomes.set(ask, await this.moveCallAlone(ask, client));
-    } else {
-      const keys = Object.keys(first[0]!.update) as (keyof CallUpdate)[];
-      const columns = keys.map((key) => first.map((ask) => callValue(key, ask.update[key])));
-      const events = first.flatMap((ask, i) => ask.events.map((event) => ({ place: i + 1, event })));
-      const [types, details] = eventArrays(events.map((e) => e.event));
-      const values: unknown[] = [first.map((a) => a.id), first.map((a) => a.at), first.map((a) => a.from), ...columns];
-      const sets = keys.map((key, k) => `${CALL_COLUMNS[key]} = i.v${k}${key === 'invalidNumberCount' ? '::integer' : ''}`);
-      const rows = await this.rows(
-        `WITH input AS (
-           SELECT * FROM unnest(${values.map((_, v) => `$${v + 1}::text[]`).join(', ')}) WITH ORDINALITY
-             AS i(id, at, from_state${keys.map((_, k) => `, v${k}`).join('')}, n)),
-         moved AS (
-           UPDATE calls c SET ${['updated_at = i.at', ...sets].join(', ')}
-             FROM input i WHERE c.id = i.id AND c.state = i.from_state
-           RETURNING i.n, c.campaign_id),
-         logged AS (
-           INSERT INTO call_events (call_id, campaign_id, type, detail, created_at)
-           SELECT i.id, m.campaign_id, e.type, e.detail, i.at
-             FROM unnest($${values.push(events.map((e) => e.place))}::int[], $${values.push(types)}::text[], $${values.push(details)}::text[])
-                  WITH ORDINALITY AS e(place, type, detail, en)
-             JOIN moved m ON m.n = e.place JOIN input i ON i.n = e.place
-            ORDER BY e.en)
-         SELECT i.n, m.n IS NOT NULL AS moved, m.campaign_id, EXISTS (SELECT 1 FROM calls c WHERE c.id = i.id) AS known
-           FROM input i LEFT JOIN moved m ON m.n = i.n`,
-        values,
-        client,
-        true,
-      );
-      const byPlace = new Map(rows.map((row) => [Number(row.n), row]));
-      first.forEach((ask, i) => {
-        const row = byPlace.get(i + 1)!;
-        outcomes.set(ask, row.moved === true ? { moved: true, campaignId: (row.campaign_id as string | null) ?? null } : { moved: false, known: row.known === true });
-      });
-    }
-    for (const ask of later) outcomes.set(ask, await this.moveCallAlone(ask, client));
-    return (ask) => outcomes.get(ask)!;
+  private callMovesOf(keys: (keyof CallUpdate)[]): BatchedRead<CallMove, CallMoved, PoolClient> {
+    const sql = callMovesSql(keys);
+    return this.gathered((asks, client) =>
+      togetherOrAlone(
+        asks,
+        (ask) => ask.id,
+        async (batch) => {
+          const byPlace = new Map((await this.rows(sql, callMovesValues(batch, keys), client, true)).map((row) => [Number(row.n), row]));
+          return batch.map((_, i): Outcome<CallMoved> => {
+            const row = byPlace.get(i + 1)!;
+            return { value: row.moved === true ? { moved: true, campaignId: (row.campaign_id as string | null) ?? null } : { moved: false, known: row.known === true } };
+          });
+        },
+        (ask) => this.moveCallAlone(ask, client),
+      ),
+    );
   }
 
   private async moveCallAlone(ask: CallMove, client: PoolClient): Promise<CallMoved> {
@@ -995,68 +798,53 @@ export class PgStore implements Store {
    * ending sets the same columns (firstAttempts): one statement for the batch.
    */
   async recordFirstAttempt(id: string, attempt: AttemptRecord, at: string, ending: CallEnding): Promise<{ message: MessageRecord; ended: boolean }> {
-    const shape = Object.keys(ending.update).join(',');
+    const keys = Object.keys(ending.update) as (keyof CallUpdate)[];
+    const shape = keys.join(',');
     let gathered = this.firstAttempts.get(shape);
-    if (!gathered) this.firstAttempts.set(shape, (gathered = this.gathered((asks, client) => this.recordFirstAttempts(asks, client))));
+    if (!gathered) this.firstAttempts.set(shape, (gathered = this.firstAttemptsOf(keys)));
     const recorded = await gathered.get({ id, attempt, at, ending });
     this.announceAttempt(recorded.message, attempt, at, recorded.ended ? ending : undefined);
     return recorded;
   }
 
   /** First attempts by the columns their endings set: one gathered statement per shape. */
-  private readonly firstAttempts = new Map<string, BatchedRead<FirstAttempt, { message: MessageRecord; ended: boolean }, PoolClient>>();
+  private readonly firstAttempts = new Map<string, BatchedRead<FirstAttempt, AttemptRecorded, PoolClient>>();
 
   /**
-   * First attempts of one shape, gathered: one UPDATE of all their messages, one of the
-   * calls whose message was there and whose state is still the ending's `from`, and their
-   * events (each attempt's, then its call's ending's when it moved), in the askers' order.
-   * A message asked for twice in one batch: the later asks run after the statement, alone
-   * and in order. If the statement fails, each ask runs alone, with its own outcome.
+   * First attempts whose endings set `keys`, gathered: one UPDATE of all their messages,
+   * one of the calls they end, and their events, in the askers' order
+   * (postgres-gathered-calls.ts).
    */
-  private async recordFirstAttempts(asks: FirstAttempt[], client: PoolClient): Promise<(ask: FirstAttempt) => { message: MessageRecord; ended: boolean }> {
-    const outcomes = new Map<FirstAttempt, { recorded: { message: MessageRecord; ended: boolean } } | { error: unknown }>();
-    const alone = async (ask: FirstAttempt) => {
-      try {
-        outcomes.set(ask, { recorded: await this.attemptStatement(ask.id, ask.attempt, ask.at, ask.ending, client) });
-      } catch (error) {
-        outcomes.set(ask, { error });
-      }
-    };
-    const seen = new Set<string>();
-    const first = asks.filter((ask) => !seen.has(ask.id) && seen.add(ask.id));
-    let together = false;
-    if (first.length > 1) {
-      try {
-        const rows = await this.rows(firstAttemptsSql(first), firstAttemptsValues(first), client, true);
-        const byPlace = new Map(rows.map((row) => [Number(row.place), row]));
-        first.forEach((ask, i) => {
-          const row = byPlace.get(i + 1);
-          outcomes.set(ask, row ? { recorded: { message: toMessage(row), ended: row.call_ended === true } } : { error: new Error(`no message ${ask.id}`) });
-        });
-        together = true;
-      } catch {
-        // Which ask broke it is not said: each alone below, each with its own outcome.
-      }
-    }
-    for (const ask of asks) if (!together || !first.includes(ask)) await alone(ask);
-    return (ask) => {
-      const outcome = outcomes.get(ask)!;
-      if ('error' in outcome) throw outcome.error;
-      return outcome.recorded;
-    };
+  private firstAttemptsOf(keys: (keyof CallUpdate)[]): BatchedRead<FirstAttempt, AttemptRecorded, PoolClient> {
+    const sql = firstAttemptsSql(keys);
+    return this.gathered((asks, client) =>
+      togetherOrAlone(
+        asks,
+        (ask) => ask.id,
+        async (batch) => {
+          const byPlace = new Map((await this.rows(sql, firstAttemptsValues(batch, keys), client, true)).map((row) => [Number(row.place), row]));
+          return batch.map((ask, i): Outcome<AttemptRecorded> => {
+            const row = byPlace.get(i + 1);
+            return row ? { value: { message: toMessage(row), ended: row.call_ended === true } } : { error: new Error(`no message ${ask.id}`) };
+          });
+        },
+        (ask) => this.attemptStatement(ask.id, ask.attempt, ask.at, ask.ending, client),
+      ),
+    );
   }
 
   /**
-   * One statement: the attempt's result, and for sent or failed its event. The event names the message's channel (withChannel), which only the row knows: its
-   * detail is the JSON the caller would write, closed in SQL with the row's channel when it
-   * is not sms (a contract test compares it with SQLite's).
+   * One statement: the attempt's result, and for sent or failed its event. The event names
+   * the message's channel (withChannel), which only the row knows: its detail is the JSON
+   * the caller would write, closed in SQL with the row's channel when it is not sms (a
+   * contract test compares it with SQLite's).
    *
    * With an ending (recordFirstAttempt), the same statement also ends the call while it is
    * in ending.from (and only if the message was there to record), and its events follow
    * the attempt's in the one events insert: the caller's first attempt and the call's
    * ending were two round trips, the last two of every deflection.
    */
-  private async attemptStatement(id: string, attempt: AttemptRecord, at: string, ending?: CallEnding, client: Pool | PoolClient = this.pool): Promise<{ message: MessageRecord; ended: boolean }> {
+  private async attemptStatement(id: string, attempt: AttemptRecord, at: string, ending?: CallEnding, client: Pool | PoolClient = this.pool): Promise<AttemptRecorded> {
     const values: unknown[] = attemptValues(id, attempt, at);
     const event = attemptEvent(id, attempt);
     const moved = ending
