@@ -150,7 +150,7 @@ export type CallMoved = { moved: true; campaignId: string | null } | { moved: fa
 
 /**
  * Several changes setting `keys`: each call under its own guard, the events of those that
- * matched in the asks' order; a row per ask (`n`) saying whether it moved and whether its
+ * matched in the asks' order; a row per ask (`place`) saying whether it moved and whether its
  * call exists.
  */
 export function callMovesSql(keys: (keyof CallUpdate)[]): string {
@@ -168,7 +168,7 @@ export function callMovesSql(keys: (keyof CallUpdate)[]): string {
        FROM unnest($${events}::int[], $${events + 1}::text[], $${events + 2}::text[]) WITH ORDINALITY AS e(place, type, detail, en)
        JOIN moved m ON m.n = e.place JOIN input i ON i.n = e.place
       ORDER BY e.en)
-   SELECT i.n, m.n IS NOT NULL AS moved, m.campaign_id, EXISTS (SELECT 1 FROM calls c WHERE c.id = i.id) AS known
+   SELECT i.n AS place, m.n IS NOT NULL AS moved, m.campaign_id, EXISTS (SELECT 1 FROM calls c WHERE c.id = i.id) AS known
      FROM input i LEFT JOIN moved m ON m.n = i.n`;
 }
 

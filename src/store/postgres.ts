@@ -482,19 +482,34 @@ export class PgStore implements Store {
    * (postgres-gathered-calls.ts).
    */
   private callMovesOf(keys: (keyof CallUpdate)[]): BatchedRead<CallMove, CallMoved, PoolClient> {
-    const sql = callMovesSql(keys);
+    return this.gatheredByPlace(
+      callMovesSql(keys),
+      (batch) => callMovesValues(batch, keys),
+      (row) => ({ value: row!.moved === true ? { moved: true, campaignId: (row!.campaign_id as string | null) ?? null } : { moved: false, known: row!.known === true } }),
+      (ask, client) => this.moveCallAlone(ask, client),
+    );
+  }
+
+  /**
+   * A gathered call write whose statement answers a row per ask by its 1-based `place`; the
+   * asks it cannot take run alone (togetherOrAlone). `answer` reads an ask's row (undefined
+   * when the statement found nothing to write for it).
+   */
+  private gatheredByPlace<A extends { id: string }, R>(
+    sql: string,
+    values: (batch: A[]) => unknown[],
+    answer: (row: Row | undefined, ask: A) => Outcome<R>,
+    alone: (ask: A, client: PoolClient) => Promise<R>,
+  ): BatchedRead<A, R, PoolClient> {
     return this.gathered((asks, client) =>
       togetherOrAlone(
         asks,
         (ask) => ask.id,
         async (batch) => {
-          const byPlace = new Map((await this.rows(sql, callMovesValues(batch, keys), client, true)).map((row) => [Number(row.n), row]));
-          return batch.map((_, i): Outcome<CallMoved> => {
-            const row = byPlace.get(i + 1)!;
-            return { value: row.moved === true ? { moved: true, campaignId: (row.campaign_id as string | null) ?? null } : { moved: false, known: row.known === true } };
-          });
+          const byPlace = new Map((await this.rows(sql, values(batch), client, true)).map((row) => [Number(row.place), row]));
+          return batch.map((ask, i) => answer(byPlace.get(i + 1), ask));
         },
-        (ask) => this.moveCallAlone(ask, client),
+        (ask) => alone(ask, client),
       ),
     );
   }
@@ -816,20 +831,11 @@ export class PgStore implements Store {
    * (postgres-gathered-calls.ts).
    */
   private firstAttemptsOf(keys: (keyof CallUpdate)[]): BatchedRead<FirstAttempt, AttemptRecorded, PoolClient> {
-    const sql = firstAttemptsSql(keys);
-    return this.gathered((asks, client) =>
-      togetherOrAlone(
-        asks,
-        (ask) => ask.id,
-        async (batch) => {
-          const byPlace = new Map((await this.rows(sql, firstAttemptsValues(batch, keys), client, true)).map((row) => [Number(row.place), row]));
-          return batch.map((ask, i): Outcome<AttemptRecorded> => {
-            const row = byPlace.get(i + 1);
-            return row ? { value: { message: toMessage(row), ended: row.call_ended === true } } : { error: new Error(`no message ${ask.id}`) };
-          });
-        },
-        (ask) => this.attemptStatement(ask.id, ask.attempt, ask.at, ask.ending, client),
-      ),
+    return this.gatheredByPlace<FirstAttempt, AttemptRecorded>(
+      firstAttemptsSql(keys),
+      (batch) => firstAttemptsValues(batch, keys),
+      (row, ask) => (row ? { value: { message: toMessage(row), ended: row.call_ended === true } } : { error: new Error(`no message ${ask.id}`) }),
+      (ask, client) => this.attemptStatement(ask.id, ask.attempt, ask.at, ask.ending, client),
     );
   }
 
