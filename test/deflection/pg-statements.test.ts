@@ -1,9 +1,8 @@
-import { Client } from 'pg';
 import pino from 'pino';
 import request from 'supertest';
 import { composeSharedServer, type Server } from '../../src/compose';
 import { loadConfig } from '../../src/config';
-import { adminQuery, describePostgres, urlInSchema } from '../helpers/postgres';
+import { adminQuery, describePostgres, statementsOf, urlInSchema } from '../helpers/postgres';
 import { ADMIN_TOKEN, PUBLIC_BASE_URL, campaign } from '../helpers/server';
 
 /**
@@ -15,17 +14,6 @@ import { ADMIN_TOKEN, PUBLIC_BASE_URL, campaign } from '../helpers/server';
 
 const DNIS = '+18005550100';
 const ANI = '+16175551234';
-
-/** Every statement the process sends while `work` runs, spaces squeezed (a pass-through spy, as in postgres-outbox.test.ts). */
-async function statementsOf(work: () => Promise<void>): Promise<string[]> {
-  const spy = jest.spyOn(Client.prototype, 'query');
-  try {
-    await work();
-    return spy.mock.calls.map(([config]) => (typeof config === 'string' ? config : ((config as { text?: string }).text ?? '')).replace(/\s+/g, ' ').trim());
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 describePostgres('PostgreSQL: the statements of one deflection', () => {
   const schema = `stmts_${Math.random().toString(16).slice(2, 10)}`;

@@ -165,3 +165,14 @@ export class TestSchema {
     await (await admin)?.end();
   }
 }
+
+/** Every statement the process sends while `work` runs, spaces squeezed (a pass-through spy on the driver). */
+export async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
+  const spy = jest.spyOn(Client.prototype, 'query');
+  try {
+    await work();
+    return spy.mock.calls.map(([config]) => (typeof config === 'string' ? config : ((config as { text?: string }).text ?? '')).replace(/\s+/g, ' ').trim());
+  } finally {
+    spy.mockRestore();
+  }
+}

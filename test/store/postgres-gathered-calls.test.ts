@@ -1,8 +1,7 @@
-import { Client } from 'pg';
 import type { AttemptRecord, CallEnding, NewCall } from '../../src/store/port';
 import type { PgStore } from '../../src/store/postgres';
 import { newCall } from '../helpers/new-call';
-import { describePostgres, TestSchema } from '../helpers/postgres';
+import { describePostgres, statementsOf, TestSchema } from '../helpers/postgres';
 import { admitText } from './admission-fixture';
 
 /**
@@ -19,13 +18,7 @@ const startEvents = (id: string) => [{ type: 'started' as const }, { type: 'offe
 
 /** How many statements matching `pattern` the process sends while `work` runs. */
 async function statementsDuring(pattern: RegExp, work: () => Promise<unknown>): Promise<number> {
-  const spy = jest.spyOn(Client.prototype, 'query');
-  try {
-    await work();
-    return spy.mock.calls.filter(([config]) => pattern.test(typeof config === 'string' ? config : ((config as { text?: string }).text ?? ''))).length;
-  } finally {
-    spy.mockRestore();
-  }
+  return (await statementsOf(work)).filter((text) => pattern.test(text)).length;
 }
 
 describePostgres('PostgreSQL: call starts and steps gathered into one statement', () => {
