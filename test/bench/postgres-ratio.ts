@@ -5,14 +5,14 @@
  * with PostgreSQL's ratio to SQLite, then a summary line: the median ratio against issue
  * 21's target (0.8). Each run also reports the CPU the server used per deflection and, for
  * PostgreSQL, the CPU of its backends (from /proc: figures that move less with what else
- * the machine runs than deflections per second do).
+ * the machine runs than deflections per second do), and the server's peak RSS.
  *
  * BASE_ROOT=<a built checkout of another version> adds that version's PostgreSQL run to
  * each round (the before/after of the README). ONLY=pg or ONLY=sqlite runs one store.
  * PRELOAD=test/bench/pg-counter.cjs counts the statements the server sends, with their time
  * and the pool's waits (test-artifacts/pg-count-<round>.json; the base's: round + 50).
  * SAMPLE_WAITS=1 samples what the server's backends are doing (running, waiting on a lock,
- * on the WAL, idle in a transaction). BENCH_NODE_ARGS adds Node flags (`--cpu-prof ...`).
+ * on the WAL, idle in a transaction). BENCH_NODE_ARGS adds Node flags (`--cpu-prof ...`); BENCH_NODE_FLAGS replaces `npm start`'s.
  * The campaign and limits are those of `npm run bench`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,15 +20,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { BULK_TEXTING_ENV, ROOT, bulkCampaignsDir, bulkExampleCampaign, cpuMicros, deflections, freePort, waitFor } from './support';
+import { BULK_TEXTING_ENV, ROOT, bulkCampaignsDir, bulkExampleCampaign, cpuMicros, deflections, freePort, peakRssMb, waitFor } from './support';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.ROUNDS ?? 1);
 const ONLY = process.env.ONLY ?? 'both';
 const PRELOAD = process.env.PRELOAD ? ['-r', process.env.PRELOAD] : [];
+// As `npm start` runs the server unless BENCH_NODE_FLAGS says otherwise (as in run.ts).
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--optimize-for-size').split(' ').filter(Boolean);
 const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
 function spawnServer(env: Record<string, string>, root = ROOT): ChildProcess {
-  return spawn(process.execPath, [...PRELOAD, ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), '--optimize-for-size', 'dist/main.js'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...PRELOAD, ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), ...NODE_FLAGS, 'dist/main.js'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 /** CPU seconds (user + system) a process has used so far; 0 when it is gone (a backend that closed). */
 function cpuSeconds(pid: number | undefined): number {
@@ -95,7 +97,7 @@ async function sqliteRun(round: number) {
     await waitFor(`http://127.0.0.1:${port}/healthz`);
     const cpu0 = cpuSeconds(app.pid);
     const result = await saturation(`http://127.0.0.1:${port}`, round * 100_000);
-    return { ...result, serverCpuMsPerDeflection: perDeflection(cpuSeconds(app.pid) - cpu0, result.done) };
+    return { ...result, serverCpuMsPerDeflection: perDeflection(cpuSeconds(app.pid) - cpu0, result.done), peakRssMb: peakRssMb(app.pid as number) };
   }
   finally { await stop(app); fs.rmSync(dataDir, { recursive: true, force: true }); }
 }
@@ -121,7 +123,7 @@ async function pgRun(round: number, root = ROOT) {
     const server = cpuSeconds(app.pid) - cpu0;
     let database = 0;
     for (const [pid, seconds] of await backendsCpu(admin, db)) database += seconds - (backends0.get(pid) ?? 0);
-    return { ...result, serverCpuMsPerDeflection: perDeflection(server, result.done), databaseCpuMsPerDeflection: perDeflection(database, result.done), ...(backendStates ? { backendStates } : {}) };
+    return { ...result, serverCpuMsPerDeflection: perDeflection(server, result.done), databaseCpuMsPerDeflection: perDeflection(database, result.done), peakRssMb: peakRssMb(app.pid as number), ...(backendStates ? { backendStates } : {}) };
   } finally { await stop(app); await admin.query(`DROP DATABASE IF EXISTS ${db}`); await admin.end(); }
 }
 async function main() {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
-import { BULK_TEXTING_ENV, ROOT, bulkCampaignsDir, bulkExampleCampaign, cpuMicros, deflections, freePort, waitFor } from './support';
+import { BULK_TEXTING_ENV, ROOT, bulkCampaignsDir, bulkExampleCampaign, cpuMicros, deflections, freePort, peakRssMb, waitFor } from './support';
 
 /**
  * `npm run bench`: on loopback, in one run,
@@ -52,12 +52,6 @@ const START_QUERY = '/vxml/start?dnis=%2B18005550100&ani=%2B16175551234&callid=b
 
 function spawnServer(args: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-function peakRssMb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
 }
 
 async function cannon(url: string, pid: number) {

@@ -137,3 +137,10 @@ export async function deflections(target: string | readonly string[], concurrenc
     seconds,
   };
 }
+
+/** A process's peak resident memory so far (VmHWM), in MB. */
+export function peakRssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
