@@ -326,6 +326,46 @@ const MIGRATIONS: string[] = [
    CREATE TRIGGER messages_count_minute AFTER INSERT ON messages
      FOR EACH ROW EXECUTE FUNCTION message_minutes_count();
    INSERT INTO message_minutes (minute, texts) SELECT left(created_at, 16), count(*) FROM messages GROUP BY 1;`,
+  // Admissions gathered (postgres-admission.ts): ivr_admit's steps for each admission of a
+  // batch in turn, in one transaction under every lock any of them needs (taken first, in
+  // hash order, as ivr_admit does), so a batch commits once. Each statement is a new
+  // snapshot that also sees the batch's own earlier admissions: a later admission to the
+  // same number counts the earlier one, as it would after its commit. Each admission's
+  // values come as one JSON array of texts and nulls (a text[] of text[]s must be
+  // rectangular). One answer per admission, as ivr_admit's, in their order.
+  `CREATE FUNCTION ivr_admit_many(lock_keys text[], write_sqls text[], read_sqls text[], claim_sqls text[], args_json text[])
+     RETURNS json LANGUAGE plpgsql VOLATILE AS $fn$
+   DECLARE
+     answers json[] := '{}';
+     args text[];
+     write_name text;
+     written json;
+     counted json;
+     reclaimed integer;
+   BEGIN
+     PERFORM pg_advisory_xact_lock(hashtext('ivr-deflect send limits'), h)
+       FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest(lock_keys) AS k ORDER BY h) AS ordered;
+     FOR i IN 1 .. coalesce(array_length(write_sqls, 1), 0) LOOP
+       args := ARRAY(SELECT e FROM json_array_elements_text(args_json[i]::json) WITH ORDINALITY AS a(e, n) ORDER BY n);
+       write_name := 'ivr_admit_' || md5(write_sqls[i]);
+       IF NOT EXISTS (SELECT 1 FROM pg_prepared_statements WHERE name = write_name) THEN
+         EXECUTE format('PREPARE %I(text[]) AS %s', write_name, write_sqls[i]);
+       END IF;
+       EXECUTE format('EXECUTE %I(%L)', write_name, args) INTO written;
+       counted := NULL;
+       reclaimed := 0;
+       IF NOT (written->>'claimed')::boolean THEN
+         EXECUTE read_sqls[i] INTO counted USING args;
+         IF counted->>'id' IS NOT NULL AND claim_sqls[i] IS NOT NULL THEN
+           EXECUTE claim_sqls[i] USING args;
+           GET DIAGNOSTICS reclaimed = ROW_COUNT;
+         END IF;
+       END IF;
+       answers := answers || json_build_object('written', written, 'counted', counted, 'reclaimed', reclaimed);
+     END LOOP;
+     RETURN array_to_json(answers);
+   END
+   $fn$;`,
 ];
 
 /** A schema name we put into search_path and DDL unquoted: plain lower-case identifiers only. */

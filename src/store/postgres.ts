@@ -57,7 +57,7 @@ import type {
 import type { ChannelName } from '../channels/channel';
 import { attemptEvent, fallbackDueAt, fallbackEvent, receiptEvents, withChannel } from './message-events';
 import { BatchedRead, type ReadMany } from './batched-read';
-import { ADMIT_SQL, admissionCall, type AdmitAnswer } from './postgres-admission';
+import { ADMIT_MANY_SQL, ADMIT_SQL, admissionCall, admissionsCall, type AdmissionCall, type AdmitAnswer } from './postgres-admission';
 import { funnelSlotOf, MAX_PREVIEW_EVENTS, UNKNOWN_CLICK } from './port';
 import { funnelSlots } from './postgres-funnel';
 import { POSTGRES_LAST_TEXT_FOR_MANY_SQL, POSTGRES_TEXT_RECONTACTS_SQL } from './last-text-sql';
@@ -642,8 +642,7 @@ export class PgStore implements Store {
    * held across two round trips to this process.
    */
   async admitMessage(message: NewMessage, admission: AdmissionRequest): Promise<Admission> {
-    const [row] = await this.rows(ADMIT_SQL, admissionCall(message, admission), this.pool, true);
-    const { written, counted, reclaimed } = row!.admission as AdmitAnswer;
+    const { written, counted, reclaimed } = await this.admissions.get({ id: message.id, call: admissionCall(message, admission) });
     if (written.claimed) {
       // Only a createMessage for this call and number (which takes no lock) can have come
       // in between; its message is the one this submit gets, as in SQLite. Messages are
@@ -661,6 +660,23 @@ export class PgStore implements Store {
     }
     return { kind: 'moved' };
   }
+
+  /**
+   * admitMessage's statement, gathered: the admissions asked for while the store waits for
+   * a connection are one ivr_admit_many (one lock wait, one commit: postgres-admission.ts);
+   * a batch of one, or one whose statement failed, is ivr_admit for each alone.
+   */
+  private readonly admissions = this.gathered<{ id: string; call: AdmissionCall }, AdmitAnswer>((asks, client) =>
+    togetherOrAlone(
+      asks,
+      (ask) => ask.id,
+      async (batch) => {
+        const [row] = await this.rows(ADMIT_MANY_SQL, admissionsCall(batch.map((ask) => ask.call)), client, true);
+        return (row!.answers as AdmitAnswer[]).map((value) => ({ value }));
+      },
+      async (ask) => (await this.rows(ADMIT_SQL, ask.call, client, true))[0]!.admission as AdmitAnswer,
+    ),
+  );
 
   async countMessages(filter: { campaignId: string; since: string }): Promise<number> {
     const [row] = await this.rows(
