@@ -64,4 +64,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "deploy/healthcheck.js"]
 # node itself, not `npm start`: its prestart runs the TypeScript build (a dev dependency),
 # and npm would stand between the signal and the server.
-CMD ["node", "--optimize-for-size", "dist/main.js"]
+# The Node flags are npm start's (package.json: README, "Memory").
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=20", "dist/main.js"]

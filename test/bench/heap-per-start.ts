@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 
-const ROOT = path.resolve(__dirname, '../..');
+import { ROOT, startNodeFlags } from './support';
 const WARM_UP = 1_000;
 const PROFILED = 3_000;
 const CONNECTIONS = 20;
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.join(work, 'campaigns'));
   fs.writeFileSync(path.join(work, 'campaigns/example.json'), JSON.stringify({ ...example, limits: { hourlyCap: null, dailyCap: null } }));
   const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const server = spawn(process.execPath, ['--optimize-for-size', '--require', path.join(__dirname, 'heap-sampling-preload.cjs'), 'dist/main.js'], {
+  const server = spawn(process.execPath, [...startNodeFlags(), '--require', path.join(__dirname, 'heap-sampling-preload.cjs'), 'dist/main.js'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {

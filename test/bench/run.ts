@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
-import { BULK_TEXTING_ENV, ROOT, bulkCampaignsDir, bulkExampleCampaign, cpuMicros, deflections, freePort, peakRssMb, waitFor } from './support';
+import { BULK_TEXTING_ENV, ROOT, bulkCampaignsDir, bulkExampleCampaign, cpuMicros, deflections, freePort, peakRssMb, startNodeFlags, waitFor } from './support';
 
 /**
  * `npm run bench`: on loopback, in one run,
@@ -29,7 +29,7 @@ const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 1_500);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 30);
 const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
 /** As `npm start` runs the app (package.json); the baselines run with the same flags. BENCH_NODE_FLAGS overrides (space-separated, '' for none). */
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--optimize-for-size').split(' ').filter(Boolean);
+const NODE_FLAGS = process.env.BENCH_NODE_FLAGS === undefined ? startNodeFlags() : process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
 /** BENCH_START_ONLY=1: the baselines and the start document only (a quick check of one change). */
 const START_ONLY = process.env.BENCH_START_ONLY === '1';
 /**
@@ -145,8 +145,7 @@ function printStartTable(baselines: Record<string, CannonResult>, start: CannonR
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ivr-deflect-bench-'));
   const appPort = await freePort();
-  // As `npm start` runs it: V8's --optimize-for-size keeps the heap small (peak RSS about
-  // 125 MB under this load instead of 230) for about a tenth of the start document's throughput.
+  // As `npm start` runs it (the README's "Memory" says why those flags).
   const app = spawnServer([...NODE_FLAGS, 'dist/main.js'], {
     PORT: String(appPort),
     HOST: '127.0.0.1',

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BULK_TEXTING_ENV, ROOT, bulkCampaignsDir, cpuMicros, deflectionQuery, freePort, percentile, waitFor } from './support';
+import { BULK_TEXTING_ENV, ROOT, bulkCampaignsDir, cpuMicros, deflectionQuery, freePort, percentile, startNodeFlags, waitFor } from './support';
 
 /**
  * What one submit costs on an idle server: the built app started as `npm start` starts it,
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   const heapOut = path.resolve(process.env.SUBMIT_HEAP_OUT ?? path.join(dataDir, 'deflection.heapprofile'));
   const heapFlags = HEAP ? ['--require', path.join(__dirname, 'heap-sampling-preload.cjs')] : [];
-  const app = spawn(process.execPath, ['--optimize-for-size', ...heapFlags, ...FLAGS, 'dist/main.js'], {
+  const app = spawn(process.execPath, [...startNodeFlags(), ...heapFlags, ...FLAGS, 'dist/main.js'], {
     cwd: process.env.SUBMIT_ROOT ?? ROOT,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', IVR_START_RATE_LIMIT: '0', IVR_SEND_RATE_LIMIT: '0', DATA_DIR: dataDir, CAMPAIGNS_DIR: bulkCampaignsDir(), LOG_LEVEL: 'info', HEAP_PROFILE_OUT: heapOut, ...BULK_TEXTING_ENV },
     stdio: ['ignore', 'ignore', 'inherit'],

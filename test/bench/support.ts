@@ -7,6 +7,12 @@ import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
+/** The Node flags `npm start` gives the server (package.json): the benches run it so unless told otherwise. */
+export function startNodeFlags(): string[] {
+  const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  return start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 /**
  * Each deflection comes from (and texts) a number of its own: the campaign's send limits
  * allow one text per number per 10 minutes, and the benchmark measures texts, not refusals.

@@ -18,6 +18,8 @@ afterEach(cleanUpProcesses);
 
 const ROOT = path.resolve(__dirname, '../..');
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
+/** The Node flags `npm start` gives the server: the deployments' must be the same. */
+const npmStartFlags = () => (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
 
 /** The server's own defaults: how long a SIGTERM may take before its last-resort exit. */
 const DEFAULTS = loadConfig({}, ROOT);
@@ -129,6 +131,8 @@ describe('Dockerfile', () => {
     // `npm start` would run the TypeScript build first (prestart) and stand between the signal and node.
     expect(cmd[0]).toBe('node');
     expect(cmd).toContain('dist/main.js');
+    // With npm start's Node flags: the memory and speed the README's Performance table measured.
+    expect(cmd.filter((word) => word.startsWith('--'))).toEqual(npmStartFlags());
   });
 
   it('checks health with the Node script (the slim image has no curl)', () => {
@@ -368,6 +372,8 @@ describe('deploy/ivr-deflect.service', () => {
 
   it('runs node itself and gives SIGTERM as long as the shutdown can take', () => {
     expect(value('ExecStart')).toEqual([expect.stringMatching(/^node .*\/dist\/main\.js$/)]);
+    // With npm start's Node flags: the memory and speed the README's Performance table measured.
+    expect(value('ExecStart')[0]!.split(/\s+/).filter((word) => word.startsWith('--'))).toEqual(npmStartFlags());
     expect(value('KillSignal')).toEqual(['SIGTERM']);
     expect(Number(value('TimeoutStopSec')[0])).toBeGreaterThanOrEqual(SHUTDOWN_SECONDS);
     expect(value('Restart')).toEqual(['on-failure']);
