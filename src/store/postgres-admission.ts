@@ -19,7 +19,7 @@ import { admissionLockKeys, countCeiling, limitCondition } from './send-limits';
  * instances (as SQLite's always do): a budget is exact only if nobody counts while
  * another is inserting.
  *
- * Why a stored function (`ivr_admit`, the last migration of postgres-schema.ts): the locks
+ * Why a stored function (`ivr_admit`, a migration of postgres-schema.ts): the locks
  * must be taken by a statement before the one that counts (a statement sees what was
  * committed when it began), so the client used to send BEGIN, the locks, the write and
  * COMMIT, holding the service's key across two round trips to the Node process. At
