@@ -161,6 +161,15 @@ function callSets(update: CallUpdate, at: string, values: unknown[]): string[] {
   return sets;
 }
 
+/** The gathered statement for the columns `update` sets, made on first use: one per shape (the steps have a few). */
+function ofShape<T>(byShape: Map<string, T>, update: CallUpdate, make: (keys: (keyof CallUpdate)[]) => T): T {
+  const keys = Object.keys(update) as (keyof CallUpdate)[];
+  const shape = keys.join(',');
+  let gathered = byShape.get(shape);
+  if (!gathered) byShape.set(shape, (gathered = make(keys)));
+  return gathered;
+}
+
 /** What an attempt statement wrote: the message, and whether it ended the call. */
 type AttemptRecorded = { message: MessageRecord; ended: boolean };
 
@@ -436,11 +445,7 @@ export class PgStore implements Store {
       this.announce(id, campaignId, events, at);
       return true;
     }
-    const keys = Object.keys(update) as (keyof CallUpdate)[];
-    const shape = keys.join(',');
-    let moves = this.callMoves.get(shape);
-    if (!moves) this.callMoves.set(shape, (moves = this.callMovesOf(keys)));
-    const outcome = await moves.get({ id, update, events, at, from: expectedState });
+    const outcome = await ofShape(this.callMoves, update, (keys) => this.callMovesOf(keys)).get({ id, update, events, at, from: expectedState });
     if (!outcome.moved) {
       if (outcome.known) return false;
       throw new Error(`no call ${id}`);
@@ -829,11 +834,7 @@ export class PgStore implements Store {
    * ending sets the same columns (firstAttempts): one statement for the batch.
    */
   async recordFirstAttempt(id: string, attempt: AttemptRecord, at: string, ending: CallEnding): Promise<{ message: MessageRecord; ended: boolean }> {
-    const keys = Object.keys(ending.update) as (keyof CallUpdate)[];
-    const shape = keys.join(',');
-    let gathered = this.firstAttempts.get(shape);
-    if (!gathered) this.firstAttempts.set(shape, (gathered = this.firstAttemptsOf(keys)));
-    const recorded = await gathered.get({ id, attempt, at, ending });
+    const recorded = await ofShape(this.firstAttempts, ending.update, (keys) => this.firstAttemptsOf(keys)).get({ id, attempt, at, ending });
     this.announceAttempt(recorded.message, attempt, at, recorded.ended ? ending : undefined);
     return recorded;
   }

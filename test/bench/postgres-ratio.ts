@@ -20,14 +20,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { BULK_TEXTING_ENV, ROOT, bulkCampaignsDir, bulkExampleCampaign, cpuMicros, deflections, freePort, peakRssMb, startNodeFlags, waitFor } from './support';
+import { BULK_TEXTING_ENV, ROOT, bulkCampaignsDir, bulkExampleCampaign, cpuMicros, deflections, freePort, peakRssMb, benchNodeFlags, waitFor } from './support';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.ROUNDS ?? 1);
 const ONLY = process.env.ONLY ?? 'both';
 const PRELOAD = process.env.PRELOAD ? ['-r', process.env.PRELOAD] : [];
 // As `npm start` runs the server unless BENCH_NODE_FLAGS says otherwise (as in run.ts).
-const NODE_FLAGS = process.env.BENCH_NODE_FLAGS === undefined ? startNodeFlags() : process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
+const NODE_FLAGS = benchNodeFlags();
 const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
 function spawnServer(env: Record<string, string>, root = ROOT): ChildProcess {
   return spawn(process.execPath, [...PRELOAD, ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), ...NODE_FLAGS, 'dist/main.js'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });

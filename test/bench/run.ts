@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
-import { BULK_TEXTING_ENV, ROOT, bulkCampaignsDir, bulkExampleCampaign, cpuMicros, deflections, freePort, peakRssMb, startNodeFlags, waitFor } from './support';
+import { BULK_TEXTING_ENV, ROOT, bulkCampaignsDir, bulkExampleCampaign, cpuMicros, deflections, freePort, peakRssMb, benchNodeFlags, waitFor } from './support';
 
 /**
  * `npm run bench`: on loopback, in one run,
@@ -29,7 +29,7 @@ const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 1_500);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 30);
 const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789';
 /** As `npm start` runs the app (package.json); the baselines run with the same flags. BENCH_NODE_FLAGS overrides (space-separated, '' for none). */
-const NODE_FLAGS = process.env.BENCH_NODE_FLAGS === undefined ? startNodeFlags() : process.env.BENCH_NODE_FLAGS.split(' ').filter(Boolean);
+const NODE_FLAGS = benchNodeFlags();
 /** BENCH_START_ONLY=1: the baselines and the start document only (a quick check of one change). */
 const START_ONLY = process.env.BENCH_START_ONLY === '1';
 /**

@@ -13,6 +13,12 @@ export function startNodeFlags(): string[] {
   return start.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
+/** The Node flags a bench runs its servers with: npm start's, or BENCH_NODE_FLAGS (space-separated, '' for none). */
+export function benchNodeFlags(): string[] {
+  const flags = process.env.BENCH_NODE_FLAGS;
+  return flags === undefined ? startNodeFlags() : flags.split(' ').filter(Boolean);
+}
+
 /**
  * Each deflection comes from (and texts) a number of its own: the campaign's send limits
  * allow one text per number per 10 minutes, and the benchmark measures texts, not refusals.

@@ -11,6 +11,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config';
+import { startNodeFlags } from '../bench/support';
 import { ServerProcess, cleanUpProcesses, freePort, localServerEnv, waitUntilAnswering } from '../helpers/server-process';
 
 jest.setTimeout(60_000);
@@ -18,8 +19,6 @@ afterEach(cleanUpProcesses);
 
 const ROOT = path.resolve(__dirname, '../..');
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
-/** The Node flags `npm start` gives the server: the deployments' must be the same. */
-const npmStartFlags = () => (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start.split(/\s+/).filter((word) => word.startsWith('--'));
 
 /** The server's own defaults: how long a SIGTERM may take before its last-resort exit. */
 const DEFAULTS = loadConfig({}, ROOT);
@@ -132,7 +131,7 @@ describe('Dockerfile', () => {
     expect(cmd[0]).toBe('node');
     expect(cmd).toContain('dist/main.js');
     // With npm start's Node flags: the memory and speed the README's Performance table measured.
-    expect(cmd.filter((word) => word.startsWith('--'))).toEqual(npmStartFlags());
+    expect(cmd.filter((word) => word.startsWith('--'))).toEqual(startNodeFlags());
   });
 
   it('checks health with the Node script (the slim image has no curl)', () => {
@@ -373,7 +372,7 @@ describe('deploy/ivr-deflect.service', () => {
   it('runs node itself and gives SIGTERM as long as the shutdown can take', () => {
     expect(value('ExecStart')).toEqual([expect.stringMatching(/^node .*\/dist\/main\.js$/)]);
     // With npm start's Node flags: the memory and speed the README's Performance table measured.
-    expect(value('ExecStart')[0]!.split(/\s+/).filter((word) => word.startsWith('--'))).toEqual(npmStartFlags());
+    expect(value('ExecStart')[0]!.split(/\s+/).filter((word) => word.startsWith('--'))).toEqual(startNodeFlags());
     expect(value('KillSignal')).toEqual(['SIGTERM']);
     expect(Number(value('TimeoutStopSec')[0])).toBeGreaterThanOrEqual(SHUTDOWN_SECONDS);
     expect(value('Restart')).toEqual(['on-failure']);
