@@ -69,6 +69,24 @@ describePostgres('PostgreSQL: admissions gathered into one statement', () => {
     expect((await store.listMessages({ limit: 5, number: to })).map((m) => m.id)).toEqual(['msg-1']);
   });
 
+  it('values reach a batch as data: SQL, JSON and array metacharacters in a text come back exactly', async () => {
+    const hostile = [
+      `it's $1[1] '); DROP TABLE messages; -- \\ "quoted"`,
+      '{"a":1}, {NULL}, {"\\"}',
+      'line\nbreak\ttab \u2028 \u{1F4AC} naïve',
+      'NULL',
+    ];
+    let results: Awaited<ReturnType<typeof admitText>>[] = [];
+    const statements = await statementsOf(async () => {
+      results = await Promise.all(hostile.map((body, i) => admitText(store, ids(i), number(i), [], AT, { body })));
+    });
+    expect(statements.filter((text) => /ivr_admit_many/.test(text))).toHaveLength(1);
+    expect(results.map((r) => r.kind)).toEqual(hostile.map(() => 'created'));
+    for (const [i, body] of hostile.entries()) {
+      expect((await store.listMessages({ limit: 5, number: number(i) })).map((m) => m.body)).toEqual([body]);
+    }
+  });
+
   it('an admission that cannot be stored fails alone: the others of its batch are stored', async () => {
     const outcomes = await Promise.allSettled(
       // NaN segments: the write's integer cast refuses it, failing the batch's statement.
